@@ -1,0 +1,49 @@
+/**
+ * The error registry: every code a user can meet. Each area declares its codes in
+ * `codes/<area>.ts`; this file gathers them. `docs/errors.md` is generated from it
+ * (`npm run gen:errors`) and a test fails when the two drift.
+ */
+import type { ErrorDefinition } from './cohort-error.ts';
+import { GeneralErrors } from './codes/general.ts';
+import { UpdateErrors } from './codes/update.ts';
+import { PkiErrors } from './codes/pki.ts';
+import { PrivacyErrors } from './codes/privacy.ts';
+import { SecureAggErrors } from './codes/secure-agg.ts';
+import { SpecErrors } from './codes/spec.ts';
+import { DataErrors } from './codes/data.ts';
+import { TrainingErrors } from './codes/training.ts';
+import { RunErrors } from './codes/run.ts';
+import { SiteErrors } from './codes/site.ts';
+import { ConfigErrors } from './codes/config.ts';
+
+export { CohortError, defineErrors, isCohortError, type ErrorDefinition } from './cohort-error.ts';
+export { GeneralErrors } from './codes/general.ts';
+export { UpdateErrors } from './codes/update.ts';
+export { PkiErrors } from './codes/pki.ts';
+export { PrivacyErrors } from './codes/privacy.ts';
+export { SecureAggErrors } from './codes/secure-agg.ts';
+export { SpecErrors } from './codes/spec.ts';
+export { DataErrors } from './codes/data.ts';
+export { TrainingErrors } from './codes/training.ts';
+export { RunErrors } from './codes/run.ts';
+export { SiteErrors } from './codes/site.ts';
+export { ConfigErrors } from './codes/config.ts';
+
+/** Every error family, by area name. Add new areas here. */
+export const ERROR_FAMILIES: Readonly<Record<string, Readonly<Record<string, ErrorDefinition>>>> = {
+  general: GeneralErrors,
+  update: UpdateErrors,
+  'pki': PkiErrors,
+  'privacy': PrivacyErrors,
+  'secure-agg': SecureAggErrors,
+  'spec': SpecErrors,
+  'data': DataErrors,
+  'training': TrainingErrors,
+  'run': RunErrors,
+  'site': SiteErrors,
+  'config': ConfigErrors,
+};
+
+export function allErrorDefinitions(): ErrorDefinition[] {
+  return Object.values(ERROR_FAMILIES).flatMap((family) => Object.values(family));
+}
