@@ -1,0 +1,33 @@
+/**
+ * The column layout of the design matrix every site builds from a spec. Sites and the
+ * model builder both derive it from the spec alone, so every site's matrix has the same
+ * columns in the same order without any site seeing another's data.
+ */
+import type { FeatureSpec, ModelSpec } from './spec-schema.ts';
+
+/** A dense row-major design matrix with binary labels. */
+export interface Matrix {
+  /** rows * cols values, row-major. */
+  readonly x: Float32Array;
+  /** rows labels, 0 or 1. */
+  readonly y: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** The encoded columns one feature contributes, in order. */
+export function featureColumns(feature: FeatureSpec): string[] {
+  if (feature.type === 'numeric') return [feature.name];
+  const levels = feature.dropFirst ? feature.categories.slice(1) : feature.categories;
+  return levels.map((level) => `${feature.name}=${String(level)}`);
+}
+
+/** All encoded columns of the spec, in the spec's feature order. */
+export function designColumns(spec: Pick<ModelSpec, 'features'>): string[] {
+  return spec.features.flatMap(featureColumns);
+}
+
+/** Width of the design matrix: the model's input dimension. */
+export function inputDimOf(spec: Pick<ModelSpec, 'features'>): number {
+  return designColumns(spec).length;
+}
