@@ -4,7 +4,7 @@
  * (`npm run gen:errors`) and a test fails when the two drift.
  */
 import type { ErrorDefinition } from './cohort-error.ts';
-import { GeneralErrors } from './codes/general.ts';
+import { GeneralErrors, TransportErrors } from './codes/general.ts';
 import { UpdateErrors } from './codes/update.ts';
 import { PkiErrors } from './codes/pki.ts';
 import { PrivacyErrors } from './codes/privacy.ts';
@@ -17,7 +17,7 @@ import { SiteErrors } from './codes/site.ts';
 import { ConfigErrors } from './codes/config.ts';
 
 export { CohortError, defineErrors, isCohortError, type ErrorDefinition } from './cohort-error.ts';
-export { GeneralErrors } from './codes/general.ts';
+export { GeneralErrors, TransportErrors } from './codes/general.ts';
 export { UpdateErrors } from './codes/update.ts';
 export { PkiErrors } from './codes/pki.ts';
 export { PrivacyErrors } from './codes/privacy.ts';
@@ -31,7 +31,7 @@ export { ConfigErrors } from './codes/config.ts';
 
 /** Every error family, by area name. Add new areas here. */
 export const ERROR_FAMILIES: Readonly<Record<string, Readonly<Record<string, ErrorDefinition>>>> = {
-  general: GeneralErrors,
+  general: { ...GeneralErrors, ...TransportErrors },
   update: UpdateErrors,
   'pki': PkiErrors,
   'privacy': PrivacyErrors,

@@ -35,6 +35,12 @@ export interface BfvCodecDescriptor {
   readonly ciphertextsPerChunk: number;
   /** Maximum number of summands the parameters were chosen for (no wrap-around). */
   readonly maxSummands: number;
+  /** Bound on |delta_i| of the unweighted update; sites refuse (or clamp) values beyond it. */
+  readonly maxAbsValue: number;
+  /** Bound on the weight w (an integer example count) carried in the last value. */
+  readonly maxWeight: number;
+  /** Random id of the run's key (hex, 16 bytes); public, it names the key without revealing it. */
+  readonly keyId: string;
   /** SHA-256 of the public parameters (and key id), to refuse ciphertexts under others. */
   readonly paramsId: string;
 }

@@ -21,3 +21,13 @@ export const GeneralErrors = defineErrors({
     fix: 'Run the command with --help to see its flags.',
   },
 });
+
+/** Calls that fail below Cohort (connection refused, TLS handshake, deadline) keep their gRPC status. */
+export const TransportErrors = defineErrors({
+  TRANSPORT: {
+    code: 'COHORT_E_GENERAL_TRANSPORT',
+    grpc: status.UNAVAILABLE,
+    meaning: 'A call failed in the transport: the coordinator is unreachable, the TLS handshake was refused, or the call timed out.',
+    fix: 'Check the coordinator address in the kit, that the coordinator runs, and that your certificate is valid and not revoked.',
+  },
+});

@@ -1,12 +1,61 @@
 import { status } from '@grpc/grpc-js';
 import { defineErrors } from '../cohort-error.ts';
 
-/** Errors of the secure-agg area. */
+/**
+ * Errors of the BFV secure-aggregation codec (core/secure-agg). Chunk-level refusals
+ * that any codec can meet (bad index, oversized, unparsable) use UpdateErrors instead.
+ */
 export const SecureAggErrors = defineErrors({
-  PLACEHOLDER_SECURE_AGG: {
-    code: 'COHORT_E_SECURE_AGG_PLACEHOLDER',
-    grpc: status.INTERNAL,
-    meaning: 'Placeholder; replaced when the area lands.',
-    fix: 'None.',
+  PARAMS: {
+    code: 'COHORT_E_SECURE_AGG_PARAMS',
+    grpc: status.INVALID_ARGUMENT,
+    meaning:
+      'The requested secure-aggregation parameters are invalid, or no BFV parameters within the wire budget can hold the sum of that many clipped values without wrap-around or noise overflow.',
+    fix: 'Lower secureAggregation.precisionBits, maxWeight or maxSummands, or clip the update to a smaller per-coordinate bound.',
+  },
+  PARAMS_MISMATCH: {
+    code: 'COHORT_E_SECURE_AGG_PARAMS_MISMATCH',
+    grpc: status.INVALID_ARGUMENT,
+    meaning:
+      'A ciphertext chunk, key or codec descriptor names other encryption parameters or another key than the run uses (its paramsId differs).',
+    fix: 'The sender uses another run\'s parameters or key; fetch the run\'s codec descriptor and key again and re-encrypt.',
+  },
+  KEY_MALFORMED: {
+    code: 'COHORT_E_SECURE_AGG_KEY_MALFORMED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The secret key bytes could not be read as a Cohort BFV secret key for the run parameters.',
+    fix: 'The key file is corrupt or for another run; restore it from the key distribution message of this run.',
+  },
+  WRONG_KEY: {
+    code: 'COHORT_E_SECURE_AGG_WRONG_KEY',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'The aggregate decrypted to garbage: its check slots do not hold the number of summands, so it was encrypted (at least in part) under another key, or corrupted.',
+    fix: 'Make sure every site holds the run\'s key; if only one site fails, its key file is wrong. Otherwise rerun the round.',
+  },
+  NOISE_EXHAUSTED: {
+    code: 'COHORT_E_SECURE_AGG_NOISE_EXHAUSTED',
+    grpc: status.DATA_LOSS,
+    meaning: 'An aggregate ciphertext has no noise budget left, so its decryption cannot be trusted.',
+    fix: 'The round summed more than the parameters allow; choose parameters for more summands (maxSummands) and rerun.',
+  },
+  TOO_MANY_SUMMANDS: {
+    code: 'COHORT_E_SECURE_AGG_TOO_MANY_SUMMANDS',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'Adding this chunk would sum more updates than the parameters were chosen for (maxSummands), which could wrap around.',
+    fix: 'Raise maxSummands for the run (parameters are chosen at run creation) or admit fewer sites per round.',
+  },
+  VALUE_RANGE: {
+    code: 'COHORT_E_SECURE_AGG_VALUE_RANGE',
+    grpc: status.INVALID_ARGUMENT,
+    meaning:
+      'An update coordinate is outside the bound the parameters were chosen for (|delta| <= maxAbsValue), or the weight is not an integer in 0..maxWeight.',
+    fix: 'Clip the update before encoding (clipToNorm) and check the run\'s maxAbsValue and maxWeight against the site\'s example count.',
+  },
+  AGGREGATE_INCONSISTENT: {
+    code: 'COHORT_E_SECURE_AGG_AGGREGATE_INCONSISTENT',
+    grpc: status.DATA_LOSS,
+    meaning: 'The chunks of an aggregate disagree on how many updates they sum, so they were not summed over the same sites.',
+    fix: 'The coordinator mixed chunks of different sums; rerun the round.',
   },
 });

@@ -1,12 +1,72 @@
 import { status } from '@grpc/grpc-js';
 import { defineErrors } from '../cohort-error.ts';
 
-/** Errors of the site area. */
+/** Errors of the site agent: its config, its policy decisions, its local state. */
 export const SiteErrors = defineErrors({
-  PLACEHOLDER_SITE: {
-    code: 'COHORT_E_SITE_PLACEHOLDER',
+  KIT_MISMATCH: {
+    code: 'COHORT_E_SITE_KIT_MISMATCH',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'The kit given to `cohort site start` is not a site kit, or names another site than the config.',
+    fix: 'Use the kit the provisioner wrote for this site.',
+  },
+  KEY_FILE_MISSING: {
+    code: 'COHORT_E_SITE_KEY_FILE_MISSING',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The at-rest encryption key file does not exist.',
+    fix: 'Run `cohort site init` once, or point keyFile at the existing key.',
+  },
+  KEY_FILE_PERMISSIONS: {
+    code: 'COHORT_E_SITE_KEY_FILE_PERMISSIONS',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The at-rest key file is readable by group or others; the agent refuses to start.',
+    fix: 'chmod 600 the key file.',
+  },
+  KEY_FILE_INVALID: {
+    code: 'COHORT_E_SITE_KEY_FILE_INVALID',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The at-rest key file does not hold a 32-byte base64 key.',
+    fix: 'Restore the key file from backup; without it the site\'s saved state cannot be read.',
+  },
+  STATE_CORRUPT: {
+    code: 'COHORT_E_SITE_STATE_CORRUPT',
+    grpc: status.DATA_LOSS,
+    meaning: 'An encrypted state file failed authentication: altered, truncated or under another key.',
+    fix: 'Restore the site data directory from backup, or remove the run\'s directory to rejoin from the next run.',
+  },
+  DATASET_UNKNOWN: {
+    code: 'COHORT_E_SITE_DATASET_UNKNOWN',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The run names a dataset this site has not mapped in its config; the site declines.',
+    fix: 'Add the dataset to the site config\'s datasets section if the site should take part.',
+  },
+  SUBMITTER_NOT_ALLOWED: {
+    code: 'COHORT_E_SITE_SUBMITTER_NOT_ALLOWED',
+    grpc: status.PERMISSION_DENIED,
+    meaning: 'The site policy does not allow runs from this data scientist; the site declines.',
+    fix: 'The site adds the submitter to policy.allowedSubmitters if appropriate.',
+  },
+  FEATURE_NOT_ALLOWED: {
+    code: 'COHORT_E_SITE_FEATURE_NOT_ALLOWED',
+    grpc: status.PERMISSION_DENIED,
+    meaning: 'The run asks for a feature the site policy does not allow (minimum necessary); the site declines.',
+    fix: 'Remove the feature from the spec, or the site adds it to policy.allowedFeatures.',
+  },
+  COHORT_TOO_SMALL: {
+    code: 'COHORT_E_SITE_COHORT_TOO_SMALL',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The site has fewer usable training rows than its policy\'s minimum; the site declines.',
+    fix: 'Nothing to fix at the coordinator: small cohorts are refused to protect patients.',
+  },
+  TRAINING_FAILED: {
+    code: 'COHORT_E_SITE_TRAINING_FAILED',
     grpc: status.INTERNAL,
-    meaning: 'Placeholder; replaced when the area lands.',
-    fix: 'None.',
+    meaning: 'Local training or evaluation failed at the site; recorded as the site\'s failure for the round.',
+    fix: 'Read the site agent\'s log for the cause.',
+  },
+  AGGREGATE_INVALID: {
+    code: 'COHORT_E_SITE_AGGREGATE_INVALID',
+    grpc: status.DATA_LOSS,
+    meaning: 'The aggregate downloaded from the coordinator was incomplete or could not be decoded.',
+    fix: 'The site retries; if it persists, check the coordinator\'s state directory.',
   },
 });

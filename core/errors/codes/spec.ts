@@ -1,12 +1,30 @@
 import { status } from '@grpc/grpc-js';
 import { defineErrors } from '../cohort-error.ts';
 
-/** Errors of the spec area. */
+/** Errors of the spec area: a model spec that cannot be read, parsed or built. */
 export const SpecErrors = defineErrors({
-  PLACEHOLDER_SPEC: {
-    code: 'COHORT_E_SPEC_PLACEHOLDER',
-    grpc: status.INTERNAL,
-    meaning: 'Placeholder; replaced when the area lands.',
-    fix: 'None.',
+  INVALID: {
+    code: 'COHORT_E_SPEC_INVALID',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'The model spec does not match the schema; the message lists every problem as `spec.<path>: <what was expected>`.',
+    fix: 'Correct each listed field (see docs/model-spec.md for every field and its allowed values) and submit again.',
+  },
+  SYNTAX: {
+    code: 'COHORT_E_SPEC_SYNTAX',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'The spec file is not valid YAML or JSON; the message names the file, line and column.',
+    fix: 'Fix the syntax at the named line (a YAML linter or `node -e "JSON.parse(...)"` shows the same position).',
+  },
+  UNSUPPORTED_LAYER: {
+    code: 'COHORT_E_SPEC_UNSUPPORTED_LAYER',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'A Keras topology uses a layer class, activation or layer option that Cohort cannot train; the message names the layer class and its index.',
+    fix: 'Use only InputLayer, Dense, Dropout, Activation, BatchNormalization and LayerNormalization, without regularizers or constraints, or use the `mlp` family.',
+  },
+  KERAS_SHAPE: {
+    code: 'COHORT_E_SPEC_KERAS_SHAPE',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'A Keras topology is not a single chain from an input as wide as the design matrix to one sigmoid output unit.',
+    fix: 'Set the first layer\'s input shape to [null, <design-matrix width>] (one column per numeric feature, one per kept category level) and end with Dense(1, activation="sigmoid").',
   },
 });

@@ -1,12 +1,30 @@
 import { status } from '@grpc/grpc-js';
 import { defineErrors } from '../cohort-error.ts';
 
-/** Errors of the training area. */
+/** Errors of the training area: the site's local trainer and its TensorFlow.js backend. */
 export const TrainingErrors = defineErrors({
-  PLACEHOLDER_TRAINING: {
-    code: 'COHORT_E_TRAINING_PLACEHOLDER',
-    grpc: status.INTERNAL,
-    meaning: 'Placeholder; replaced when the area lands.',
-    fix: 'None.',
+  BACKEND_UNAVAILABLE: {
+    code: 'COHORT_E_TRAINING_BACKEND_UNAVAILABLE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The training backend forced with --backend cannot be loaded on this machine; the message names the package.',
+    fix: 'Install the named package (`npm install @tensorflow/tfjs-node` or `@tensorflow/tfjs-node-gpu` with CUDA), or start with --backend auto.',
+  },
+  WEIGHTS_SHAPE: {
+    code: 'COHORT_E_TRAINING_WEIGHTS_SHAPE',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'A flat weight vector does not have the number of parameters the spec\'s model has.',
+    fix: 'The weights were made for another spec or model version; fetch the run\'s current global weights.',
+  },
+  DATA_SHAPE: {
+    code: 'COHORT_E_TRAINING_DATA_SHAPE',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'The design matrix handed to the trainer is empty, has another width than the spec, or holds non-finite values or labels other than 0 and 1.',
+    fix: 'Rebuild the design matrix from the same spec; check the site\'s column mapping and missing-value handling.',
+  },
+  NON_FINITE: {
+    code: 'COHORT_E_TRAINING_NON_FINITE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'Local training produced a non-finite loss or weights (it diverged), or started from non-finite global weights.',
+    fix: 'Lower training.learningRate in the spec (or standardize numeric features); the round\'s update was not sent.',
   },
 });

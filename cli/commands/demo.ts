@@ -1,0 +1,89 @@
+/**
+ * `cohort demo`: a local consortium of synthetic hospitals trains a model end to end
+ * over real mTLS gRPC, as separate processes; prints a summary and stops everything.
+ */
+import type { Command } from 'commander';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadSpecFile } from '../../models/validate-spec.ts';
+import { LocalConsortium } from '../demo/local-consortium.ts';
+import { printJson, reportError } from '../output.ts';
+import { formatRunStatus, summarizeRun } from '../run-summary.ts';
+import { progressPrinter, submitRun, watchRun } from './run.ts';
+
+const DEMO_SPEC = fileURLToPath(new URL('../../models/examples/heart-logistic.yaml', import.meta.url));
+
+interface DemoOptions {
+  sites: string;
+  rounds: string;
+  workdir?: string;
+  keep?: boolean;
+  json?: boolean;
+  seed: string;
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('run a local consortium of synthetic hospitals end to end (coordinator + site agents over mTLS)')
+    .option('--sites <n>', 'number of hospitals', '3')
+    .option('--rounds <n>', 'training rounds', '5')
+    .option('--seed <n>', 'seed for the synthetic patients', '7')
+    .option('--workdir <dir>', 'where kits, state and logs go (default: a temporary directory)')
+    .option('--keep', 'keep the work directory for inspection')
+    .option('--json', 'print the summary as one JSON object on stdout')
+    .action(async (opts: DemoOptions) => {
+      const out = (s: string): void => {
+        (opts.json ? process.stderr : process.stdout).write(s);
+      };
+      const workdir = opts.workdir ? resolve(opts.workdir) : mkdtempSync(join(tmpdir(), 'cohort-demo-'));
+      const sites = Number(opts.sites);
+      const rounds = Number(opts.rounds);
+      let consortium: LocalConsortium | undefined;
+      try {
+        out(`cohort demo: ${sites} hospitals, ${rounds} rounds, work directory ${workdir}\n`);
+        consortium = await LocalConsortium.create({ workdir, sites, seed: Number(opts.seed) });
+        out(`  provisioned consortium (CA, ${sites + 5} kits) and generated synthetic extracts\n`);
+        consortium.startCoordinator();
+        for (const s of consortium.siteNames) consortium.initSite(s);
+        for (const s of consortium.siteNames) consortium.startSite(s);
+        await consortium.waitForSites(sites);
+        out(`  coordinator on 127.0.0.1:${consortium.port}; ${sites} site agents connected over mTLS\n`);
+        const spec = { ...loadSpecFile(DEMO_SPEC), rounds, minSites: Math.min(2, sites), testFraction: 0.3 };
+        const specPath = join(workdir, 'spec.json');
+        writeFileSync(specPath, JSON.stringify(spec, null, 2));
+        const alice = consortium.kit('alice');
+        const address = `127.0.0.1:${consortium.port}`;
+        const { runId } = await submitRun(alice, specPath, 'plain', address);
+        out(`  run ${runId} submitted by alice (data-scientist)\n`);
+        const progress = opts.json || !process.stdout.isTTY ? undefined : progressPrinter();
+        let lastRound = 0;
+        const final = await watchRun(
+          alice,
+          runId,
+          (s) => {
+            progress?.update(s);
+            if (!progress) {
+              for (const r of s.roundStatus.filter((x) => x.state === 'CLOSED' && x.round > lastRound)) {
+                lastRound = r.round;
+                out(`  round ${r.round}/${rounds} closed: accuracy ${r.metrics?.accuracy.toFixed(3)} auc ${r.metrics?.auc.toFixed(3)} (${r.contributors} sites)\n`);
+              }
+            }
+          },
+          address,
+        );
+        progress?.stop();
+        if (opts.json) printJson(summarizeRun(final));
+        else process.stdout.write(formatRunStatus(final));
+        process.exitCode = final.state === 'COMPLETED' ? 0 : 1;
+      } catch (e) {
+        process.exitCode = reportError(e, Boolean(opts.json));
+      } finally {
+        await consortium?.stopAll();
+        if (!opts.keep && !opts.workdir) rmSync(workdir, { recursive: true, force: true });
+        else out(`  kits, state and logs kept in ${workdir}\n`);
+      }
+    });
+}

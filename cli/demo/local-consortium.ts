@@ -1,0 +1,171 @@
+/**
+ * A consortium on this machine: provisioned kits, synthetic hospital extracts, site
+ * configs, and the coordinator and site agents as separate processes on 127.0.0.1.
+ * The demo runs on it, and so do the integration tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { loadKeyFile } from '../../core/crypto/at-rest.ts';
+import { loadKit, type Kit } from '../../core/pki/kit.ts';
+import { loadSiteConfig } from '../../site-agent/site-config.ts';
+import { provisionConsortium } from '../../core/pki/provisioner.ts';
+import { adminClient, unary } from '../../core/rpc/clients.ts';
+import type { ListSitesResponse__Output } from '../../protos/gen/cohort/v1/ListSitesResponse.ts';
+import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
+
+export const COHORT_BIN = fileURLToPath(new URL('../bin/cohort.js', import.meta.url));
+
+export interface LocalConsortiumOptions {
+  workdir: string;
+  sites: number;
+  seed?: number;
+  rowsPerSite?: number;
+  /** Passed to `coordinator start`. */
+  siteGraceMs?: number;
+  recruitTimeoutMs?: number;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class LocalConsortium {
+  readonly processes = new Map<string, ChildProcess>();
+
+  private constructor(
+    readonly options: LocalConsortiumOptions,
+    readonly port: number,
+    readonly siteNames: string[],
+    readonly kitsDir: string,
+  ) {}
+
+  static async create(options: LocalConsortiumOptions): Promise<LocalConsortium> {
+    const { workdir } = options;
+    mkdirSync(workdir, { recursive: true });
+    const port = await freePort();
+    const hospitals = await generateHospitals({ sites: options.sites, seed: options.seed ?? 7, rowsPerSite: options.rowsPerSite, outDir: join(workdir, 'extracts') });
+    const siteNames = hospitals.map((h) => h.site);
+    const consortiumFile = join(workdir, 'consortium.yaml');
+    writeFileSync(
+      consortiumFile,
+      stringify({
+        name: 'demo-consortium',
+        coordinator: { name: 'coordinator', hosts: ['localhost', '127.0.0.1'], port },
+        keyHolder: siteNames[0],
+        sites: siteNames.map((name) => ({ name })),
+        users: [
+          { name: 'alice', role: 'data-scientist' },
+          { name: 'olga', role: 'operator' },
+          { name: 'ann', role: 'approver' },
+          { name: 'aud', role: 'auditor' },
+        ],
+      }),
+    );
+    const kitsDir = join(workdir, 'kits');
+    await provisionConsortium(consortiumFile, kitsDir, { force: true });
+    for (const h of hospitals) {
+      const dir = join(workdir, 'sites', h.site);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(
+        join(dir, 'site.yaml'),
+        stringify({
+          site: h.site,
+          dataDir: './state',
+          keyFile: './at-rest.key',
+          device: 'auto',
+          datasets: { heart: { path: h.path, columns: syntheticColumnMapping() } },
+          policy: { minExamples: 20 },
+        }),
+      );
+    }
+    return new LocalConsortium(options, port, siteNames, kitsDir);
+  }
+
+  kit(name: string): Kit {
+    return loadKit(join(this.kitsDir, name));
+  }
+
+  private spawnCohort(name: string, args: string[]): ChildProcess {
+    const logs = join(this.options.workdir, 'logs');
+    mkdirSync(logs, { recursive: true });
+    const child = spawn(process.execPath, [COHORT_BIN, ...args, '--log-file', join(logs, `${name}.log`)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, COHORT_LOG_LEVEL: process.env.COHORT_LOG_LEVEL ?? 'info' },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.length > 20_000) stderr = stderr.slice(-20_000);
+    });
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && code !== null && stderr) process.stderr.write(`[${name} exited ${code ?? signal}] ${stderr}\n`);
+    });
+    this.processes.set(name, child);
+    return child;
+  }
+
+  startCoordinator(): ChildProcess {
+    const args = ['coordinator', 'start', '--kit', join(this.kitsDir, 'coordinator'), '--state', join(this.options.workdir, 'coordinator-state'), '--listen', `127.0.0.1:${this.port}`];
+    if (this.options.siteGraceMs !== undefined) args.push('--site-grace-ms', String(this.options.siteGraceMs));
+    if (this.options.recruitTimeoutMs !== undefined) args.push('--recruit-timeout-ms', String(this.options.recruitTimeoutMs));
+    return this.spawnCohort('coordinator', args);
+  }
+
+  /** What `cohort site init` does: the site's data directory and owner-only at-rest key. */
+  initSite(name: string): void {
+    const config = loadSiteConfig(join(this.options.workdir, 'sites', name, 'site.yaml'));
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    loadKeyFile(config.keyFile, { create: true });
+  }
+
+  startSite(name: string): ChildProcess {
+    const config = join(this.options.workdir, 'sites', name, 'site.yaml');
+    return this.spawnCohort(name, ['site', 'start', '--kit', join(this.kitsDir, name), '--config', config, '--address', `127.0.0.1:${this.port}`]);
+  }
+
+  /** Waits until `count` sites hold an open task stream. */
+  async waitForSites(count: number, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const client = adminClient(this.kit('olga'), `127.0.0.1:${this.port}`);
+    try {
+      for (;;) {
+        try {
+          const res = await unary<ListSitesResponse__Output>((o, cb) => client.listSites({}, o, cb), 2_000);
+          if (res.sites.filter((s) => s.connected).length >= count) return;
+        } catch {
+          // coordinator still starting
+        }
+        if (Date.now() > deadline) throw new Error(`only some of ${count} sites connected within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      client.close();
+    }
+  }
+
+  kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.processes.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.processes.keys()].map((n) => this.kill(n, 'SIGTERM')));
+    this.processes.clear();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * `cohort`: one command, subcommands per role.
+ *   operator:        provision, coordinator start
+ *   hospital IT:     site init, site start
+ *   data scientist:  run submit|status|watch|list|cancel, simulate, privacy
+ *   everyone:        demo
+ */
+import { Command } from 'commander';
+import { registerCoordinatorCommands } from './commands/coordinator.ts';
+import { registerDemoCommand } from './commands/demo.ts';
+import { registerPrivacyCommands } from './commands/privacy.ts';
+import { registerProvisionCommands } from './commands/provision.ts';
+import { registerRunCommands } from './commands/run.ts';
+import { registerSimulateCommand } from './commands/simulate.ts';
+import { registerSiteCommands } from './commands/site.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('cohort')
+    .description('Federated learning for hospital consortia: mTLS gRPC, encrypted aggregation, differential privacy')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addHelpCommand(true);
+  registerProvisionCommands(program);
+  registerCoordinatorCommands(program);
+  registerSiteCommands(program);
+  registerRunCommands(program);
+  registerSimulateCommand(program);
+  registerPrivacyCommands(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cohort.js') || process.argv[1]?.endsWith('cohort')) {
+  await buildProgram().parseAsync(process.argv);
+}

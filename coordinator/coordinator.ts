@@ -1,0 +1,95 @@
+/**
+ * Starts a coordinator: mTLS gRPC server (site and admin services, health, reflection),
+ * the state store and the round engine's clock. Stops cleanly on SIGTERM/SIGINT; a
+ * SIGKILL loses nothing that was acknowledged, because every acknowledgement follows a
+ * committed SQLite transaction.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { join } from 'node:path';
+import type { Kit } from '../core/pki/kit.ts';
+import type { Logger } from '../core/logging.ts';
+import { serverCredentials, watchCrlFile } from '../core/tls/credentials.ts';
+import { loadCohortProtos } from '../protos/load.ts';
+import { RunEngine } from './engine/run-engine.ts';
+import { adminServiceHandlers } from './server/admin-service.ts';
+import { siteServiceHandlers } from './server/site-service.ts';
+import { StateStore } from './state/store.ts';
+
+export interface CoordinatorOptions {
+  kit: Kit;
+  stateDir: string;
+  /** Listen address; defaults to 0.0.0.0:<port of the kit's coordinator address>. */
+  listen?: string;
+  log: Logger;
+  siteGraceMs?: number;
+  recruitTimeoutMs?: number;
+  tickMs?: number;
+  heartbeatIntervalMs?: number;
+}
+
+export interface RunningCoordinator {
+  port: number;
+  engine: RunEngine;
+  stop(): Promise<void>;
+}
+
+export async function startCoordinator(options: CoordinatorOptions): Promise<RunningCoordinator> {
+  const { kit, log } = options;
+  if (kit.role !== 'coordinator') throw new Error(`kit ${kit.dir} is a ${kit.role} kit, not the coordinator's`);
+  const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
+  const engine = new RunEngine(store, { siteGraceMs: options.siteGraceMs ?? 15_000, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
+
+  const creds = await serverCredentials(kit);
+  const stopWatching = kit.crlPath
+    ? watchCrlFile(kit.crlPath, creds, {
+        onReload: (crl) => log.info({ revoked: crl.revokedSerials.size }, 'CRL reloaded'),
+        onError: (e) => log.error({ err: (e as Error).message }, 'new CRL refused; the previous one stays in force'),
+      })
+    : () => undefined;
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 });
+  const { site, admin, packageDefinition } = loadCohortProtos();
+  server.addService(site.cohort.v1.SiteService.service, siteServiceHandlers({
+    engine,
+    guard: creds,
+    spoolDir: join(options.stateDir, 'spool'),
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
+    log,
+  }));
+  server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, guard: creds, log }));
+  const health = new HealthImplementation({ '': 'SERVING', 'cohort.v1.SiteService': 'SERVING', 'cohort.v1.AdminService': 'SERVING' });
+  health.addToServer(server);
+  new ReflectionService(packageDefinition).addToServer(server);
+
+  const listen = options.listen ?? `0.0.0.0:${kit.coordinatorAddress.split(':').pop() ?? '7443'}`;
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync(listen, creds, (err, p) => (err ? reject(err) : resolve(p))));
+  log.info({ port, consortium: kit.consortium, stateDir: options.stateDir }, 'coordinator listening (mTLS, TLS 1.2+)');
+
+  // Resume: the clock re-evaluates every active run from durable state.
+  const resumed = store.runsInState('RECRUITING', 'RUNNING');
+  if (resumed.length > 0) log.info({ runs: resumed.map((r) => `${r.run_id}@${r.current_round}`) }, 'resuming runs');
+  const clock = setInterval(() => engine.tick(), options.tickMs ?? 500);
+
+  return {
+    port,
+    engine,
+    async stop() {
+      clearInterval(clock);
+      stopWatching();
+      health.setStatus('', 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2_000);
+        server.tryShutdown(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,429 @@
+/**
+ * The round engine: moves runs and rounds through their state machines. It orchestrates
+ * (invite, collect, aggregate, evaluate, close) and never branches on the algorithm: the
+ * strategy supplies the fit configuration and the metric aggregation, and the sites run
+ * its server step. All state lives in the StateStore; this class holds only caches.
+ */
+import { EventEmitter } from 'node:events';
+import { createHash, randomUUID } from 'node:crypto';
+import { CohortError, RunErrors, UpdateErrors } from '../../core/errors/index.ts';
+import { strategyFromSpec, type SiteEvaluation, type SiteFailure, type Strategy } from '../../core/strategies/index.ts';
+import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
+import type { ModelSpec } from '../../models/spec-schema.ts';
+import type { StateStore, RunRow } from '../state/store.ts';
+import { assertTransition, ROUND_TRANSITIONS, RUN_TRANSITIONS, TERMINAL_RUN_STATES, type RoundState, type RunState } from '../state/states.ts';
+import { Presence } from './presence.ts';
+import { finishTask, pendingTasksFor, type SiteTask } from './tasks.ts';
+
+export interface EngineOptions {
+  /** How long a site may stay disconnected during a round before it is recorded as failed. */
+  siteGraceMs: number;
+  /** How long a run waits for sites to answer its offer. */
+  recruitTimeoutMs: number;
+  now?: () => number;
+}
+
+export interface SubmitRunInput {
+  spec: ModelSpec;
+  codec: CodecDescriptor;
+  submittedBy: string;
+}
+
+/** Source of one site's validated update chunks, read in index order during the commit. */
+export interface UpdateSource {
+  chunkCount: number;
+  bytes: number;
+  trainLoss: number;
+  readChunk(index: number): Uint8Array;
+}
+
+export interface EngineEvents {
+  /** A site's pending tasks may have changed. */
+  tasks: [site: string];
+  /** A task to push to one site that is not derivable from state (run finished). */
+  push: [site: string, task: SiteTask];
+  /** A run's status changed. */
+  run: [runId: string];
+}
+
+export class RunEngine extends EventEmitter<EngineEvents> {
+  readonly presence: Presence;
+  private readonly now: () => number;
+  private readonly adders = new Map<string, ChunkAdder>();
+  private readonly strategies = new Map<string, Strategy>();
+
+  constructor(
+    readonly store: StateStore,
+    private readonly options: EngineOptions,
+  ) {
+    super();
+    this.now = options.now ?? Date.now;
+    this.presence = new Presence(this.now());
+  }
+
+  // ---- runs -------------------------------------------------------------------------
+
+  submitRun(input: SubmitRunInput): RunRow {
+    const now = this.now();
+    const specJson = JSON.stringify(input.spec);
+    const run: RunRow = {
+      run_id: `run-${randomUUID().slice(0, 8)}`,
+      name: input.spec.name,
+      state: 'RECRUITING',
+      spec_json: specJson,
+      spec_sha256: createHash('sha256').update(specJson).digest('hex'),
+      codec_json: JSON.stringify(input.codec),
+      strategy: input.spec.strategy.name,
+      rounds: input.spec.rounds,
+      min_sites: input.spec.minSites,
+      round_timeout_ms: input.spec.roundTimeoutSeconds * 1000,
+      current_round: 0,
+      submitted_by: input.submittedBy,
+      recruit_deadline_ms: now + this.options.recruitTimeoutMs,
+      error_code: null,
+      error: null,
+      final_weights_sha256: null,
+      created_at_ms: now,
+      updated_at_ms: now,
+    };
+    const sites = this.store.sites().map((s) => s.site);
+    this.store.tx(() => {
+      this.store.insertRun(run);
+      for (const site of sites) this.invite(run.run_id, site, now);
+      this.store.appendEvent(input.submittedBy, 'run.submit', run.run_id, { specSha256: run.spec_sha256, codec: input.codec.kind }, now);
+    });
+    for (const site of sites) this.emit('tasks', site);
+    this.emit('run', run.run_id);
+    return run;
+  }
+
+  getRunOrThrow(runId: string): RunRow {
+    const run = this.store.getRun(runId);
+    if (!run) throw new CohortError(RunErrors.NOT_FOUND, `no run with id "${runId}"`, { details: { runId } });
+    return run;
+  }
+
+  cancelRun(runId: string, by: string): RunRow {
+    const run = this.getRunOrThrow(runId);
+    if (TERMINAL_RUN_STATES.includes(run.state)) {
+      throw new CohortError(RunErrors.ALREADY_ENDED, `run ${runId} is already ${run.state}`, { details: { runId, state: run.state } });
+    }
+    this.endRun(run, 'CANCELLED', null, `cancelled by ${by}`);
+    return this.getRunOrThrow(runId);
+  }
+
+  private invite(runId: string, site: string, now: number): void {
+    this.store.upsertRunSite({ run_id: runId, site, state: 'INVITED', reason_code: null, reason: null, num_examples: 0, dataset_fingerprint: null, updated_at_ms: now });
+  }
+
+  private setRunState(run: RunRow, to: RunState, fields: Partial<RunRow> = {}): void {
+    assertTransition(RUN_TRANSITIONS, 'run', run.state, to);
+    this.store.updateRun(run.run_id, { ...fields, state: to }, this.now());
+  }
+
+  private endRun(run: RunRow, to: RunState, errorCode: string | null, message: string): void {
+    const now = this.now();
+    const participants = this.store.runSites(run.run_id).map((s) => s.site);
+    this.store.tx(() => {
+      this.setRunState(run, to, { error_code: errorCode, error: errorCode ? message : null });
+      const round = this.store.getRound(run.run_id, run.current_round);
+      if (round && (round.state === 'COLLECTING' || round.state === 'AGGREGATED')) this.setRoundState(run.run_id, round.round, round.state, 'FAILED');
+      this.store.appendEvent('coordinator', `run.${to.toLowerCase()}`, run.run_id, { errorCode, message }, now);
+    });
+    this.adders.get(run.run_id)?.dispose();
+    this.adders.delete(run.run_id);
+    for (const site of participants) this.emit('push', site, finishTask(run.run_id, to, message));
+    this.emit('run', run.run_id);
+  }
+
+  // ---- sites ------------------------------------------------------------------------
+
+  registerSite(site: string, agentVersion: string, backend: string): void {
+    const now = this.now();
+    this.store.tx(() => {
+      this.store.upsertSite(site, agentVersion, backend, now);
+      for (const run of this.store.runsInState('RECRUITING')) {
+        if (!this.store.getRunSite(run.run_id, site)) this.invite(run.run_id, site, now);
+      }
+      this.store.appendEvent(site, 'site.register', null, { agentVersion, backend }, now);
+    });
+    this.emit('tasks', site);
+  }
+
+  heartbeat(site: string): void {
+    this.store.touchSite(site, this.now());
+  }
+
+  respondToRun(site: string, runId: string, accept: boolean, detail: { reasonCode: string; reason: string; numExamples: number; fingerprint: string }): void {
+    const run = this.getRunOrThrow(runId);
+    const membership = this.store.getRunSite(runId, site);
+    if (!membership) throw new CohortError(RunErrors.INVALID_REQUEST, `site ${site} was not invited to run ${runId}`);
+    if (run.state !== 'RECRUITING' || membership.state !== 'INVITED') return; // late or repeated answer: idempotent
+    if (accept && !(detail.numExamples > 0)) {
+      throw new CohortError(RunErrors.INVALID_REQUEST, 'an accepting site must report num_examples > 0', { details: { field: 'num_examples' } });
+    }
+    const now = this.now();
+    this.store.tx(() => {
+      this.store.upsertRunSite({
+        run_id: runId,
+        site,
+        state: accept ? 'ACCEPTED' : 'DECLINED',
+        reason_code: accept ? null : detail.reasonCode,
+        reason: accept ? null : detail.reason,
+        num_examples: accept ? detail.numExamples : 0,
+        dataset_fingerprint: accept ? detail.fingerprint : null,
+        updated_at_ms: now,
+      });
+      this.store.appendEvent(site, accept ? 'run.accept' : 'run.decline', runId, { reasonCode: detail.reasonCode }, now);
+    });
+    this.emit('run', runId);
+    this.tick();
+  }
+
+  pendingTasks(site: string): SiteTask[] {
+    return pendingTasksFor(this.store, site, (runId, round) => JSON.stringify(this.strategyOf(runId).configureFit(round)));
+  }
+
+  // ---- rounds -----------------------------------------------------------------------
+
+  private setRoundState(runId: string, round: number, from: RoundState, to: RoundState, fields: Record<string, unknown> = {}): void {
+    assertTransition(ROUND_TRANSITIONS, 'round', from, to);
+    this.store.updateRound(runId, round, { ...fields, state: to });
+  }
+
+  private openRound(run: RunRow, round: number): void {
+    const now = this.now();
+    const participants = this.store.runSites(run.run_id).filter((s) => s.state === 'ACCEPTED').map((s) => s.site);
+    this.store.tx(() => {
+      this.store.insertRound({ run_id: run.run_id, round, state: 'COLLECTING', opened_at_ms: now, deadline_ms: now + run.round_timeout_ms, closed_at_ms: null, contributors: 0, metrics_json: null });
+      for (const site of participants) this.store.insertRoundSite({ run_id: run.run_id, round, site, state: 'PENDING', updated_at_ms: now });
+      this.store.updateRun(run.run_id, { current_round: round }, now);
+      this.store.appendEvent('coordinator', 'round.open', run.run_id, { round, participants }, now);
+    });
+    for (const site of participants) this.emit('tasks', site);
+    this.emit('run', run.run_id);
+  }
+
+  adderOf(run: RunRow): ChunkAdder {
+    let adder = this.adders.get(run.run_id);
+    if (!adder) {
+      adder = createChunkAdder(JSON.parse(run.codec_json) as CodecDescriptor);
+      this.adders.set(run.run_id, adder);
+    }
+    return adder;
+  }
+
+  strategyOf(runId: string): Strategy {
+    let s = this.strategies.get(runId);
+    if (!s) {
+      const spec = JSON.parse(this.getRunOrThrow(runId).spec_json) as ModelSpec;
+      s = strategyFromSpec(spec.strategy);
+      this.strategies.set(runId, s);
+    }
+    return s;
+  }
+
+  /** Checks that `site` may upload for (runId, round) now; throws the coded refusal otherwise. */
+  checkUploadAllowed(site: string, runId: string, round: number): RunRow {
+    const run = this.getRunOrThrow(runId);
+    const rs = this.store.getRoundSite(runId, round, site);
+    const r = this.store.getRound(runId, round);
+    if (run.state !== 'RUNNING' || !r || r.state !== 'COLLECTING' || round !== run.current_round) {
+      throw new CohortError(UpdateErrors.WRONG_ROUND, `round ${round} of run ${runId} is not collecting updates (current round ${run.current_round}, run ${run.state})`, {
+        details: { runId, round, currentRound: run.current_round },
+      });
+    }
+    if (!rs) throw new CohortError(UpdateErrors.NOT_PARTICIPANT, `site ${site} is not a participant of round ${round} of run ${runId}`);
+    if (rs.state === 'DELIVERED') throw new CohortError(UpdateErrors.DUPLICATE, `site ${site} already delivered its update for round ${round} of run ${runId}`);
+    if (rs.state === 'FAILED') {
+      throw new CohortError(UpdateErrors.NOT_PARTICIPANT, `site ${site} was recorded as failed in round ${round} (${rs.failure_code ?? 'unknown'}); its update is not counted`);
+    }
+    return run;
+  }
+
+  /**
+   * Folds one site's complete, validated update into the round's running sums and marks the
+   * site delivered, in one transaction: after a crash either both happened or neither did.
+   */
+  commitUpdate(site: string, runId: string, round: number, source: UpdateSource): void {
+    const now = this.now();
+    this.store.tx(() => {
+      const run = this.checkUploadAllowed(site, runId, round);
+      const adder = this.adderOf(run);
+      for (let i = 0; i < adder.chunkCount; i++) {
+        const sum = adder.add(this.store.getSum(runId, round, i), source.readChunk(i), i);
+        this.store.putSum(runId, round, i, sum);
+      }
+      this.store.updateRoundSite(runId, round, site, { state: 'DELIVERED', chunks: source.chunkCount, bytes: source.bytes, train_loss: source.trainLoss, updated_at_ms: now });
+      this.store.appendEvent(site, 'update.commit', runId, { round, chunks: source.chunkCount, bytes: source.bytes }, now);
+    });
+    this.emit('run', runId);
+    this.tick();
+  }
+
+  /** The summed chunks of a round whose collection has closed. */
+  aggregateOf(runId: string, round: number): { chunks: () => Iterable<Buffer>; chunkCount: number; contributors: number } {
+    const run = this.getRunOrThrow(runId);
+    const r = this.store.getRound(runId, round);
+    if (!r || r.state === 'COLLECTING' || (r.state === 'FAILED' && r.contributors === 0)) {
+      throw new CohortError(RunErrors.AGGREGATE_NOT_READY, `the aggregate of round ${round} of run ${runId} is not available (${r?.state ?? 'no such round'})`);
+    }
+    const chunkCount = this.adderOf(run).chunkCount;
+    const store = this.store;
+    return {
+      chunkCount,
+      contributors: r.contributors,
+      *chunks() {
+        for (let i = 0; i < chunkCount; i++) {
+          const c = store.getSum(runId, round, i);
+          if (!c) throw new CohortError(RunErrors.AGGREGATE_NOT_READY, `chunk ${i} of round ${round} is missing`);
+          yield c;
+        }
+      },
+    };
+  }
+
+  reportEvaluation(site: string, runId: string, round: number, weightsSha256: string, evaluation: SiteEvaluation): void {
+    const run = this.getRunOrThrow(runId);
+    const r = this.store.getRound(runId, round);
+    const rs = this.store.getRoundSite(runId, round, site);
+    if (!r || !rs || run.state !== 'RUNNING' || r.state !== 'AGGREGATED' || rs.eval_state !== 'PENDING') return; // late or repeated: idempotent
+    if (!/^[0-9a-f]{64}$/.test(weightsSha256)) throw new CohortError(RunErrors.INVALID_REQUEST, 'weights_sha256 must be 64 hex characters');
+    const now = this.now();
+    this.store.tx(() => {
+      this.store.updateRoundSite(runId, round, site, { eval_state: 'EVALUATED', weights_sha256: weightsSha256, eval_json: JSON.stringify(evaluation), updated_at_ms: now });
+    });
+    this.emit('run', runId);
+    this.tick();
+  }
+
+  reportFailure(site: string, runId: string, round: number, code: string, message: string): void {
+    const run = this.store.getRun(runId);
+    if (!run) return;
+    const now = this.now();
+    if (run.state === 'RECRUITING') {
+      this.respondToRun(site, runId, false, { reasonCode: code, reason: message, numExamples: 0, fingerprint: '' });
+      return;
+    }
+    const rs = this.store.getRoundSite(runId, round, site);
+    const r = this.store.getRound(runId, round);
+    if (!rs || !r) return;
+    this.store.tx(() => {
+      if (r.state === 'COLLECTING' && rs.state === 'PENDING') {
+        this.store.updateRoundSite(runId, round, site, { state: 'FAILED', failure_code: code, failure: message, updated_at_ms: now });
+      } else if (r.state === 'AGGREGATED' && rs.eval_state === 'PENDING') {
+        this.store.updateRoundSite(runId, round, site, { eval_state: 'FAILED', failure_code: code, failure: message, updated_at_ms: now });
+      }
+      this.store.appendEvent(site, 'site.failure', runId, { round, code }, now);
+    });
+    this.emit('run', runId);
+    this.tick();
+  }
+
+  // ---- the clock --------------------------------------------------------------------
+
+  /** Advances every active run as far as its state allows. Called on every change and periodically. */
+  tick(): void {
+    for (const run of this.store.runsInState('RECRUITING', 'RUNNING')) {
+      try {
+        if (run.state === 'RECRUITING') this.advanceRecruiting(run);
+        else this.advanceRound(run);
+      } catch (e) {
+        this.endRun(this.getRunOrThrow(run.run_id), 'FAILED', RunErrors.QUORUM_LOST.code, `engine error: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private advanceRecruiting(run: RunRow): void {
+    const sites = this.store.runSites(run.run_id);
+    const accepted = sites.filter((s) => s.state === 'ACCEPTED').length;
+    const waiting = sites.filter((s) => s.state === 'INVITED').length;
+    const expired = this.now() >= run.recruit_deadline_ms;
+    if (waiting > 0 && !expired) return;
+    if (accepted >= run.min_sites) {
+      this.store.tx(() => {
+        this.setRunState(run, 'RUNNING');
+        // Sites that never answered are no longer invited.
+        for (const s of sites.filter((x) => x.state === 'INVITED')) {
+          this.store.upsertRunSite({ ...s, state: 'DECLINED', reason_code: RunErrors.ROUND_DEADLINE.code, reason: 'did not answer the offer in time', updated_at_ms: this.now() });
+        }
+      });
+      this.openRound(this.getRunOrThrow(run.run_id), 1);
+    } else {
+      this.endRun(run, 'FAILED', RunErrors.NOT_ENOUGH_SITES.code, `${accepted} of ${sites.length} sites accepted; the run needs ${run.min_sites}`);
+    }
+  }
+
+  private advanceRound(run: RunRow): void {
+    const now = this.now();
+    const round = this.store.getRound(run.run_id, run.current_round);
+    if (!round) return;
+    const sites = this.store.roundSites(run.run_id, round.round);
+    const pastDeadline = now >= round.deadline_ms;
+    // Failures are data: late and disconnected sites are recorded, the round goes on.
+    this.store.tx(() => {
+      for (const s of sites) {
+        const pending = (round.state === 'COLLECTING' && s.state === 'PENDING') || (round.state === 'AGGREGATED' && s.eval_state === 'PENDING');
+        if (!pending) continue;
+        let failure: { code: string; message: string } | undefined;
+        if (pastDeadline) failure = { code: RunErrors.ROUND_DEADLINE.code, message: `no ${round.state === 'COLLECTING' ? 'update' : 'evaluation'} before the round deadline` };
+        else if (this.presence.awayFor(s.site, now) > this.options.siteGraceMs) {
+          failure = { code: RunErrors.SITE_DISCONNECTED.code, message: `disconnected for more than ${this.options.siteGraceMs} ms` };
+        }
+        if (!failure) continue;
+        const field = round.state === 'COLLECTING' ? { state: 'FAILED' as const } : { eval_state: 'FAILED' as const };
+        this.store.updateRoundSite(run.run_id, round.round, s.site, { ...field, failure_code: failure.code, failure: failure.message, updated_at_ms: now });
+        this.store.appendEvent('coordinator', 'site.failure', run.run_id, { round: round.round, site: s.site, code: failure.code }, now);
+      }
+    });
+    const fresh = this.store.roundSites(run.run_id, round.round);
+    if (round.state === 'COLLECTING') this.maybeCloseCollection(run, round.round, fresh);
+    else if (round.state === 'AGGREGATED') this.maybeCloseRound(run, round.round, fresh);
+  }
+
+  private maybeCloseCollection(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
+    if (sites.some((s) => s.state === 'PENDING')) return;
+    const delivered = sites.filter((s) => s.state === 'DELIVERED');
+    if (delivered.length < run.min_sites) {
+      this.endRun(run, 'FAILED', RunErrors.QUORUM_LOST.code, `round ${round}: ${delivered.length} updates delivered, the run needs ${run.min_sites}`);
+      return;
+    }
+    const now = this.now();
+    this.store.tx(() => {
+      this.setRoundState(run.run_id, round, 'COLLECTING', 'AGGREGATED', { contributors: delivered.length, deadline_ms: now + run.round_timeout_ms });
+      // Every accepted site applies the aggregate, including ones that failed to deliver, so all stay in step.
+      for (const s of sites) this.store.updateRoundSite(run.run_id, round, s.site, { eval_state: 'PENDING', updated_at_ms: now });
+      this.store.appendEvent('coordinator', 'round.aggregated', run.run_id, { round, contributors: delivered.length }, now);
+    });
+    for (const s of sites) this.emit('tasks', s.site);
+    this.emit('run', run.run_id);
+  }
+
+  private maybeCloseRound(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
+    if (sites.some((s) => s.eval_state === 'PENDING')) return;
+    const evaluated = sites.filter((s) => s.eval_state === 'EVALUATED');
+    const hashes = new Set(evaluated.map((s) => s.weights_sha256));
+    if (evaluated.length === 0) {
+      this.endRun(run, 'FAILED', RunErrors.QUORUM_LOST.code, `round ${round}: no site evaluated the new model`);
+      return;
+    }
+    if (hashes.size > 1) {
+      const bySite = Object.fromEntries(evaluated.map((s) => [s.site, s.weights_sha256]));
+      this.endRun(run, 'FAILED', RunErrors.HASH_MISMATCH.code, `round ${round}: sites hold different global weights ${JSON.stringify(bySite)}`);
+      return;
+    }
+    const results: SiteEvaluation[] = evaluated.map((s) => ({ ...(JSON.parse(s.eval_json ?? '{}') as SiteEvaluation), site: s.site }));
+    const failures: SiteFailure[] = sites.filter((s) => s.state === 'FAILED' || s.eval_state === 'FAILED').map((s) => ({ site: s.site, code: s.failure_code ?? '', message: s.failure ?? '' }));
+    const metrics = this.strategyOf(run.run_id).aggregateEvaluate(round, results, failures);
+    const hash = [...hashes][0] ?? null;
+    const now = this.now();
+    this.store.tx(() => {
+      this.setRoundState(run.run_id, round, 'AGGREGATED', 'CLOSED', { closed_at_ms: now, metrics_json: JSON.stringify(metrics) });
+      this.store.updateRun(run.run_id, { final_weights_sha256: hash }, now);
+      this.store.appendEvent('coordinator', 'round.close', run.run_id, { round, weightsSha256: hash }, now);
+    });
+    const fresh = this.getRunOrThrow(run.run_id);
+    if (round >= run.rounds) this.endRun(fresh, 'COMPLETED', null, `completed ${round} rounds`);
+    else this.openRound(fresh, round + 1);
+  }
+}

@@ -1,0 +1,50 @@
+/** The tasks a site should be working on, derived from durable state alone. */
+import type { StateStore } from '../state/store.ts';
+
+export type TaskKind = 'TASK_KIND_OFFER' | 'TASK_KIND_TRAIN' | 'TASK_KIND_EVALUATE' | 'TASK_KIND_FINISH';
+
+export interface SiteTask {
+  taskId: string;
+  kind: TaskKind;
+  runId: string;
+  round: number;
+  specJson: string;
+  codecJson: string;
+  fitConfigJson: string;
+  runState: string;
+  message: string;
+  submittedBy: string;
+}
+
+export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: (runId: string, round: number) => string): SiteTask[] {
+  const tasks: SiteTask[] = [];
+  for (const run of store.runsInState('RECRUITING', 'RUNNING')) {
+    const base = { runId: run.run_id, specJson: run.spec_json, codecJson: run.codec_json, runState: run.state, message: '', submittedBy: run.submitted_by };
+    const membership = store.getRunSite(run.run_id, site);
+    if (run.state === 'RECRUITING') {
+      if (membership?.state === 'INVITED') {
+        tasks.push({ ...base, taskId: `${run.run_id}:offer`, kind: 'TASK_KIND_OFFER', round: 0, fitConfigJson: '' });
+      }
+      continue;
+    }
+    const rs = store.getRoundSite(run.run_id, run.current_round, site);
+    const round = store.getRound(run.run_id, run.current_round);
+    if (!rs || !round) continue;
+    if (round.state === 'COLLECTING' && rs.state === 'PENDING') {
+      tasks.push({
+        ...base,
+        taskId: `${run.run_id}:train:${run.current_round}`,
+        kind: 'TASK_KIND_TRAIN',
+        round: run.current_round,
+        fitConfigJson: fitConfigJson(run.run_id, run.current_round),
+      });
+    } else if (round.state === 'AGGREGATED' && rs.eval_state === 'PENDING') {
+      tasks.push({ ...base, taskId: `${run.run_id}:evaluate:${run.current_round}`, kind: 'TASK_KIND_EVALUATE', round: run.current_round, fitConfigJson: '' });
+    }
+  }
+  return tasks;
+}
+
+export function finishTask(runId: string, runState: string, message: string): SiteTask {
+  return { taskId: `${runId}:finish`, kind: 'TASK_KIND_FINISH', runId, round: 0, specJson: '', codecJson: '', fitConfigJson: '', runState, message, submittedBy: '' };
+}

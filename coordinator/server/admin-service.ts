@@ -1,0 +1,122 @@
+/** The user-facing RPCs: submit, inspect, watch and cancel runs; list sites. */
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { CohortError, RunErrors } from '../../core/errors/index.ts';
+import { toServiceError } from '../../core/rpc/status-errors.ts';
+import { plainDescriptor, type CodecDescriptor } from '../../core/update-codec/index.ts';
+import { parameterCount } from '../../models/weight-layout.ts';
+import { parseSpec } from '../../models/validate-spec.ts';
+import type { ModelSpec } from '../../models/spec-schema.ts';
+import type { AdminServiceHandlers } from '../../protos/gen/cohort/v1/AdminService.ts';
+import type { RunEngine } from '../engine/run-engine.ts';
+import { TERMINAL_RUN_STATES, type RunState } from '../state/states.ts';
+import { authorize } from './access.ts';
+import type { RevocationGuard } from '../../core/tls/credentials.ts';
+import { runStatus } from './run-status.ts';
+
+export interface AdminServiceContext {
+  engine: RunEngine;
+  guard: RevocationGuard;
+  log: Logger;
+}
+
+const READERS = ['data-scientist', 'operator', 'auditor'] as const;
+
+/** The codec a run uses; `bfv` is refused until the encrypted path is wired in. */
+export function codecFor(spec: ModelSpec, codec: string): CodecDescriptor {
+  const length = parameterCount(spec) + 1;
+  if (codec === '' || codec === 'plain') return plainDescriptor(length);
+  throw new CohortError(RunErrors.INVALID_REQUEST, `codec "${codec}" is not available (expected "plain")`, { details: { field: 'codec' } });
+}
+
+export function adminServiceHandlers(ctx: AdminServiceContext): AdminServiceHandlers {
+  const { engine, log } = ctx;
+  const status = (runId: string) => {
+    const s = runStatus(engine.store, runId);
+    if (!s) throw new CohortError(RunErrors.NOT_FOUND, `no run with id "${runId}"`, { details: { runId } });
+    return s;
+  };
+  function unary<Req, Res>(roles: readonly Parameters<typeof authorize>[1][number][], fn: (caller: { name: string; role: string }, req: Req) => Res): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      try {
+        const id = authorize(call, roles, ctx.guard);
+        callback(null, fn(id, call.request));
+      } catch (e) {
+        callback(toServiceError(e));
+      }
+    };
+  }
+  return {
+    SubmitRun: unary(['data-scientist'], (caller, req) => {
+      let input: unknown;
+      try {
+        input = JSON.parse(req.specJson);
+      } catch (e) {
+        throw new CohortError(RunErrors.INVALID_REQUEST, 'spec_json is not valid JSON', { cause: e, details: { field: 'spec_json' } });
+      }
+      const spec = parseSpec(input, 'spec');
+      const run = engine.submitRun({ spec, codec: codecFor(spec, req.codec), submittedBy: caller.name });
+      log.info({ runId: run.run_id, by: caller.name, specSha256: run.spec_sha256 }, 'run submitted');
+      return { runId: run.run_id, specSha256: run.spec_sha256 };
+    }),
+
+    GetRun: unary(READERS, (_c, req) => status(req.runId)),
+
+    ListRuns: unary(READERS, () => ({
+      runs: engine.store.listRuns().map((r) => ({
+        runId: r.run_id,
+        name: r.name,
+        state: r.state,
+        currentRound: r.current_round,
+        rounds: r.rounds,
+        submittedBy: r.submitted_by,
+        createdAtMs: String(r.created_at_ms),
+      })),
+    })),
+
+    CancelRun: unary(['data-scientist', 'operator'], (caller, req) => {
+      const run = engine.getRunOrThrow(req.runId);
+      if (caller.role === 'data-scientist' && run.submitted_by !== caller.name) {
+        throw new CohortError(RunErrors.PERMISSION_DENIED, `run ${req.runId} was submitted by another user; only they or an operator may cancel it`);
+      }
+      engine.cancelRun(req.runId, caller.name);
+      log.info({ runId: req.runId, by: caller.name }, 'run cancelled');
+      return status(req.runId);
+    }),
+
+    ListSites: unary(['operator', 'auditor', 'data-scientist'], () => ({
+      sites: engine.store.sites().map((s) => ({
+        site: s.site,
+        agentVersion: s.agent_version,
+        backend: s.backend,
+        connected: engine.presence.isConnected(s.site),
+        lastHeartbeatMs: String(s.last_seen_ms),
+      })),
+    })),
+
+    WatchRun(call) {
+      let runId: string;
+      try {
+        authorize(call, READERS, ctx.guard);
+        runId = call.request.runId;
+        call.write(status(runId));
+      } catch (e) {
+        call.emit('error', toServiceError(e));
+        return;
+      }
+      const onRun = (id: string): void => {
+        if (id !== runId) return;
+        const s = status(runId);
+        call.write(s);
+        if (TERMINAL_RUN_STATES.includes(s.state as RunState)) finish();
+      };
+      const finish = (): void => {
+        engine.off('run', onRun);
+        call.end();
+      };
+      engine.on('run', onRun);
+      call.on('cancelled', () => engine.off('run', onRun));
+      if (TERMINAL_RUN_STATES.includes(status(runId).state as RunState)) finish();
+    },
+  };
+}

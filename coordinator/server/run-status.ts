@@ -1,0 +1,55 @@
+/** Builds the RunStatus message from durable state: one view for status, watch and the demo. */
+import type { RunStatus } from '../../protos/gen/cohort/v1/RunStatus.ts';
+import type { Metrics } from '../../protos/gen/cohort/v1/Metrics.ts';
+import type { StateStore } from '../state/store.ts';
+
+function metrics(json: string | null): Metrics | null {
+  if (!json) return null;
+  const m = JSON.parse(json) as { numExamples: number; loss: number; accuracy: number; auc: number };
+  return { numExamples: String(m.numExamples), loss: m.loss, accuracy: m.accuracy, auc: m.auc };
+}
+
+export function runStatus(store: StateStore, runId: string): RunStatus | undefined {
+  const run = store.getRun(runId);
+  if (!run) return undefined;
+  return {
+    runId: run.run_id,
+    name: run.name,
+    state: run.state,
+    currentRound: run.current_round,
+    rounds: run.rounds,
+    strategy: run.strategy,
+    codec: (JSON.parse(run.codec_json) as { kind: string }).kind,
+    submittedBy: run.submitted_by,
+    specSha256: run.spec_sha256,
+    sites: store.runSites(runId).map((s) => ({
+      site: s.site,
+      state: s.state,
+      reason: s.reason_code ? `${s.reason_code}: ${s.reason ?? ''}` : '',
+      numExamples: String(s.num_examples),
+      datasetFingerprint: s.dataset_fingerprint ?? '',
+    })),
+    roundStatus: store.rounds(runId).map((r) => ({
+      round: r.round,
+      state: r.state,
+      contributors: r.contributors,
+      openedAtMs: String(r.opened_at_ms),
+      closedAtMs: String(r.closed_at_ms ?? 0),
+      metrics: metrics(r.metrics_json),
+      sites: store.roundSites(runId, r.round).map((s) => ({
+        site: s.site,
+        state: s.eval_state === 'EVALUATED' ? 'EVALUATED' : s.state,
+        metrics: metrics(s.eval_json),
+        failureCode: s.failure_code ?? '',
+        failure: s.failure ?? '',
+        weightsSha256: s.weights_sha256 ?? '',
+        trainLoss: s.train_loss ?? 0,
+      })),
+    })),
+    errorCode: run.error_code ?? '',
+    error: run.error ?? '',
+    finalWeightsSha256: run.final_weights_sha256 ?? '',
+    createdAtMs: String(run.created_at_ms),
+    updatedAtMs: String(run.updated_at_ms),
+  };
+}

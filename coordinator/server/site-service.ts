@@ -1,0 +1,227 @@
+/** The site-facing RPCs: thin adapters from gRPC calls to the round engine. */
+import type * as grpc from '@grpc/grpc-js';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { CohortError, RunErrors, UpdateErrors } from '../../core/errors/index.ts';
+import { toServiceError } from '../../core/rpc/status-errors.ts';
+import type { SiteServiceHandlers } from '../../protos/gen/cohort/v1/SiteService.ts';
+import type { Task } from '../../protos/gen/cohort/v1/Task.ts';
+import type { RunEngine } from '../engine/run-engine.ts';
+import type { SiteTask } from '../engine/tasks.ts';
+import { authorize } from './access.ts';
+import type { RevocationGuard } from '../../core/tls/credentials.ts';
+import { UpdateSpool } from './spool.ts';
+
+export interface SiteServiceContext {
+  engine: RunEngine;
+  guard: RevocationGuard;
+  spoolDir: string;
+  heartbeatIntervalMs: number;
+  log: Logger;
+}
+
+const SITE = ['site'] as const;
+
+function toTask(t: SiteTask): Task {
+  return {
+    taskId: t.taskId,
+    kind: t.kind,
+    runId: t.runId,
+    round: t.round,
+    specJson: t.specJson,
+    codecJson: t.codecJson,
+    fitConfigJson: t.fitConfigJson,
+    runState: t.runState,
+    message: t.message,
+    submittedBy: t.submittedBy,
+  };
+}
+
+/** Wraps a unary handler: authorizes, runs, maps every error to a coded status. */
+function unary<Req, Res>(
+  ctx: SiteServiceContext,
+  fn: (site: string, req: Req) => Res,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    try {
+      const id = authorize(call, SITE, ctx.guard);
+      callback(null, fn(id.name, call.request));
+    } catch (e) {
+      callback(toServiceError(e));
+    }
+  };
+}
+
+export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandlers {
+  const { engine, log } = ctx;
+  return {
+    Register: unary(ctx, (site, req) => {
+      engine.registerSite(site, req.agentVersion, req.backend);
+      log.info({ site, agentVersion: req.agentVersion, backend: req.backend }, 'site registered');
+      return { site, consortium: ctx.guard.consortium, heartbeatIntervalMs: ctx.heartbeatIntervalMs };
+    }),
+
+    Heartbeat: unary(ctx, (site) => {
+      engine.heartbeat(site);
+      return { serverTimeMs: String(Date.now()) };
+    }),
+
+    RespondToRun: unary(ctx, (site, req) => {
+      if (!req.runId) throw new CohortError(RunErrors.INVALID_REQUEST, 'run_id is required', { details: { field: 'run_id' } });
+      engine.respondToRun(site, req.runId, req.accept, {
+        reasonCode: req.reasonCode,
+        reason: req.reason,
+        numExamples: Number(req.numExamples),
+        fingerprint: req.datasetFingerprint,
+      });
+      return { ok: true };
+    }),
+
+    ReportEvaluation: unary(ctx, (site, req) => {
+      engine.reportEvaluation(site, req.runId, req.round, req.weightsSha256, {
+        site,
+        numExamples: Number(req.numExamples),
+        loss: req.loss,
+        accuracy: req.accuracy,
+        auc: req.auc,
+      });
+      return { ok: true };
+    }),
+
+    ReportFailure: unary(ctx, (site, req) => {
+      log.warn({ site, runId: req.runId, round: req.round, code: req.code }, 'site reported a failure');
+      engine.reportFailure(site, req.runId, req.round, req.code, req.message);
+      return { ok: true };
+    }),
+
+    WatchTasks(call) {
+      let site: string;
+      try {
+        site = authorize(call, SITE, ctx.guard).name;
+      } catch (e) {
+        call.emit('error', toServiceError(e));
+        return;
+      }
+      const sent = new Set<string>();
+      const send = (t: SiteTask): void => {
+        if (sent.has(t.taskId)) return;
+        sent.add(t.taskId);
+        call.write(toTask(t));
+      };
+      const onTasks = (s: string): void => {
+        if (s === site) for (const t of engine.pendingTasks(site)) send(t);
+      };
+      const onPush = (s: string, t: SiteTask): void => {
+        if (s === site) send(t);
+      };
+      engine.presence.connected(site);
+      engine.on('tasks', onTasks);
+      engine.on('push', onPush);
+      log.info({ site }, 'task stream opened');
+      onTasks(site);
+      let closed = false;
+      const close = (): void => {
+        if (closed) return;
+        closed = true;
+        engine.off('tasks', onTasks);
+        engine.off('push', onPush);
+        engine.presence.disconnected(site, Date.now());
+        log.info({ site }, 'task stream closed');
+      };
+      call.on('cancelled', close);
+      call.on('close', close);
+      call.on('error', close);
+    },
+
+    UploadUpdate(call, callback) {
+      let site: string;
+      try {
+        site = authorize(call, SITE, ctx.guard).name;
+      } catch (e) {
+        callback(toServiceError(e));
+        return;
+      }
+      let header: { runId: string; round: number; trainLoss: number; chunkCount: number } | undefined;
+      let spool: UpdateSpool | undefined;
+      let done = false;
+      const fail = (e: unknown): void => {
+        if (done) return;
+        done = true;
+        spool?.discard();
+        if (e instanceof CohortError) log.warn({ site, code: e.code, runId: header?.runId, round: header?.round }, 'update refused');
+        callback(toServiceError(e));
+      };
+      call.on('data', (msg: { body?: string; header?: { runId: string; round: number; chunkCount: number; trainLoss: number } | null; chunk?: { index: number; data: Buffer } | null }) => {
+        if (done) return;
+        try {
+          if (!header) {
+            if (msg.body !== 'header' || !msg.header) throw new CohortError(UpdateErrors.HEADER_MISSING, 'the first message of an upload must be its header');
+            const h = msg.header;
+            const run = engine.checkUploadAllowed(site, h.runId, h.round);
+            const adder = engine.adderOf(run);
+            if (h.chunkCount !== adder.chunkCount) {
+              throw new CohortError(UpdateErrors.CHUNK_INDEX, `the header announces ${h.chunkCount} chunks, the run codec has ${adder.chunkCount}`);
+            }
+            header = { runId: h.runId, round: h.round, trainLoss: h.trainLoss, chunkCount: adder.chunkCount };
+            spool = new UpdateSpool(join(ctx.spoolDir, h.runId));
+            return;
+          }
+          const chunk = msg.chunk;
+          if (msg.body !== 'chunk' || !chunk) throw new CohortError(UpdateErrors.HEADER_MISSING, 'only one header may start an upload');
+          if (!spool) throw new Error('spool missing');
+          if (spool.chunkCount >= header.chunkCount) {
+            throw new CohortError(UpdateErrors.OVERSIZED, `the upload carries more than the ${header.chunkCount} chunks of the run codec`);
+          }
+          if (chunk.index !== spool.chunkCount) {
+            throw new CohortError(UpdateErrors.CHUNK_INDEX, `expected chunk ${spool.chunkCount}, got ${chunk.index}`);
+          }
+          engine.adderOf(engine.getRunOrThrow(header.runId)).validate(chunk.data, chunk.index);
+          spool.append(chunk.data);
+        } catch (e) {
+          fail(e);
+        }
+      });
+      call.on('end', () => {
+        if (done) return;
+        try {
+          if (!header || !spool) throw new CohortError(UpdateErrors.HEADER_MISSING, 'the upload ended before its header');
+          if (spool.chunkCount < header.chunkCount) {
+            throw new CohortError(UpdateErrors.TRUNCATED, `the upload ended after ${spool.chunkCount} of ${header.chunkCount} chunks; nothing was counted`);
+          }
+          engine.commitUpdate(site, header.runId, header.round, spool.source(header.trainLoss));
+          const receipt = { runId: header.runId, round: header.round, chunks: spool.chunkCount, bytes: String(spool.bytes) };
+          log.info({ site, runId: header.runId, round: header.round, chunks: spool.chunkCount, bytes: spool.bytes }, 'update committed');
+          done = true;
+          spool.discard();
+          callback(null, receipt);
+        } catch (e) {
+          fail(e);
+        }
+      });
+      call.on('error', () => {
+        // The stream broke half way (client cancelled or the connection dropped): nothing was counted.
+        done = true;
+        spool?.discard();
+      });
+    },
+
+    DownloadAggregate(call) {
+      void (async () => {
+        try {
+          authorize(call, SITE, ctx.guard);
+          const { runId, round } = call.request;
+          const agg = engine.aggregateOf(runId, round);
+          let index = 0;
+          for (const data of agg.chunks()) {
+            const ok = call.write({ index, chunkCount: agg.chunkCount, data, contributors: agg.contributors });
+            index++;
+            if (!ok) await new Promise<void>((resolve) => call.once('drain', resolve));
+          }
+          call.end();
+        } catch (e) {
+          call.emit('error', toServiceError(e));
+        }
+      })();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/** SQLite schema of the coordinator's state. Versioned; migrations run at open. */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  spec_sha256 TEXT NOT NULL,
+  codec_json TEXT NOT NULL,
+  strategy TEXT NOT NULL,
+  rounds INTEGER NOT NULL,
+  min_sites INTEGER NOT NULL,
+  round_timeout_ms INTEGER NOT NULL,
+  current_round INTEGER NOT NULL DEFAULT 0,
+  submitted_by TEXT NOT NULL,
+  recruit_deadline_ms INTEGER NOT NULL,
+  error_code TEXT,
+  error TEXT,
+  final_weights_sha256 TEXT,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS run_sites (
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  site TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason_code TEXT,
+  reason TEXT,
+  num_examples INTEGER NOT NULL DEFAULT 0,
+  dataset_fingerprint TEXT,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (run_id, site)
+);
+
+CREATE TABLE IF NOT EXISTS rounds (
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  round INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  opened_at_ms INTEGER NOT NULL,
+  deadline_ms INTEGER NOT NULL,
+  closed_at_ms INTEGER,
+  contributors INTEGER NOT NULL DEFAULT 0,
+  metrics_json TEXT,
+  PRIMARY KEY (run_id, round)
+);
+
+CREATE TABLE IF NOT EXISTS round_sites (
+  run_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  site TEXT NOT NULL,
+  state TEXT NOT NULL,
+  eval_state TEXT NOT NULL DEFAULT 'WAITING',
+  failure_code TEXT,
+  failure TEXT,
+  chunks INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  train_loss REAL,
+  weights_sha256 TEXT,
+  eval_json TEXT,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (run_id, round, site)
+);
+
+-- One running sum per chunk index of a round: what the coordinator aggregates.
+CREATE TABLE IF NOT EXISTS round_sums (
+  run_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  chunk_index INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (run_id, round, chunk_index)
+);
+
+CREATE TABLE IF NOT EXISTS sites (
+  site TEXT PRIMARY KEY,
+  agent_version TEXT NOT NULL,
+  backend TEXT NOT NULL,
+  registered_at_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  run_id TEXT,
+  detail_json TEXT NOT NULL
+);
+`;

@@ -1,0 +1,239 @@
+/**
+ * The coordinator's durable state: SQLite (WAL) through better-sqlite3. Every method is
+ * synchronous and every multi-row change runs in one transaction, so a coordinator killed
+ * at any instant restarts from a consistent state.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import type { RoundState, RunSiteState, RunState, SiteEvalState, SiteRoundState } from './states.ts';
+
+export interface RunRow {
+  run_id: string;
+  name: string;
+  state: RunState;
+  spec_json: string;
+  spec_sha256: string;
+  codec_json: string;
+  strategy: string;
+  rounds: number;
+  min_sites: number;
+  round_timeout_ms: number;
+  current_round: number;
+  submitted_by: string;
+  recruit_deadline_ms: number;
+  error_code: string | null;
+  error: string | null;
+  final_weights_sha256: string | null;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface RunSiteRow {
+  run_id: string;
+  site: string;
+  state: RunSiteState;
+  reason_code: string | null;
+  reason: string | null;
+  num_examples: number;
+  dataset_fingerprint: string | null;
+  updated_at_ms: number;
+}
+
+export interface RoundRow {
+  run_id: string;
+  round: number;
+  state: RoundState;
+  opened_at_ms: number;
+  deadline_ms: number;
+  closed_at_ms: number | null;
+  contributors: number;
+  metrics_json: string | null;
+}
+
+export interface RoundSiteRow {
+  run_id: string;
+  round: number;
+  site: string;
+  state: SiteRoundState;
+  eval_state: SiteEvalState;
+  failure_code: string | null;
+  failure: string | null;
+  chunks: number;
+  bytes: number;
+  train_loss: number | null;
+  weights_sha256: string | null;
+  eval_json: string | null;
+  updated_at_ms: number;
+}
+
+export interface SiteRow {
+  site: string;
+  agent_version: string;
+  backend: string;
+  registered_at_ms: number;
+  last_seen_ms: number;
+}
+
+export class StateStore {
+  readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA_SQL);
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as { value: string } | undefined;
+    if (!row) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    else if (Number(row.value) !== SCHEMA_VERSION) throw new Error(`state schema version ${row.value} is not ${SCHEMA_VERSION}`);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs fn in one transaction; nested calls join the outer one. */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  insertRun(row: RunRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (run_id, name, state, spec_json, spec_sha256, codec_json, strategy, rounds, min_sites, round_timeout_ms,
+          current_round, submitted_by, recruit_deadline_ms, error_code, error, final_weights_sha256, created_at_ms, updated_at_ms)
+         VALUES (@run_id, @name, @state, @spec_json, @spec_sha256, @codec_json, @strategy, @rounds, @min_sites, @round_timeout_ms,
+          @current_round, @submitted_by, @recruit_deadline_ms, @error_code, @error, @final_weights_sha256, @created_at_ms, @updated_at_ms)`,
+      )
+      .run(row);
+  }
+
+  getRun(runId: string): RunRow | undefined {
+    return this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as RunRow | undefined;
+  }
+
+  listRuns(): RunRow[] {
+    return this.db.prepare('SELECT * FROM runs ORDER BY created_at_ms DESC, run_id').all() as RunRow[];
+  }
+
+  runsInState(...states: RunState[]): RunRow[] {
+    const marks = states.map(() => '?').join(',');
+    return this.db.prepare(`SELECT * FROM runs WHERE state IN (${marks}) ORDER BY created_at_ms`).all(...states) as RunRow[];
+  }
+
+  updateRun(runId: string, fields: Partial<Omit<RunRow, 'run_id'>>, now: number): void {
+    const keys = Object.keys(fields);
+    const sets = [...keys.map((k) => `${k} = @${k}`), 'updated_at_ms = @updated_at_ms'].join(', ');
+    this.db.prepare(`UPDATE runs SET ${sets} WHERE run_id = @run_id`).run({ ...fields, updated_at_ms: now, run_id: runId });
+  }
+
+  upsertRunSite(row: RunSiteRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO run_sites (run_id, site, state, reason_code, reason, num_examples, dataset_fingerprint, updated_at_ms)
+         VALUES (@run_id, @site, @state, @reason_code, @reason, @num_examples, @dataset_fingerprint, @updated_at_ms)
+         ON CONFLICT (run_id, site) DO UPDATE SET state = excluded.state, reason_code = excluded.reason_code, reason = excluded.reason,
+           num_examples = excluded.num_examples, dataset_fingerprint = excluded.dataset_fingerprint, updated_at_ms = excluded.updated_at_ms`,
+      )
+      .run(row);
+  }
+
+  getRunSite(runId: string, site: string): RunSiteRow | undefined {
+    return this.db.prepare('SELECT * FROM run_sites WHERE run_id = ? AND site = ?').get(runId, site) as RunSiteRow | undefined;
+  }
+
+  runSites(runId: string): RunSiteRow[] {
+    return this.db.prepare('SELECT * FROM run_sites WHERE run_id = ? ORDER BY site').all(runId) as RunSiteRow[];
+  }
+
+  insertRound(row: RoundRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO rounds (run_id, round, state, opened_at_ms, deadline_ms, closed_at_ms, contributors, metrics_json)
+         VALUES (@run_id, @round, @state, @opened_at_ms, @deadline_ms, @closed_at_ms, @contributors, @metrics_json)`,
+      )
+      .run(row);
+  }
+
+  getRound(runId: string, round: number): RoundRow | undefined {
+    return this.db.prepare('SELECT * FROM rounds WHERE run_id = ? AND round = ?').get(runId, round) as RoundRow | undefined;
+  }
+
+  rounds(runId: string): RoundRow[] {
+    return this.db.prepare('SELECT * FROM rounds WHERE run_id = ? ORDER BY round').all(runId) as RoundRow[];
+  }
+
+  updateRound(runId: string, round: number, fields: Partial<Omit<RoundRow, 'run_id' | 'round'>>): void {
+    const sets = Object.keys(fields).map((k) => `${k} = @${k}`).join(', ');
+    this.db.prepare(`UPDATE rounds SET ${sets} WHERE run_id = @run_id AND round = @round`).run({ ...fields, run_id: runId, round });
+  }
+
+  insertRoundSite(row: Pick<RoundSiteRow, 'run_id' | 'round' | 'site' | 'state' | 'updated_at_ms'>): void {
+    this.db
+      .prepare('INSERT INTO round_sites (run_id, round, site, state, updated_at_ms) VALUES (@run_id, @round, @site, @state, @updated_at_ms)')
+      .run(row);
+  }
+
+  getRoundSite(runId: string, round: number, site: string): RoundSiteRow | undefined {
+    return this.db.prepare('SELECT * FROM round_sites WHERE run_id = ? AND round = ? AND site = ?').get(runId, round, site) as
+      | RoundSiteRow
+      | undefined;
+  }
+
+  roundSites(runId: string, round: number): RoundSiteRow[] {
+    return this.db.prepare('SELECT * FROM round_sites WHERE run_id = ? AND round = ? ORDER BY site').all(runId, round) as RoundSiteRow[];
+  }
+
+  updateRoundSite(runId: string, round: number, site: string, fields: Partial<Omit<RoundSiteRow, 'run_id' | 'round' | 'site'>>): void {
+    const sets = Object.keys(fields).map((k) => `${k} = @${k}`).join(', ');
+    this.db
+      .prepare(`UPDATE round_sites SET ${sets} WHERE run_id = @run_id AND round = @round AND site = @site`)
+      .run({ ...fields, run_id: runId, round, site });
+  }
+
+  getSum(runId: string, round: number, chunkIndex: number): Buffer | undefined {
+    const row = this.db.prepare('SELECT data FROM round_sums WHERE run_id = ? AND round = ? AND chunk_index = ?').get(runId, round, chunkIndex) as
+      | { data: Buffer }
+      | undefined;
+    return row?.data;
+  }
+
+  putSum(runId: string, round: number, chunkIndex: number, data: Uint8Array): void {
+    this.db
+      .prepare(
+        `INSERT INTO round_sums (run_id, round, chunk_index, data) VALUES (?, ?, ?, ?)
+         ON CONFLICT (run_id, round, chunk_index) DO UPDATE SET data = excluded.data`,
+      )
+      .run(runId, round, chunkIndex, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  sumChunkCount(runId: string, round: number): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM round_sums WHERE run_id = ? AND round = ?').get(runId, round) as { n: number }).n;
+  }
+
+  upsertSite(site: string, agentVersion: string, backend: string, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO sites (site, agent_version, backend, registered_at_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (site) DO UPDATE SET agent_version = excluded.agent_version, backend = excluded.backend, last_seen_ms = excluded.last_seen_ms`,
+      )
+      .run(site, agentVersion, backend, now, now);
+  }
+
+  touchSite(site: string, now: number): void {
+    this.db.prepare('UPDATE sites SET last_seen_ms = ? WHERE site = ?').run(now, site);
+  }
+
+  sites(): SiteRow[] {
+    return this.db.prepare('SELECT * FROM sites ORDER BY site').all() as SiteRow[];
+  }
+
+  appendEvent(actor: string, action: string, runId: string | null, detail: Record<string, unknown>, now: number): void {
+    this.db
+      .prepare('INSERT INTO events (at_ms, actor, action, run_id, detail_json) VALUES (?, ?, ?, ?, ?)')
+      .run(now, actor, action, runId, JSON.stringify(detail));
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * A participant's credentials kit: the directory the operator hands to one site,
+ * person or coordinator. It holds the CA certificate, the participant's certificate
+ * and key, and (coordinator only) the CRL; never another participant's key, never
+ * the CA key.
+ */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { PARTICIPANT_NAME } from '../config/consortium.ts';
+import { loadYamlFile } from '../config/load.ts';
+import { CohortError, PkiErrors } from '../errors/index.ts';
+import { OWNER_ONLY_FILE, PUBLIC_FILE, makePrivateDir, writeNewFile } from './files.ts';
+import { identityFromCertificate, type Identity } from './identity.ts';
+import { KIT_CA_FILE, KIT_CRL_FILE, KIT_FILE, kitCertFile, kitKeyFile } from './layout.ts';
+import { ROLES, type Role } from './roles.ts';
+
+const relativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/'), { message: 'expected a path relative to the kit directory' });
+
+/** kit.yaml. Paths are relative to the kit directory so that the kit can be moved whole. */
+export const kitFileSchema = z
+  .object({
+    name: z.string().regex(PARTICIPANT_NAME),
+    role: z.enum(ROLES),
+    consortium: z.string().regex(PARTICIPANT_NAME),
+    coordinatorAddress: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):[0-9]{1,5}$/, { message: 'expected host:port' }),
+    ca: relativePath,
+    certificate: relativePath,
+    key: relativePath,
+    crl: relativePath.optional(),
+  })
+  .strict();
+
+export type KitFile = z.output<typeof kitFileSchema>;
+
+/** A loaded kit, ready for TLS. */
+export interface Kit {
+  /** Absolute kit directory. */
+  readonly dir: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly consortium: string;
+  /** `host:port` the participant dials (the coordinator's first host). */
+  readonly coordinatorAddress: string;
+  readonly caPem: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** Coordinator kit only: the CRL and its absolute path (to watch for updates). */
+  readonly crlPem?: string;
+  readonly crlPath?: string;
+}
+
+/** What the provisioner writes into a new kit directory. */
+export interface KitContents {
+  readonly name: string;
+  readonly role: Role;
+  readonly consortium: string;
+  readonly coordinatorAddress: string;
+  readonly caPem: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly crlPem?: string;
+}
+
+/** Writes a new kit directory (0700, key 0600). Refuses to overwrite any file. */
+export function writeKit(dir: string, kit: KitContents): void {
+  makePrivateDir(dir);
+  const file: KitFile = {
+    name: kit.name,
+    role: kit.role,
+    consortium: kit.consortium,
+    coordinatorAddress: kit.coordinatorAddress,
+    ca: KIT_CA_FILE,
+    certificate: kitCertFile(kit.name),
+    key: kitKeyFile(kit.name),
+    ...(kit.crlPem === undefined ? {} : { crl: KIT_CRL_FILE }),
+  };
+  writeNewFile(join(dir, kitKeyFile(kit.name)), kit.keyPem, OWNER_ONLY_FILE);
+  writeNewFile(join(dir, kitCertFile(kit.name)), kit.certPem, PUBLIC_FILE);
+  writeNewFile(join(dir, KIT_CA_FILE), kit.caPem, PUBLIC_FILE);
+  if (kit.crlPem !== undefined) writeNewFile(join(dir, KIT_CRL_FILE), kit.crlPem, PUBLIC_FILE);
+  writeNewFile(join(dir, KIT_FILE), `# Cohort credentials kit. Keep ${file.key} secret.\n${stringify(file)}`, PUBLIC_FILE);
+}
+
+/** Throws COHORT_E_PKI_KEY_PERMISSIONS when a key file is open to group or others. */
+export function assertOwnerOnly(path: string): void {
+  // Windows has no POSIX modes to check; there the file's ACL is the operator's job.
+  if (process.platform === 'win32') return;
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new CohortError(
+      PkiErrors.KEY_PERMISSIONS,
+      `private key ${path} has mode ${mode.toString(8).padStart(4, '0')}; it must be readable by its owner only (chmod 600 ${path})`,
+      { details: { file: path, mode: mode.toString(8) } },
+    );
+  }
+}
+
+function kitInvalid(dir: string, why: string, cause?: unknown): CohortError {
+  return new CohortError(PkiErrors.KIT_INVALID, `kit ${dir}: ${why}`, { details: { dir }, cause });
+}
+
+/** Checks that the certificate chains to the kit CA, matches the key, and names this kit's participant. */
+function checkConsistency(dir: string, file: KitFile, caPem: string, certPem: string, keyPem: string): void {
+  let ca: X509Certificate;
+  let cert: X509Certificate;
+  try {
+    ca = new X509Certificate(caPem);
+    cert = new X509Certificate(certPem);
+  } catch (e) {
+    throw kitInvalid(dir, `${file.ca} or ${file.certificate} is not a PEM certificate`, e);
+  }
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw kitInvalid(dir, `${file.certificate} was not issued by the CA in ${file.ca}`);
+  let matches: boolean;
+  try {
+    matches = cert.checkPrivateKey(createPrivateKey(keyPem));
+  } catch (e) {
+    throw kitInvalid(dir, `${file.key} is not a PEM private key`, e);
+  }
+  if (!matches) throw kitInvalid(dir, `${file.key} is not the key of ${file.certificate}`);
+  let id: Identity;
+  try {
+    id = identityFromCertificate(certPem);
+  } catch (e) {
+    throw kitInvalid(dir, `${file.certificate} carries no Cohort identity: ${(e as Error).message}`, e);
+  }
+  if (id.name !== file.name || id.role !== file.role || id.consortium !== file.consortium) {
+    throw kitInvalid(
+      dir,
+      `${file.certificate} belongs to ${id.role} "${id.name}" of "${id.consortium}", but kit.yaml says ${file.role} "${file.name}" of "${file.consortium}"`,
+    );
+  }
+}
+
+/**
+ * Loads and checks a kit directory. Throws COHORT_E_PKI_KIT_INCOMPLETE (a file is
+ * missing), COHORT_E_CONFIG_INVALID (kit.yaml malformed), COHORT_E_PKI_KEY_PERMISSIONS
+ * (key readable by others) or COHORT_E_PKI_KIT_INVALID (files do not belong together).
+ */
+export function loadKit(dir: string): Kit {
+  const abs = resolve(dir);
+  const kitYaml = join(abs, KIT_FILE);
+  if (!existsSync(kitYaml)) {
+    throw new CohortError(PkiErrors.KIT_INCOMPLETE, `${abs} is not a kit directory: ${KIT_FILE} is missing`, {
+      details: { dir: abs, missing: [KIT_FILE] },
+    });
+  }
+  const file = loadYamlFile(kitYaml, kitFileSchema, 'kit file');
+  if (file.role === 'coordinator' && file.crl === undefined) {
+    throw kitInvalid(abs, `the coordinator kit must name its CRL (crl: ${KIT_CRL_FILE}) in ${KIT_FILE}`);
+  }
+  const paths = {
+    ca: join(abs, file.ca),
+    certificate: join(abs, file.certificate),
+    key: join(abs, file.key),
+    ...(file.crl === undefined ? {} : { crl: join(abs, file.crl) }),
+  };
+  const missing = Object.entries(paths)
+    .filter(([, p]) => !existsSync(p))
+    .map(([field, p]) => `${field}: ${p}`);
+  if (missing.length > 0) {
+    throw new CohortError(PkiErrors.KIT_INCOMPLETE, `kit ${abs} is missing files:\n  ${missing.join('\n  ')}`, {
+      details: { dir: abs, missing },
+    });
+  }
+  assertOwnerOnly(paths.key);
+  const caPem = readFileSync(paths.ca, 'utf8');
+  const certPem = readFileSync(paths.certificate, 'utf8');
+  const keyPem = readFileSync(paths.key, 'utf8');
+  checkConsistency(abs, file, caPem, certPem, keyPem);
+  return Object.freeze({
+    dir: abs,
+    name: file.name,
+    role: file.role,
+    consortium: file.consortium,
+    coordinatorAddress: file.coordinatorAddress,
+    caPem,
+    certPem,
+    keyPem,
+    ...(paths.crl === undefined ? {} : { crlPem: readFileSync(paths.crl, 'utf8'), crlPath: paths.crl }),
+  });
+}

@@ -1,0 +1,38 @@
+/** gRPC clients for the coordinator's services, authenticated with a participant's kit. */
+import * as grpc from '@grpc/grpc-js';
+import type { Kit } from '../pki/kit.ts';
+import { loadCohortProtos } from '../../protos/load.ts';
+import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.ts';
+import type { AdminServiceClient } from '../../protos/gen/cohort/v1/AdminService.ts';
+import { clientCredentials } from '../tls/credentials.ts';
+import { fromServiceError } from './status-errors.ts';
+
+/** Chunks stay at or under 1 MiB; 16 MiB leaves room for a whole status message. */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+};
+
+export function siteClient(kit: Kit, address = kit.coordinatorAddress): SiteServiceClient {
+  const { site } = loadCohortProtos();
+  return new site.cohort.v1.SiteService(address, clientCredentials(kit), CHANNEL_OPTIONS);
+}
+
+export function adminClient(kit: Kit, address = kit.coordinatorAddress): AdminServiceClient {
+  const { admin } = loadCohortProtos();
+  return new admin.cohort.v1.AdminService(address, clientCredentials(kit), CHANNEL_OPTIONS);
+}
+
+/** Promisifies a unary call (with a deadline) and turns failures into CohortErrors. */
+export function unary<Res>(invoke: (options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown, timeoutMs = 30_000): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    invoke({ deadline: Date.now() + timeoutMs }, (err, res) => {
+      if (err) reject(fromServiceError(err));
+      else resolve(res as Res);
+    });
+  });
+}

@@ -1,0 +1,235 @@
+/**
+ * The sites' half of secure aggregation: quantize, batch and encrypt a weighted update
+ * under the run's secret key; decrypt and check a summed aggregate.
+ */
+import { CohortError, SecureAggErrors, UpdateErrors } from '../errors/index.ts';
+import type { BfvCodecDescriptor, UpdateEncoder } from '../update-codec/types.ts';
+import { checkChunkHeader, readChunk, writeChunk } from './chunk-format.ts';
+import { loadSecretKey } from './keys.ts';
+import { ciphertextsInChunk, layoutOf, type BfvLayout } from './layout.ts';
+import { quantizeWeightedUpdate } from './quantize.ts';
+import { createBfvContext, paramsIdOf, type BfvContext } from './seal-context.ts';
+import { deleteAll, loadSeal, type SealCipherText, type SealLibrary, type SealPlainText } from './seal-library.ts';
+import { cryptoUniformSource, type UniformSource } from './uniform-source.ts';
+
+export interface BfvUpdateEncoderOptions {
+  /** Source of rounding randomness; the system CSPRNG unless a test seeds one. */
+  readonly random?: UniformSource;
+  /** Clamp coordinates beyond maxAbsValue (e.g. after DP noise) instead of refusing them. */
+  readonly clampOutOfRange?: boolean;
+}
+
+/** A decrypted aggregate and what its check slots proved. */
+export interface DecodedAggregate {
+  /** [sum w*delta_1 .. sum w*delta_n, sum w]. */
+  readonly sum: Float64Array;
+  /** Number of site updates summed, as the encrypted check slots say. */
+  readonly summands: number;
+  /** Smallest invariant noise budget left in any ciphertext, in bits (> 0 when correct). */
+  readonly minNoiseBudgetBits: number;
+}
+
+type Seal = {
+  readonly encryptor: ReturnType<SealLibrary['Encryptor']>;
+  readonly decryptor: ReturnType<SealLibrary['Decryptor']>;
+  readonly batch: ReturnType<SealLibrary['BatchEncoder']>;
+  readonly bfv: BfvContext;
+};
+
+/** Encodes a site's weighted update and decodes the summed aggregate, with the run's key. */
+export class BfvUpdateEncoder implements UpdateEncoder {
+  readonly chunkCount: number;
+  private readonly layout: BfvLayout;
+  private readonly random: UniformSource;
+  private readonly clampOutOfRange: boolean;
+  private objects: Seal | undefined;
+
+  /** Loads SEAL and builds the encoder from a secret key envelope (see keys.ts). */
+  static async create(descriptor: BfvCodecDescriptor, secretKey: Uint8Array, options: BfvUpdateEncoderOptions = {}): Promise<BfvUpdateEncoder> {
+    return new BfvUpdateEncoder(await loadSeal(), descriptor, secretKey, options);
+  }
+
+  constructor(
+    private readonly seal: SealLibrary,
+    readonly descriptor: BfvCodecDescriptor,
+    secretKey: Uint8Array,
+    options: BfvUpdateEncoderOptions = {},
+  ) {
+    this.layout = layoutOf(descriptor);
+    this.chunkCount = this.layout.chunkCount;
+    this.random = options.random ?? cryptoUniformSource;
+    this.clampOutOfRange = options.clampOutOfRange ?? false;
+    const bfv = createBfvContext(seal, descriptor);
+    let key: ReturnType<typeof loadSecretKey> | undefined;
+    let generator: ReturnType<SealLibrary['KeyGenerator']> | undefined;
+    let publicKey: ReturnType<SealLibrary['PublicKey']> | undefined;
+    try {
+      if (paramsIdOf(seal, bfv.parms, descriptor.keyId) !== descriptor.paramsId) {
+        throw new CohortError(SecureAggErrors.PARAMS_MISMATCH, `codec descriptor paramsId ${descriptor.paramsId.slice(0, 16)}... does not match its parameters and key id`, {
+          details: { paramsId: descriptor.paramsId },
+        });
+      }
+      key = loadSecretKey(seal, bfv.context, descriptor, secretKey);
+      // node-seal's Encryptor wants a public key even for symmetric encryption; derive one
+      // locally and drop it (it is never used nor sent).
+      generator = seal.KeyGenerator(bfv.context, key);
+      publicKey = generator.createPublicKey();
+      this.objects = {
+        encryptor: seal.Encryptor(bfv.context, publicKey, key),
+        decryptor: seal.Decryptor(bfv.context, key),
+        batch: seal.BatchEncoder(bfv.context),
+        bfv,
+      };
+    } catch (e) {
+      deleteAll(bfv.context, bfv.parms);
+      throw e;
+    } finally {
+      deleteAll(publicKey, generator, key);
+    }
+  }
+
+  /**
+   * Quantizes and checks the whole vector now (throwing SECURE_AGG_VALUE_RANGE before any
+   * byte is produced), then encrypts chunk by chunk as the caller pulls them.
+   */
+  encode(vector: Float64Array): Iterable<Uint8Array> {
+    if (vector.length !== this.descriptor.length) {
+      throw new TypeError(`vector has ${vector.length} values, the codec expects ${this.descriptor.length}`);
+    }
+    const quantized = quantizeWeightedUpdate(vector, {
+      scale: this.descriptor.scale,
+      maxAbsValue: this.descriptor.maxAbsValue,
+      maxWeight: this.descriptor.maxWeight,
+      clampOutOfRange: this.clampOutOfRange,
+      random: this.random,
+    });
+    return this.encrypt(quantized);
+  }
+
+  private *encrypt(quantized: Float64Array): Generator<Uint8Array> {
+    const { encryptor, batch } = this.live();
+    const n = this.descriptor.polyModulusDegree;
+    const per = this.layout.valuesPerCiphertext;
+    const slots = new BigInt64Array(n);
+    const plain = this.seal.PlainText();
+    try {
+      for (let index = 0; index < this.chunkCount; index++) {
+        const count = ciphertextsInChunk(this.layout, index);
+        const ciphertexts: Uint8Array[] = [];
+        for (let c = 0; c < count; c++) {
+          const start = (index * this.layout.ciphertextsPerChunk + c) * per;
+          const end = Math.min(start + per, quantized.length);
+          slots.fill(0n);
+          for (let i = start; i < end; i++) slots[i - start] = BigInt(quantized[i] as number);
+          slots[n - 1] = 1n; // check slot
+          batch.encode(slots, plain);
+          const serializable = encryptor.encryptSymmetricSerializable(plain);
+          try {
+            ciphertexts.push(serializable.saveArray(this.seal.ComprModeType.zstd));
+          } finally {
+            serializable.delete();
+          }
+        }
+        yield writeChunk({ ciphertextCount: count, index, summands: 1, paramsId: this.descriptor.paramsId }, ciphertexts);
+      }
+    } finally {
+      plain.delete();
+    }
+  }
+
+  decode(chunks: readonly Uint8Array[]): Float64Array {
+    return this.decodeAggregate(chunks).sum;
+  }
+
+  /**
+   * Decrypts a summed aggregate and checks it: every ciphertext's check slot must hold the
+   * number of summands the chunk headers claim (else SECURE_AGG_WRONG_KEY), and every
+   * ciphertext must have noise budget left (else SECURE_AGG_NOISE_EXHAUSTED).
+   */
+  decodeAggregate(chunks: readonly Uint8Array[]): DecodedAggregate {
+    if (chunks.length !== this.chunkCount) {
+      throw new CohortError(UpdateErrors.TRUNCATED, `aggregate has ${chunks.length} chunks, expected ${this.chunkCount}`, {
+        details: { chunks: chunks.length, expected: this.chunkCount },
+      });
+    }
+    const { decryptor, batch, bfv } = this.live();
+    const d = this.descriptor;
+    const per = this.layout.valuesPerCiphertext;
+    const weightIndex = d.length - 1;
+    const sum = new Float64Array(d.length);
+    let summands: number | undefined;
+    let minBudget = Number.POSITIVE_INFINITY;
+    const plain: SealPlainText = this.seal.PlainText();
+    try {
+      for (const [index, chunk] of chunks.entries()) {
+        const where = `aggregate chunk ${index}`;
+        const { header, ciphertexts } = readChunk(chunk, where);
+        checkChunkHeader(header, { index, paramsId: d.paramsId, ciphertextCount: ciphertextsInChunk(this.layout, index), maxSummands: d.maxSummands }, where);
+        if (summands !== undefined && header.summands !== summands) {
+          throw new CohortError(SecureAggErrors.AGGREGATE_INCONSISTENT, `${where} sums ${header.summands} updates, chunk 0 sums ${summands}`, {
+            details: { index, summands: header.summands, expected: summands },
+          });
+        }
+        summands = header.summands;
+        for (const [c, bytes] of ciphertexts.entries()) {
+          const ct = this.load(bfv, bytes, `${where}, ciphertext ${c}`);
+          let budget: number;
+          let values: BigInt64Array;
+          try {
+            budget = decryptor.invariantNoiseBudget(ct);
+            decryptor.decrypt(ct, plain);
+            values = batch.decodeBigInt(plain, true) as BigInt64Array;
+          } finally {
+            ct.delete();
+          }
+          if (values[values.length - 1] !== BigInt(header.summands)) {
+            throw new CohortError(
+              SecureAggErrors.WRONG_KEY,
+              `${where}, ciphertext ${c}: check slot does not hold the ${header.summands} summand(s) the header claims; it was encrypted under another key or corrupted`,
+              { details: { index, ciphertext: c, summands: header.summands } },
+            );
+          }
+          if (budget <= 0) {
+            throw new CohortError(SecureAggErrors.NOISE_EXHAUSTED, `${where}, ciphertext ${c} has no noise budget left after ${header.summands} summands`, {
+              details: { index, ciphertext: c, summands: header.summands },
+            });
+          }
+          minBudget = Math.min(minBudget, budget);
+          const start = (index * this.layout.ciphertextsPerChunk + c) * per;
+          const end = Math.min(start + per, d.length);
+          for (let i = start; i < end; i++) {
+            const x = Number(values[i - start] as bigint);
+            sum[i] = i === weightIndex ? x : x / d.scale;
+          }
+        }
+      }
+    } finally {
+      plain.delete();
+    }
+    return { sum, summands: summands as number, minNoiseBudgetBits: minBudget };
+  }
+
+  dispose(): void {
+    const o = this.objects;
+    if (o === undefined) return;
+    deleteAll(o.encryptor, o.decryptor, o.batch, o.bfv.context, o.bfv.parms);
+    this.objects = undefined;
+  }
+
+  private live(): Seal {
+    if (this.objects === undefined) throw new Error('BfvUpdateEncoder used after dispose()');
+    return this.objects;
+  }
+
+  private load(bfv: BfvContext, bytes: Uint8Array, where: string): SealCipherText {
+    const ct = this.seal.CipherText();
+    try {
+      ct.loadArray(bfv.context, bytes);
+      return ct;
+    } catch (e) {
+      ct.delete();
+      const cause = this.seal.Exception.safe(e as number);
+      throw new CohortError(UpdateErrors.CHUNK_MALFORMED, `${where} is not a ciphertext under the run parameters`, { details: { where }, cause });
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { PlainChunkAdder, PlainUpdateEncoder, plainDescriptor } from './plain-codec.ts';
+import type { ChunkAdder, CodecDescriptor, UpdateEncoder } from './types.ts';
+
+export type { ChunkAdder, CodecDescriptor, UpdateEncoder, PlainCodecDescriptor, BfvCodecDescriptor } from './types.ts';
+export { plainDescriptor } from './plain-codec.ts';
+
+/** The coordinator's adder for a run's codec. Holds no key for any codec. */
+export function createChunkAdder(descriptor: CodecDescriptor): ChunkAdder {
+  switch (descriptor.kind) {
+    case 'plain':
+      return new PlainChunkAdder(descriptor);
+    case 'bfv':
+      throw new Error('bfv codec is not wired yet');
+  }
+}
+
+/** A site's encoder for a run's codec (plaintext; BFV encoders need the site's key). */
+export function createPlainEncoder(length: number): UpdateEncoder {
+  return new PlainUpdateEncoder(plainDescriptor(length));
+}

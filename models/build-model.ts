@@ -1,0 +1,124 @@
+/**
+ * Spec -> tf.LayersModel, and the flat weight vector that travels between sites and the
+ * coordinator. The model's weights are checked against the spec's weight layout, so the
+ * flat vector means the same thing at every site.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CohortError, SpecErrors, TrainingErrors } from '../core/errors/index.ts';
+import { inputDimOf } from './features.ts';
+import { readKerasChain } from './keras-topology.ts';
+import type { ModelSpec } from './spec-schema.ts';
+import { sizeOf, weightLayout, type WeightSpec } from './weight-layout.ts';
+
+export { initialWeights, parameterCount, weightLayout, type WeightSpec } from './weight-layout.ts';
+
+type BuildableSpec = Pick<ModelSpec, 'features' | 'model'>;
+
+function buildLogistic(inputs: number): tf.LayersModel {
+  const model = tf.sequential({ name: 'logistic_regression' });
+  model.add(tf.layers.dense({ name: 'output', units: 1, activation: 'sigmoid', inputShape: [inputs] }));
+  return model;
+}
+
+function buildMlp(inputs: number, spec: Extract<ModelSpec['model'], { family: 'mlp' }>): tf.LayersModel {
+  const model = tf.sequential({ name: 'mlp' });
+  spec.hidden.forEach((units, i) => {
+    model.add(
+      tf.layers.dense({ name: `hidden_${i + 1}`, units, activation: spec.activation, ...(i === 0 ? { inputShape: [inputs] } : {}) }),
+    );
+    if (spec.dropout > 0) model.add(tf.layers.dropout({ name: `dropout_${i + 1}`, rate: spec.dropout }));
+  });
+  model.add(tf.layers.dense({ name: 'output', units: 1, activation: 'sigmoid' }));
+  return model;
+}
+
+/** Refuses a model whose weights differ from the layout the spec promises every site. */
+function checkLayout(model: tf.LayersModel, layout: readonly WeightSpec[]): void {
+  const actual = model.weights;
+  const same =
+    actual.length === layout.length &&
+    actual.every((w, i) => w.trainable === layout[i]!.trainable && w.shape.join(',') === layout[i]!.shape.join(','));
+  if (!same) {
+    model.dispose();
+    throw new CohortError(
+      SpecErrors.KERAS_SHAPE,
+      `spec.model.topology: the built model has weights [${actual.map((w) => w.shape.join('x')).join(', ')}] but the spec describes [${layout.map((w) => w.shape.join('x')).join(', ')}]`,
+    );
+  }
+}
+
+/**
+ * Builds the spec's model: logistic regression is one Dense(1, sigmoid) on the design
+ * matrix; an MLP is Dense hidden layers (with Dropout when set) then Dense(1, sigmoid);
+ * a Keras topology is deserialised by tfjs-layers. Weights start from TensorFlow.js's
+ * initializers; callers set them with `setFlatWeights(model, initialWeights(spec))` or the
+ * round's global weights. Async because tfjs-layers' deserialiser is.
+ */
+export async function buildModel(spec: BuildableSpec): Promise<tf.LayersModel> {
+  const inputs = inputDimOf(spec);
+  const layout = weightLayout(spec);
+  let model: tf.LayersModel;
+  switch (spec.model.family) {
+    case 'logistic-regression':
+      model = buildLogistic(inputs);
+      break;
+    case 'mlp':
+      model = buildMlp(inputs, spec.model);
+      break;
+    case 'keras': {
+      const { modelConfig } = readKerasChain(spec.model.topology, inputs);
+      try {
+        // A copy, because tfjs-layers may annotate the config it reads and the spec is frozen.
+        model = await tf.models.modelFromJSON({ modelTopology: structuredClone(modelConfig) } as tf.io.ModelJSON);
+      } catch (cause) {
+        throw new CohortError(SpecErrors.KERAS_SHAPE, `spec.model.topology: TensorFlow.js cannot build it: ${(cause as Error).message}`, { cause });
+      }
+      break;
+    }
+  }
+  checkLayout(model, layout);
+  return model;
+}
+
+/** The model's weights as one vector, in `model.weights` order (trainable first). */
+export function flattenWeights(model: tf.LayersModel): Float32Array {
+  const weights = model.weights;
+  const flat = new Float32Array(weights.reduce((n, w) => n + sizeOf(w.shape as number[]), 0));
+  let offset = 0;
+  for (const w of weights) {
+    // read() returns the variable itself: no tensor is allocated.
+    const values = w.read().dataSync() as Float32Array;
+    flat.set(values, offset);
+    offset += values.length;
+  }
+  return flat;
+}
+
+/** Number of values `flattenWeights(model)` returns. */
+export function modelParameterCount(model: tf.LayersModel): number {
+  return model.weights.reduce((n, w) => n + sizeOf(w.shape as number[]), 0);
+}
+
+/**
+ * Writes a flat vector into the model's weights. Throws COHORT_E_TRAINING_WEIGHTS_SHAPE
+ * when its length is not the model's parameter count. The values are copied.
+ */
+export function setFlatWeights(model: tf.LayersModel, flat: Float32Array): void {
+  const expected = modelParameterCount(model);
+  if (flat.length !== expected) {
+    throw new CohortError(
+      TrainingErrors.WEIGHTS_SHAPE,
+      `the weight vector has ${flat.length} values but model "${model.name}" has ${expected} parameters`,
+      { details: { expected, actual: flat.length } },
+    );
+  }
+  let offset = 0;
+  tf.tidy(() => {
+    for (const w of model.weights) {
+      const size = sizeOf(w.shape as number[]);
+      // slice() copies: the CPU backend would otherwise keep a view of the caller's array.
+      w.write(tf.tensor(flat.slice(offset, offset + size), w.shape as number[], 'float32'));
+      offset += size;
+    }
+  });
+}

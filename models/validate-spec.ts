@@ -1,0 +1,158 @@
+/**
+ * The one entry point that turns untrusted input (a file, a gRPC message) into a
+ * ModelSpec: schema check listing every problem at once, then the Keras topology check.
+ * The result is frozen.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { CohortError, GeneralErrors, SpecErrors } from '../core/errors/index.ts';
+import { inputDimOf } from './features.ts';
+import { readKerasChain } from './keras-topology.ts';
+import { ModelSpecSchema, type ModelSpec } from './spec-schema.ts';
+
+/** One schema problem: where (`spec.features[2].type`) and what was expected. */
+export interface SpecIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+type ZodIssue = z.ZodError['issues'][number];
+type PathKey = PropertyKey;
+
+/** `spec.features[2].type` from `['features', 2, 'type']`. */
+export function formatSpecPath(path: readonly PathKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === 'number') return `${out}[${key}]`;
+    const name = String(key);
+    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `${out}.${name}` : `${out}[${JSON.stringify(name)}]`;
+  }, 'spec');
+}
+
+function valueAt(input: unknown, path: readonly PathKey[]): unknown {
+  let v: unknown = input;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/** A value's kind for messages; never the value itself. */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+const quoteAll = (values: readonly unknown[]): string => values.map((v) => JSON.stringify(v)).join(' | ');
+
+function describe(issue: ZodIssue, input: unknown): string {
+  const here = valueAt(input, issue.path);
+  const missing = here === undefined;
+  const expecting = (what: string): string => (missing ? `required; expected ${what}` : `expected ${what}`);
+  switch (issue.code) {
+    case 'invalid_type':
+      return missing ? `required; expected ${issue.expected}` : `expected ${issue.expected}, received ${kindOf(here)}`;
+    case 'invalid_value':
+      return expecting(quoteAll(issue.values));
+    case 'invalid_union': {
+      const options = (issue as { options?: unknown[] }).options;
+      if (Array.isArray(options) && options.length > 0) return expecting(quoteAll(options));
+      const expected = issue.errors.flat().flatMap((e) => (e.code === 'invalid_type' ? [e.expected] : []));
+      return expected.length > 0 ? expecting([...new Set(expected)].join(' | ')) : issue.message;
+    }
+    case 'too_small':
+    case 'too_big':
+      return issue.message.replace(/^Too (small|big): /, '');
+    default:
+      return issue.message;
+  }
+}
+
+/** Flattens zod issues into one issue per field (an unknown key becomes its own path). */
+function toSpecIssues(issues: readonly ZodIssue[], input: unknown): SpecIssue[] {
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: formatSpecPath([...issue.path, key]), message: 'unknown field' }))
+      : [{ path: formatSpecPath(issue.path), message: describe(issue, input) }],
+  );
+}
+
+/**
+ * zod skips the schema's cross-field refinements when other fields already failed;
+ * duplicate feature names are checked here too, so that the list is complete.
+ */
+function duplicateNameIssues(input: unknown): SpecIssue[] {
+  const features = valueAt(input, ['features']);
+  if (!Array.isArray(features)) return [];
+  const seen = new Set<string>();
+  const out: SpecIssue[] = [];
+  features.forEach((f, i) => {
+    const name = valueAt(f, ['name']);
+    if (typeof name !== 'string') return;
+    if (seen.has(name)) out.push({ path: formatSpecPath(['features', i, 'name']), message: `duplicate feature "${name}"` });
+    seen.add(name);
+  });
+  if (seen.has(valueAt(input, ['label', 'name']) as string)) {
+    out.push({ path: 'spec.label.name', message: 'the label cannot also be a feature' });
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Validates a model spec. Throws COHORT_E_SPEC_INVALID listing every schema problem
+ * (details.issues = [{path, message}]), then COHORT_E_SPEC_UNSUPPORTED_LAYER or
+ * COHORT_E_SPEC_KERAS_SHAPE for a Keras topology Cohort cannot train.
+ * @param source names the input in messages (a file path, "run 12").
+ */
+export function parseSpec(input: unknown, source?: string): ModelSpec {
+  const result = ModelSpecSchema.safeParse(input);
+  if (!result.success) {
+    const issues = toSpecIssues(result.error.issues, input);
+    const known = new Set(issues.map((i) => `${i.path}\0${i.message}`));
+    issues.push(...duplicateNameIssues(input).filter((i) => !known.has(`${i.path}\0${i.message}`)));
+    const what = source === undefined ? 'model spec' : `model spec ${source}`;
+    const lines = issues.map((i) => `  ${i.path}: ${i.message}`).join('\n');
+    throw new CohortError(SpecErrors.INVALID, `${what} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines}`, {
+      details: { issues, ...(source === undefined ? {} : { source }) },
+    });
+  }
+  const spec = structuredClone(result.data);
+  if (spec.model.family === 'keras') readKerasChain(spec.model.topology, inputDimOf(spec));
+  return deepFreeze(spec);
+}
+
+/**
+ * Reads and validates a spec file, YAML or JSON (JSON is read as YAML 1.2, which it is
+ * a subset of, so both report syntax errors with a line and column).
+ */
+export function loadSpecFile(path: string): ModelSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new CohortError(GeneralErrors.FILE_NOT_FOUND, `model spec file ${path} cannot be read (${reason})`, { cause, details: { path } });
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const at = lineCounter.linePos(e.pos[0]);
+      return `line ${at.line}, column ${at.col}: ${e.message}`;
+    });
+    throw new CohortError(SpecErrors.SYNTAX, `model spec file ${path} is not valid YAML or JSON:\n  ${problems.join('\n  ')}`, {
+      details: { path, problems },
+    });
+  }
+  return parseSpec(doc.toJS({ maxAliasCount: 100 }), path);
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/protos/cohort/v1/site.proto
+
+
+export interface Ack {
+  'ok'?: (boolean);
+}
+
+export interface Ack__Output {
+  'ok': (boolean);
+}

@@ -1,0 +1,144 @@
+// Original file: /work/main/protos/cohort/v1/admin.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CancelRunRequest as _cohort_v1_CancelRunRequest, CancelRunRequest__Output as _cohort_v1_CancelRunRequest__Output } from '../../cohort/v1/CancelRunRequest.ts';
+import type { GetRunRequest as _cohort_v1_GetRunRequest, GetRunRequest__Output as _cohort_v1_GetRunRequest__Output } from '../../cohort/v1/GetRunRequest.ts';
+import type { ListRunsRequest as _cohort_v1_ListRunsRequest, ListRunsRequest__Output as _cohort_v1_ListRunsRequest__Output } from '../../cohort/v1/ListRunsRequest.ts';
+import type { ListRunsResponse as _cohort_v1_ListRunsResponse, ListRunsResponse__Output as _cohort_v1_ListRunsResponse__Output } from '../../cohort/v1/ListRunsResponse.ts';
+import type { ListSitesRequest as _cohort_v1_ListSitesRequest, ListSitesRequest__Output as _cohort_v1_ListSitesRequest__Output } from '../../cohort/v1/ListSitesRequest.ts';
+import type { ListSitesResponse as _cohort_v1_ListSitesResponse, ListSitesResponse__Output as _cohort_v1_ListSitesResponse__Output } from '../../cohort/v1/ListSitesResponse.ts';
+import type { RunStatus as _cohort_v1_RunStatus, RunStatus__Output as _cohort_v1_RunStatus__Output } from '../../cohort/v1/RunStatus.ts';
+import type { SubmitRunRequest as _cohort_v1_SubmitRunRequest, SubmitRunRequest__Output as _cohort_v1_SubmitRunRequest__Output } from '../../cohort/v1/SubmitRunRequest.ts';
+import type { SubmitRunResponse as _cohort_v1_SubmitRunResponse, SubmitRunResponse__Output as _cohort_v1_SubmitRunResponse__Output } from '../../cohort/v1/SubmitRunResponse.ts';
+
+export interface AdminServiceClient extends grpc.Client {
+  /**
+   * data-scientist (own runs), operator.
+   */
+  CancelRun(argument: _cohort_v1_CancelRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  CancelRun(argument: _cohort_v1_CancelRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  CancelRun(argument: _cohort_v1_CancelRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  CancelRun(argument: _cohort_v1_CancelRunRequest, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  /**
+   * data-scientist (own runs), operator.
+   */
+  cancelRun(argument: _cohort_v1_CancelRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  cancelRun(argument: _cohort_v1_CancelRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  cancelRun(argument: _cohort_v1_CancelRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  cancelRun(argument: _cohort_v1_CancelRunRequest, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * data-scientist, operator, auditor.
+   */
+  GetRun(argument: _cohort_v1_GetRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  GetRun(argument: _cohort_v1_GetRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  GetRun(argument: _cohort_v1_GetRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  GetRun(argument: _cohort_v1_GetRunRequest, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  /**
+   * data-scientist, operator, auditor.
+   */
+  getRun(argument: _cohort_v1_GetRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  getRun(argument: _cohort_v1_GetRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  getRun(argument: _cohort_v1_GetRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  getRun(argument: _cohort_v1_GetRunRequest, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * data-scientist, operator, auditor.
+   */
+  ListRuns(argument: _cohort_v1_ListRunsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  ListRuns(argument: _cohort_v1_ListRunsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  ListRuns(argument: _cohort_v1_ListRunsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  ListRuns(argument: _cohort_v1_ListRunsRequest, callback: grpc.requestCallback<_cohort_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * data-scientist, operator, auditor.
+   */
+  listRuns(argument: _cohort_v1_ListRunsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  listRuns(argument: _cohort_v1_ListRunsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  listRuns(argument: _cohort_v1_ListRunsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  listRuns(argument: _cohort_v1_ListRunsRequest, callback: grpc.requestCallback<_cohort_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * operator, auditor. Sites known to the coordinator and their liveness.
+   */
+  ListSites(argument: _cohort_v1_ListSitesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
+  ListSites(argument: _cohort_v1_ListSitesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
+  ListSites(argument: _cohort_v1_ListSitesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
+  ListSites(argument: _cohort_v1_ListSitesRequest, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * operator, auditor. Sites known to the coordinator and their liveness.
+   */
+  listSites(argument: _cohort_v1_ListSitesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
+  listSites(argument: _cohort_v1_ListSitesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
+  listSites(argument: _cohort_v1_ListSitesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
+  listSites(argument: _cohort_v1_ListSitesRequest, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * data-scientist. Validates the spec and records the run; returns its id.
+   */
+  SubmitRun(argument: _cohort_v1_SubmitRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitRunResponse__Output>): grpc.ClientUnaryCall;
+  SubmitRun(argument: _cohort_v1_SubmitRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitRunResponse__Output>): grpc.ClientUnaryCall;
+  SubmitRun(argument: _cohort_v1_SubmitRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitRunResponse__Output>): grpc.ClientUnaryCall;
+  SubmitRun(argument: _cohort_v1_SubmitRunRequest, callback: grpc.requestCallback<_cohort_v1_SubmitRunResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * data-scientist. Validates the spec and records the run; returns its id.
+   */
+  submitRun(argument: _cohort_v1_SubmitRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitRunResponse__Output>): grpc.ClientUnaryCall;
+  submitRun(argument: _cohort_v1_SubmitRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitRunResponse__Output>): grpc.ClientUnaryCall;
+  submitRun(argument: _cohort_v1_SubmitRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitRunResponse__Output>): grpc.ClientUnaryCall;
+  submitRun(argument: _cohort_v1_SubmitRunRequest, callback: grpc.requestCallback<_cohort_v1_SubmitRunResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * data-scientist, operator, auditor. Streams the status each time it changes, until the run ends.
+   */
+  WatchRun(argument: _cohort_v1_GetRunRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_RunStatus__Output>;
+  WatchRun(argument: _cohort_v1_GetRunRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_RunStatus__Output>;
+  /**
+   * data-scientist, operator, auditor. Streams the status each time it changes, until the run ends.
+   */
+  watchRun(argument: _cohort_v1_GetRunRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_RunStatus__Output>;
+  watchRun(argument: _cohort_v1_GetRunRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_RunStatus__Output>;
+  
+}
+
+export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * data-scientist (own runs), operator.
+   */
+  CancelRun: grpc.handleUnaryCall<_cohort_v1_CancelRunRequest__Output, _cohort_v1_RunStatus>;
+  
+  /**
+   * data-scientist, operator, auditor.
+   */
+  GetRun: grpc.handleUnaryCall<_cohort_v1_GetRunRequest__Output, _cohort_v1_RunStatus>;
+  
+  /**
+   * data-scientist, operator, auditor.
+   */
+  ListRuns: grpc.handleUnaryCall<_cohort_v1_ListRunsRequest__Output, _cohort_v1_ListRunsResponse>;
+  
+  /**
+   * operator, auditor. Sites known to the coordinator and their liveness.
+   */
+  ListSites: grpc.handleUnaryCall<_cohort_v1_ListSitesRequest__Output, _cohort_v1_ListSitesResponse>;
+  
+  /**
+   * data-scientist. Validates the spec and records the run; returns its id.
+   */
+  SubmitRun: grpc.handleUnaryCall<_cohort_v1_SubmitRunRequest__Output, _cohort_v1_SubmitRunResponse>;
+  
+  /**
+   * data-scientist, operator, auditor. Streams the status each time it changes, until the run ends.
+   */
+  WatchRun: grpc.handleServerStreamingCall<_cohort_v1_GetRunRequest__Output, _cohort_v1_RunStatus>;
+  
+}
+
+export interface AdminServiceDefinition extends grpc.ServiceDefinition {
+  CancelRun: MethodDefinition<_cohort_v1_CancelRunRequest, _cohort_v1_RunStatus, _cohort_v1_CancelRunRequest__Output, _cohort_v1_RunStatus__Output>
+  GetRun: MethodDefinition<_cohort_v1_GetRunRequest, _cohort_v1_RunStatus, _cohort_v1_GetRunRequest__Output, _cohort_v1_RunStatus__Output>
+  ListRuns: MethodDefinition<_cohort_v1_ListRunsRequest, _cohort_v1_ListRunsResponse, _cohort_v1_ListRunsRequest__Output, _cohort_v1_ListRunsResponse__Output>
+  ListSites: MethodDefinition<_cohort_v1_ListSitesRequest, _cohort_v1_ListSitesResponse, _cohort_v1_ListSitesRequest__Output, _cohort_v1_ListSitesResponse__Output>
+  SubmitRun: MethodDefinition<_cohort_v1_SubmitRunRequest, _cohort_v1_SubmitRunResponse, _cohort_v1_SubmitRunRequest__Output, _cohort_v1_SubmitRunResponse__Output>
+  WatchRun: MethodDefinition<_cohort_v1_GetRunRequest, _cohort_v1_RunStatus, _cohort_v1_GetRunRequest__Output, _cohort_v1_RunStatus__Output>
+}

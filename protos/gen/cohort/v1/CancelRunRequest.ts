@@ -1,0 +1,10 @@
+// Original file: /work/main/protos/cohort/v1/admin.proto
+
+
+export interface CancelRunRequest {
+  'runId'?: (string);
+}
+
+export interface CancelRunRequest__Output {
+  'runId': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/protos/cohort/v1/site.proto
+
+
+export interface HeartbeatRequest {
+  'state'?: (string);
+}
+
+export interface HeartbeatRequest__Output {
+  'state': (string);
+}

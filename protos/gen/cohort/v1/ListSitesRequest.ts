@@ -1,0 +1,8 @@
+// Original file: /work/main/protos/cohort/v1/admin.proto
+
+
+export interface ListSitesRequest {
+}
+
+export interface ListSitesRequest__Output {
+}

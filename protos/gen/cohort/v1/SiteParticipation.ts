@@ -1,0 +1,25 @@
+// Original file: /work/main/protos/cohort/v1/admin.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface SiteParticipation {
+  'site'?: (string);
+  /**
+   * INVITED, ACCEPTED, DECLINED, FAILED
+   */
+  'state'?: (string);
+  'reason'?: (string);
+  'numExamples'?: (number | string | Long);
+  'datasetFingerprint'?: (string);
+}
+
+export interface SiteParticipation__Output {
+  'site': (string);
+  /**
+   * INVITED, ACCEPTED, DECLINED, FAILED
+   */
+  'state': (string);
+  'reason': (string);
+  'numExamples': (string);
+  'datasetFingerprint': (string);
+}

@@ -1,0 +1,196 @@
+// Original file: /work/main/protos/cohort/v1/site.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { Ack as _cohort_v1_Ack, Ack__Output as _cohort_v1_Ack__Output } from '../../cohort/v1/Ack.ts';
+import type { AggregateChunk as _cohort_v1_AggregateChunk, AggregateChunk__Output as _cohort_v1_AggregateChunk__Output } from '../../cohort/v1/AggregateChunk.ts';
+import type { AggregateRequest as _cohort_v1_AggregateRequest, AggregateRequest__Output as _cohort_v1_AggregateRequest__Output } from '../../cohort/v1/AggregateRequest.ts';
+import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from '../../cohort/v1/EvaluationReport.ts';
+import type { FailureReport as _cohort_v1_FailureReport, FailureReport__Output as _cohort_v1_FailureReport__Output } from '../../cohort/v1/FailureReport.ts';
+import type { HeartbeatRequest as _cohort_v1_HeartbeatRequest, HeartbeatRequest__Output as _cohort_v1_HeartbeatRequest__Output } from '../../cohort/v1/HeartbeatRequest.ts';
+import type { HeartbeatResponse as _cohort_v1_HeartbeatResponse, HeartbeatResponse__Output as _cohort_v1_HeartbeatResponse__Output } from '../../cohort/v1/HeartbeatResponse.ts';
+import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from '../../cohort/v1/RegisterRequest.ts';
+import type { RegisterResponse as _cohort_v1_RegisterResponse, RegisterResponse__Output as _cohort_v1_RegisterResponse__Output } from '../../cohort/v1/RegisterResponse.ts';
+import type { RunResponse as _cohort_v1_RunResponse, RunResponse__Output as _cohort_v1_RunResponse__Output } from '../../cohort/v1/RunResponse.ts';
+import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from '../../cohort/v1/Task.ts';
+import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from '../../cohort/v1/UpdateChunk.ts';
+import type { UploadReceipt as _cohort_v1_UploadReceipt, UploadReceipt__Output as _cohort_v1_UploadReceipt__Output } from '../../cohort/v1/UploadReceipt.ts';
+import type { WatchTasksRequest as _cohort_v1_WatchTasksRequest, WatchTasksRequest__Output as _cohort_v1_WatchTasksRequest__Output } from '../../cohort/v1/WatchTasksRequest.ts';
+
+/**
+ * Site agents call these. Every RPC requires the `site` role.
+ */
+export interface SiteServiceClient extends grpc.Client {
+  /**
+   * Streams the aggregate (running sums) of a closed round back to the site.
+   */
+  DownloadAggregate(argument: _cohort_v1_AggregateRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
+  DownloadAggregate(argument: _cohort_v1_AggregateRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
+  /**
+   * Streams the aggregate (running sums) of a closed round back to the site.
+   */
+  downloadAggregate(argument: _cohort_v1_AggregateRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
+  downloadAggregate(argument: _cohort_v1_AggregateRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
+  
+  /**
+   * Liveness; the coordinator records the last heartbeat per site.
+   */
+  Heartbeat(argument: _cohort_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _cohort_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _cohort_v1_HeartbeatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _cohort_v1_HeartbeatRequest, callback: grpc.requestCallback<_cohort_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Liveness; the coordinator records the last heartbeat per site.
+   */
+  heartbeat(argument: _cohort_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _cohort_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _cohort_v1_HeartbeatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _cohort_v1_HeartbeatRequest, callback: grpc.requestCallback<_cohort_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Announces the agent (version, backends). Idempotent.
+   */
+  Register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _cohort_v1_RegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _cohort_v1_RegisterRequest, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Announces the agent (version, backends). Idempotent.
+   */
+  register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _cohort_v1_RegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _cohort_v1_RegisterRequest, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * After applying the aggregate: the hash of the new global weights and evaluation.
+   */
+  ReportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  ReportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  ReportEvaluation(argument: _cohort_v1_EvaluationReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  ReportEvaluation(argument: _cohort_v1_EvaluationReport, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  /**
+   * After applying the aggregate: the hash of the new global weights and evaluation.
+   */
+  reportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  reportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  reportEvaluation(argument: _cohort_v1_EvaluationReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  reportEvaluation(argument: _cohort_v1_EvaluationReport, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * A site that cannot complete a task says so; recorded as a failure, not a crash.
+   */
+  ReportFailure(argument: _cohort_v1_FailureReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  ReportFailure(argument: _cohort_v1_FailureReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  ReportFailure(argument: _cohort_v1_FailureReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  ReportFailure(argument: _cohort_v1_FailureReport, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  /**
+   * A site that cannot complete a task says so; recorded as a failure, not a crash.
+   */
+  reportFailure(argument: _cohort_v1_FailureReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  reportFailure(argument: _cohort_v1_FailureReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  reportFailure(argument: _cohort_v1_FailureReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  reportFailure(argument: _cohort_v1_FailureReport, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * The site's decision on a run offer.
+   */
+  RespondToRun(argument: _cohort_v1_RunResponse, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  RespondToRun(argument: _cohort_v1_RunResponse, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  RespondToRun(argument: _cohort_v1_RunResponse, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  RespondToRun(argument: _cohort_v1_RunResponse, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  /**
+   * The site's decision on a run offer.
+   */
+  respondToRun(argument: _cohort_v1_RunResponse, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  respondToRun(argument: _cohort_v1_RunResponse, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  respondToRun(argument: _cohort_v1_RunResponse, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  respondToRun(argument: _cohort_v1_RunResponse, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Streams one round's encoded update: a header message first, then chunks in order.
+   */
+  UploadUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_UploadReceipt__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  UploadUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_UploadReceipt__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  UploadUpdate(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_UploadReceipt__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  UploadUpdate(callback: grpc.requestCallback<_cohort_v1_UploadReceipt__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  /**
+   * Streams one round's encoded update: a header message first, then chunks in order.
+   */
+  uploadUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_UploadReceipt__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  uploadUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_UploadReceipt__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  uploadUpdate(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_UploadReceipt__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  uploadUpdate(callback: grpc.requestCallback<_cohort_v1_UploadReceipt__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  
+  /**
+   * Long-lived stream of tasks for this site. On (re)connect the coordinator first
+   * sends every task still pending for the site, then new ones as state changes.
+   */
+  WatchTasks(argument: _cohort_v1_WatchTasksRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_Task__Output>;
+  WatchTasks(argument: _cohort_v1_WatchTasksRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_Task__Output>;
+  /**
+   * Long-lived stream of tasks for this site. On (re)connect the coordinator first
+   * sends every task still pending for the site, then new ones as state changes.
+   */
+  watchTasks(argument: _cohort_v1_WatchTasksRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_Task__Output>;
+  watchTasks(argument: _cohort_v1_WatchTasksRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_Task__Output>;
+  
+}
+
+/**
+ * Site agents call these. Every RPC requires the `site` role.
+ */
+export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Streams the aggregate (running sums) of a closed round back to the site.
+   */
+  DownloadAggregate: grpc.handleServerStreamingCall<_cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk>;
+  
+  /**
+   * Liveness; the coordinator records the last heartbeat per site.
+   */
+  Heartbeat: grpc.handleUnaryCall<_cohort_v1_HeartbeatRequest__Output, _cohort_v1_HeartbeatResponse>;
+  
+  /**
+   * Announces the agent (version, backends). Idempotent.
+   */
+  Register: grpc.handleUnaryCall<_cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse>;
+  
+  /**
+   * After applying the aggregate: the hash of the new global weights and evaluation.
+   */
+  ReportEvaluation: grpc.handleUnaryCall<_cohort_v1_EvaluationReport__Output, _cohort_v1_Ack>;
+  
+  /**
+   * A site that cannot complete a task says so; recorded as a failure, not a crash.
+   */
+  ReportFailure: grpc.handleUnaryCall<_cohort_v1_FailureReport__Output, _cohort_v1_Ack>;
+  
+  /**
+   * The site's decision on a run offer.
+   */
+  RespondToRun: grpc.handleUnaryCall<_cohort_v1_RunResponse__Output, _cohort_v1_Ack>;
+  
+  /**
+   * Streams one round's encoded update: a header message first, then chunks in order.
+   */
+  UploadUpdate: grpc.handleClientStreamingCall<_cohort_v1_UpdateChunk__Output, _cohort_v1_UploadReceipt>;
+  
+  /**
+   * Long-lived stream of tasks for this site. On (re)connect the coordinator first
+   * sends every task still pending for the site, then new ones as state changes.
+   */
+  WatchTasks: grpc.handleServerStreamingCall<_cohort_v1_WatchTasksRequest__Output, _cohort_v1_Task>;
+  
+}
+
+export interface SiteServiceDefinition extends grpc.ServiceDefinition {
+  DownloadAggregate: MethodDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateChunk, _cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk__Output>
+  Heartbeat: MethodDefinition<_cohort_v1_HeartbeatRequest, _cohort_v1_HeartbeatResponse, _cohort_v1_HeartbeatRequest__Output, _cohort_v1_HeartbeatResponse__Output>
+  Register: MethodDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterResponse, _cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse__Output>
+  ReportEvaluation: MethodDefinition<_cohort_v1_EvaluationReport, _cohort_v1_Ack, _cohort_v1_EvaluationReport__Output, _cohort_v1_Ack__Output>
+  ReportFailure: MethodDefinition<_cohort_v1_FailureReport, _cohort_v1_Ack, _cohort_v1_FailureReport__Output, _cohort_v1_Ack__Output>
+  RespondToRun: MethodDefinition<_cohort_v1_RunResponse, _cohort_v1_Ack, _cohort_v1_RunResponse__Output, _cohort_v1_Ack__Output>
+  UploadUpdate: MethodDefinition<_cohort_v1_UpdateChunk, _cohort_v1_UploadReceipt, _cohort_v1_UpdateChunk__Output, _cohort_v1_UploadReceipt__Output>
+  WatchTasks: MethodDefinition<_cohort_v1_WatchTasksRequest, _cohort_v1_Task, _cohort_v1_WatchTasksRequest__Output, _cohort_v1_Task__Output>
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/protos/cohort/v1/admin.proto
+
+
+export interface SubmitRunResponse {
+  'runId'?: (string);
+  'specSha256'?: (string);
+}
+
+export interface SubmitRunResponse__Output {
+  'runId': (string);
+  'specSha256': (string);
+}

@@ -1,0 +1,65 @@
+// Original file: /work/main/protos/cohort/v1/site.proto
+
+import type { TaskKind as _cohort_v1_TaskKind, TaskKind__Output as _cohort_v1_TaskKind__Output } from '../../cohort/v1/TaskKind.ts';
+
+export interface Task {
+  /**
+   * Stable id: the same pending task re-sent after a reconnect carries the same id.
+   */
+  'taskId'?: (string);
+  'kind'?: (_cohort_v1_TaskKind);
+  'runId'?: (string);
+  'round'?: (number);
+  /**
+   * JSON of the validated model spec (OFFER and, for convenience, every task).
+   */
+  'specJson'?: (string);
+  /**
+   * JSON of the codec descriptor (core/update-codec/types.ts).
+   */
+  'codecJson'?: (string);
+  /**
+   * JSON of the strategy's FitConfig for TRAIN.
+   */
+  'fitConfigJson'?: (string);
+  /**
+   * Final run state for FINISH (COMPLETED, FAILED, CANCELLED).
+   */
+  'runState'?: (string);
+  'message'?: (string);
+  /**
+   * The data scientist who submitted the run (site policy may restrict submitters).
+   */
+  'submittedBy'?: (string);
+}
+
+export interface Task__Output {
+  /**
+   * Stable id: the same pending task re-sent after a reconnect carries the same id.
+   */
+  'taskId': (string);
+  'kind': (_cohort_v1_TaskKind__Output);
+  'runId': (string);
+  'round': (number);
+  /**
+   * JSON of the validated model spec (OFFER and, for convenience, every task).
+   */
+  'specJson': (string);
+  /**
+   * JSON of the codec descriptor (core/update-codec/types.ts).
+   */
+  'codecJson': (string);
+  /**
+   * JSON of the strategy's FitConfig for TRAIN.
+   */
+  'fitConfigJson': (string);
+  /**
+   * Final run state for FINISH (COMPLETED, FAILED, CANCELLED).
+   */
+  'runState': (string);
+  'message': (string);
+  /**
+   * The data scientist who submitted the run (site policy may restrict submitters).
+   */
+  'submittedBy': (string);
+}

@@ -1,0 +1,25 @@
+// Original file: /work/main/protos/cohort/v1/site.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface UpdateHeader {
+  'runId'?: (string);
+  'round'?: (number);
+  'chunkCount'?: (number);
+  'totalBytes'?: (number | string | Long);
+  /**
+   * Local training loss (for progress display only).
+   */
+  'trainLoss'?: (number | string);
+}
+
+export interface UpdateHeader__Output {
+  'runId': (string);
+  'round': (number);
+  'chunkCount': (number);
+  'totalBytes': (string);
+  /**
+   * Local training loss (for progress display only).
+   */
+  'trainLoss': (number);
+}

@@ -1,0 +1,8 @@
+// Original file: /work/main/protos/cohort/v1/site.proto
+
+
+export interface WatchTasksRequest {
+}
+
+export interface WatchTasksRequest__Output {
+}

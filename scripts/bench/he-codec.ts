@@ -1,0 +1,129 @@
+/**
+ * Measures the BFV update codec on a model-sized update: wire bytes against float32, site
+ * encode + encrypt time, coordinator add time for a round, site decode time. Medians over
+ * a few repetitions. `npx tsx scripts/bench/he-codec.ts [params] [sites] [repetitions]`
+ * prints JSON; `npm run bench:he` calls measureHeCodec.
+ */
+import { pathToFileURL } from 'node:url';
+import { BfvChunkAdder } from '../../core/secure-agg/bfv-chunk-adder.ts';
+import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
+import { generateKeyPair } from '../../core/secure-agg/keys.ts';
+import { chooseBfvParameters, type BfvParameterRequest } from '../../core/secure-agg/parameters.ts';
+import { weightedUpdateVector } from '../../core/strategies/aggregate.ts';
+
+export interface HeCodecOptions {
+  /** Model parameters (the encoded vector has one more value, the weight). */
+  readonly params: number;
+  /** Sites summed per round. */
+  readonly sites: number;
+  readonly repetitions?: number;
+  /** Parameter request fields other than length; defaults: 100 summands, 1e6 examples, |delta| <= 1, 12 bits. */
+  readonly request?: Partial<Omit<BfvParameterRequest, 'length'>>;
+}
+
+export interface HeCodecResult {
+  readonly params: number;
+  readonly sites: number;
+  readonly repetitions: number;
+  readonly polyModulusDegree: number;
+  readonly coeffModulusBits: readonly number[];
+  readonly plainModulusBits: number;
+  readonly headroom: { readonly valueBits: number; readonly noiseBits: number };
+  readonly ciphertexts: number;
+  readonly chunks: number;
+  readonly wireBytesPerSite: number;
+  readonly float32Bytes: number;
+  /** wireBytesPerSite / float32Bytes. */
+  readonly wireRatio: number;
+  /** Bytes of the summed aggregate each site downloads. */
+  readonly aggregateBytes: number;
+  readonly encodeMsPerSiteMedian: number;
+  /** Adder only: all chunks of all sites, one round. */
+  readonly aggregateMsMedian: number;
+  readonly decodeMsMedian: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+function syntheticUpdate(params: number, seed: number): Float32Array {
+  const delta = new Float32Array(params);
+  for (let i = 0; i < params; i++) delta[i] = Math.sin(i * 0.618 + seed) * 1e-3;
+  return delta;
+}
+
+/** Runs the measurement. Encodes `repetitions` distinct uploads and cycles them over the sites. */
+export async function measureHeCodec(options: HeCodecOptions): Promise<HeCodecResult> {
+  const repetitions = options.repetitions ?? 3;
+  const choice = await chooseBfvParameters({
+    maxSummands: 100,
+    maxAbsValue: 1,
+    maxWeight: 1_000_000,
+    precisionBits: 12,
+    ...options.request,
+    length: options.params + 1,
+  });
+  const key = await generateKeyPair(choice);
+  const encoder = await BfvUpdateEncoder.create(key.descriptor, key.secretKey);
+  const adder = await BfvChunkAdder.create(key.descriptor);
+  try {
+    const uploads: Uint8Array[][] = [];
+    const encodeMs: number[] = [];
+    for (let r = 0; r < repetitions; r++) {
+      const v = weightedUpdateVector(syntheticUpdate(options.params, r), 1000 + r);
+      const t0 = performance.now();
+      uploads.push([...encoder.encode(v)]);
+      encodeMs.push(performance.now() - t0);
+    }
+    const aggregateMs: number[] = [];
+    const decodeMs: number[] = [];
+    let aggregate: Uint8Array[] = [];
+    for (let r = 0; r < repetitions; r++) {
+      const sums: (Uint8Array | undefined)[] = new Array(adder.chunkCount).fill(undefined);
+      const t0 = performance.now();
+      for (let s = 0; s < options.sites; s++) {
+        const chunks = uploads[(s + r) % uploads.length] as Uint8Array[];
+        chunks.forEach((chunk, i) => (sums[i] = adder.add(sums[i], chunk, i)));
+      }
+      aggregateMs.push(performance.now() - t0);
+      aggregate = sums as Uint8Array[];
+      const t1 = performance.now();
+      encoder.decode(aggregate);
+      decodeMs.push(performance.now() - t1);
+    }
+    const wireBytesPerSite = median(uploads.map((u) => u.reduce((n, c) => n + c.byteLength, 0)));
+    const float32Bytes = 4 * options.params;
+    return {
+      params: options.params,
+      sites: options.sites,
+      repetitions,
+      polyModulusDegree: choice.polyModulusDegree,
+      coeffModulusBits: choice.coeffModulusBits,
+      plainModulusBits: choice.plainModulusBits,
+      headroom: choice.headroom,
+      ciphertexts: choice.ciphertextCount,
+      chunks: choice.chunkCount,
+      wireBytesPerSite,
+      float32Bytes,
+      wireRatio: Math.round((wireBytesPerSite / float32Bytes) * 1000) / 1000,
+      aggregateBytes: aggregate.reduce((n, c) => n + c.byteLength, 0),
+      encodeMsPerSiteMedian: round1(median(encodeMs)),
+      aggregateMsMedian: round1(median(aggregateMs)),
+      decodeMsMedian: round1(median(decodeMs)),
+    };
+  } finally {
+    encoder.dispose();
+    adder.dispose();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [params = '1000000', sites = '10', repetitions = '3'] = process.argv.slice(2);
+  const result = await measureHeCodec({ params: Number(params), sites: Number(sites), repetitions: Number(repetitions) });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}

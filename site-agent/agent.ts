@@ -1,0 +1,269 @@
+/**
+ * The site agent's connection loop. It only dials out: registers, keeps a task stream
+ * open, heartbeats, and reconnects with capped exponential backoff (with jitter) when the
+ * coordinator restarts or the network drops. Tasks run one at a time, in arrival order.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { CohortError, UpdateErrors, isCohortError } from '../core/errors/index.ts';
+import type { Logger } from '../core/logging.ts';
+import type { Kit } from '../core/pki/kit.ts';
+import { siteClient, unary } from '../core/rpc/clients.ts';
+import { fromServiceError } from '../core/rpc/status-errors.ts';
+import type { FitConfig } from '../core/strategies/index.ts';
+import type { CodecDescriptor } from '../core/update-codec/index.ts';
+import type { ModelSpec } from '../models/spec-schema.ts';
+import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
+import type { Task__Output } from '../protos/gen/cohort/v1/Task.ts';
+import type { RegisterResponse__Output } from '../protos/gen/cohort/v1/RegisterResponse.ts';
+import type { RunStateStore } from './run-state.ts';
+import { RunWorker, weightsSha256 } from './run-worker.ts';
+import type { SiteConfig } from './site-config.ts';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentOptions {
+  kit: Kit;
+  config: SiteConfig;
+  states: RunStateStore;
+  backend: string;
+  log: Logger;
+  /** Address override (tests); defaults to the kit's coordinator address. */
+  address?: string;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+type AgentState = 'STARTING' | 'CONNECTED' | 'RECONNECTING' | 'STOPPED';
+
+export class SiteAgent {
+  private state: AgentState = 'STARTING';
+  private client: SiteServiceClient | undefined;
+  private stream: grpc.ClientReadableStream<Task__Output> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly queued = new Set<string>();
+  private readonly workers = new Map<string, RunWorker>();
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: AgentOptions) {}
+
+  get name(): string {
+    return this.options.kit.name;
+  }
+
+  /** Runs until stop(); resolves when stopped. */
+  async run(): Promise<void> {
+    const { log } = this.options;
+    const minBackoff = this.options.minBackoffMs ?? 250;
+    const maxBackoff = this.options.maxBackoffMs ?? 5_000;
+    let backoff = minBackoff;
+    while (!this.stopped()) {
+      try {
+        this.client = siteClient(this.options.kit, this.options.address);
+        const client = this.client;
+        const req = { agentVersion: AGENT_VERSION, backend: this.options.backend, datasets: Object.keys(this.options.config.datasets) };
+        const reg = await unary<RegisterResponse__Output>((o, cb) => client.register(req, o, cb), 10_000);
+        this.state = 'CONNECTED';
+        backoff = minBackoff;
+        log.info({ site: reg.site, consortium: reg.consortium }, 'registered with the coordinator');
+        this.startHeartbeat(reg.heartbeatIntervalMs || 2_000);
+        await this.watchTasks();
+      } catch (e) {
+        const err = e instanceof CohortError ? e : undefined;
+        if (!this.stopped()) log.warn({ code: err?.code, err: (e as Error).message }, 'connection to the coordinator lost');
+      }
+      this.stopHeartbeat();
+      this.client?.close();
+      if (this.stopped()) break;
+      this.state = 'RECONNECTING';
+      const delay = Math.round(backoff * (0.5 + Math.random() / 2));
+      log.info({ delayMs: delay }, 'reconnecting');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      backoff = Math.min(backoff * 2, maxBackoff);
+    }
+  }
+
+  private stopped(): boolean {
+    return this.state === 'STOPPED';
+  }
+
+  stop(): void {
+    this.state = 'STOPPED';
+    this.stream?.cancel();
+    this.stopHeartbeat();
+    this.wake?.();
+  }
+
+  /** Waits for the task queue to drain (tests and shutdown). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private startHeartbeat(intervalMs: number): void {
+    this.stopHeartbeat();
+    this.heartbeat = setInterval(() => {
+      const c = this.client;
+      if (!c) return;
+      c.heartbeat({ state: this.state }, { deadline: Date.now() + intervalMs }, () => undefined);
+    }, intervalMs);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private watchTasks(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const client = this.client;
+      if (!client) return reject(new Error('no client'));
+      const stream = client.watchTasks({});
+      this.stream = stream;
+      stream.on('data', (task: Task__Output) => this.enqueue(task));
+      stream.on('error', (e: grpc.ServiceError) => reject(fromServiceError(e)));
+      stream.on('end', () => resolve());
+    });
+  }
+
+  private enqueue(task: Task__Output): void {
+    if (this.queued.has(task.taskId)) return;
+    this.queued.add(task.taskId);
+    this.queue = this.queue
+      .then(() => this.handle(task))
+      .catch((e: unknown) => this.options.log.error({ taskId: task.taskId, err: (e as Error).message }, 'task failed'))
+      .finally(() => this.queued.delete(task.taskId));
+  }
+
+  private workerFor(task: Task__Output): RunWorker {
+    let w = this.workers.get(task.runId);
+    if (!w) {
+      w = new RunWorker(task.runId, JSON.parse(task.specJson) as ModelSpec, this.options.config, this.options.states);
+      this.workers.set(task.runId, w);
+    }
+    return w;
+  }
+
+  private async handle(task: Task__Output): Promise<void> {
+    const { log } = this.options;
+    const client = this.client;
+    if (!client) return;
+    log.info({ taskId: task.taskId, kind: task.kind, runId: task.runId, round: task.round }, 'task received');
+    try {
+      switch (task.kind) {
+        case 'TASK_KIND_OFFER': {
+          const decision = await this.workerFor(task).decide(task.submittedBy);
+          const answer = {
+            runId: task.runId,
+            accept: decision.accept,
+            reasonCode: decision.reasonCode,
+            reason: decision.reason,
+            numExamples: String(decision.numExamples),
+            datasetFingerprint: decision.fingerprint,
+          };
+          await unary((o, cb) => client.respondToRun(answer, o, cb));
+          log.info({ runId: task.runId, accept: decision.accept, reasonCode: decision.reasonCode }, 'answered run offer');
+          return;
+        }
+        case 'TASK_KIND_TRAIN':
+          await this.train(client, task);
+          return;
+        case 'TASK_KIND_EVALUATE':
+          await this.evaluate(client, task);
+          return;
+        case 'TASK_KIND_FINISH':
+          log.info({ runId: task.runId, state: task.runState, message: task.message }, 'run finished');
+          this.workers.delete(task.runId);
+          return;
+        default:
+          log.warn({ kind: task.kind }, 'unknown task kind ignored');
+      }
+    } catch (e) {
+      const err = e instanceof CohortError ? e : undefined;
+      if (err?.code === 'COHORT_E_GENERAL_TRANSPORT') throw e; // the connection is gone; the task comes back on reconnect
+      log.error({ runId: task.runId, round: task.round, code: err?.code, err: (e as Error).message }, 'task failed; reporting');
+      const report = { runId: task.runId, round: task.round, code: err?.code ?? 'COHORT_E_SITE_TRAINING_FAILED', message: (e as Error).message };
+      await unary((o, cb) => client.reportFailure(report, o, cb)).catch(() => undefined);
+    }
+  }
+
+  /** Brings the site's global state up to `round - 1`, applying any aggregate it missed. */
+  private async catchUp(client: SiteServiceClient, worker: RunWorker, codec: CodecDescriptor, round: number): Promise<void> {
+    for (let r = worker.globalState().round + 1; r < round; r++) {
+      worker.applyAggregate(r, await this.downloadAggregate(client, worker, codec, r));
+    }
+  }
+
+  private async train(client: SiteServiceClient, task: Task__Output): Promise<void> {
+    const worker = this.workerFor(task);
+    const codec = JSON.parse(task.codecJson) as CodecDescriptor;
+    await this.catchUp(client, worker, codec, task.round);
+    const fit = JSON.parse(task.fitConfigJson) as FitConfig;
+    const { vector, trainLoss, numExamples } = await worker.train(fit);
+    const encoder = worker.encoderFor(codec);
+    try {
+      const receipt = await this.upload(client, task, encoder.encode(vector), encoder.chunkCount, trainLoss);
+      this.options.log.info({ runId: task.runId, round: task.round, numExamples, chunks: receipt.chunks, bytes: receipt.bytes }, 'update delivered');
+    } catch (e) {
+      if (isCohortError(e, UpdateErrors.DUPLICATE)) return; // an earlier attempt was counted
+      throw e;
+    }
+  }
+
+  private upload(client: SiteServiceClient, task: Task__Output, chunks: Iterable<Uint8Array>, chunkCount: number, trainLoss: number): Promise<{ chunks: number; bytes: string }> {
+    return new Promise((resolve, reject) => {
+      const stream = client.uploadUpdate((err, receipt) => {
+        if (err) reject(fromServiceError(err));
+        else resolve({ chunks: receipt?.chunks ?? 0, bytes: receipt?.bytes ?? '0' });
+      });
+      stream.write({ header: { runId: task.runId, round: task.round, chunkCount, totalBytes: '0', trainLoss } });
+      let index = 0;
+      for (const data of chunks) stream.write({ chunk: { index: index++, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) } });
+      stream.end();
+    });
+  }
+
+  private downloadAggregate(client: SiteServiceClient, worker: RunWorker, codec: CodecDescriptor, round: number): Promise<Float64Array> {
+    const encoder = worker.encoderFor(codec);
+    return new Promise((resolve, reject) => {
+      const chunks: Uint8Array[] = [];
+      const stream = client.downloadAggregate({ runId: worker.runId, round });
+      stream.on('data', (c: { index: number; data: Buffer }) => chunks.push(c.data));
+      stream.on('error', (e: grpc.ServiceError) => reject(fromServiceError(e)));
+      stream.on('end', () => {
+        try {
+          resolve(encoder.decode(chunks));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
+
+  private async evaluate(client: SiteServiceClient, task: Task__Output): Promise<void> {
+    const worker = this.workerFor(task);
+    const codec = JSON.parse(task.codecJson) as CodecDescriptor;
+    await this.catchUp(client, worker, codec, task.round);
+    let global = worker.globalState();
+    if (global.round === task.round - 1) global = worker.applyAggregate(task.round, await this.downloadAggregate(client, worker, codec, task.round));
+    const metrics = await worker.evaluate(global.weights);
+    const hash = weightsSha256(global.weights);
+    const report = {
+      runId: task.runId,
+      round: task.round,
+      weightsSha256: hash,
+      numExamples: String(metrics.numExamples),
+      loss: metrics.loss,
+      accuracy: metrics.accuracy,
+      auc: metrics.auc,
+    };
+    await unary((o, cb) => client.reportEvaluation(report, o, cb));
+    this.options.log.info({ runId: task.runId, round: task.round, weightsSha256: hash, ...metrics }, 'evaluation reported');
+  }
+}

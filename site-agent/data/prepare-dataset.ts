@@ -1,0 +1,109 @@
+/**
+ * Turns a site's extract into the train and test matrices local training uses:
+ * PHI guard on the mapped columns, a streaming read of only those columns, encoding to the
+ * spec's design matrix, the train/test split, standardisation with this site's training
+ * statistics, and the dataset fingerprint the model's provenance records.
+ */
+import { CohortError, DataErrors } from '../../core/errors/index.ts';
+import { designColumns, type Matrix } from '../../models/features.ts';
+import type { ModelSpec } from '../../models/spec-schema.ts';
+import { readCsvRows, readCsvSample, type CsvSourceOptions } from './csv-source.ts';
+import type { DatasetMapping, SplitColumn } from './dataset-mapping.ts';
+import { encodeRow, matrixOf, type EncodedRow } from './encode-rows.ts';
+import { datasetFingerprint } from './fingerprint.ts';
+import { guardMapping, type PhiGuardReport } from './phi-guard.ts';
+import { seededTestMask } from './split.ts';
+import { standardize, standardizedColumns } from './standardize.ts';
+
+export { encodeRow, encodeRows, matrixOf, type EncodableRow, type EncodedRow, type EncodingSpec } from './encode-rows.ts';
+export { applyScaling, fitScaling, standardize, standardizedColumns, type ColumnScaling } from './standardize.ts';
+export { datasetFingerprint } from './fingerprint.ts';
+export { seededTestMask } from './split.ts';
+
+/** Rows of each mapped column the PHI guard samples before the full read. */
+export const PHI_SAMPLE_ROWS = 200;
+
+/** The parts of a spec that preparing a dataset reads. */
+export type DatasetSpec = Pick<ModelSpec, 'features' | 'label' | 'seed' | 'testFraction'>;
+
+export interface PrepareDatasetOptions {
+  readonly spec: DatasetSpec;
+  readonly mapping: DatasetMapping;
+  /** Local column names the site policy allows even though they look like identifiers. */
+  readonly phiAllowList?: readonly string[];
+}
+
+/** A site's data, ready for local training. Holds no raw value and no identifier. */
+export interface PreparedDataset {
+  /** Standardised training split, columns as `designColumns(spec)`. */
+  readonly train: Matrix;
+  /** Test split, standardised with the training split's statistics. */
+  readonly test: Matrix;
+  /** The design columns, in order. */
+  readonly columns: string[];
+  /** Rows dropped for a missing value in a column the spec uses. */
+  readonly droppedRows: number;
+  /** Hex SHA-256 of the training matrix and columns (see fingerprint.ts). */
+  readonly fingerprint: string;
+  /** What the PHI guard checked, for the site's audit log. */
+  readonly phiGuard: PhiGuardReport;
+}
+
+/**
+ * Prepares the site's dataset for a spec. Throws a CohortError (DATA_*, or
+ * GENERAL_FILE_NOT_FOUND) naming the file, line and column; no value ever appears in it.
+ */
+export async function prepareDataset(options: PrepareDatasetOptions): Promise<PreparedDataset> {
+  const { spec, mapping } = options;
+  const source: CsvSourceOptions = {
+    path: mapping.path,
+    need: [...spec.features.map((f) => f.name), spec.label.name],
+    columns: mapping.columns,
+    ...(mapping.split ? { splitColumn: mapping.split.column } : {}),
+  };
+
+  const phiGuard = guardMapping(spec, mapping, await readCsvSample(source, PHI_SAMPLE_ROWS), options.phiAllowList ?? []);
+
+  const rows: EncodedRow[] = [];
+  const isTest: boolean[] = [];
+  const context = { file: mapping.path, columns: mapping.columns };
+  const { droppedRows } = await readCsvRows(source, (row) => {
+    rows.push(encodeRow(spec, row, context));
+    if (mapping.split) isTest.push(splitSide(mapping.path, mapping.split, row.line, row.split ?? ''));
+  });
+
+  const testMask = mapping.split ? isTest : seededTestMask(rows.length, spec.testFraction, spec.seed);
+  const columns = designColumns(spec);
+  const trainRows = rows.filter((_, i) => !testMask[i]);
+  const testRows = rows.filter((_, i) => testMask[i]);
+  requireRows(mapping.path, rows.length, trainRows.length, testRows.length, droppedRows);
+
+  const scaled = standardize(matrixOf(trainRows, columns.length), matrixOf(testRows, columns.length), standardizedColumns(spec));
+  return {
+    train: scaled.train,
+    test: scaled.test,
+    columns,
+    droppedRows,
+    fingerprint: datasetFingerprint(scaled.train, columns),
+    phiGuard,
+  };
+}
+
+/** True for a test row; throws DATA_SPLIT_VALUE_UNKNOWN for anything but the two configured values. */
+function splitSide(path: string, split: SplitColumn, line: number, cell: string): boolean {
+  if (cell === split.test) return true;
+  if (cell === split.train) return false;
+  throw new CohortError(
+    DataErrors.SPLIT_VALUE_UNKNOWN,
+    `${path} line ${line}, column "${split.column}": expected "${split.train}" or "${split.test}" (the value is not shown)`,
+    { details: { file: path, row: line, column: split.column, allowed: [split.train, split.test] } },
+  );
+}
+
+function requireRows(path: string, total: number, train: number, test: number, droppedRows: number): void {
+  if (total > 0 && train > 0 && test > 0) return;
+  const what = total === 0 ? 'no usable row' : train === 0 ? 'an empty training split' : 'an empty test split';
+  throw new CohortError(DataErrors.EMPTY, `${path}: ${what} (${total} rows kept, ${droppedRows} dropped for missing values; expected at least one row in each split)`, {
+    details: { file: path, rows: total, trainRows: train, testRows: test, droppedRows },
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * A site's durable view of one run: the global weights after the last aggregate it
+ * applied and the strategy's server state. Encrypted at rest (core/crypto/at-rest.ts),
+ * because weights trained on patient data are PHI-derived until released.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSealedFile, writeSealedFile } from '../core/crypto/at-rest.ts';
+import type { ServerState } from '../core/strategies/index.ts';
+
+export interface RunGlobalState {
+  /** The last round whose aggregate was applied; 0 = the initial weights. */
+  readonly round: number;
+  readonly weights: Float32Array;
+  readonly serverState: ServerState;
+}
+
+function toBase64(a: Float32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+function fromBase64(s: string): Float32Array {
+  const b = Buffer.from(s, 'base64');
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Float32Array(copy.buffer);
+}
+
+export class RunStateStore {
+  constructor(
+    private readonly dataDir: string,
+    private readonly key: Buffer,
+  ) {}
+
+  private path(runId: string): string {
+    return join(this.dataDir, 'runs', runId, 'global.state');
+  }
+
+  load(runId: string): RunGlobalState | undefined {
+    const p = this.path(runId);
+    if (!existsSync(p)) return undefined;
+    const json = JSON.parse(readSealedFile(p, this.key, `run:${runId}`).toString('utf8')) as { round: number; weights: string; serverState: Record<string, string> };
+    return {
+      round: json.round,
+      weights: fromBase64(json.weights),
+      serverState: Object.fromEntries(Object.entries(json.serverState).map(([k, v]) => [k, fromBase64(v)])),
+    };
+  }
+
+  save(runId: string, state: RunGlobalState): void {
+    mkdirSync(join(this.dataDir, 'runs', runId), { recursive: true, mode: 0o700 });
+    const json = JSON.stringify({
+      round: state.round,
+      weights: toBase64(state.weights),
+      serverState: Object.fromEntries(Object.entries(state.serverState).map(([k, v]) => [k, toBase64(v)])),
+    });
+    writeSealedFile(this.path(runId), this.key, Buffer.from(json), `run:${runId}`);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The site config hospital IT writes: where the site keeps its state, which training
+ * device to use, how local extracts map onto the consortium's dataset names, and the
+ * site's own policy. One strict schema; relative paths resolve against the config file.
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { loadYamlFile } from '../core/config/load.ts';
+import { DatasetMappingSchema } from './data/dataset-mapping.ts';
+
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+export const SitePolicySchema = z
+  .object({
+    /** Smallest number of usable training rows for which the site joins a run. */
+    minExamples: z.number().int().positive().default(20),
+    /** Data scientists allowed to run on this site's data; empty means any holder of a data-scientist certificate. */
+    allowedSubmitters: z.array(z.string()).default([]),
+    /** Spec feature names the site allows; empty means any feature it has mapped. */
+    allowedFeatures: z.array(z.string()).default([]),
+    /** Local columns that look like identifiers but the site allows as features, by name. */
+    phiAllowList: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const SiteConfigSchema = z
+  .object({
+    /** Must equal the name in the site's kit certificate when given. */
+    site: z.string().optional(),
+    /** Where the agent keeps its encrypted state (per-run global weights and optimizer state). */
+    dataDir: z.string().min(1),
+    /** Owner-only file holding the AES-256 key for state at rest. */
+    keyFile: z.string().min(1),
+    /** Training backend; `auto` picks the fastest installed one. */
+    device: z.enum(BACKENDS).default('auto'),
+    /** Consortium dataset name -> local extract and column mapping. */
+    datasets: z.record(z.string().min(1), DatasetMappingSchema),
+    policy: SitePolicySchema.default({ minExamples: 20, allowedSubmitters: [], allowedFeatures: [], phiAllowList: [] }),
+  })
+  .strict();
+
+export type SiteConfig = z.output<typeof SiteConfigSchema>;
+export type SitePolicy = z.output<typeof SitePolicySchema>;
+
+function resolveFrom(base: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(base, p);
+}
+
+/** Loads and validates a site config; every path in the result is absolute. */
+export function loadSiteConfig(path: string): SiteConfig {
+  const config = loadYamlFile(path, SiteConfigSchema, 'site config');
+  const base = dirname(resolve(path));
+  return {
+    ...config,
+    dataDir: resolveFrom(base, config.dataDir),
+    keyFile: resolveFrom(base, config.keyFile),
+    datasets: Object.fromEntries(Object.entries(config.datasets).map(([name, m]) => [name, { ...m, path: resolveFrom(base, m.path) }])),
+  };
+}

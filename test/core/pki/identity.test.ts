@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { createCa, identityFromCertificate, issueCertificate, loadCa, normalizeSerial, type Participant } from '../../../core/pki/index.ts';
+import type { Role } from '../../../core/pki/roles.ts';
+
+async function issue(p: Participant): Promise<string> {
+  const caFiles = await createCa('demo-consortium', { validityDays: 10 });
+  const ca = await loadCa(caFiles.certPem, caFiles.keyPem);
+  return (await issueCertificate(ca, p, { validityDays: 5 })).certPem;
+}
+
+describe('identity from a certificate', () => {
+  it('reads exact name, role, consortium and serial', async () => {
+    const caFiles = await createCa('demo-consortium', { validityDays: 10 });
+    const ca = await loadCa(caFiles.certPem, caFiles.keyPem);
+    const issued = await issueCertificate(ca, { name: 'ann', role: 'approver', consortium: 'demo-consortium' }, { validityDays: 5 });
+
+    const id = identityFromCertificate(issued.certPem);
+
+    expect(id).toEqual({ name: 'ann', role: 'approver', consortium: 'demo-consortium', serial: issued.serial });
+    expect(issued.serial).toMatch(/^[1-7][0-9a-f]{31}$/);
+    expect(identityFromCertificate(new Uint8Array(new (await import('node:crypto')).X509Certificate(issued.certPem).raw))).toEqual(id);
+  });
+
+  it('refuses a role that is not a Cohort role', async () => {
+    const pem = await issue({ name: 'bob', role: 'janitor' as Role, consortium: 'demo-consortium' });
+    expect(() => identityFromCertificate(pem)).toThrow(
+      expect.objectContaining({ code: 'COHORT_E_PKI_CERT_IDENTITY', message: 'certificate "O=demo-consortium, OU=janitor, CN=bob": OU "janitor" is not a Cohort role' }),
+    );
+  });
+
+  it('refuses text that is not a certificate', () => {
+    expect(() => identityFromCertificate('not a certificate')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_CERT_IDENTITY' }));
+  });
+
+  it('normalises serials from OpenSSL, Node and the x509 library to one form', () => {
+    expect(normalizeSerial('00:AB:0c')).toBe('ab0c');
+    expect(normalizeSerial('0ABC')).toBe('abc');
+    expect(normalizeSerial('000')).toBe('0');
+  });
+});

@@ -1,0 +1,88 @@
+import { chmodSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKit, provisionConsortium } from '../../../core/pki/index.ts';
+import { tempDir, writeConsortium } from './fixtures.ts';
+
+describe('loading a kit', () => {
+  const tmp = tempDir();
+  const out = join(tmp.dir, 'out');
+  beforeAll(async () => {
+    await provisionConsortium(writeConsortium(tmp.dir), out);
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('returns the participant, the coordinator address and the PEMs', () => {
+    const kit = loadKit(join(out, 'hospital-a'));
+    expect([kit.dir, kit.name, kit.role, kit.consortium, kit.coordinatorAddress]).toEqual([
+      join(out, 'hospital-a'),
+      'hospital-a',
+      'site',
+      'demo-consortium',
+      'localhost:7443',
+    ]);
+    expect(kit.certPem.startsWith('-----BEGIN CERTIFICATE-----')).toBe(true);
+    expect(kit.keyPem.startsWith('-----BEGIN PRIVATE KEY-----')).toBe(true);
+    expect(kit.crlPem).toBeUndefined();
+  });
+
+  it('refuses a key file that group or others can read', () => {
+    const key = join(out, 'hospital-b', 'hospital-b.key');
+    chmodSync(key, 0o640);
+    try {
+      expect(() => loadKit(join(out, 'hospital-b'))).toThrow(
+        expect.objectContaining({ code: 'COHORT_E_PKI_KEY_PERMISSIONS', details: { file: key, mode: '640' } }),
+      );
+    } finally {
+      chmodSync(key, 0o600);
+    }
+    expect(loadKit(join(out, 'hospital-b')).name).toBe('hospital-b');
+  });
+
+  it('refuses a directory that is not a kit, and a kit with a missing file', () => {
+    expect(() => loadKit(tmp.dir)).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_KIT_INCOMPLETE' }));
+    const crl = join(out, 'coordinator', 'crl.pem');
+    copyFileSync(crl, `${crl}.bak`);
+    rmSync(crl);
+    try {
+      expect(() => loadKit(join(out, 'coordinator'))).toThrow(
+        expect.objectContaining({ code: 'COHORT_E_PKI_KIT_INCOMPLETE', details: { dir: join(out, 'coordinator'), missing: [`crl: ${crl}`] } }),
+      );
+    } finally {
+      copyFileSync(`${crl}.bak`, crl);
+      rmSync(`${crl}.bak`);
+    }
+  });
+
+  it("refuses a kit holding another participant's key", () => {
+    const key = join(out, 'olga', 'olga.key');
+    copyFileSync(key, `${key}.bak`);
+    copyFileSync(join(out, 'alice', 'alice.key'), key);
+    try {
+      expect(() => loadKit(join(out, 'olga'))).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_KIT_INVALID' }));
+    } finally {
+      copyFileSync(`${key}.bak`, key);
+      rmSync(`${key}.bak`);
+    }
+  });
+
+  it('refuses a kit.yaml that claims another identity than the certificate', () => {
+    const file = join(out, 'alice', 'kit.yaml');
+    copyFileSync(file, `${file}.bak`);
+    writeFileSync(
+      file,
+      'name: alice\nrole: operator\nconsortium: demo-consortium\ncoordinatorAddress: localhost:7443\nca: ca.crt\ncertificate: alice.crt\nkey: alice.key\n',
+    );
+    try {
+      expect(() => loadKit(join(out, 'alice'))).toThrow(
+        expect.objectContaining({
+          code: 'COHORT_E_PKI_KIT_INVALID',
+          message: `kit ${join(out, 'alice')}: alice.crt belongs to data-scientist "alice" of "demo-consortium", but kit.yaml says operator "alice" of "demo-consortium"`,
+        }),
+      );
+    } finally {
+      copyFileSync(`${file}.bak`, file);
+      rmSync(`${file}.bak`);
+    }
+  });
+});

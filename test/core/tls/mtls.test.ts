@@ -1,0 +1,76 @@
+import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKit, provisionConsortium, revoke, type Kit } from '../../../core/pki/index.ts';
+import { clientCredentials, serverCredentials, type CohortServerCredentials } from '../../../core/tls/credentials.ts';
+import { tempDir, writeConsortium } from '../pki/fixtures.ts';
+import { healthCheck, mixedCredentials, startServer, whoAmIClient, type TestServer } from './harness.ts';
+
+describe('mutual TLS between the coordinator and its clients', () => {
+  const tmp = tempDir('cohort-tls-');
+  const out = join(tmp.dir, 'out');
+  const otherOut = join(tmp.dir, 'other');
+  const kits: Record<string, Kit> = {};
+  let foreign: Kit;
+  let creds: CohortServerCredentials;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    await provisionConsortium(writeConsortium(tmp.dir), out);
+    await revoke(out, 'olga', { reason: 'privilegeWithdrawn' });
+    for (const name of ['coordinator', 'hospital-a', 'hospital-b', 'alice', 'olga']) kits[name] = loadKit(join(out, name));
+    await provisionConsortium(writeConsortium(tmp.dir, undefined, 'same-names.yaml'), otherOut);
+    foreign = loadKit(join(otherOut, 'hospital-a'));
+    creds = await serverCredentials(kits.coordinator as Kit);
+    server = await startServer(creds);
+  });
+  afterAll(async () => {
+    await server.stop();
+    tmp.cleanup();
+  });
+
+  it('accepts a client with a valid consortium certificate', async () => {
+    expect(await healthCheck(server.port, clientCredentials(kits['hospital-a'] as Kit))).toBe(grpc.status.OK);
+  });
+
+  it('takes the caller identity from the certificate: exact name, role and serial', async () => {
+    const kit = kits.alice as Kit;
+    const client = whoAmIClient(server.port, clientCredentials(kit));
+    try {
+      const res = await client.call();
+      const serial = JSON.parse(readFileSync(join(out, '.provisioner', 'state.json'), 'utf8')).issued.find((i: { name: string }) => i.name === 'alice').serial;
+      expect(res).toEqual({ code: grpc.status.OK, body: { name: 'alice', role: 'data-scientist', consortium: 'demo-consortium', serial } });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('refuses a client that presents no certificate', async () => {
+    const noCert = grpc.credentials.createSsl(Buffer.from((kits['hospital-a'] as Kit).caPem));
+    expect(await healthCheck(server.port, noCert)).toBe(grpc.status.UNAVAILABLE);
+  });
+
+  it('refuses a certificate from another CA, even with the same name', async () => {
+    expect(await healthCheck(server.port, mixedCredentials(kits['hospital-a'] as Kit, foreign))).toBe(grpc.status.UNAVAILABLE);
+  });
+
+  it('refuses a certificate revoked at provisioning time', async () => {
+    expect(await healthCheck(server.port, clientCredentials(kits.olga as Kit))).toBe(grpc.status.UNAVAILABLE);
+  });
+
+  it('refuses a client limited to TLS 1.1', async () => {
+    const kit = kits['hospital-a'] as Kit;
+    const old = grpc.credentials.createFromSecureContext(
+      createSecureContext({ ca: kit.caPem, cert: kit.certPem, key: kit.keyPem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' }),
+    );
+    expect(await healthCheck(server.port, old)).toBe(grpc.status.UNAVAILABLE);
+  });
+
+  it('makes clients refuse a server that is not the consortium coordinator', async () => {
+    // A site certificate cannot serve: it lacks serverAuth and the coordinator role.
+    const clientOfForeign = clientCredentials(foreign);
+    expect(await healthCheck(server.port, clientOfForeign)).toBe(grpc.status.UNAVAILABLE);
+  });
+});

@@ -1,0 +1,29 @@
+/** Test helpers for the data area: temporary CSV files and caught CohortErrors. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CohortError } from '../../../core/errors/index.ts';
+
+/** A fresh temporary directory and a function that removes it. */
+export async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cohort-data-test-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Writes lines (joined with \n, trailing newline) to dir/name and returns the path. */
+export async function writeCsv(dir: string, name: string, lines: readonly string[]): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** The CohortError a promise (or function) rejects with; fails the test when it resolves. */
+export async function caught(work: Promise<unknown> | (() => unknown)): Promise<CohortError> {
+  try {
+    await (typeof work === 'function' ? work() : work);
+  } catch (e) {
+    if (e instanceof CohortError) return e;
+    throw e;
+  }
+  throw new Error('expected a CohortError, but the call succeeded');
+}

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataErrors, GeneralErrors } from '../../../core/errors/index.ts';
+import { prepareDataset, type DatasetSpec } from '../../../site-agent/data/prepare-dataset.ts';
+import { caught, tempDir, writeCsv } from './helpers.ts';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeAll(async () => ({ dir, remove } = await tempDir()));
+afterAll(async () => remove());
+
+const spec: DatasetSpec = {
+  features: [
+    { name: 'age', type: 'numeric', preprocess: 'standardize' },
+    { name: 'sex', type: 'numeric', preprocess: 'none' },
+    { name: 'cp', type: 'categorical', categories: [1, 2, 3, 4], preprocess: 'one-hot', dropFirst: true },
+  ],
+  label: { name: 'disease', type: 'binary', positive: [1] },
+  seed: 42,
+  testFraction: 0.3,
+};
+const columns = { age: 'AGE_YRS', sex: 'SEX_CD', cp: 'CHEST_PAIN', disease: 'DX' };
+const split = { column: 'SPLIT', train: 'TRAIN', test: 'TEST' };
+
+/** A hand-written extract: identifier columns hold values no numeric parser would accept. */
+const EXTRACT = [
+  'MRN,PATIENT_NAME,DOB,AGE_YRS,SEX_CD,CHEST_PAIN,DX,SPLIT',
+  'SYN001,"Doe, Jane",not-a-date,40,1,2,1,TRAIN',
+  'SYN002,"Roe, Rick",??,50,0,4.0,0,TRAIN',
+  'SYN003,"Poe, Edgar",x,,1,1,1,TRAIN',
+  'SYN004,"Loe, Lee",y,60,1,1,0,TRAIN',
+  'SYN005,"Moe, Mo",z,70,0,3,1,TEST',
+];
+const STD = Math.sqrt(200 / 3); // population std of the training ages 40, 50, 60
+
+describe('prepareDataset', () => {
+  it('encodes and standardises a hand-written extract exactly, using the split column', async () => {
+    const path = await writeCsv(dir, 'extract.csv', EXTRACT);
+
+    const data = await prepareDataset({ spec, mapping: { path, columns, split } });
+
+    expect(data.columns).toEqual(['age', 'sex', 'cp=2', 'cp=3', 'cp=4']);
+    expect(data.droppedRows).toBe(1);
+    expect(data.train.rows).toBe(3);
+    expect(data.train.cols).toBe(5);
+    expect(Array.from(data.train.x)).toEqual(
+      [
+        [-10 / STD, 1, 1, 0, 0],
+        [0, 0, 0, 0, 1],
+        [10 / STD, 1, 0, 0, 0],
+      ]
+        .flat()
+        .map(Math.fround),
+    );
+    expect(Array.from(data.train.y)).toEqual([1, 0, 0]);
+    expect(data.test.rows).toBe(1);
+    // The test row is scaled with the training mean 50 (not 55, the mean with it included).
+    expect(Array.from(data.test.x)).toEqual([20 / STD, 0, 0, 1, 0].map(Math.fround));
+    expect(Array.from(data.test.y)).toEqual([1]);
+    expect(data.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(data.phiGuard.unreadIdentifierColumns).toEqual(['MRN', 'PATIENT_NAME', 'DOB']);
+  });
+
+  it('gives the same fingerprint whatever the identifier columns hold, and another one when a clinical value changes', async () => {
+    const original = await writeCsv(dir, 'fp-a.csv', EXTRACT);
+    const otherIds = await writeCsv(dir, 'fp-b.csv', EXTRACT.map((l) => l.replace(/^SYN00\d,"[^"]+",[^,]+/, 'X,"Other, Name",1999-01-01')));
+    const otherAge = await writeCsv(dir, 'fp-c.csv', EXTRACT.map((l) => l.replace(',60,', ',61,')));
+
+    const [a, b, c] = await Promise.all(
+      [original, otherIds, otherAge].map((path) => prepareDataset({ spec, mapping: { path, columns, split } })),
+    );
+
+    expect(b?.fingerprint).toBe(a?.fingerprint);
+    expect(c?.fingerprint).not.toBe(a?.fingerprint);
+  });
+
+  it('splits by the seed when no split column is mapped: deterministic, every row on exactly one side', async () => {
+    const lines = ['AGE_YRS,SEX_CD,CHEST_PAIN,DX'];
+    for (let i = 1; i <= 20; i++) lines.push(`${30 + i},${i},${(i % 4) + 1},${i % 2}`);
+    const path = await writeCsv(dir, 'seeded.csv', lines);
+
+    const first = await prepareDataset({ spec, mapping: { path, columns } });
+    const again = await prepareDataset({ spec, mapping: { path, columns } });
+    const otherSeed = await prepareDataset({ spec: { ...spec, seed: 43 }, mapping: { path, columns } });
+
+    const sexes = (m: { x: Float32Array; rows: number }) => Array.from({ length: m.rows }, (_, r) => m.x[r * 5 + 1]);
+    expect(first.test.rows).toBe(6);
+    expect(first.train.rows).toBe(14);
+    expect([...sexes(first.train), ...sexes(first.test)].sort((p, q) => (p ?? 0) - (q ?? 0))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    expect(sexes(again.test)).toEqual(sexes(first.test));
+    expect(sexes(otherSeed.test)).not.toEqual(sexes(first.test));
+  });
+
+  it('refuses a split cell that is neither the train nor the test value', async () => {
+    const path = await writeCsv(dir, 'bad-split.csv', [...EXTRACT.slice(0, 3), 'SYN009,"A, B",x,45,1,1,0,VALIDATE']);
+
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split } }));
+
+    expect(error.code).toBe(DataErrors.SPLIT_VALUE_UNKNOWN.code);
+    expect(error.details).toEqual({ file: path, row: 4, column: 'SPLIT', allowed: ['TRAIN', 'TEST'] });
+  });
+
+  it('refuses a non-numeric clinical cell with its line and local column', async () => {
+    const path = await writeCsv(dir, 'not-numeric.csv', [...EXTRACT.slice(0, 2), 'SYN002,"Roe, Rick",??,fifty,0,4,0,TRAIN', EXTRACT[5] ?? '']);
+
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split } }));
+
+    expect(error.code).toBe(DataErrors.NOT_NUMERIC.code);
+    expect(error.details).toEqual({ file: path, row: 3, column: 'AGE_YRS', feature: 'age' });
+  });
+
+  it('refuses an unknown category with its line, local column and the allowed levels', async () => {
+    const path = await writeCsv(dir, 'unknown-cp.csv', [...EXTRACT.slice(0, 4), 'SYN004,"Loe, Lee",y,60,1,5,0,TRAIN']);
+
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split } }));
+
+    expect(error.code).toBe(DataErrors.UNKNOWN_CATEGORY.code);
+    expect(error.details).toEqual({ file: path, row: 5, column: 'CHEST_PAIN', feature: 'cp', allowed: ['1', '2', '3', '4'] });
+  });
+
+  it('refuses an extract where a split ends up empty', async () => {
+    const path = await writeCsv(dir, 'no-test.csv', EXTRACT.slice(0, 5));
+
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split } }));
+
+    expect(error.code).toBe(DataErrors.EMPTY.code);
+    expect(error.details).toEqual({ file: path, rows: 3, trainRows: 3, testRows: 0, droppedRows: 1 });
+  });
+
+  it('refuses an extract whose every row has a missing value', async () => {
+    const path = await writeCsv(dir, 'all-missing.csv', ['AGE_YRS,SEX_CD,CHEST_PAIN,DX', '?,1,1,0', '50,,1,1']);
+
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns } }));
+
+    expect(error.code).toBe(DataErrors.EMPTY.code);
+    expect(error.details['droppedRows']).toBe(2);
+  });
+
+  it('refuses a feature mapped to an identifier column before reading the extract', async () => {
+    const path = await writeCsv(dir, 'phi.csv', EXTRACT);
+
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns: { ...columns, sex: 'MRN' }, split } }));
+
+    expect(error.code).toBe(DataErrors.PHI_COLUMN.code);
+    expect(error.details['columns']).toEqual([{ feature: 'sex', column: 'MRN', byName: ['H'], byContent: [] }]);
+  });
+
+  it('reads a flagged column when the site policy allow-lists it', async () => {
+    const path = await writeCsv(dir, 'allowed.csv', ['AGE_YRS,SEX_ID,CHEST_PAIN,DX', '40,1,1,0', '50,0,2,1', '60,1,3,0', '70,0,4,1']);
+
+    const data = await prepareDataset({ spec, mapping: { path, columns: { ...columns, sex: 'SEX_ID' } }, phiAllowList: ['SEX_ID'] });
+
+    expect(data.train.rows + data.test.rows).toBe(4);
+    expect(data.phiGuard.columns.find((c) => c.column === 'SEX_ID')?.allowed).toBe(true);
+  });
+
+  it('reports a missing extract as GENERAL_FILE_NOT_FOUND', async () => {
+    const error = await caught(prepareDataset({ spec, mapping: { path: `${dir}/nope.csv`, columns } }));
+
+    expect(error.code).toBe(GeneralErrors.FILE_NOT_FOUND.code);
+  });
+});
