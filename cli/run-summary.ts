@@ -22,7 +22,7 @@ export interface RunSummaryJson {
     round: number;
     state: string;
     contributors: number;
-    sites: Array<{ site: string; state: string; failureCode: string | null; trainLoss: number; metrics: MetricsJson | null }>;
+    sites: Array<{ site: string; state: string; evalState: string; failureCode: string | null; trainLoss: number; metrics: MetricsJson | null }>;
     metrics: MetricsJson | null;
   }>;
   final: MetricsJson | null;
@@ -37,7 +37,7 @@ export function summarizeRun(s: RunStatus__Output): RunSummaryJson {
     round: r.round,
     state: r.state,
     contributors: r.contributors,
-    sites: r.sites.map((x) => ({ site: x.site, state: x.state, failureCode: x.failureCode || null, trainLoss: x.trainLoss, metrics: metrics(x.metrics) })),
+    sites: r.sites.map((x) => ({ site: x.site, state: x.state, evalState: x.evalState, failureCode: x.failureCode || null, trainLoss: x.trainLoss, metrics: metrics(x.metrics) })),
     metrics: metrics(r.metrics),
   }));
   const closed = rounds.filter((r) => r.state === 'CLOSED');
@@ -68,7 +68,7 @@ export function formatRunStatus(s: RunStatus__Output): string {
   for (const r of j.rounds) {
     lines.push(`  ${String(r.round).padStart(5)}  ${r.state.padEnd(10)} ${String(r.contributors).padStart(5)}  ${f(r.metrics?.loss, 4)}  ${f(r.metrics?.accuracy)}     ${f(r.metrics?.auc)}`);
     for (const x of r.sites) {
-      lines.push(`         ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${x.metrics ? `acc ${f(x.metrics.accuracy)} auc ${f(x.metrics.auc)} n=${x.metrics.numExamples}` : ''}${x.failureCode ? ` ${x.failureCode}` : ''}`);
+      lines.push(`         ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${x.evalState.padEnd(9)} ${x.metrics ? `acc ${f(x.metrics.accuracy)} auc ${f(x.metrics.auc)} n=${x.metrics.numExamples}` : ''}${x.failureCode ? ` ${x.failureCode}` : ''}`);
     }
   }
   if (j.finalWeightsSha256) lines.push(`  final weights sha256 ${j.finalWeightsSha256}`);

@@ -68,7 +68,7 @@ export function progressPrinter(): { update(s: RunStatus__Output): void; stop():
     update(s) {
       for (const r of s.roundStatus) {
         const total = r.sites.length * 2;
-        const done = r.sites.filter((x) => x.state === 'DELIVERED' || x.state === 'FAILED').length + r.sites.filter((x) => x.state === 'EVALUATED').length * 2;
+        const done = r.sites.filter((x) => x.state !== 'PENDING').length + r.sites.filter((x) => x.evalState === 'EVALUATED' || x.evalState === 'FAILED').length;
         const payload = {
           round: String(r.round).padStart(2),
           phase: r.state.padEnd(10),

@@ -38,7 +38,8 @@ export function runStatus(store: StateStore, runId: string): RunStatus | undefin
       metrics: metrics(r.metrics_json),
       sites: store.roundSites(runId, r.round).map((s) => ({
         site: s.site,
-        state: s.eval_state === 'EVALUATED' ? 'EVALUATED' : s.state,
+        state: s.state,
+        evalState: s.eval_state,
         metrics: metrics(s.eval_json),
         failureCode: s.failure_code ?? '',
         failure: s.failure ?? '',

@@ -76,7 +76,9 @@ function planOverwrite(outDir: string, names: readonly string[], force: boolean)
       });
     }
     try {
-      for (const issued of readState(outDir).issued) toRemove.push(kitDir(outDir, issued.name));
+      for (const issued of readState(outDir).issued) {
+        if (isKitDir(kitDir(outDir, issued.name))) toRemove.push(kitDir(outDir, issued.name));
+      }
     } catch {
       // An unreadable old state still gets replaced; its kits are found by name below.
     }

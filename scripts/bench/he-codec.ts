@@ -37,10 +37,25 @@ export interface HeCodecResult {
   readonly wireRatio: number;
   /** Bytes of the summed aggregate each site downloads. */
   readonly aggregateBytes: number;
+  /** Wall-clock milliseconds, median over repetitions. */
   readonly encodeMsPerSiteMedian: number;
   /** Adder only: all chunks of all sites, one round. */
   readonly aggregateMsMedian: number;
   readonly decodeMsMedian: number;
+  /** CPU milliseconds (user + system) of the same steps: stable on a shared machine. */
+  readonly encodeCpuMsPerSiteMedian: number;
+  readonly aggregateCpuMsMedian: number;
+  readonly decodeCpuMsMedian: number;
+}
+
+/** Wall and CPU milliseconds of a synchronous step. */
+function timed<T>(step: () => T): { value: T; ms: number; cpuMs: number } {
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  const value = step();
+  const ms = performance.now() - t0;
+  const used = process.cpuUsage(cpu);
+  return { value, ms, cpuMs: (used.user + used.system) / 1000 };
 }
 
 function median(xs: number[]): number {
@@ -73,28 +88,28 @@ export async function measureHeCodec(options: HeCodecOptions): Promise<HeCodecRe
   const adder = await BfvChunkAdder.create(key.descriptor);
   try {
     const uploads: Uint8Array[][] = [];
-    const encodeMs: number[] = [];
+    const encode: { ms: number; cpuMs: number }[] = [];
     for (let r = 0; r < repetitions; r++) {
       const v = weightedUpdateVector(syntheticUpdate(options.params, r), 1000 + r);
-      const t0 = performance.now();
-      uploads.push([...encoder.encode(v)]);
-      encodeMs.push(performance.now() - t0);
+      const step = timed(() => [...encoder.encode(v)]);
+      uploads.push(step.value);
+      encode.push(step);
     }
-    const aggregateMs: number[] = [];
-    const decodeMs: number[] = [];
+    const aggregation: { ms: number; cpuMs: number }[] = [];
+    const decode: { ms: number; cpuMs: number }[] = [];
     let aggregate: Uint8Array[] = [];
     for (let r = 0; r < repetitions; r++) {
-      const sums: (Uint8Array | undefined)[] = new Array(adder.chunkCount).fill(undefined);
-      const t0 = performance.now();
-      for (let s = 0; s < options.sites; s++) {
-        const chunks = uploads[(s + r) % uploads.length] as Uint8Array[];
-        chunks.forEach((chunk, i) => (sums[i] = adder.add(sums[i], chunk, i)));
-      }
-      aggregateMs.push(performance.now() - t0);
-      aggregate = sums as Uint8Array[];
-      const t1 = performance.now();
-      encoder.decode(aggregate);
-      decodeMs.push(performance.now() - t1);
+      const step = timed(() => {
+        const sums: (Uint8Array | undefined)[] = new Array(adder.chunkCount).fill(undefined);
+        for (let s = 0; s < options.sites; s++) {
+          const chunks = uploads[(s + r) % uploads.length] as Uint8Array[];
+          chunks.forEach((chunk, i) => (sums[i] = adder.add(sums[i], chunk, i)));
+        }
+        return sums as Uint8Array[];
+      });
+      aggregation.push(step);
+      aggregate = step.value;
+      decode.push(timed(() => encoder.decode(aggregate)));
     }
     const wireBytesPerSite = median(uploads.map((u) => u.reduce((n, c) => n + c.byteLength, 0)));
     const float32Bytes = 4 * options.params;
@@ -112,9 +127,12 @@ export async function measureHeCodec(options: HeCodecOptions): Promise<HeCodecRe
       float32Bytes,
       wireRatio: Math.round((wireBytesPerSite / float32Bytes) * 1000) / 1000,
       aggregateBytes: aggregate.reduce((n, c) => n + c.byteLength, 0),
-      encodeMsPerSiteMedian: round1(median(encodeMs)),
-      aggregateMsMedian: round1(median(aggregateMs)),
-      decodeMsMedian: round1(median(decodeMs)),
+      encodeMsPerSiteMedian: round1(median(encode.map((x) => x.ms))),
+      aggregateMsMedian: round1(median(aggregation.map((x) => x.ms))),
+      decodeMsMedian: round1(median(decode.map((x) => x.ms))),
+      encodeCpuMsPerSiteMedian: round1(median(encode.map((x) => x.cpuMs))),
+      aggregateCpuMsMedian: round1(median(aggregation.map((x) => x.cpuMs))),
+      decodeCpuMsMedian: round1(median(decode.map((x) => x.cpuMs))),
     };
   } finally {
     encoder.dispose();

@@ -27,14 +27,17 @@ interface BackendDef {
   readonly pkg: string | null;
   /** The name TensorFlow.js registers it under (both native packages register "tensorflow"). */
   readonly tfjsName: string;
+  /** The install command, and what else the machine needs. */
   readonly install: string;
+  readonly needs?: string;
 }
 
 const BACKENDS: Readonly<Record<BackendName, BackendDef>> = {
   'tensorflow-gpu': {
     pkg: '@tensorflow/tfjs-node-gpu',
     tfjsName: 'tensorflow',
-    install: 'npm install @tensorflow/tfjs-node-gpu@4.22.0 (Linux x86-64 with CUDA 11.2 and cuDNN 8.1)',
+    install: 'npm install @tensorflow/tfjs-node-gpu@4.22.0',
+    needs: 'Linux x86-64 with an NVIDIA driver, CUDA 11.2 and cuDNN 8',
   },
   tensorflow: { pkg: '@tensorflow/tfjs-node', tfjsName: 'tensorflow', install: 'npm install @tensorflow/tfjs-node@4.22.0' },
   wasm: { pkg: '@tensorflow/tfjs-backend-wasm', tfjsName: 'wasm', install: 'npm install @tensorflow/tfjs-backend-wasm@4.22.0' },
@@ -101,7 +104,7 @@ export async function selectBackend(
       const def = BACKENDS[requested];
       throw new CohortError(
         TrainingErrors.BACKEND_UNAVAILABLE,
-        `training backend "${requested}" is unavailable: ${loaded.why}; install it with \`${def.install}\`, or start with --backend auto`,
+        `training backend "${requested}" is unavailable: ${loaded.why}; install it with \`${def.install}\`${def.needs === undefined ? '' : ` (needs ${def.needs})`}, or start with --backend auto`,
         { details: { backend: requested, package: def.pkg ?? '@tensorflow/tfjs' }, cause: loaded.cause },
       );
     }

@@ -28,7 +28,9 @@ describe('Keras topologies in parseSpec', () => {
   it('accepts a tfjs-layers Sequential topology and reads its chain', () => {
     const topology = sequentialTopology([dense(4, 'relu', { batch_input_shape: [null, 3] }), ['Dropout', { rate: 0.5 }], dense(1, 'sigmoid')]);
 
-    const chain = readKerasChain(parseSpec(kerasSpec(3, topology)).model.topology as Record<string, unknown>, 3);
+    const model = parseSpec(kerasSpec(3, topology)).model;
+    if (model.family !== 'keras') throw new Error('expected a keras model');
+    const chain = readKerasChain(model.topology, 3);
 
     expect(chain.layers.map((l) => [l.className, l.inputWidth, l.outputWidth])).toEqual([
       ['Dense', 3, 4],

@@ -1,11 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext, type PeerCertificate } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKit, provisionConsortium, revoke, type Kit } from '../../../core/pki/index.ts';
-import { clientCredentials, serverCredentials, type CohortServerCredentials } from '../../../core/tls/credentials.ts';
-import { tempDir, writeConsortium } from '../pki/fixtures.ts';
+import { clientCredentials, coordinatorIdentityCheck, serverCredentials, type CohortServerCredentials } from '../../../core/tls/credentials.ts';
+import { DEMO_CONSORTIUM, tempDir, writeConsortium } from '../pki/fixtures.ts';
 import { healthCheck, mixedCredentials, startServer, whoAmIClient, type TestServer } from './harness.ts';
 
 describe('mutual TLS between the coordinator and its clients', () => {
@@ -68,9 +69,44 @@ describe('mutual TLS between the coordinator and its clients', () => {
     expect(await healthCheck(server.port, old)).toBe(grpc.status.UNAVAILABLE);
   });
 
-  it('makes clients refuse a server that is not the consortium coordinator', async () => {
-    // A site certificate cannot serve: it lacks serverAuth and the coordinator role.
-    const clientOfForeign = clientCredentials(foreign);
-    expect(await healthCheck(server.port, clientOfForeign)).toBe(grpc.status.UNAVAILABLE);
+  it("makes a client refuse a server whose certificate is not from the client's CA", async () => {
+    expect(await healthCheck(server.port, clientCredentials(foreign))).toBe(grpc.status.UNAVAILABLE);
+  });
+});
+
+/** The fields of a TLS peer certificate that the server identity check reads. */
+function peerCertificate(pem: string): PeerCertificate {
+  const x = new X509Certificate(pem);
+  return { subject: { CN: x.subject.split('\n').find((l) => l.startsWith('CN='))?.slice(3) }, subjectaltname: x.subjectAltName, raw: x.raw } as unknown as PeerCertificate;
+}
+
+describe('the client-side check of the server identity', () => {
+  const tmp = tempDir('cohort-tls-');
+  let mine: Kit;
+  let theirs: Kit;
+  let site: Kit;
+  beforeAll(async () => {
+    await provisionConsortium(writeConsortium(tmp.dir), join(tmp.dir, 'a'));
+    await provisionConsortium(
+      writeConsortium(tmp.dir, DEMO_CONSORTIUM.replace('name: demo-consortium', 'name: other-consortium'), 'other.yaml'),
+      join(tmp.dir, 'b'),
+    );
+    mine = loadKit(join(tmp.dir, 'a', 'coordinator'));
+    theirs = loadKit(join(tmp.dir, 'b', 'coordinator'));
+    site = loadKit(join(tmp.dir, 'a', 'hospital-a'));
+  });
+  afterAll(() => tmp.cleanup());
+
+  it("accepts the consortium coordinator at one of its hosts", () => {
+    expect(coordinatorIdentityCheck('demo-consortium')('localhost', peerCertificate(mine.certPem))).toBeUndefined();
+    expect(coordinatorIdentityCheck('demo-consortium')('127.0.0.1', peerCertificate(mine.certPem))).toBeUndefined();
+  });
+
+  it("refuses another consortium's coordinator, a host it does not name, and a site certificate", () => {
+    expect(coordinatorIdentityCheck('demo-consortium')('localhost', peerCertificate(theirs.certPem))?.message).toBe(
+      'server certificate belongs to coordinator "coordinator" of "other-consortium", not to the coordinator of "demo-consortium"',
+    );
+    expect(coordinatorIdentityCheck('demo-consortium')('example.org', peerCertificate(mine.certPem))?.message).toMatch(/^Hostname\/IP does not match certificate's altnames: Host: example\.org\./);
+    expect(coordinatorIdentityCheck('demo-consortium')('localhost', peerCertificate(site.certPem))).toBeInstanceOf(Error);
   });
 });

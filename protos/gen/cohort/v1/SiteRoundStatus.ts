@@ -5,7 +5,7 @@ import type { Metrics as _cohort_v1_Metrics, Metrics__Output as _cohort_v1_Metri
 export interface SiteRoundStatus {
   'site'?: (string);
   /**
-   * PENDING, TRAINING, DELIVERED, FAILED, EVALUATED
+   * The site's update this round: PENDING, DELIVERED, FAILED
    */
   'state'?: (string);
   'metrics'?: (_cohort_v1_Metrics | null);
@@ -13,12 +13,16 @@ export interface SiteRoundStatus {
   'failure'?: (string);
   'weightsSha256'?: (string);
   'trainLoss'?: (number | string);
+  /**
+   * The site's evaluation of the round's new model: WAITING, PENDING, EVALUATED, FAILED
+   */
+  'evalState'?: (string);
 }
 
 export interface SiteRoundStatus__Output {
   'site': (string);
   /**
-   * PENDING, TRAINING, DELIVERED, FAILED, EVALUATED
+   * The site's update this round: PENDING, DELIVERED, FAILED
    */
   'state': (string);
   'metrics': (_cohort_v1_Metrics__Output | null);
@@ -26,4 +30,8 @@ export interface SiteRoundStatus__Output {
   'failure': (string);
   'weightsSha256': (string);
   'trainLoss': (number);
+  /**
+   * The site's evaluation of the round's new model: WAITING, PENDING, EVALUATED, FAILED
+   */
+  'evalState': (string);
 }

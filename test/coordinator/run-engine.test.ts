@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunEngine, type UpdateSource } from '../../coordinator/engine/run-engine.ts';
+import { StateStore } from '../../coordinator/state/store.ts';
+import { isCohortError, UpdateErrors, RunErrors } from '../../core/errors/index.ts';
+import { plainDescriptor } from '../../core/update-codec/index.ts';
+import { PlainUpdateEncoder } from '../../core/update-codec/plain-codec.ts';
+import { parseSpec } from '../../models/validate-spec.ts';
+
+const spec = parseSpec({
+  name: 'tiny',
+  dataset: 'heart',
+  features: [{ name: 'age', type: 'numeric' }],
+  label: { name: 'disease', type: 'binary' },
+  model: { family: 'logistic-regression' },
+  training: { epochs: 1 },
+  rounds: 2,
+  minSites: 2,
+  roundTimeoutSeconds: 60,
+});
+const LENGTH = 3; // 2 parameters + the weight
+
+function source(values: number[], trainLoss = 0.5): UpdateSource {
+  const enc = new PlainUpdateEncoder(plainDescriptor(LENGTH));
+  const chunks = [...enc.encode(Float64Array.from(values))];
+  return { chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.byteLength, 0), trainLoss, readChunk: (i) => chunks[i] as Uint8Array };
+}
+
+function sumOf(engine: RunEngine, runId: string, round: number): number[] {
+  const agg = engine.aggregateOf(runId, round);
+  const out: number[] = [];
+  for (const c of agg.chunks()) out.push(...new Float64Array(Uint8Array.from(c).buffer));
+  return out;
+}
+
+describe('RunEngine', () => {
+  let dir: string;
+  let store: StateStore;
+  let now: number;
+  let engine: RunEngine;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-engine-'));
+    store = new StateStore(join(dir, 'state.sqlite'));
+    now = 1_000_000;
+    engine = new RunEngine(store, { siteGraceMs: 5_000, recruitTimeoutMs: 10_000, now: () => now });
+    for (const s of ['site-a', 'site-b', 'site-c']) {
+      engine.registerSite(s, '0.1.0', 'cpu');
+      engine.presence.connected(s);
+    }
+  });
+
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function startedRun(): string {
+    const run = engine.submitRun({ spec, codec: plainDescriptor(LENGTH), submittedBy: 'alice' });
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.respondToRun(s, run.run_id, true, { reasonCode: '', reason: '', numExamples: 10, fingerprint: 'f' });
+    return run.run_id;
+  }
+
+  it('starts a run when every invited site answered and enough accepted', () => {
+    const runId = startedRun();
+    expect(store.getRun(runId)?.state).toBe('RUNNING');
+    expect(store.getRound(runId, 1)?.state).toBe('COLLECTING');
+    expect(engine.pendingTasks('site-a').map((t) => t.kind)).toEqual(['TASK_KIND_TRAIN']);
+  });
+
+  it('fails a run that fewer sites accept than minSites, with the coded reason', () => {
+    const run = engine.submitRun({ spec, codec: plainDescriptor(LENGTH), submittedBy: 'alice' });
+    engine.respondToRun('site-a', run.run_id, true, { reasonCode: '', reason: '', numExamples: 10, fingerprint: 'f' });
+    engine.respondToRun('site-b', run.run_id, false, { reasonCode: 'COHORT_E_SITE_COHORT_TOO_SMALL', reason: 'small', numExamples: 0, fingerprint: '' });
+    engine.respondToRun('site-c', run.run_id, false, { reasonCode: 'COHORT_E_SITE_DATASET_UNKNOWN', reason: 'none', numExamples: 0, fingerprint: '' });
+    const after = store.getRun(run.run_id);
+    expect(after?.state).toBe('FAILED');
+    expect(after?.error_code).toBe(RunErrors.NOT_ENOUGH_SITES.code);
+  });
+
+  it('sums the delivered updates exactly once per site and closes collection when all delivered', () => {
+    const runId = startedRun();
+    engine.commitUpdate('site-a', runId, 1, source([1, 2, 10]));
+    engine.commitUpdate('site-b', runId, 1, source([3, 4, 20]));
+    expect(store.getRound(runId, 1)?.state).toBe('COLLECTING');
+    engine.commitUpdate('site-c', runId, 1, source([5, 6, 30]));
+    expect(store.getRound(runId, 1)?.state).toBe('AGGREGATED');
+    expect(store.getRound(runId, 1)?.contributors).toBe(3);
+    expect(sumOf(engine, runId, 1)).toEqual([9, 12, 60]);
+  });
+
+  it('refuses a second update from the same site in one round without touching the sum', () => {
+    const runId = startedRun();
+    engine.commitUpdate('site-a', runId, 1, source([1, 2, 10]));
+    let err: unknown;
+    try {
+      engine.commitUpdate('site-a', runId, 1, source([100, 100, 100]));
+    } catch (e) {
+      err = e;
+    }
+    expect(isCohortError(err, UpdateErrors.DUPLICATE)).toBe(true);
+    expect([...new Float64Array(Uint8Array.from(store.getSum(runId, 1, 0) as Buffer).buffer)]).toEqual([1, 2, 10]);
+  });
+
+  it('refuses a replayed update for an earlier round', () => {
+    const runId = startedRun();
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, 1, 'a'.repeat(64), { site: s, numExamples: 5, loss: 0.5, accuracy: 0.8, auc: 0.9 });
+    expect(store.getRun(runId)?.current_round).toBe(2);
+    expect(() => engine.commitUpdate('site-a', runId, 1, source([1, 1, 1]))).toThrow(expect.objectContaining({ code: UpdateErrors.WRONG_ROUND.code }));
+  });
+
+  it('records a site that stays disconnected past the grace period as failed and closes with the others', () => {
+    const runId = startedRun();
+    engine.commitUpdate('site-a', runId, 1, source([1, 1, 1]));
+    engine.commitUpdate('site-b', runId, 1, source([1, 1, 1]));
+    engine.presence.disconnected('site-c', now);
+    now += 5_001;
+    engine.tick();
+    const c = store.getRoundSite(runId, 1, 'site-c');
+    expect(c?.state).toBe('FAILED');
+    expect(c?.failure_code).toBe(RunErrors.SITE_DISCONNECTED.code);
+    expect(store.getRound(runId, 1)?.state).toBe('AGGREGATED');
+    expect(store.getRound(runId, 1)?.contributors).toBe(2);
+  });
+
+  it('fails the run with QUORUM_LOST when the deadline passes with too few updates', () => {
+    const runId = startedRun();
+    engine.commitUpdate('site-a', runId, 1, source([1, 1, 1]));
+    now += 60_001;
+    engine.tick();
+    expect(store.getRoundSite(runId, 1, 'site-b')?.failure_code).toBe(RunErrors.ROUND_DEADLINE.code);
+    expect(store.getRun(runId)?.state).toBe('FAILED');
+    expect(store.getRun(runId)?.error_code).toBe(RunErrors.QUORUM_LOST.code);
+  });
+
+  it('stops the run when sites report different global weights', () => {
+    const runId = startedRun();
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
+    engine.reportEvaluation('site-a', runId, 1, 'a'.repeat(64), { site: 'site-a', numExamples: 5, loss: 0.5, accuracy: 0.8, auc: 0.9 });
+    engine.reportEvaluation('site-b', runId, 1, 'a'.repeat(64), { site: 'site-b', numExamples: 5, loss: 0.5, accuracy: 0.8, auc: 0.9 });
+    engine.reportEvaluation('site-c', runId, 1, 'b'.repeat(64), { site: 'site-c', numExamples: 5, loss: 0.5, accuracy: 0.8, auc: 0.9 });
+    expect(store.getRun(runId)?.state).toBe('FAILED');
+    expect(store.getRun(runId)?.error_code).toBe(RunErrors.HASH_MISMATCH.code);
+  });
+
+  it('closes a round with example-weighted metrics and completes after the last round', () => {
+    const runId = startedRun();
+    for (const round of [1, 2]) {
+      for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, round, source([1, 1, 1]));
+      engine.reportEvaluation('site-a', runId, round, 'c'.repeat(64), { site: 'site-a', numExamples: 10, loss: 1, accuracy: 0.5, auc: 0.6 });
+      engine.reportEvaluation('site-b', runId, round, 'c'.repeat(64), { site: 'site-b', numExamples: 30, loss: 2, accuracy: 0.9, auc: 0.8 });
+      engine.reportEvaluation('site-c', runId, round, 'c'.repeat(64), { site: 'site-c', numExamples: 0, loss: 0, accuracy: 0, auc: Number.NaN });
+    }
+    const run = store.getRun(runId);
+    expect(run?.state).toBe('COMPLETED');
+    expect(run?.final_weights_sha256).toBe('c'.repeat(64));
+    const m = JSON.parse(store.getRound(runId, 2)?.metrics_json ?? '{}') as { numExamples: number; loss: number; accuracy: number; auc: number };
+    expect(m.numExamples).toBe(40);
+    expect(m.loss).toBeCloseTo(1.75, 12);
+    expect(m.accuracy).toBeCloseTo(0.8, 12);
+    expect(m.auc).toBeCloseTo(0.75, 12);
+  });
+
+  it('survives a reopen of the state file mid-round: delivered updates stay counted once', () => {
+    const runId = startedRun();
+    engine.commitUpdate('site-a', runId, 1, source([1, 2, 10]));
+    store.close();
+    store = new StateStore(join(dir, 'state.sqlite'));
+    engine = new RunEngine(store, { siteGraceMs: 5_000, recruitTimeoutMs: 10_000, now: () => now });
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.presence.connected(s);
+    expect(engine.pendingTasks('site-a')).toEqual([]);
+    expect(engine.pendingTasks('site-b').map((t) => t.taskId)).toEqual([`${runId}:train:1`]);
+    expect(() => engine.commitUpdate('site-a', runId, 1, source([1, 2, 10]))).toThrow(expect.objectContaining({ code: UpdateErrors.DUPLICATE.code }));
+    engine.commitUpdate('site-b', runId, 1, source([3, 4, 20]));
+    engine.commitUpdate('site-c', runId, 1, source([5, 6, 30]));
+    expect(sumOf(engine, runId, 1)).toEqual([9, 12, 60]);
+  });
+});
