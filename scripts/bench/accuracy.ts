@@ -1,0 +1,82 @@
+/**
+ * `npm run bench:accuracy`: UCI Heart Disease, one site per hospital (FLamby's
+ * Fed-Heart-Disease preprocessing and split), logistic regression trained (a) locally at
+ * each hospital, (b) on the pooled training data, (c) federated with FedAvg and (d) with
+ * FedProx, through the same trainer and strategy code the site agents run. Reports each
+ * hospital's test accuracy and the pooled-test accuracy. Writes bench-results/accuracy.json
+ * and the table in docs/benchmarks.md between its markers. `-- --json` prints the JSON.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadSpecFile } from '../../models/validate-spec.ts';
+import type { ModelSpec } from '../../models/spec-schema.ts';
+import type { Matrix } from '../../models/features.ts';
+import { concatRows, loadHeartDisease } from '../datasets/heart-disease.ts';
+import { simulate } from '../../site-agent/simulation/simulate.ts';
+import { selectBackend } from '../../site-agent/training/backend.ts';
+import { evaluate } from '../../site-agent/training/local-trainer.ts';
+import { updateBenchmarkSection } from './benchmarks-doc.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const ROUNDS = 50;
+
+interface Row {
+  setting: string;
+  perHospital: Record<string, number>;
+  pooledTest: number;
+}
+
+async function accuracies(spec: ModelSpec, weights: Float32Array, tests: Array<{ hospital: string; test: Matrix }>): Promise<Row['perHospital'] & { pooled: number }> {
+  const out: Record<string, number> = {};
+  for (const t of tests) out[t.hospital] = (await evaluate(spec, weights, t.test)).accuracy;
+  const pooled = (await evaluate(spec, weights, concatRows(tests.map((t) => t.test)))).accuracy;
+  return { ...out, pooled };
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const base = loadSpecFile(`${root}/models/examples/heart-logistic.yaml`);
+  await selectBackend('cpu', base.model.family);
+  const hospitals = await loadHeartDisease();
+  const tests = hospitals.map((h) => ({ hospital: h.hospital, test: h.test }));
+  const rows: Row[] = [];
+  const push = (setting: string, acc: Record<string, number>): void => {
+    const { pooled, ...perHospital } = acc as Record<string, number> & { pooled: number };
+    rows.push({ setting, perHospital, pooledTest: pooled });
+    process.stderr.write(`${setting}: pooled-test accuracy ${pooled.toFixed(3)}\n`);
+  };
+  // (a) local: each hospital alone, the same number of epochs as the federation's rounds.
+  for (const h of hospitals) {
+    const spec: ModelSpec = { ...base, rounds: ROUNDS, minSites: 1 };
+    const r = await simulate(spec, [{ name: h.hospital, train: h.train, test: h.test }]);
+    push(`local (${h.hospital})`, await accuracies(spec, r.weights, tests));
+  }
+  // (b) pooled: one site holding every hospital's training rows.
+  {
+    const spec: ModelSpec = { ...base, rounds: ROUNDS, minSites: 1 };
+    const r = await simulate(spec, [{ name: 'pooled', train: concatRows(hospitals.map((h) => h.train)), test: concatRows(hospitals.map((h) => h.test)) }]);
+    push('pooled', await accuracies(spec, r.weights, tests));
+  }
+  // (c, d) federated.
+  const sites = hospitals.map((h) => ({ name: h.hospital, train: h.train, test: h.test }));
+  for (const strategy of [{ name: 'fedavg' as const }, { name: 'fedprox' as const, mu: 0.1 }]) {
+    const spec: ModelSpec = { ...base, rounds: ROUNDS, strategy };
+    const r = await simulate(spec, sites);
+    push(strategy.name === 'fedavg' ? 'FedAvg' : 'FedProx (mu 0.1)', await accuracies(spec, r.weights, tests));
+  }
+  const result = { dataset: 'UCI Heart Disease (FLamby Fed-Heart-Disease split)', model: 'logistic regression', rounds: ROUNDS, spec: 'models/examples/heart-logistic.yaml', rows };
+  mkdirSync(`${root}/bench-results`, { recursive: true });
+  writeFileSync(`${root}/bench-results/accuracy.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const names = hospitals.map((h) => h.hospital);
+  const table = [
+    `Command: \`npm run bench:accuracy\` (${ROUNDS} rounds or epochs of the heart-logistic spec: batch 4, SGD lr 0.05, 1 local epoch per round; cpu backend).`,
+    '',
+    `| setting | ${names.join(' | ')} | pooled test |`,
+    `| --- | ${names.map(() => '---').join(' | ')} | --- |`,
+    ...rows.map((r) => `| ${r.setting} | ${names.map((n) => (r.perHospital[n] ?? Number.NaN).toFixed(3)).join(' | ')} | ${r.pooledTest.toFixed(3)} |`),
+  ].join('\n');
+  updateBenchmarkSection('accuracy', table);
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+await main();
