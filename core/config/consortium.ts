@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { loadYamlFile, parseConfig } from './load.ts';
+import { loadYamlFile } from './load.ts';
 
 /** Names of the consortium and of every participant: they become certificate CNs and URI path segments. */
 export const PARTICIPANT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -14,9 +14,9 @@ export const USER_ROLES = ['data-scientist', 'operator', 'approver', 'auditor'] 
 export type UserRole = (typeof USER_ROLES)[number];
 
 /** Defaults for the `pki` section. */
-export const DEFAULT_CERT_VALIDITY_DAYS = 825;
-export const DEFAULT_CRL_VALIDITY_DAYS = 30;
-export const DEFAULT_CA_VALIDITY_DAYS = 3650;
+const DEFAULT_CERT_VALIDITY_DAYS = 825;
+const DEFAULT_CRL_VALIDITY_DAYS = 30;
+const DEFAULT_CA_VALIDITY_DAYS = 3650;
 
 const DNS_NAME = /^(?=.{1,253}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
@@ -82,11 +82,8 @@ export const consortiumSchema = z
     keyHolder: name,
     sites: z.array(siteSchema).min(1, { message: 'expected at least one site' }),
     users: z.array(userSchema).default([]),
-    pki: pkiSchema.default({
-      certValidityDays: DEFAULT_CERT_VALIDITY_DAYS,
-      crlValidityDays: DEFAULT_CRL_VALIDITY_DAYS,
-      caValidityDays: DEFAULT_CA_VALIDITY_DAYS,
-    }),
+    // prefault: an absent section is parsed as {}, so the field defaults above fill it.
+    pki: pkiSchema.prefault({}),
   })
   .strict()
   .superRefine(
@@ -123,11 +120,6 @@ export const consortiumSchema = z
 
 /** A validated, frozen consortium file. */
 export type Consortium = z.output<typeof consortiumSchema>;
-
-/** Validates a consortium object that was already parsed (from a state file, a test). */
-export function parseConsortium(data: unknown, source: string): Consortium {
-  return parseConfig(data, consortiumSchema, 'consortium file', source);
-}
 
 /**
  * Loads and validates a consortium YAML file. Throws COHORT_E_GENERAL_FILE_NOT_FOUND,

@@ -61,7 +61,7 @@ export function parseConfig<S extends z.ZodType>(data: unknown, schema: S, what:
 }
 
 /** Parses YAML text; syntax errors become COHORT_E_CONFIG_YAML with line and column. */
-export function parseYamlText(text: string, what: string, source: string): unknown {
+function parseYamlText(text: string, what: string, source: string): unknown {
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {

@@ -11,7 +11,8 @@ import { generateKeyPair, privateKeyToPem, signingKeyFromPem } from './keys.ts';
 import type { Role } from './roles.ts';
 import { SIGNING_ALGORITHM, x509 } from './x509.ts';
 
-const DAY_MS = 86_400_000;
+/** One day in milliseconds: validity periods are counted in days. */
+export const DAY_MS = 86_400_000;
 /** Certificates start a little in the past so that a participant whose clock is behind can still use them. */
 const BACKDATE_MS = 5 * 60_000;
 
@@ -48,7 +49,7 @@ export interface ValidityOptions {
  * 16 random bytes, first byte in 0x10..0x7f: positive (no DER sign byte), no leading
  * zero nibble, so every tool prints the same 32 hex digits. 127 bits of randomness.
  */
-export function randomSerial(): string {
+function randomSerial(): string {
   const bytes = randomBytes(16);
   bytes[0] = 0x10 + ((bytes[0] ?? 0) % 0x70);
   return bytes.toString('hex');
@@ -64,7 +65,7 @@ function pem(cert: x509.X509Certificate): string {
 }
 
 /** The CA's subject: `O=<consortium>, CN=<consortium> Cohort CA`. */
-export function caSubject(consortium: string): x509.JsonName {
+function caSubject(consortium: string): x509.JsonName {
   return [{ O: [consortium] }, { CN: [`${consortium} Cohort CA`] }];
 }
 
@@ -91,14 +92,15 @@ export async function loadCa(certPem: string, keyPem: string): Promise<Certifica
   return { cert: new x509.X509Certificate(certPem), signingKey: await signingKeyFromPem(keyPem) };
 }
 
-function authorityKeyId(ca: CertificateAuthority): x509.AuthorityKeyIdentifierExtension {
+/** The CA's key identifier, for the AuthorityKeyIdentifier of what it signs (certificates and CRLs). */
+export function authorityKeyId(ca: CertificateAuthority): x509.AuthorityKeyIdentifierExtension {
   const ski = ca.cert.getExtension(x509.SubjectKeyIdentifierExtension);
   if (ski === null) throw new TypeError('CA certificate has no subject key identifier');
   return new x509.AuthorityKeyIdentifierExtension(ski.keyId);
 }
 
 /** Subject: `O=<consortium>, OU=<role>, CN=<name>`. */
-export function participantSubject(p: Participant): x509.JsonName {
+function participantSubject(p: Participant): x509.JsonName {
   return [{ O: [p.consortium] }, { OU: [p.role] }, { CN: [p.name] }];
 }
 

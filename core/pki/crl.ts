@@ -4,11 +4,10 @@
  * checks each call's serial against it, for connections opened before a revocation.
  */
 import { CohortError, PkiErrors } from '../errors/index.ts';
-import type { CertificateAuthority } from './ca.ts';
+import { authorityKeyId, DAY_MS, type CertificateAuthority } from './ca.ts';
 import { normalizeSerial } from './identity.ts';
 import { SIGNING_ALGORITHM, x509 } from './x509.ts';
 
-const DAY_MS = 86_400_000;
 const CRL_NUMBER_OID = '2.5.29.20';
 
 /** RFC 5280 reason codes that make sense for a participant's certificate. */
@@ -79,12 +78,6 @@ export async function createCrl(ca: CertificateAuthority, revoked: readonly Revo
   // OpenSSL (and so Node's TLS `crl` option) only reads the RFC 7468 label "X509 CRL";
   // the library's own PEM says "CRL".
   return `${x509.PemConverter.encode(crl.rawData, 'X509 CRL')}\n`;
-}
-
-function authorityKeyId(ca: CertificateAuthority): x509.AuthorityKeyIdentifierExtension {
-  const ski = ca.cert.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (ski === null) throw new TypeError('CA certificate has no subject key identifier');
-  return new x509.AuthorityKeyIdentifierExtension(ski.keyId);
 }
 
 /** What a CRL says, once parsed. */

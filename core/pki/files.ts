@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 /** rw for the owner only: private keys and the provisioner's state. */
 export const OWNER_ONLY_FILE = 0o600;
 /** rwx for the owner only: kit and provisioner directories. */
-export const OWNER_ONLY_DIR = 0o700;
+const OWNER_ONLY_DIR = 0o700;
 /** Certificates and other public files. */
 export const PUBLIC_FILE = 0o644;
 

@@ -23,7 +23,7 @@ const relativePath = z
   .refine((p) => !p.startsWith('/'), { message: 'expected a path relative to the kit directory' });
 
 /** kit.yaml. Paths are relative to the kit directory so that the kit can be moved whole. */
-export const kitFileSchema = z
+const kitFileSchema = z
   .object({
     name: z.string().regex(PARTICIPANT_NAME),
     role: z.enum(ROLES),
@@ -36,12 +36,10 @@ export const kitFileSchema = z
   })
   .strict();
 
-export type KitFile = z.output<typeof kitFileSchema>;
+type KitFile = z.output<typeof kitFileSchema>;
 
-/** A loaded kit, ready for TLS. */
-export interface Kit {
-  /** Absolute kit directory. */
-  readonly dir: string;
+/** What the provisioner writes into a new kit directory. */
+export interface KitContents {
   readonly name: string;
   readonly role: Role;
   readonly consortium: string;
@@ -50,21 +48,16 @@ export interface Kit {
   readonly caPem: string;
   readonly certPem: string;
   readonly keyPem: string;
-  /** Coordinator kit only: the CRL and its absolute path (to watch for updates). */
+  /** Coordinator kit only: the CRL. */
   readonly crlPem?: string;
-  readonly crlPath?: string;
 }
 
-/** What the provisioner writes into a new kit directory. */
-export interface KitContents {
-  readonly name: string;
-  readonly role: Role;
-  readonly consortium: string;
-  readonly coordinatorAddress: string;
-  readonly caPem: string;
-  readonly certPem: string;
-  readonly keyPem: string;
-  readonly crlPem?: string;
+/** A loaded kit, ready for TLS: what the provisioner wrote, and where it lies. */
+export interface Kit extends KitContents {
+  /** Absolute kit directory. */
+  readonly dir: string;
+  /** Coordinator kit only: the CRL's absolute path (to watch for updates). */
+  readonly crlPath?: string;
 }
 
 /** Writes a new kit directory (0700, key 0600). Refuses to overwrite any file. */

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 
-export const STATE_DIR = '.provisioner';
+const STATE_DIR = '.provisioner';
 
 export interface ProvisionerPaths {
   readonly dir: string;

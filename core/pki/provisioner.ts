@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { coordinatorAddress, loadConsortiumFile, PARTICIPANT_NAME, type Consortium } from '../config/consortium.ts';
 import { CohortError, PkiErrors } from '../errors/index.ts';
-import { createCa, issueCertificate, loadCa, type CertificateAuthority, type Participant } from './ca.ts';
+import { createCa, DAY_MS, issueCertificate, loadCa, type CertificateAuthority, type IssuedCredentials, type Participant } from './ca.ts';
 import { createCrl, isRevocationReason, REVOCATION_REASONS, type RevocationReason } from './crl.ts';
 import { OWNER_ONLY_FILE, PUBLIC_FILE, makePrivateDir, replaceFile, writeNewFile } from './files.ts';
 import { writeKit } from './kit.ts';
@@ -105,12 +105,35 @@ function revokedList(state: ProvisionerState): { serial: string; revokedAt: Date
     .map((i) => ({ serial: i.serial, revokedAt: new Date(i.revokedAt ?? 0), reason: i.reason ?? 'unspecified' }));
 }
 
-async function signCrl(ca: CertificateAuthority, state: ProvisionerState, crlNumber: number, now: Date | undefined): Promise<string> {
-  return createCrl(ca, revokedList(state), { validityDays: state.consortium.pki.crlValidityDays, crlNumber, now });
+/** Signs the CRL that `state` describes (its revocations, its crlNumber). */
+async function signCrl(ca: CertificateAuthority, state: ProvisionerState, now: Date): Promise<string> {
+  return createCrl(ca, revokedList(state), { validityDays: state.consortium.pki.crlValidityDays, crlNumber: state.crlNumber, now });
 }
 
 function record(p: Participant, issued: { serial: string; notAfter: Date }, now: Date): IssuedRecord {
   return { name: p.name, role: p.role, serial: issued.serial, issuedAt: now.toISOString(), notAfter: issued.notAfter.toISOString(), revoked: false };
+}
+
+/** Writes one participant's kit (the CRL only into the coordinator's) and says what it wrote. */
+function writeParticipantKit(
+  outDir: string,
+  consortium: Consortium,
+  caPem: string,
+  { p, creds }: { p: Participant; creds: IssuedCredentials },
+  crlPem?: string,
+): KitSummary {
+  const dir = kitDir(outDir, p.name);
+  writeKit(dir, {
+    name: p.name,
+    role: p.role,
+    consortium: consortium.name,
+    coordinatorAddress: coordinatorAddress(consortium),
+    caPem,
+    certPem: creds.certPem,
+    keyPem: creds.keyPem,
+    ...(crlPem === undefined ? {} : { crlPem }),
+  });
+  return { name: p.name, role: p.role, dir, serial: creds.serial, notAfter: creds.notAfter.toISOString() };
 }
 
 /**
@@ -140,11 +163,12 @@ export async function provisionConsortium(
     crlNumber: 1,
     issued: issued.map(({ p, creds }) => record(p, creds, now)),
   };
-  const crlPem = await signCrl(ca, state, state.crlNumber, now);
+  const crlPem = await signCrl(ca, state, now);
 
   for (const path of toRemove) rmSync(path, { recursive: true, force: true });
   const paths = provisionerPaths(outDir);
   const written: string[] = [];
+  const kits: KitSummary[] = [];
   try {
     // An existing output directory keeps its mode: it may be the operator's own.
     if (!existsSync(outDir)) makePrivateDir(outDir);
@@ -154,20 +178,9 @@ export async function provisionConsortium(
     writeNewFile(paths.caCert, caFiles.certPem, OWNER_ONLY_FILE);
     writeNewFile(paths.crl, crlPem, OWNER_ONLY_FILE);
     copyFileSync(consortiumFile, paths.consortiumCopy);
-    const address = coordinatorAddress(consortium);
-    for (const { p, creds } of issued) {
-      const dir = kitDir(outDir, p.name);
-      written.push(dir);
-      writeKit(dir, {
-        name: p.name,
-        role: p.role,
-        consortium: consortium.name,
-        coordinatorAddress: address,
-        caPem: caFiles.certPem,
-        certPem: creds.certPem,
-        keyPem: creds.keyPem,
-        ...(p.role === 'coordinator' ? { crlPem } : {}),
-      });
+    for (const participant of issued) {
+      written.push(kitDir(outDir, participant.p.name));
+      kits.push(writeParticipantKit(outDir, consortium, caFiles.certPem, participant, participant.p.role === 'coordinator' ? crlPem : undefined));
     }
     // state.json last: its presence is what marks the directory as provisioned.
     writeState(outDir, state);
@@ -175,27 +188,18 @@ export async function provisionConsortium(
     for (const path of written) rmSync(path, { recursive: true, force: true });
     throw e;
   }
-  return {
-    consortium: consortium.name,
-    outDir,
-    caCertificate: paths.caCert,
-    kits: issued.map(({ p, creds }) => ({
-      name: p.name,
-      role: p.role,
-      dir: kitDir(outDir, p.name),
-      serial: creds.serial,
-      notAfter: creds.notAfter.toISOString(),
-    })),
-  };
+  return { consortium: consortium.name, outDir, caCertificate: paths.caCert, kits };
 }
 
-async function openProvisioner(outDirArg: string): Promise<{ outDir: string; state: ProvisionerState; ca: CertificateAuthority }> {
+/** The provisioner state and CA of `outDirArg`; `caPem` is ca.crt as stored, for new kits. */
+async function openProvisioner(outDirArg: string): Promise<{ outDir: string; state: ProvisionerState; ca: CertificateAuthority; caPem: string }> {
   const outDir = resolve(outDirArg);
   const state = readState(outDir);
   const paths = provisionerPaths(outDir);
   try {
-    const ca = await loadCa(readFileSync(paths.caCert, 'utf8'), readFileSync(paths.caKey, 'utf8'));
-    return { outDir, state, ca };
+    const caPem = readFileSync(paths.caCert, 'utf8');
+    const ca = await loadCa(caPem, readFileSync(paths.caKey, 'utf8'));
+    return { outDir, state, ca, caPem };
   } catch (e) {
     throw new CohortError(PkiErrors.STATE_INVALID, `the CA in ${paths.dir} (ca.crt, ca.key) cannot be loaded`, { details: { dir: paths.dir }, cause: e });
   }
@@ -213,23 +217,16 @@ function checkNewName(outDir: string, state: ProvisionerState, name: string): vo
 }
 
 async function addParticipant(outDirArg: string, name: string, role: 'site' | UserRole, options: ClockOptions): Promise<KitSummary> {
-  const { outDir, state, ca } = await openProvisioner(outDirArg);
+  const { outDir, state, ca, caPem } = await openProvisioner(outDirArg);
   checkNewName(outDir, state, name);
   const consortium = state.consortium;
   const now = options.now ?? new Date();
   const p: Participant = { name, role, consortium: consortium.name };
   const creds = await issueCertificate(ca, p, { validityDays: consortium.pki.certValidityDays, now });
   const dir = kitDir(outDir, name);
+  let summary: KitSummary;
   try {
-    writeKit(dir, {
-      name,
-      role,
-      consortium: consortium.name,
-      coordinatorAddress: coordinatorAddress(consortium),
-      caPem: `${ca.cert.toString('pem')}\n`,
-      certPem: creds.certPem,
-      keyPem: creds.keyPem,
-    });
+    summary = writeParticipantKit(outDir, consortium, caPem, { p, creds });
     writeState(outDir, {
       ...state,
       consortium: {
@@ -243,7 +240,7 @@ async function addParticipant(outDirArg: string, name: string, role: 'site' | Us
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  return { name, role, dir, serial: creds.serial, notAfter: creds.notAfter.toISOString() };
+  return summary;
 }
 
 /** Issues a kit for a new site. Existing certificates and kits are left byte-identical. */
@@ -303,7 +300,7 @@ export async function revoke(outDirArg: string, name: string, options: { reason?
     crlNumber: state.crlNumber + 1,
     issued: state.issued.map((i) => (i === target ? { ...i, revoked: true, revokedAt: now.toISOString(), reason } : i)),
   };
-  const crlPem = await signCrl(ca, next, next.crlNumber, now);
+  const crlPem = await signCrl(ca, next, now);
   // CRL files first, state last: a failure in between leaves a CRL that lists one more
   // serial than the state, and running revoke again repairs it.
   const crlFiles = writeCrlFiles(outDir, next, crlPem);
@@ -319,9 +316,9 @@ export async function renewCrl(outDirArg: string, options: ClockOptions = {}): P
   const { outDir, state, ca } = await openProvisioner(outDirArg);
   const now = options.now ?? new Date();
   const next: ProvisionerState = { ...state, crlNumber: state.crlNumber + 1 };
-  const crlPem = await signCrl(ca, next, next.crlNumber, now);
+  const crlPem = await signCrl(ca, next, now);
   const crlFiles = writeCrlFiles(outDir, next, crlPem);
   writeState(outDir, next);
-  const nextUpdate = new Date(now.getTime() + state.consortium.pki.crlValidityDays * 86_400_000);
+  const nextUpdate = new Date(now.getTime() + state.consortium.pki.crlValidityDays * DAY_MS);
   return { crlFiles, nextUpdate: nextUpdate.toISOString(), revokedSerials: revokedList(next).map((r) => r.serial) };
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { consortiumSchema, PARTICIPANT_NAME, type Consortium } from '../config/consortium.ts';
+import { consortiumSchema, PARTICIPANT_NAME } from '../config/consortium.ts';
 import { formatZodIssues } from '../config/load.ts';
 import { CohortError, PkiErrors } from '../errors/index.ts';
 import { REVOCATION_REASONS } from './crl.ts';
@@ -28,7 +28,7 @@ const issuedSchema = z
   })
   .strict();
 
-export const stateSchema = z
+const stateSchema = z
   .object({
     version: z.literal(1),
     consortium: consortiumSchema,
@@ -40,7 +40,6 @@ export const stateSchema = z
 
 export type IssuedRecord = z.output<typeof issuedSchema>;
 export type ProvisionerState = z.output<typeof stateSchema>;
-export type { Consortium };
 
 /** Reads and validates state.json. Throws COHORT_E_PKI_NOT_PROVISIONED or COHORT_E_PKI_STATE_INVALID. */
 export function readState(outDir: string): ProvisionerState {

@@ -3,6 +3,11 @@ import { coordinatorAddress, loadConsortiumFile } from '../../../core/config/con
 import { CohortError } from '../../../core/errors/index.ts';
 import { tempDir, writeConsortium } from '../pki/fixtures.ts';
 
+/** The smallest valid consortium, with one site `s1`; `rest` adds top-level fields. */
+function smallConsortium(keyHolder: string, rest = ''): string {
+  return `name: c\ncoordinator: { name: coord, hosts: [localhost], port: 1 }\nkeyHolder: ${keyHolder}\nsites: [ { name: s1 } ]\n${rest}`;
+}
+
 function loadError(text: string, dir: string): CohortError {
   try {
     loadConsortiumFile(writeConsortium(dir, text));
@@ -79,28 +84,12 @@ extra: 1
   });
 
   it('refuses a keyHolder that is a user rather than a site', () => {
-    const e = loadError(
-      `name: c
-coordinator: { name: coord, hosts: [localhost], port: 1 }
-keyHolder: alice
-sites: [ { name: s1 } ]
-users: [ { name: alice, role: operator } ]
-`,
-      tmp.dir,
-    );
+    const e = loadError(smallConsortium('alice', 'users: [ { name: alice, role: operator } ]\n'), tmp.dir);
     expect(e.details.problems).toEqual(['keyHolder: "alice" is not one of the sites (s1)']);
   });
 
   it('refuses certificates that would outlive the CA', () => {
-    const e = loadError(
-      `name: c
-coordinator: { name: coord, hosts: [localhost], port: 1 }
-keyHolder: s1
-sites: [ { name: s1 } ]
-pki: { certValidityDays: 900, caValidityDays: 800 }
-`,
-      tmp.dir,
-    );
+    const e = loadError(smallConsortium('s1', 'pki: { certValidityDays: 900, caValidityDays: 800 }\n'), tmp.dir);
     expect(e.details.problems).toEqual(['pki.certValidityDays: must not exceed pki.caValidityDays (800): no certificate may outlive its CA']);
   });
 

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createCa, createCrl, loadCa, readCrl, verifyCrl } from '../../../core/pki/index.ts';
+import { createCrl, readCrl, verifyCrl } from '../../../core/pki/index.ts';
+import { newCa } from './fixtures.ts';
 
 const NOW = new Date('2026-05-01T00:00:00Z');
 const DAY = 86_400_000;
 
-async function ca(name = 'demo-consortium'): Promise<{ certPem: string; ca: Awaited<ReturnType<typeof loadCa>> }> {
-  const files = await createCa(name, { validityDays: 100, now: NOW });
-  return { certPem: files.certPem, ca: await loadCa(files.certPem, files.keyPem) };
-}
+const ca = (name = 'demo-consortium'): ReturnType<typeof newCa> => newCa(name, { validityDays: 100, now: NOW });
 
 describe('certificate revocation list', () => {
   it('lists revoked serials with date and reason, signed by the CA, with nextUpdate', async () => {

@@ -1,7 +1,10 @@
-/** Shared fixtures for PKI and TLS tests: temporary directories and consortium files. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+/** Shared fixtures for PKI, TLS, config and CLI tests: temporary directories, consortium files, CAs. */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { createCa, loadCa, type CertificateAuthority, type ValidityOptions } from '../../../core/pki/ca.ts';
+import { provisionConsortium, type ProvisionResult } from '../../../core/pki/provisioner.ts';
 
 export const DEMO_CONSORTIUM = `name: demo-consortium
 coordinator: { name: coordinator, hosts: [localhost, 127.0.0.1], port: 7443 }
@@ -21,4 +24,36 @@ export function writeConsortium(dir: string, text = DEMO_CONSORTIUM, name = 'con
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
+}
+
+/**
+ * Provisions DEMO_CONSORTIUM into `<tmp>/out` for the current test; the temporary
+ * directory is removed when the test finishes.
+ */
+export async function provisionedForTest(options: { now?: Date } = {}): Promise<{ tmp: string; file: string; out: string; result: ProvisionResult }> {
+  const { dir: tmp, cleanup } = tempDir();
+  onTestFinished(cleanup);
+  const file = writeConsortium(tmp);
+  const out = join(tmp, 'out');
+  const result = await provisionConsortium(file, out, options);
+  return { tmp, file, out, result };
+}
+
+/** A fresh consortium CA: its PEM certificate and the authority, ready to sign. */
+export async function newCa(consortium = 'demo-consortium', options: ValidityOptions = { validityDays: 10 }): Promise<{ certPem: string; ca: CertificateAuthority }> {
+  const files = await createCa(consortium, options);
+  return { certPem: files.certPem, ca: await loadCa(files.certPem, files.keyPem) };
+}
+
+/** Runs `body` after `change` altered `path`, then restores the file's bytes and mode. */
+export function withFileChanged(path: string, change: () => void, body: () => void): void {
+  const bytes = readFileSync(path);
+  const mode = statSync(path).mode & 0o777;
+  change();
+  try {
+    body();
+  } finally {
+    writeFileSync(path, bytes);
+    chmodSync(path, mode);
+  }
 }

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createCa, identityFromCertificate, issueCertificate, loadCa, normalizeSerial, type Participant } from '../../../core/pki/index.ts';
+import { identityFromCertificate, issueCertificate, normalizeSerial, type Participant } from '../../../core/pki/index.ts';
 import type { Role } from '../../../core/pki/roles.ts';
+import { newCa } from './fixtures.ts';
 
 async function issue(p: Participant): Promise<string> {
-  const caFiles = await createCa('demo-consortium', { validityDays: 10 });
-  const ca = await loadCa(caFiles.certPem, caFiles.keyPem);
+  const { ca } = await newCa();
   return (await issueCertificate(ca, p, { validityDays: 5 })).certPem;
 }
 
 describe('identity from a certificate', () => {
   it('reads exact name, role, consortium and serial', async () => {
-    const caFiles = await createCa('demo-consortium', { validityDays: 10 });
-    const ca = await loadCa(caFiles.certPem, caFiles.keyPem);
+    const { ca } = await newCa();
     const issued = await issueCertificate(ca, { name: 'ann', role: 'approver', consortium: 'demo-consortium' }, { validityDays: 5 });
 
     const id = identityFromCertificate(issued.certPem);

@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKit, provisionConsortium } from '../../../core/pki/index.ts';
-import { tempDir, writeConsortium } from './fixtures.ts';
+import { tempDir, withFileChanged, writeConsortium } from './fixtures.ts';
 
 describe('loading a kit', () => {
   const tmp = tempDir();
@@ -28,61 +28,60 @@ describe('loading a kit', () => {
 
   it('refuses a key file that group or others can read', () => {
     const key = join(out, 'hospital-b', 'hospital-b.key');
-    chmodSync(key, 0o640);
-    try {
-      expect(() => loadKit(join(out, 'hospital-b'))).toThrow(
-        expect.objectContaining({ code: 'COHORT_E_PKI_KEY_PERMISSIONS', details: { file: key, mode: '640' } }),
-      );
-    } finally {
-      chmodSync(key, 0o600);
-    }
+    withFileChanged(
+      key,
+      () => chmodSync(key, 0o640),
+      () => {
+        expect(() => loadKit(join(out, 'hospital-b'))).toThrow(
+          expect.objectContaining({ code: 'COHORT_E_PKI_KEY_PERMISSIONS', details: { file: key, mode: '640' } }),
+        );
+      },
+    );
     expect(loadKit(join(out, 'hospital-b')).name).toBe('hospital-b');
   });
 
   it('refuses a directory that is not a kit, and a kit with a missing file', () => {
     expect(() => loadKit(tmp.dir)).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_KIT_INCOMPLETE' }));
     const crl = join(out, 'coordinator', 'crl.pem');
-    copyFileSync(crl, `${crl}.bak`);
-    rmSync(crl);
-    try {
-      expect(() => loadKit(join(out, 'coordinator'))).toThrow(
-        expect.objectContaining({ code: 'COHORT_E_PKI_KIT_INCOMPLETE', details: { dir: join(out, 'coordinator'), missing: [`crl: ${crl}`] } }),
-      );
-    } finally {
-      copyFileSync(`${crl}.bak`, crl);
-      rmSync(`${crl}.bak`);
-    }
+    withFileChanged(
+      crl,
+      () => rmSync(crl),
+      () => {
+        expect(() => loadKit(join(out, 'coordinator'))).toThrow(
+          expect.objectContaining({ code: 'COHORT_E_PKI_KIT_INCOMPLETE', details: { dir: join(out, 'coordinator'), missing: [`crl: ${crl}`] } }),
+        );
+      },
+    );
   });
 
   it("refuses a kit holding another participant's key", () => {
     const key = join(out, 'olga', 'olga.key');
-    copyFileSync(key, `${key}.bak`);
-    copyFileSync(join(out, 'alice', 'alice.key'), key);
-    try {
-      expect(() => loadKit(join(out, 'olga'))).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_KIT_INVALID' }));
-    } finally {
-      copyFileSync(`${key}.bak`, key);
-      rmSync(`${key}.bak`);
-    }
+    withFileChanged(
+      key,
+      () => copyFileSync(join(out, 'alice', 'alice.key'), key),
+      () => {
+        expect(() => loadKit(join(out, 'olga'))).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_KIT_INVALID' }));
+      },
+    );
   });
 
   it('refuses a kit.yaml that claims another identity than the certificate', () => {
     const file = join(out, 'alice', 'kit.yaml');
-    copyFileSync(file, `${file}.bak`);
-    writeFileSync(
+    withFileChanged(
       file,
-      'name: alice\nrole: operator\nconsortium: demo-consortium\ncoordinatorAddress: localhost:7443\nca: ca.crt\ncertificate: alice.crt\nkey: alice.key\n',
+      () =>
+        writeFileSync(
+          file,
+          'name: alice\nrole: operator\nconsortium: demo-consortium\ncoordinatorAddress: localhost:7443\nca: ca.crt\ncertificate: alice.crt\nkey: alice.key\n',
+        ),
+      () => {
+        expect(() => loadKit(join(out, 'alice'))).toThrow(
+          expect.objectContaining({
+            code: 'COHORT_E_PKI_KIT_INVALID',
+            message: `kit ${join(out, 'alice')}: alice.crt belongs to data-scientist "alice" of "demo-consortium", but kit.yaml says operator "alice" of "demo-consortium"`,
+          }),
+        );
+      },
     );
-    try {
-      expect(() => loadKit(join(out, 'alice'))).toThrow(
-        expect.objectContaining({
-          code: 'COHORT_E_PKI_KIT_INVALID',
-          message: `kit ${join(out, 'alice')}: alice.crt belongs to data-scientist "alice" of "demo-consortium", but kit.yaml says operator "alice" of "demo-consortium"`,
-        }),
-      );
-    } finally {
-      copyFileSync(`${file}.bak`, file);
-      rmSync(`${file}.bak`);
-    }
   });
 });

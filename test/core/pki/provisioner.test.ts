@@ -15,7 +15,7 @@ import {
   verifyCrl,
   type ProvisionResult,
 } from '../../../core/pki/index.ts';
-import { tempDir, writeConsortium } from './fixtures.ts';
+import { provisionedForTest, tempDir, writeConsortium } from './fixtures.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -132,110 +132,84 @@ describe('provisioning a two-site consortium', () => {
 
 describe('changing a provisioned consortium', () => {
   it('add-site issues exactly one new kit and leaves every existing file byte-identical', async () => {
-    const tmp = tempDir();
-    try {
-      const out = join(tmp.dir, 'out');
-      const first = await provisionConsortium(writeConsortium(tmp.dir), out);
-      const before = new Map(first.kits.flatMap((k) => filesOf(k.dir).map((f) => [join(k.dir, f), readFileSync(join(k.dir, f))] as const)));
-      before.set(join(out, '.provisioner', 'ca.crt'), readFileSync(join(out, '.provisioner', 'ca.crt')));
+    const { out, result: first } = await provisionedForTest();
+    const before = new Map(first.kits.flatMap((k) => filesOf(k.dir).map((f) => [join(k.dir, f), readFileSync(join(k.dir, f))] as const)));
+    before.set(join(out, '.provisioner', 'ca.crt'), readFileSync(join(out, '.provisioner', 'ca.crt')));
 
-      const added = await addSite(out, 'hospital-c');
+    const added = await addSite(out, 'hospital-c');
 
-      expect([added.name, added.role, added.dir]).toEqual(['hospital-c', 'site', join(out, 'hospital-c')]);
-      expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'hospital-c', 'olga']);
-      expect(filesOf(added.dir)).toEqual(['ca.crt', 'hospital-c.crt', 'hospital-c.key', 'kit.yaml']);
-      for (const [path, bytes] of before) expect(readFileSync(path).equals(bytes), path).toBe(true);
-      expect(loadKit(added.dir).name).toBe('hospital-c');
-      const state = readState(out);
-      expect(state.consortium.sites.map((s) => s.name)).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
-      expect(state.issued.at(-1)?.serial).toBe(added.serial);
-    } finally {
-      tmp.cleanup();
-    }
+    expect([added.name, added.role, added.dir]).toEqual(['hospital-c', 'site', join(out, 'hospital-c')]);
+    expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'hospital-c', 'olga']);
+    expect(filesOf(added.dir)).toEqual(['ca.crt', 'hospital-c.crt', 'hospital-c.key', 'kit.yaml']);
+    for (const [path, bytes] of before) expect(readFileSync(path).equals(bytes), path).toBe(true);
+    expect(loadKit(added.dir).name).toBe('hospital-c');
+    const state = readState(out);
+    expect(state.consortium.sites.map((s) => s.name)).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
+    expect(state.issued.at(-1)?.serial).toBe(added.serial);
   });
 
   it('revoke lists the serial in the CRL of the provisioner and of the coordinator kit, and re-issues nothing', async () => {
-    const tmp = tempDir();
-    try {
-      const out = join(tmp.dir, 'out');
-      const first = await provisionConsortium(writeConsortium(tmp.dir), out, { now: NOW });
-      const b = first.kits.find((k) => k.name === 'hospital-b');
-      const certBefore = readFileSync(join(out, 'hospital-b', 'hospital-b.crt'));
-      const later = new Date(NOW.getTime() + DAY);
+    const { out, result: first } = await provisionedForTest({ now: NOW });
+    const b = first.kits.find((k) => k.name === 'hospital-b');
+    const certBefore = readFileSync(join(out, 'hospital-b', 'hospital-b.crt'));
+    const later = new Date(NOW.getTime() + DAY);
 
-      const r = await revoke(out, 'hospital-b', { reason: 'keyCompromise', now: later });
+    const r = await revoke(out, 'hospital-b', { reason: 'keyCompromise', now: later });
 
-      expect(r).toEqual({
-        name: 'hospital-b',
-        role: 'site',
-        serial: b?.serial,
-        reason: 'keyCompromise',
-        crlFiles: [join(out, '.provisioner', 'crl.pem'), join(out, 'coordinator', 'crl.pem')],
-        revokedSerials: [b?.serial],
-      });
-      const kitCrl = readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8');
-      expect(readFileSync(join(out, '.provisioner', 'crl.pem'), 'utf8')).toBe(kitCrl);
-      expect(kitCrl.startsWith('-----BEGIN X509 CRL-----\n')).toBe(true);
-      const crl = await verifyCrl(kitCrl, readFileSync(join(out, 'coordinator', 'ca.crt'), 'utf8'), 'crl.pem', later);
-      expect(crl.revoked).toEqual([{ serial: b?.serial, revokedAt: later, reason: 'keyCompromise' }]);
-      expect(crl.nextUpdate?.getTime()).toBe(later.getTime() + 30 * DAY);
-      expect(readFileSync(join(out, 'hospital-b', 'hospital-b.crt')).equals(certBefore)).toBe(true);
-      const record = readState(out).issued.find((i) => i.name === 'hospital-b');
-      expect([record?.revoked, record?.revokedAt, record?.reason]).toEqual([true, later.toISOString(), 'keyCompromise']);
+    expect(r).toEqual({
+      name: 'hospital-b',
+      role: 'site',
+      serial: b?.serial,
+      reason: 'keyCompromise',
+      crlFiles: [join(out, '.provisioner', 'crl.pem'), join(out, 'coordinator', 'crl.pem')],
+      revokedSerials: [b?.serial],
+    });
+    const kitCrl = readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8');
+    expect(readFileSync(join(out, '.provisioner', 'crl.pem'), 'utf8')).toBe(kitCrl);
+    expect(kitCrl.startsWith('-----BEGIN X509 CRL-----\n')).toBe(true);
+    const crl = await verifyCrl(kitCrl, readFileSync(join(out, 'coordinator', 'ca.crt'), 'utf8'), 'crl.pem', later);
+    expect(crl.revoked).toEqual([{ serial: b?.serial, revokedAt: later, reason: 'keyCompromise' }]);
+    expect(crl.nextUpdate?.getTime()).toBe(later.getTime() + 30 * DAY);
+    expect(readFileSync(join(out, 'hospital-b', 'hospital-b.crt')).equals(certBefore)).toBe(true);
+    const record = readState(out).issued.find((i) => i.name === 'hospital-b');
+    expect([record?.revoked, record?.revokedAt, record?.reason]).toEqual([true, later.toISOString(), 'keyCompromise']);
 
-      const renewed = await renewCrl(out, { now: new Date(later.getTime() + DAY) });
-      expect(renewed.revokedSerials).toEqual([b?.serial]);
-      expect(readCrl(readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8')).nextUpdate?.getTime()).toBe(later.getTime() + 31 * DAY);
-    } finally {
-      tmp.cleanup();
-    }
+    const renewed = await renewCrl(out, { now: new Date(later.getTime() + DAY) });
+    expect(renewed.revokedSerials).toEqual([b?.serial]);
+    expect(readCrl(readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8')).nextUpdate?.getTime()).toBe(later.getTime() + 31 * DAY);
   });
 
   it('refuses what would overwrite or confuse the consortium, with exact codes', async () => {
-    const tmp = tempDir();
-    try {
-      const file = writeConsortium(tmp.dir);
-      const out = join(tmp.dir, 'out');
-      await provisionConsortium(file, out);
-      const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
+    const { tmp, file, out } = await provisionedForTest();
+    const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
 
-      await expect(provisionConsortium(file, out)).rejects.toMatchObject({ code: 'COHORT_E_PKI_ALREADY_PROVISIONED' });
-      expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).toBe(caBefore);
-      await expect(addSite(out, 'hospital-a')).rejects.toMatchObject({ code: 'COHORT_E_PKI_NAME_EXISTS' });
-      await expect(addSite(out, 'alice')).rejects.toMatchObject({ code: 'COHORT_E_PKI_NAME_EXISTS' });
-      await expect(addSite(out, 'Hospital_C')).rejects.toMatchObject({ code: 'COHORT_E_PKI_INVALID_INPUT' });
-      await expect(addUser(out, 'bob', 'janitor')).rejects.toMatchObject({ code: 'COHORT_E_PKI_INVALID_INPUT' });
-      await expect(revoke(out, 'nobody')).rejects.toMatchObject({ code: 'COHORT_E_PKI_UNKNOWN_NAME' });
-      await expect(revoke(out, 'alice', { reason: 'bored' })).rejects.toMatchObject({ code: 'COHORT_E_PKI_INVALID_INPUT' });
-      await revoke(out, 'alice');
-      await expect(revoke(out, 'alice')).rejects.toMatchObject({ code: 'COHORT_E_PKI_ALREADY_REVOKED' });
-      await expect(addSite(join(tmp.dir, 'elsewhere'), 'x')).rejects.toMatchObject({ code: 'COHORT_E_PKI_NOT_PROVISIONED' });
-      expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
+    await expect(provisionConsortium(file, out)).rejects.toMatchObject({ code: 'COHORT_E_PKI_ALREADY_PROVISIONED' });
+    expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).toBe(caBefore);
+    await expect(addSite(out, 'hospital-a')).rejects.toMatchObject({ code: 'COHORT_E_PKI_NAME_EXISTS' });
+    await expect(addSite(out, 'alice')).rejects.toMatchObject({ code: 'COHORT_E_PKI_NAME_EXISTS' });
+    await expect(addSite(out, 'Hospital_C')).rejects.toMatchObject({ code: 'COHORT_E_PKI_INVALID_INPUT' });
+    await expect(addUser(out, 'bob', 'janitor')).rejects.toMatchObject({ code: 'COHORT_E_PKI_INVALID_INPUT' });
+    await expect(revoke(out, 'nobody')).rejects.toMatchObject({ code: 'COHORT_E_PKI_UNKNOWN_NAME' });
+    await expect(revoke(out, 'alice', { reason: 'bored' })).rejects.toMatchObject({ code: 'COHORT_E_PKI_INVALID_INPUT' });
+    await revoke(out, 'alice');
+    await expect(revoke(out, 'alice')).rejects.toMatchObject({ code: 'COHORT_E_PKI_ALREADY_REVOKED' });
+    await expect(addSite(join(tmp, 'elsewhere'), 'x')).rejects.toMatchObject({ code: 'COHORT_E_PKI_NOT_PROVISIONED' });
+    expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
 
-      writeFileSync(join(out, '.provisioner', 'state.json'), '{"version": 1}');
-      await expect(addSite(out, 'hospital-c')).rejects.toMatchObject({ code: 'COHORT_E_PKI_STATE_INVALID' });
-    } finally {
-      tmp.cleanup();
-    }
+    writeFileSync(join(out, '.provisioner', 'state.json'), '{"version": 1}');
+    await expect(addSite(out, 'hospital-c')).rejects.toMatchObject({ code: 'COHORT_E_PKI_STATE_INVALID' });
   });
 
   it('--force replaces the CA and every kit', async () => {
-    const tmp = tempDir();
-    try {
-      const file = writeConsortium(tmp.dir);
-      const out = join(tmp.dir, 'out');
-      await provisionConsortium(file, out);
-      await addSite(out, 'hospital-c');
-      const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
+    const { file, out } = await provisionedForTest();
+    await addSite(out, 'hospital-c');
+    const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
 
-      await provisionConsortium(file, out, { force: true });
+    await provisionConsortium(file, out, { force: true });
 
-      expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).not.toBe(caBefore);
-      expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
-      expect(loadKit(join(out, 'hospital-a')).caPem).toBe(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8'));
-    } finally {
-      tmp.cleanup();
-    }
+    expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).not.toBe(caBefore);
+    expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
+    expect(loadKit(join(out, 'hospital-a')).caPem).toBe(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8'));
   });
 
   it('refuses an invalid consortium file before writing anything', async () => {

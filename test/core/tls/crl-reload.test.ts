@@ -1,13 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrlContents } from '../../../core/pki/crl.ts';
 import { loadKit, provisionConsortium, revoke, type Kit } from '../../../core/pki/index.ts';
 import { clientCredentials, serverCredentials, watchCrlFile, type CohortServerCredentials } from '../../../core/tls/credentials.ts';
 import { tempDir, writeConsortium } from '../pki/fixtures.ts';
-import { healthCheck, startServer, whoAmIClient, type TestServer } from './harness.ts';
+import { healthCheck, startServer, tls11Credentials, whoAmIClient, type TestServer } from './harness.ts';
 
 describe('revocation while the coordinator runs', () => {
   const tmp = tempDir('cohort-crl-');
@@ -51,10 +50,7 @@ describe('revocation while the coordinator runs', () => {
 
   it('keeps the TLS 1.2 floor after a reload', async () => {
     const kit = loadKit(join(out, 'hospital-a'));
-    const old = grpc.credentials.createFromSecureContext(
-      createSecureContext({ ca: kit.caPem, cert: kit.certPem, key: kit.keyPem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' }),
-    );
-    expect(await healthCheck(server.port, old)).toBe(grpc.status.UNAVAILABLE);
+    expect(await healthCheck(server.port, tls11Credentials(kit))).toBe(grpc.status.UNAVAILABLE);
   });
 
   it('refuses a CRL not signed by the CA and keeps the one in force', async () => {

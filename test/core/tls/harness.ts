@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { createSecureContext } from 'node:tls';
 import { isCohortError } from '../../../core/errors/index.ts';
 import type { Kit } from '../../../core/pki/kit.ts';
 import { peerIdentity, type CohortServerCredentials } from '../../../core/tls/credentials.ts';
@@ -102,6 +103,13 @@ export function whoAmIClient(port: number, credentials: grpc.ChannelCredentials)
       }),
     close: () => client.close(),
   };
+}
+
+/** Client credentials of `kit` that offer TLS 1.0 and 1.1 only (below the server's floor). */
+export function tls11Credentials(kit: Kit): grpc.ChannelCredentials {
+  return grpc.credentials.createFromSecureContext(
+    createSecureContext({ ca: kit.caPem, cert: kit.certPem, key: kit.keyPem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' }),
+  );
 }
 
 /** Client credentials from arbitrary PEMs (a CA, someone's key and certificate), for the negative cases. */

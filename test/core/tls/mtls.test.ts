@@ -1,13 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { createSecureContext, type PeerCertificate } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKit, provisionConsortium, revoke, type Kit } from '../../../core/pki/index.ts';
 import { clientCredentials, coordinatorIdentityCheck, serverCredentials, type CohortServerCredentials } from '../../../core/tls/credentials.ts';
 import { DEMO_CONSORTIUM, tempDir, writeConsortium } from '../pki/fixtures.ts';
-import { healthCheck, mixedCredentials, startServer, whoAmIClient, type TestServer } from './harness.ts';
+import { healthCheck, mixedCredentials, startServer, tls11Credentials, whoAmIClient, type TestServer } from './harness.ts';
 
 describe('mutual TLS between the coordinator and its clients', () => {
   const tmp = tempDir('cohort-tls-');
@@ -63,10 +63,7 @@ describe('mutual TLS between the coordinator and its clients', () => {
 
   it('refuses a client limited to TLS 1.1', async () => {
     const kit = kits['hospital-a'] as Kit;
-    const old = grpc.credentials.createFromSecureContext(
-      createSecureContext({ ca: kit.caPem, cert: kit.certPem, key: kit.keyPem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' }),
-    );
-    expect(await healthCheck(server.port, old)).toBe(grpc.status.UNAVAILABLE);
+    expect(await healthCheck(server.port, tls11Credentials(kit))).toBe(grpc.status.UNAVAILABLE);
   });
 
   it("makes a client refuse a server whose certificate is not from the client's CA", async () => {
