@@ -19,15 +19,18 @@ interface PrivacyFlags {
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** Parses a required numeric flag; the error names the flag, never guesses. */
-function numberFlag(value: string | undefined, flag: string): number {
+/**
+ * Parses a required numeric flag and checks its range with `check`; both errors
+ * name the flag, never guess.
+ */
+function numberFlag(value: string | undefined, flag: string, check: (x: number, name: string) => number): number {
   if (value === undefined) throw new CohortError(GeneralErrors.USAGE, `${flag} is required`, { details: { flag } });
   if (!DECIMAL.test(value.trim())) {
     throw new CohortError(PrivacyErrors.INVALID_ARGUMENT, `${flag}: expected a decimal number, got "${value}"`, {
       details: { parameter: flag, expected: 'a decimal number' },
     });
   }
-  return Number(value);
+  return check(Number(value), flag);
 }
 
 /** JSON has no Infinity: an unbounded epsilon is written as null. */
@@ -40,10 +43,10 @@ function fmt(x: number): string {
 }
 
 function runEpsilon(flags: PrivacyFlags): void {
-  const samplingRate = checkSamplingRate(numberFlag(flags.samplingRate, '--sampling-rate'), '--sampling-rate');
-  const noiseMultiplier = checkNoiseMultiplier(numberFlag(flags.noiseMultiplier, '--noise-multiplier'), '--noise-multiplier');
-  const steps = checkSteps(numberFlag(flags.steps, '--steps'), '--steps');
-  const delta = checkDelta(numberFlag(flags.delta, '--delta'), '--delta');
+  const samplingRate = numberFlag(flags.samplingRate, '--sampling-rate', checkSamplingRate);
+  const noiseMultiplier = numberFlag(flags.noiseMultiplier, '--noise-multiplier', checkNoiseMultiplier);
+  const steps = numberFlag(flags.steps, '--steps', checkSteps);
+  const delta = numberFlag(flags.delta, '--delta', checkDelta);
   const { epsilon, order } = computeEpsilon({ q: samplingRate, sigma: noiseMultiplier, steps, delta });
   if (flags.json) {
     printJson({ epsilon: jsonNumber(epsilon), order, delta, samplingRate, noiseMultiplier, steps });
@@ -56,10 +59,10 @@ function runEpsilon(flags: PrivacyFlags): void {
 }
 
 function runNoise(flags: PrivacyFlags): void {
-  const targetEpsilon = checkEpsilon(numberFlag(flags.targetEpsilon, '--target-epsilon'), '--target-epsilon');
-  const samplingRate = checkSamplingRate(numberFlag(flags.samplingRate, '--sampling-rate'), '--sampling-rate');
-  const steps = checkSteps(numberFlag(flags.steps, '--steps'), '--steps');
-  const delta = checkDelta(numberFlag(flags.delta, '--delta'), '--delta');
+  const targetEpsilon = numberFlag(flags.targetEpsilon, '--target-epsilon', checkEpsilon);
+  const samplingRate = numberFlag(flags.samplingRate, '--sampling-rate', checkSamplingRate);
+  const steps = numberFlag(flags.steps, '--steps', checkSteps);
+  const delta = numberFlag(flags.delta, '--delta', checkDelta);
   const found = noiseForTargetEpsilon({ targetEpsilon, q: samplingRate, steps, delta });
   if (flags.json) {
     printJson({

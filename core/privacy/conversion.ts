@@ -26,7 +26,7 @@ export interface DeltaAtOrder {
 }
 
 /** Orders above this are used for the RDP bound; below it the formula loses precision. */
-export const MIN_CONVERSION_ORDER = 1.01;
+const MIN_CONVERSION_ORDER = 1.01;
 
 function checkPair(orders: readonly number[], rdp: readonly number[]): void {
   checkOrders(orders, 'orders', true);

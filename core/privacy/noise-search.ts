@@ -11,7 +11,7 @@ import { checkDelta, checkEpsilon, checkSamplingRate, checkSteps } from './valid
 /** The search gives up above this noise multiplier. */
 export const MAX_NOISE_MULTIPLIER = 1e4;
 /** The answer is within this factor of the exact threshold: hi / lo <= 1 + tolerance at the end. */
-export const NOISE_RELATIVE_TOLERANCE = 1e-6;
+const NOISE_RELATIVE_TOLERANCE = 1e-6;
 /** Below this sigma the search stops shrinking (only reached for targets so large that any noise meets them). */
 const MIN_NOISE_MULTIPLIER = 1e-6;
 
@@ -85,5 +85,5 @@ export function noiseForTargetEpsilon(input: NoiseSearchInput, options: Accounta
       lo = mid;
     }
   }
-  return { noiseMultiplier: hi, epsilon: best.epsilon, order: best.order };
+  return { noiseMultiplier: hi, ...best };
 }

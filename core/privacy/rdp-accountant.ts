@@ -82,7 +82,7 @@ export class RdpAccountant {
 
   /** Smallest epsilon at `delta` over the tracked orders, and the order attaining it. */
   getEpsilon(delta: number): EpsilonAtOrder {
-    return epsilonFromRdp(this.#orders, this.#rdp, checkDelta(delta));
+    return epsilonFromRdp(this.#orders, this.#rdp, delta);
   }
 
   /** Smallest delta at `epsilon` over the tracked orders, and the order attaining it. */

@@ -26,7 +26,7 @@ import { logAdd, signedLogAdd, type SignedLog } from './log-math.ts';
 export type FractionalSeries = 'absolute' | 'signed';
 
 /** dp_accounting's `_MAX_STEPS_LOG_A_FRAC`: a fractional order whose series has not converged by then is excluded. */
-export const MAX_FRACTIONAL_SERIES_TERMS = 1000;
+const MAX_FRACTIONAL_SERIES_TERMS = 1000;
 
 const LOG_HALF = Math.log(0.5);
 
@@ -51,17 +51,12 @@ export function logAInteger(q: number, sigma: number, alpha: number): number {
     logExcess = logAdd(logExcess, term);
     logCoef += Math.log(alpha - i) - Math.log(i + 1);
   }
-  return log1pExp(logExcess);
+  return logAdd(0, logExcess); // log(1 + (A - 1))
 }
 
 /** log(exp(x) - 1) for x > 0, without overflow for large x. */
 function logExpm1(x: number): number {
   return x > 50 ? x + Math.log1p(-Math.exp(-x)) : Math.log(Math.expm1(x));
-}
-
-/** log(1 + exp(x)), without overflow for large x. */
-function log1pExp(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
 /**

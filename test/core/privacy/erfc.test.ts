@@ -6,9 +6,9 @@ import { expectClose } from './helpers.ts';
 // (mpmath.erfc, mpmath.log), written as the nearest doubles.
 const REFERENCE: ReadonlyArray<readonly [x: number, erfc: number, logErfc: number]> = [
   [-3, 1.9999779095030015, 0.6931361352504468],
-  [-1, 1.842700792949715, 0.6112323176780705],
+  [-1, 1.8427007929497148, 0.6112323176780705],
   [0, 1, 0],
-  [0.1, 0.8875370839817152, -0.1193049737373956],
+  [0.1, 0.887537083981715, -0.11930497373739561],
   [0.46875, 0.507386526782062, -0.6784821856143961], // edge of Cody's first interval
   [0.5, 0.4795001221869535, -0.7350111298370844],
   [1, 0.15729920705028513, -1.8496055099332482],
@@ -19,7 +19,8 @@ const REFERENCE: ReadonlyArray<readonly [x: number, erfc: number, logErfc: numbe
   [10, 2.088487583762545e-45, -102.87988902484489],
 ];
 
-// Far tail: erfc underflows, its logarithm does not.
+// Far tail, where erfc underflows and its logarithm does not: mpmath 1.3.0 at 40 digits
+// (mpmath.log(mpmath.erfc(x))), written as the nearest doubles.
 const LOG_TAIL: ReadonlyArray<readonly [x: number, logErfc: number]> = [
   [27, -732.8688865078974],
   [30, -903.9741171106439],
