@@ -10,7 +10,7 @@ import { CohortError, SecureAggErrors, UpdateErrors } from '../errors/index.ts';
 import type { BfvCodecDescriptor, ChunkAdder } from '../update-codec/types.ts';
 import { checkChunkHeader, readChunk, writeChunk, type ParsedChunk } from './chunk-format.ts';
 import { ciphertextsInChunk, layoutOf, type BfvLayout } from './layout.ts';
-import { createBfvContext, isFirstDataLevel, paramsIdOf, type BfvContext } from './seal-context.ts';
+import { createRunContext, loadCiphertext, type BfvContext } from './seal-context.ts';
 import { deleteAll, loadSeal, type SealCipherText, type SealEvaluator, type SealLibrary } from './seal-library.ts';
 
 /** Adds chunks of the run's BFV ciphertexts without any key. */
@@ -35,16 +35,8 @@ export class BfvChunkAdder implements ChunkAdder {
   ) {
     this.layout = layoutOf(descriptor);
     this.chunkCount = this.layout.chunkCount;
-    const bfv = createBfvContext(seal, descriptor);
-    const actual = paramsIdOf(seal, bfv.parms, descriptor.keyId);
-    if (actual !== descriptor.paramsId) {
-      deleteAll(bfv.context, bfv.parms);
-      throw new CohortError(SecureAggErrors.PARAMS_MISMATCH, `codec descriptor paramsId ${descriptor.paramsId.slice(0, 16)}... does not match its parameters and key id`, {
-        details: { paramsId: descriptor.paramsId, computed: actual },
-      });
-    }
-    this.bfv = bfv;
-    this.evaluator = seal.Evaluator(bfv.context);
+    this.bfv = createRunContext(seal, descriptor);
+    this.evaluator = seal.Evaluator(this.bfv.context);
   }
 
   validate(chunk: Uint8Array, index: number): void {
@@ -52,12 +44,12 @@ export class BfvChunkAdder implements ChunkAdder {
   }
 
   add(acc: Uint8Array | undefined, chunk: Uint8Array, index: number): Uint8Array {
-    const incoming = this.parse(chunk, index, `chunk ${index}`);
     if (acc === undefined) {
       // The first summand is the sum: keep its compact seeded form once it proved valid.
-      this.loadEach(incoming, `chunk ${index}`);
+      this.validate(chunk, index);
       return chunk.slice();
     }
+    const incoming = this.parse(chunk, index, `chunk ${index}`);
     const sum = this.parse(acc, index, `running sum of chunk ${index}`);
     const summands = sum.header.summands + incoming.header.summands;
     if (summands > this.descriptor.maxSummands) {
@@ -82,8 +74,9 @@ export class BfvChunkAdder implements ChunkAdder {
           // SEAL refuses a sum that would be transparent (e.g. a ciphertext plus its negation).
           throw new CohortError(UpdateErrors.CHUNK_MALFORMED, `chunk ${index}, ciphertext ${i} cannot be added to the running sum`, { details: { index }, cause });
         }
-        // Sums stay uncompressed: zstd gains only ~6% on a full ciphertext but costs
-        // most of the adder's time (compress here, decompress on the next add).
+        // Sums stay uncompressed: a full ciphertext's coefficients are near-uniform mod q,
+        // so zstd saves little but would cost most of the adder's time (compress here,
+        // decompress on the next add).
         out.push(a.saveArray(this.seal.ComprModeType.none));
       } finally {
         deleteAll(a, b);
@@ -133,31 +126,7 @@ export class BfvChunkAdder implements ChunkAdder {
     return parsed;
   }
 
-  /**
-   * Loads one ciphertext; SEAL checks it belongs to this context and its coefficients are
-   * reduced. We also require two polynomials at the first data level, as encryption makes.
-   */
   private load(bytes: Uint8Array, where: string): SealCipherText {
-    const { bfv } = this.live();
-    const ct = this.seal.CipherText();
-    let why: string | undefined;
-    let cause: unknown;
-    try {
-      ct.loadArray(bfv.context, bytes);
-      const parmsId = ct.parmsId;
-      const atFirstLevel = isFirstDataLevel(bfv.context, parmsId.values);
-      parmsId.delete();
-      if (ct.size !== 2) why = `has ${ct.size} polynomials, expected 2`;
-      else if (ct.isNttForm) why = 'is in NTT form';
-      else if (!atFirstLevel) why = 'is not at the first data level of the run parameters';
-    } catch (e) {
-      why = 'is not a ciphertext under the run parameters';
-      cause = this.seal.Exception.safe(e as number);
-    }
-    if (why !== undefined) {
-      ct.delete();
-      throw new CohortError(UpdateErrors.CHUNK_MALFORMED, `${where} ${why}`, { details: { where }, cause });
-    }
-    return ct;
+    return loadCiphertext(this.seal, this.live().bfv.context, bytes, where);
   }
 }

@@ -8,8 +8,8 @@ import { checkChunkHeader, readChunk, writeChunk } from './chunk-format.ts';
 import { loadSecretKey } from './keys.ts';
 import { ciphertextsInChunk, layoutOf, type BfvLayout } from './layout.ts';
 import { quantizeWeightedUpdate } from './quantize.ts';
-import { createBfvContext, paramsIdOf, type BfvContext } from './seal-context.ts';
-import { deleteAll, loadSeal, type SealCipherText, type SealLibrary, type SealPlainText } from './seal-library.ts';
+import { createRunContext, loadCiphertext, type BfvContext } from './seal-context.ts';
+import { deleteAll, loadSeal, type SealLibrary, type SealPlainText } from './seal-library.ts';
 import { cryptoUniformSource, type UniformSource } from './uniform-source.ts';
 
 export interface BfvUpdateEncoderOptions {
@@ -59,16 +59,11 @@ export class BfvUpdateEncoder implements UpdateEncoder {
     this.chunkCount = this.layout.chunkCount;
     this.random = options.random ?? cryptoUniformSource;
     this.clampOutOfRange = options.clampOutOfRange ?? false;
-    const bfv = createBfvContext(seal, descriptor);
+    const bfv = createRunContext(seal, descriptor);
     let key: ReturnType<typeof loadSecretKey> | undefined;
     let generator: ReturnType<SealLibrary['KeyGenerator']> | undefined;
     let publicKey: ReturnType<SealLibrary['PublicKey']> | undefined;
     try {
-      if (paramsIdOf(seal, bfv.parms, descriptor.keyId) !== descriptor.paramsId) {
-        throw new CohortError(SecureAggErrors.PARAMS_MISMATCH, `codec descriptor paramsId ${descriptor.paramsId.slice(0, 16)}... does not match its parameters and key id`, {
-          details: { paramsId: descriptor.paramsId },
-        });
-      }
       key = loadSecretKey(seal, bfv.context, descriptor, secretKey);
       // node-seal's Encryptor wants a public key even for symmetric encryption; derive one
       // locally and drop it (it is never used nor sent).
@@ -172,7 +167,7 @@ export class BfvUpdateEncoder implements UpdateEncoder {
         }
         summands = header.summands;
         for (const [c, bytes] of ciphertexts.entries()) {
-          const ct = this.load(bfv, bytes, `${where}, ciphertext ${c}`);
+          const ct = loadCiphertext(this.seal, bfv.context, bytes, `${where}, ciphertext ${c}`);
           let budget: number;
           let values: BigInt64Array;
           try {
@@ -219,17 +214,5 @@ export class BfvUpdateEncoder implements UpdateEncoder {
   private live(): Seal {
     if (this.objects === undefined) throw new Error('BfvUpdateEncoder used after dispose()');
     return this.objects;
-  }
-
-  private load(bfv: BfvContext, bytes: Uint8Array, where: string): SealCipherText {
-    const ct = this.seal.CipherText();
-    try {
-      ct.loadArray(bfv.context, bytes);
-      return ct;
-    } catch (e) {
-      ct.delete();
-      const cause = this.seal.Exception.safe(e as number);
-      throw new CohortError(UpdateErrors.CHUNK_MALFORMED, `${where} is not a ciphertext under the run parameters`, { details: { where }, cause });
-    }
   }
 }

@@ -15,6 +15,6 @@ export {
   type BfvHeadroom,
 } from './parameters.ts';
 export { clipToNorm, l2Norm, stochasticRound } from './quantize.ts';
-export { cryptoUniformSource, seededUniformSource, type UniformSource } from './uniform-source.ts';
+export { cryptoUniformSource, type UniformSource } from './uniform-source.ts';
 export { layoutOf, MAX_CHUNK_BYTES, type BfvLayout } from './layout.ts';
 export { loadSeal } from './seal-library.ts';

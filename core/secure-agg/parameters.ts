@@ -22,7 +22,7 @@ import { deleteAll, loadSeal, type SealLibrary } from './seal-library.ts';
 
 /** Noise bound per fresh ciphertext: 21 (binomial noise) + 1/2 (rounding), rounded up. */
 export const NOISE_PER_SUMMAND = 22;
-/** Largest data prime: 58 bits measure at 1.95x float32 on the wire (zstd, seeded). */
+/** Largest data prime: 58 bits measure 1.95x float32 on the wire, 60 bits 2.01x (`npx tsx scripts/bench/he-codec.ts`). */
 export const MAX_DATA_PRIME_BITS = 58;
 /** SEAL's 128-bit security limit on log2(q) for each N (HomomorphicEncryption.org table). */
 const MAX_Q_BITS: Readonly<Record<number, number>> = { 2048: 54, 4096: 109, 8192: 218, 16384: 438 };
@@ -158,9 +158,10 @@ export async function chooseBfvParameters(request: BfvParameterRequest): Promise
   if (plain === undefined) throw refuse(`the sum bound ${sumBound} needs a plaintext modulus over ${MAX_PLAIN_BITS} bits`);
   const noiseBound = 2n * BigInt(NOISE_PER_SUMMAND) * BigInt(k) * plain.value;
   const maxQ = Math.min(MAX_DATA_PRIME_BITS, MAX_Q_BITS[n] as number);
-  const data = smallestPrimeAbove((b) => dataPrime(seal, n, b), noiseBound << BigInt(margin), plain.bits + 1, maxQ);
+  const qBound = noiseBound << BigInt(margin);
+  const data = smallestPrimeAbove((b) => dataPrime(seal, n, b), qBound, plain.bits + 1, maxQ);
   if (data === undefined) {
-    const need = bitLength(noiseBound << BigInt(margin)) ;
+    const need = bitLength(qBound);
     throw refuse(
       `a sum of ${k} updates with |w*delta*scale| <= ${perSummandBound} needs a ${plain.bits}-bit plaintext modulus and a ` +
         `${need}-bit or larger ciphertext modulus; at most ${maxQ} bits keep ciphertexts under 2x float32 at N=${n}. ` +

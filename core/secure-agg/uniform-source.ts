@@ -1,9 +1,9 @@
 /**
- * Uniform random numbers in [0, 1) for stochastic rounding, from node:crypto. The seeded
- * source exists for reproducible tests and benchmarks only: rounding noise an observer can
- * predict leaks nothing about the key, but production sites use the system source.
+ * Uniform random numbers in [0, 1) for stochastic rounding, from node:crypto. Production
+ * has only the system source; the seeded source for reproducible tests lives under
+ * test/core/secure-agg/ so no production path can reach it.
  */
-import { createCipheriv, createHash, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 export interface UniformSource {
   /** Fills `out` with independent uniforms in [0, 1), 53 bits each. */
@@ -13,7 +13,8 @@ export interface UniformSource {
 const TWO_POW_26 = 67_108_864;
 const TWO_POW_53 = 9_007_199_254_740_992;
 
-function fillFromWords(words: Uint32Array, out: Float64Array): void {
+/** Turns 2 * out.length uniform 32-bit words into out.length uniforms of 53 bits each. */
+export function uniformsFromWords(words: Uint32Array, out: Float64Array): void {
   for (let i = 0; i < out.length; i++) {
     const hi = (words[2 * i] as number) >>> 5; // 27 bits
     const lo = (words[2 * i + 1] as number) >>> 6; // 26 bits
@@ -26,19 +27,6 @@ export const cryptoUniformSource: UniformSource = {
   fill(out: Float64Array): void {
     const words = new Uint32Array(out.length * 2);
     randomFillSync(words);
-    fillFromWords(words, out);
+    uniformsFromWords(words, out);
   },
 };
-
-/** A reproducible source: the AES-256-CTR keystream under key SHA-256(seed). Tests only. */
-export function seededUniformSource(seed: string): UniformSource {
-  const key = createHash('sha256').update(seed).digest();
-  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
-  return {
-    fill(out: Float64Array): void {
-      const stream = cipher.update(Buffer.alloc(out.length * 8));
-      const words = new Uint32Array(stream.buffer, stream.byteOffset, out.length * 2);
-      fillFromWords(words.slice(), out);
-    },
-  };
-}

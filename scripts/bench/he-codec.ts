@@ -1,14 +1,19 @@
 /**
  * Measures the BFV update codec on a model-sized update: wire bytes against float32, site
  * encode + encrypt time, coordinator add time for a round, site decode time. Medians over
- * a few repetitions. `npx tsx scripts/bench/he-codec.ts [params] [sites] [repetitions]`
- * prints JSON; `npm run bench:he` calls measureHeCodec.
+ * a few repetitions; `npm run bench:he` calls measureHeCodec.
+ *
+ * `npx tsx scripts/bench/he-codec.ts` prints, as JSON, the bytes of one seeded, zstd-compressed
+ * ciphertext per coefficient-modulus size (measureCiphertextBytesByQBits), the measurement
+ * behind MAX_DATA_PRIME_BITS.
  */
 import { pathToFileURL } from 'node:url';
 import { BfvChunkAdder } from '../../core/secure-agg/bfv-chunk-adder.ts';
 import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
 import { generateKeyPair } from '../../core/secure-agg/keys.ts';
 import { chooseBfvParameters, type BfvParameterRequest } from '../../core/secure-agg/parameters.ts';
+import { createBfvContext } from '../../core/secure-agg/seal-context.ts';
+import { deleteAll, loadSeal } from '../../core/secure-agg/seal-library.ts';
 import { weightedUpdateVector } from '../../core/strategies/aggregate.ts';
 
 export interface HeCodecOptions {
@@ -140,8 +145,44 @@ export async function measureHeCodec(options: HeCodecOptions): Promise<HeCodecRe
   }
 }
 
+/** Bytes of one fresh ciphertext as a site sends it, for one size of q. */
+export interface CiphertextBytes {
+  readonly qBits: number;
+  readonly bytes: number;
+  /** bytes / float32 bytes of the N - 1 values it carries. */
+  readonly float32Ratio: number;
+}
+
+/**
+ * Encrypts one full plaintext (N = 4096, 30-bit t) symmetrically in seeded form and
+ * serializes it with zstd, for each data-prime size in `qBits`.
+ */
+export async function measureCiphertextBytesByQBits(qBits: readonly number[] = [54, 56, 58, 60]): Promise<CiphertextBytes[]> {
+  const seal = await loadSeal();
+  const n = 4096;
+  const t = seal.PlainModulus.Batching(n, 30);
+  const plainModulus = t.value.toString();
+  t.delete();
+  const slots = BigInt64Array.from({ length: n }, (_, i) => BigInt(((i * 7919) % 100_000) - 50_000));
+  return qBits.map((bits) => {
+    const { parms, context } = createBfvContext(seal, { polyModulusDegree: n, coeffModulusBits: [bits], plainModulus });
+    const generator = seal.KeyGenerator(context);
+    const secretKey = generator.secretKey();
+    const publicKey = generator.createPublicKey(); // node-seal's Encryptor wants one; unused
+    const encryptor = seal.Encryptor(context, publicKey, secretKey);
+    const batch = seal.BatchEncoder(context);
+    const plain = seal.PlainText();
+    batch.encode(slots, plain);
+    const seeded = encryptor.encryptSymmetricSerializable(plain);
+    try {
+      const bytes = seeded.saveArray(seal.ComprModeType.zstd).byteLength;
+      return { qBits: bits, bytes, float32Ratio: Math.round((bytes / (4 * (n - 1))) * 1000) / 1000 };
+    } finally {
+      deleteAll(seeded, plain, batch, encryptor, publicKey, secretKey, generator, context, parms);
+    }
+  });
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const [params = '1000000', sites = '10', repetitions = '3'] = process.argv.slice(2);
-  const result = await measureHeCodec({ params: Number(params), sites: Number(sites), repetitions: Number(repetitions) });
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(await measureCiphertextBytesByQBits(), null, 2)}\n`);
 }

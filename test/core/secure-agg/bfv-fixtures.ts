@@ -1,9 +1,25 @@
-/** Shared helpers for the BFV codec tests: keys, encoders, summing through the adder. */
+/**
+ * Shared helpers for the secure-aggregation tests: keys, encoders, summing through the
+ * adder, and the seeded rounding source (test only: production code cannot import it).
+ */
+import { createCipheriv, createHash } from 'node:crypto';
 import { BfvChunkAdder } from '../../../core/secure-agg/bfv-chunk-adder.ts';
 import { BfvUpdateEncoder } from '../../../core/secure-agg/bfv-update-encoder.ts';
 import { generateKeyPair, type BfvKeyMaterial } from '../../../core/secure-agg/keys.ts';
 import { chooseBfvParameters, type BfvParameterRequest } from '../../../core/secure-agg/parameters.ts';
-import { seededUniformSource } from '../../../core/secure-agg/uniform-source.ts';
+import { uniformsFromWords, type UniformSource } from '../../../core/secure-agg/uniform-source.ts';
+
+/** A reproducible source: the AES-256-CTR keystream under key SHA-256(seed). */
+export function seededUniformSource(seed: string): UniformSource {
+  const key = createHash('sha256').update(seed).digest();
+  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  return {
+    fill(out: Float64Array): void {
+      const stream = cipher.update(Buffer.alloc(out.length * 8));
+      uniformsFromWords(new Uint32Array(stream.buffer.slice(stream.byteOffset, stream.byteOffset + stream.byteLength)), out);
+    },
+  };
+}
 
 export interface Codec {
   readonly key: BfvKeyMaterial;

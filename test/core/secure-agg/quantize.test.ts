@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SecureAggErrors } from '../../../core/errors/index.ts';
 import { clipToNorm, l2Norm, quantizeWeightedUpdate, stochasticRound } from '../../../core/secure-agg/quantize.ts';
-import { seededUniformSource } from '../../../core/secure-agg/uniform-source.ts';
+import { seededUniformSource } from './bfv-fixtures.ts';
 
 describe('clipToNorm', () => {
   it('scales a vector over the bound down to the bound, keeping its direction', () => {
