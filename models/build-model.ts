@@ -6,11 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { CohortError, SpecErrors, TrainingErrors } from '../core/errors/index.ts';
 import { inputDimOf } from './features.ts';
-import { readKerasChain } from './keras-topology.ts';
+import { unwrapModelConfig } from './keras-topology.ts';
 import type { ModelSpec } from './spec-schema.ts';
 import { sizeOf, weightLayout, type WeightSpec } from './weight-layout.ts';
-
-export { initialWeights, parameterCount, weightLayout, type WeightSpec } from './weight-layout.ts';
 
 type BuildableSpec = Pick<ModelSpec, 'features' | 'model'>;
 
@@ -66,7 +64,8 @@ export async function buildModel(spec: BuildableSpec): Promise<tf.LayersModel> {
       model = buildMlp(inputs, spec.model);
       break;
     case 'keras': {
-      const { modelConfig } = readKerasChain(spec.model.topology, inputs);
+      // weightLayout above has already read and checked the chain; only the config is needed here.
+      const modelConfig = unwrapModelConfig(spec.model.topology);
       try {
         // A copy, because tfjs-layers may annotate the config it reads and the spec is frozen.
         model = await tf.models.modelFromJSON({ modelTopology: structuredClone(modelConfig) } as tf.io.ModelJSON);
@@ -80,23 +79,22 @@ export async function buildModel(spec: BuildableSpec): Promise<tf.LayersModel> {
   return model;
 }
 
+/** Number of values in the model's flat weight vector. */
+function modelParameterCount(model: tf.LayersModel): number {
+  return model.weights.reduce((n, w) => n + sizeOf(w.shape as number[]), 0);
+}
+
 /** The model's weights as one vector, in `model.weights` order (trainable first). */
 export function flattenWeights(model: tf.LayersModel): Float32Array {
-  const weights = model.weights;
-  const flat = new Float32Array(weights.reduce((n, w) => n + sizeOf(w.shape as number[]), 0));
+  const flat = new Float32Array(modelParameterCount(model));
   let offset = 0;
-  for (const w of weights) {
+  for (const w of model.weights) {
     // read() returns the variable itself: no tensor is allocated.
     const values = w.read().dataSync() as Float32Array;
     flat.set(values, offset);
     offset += values.length;
   }
   return flat;
-}
-
-/** Number of values `flattenWeights(model)` returns. */
-export function modelParameterCount(model: tf.LayersModel): number {
-  return model.weights.reduce((n, w) => n + sizeOf(w.shape as number[]), 0);
 }
 
 /**

@@ -8,7 +8,7 @@
 import { CohortError, SpecErrors } from '../core/errors/index.ts';
 
 /** Layer classes Cohort can train and federate. */
-export const SUPPORTED_KERAS_LAYERS = [
+const SUPPORTED_KERAS_LAYERS = [
   'InputLayer',
   'Dense',
   'Dropout',
@@ -18,7 +18,7 @@ export const SUPPORTED_KERAS_LAYERS = [
 ] as const;
 
 /** Activation names (Keras / tfjs spelling) that tfjs-layers can deserialise. */
-export const SUPPORTED_KERAS_ACTIVATIONS = [
+const SUPPORTED_KERAS_ACTIVATIONS = [
   'linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hard_sigmoid', 'tanh',
   'softplus', 'softsign', 'softmax', 'swish', 'mish', 'gelu',
 ] as const;

@@ -1,7 +1,9 @@
 /**
- * Cohort's own seeded pseudo-random numbers. NOT cryptographic: they only make every
- * site derive the same initial weights and the same batch order from the same seed,
- * independently of TensorFlow.js's global random state and of the platform.
+ * Cohort's one seeded pseudo-random source. NOT cryptographic: it only makes results
+ * reproducible from a seed (initial weights, batch order, the sites' train/test split,
+ * synthetic data), independently of TensorFlow.js's global random state and of the
+ * platform. The pinned outputs in test/models/seeded-random.test.ts guard the stream,
+ * because changing it would change every site's split and the initial weights.
  * Only integer operations and IEEE-exact float operations are used, so the stream is
  * bit-identical on every machine.
  */

@@ -21,7 +21,7 @@ type ZodIssue = z.ZodError['issues'][number];
 type PathKey = PropertyKey;
 
 /** `spec.features[2].type` from `['features', 2, 'type']`. */
-export function formatSpecPath(path: readonly PathKey[]): string {
+function formatSpecPath(path: readonly PathKey[]): string {
   return path.reduce<string>((out, key) => {
     if (typeof key === 'number') return `${out}[${key}]`;
     const name = String(key);

@@ -84,11 +84,14 @@ export function weightLayout(spec: Pick<ModelSpec, 'features' | 'model'>): Weigh
   return [...all.filter((w) => w.trainable), ...all.filter((w) => !w.trainable)];
 }
 
+/** Number of values in a tensor of this shape. */
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+const layoutSize = (layout: readonly WeightSpec[]): number => layout.reduce((n, w) => n + sizeOf(w.shape), 0);
 
 /** Number of values in the flat weight vector (trainable and non-trainable). */
 export function parameterCount(spec: Pick<ModelSpec, 'features' | 'model'>): number {
-  return weightLayout(spec).reduce((n, w) => n + sizeOf(w.shape), 0);
+  return layoutSize(weightLayout(spec));
 }
 
 function fill(out: Float32Array, w: WeightSpec, rng: Rng): void {
@@ -110,7 +113,7 @@ function fill(out: Float32Array, w: WeightSpec, rng: Rng): void {
  */
 export function initialWeights(spec: Pick<ModelSpec, 'features' | 'model' | 'seed'>): Float32Array {
   const layout = weightLayout(spec);
-  const flat = new Float32Array(layout.reduce((n, w) => n + sizeOf(w.shape), 0));
+  const flat = new Float32Array(layoutSize(layout));
   let offset = 0;
   layout.forEach((w, i) => {
     const size = sizeOf(w.shape);

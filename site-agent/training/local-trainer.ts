@@ -10,6 +10,7 @@ import { flattenWeights, setFlatWeights } from '../../models/build-model.ts';
 import type { Matrix } from '../../models/features.ts';
 import { deriveSeed } from '../../models/seeded-random.ts';
 import type { ModelSpec, TrainingSpec } from '../../models/spec-schema.ts';
+import { sizeOf } from '../../models/weight-layout.ts';
 import { batchSchedule, trainingLength } from './batches.ts';
 import { checkFiniteWeights, checkMatrix } from './check-inputs.ts';
 import { accuracy, binaryAuc, binaryCrossEntropy } from './metrics.ts';
@@ -69,7 +70,7 @@ function trainableSlices(model: tf.LayersModel, flat: Float32Array): tf.Tensor[]
   let offset = 0;
   return model.trainableWeights.map((w) => {
     const shape = w.shape as number[];
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = sizeOf(shape);
     const t = tf.tensor(flat.slice(offset, offset + size), shape, 'float32');
     offset += size;
     return t;

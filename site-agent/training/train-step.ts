@@ -25,7 +25,7 @@ export interface StepConfig {
 }
 
 /** Mean binary cross-entropy of sigmoid outputs, clipped as Keras clips them. */
-export function binaryCrossEntropyLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+function binaryCrossEntropyLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
     const perExample = tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p))));
@@ -34,7 +34,7 @@ export function binaryCrossEntropyLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.S
 }
 
 /** (mu / 2) * ||w - w_global||^2 over the trainable weights (Li et al. 2020). */
-export function proximalTerm(variables: readonly tf.Tensor[], global: readonly tf.Tensor[], mu: number): tf.Scalar {
+function proximalTerm(variables: readonly tf.Tensor[], global: readonly tf.Tensor[], mu: number): tf.Scalar {
   return tf.tidy(() => {
     const squared = variables.map((v, i) => tf.sum(tf.squaredDifference(v, global[i]!)));
     return tf.mul(mu / 2, tf.addN(squared));
@@ -42,7 +42,7 @@ export function proximalTerm(variables: readonly tf.Tensor[], global: readonly t
 }
 
 /** The model's trainable variables, which the optimizer updates. */
-export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 

@@ -1,24 +1,15 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CohortError } from '../../core/errors/index.ts';
-import {
-  buildModel,
-  flattenWeights,
-  initialWeights,
-  parameterCount,
-  setFlatWeights,
-  weightLayout,
-} from '../../models/build-model.ts';
+import { buildModel, flattenWeights, setFlatWeights } from '../../models/build-model.ts';
 import { inputDimOf } from '../../models/features.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
-import { loadSpecFile, parseSpec } from '../../models/validate-spec.ts';
-import { numericSpec } from './spec-fixtures.ts';
+import { parseSpec } from '../../models/validate-spec.ts';
+import { initialWeights, parameterCount, sizeOf, weightLayout } from '../../models/weight-layout.ts';
+import { caught, converterModel, example, numericSpec } from './helpers.ts';
 
-const example = (file: string): ModelSpec => loadSpecFile(new URL(`../../models/examples/${file}`, import.meta.url).pathname);
-const CONVERTER_MODEL = JSON.parse(readFileSync(new URL('./fixtures/keras2-functional-model.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-const normalizedKeras = (): ModelSpec => ({ ...example('heart-logistic.yaml'), model: { family: 'keras', topology: CONVERTER_MODEL } });
+const normalizedKeras = (): ModelSpec => ({ ...example('heart-logistic.yaml'), model: { family: 'keras', topology: converterModel() } });
 const sha256 = (w: Float32Array): string => createHash('sha256').update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength)).digest('hex');
 
 beforeAll(async () => {
@@ -113,7 +104,7 @@ describe('initialWeights', () => {
     const at = (name: string): number[] => {
       const layout = weightLayout(spec);
       const i = layout.findIndex((l) => l.name === name);
-      const offset = layout.slice(0, i).reduce((n, l) => n + l.shape.reduce((a, b) => a * b, 1), 0);
+      const offset = layout.slice(0, i).reduce((n, l) => n + sizeOf(l.shape), 0);
       return [...w.subarray(offset, offset + 8)];
     };
 
@@ -148,16 +139,11 @@ describe('flattenWeights and setFlatWeights', () => {
   it('refuses a vector of the wrong length', async () => {
     const model = await build(parseSpec(numericSpec(2)));
 
-    let error: unknown;
-    try {
-      setFlatWeights(model, new Float32Array(4));
-    } catch (e) {
-      error = e;
-    }
+    const error = caught(() => setFlatWeights(model, new Float32Array(4)));
 
     expect(error).toBeInstanceOf(CohortError);
-    expect((error as CohortError).code).toBe('COHORT_E_TRAINING_WEIGHTS_SHAPE');
-    expect((error as CohortError).message).toBe('the weight vector has 4 values but model "logistic_regression" has 3 parameters');
+    expect(error.code).toBe('COHORT_E_TRAINING_WEIGHTS_SHAPE');
+    expect(error.message).toBe('the weight vector has 4 values but model "logistic_regression" has 3 parameters');
   });
 
   it('leaves no tensor behind', async () => {

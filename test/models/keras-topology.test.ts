@@ -1,23 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CohortError } from '../../core/errors/index.ts';
 import { readKerasChain } from '../../models/keras-topology.ts';
 import { parseSpec } from '../../models/validate-spec.ts';
-import { numericSpec, sequentialTopology } from './spec-fixtures.ts';
+import { caught, converterModel, numericSpec, sequentialTopology } from './helpers.ts';
 
-const CONVERTER_MODEL = JSON.parse(
-  readFileSync(new URL('./fixtures/keras2-functional-model.json', import.meta.url), 'utf8'),
-) as Record<string, unknown>;
-
-function caught(fn: () => unknown): CohortError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CohortError) return e;
-    throw e;
-  }
-  throw new Error('expected a CohortError');
-}
 
 const dense = (units: number, activation: string, extra: Record<string, unknown> = {}): readonly [string, Record<string, unknown>] =>
   ['Dense', { name: `d${units}_${activation}`, units, activation, use_bias: true, ...extra }] as const;
@@ -40,7 +25,7 @@ describe('Keras topologies in parseSpec', () => {
   });
 
   it('accepts a tensorflowjs_converter model.json of a Keras 2 functional model, in data-flow order', () => {
-    const chain = readKerasChain(CONVERTER_MODEL, 13);
+    const chain = readKerasChain(converterModel(), 13);
 
     expect(chain.modelConfig.class_name).toBe('Functional');
     expect(chain.layers.map((l) => l.name)).toEqual([
@@ -131,7 +116,7 @@ describe('Keras topologies in parseSpec', () => {
   });
 
   it('refuses a functional model with a branch', () => {
-    const config = structuredClone(CONVERTER_MODEL) as { modelTopology: { model_config: { config: { layers: Array<Record<string, unknown>> } } } };
+    const config = converterModel() as { modelTopology: { model_config: { config: { layers: Array<Record<string, unknown>> } } } };
     // The output layer now reads from "dense" as well as from "dropout": a merge.
     config.modelTopology.model_config.config.layers[6]!.inbound_nodes = [[['dropout', 0, 0, {}], ['dense', 0, 0, {}]]];
 

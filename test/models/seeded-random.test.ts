@@ -44,4 +44,8 @@ describe('shuffledIndices', () => {
     expect(p).toEqual(shuffledIndices(100, mulberry32(5)));
     expect(p).not.toEqual(shuffledIndices(100, mulberry32(6)));
   });
+
+  it('does not change between versions (every site\'s train/test split depends on it)', () => {
+    expect([...shuffledIndices(10, mulberry32(5))]).toEqual([5, 3, 7, 8, 2, 0, 4, 1, 9, 6]);
+  });
 });

@@ -2,23 +2,10 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CohortError } from '../../core/errors/index.ts';
+import type { CohortError } from '../../core/errors/index.ts';
 import { inputDimOf, designColumns } from '../../models/features.ts';
 import { loadSpecFile, parseSpec, type SpecIssue } from '../../models/validate-spec.ts';
-import { numericSpec } from './spec-fixtures.ts';
-
-const EXAMPLES = new URL('../../models/examples/', import.meta.url).pathname;
-
-/** Runs `fn`, expecting a CohortError, and returns it. */
-function caught(fn: () => unknown): CohortError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CohortError) return e;
-    throw e;
-  }
-  throw new Error('expected a CohortError');
-}
+import { caught, EXAMPLES, numericSpec } from './helpers.ts';
 
 const issuesOf = (e: CohortError): SpecIssue[] => e.details.issues as SpecIssue[];
 
@@ -44,28 +31,22 @@ describe('parseSpec', () => {
     expect(e.message).toBe('model spec heart.yaml is invalid (1 problem):\n  spec.trainingg: unknown field');
   });
 
-  it('names a wrong feature type with the allowed values', () => {
+  it.each([
+    ['names a wrong feature type with the allowed values', { type: 'text' }, { path: 'spec.features[2].type', message: 'expected "numeric" | "categorical"' }],
+    ['refuses a duplicate feature name at the second occurrence', { name: 'x0' }, { path: 'spec.features[2].name', message: 'duplicate feature "x0"' }],
+  ])('%s', (_scenario, change, issue) => {
     const input = numericSpec(3);
-    (input.features[2] as { type: string }).type = 'text';
+    Object.assign(input.features[2]!, change);
 
     const e = caught(() => parseSpec(input));
 
-    expect(issuesOf(e)).toEqual([{ path: 'spec.features[2].type', message: 'expected "numeric" | "categorical"' }]);
+    expect(issuesOf(e)).toEqual([issue]);
   });
 
   it('names a value of the wrong JSON type and what it received', () => {
     const e = caught(() => parseSpec({ ...numericSpec(2), rounds: 'ten' }));
 
     expect(issuesOf(e)).toEqual([{ path: 'spec.rounds', message: 'expected number, received string' }]);
-  });
-
-  it('refuses a duplicate feature name at the second occurrence', () => {
-    const input = numericSpec(3);
-    (input.features[2] as { name: string }).name = 'x0';
-
-    const e = caught(() => parseSpec(input));
-
-    expect(issuesOf(e)).toEqual([{ path: 'spec.features[2].name', message: 'duplicate feature "x0"' }]);
   });
 
   it('refuses a spec that sets both epochs and steps', () => {

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CohortError } from '../../../core/errors/index.ts';
 import { portableBackendFor, selectBackend } from '../../../site-agent/training/backend.ts';
+import { caught } from './helpers.ts';
 
 /** Simulates a machine without the native packages (as here): they fail like a missing module. */
 const withoutNative = (specifier: string): Promise<unknown> => {
@@ -19,16 +19,6 @@ function installed(pkg: string): boolean {
   } catch {
     return false;
   }
-}
-
-async function caught(p: Promise<unknown>): Promise<CohortError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CohortError) return e;
-    throw e;
-  }
-  throw new Error('expected a CohortError');
 }
 
 afterAll(async () => {

@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CohortError } from '../../../core/errors/index.ts';
-import { initialWeights } from '../../../models/build-model.ts';
 import type { Matrix } from '../../../models/features.ts';
 import type { ModelSpec, ModelSpecInput } from '../../../models/spec-schema.ts';
 import { parseSpec } from '../../../models/validate-spec.ts';
+import { initialWeights } from '../../../models/weight-layout.ts';
 import { selectBackend } from '../../../site-agent/training/backend.ts';
 import { evaluate, trainLocal } from '../../../site-agent/training/local-trainer.ts';
 import { releaseModel } from '../../../site-agent/training/model-cache.ts';
-import { numericSpec } from '../../models/spec-fixtures.ts';
-import { distance, separable } from './synthetic.ts';
+import { numericSpec } from '../../models/helpers.ts';
+import { caught, distance, separable } from './helpers.ts';
 
 const WIDTH = 5;
 const DATA = separable(400, WIDTH, 11);
@@ -21,16 +20,6 @@ const mlp = spec({
   model: { family: 'mlp', hidden: [8, 4], activation: 'tanh', dropout: 0.2 },
   training: { epochs: 3, batchSize: 32, optimizer: 'adam', learningRate: 0.01 },
 });
-
-async function caught(p: Promise<unknown>): Promise<CohortError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CohortError) return e;
-    throw e;
-  }
-  throw new Error('expected a CohortError');
-}
 
 const bits = (w: Float32Array): Buffer => Buffer.from(w.buffer, w.byteOffset, w.byteLength);
 

@@ -1,4 +1,5 @@
-/** Synthetic design matrices for trainer tests, deterministic from a seed. */
+/** Shared by the trainer tests: synthetic design matrices, deterministic from a seed, and error capture. */
+import { CohortError } from '../../../core/errors/index.ts';
 import type { Matrix } from '../../../models/features.ts';
 import { mulberry32 } from '../../../models/seeded-random.ts';
 
@@ -27,4 +28,17 @@ export function distance(a: Float32Array, b: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
   return Math.sqrt(sum);
+}
+
+/** The CohortError `p` rejects with; fails the test when it resolves, rethrows any other error. */
+export function caught(p: Promise<unknown>): Promise<CohortError> {
+  return p.then(
+    () => {
+      throw new Error('expected a CohortError');
+    },
+    (e: unknown) => {
+      if (e instanceof CohortError) return e;
+      throw e;
+    },
+  );
 }
