@@ -11,18 +11,19 @@ import { fileURLToPath } from 'node:url';
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
 import { designColumns, type Matrix } from '../../models/features.ts';
 import { readCsvRows, type SourceRow } from '../../site-agent/data/csv-source.ts';
-import { encodeRows, standardize, standardizedColumns, type EncodingSpec } from '../../site-agent/data/prepare-dataset.ts';
+import { encodeRows, type EncodingSpec } from '../../site-agent/data/encode-rows.ts';
+import { standardize, standardizedColumns } from '../../site-agent/data/standardize.ts';
 import { HEART_FEATURES } from './heart-features.ts';
 
 /** The four hospitals, in FLamby's client order. */
-export const HEART_HOSPITALS = ['cleveland', 'hungarian', 'switzerland', 'va'] as const;
+const HEART_HOSPITALS = ['cleveland', 'hungarian', 'switzerland', 'va'] as const;
 export type HeartHospital = (typeof HEART_HOSPITALS)[number];
 
 /** The 14 columns of the processed.*.data files (no header line). */
 const FILE_COLUMNS = ['age', 'sex', 'cp', 'trestbps', 'chol', 'fbs', 'restecg', 'thalach', 'exang', 'oldpeak', 'slope', 'ca', 'thal', 'num'];
 
 /** The features and label of the benchmark (label: num > 0). */
-export const HEART_DISEASE_SPEC: EncodingSpec = {
+const HEART_DISEASE_SPEC: EncodingSpec = {
   features: [...HEART_FEATURES],
   label: { name: 'num', type: 'binary', positive: [1, 2, 3, 4] },
 };
@@ -83,11 +84,6 @@ export function heartDiseaseColumns(): string[] {
  */
 export function poolHospitals(hospitals: readonly Pick<HeartHospitalData, 'train' | 'test'>[]): { train: Matrix; test: Matrix } {
   return { train: concatRows(hospitals.map((h) => h.train)), test: concatRows(hospitals.map((h) => h.test)) };
-}
-
-/** Loads and pools in one step. */
-export async function loadHeartDiseasePooled(dataDir: string = defaultHeartDiseaseDir()): Promise<{ train: Matrix; test: Matrix }> {
-  return poolHospitals(await loadHeartDisease(dataDir));
 }
 
 /** Stacks matrices of the same width. */

@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { FeatureSpec, LabelSchema } from '../../models/spec-schema.ts';
-import { seededRandom, type SeededRandom } from '../../site-agent/data/seeded-random.ts';
+import { deriveSeed, mulberry32, type Rng } from '../../models/seeded-random.ts';
 import { HEART_FEATURES } from './heart-features.ts';
-import { BASE_PROFILES, drawClinical, drawIdentifiers, jitterProfile, type ClinicalValues, type HospitalProfile } from './synthetic-patient.ts';
+import { BASE_PROFILES, drawClinical, drawIdentifiers, jitterProfile, randomInt, type ClinicalValues, type HospitalProfile } from './synthetic-patient.ts';
 
 export interface GenerateHospitalsOptions {
   /** Number of hospitals (1..100). */
@@ -68,7 +68,7 @@ export function syntheticColumnMapping(): Record<string, string> {
 }
 
 /** Site names: hospital-a .. hospital-z, then hospital-27 and on. */
-export function siteName(index: number): string {
+function siteName(index: number): string {
   return index < 26 ? `hospital-${String.fromCharCode(97 + index)}` : `hospital-${index + 1}`;
 }
 
@@ -84,9 +84,9 @@ export async function generateHospitals(options: GenerateHospitalsOptions): Prom
   const hospitals: GeneratedHospital[] = [];
   for (let i = 0; i < options.sites; i++) {
     // One independent stream per hospital, so adding a site leaves the others' files unchanged.
-    const random = seededRandom(mixSeed(options.seed, i));
+    const random = mulberry32(deriveSeed(options.seed, i));
     const profile = jitterProfile(BASE_PROFILES[i % BASE_PROFILES.length]!, random, i < BASE_PROFILES.length ? 0.5 : 1);
-    const rows = options.rowsPerSite ?? 250 + random.int(351);
+    const rows = options.rowsPerSite ?? 250 + randomInt(random, 351);
     const site = siteName(i);
     const path = join(options.outDir, `${site}.csv`);
     await writeFile(path, hospitalCsv(random, profile, i, rows, options.missingRate ?? 0.01));
@@ -96,7 +96,7 @@ export async function generateHospitals(options: GenerateHospitalsOptions): Prom
 }
 
 /** The CSV text of one hospital: header, then `rows` patients. */
-export function hospitalCsv(random: SeededRandom, profile: HospitalProfile, index: number, rows: number, missingRate: number): string {
+function hospitalCsv(random: Rng, profile: HospitalProfile, index: number, rows: number, missingRate: number): string {
   const header = ['MRN', 'PATIENT_NAME', 'DOB', ...CLINICAL_COLUMNS.map(([, local]) => local).slice(0, 2), 'ZIP', 'PHONE', ...CLINICAL_COLUMNS.map(([, local]) => local).slice(2)];
   const siteCode = String.fromCharCode(65 + (index % 26));
   const lines = [header.join(',')];
@@ -111,7 +111,7 @@ export function hospitalCsv(random: SeededRandom, profile: HospitalProfile, inde
       PHONE: ids.phone,
       ...Object.fromEntries(CLINICAL_COLUMNS.map(([name, local]) => [local, String(clinical[name])])),
     };
-    if (random.next() < missingRate) cells[MAY_BE_MISSING[random.int(MAY_BE_MISSING.length)]!] = '';
+    if (random() < missingRate) cells[MAY_BE_MISSING[randomInt(random, MAY_BE_MISSING.length)]!] = '';
     lines.push(header.map((column) => csvField(cells[column] ?? '')).join(','));
   }
   return `${lines.join('\n')}\n`;
@@ -120,14 +120,6 @@ export function hospitalCsv(random: SeededRandom, profile: HospitalProfile, inde
 /** RFC 4180 quoting: quote a field holding a comma, quote or line break; double inner quotes. */
 function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** A per-hospital seed from the run seed (splitmix-style mixing, 32 bits). */
-function mixSeed(seed: number, index: number): number {
-  let z = (seed + Math.imul(index + 1, 0x9e3779b9)) >>> 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-  return (z ^ (z >>> 16)) >>> 0;
 }
 
 async function main(): Promise<void> {

@@ -9,9 +9,7 @@
  * spec uses is dropped and counted, never imputed: imputation would be a modelling choice
  * the spec does not make.
  */
-export const MISSING_MARKERS: readonly string[] = ['', '?', 'NA', 'N/A', 'NaN'];
-
-const MISSING = new Set(MISSING_MARKERS);
+const MISSING: ReadonlySet<string> = new Set(['', '?', 'NA', 'N/A', 'NaN']);
 
 /** A plain decimal: optional sign, digits with an optional fraction (".7" allowed), optional exponent. */
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

@@ -45,7 +45,7 @@ export interface CsvReadSummary {
   readonly header: readonly string[];
   /** Rows handed on. */
   readonly rows: number;
-  /** Rows dropped because a needed cell was missing (see MISSING_MARKERS). */
+  /** Rows dropped because a needed cell was missing (see isMissing in cell-values.ts). */
   readonly droppedRows: number;
 }
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const SplitColumnSchema = z
+const SplitColumnSchema = z
   .object({
     /** Local column holding each row's split. */
     column: z.string().min(1),

@@ -47,15 +47,10 @@ export function encodeRow(spec: EncodingSpec, row: EncodableRow, context: Encode
 
 /** Encodes rows into a Matrix with the spec's design columns (no standardisation). */
 export function encodeRows(spec: EncodingSpec, rows: readonly EncodableRow[], context: EncodeContext = {}): Matrix {
-  const cols = designColumns(spec).length;
-  const x = new Float32Array(rows.length * cols);
-  const y = new Float32Array(rows.length);
-  rows.forEach((row, r) => {
-    const encoded = encodeRow(spec, row, context);
-    x.set(encoded.x, r * cols);
-    y[r] = encoded.y;
-  });
-  return { x, y, rows: rows.length, cols };
+  return matrixOf(
+    rows.map((row) => encodeRow(spec, row, context)),
+    designColumns(spec).length,
+  );
 }
 
 /** Builds a Matrix from already encoded rows (all of the same width). */

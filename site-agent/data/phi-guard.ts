@@ -8,13 +8,14 @@
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { isMissing } from './cell-values.ts';
+import type { CsvSample } from './csv-source.ts';
 import type { DatasetMapping } from './dataset-mapping.ts';
 import { categoriesOfName, categoriesOfValues, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
 
 export { SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
 
 /** Share of sampled values a weak shape (5-digit number, long digit run) must reach to flag a column. */
-export const WEAK_SHAPE_SHARE = 0.5;
+const WEAK_SHAPE_SHARE = 0.5;
 
 const sorted = (c: Iterable<SafeHarborCategory>): SafeHarborCategory[] => [...new Set(c)].sort();
 
@@ -32,13 +33,6 @@ export function scanColumnName(name: string): SafeHarborCategory[] {
 export function scanValues(sampleValues: readonly string[], minShare = WEAK_SHAPE_SHARE): SafeHarborCategory[] {
   const present = sampleValues.map((v) => v.trim()).filter((v) => !isMissing(v));
   return sorted(categoriesOfValues(present, minShare));
-}
-
-/** The header and a sample of the mapped columns' values (as `readCsvSample` returns). */
-export interface HeaderSample {
-  readonly header: readonly string[];
-  /** Local column name -> sampled cells. */
-  readonly sample: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The verdict on one column the spec would read. */
@@ -70,7 +64,7 @@ export interface PhiGuardReport {
 export function guardMapping(
   spec: Pick<ModelSpec, 'features' | 'label'>,
   mapping: Pick<DatasetMapping, 'path' | 'columns' | 'split'>,
-  headerSample: HeaderSample,
+  headerSample: CsvSample,
   allowList: readonly string[],
 ): PhiGuardReport {
   const allowed = new Set(allowList);

@@ -66,7 +66,7 @@ const NAME_RULES: readonly NameRule[] = [
 ];
 
 /** Splits a column name into lower-case tokens: camelCase, snake_case, kebab, spaces, dots. */
-export function nameTokens(name: string): string[] {
+function nameTokens(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')

@@ -15,13 +15,8 @@ import { guardMapping, type PhiGuardReport } from './phi-guard.ts';
 import { seededTestMask } from './split.ts';
 import { standardize, standardizedColumns } from './standardize.ts';
 
-export { encodeRow, encodeRows, matrixOf, type EncodableRow, type EncodedRow, type EncodingSpec } from './encode-rows.ts';
-export { applyScaling, fitScaling, standardize, standardizedColumns, type ColumnScaling } from './standardize.ts';
-export { datasetFingerprint } from './fingerprint.ts';
-export { seededTestMask } from './split.ts';
-
 /** Rows of each mapped column the PHI guard samples before the full read. */
-export const PHI_SAMPLE_ROWS = 200;
+const PHI_SAMPLE_ROWS = 200;
 
 /** The parts of a spec that preparing a dataset reads. */
 export type DatasetSpec = Pick<ModelSpec, 'features' | 'label' | 'seed' | 'testFraction'>;

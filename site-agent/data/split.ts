@@ -3,7 +3,7 @@
  * site computes it from the spec's seed alone, so a run is reproducible without any site
  * sharing which rows it holds out.
  */
-import { seededRandom, shuffledIndexes } from './seeded-random.ts';
+import { mulberry32, shuffledIndices } from '../../models/seeded-random.ts';
 
 /** Salt mixed into the spec seed so the split stream differs from other uses of the same seed. */
 const SPLIT_SALT = 0x5f3759df;
@@ -15,7 +15,7 @@ const SPLIT_SALT = 0x5f3759df;
 export function seededTestMask(n: number, testFraction: number, seed: number): boolean[] {
   let testRows = Math.round(n * testFraction);
   if (n >= 2) testRows = Math.min(Math.max(testRows, 1), n - 1);
-  const order = shuffledIndexes(n, seededRandom((seed ^ SPLIT_SALT) >>> 0));
+  const order = shuffledIndices(n, mulberry32((seed ^ SPLIT_SALT) >>> 0));
   const mask = new Array<boolean>(n).fill(false);
   for (const i of order.slice(0, testRows)) mask[i] = true;
   return mask;

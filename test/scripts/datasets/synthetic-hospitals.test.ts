@@ -14,7 +14,7 @@ import {
   type GeneratedHospital,
 } from '../../../scripts/datasets/synthetic-hospitals.ts';
 import { BASE_PROFILES, diseaseLogit, drawClinical } from '../../../scripts/datasets/synthetic-patient.ts';
-import { seededRandom } from '../../../site-agent/data/seeded-random.ts';
+import { mulberry32 } from '../../../models/seeded-random.ts';
 import { prepareDataset, type PreparedDataset } from '../../../site-agent/data/prepare-dataset.ts';
 
 let dir: string;
@@ -91,7 +91,7 @@ describe('generateHospitals', () => {
 
   it('draws labels with a learnable signal: the generating logit classifies 0.75 to 0.9 of patients at every base hospital', () => {
     const accuracies = BASE_PROFILES.map((profile, i) => {
-      const random = seededRandom(100 + i);
+      const random = mulberry32(100 + i);
       let correct = 0;
       for (let n = 0; n < 2000; n++) {
         const patient = drawClinical(random, profile);
