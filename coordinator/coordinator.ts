@@ -10,6 +10,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { join } from 'node:path';
 import type { Kit } from '../core/pki/kit.ts';
 import type { Logger } from '../core/logging.ts';
+import { MAX_MESSAGE_BYTES } from '../core/rpc/clients.ts';
 import { serverCredentials, watchCrlFile } from '../core/tls/credentials.ts';
 import { loadCohortProtos } from '../protos/load.ts';
 import { RunEngine } from './engine/run-engine.ts';
@@ -37,11 +38,11 @@ export interface RunningCoordinator {
 
 export async function startCoordinator(options: CoordinatorOptions): Promise<RunningCoordinator> {
   const { kit, log } = options;
-  if (kit.role !== 'coordinator') throw new Error(`kit ${kit.dir} is a ${kit.role} kit, not the coordinator's`);
+  // Refuses any kit but the coordinator's (COHORT_E_PKI_KIT_INVALID) before any state is opened.
+  const creds = await serverCredentials(kit);
   const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
   const engine = new RunEngine(store, { siteGraceMs: options.siteGraceMs ?? 15_000, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
 
-  const creds = await serverCredentials(kit);
   const stopWatching = kit.crlPath
     ? watchCrlFile(kit.crlPath, creds, {
         onReload: (crl) => log.info({ revoked: crl.revokedSerials.size }, 'CRL reloaded'),
@@ -49,7 +50,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
       })
     : () => undefined;
 
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 });
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 });
   const { site, admin, packageDefinition } = loadCohortProtos();
   server.addService(site.cohort.v1.SiteService.service, siteServiceHandlers({
     engine,

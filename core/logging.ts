@@ -5,8 +5,10 @@
 import pino, { type Logger } from 'pino';
 
 export const REDACT_PATHS = [
+  'key', 'keyPem', 'secretKey', 'password', 'token',
+  'mrn', 'dob', 'ssn', 'phone', 'email', 'zip', 'value', 'values', 'row',
   '*.key', '*.keyPem', '*.secretKey', '*.password', '*.token',
-  '*.name_of_patient', '*.mrn', '*.dob', '*.ssn', '*.phone', '*.email', '*.zip', '*.value', '*.values', '*.row',
+  '*.mrn', '*.dob', '*.ssn', '*.phone', '*.email', '*.zip', '*.value', '*.values', '*.row',
 ];
 
 export function createLogger(component: string, options: { level?: string; destination?: string } = {}): Logger {

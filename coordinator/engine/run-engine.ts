@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
-import { CohortError, RunErrors, UpdateErrors } from '../../core/errors/index.ts';
+import { CohortError, GeneralErrors, RunErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { strategyFromSpec, type SiteEvaluation, type SiteFailure, type Strategy } from '../../core/strategies/index.ts';
 import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
@@ -57,6 +57,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     private readonly options: EngineOptions,
   ) {
     super();
+    // One task-stream listener per connected site and one per watcher: no fixed cap applies.
+    this.setMaxListeners(0);
     this.now = options.now ?? Date.now;
     this.presence = new Presence(this.now());
   }
@@ -329,7 +331,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         if (run.state === 'RECRUITING') this.advanceRecruiting(run);
         else this.advanceRound(run);
       } catch (e) {
-        this.endRun(this.getRunOrThrow(run.run_id), 'FAILED', RunErrors.QUORUM_LOST.code, `engine error: ${(e as Error).message}`);
+        this.endRun(this.getRunOrThrow(run.run_id), 'FAILED', GeneralErrors.INTERNAL.code, `engine error: ${(e as Error).message}`);
       }
     }
   }

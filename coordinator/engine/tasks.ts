@@ -1,20 +1,9 @@
 /** The tasks a site should be working on, derived from durable state alone. */
+import type { Task__Output } from '../../protos/gen/cohort/v1/Task.ts';
 import type { StateStore } from '../state/store.ts';
 
-export type TaskKind = 'TASK_KIND_OFFER' | 'TASK_KIND_TRAIN' | 'TASK_KIND_EVALUATE' | 'TASK_KIND_FINISH';
-
-export interface SiteTask {
-  taskId: string;
-  kind: TaskKind;
-  runId: string;
-  round: number;
-  specJson: string;
-  codecJson: string;
-  fitConfigJson: string;
-  runState: string;
-  message: string;
-  submittedBy: string;
-}
+/** A task as it goes on the wire: the generated message type, every field present. */
+export type SiteTask = Task__Output;
 
 export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: (runId: string, round: number) => string): SiteTask[] {
   const tasks: SiteTask[] = [];

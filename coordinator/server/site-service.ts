@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { CohortError, RunErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { toServiceError } from '../../core/rpc/status-errors.ts';
 import type { SiteServiceHandlers } from '../../protos/gen/cohort/v1/SiteService.ts';
-import type { Task } from '../../protos/gen/cohort/v1/Task.ts';
+import type { UpdateChunk__Output } from '../../protos/gen/cohort/v1/UpdateChunk.ts';
+import type { ChunkAdder } from '../../core/update-codec/index.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
 import type { SiteTask } from '../engine/tasks.ts';
 import { authorize } from './access.ts';
@@ -21,21 +22,6 @@ export interface SiteServiceContext {
 }
 
 const SITE = ['site'] as const;
-
-function toTask(t: SiteTask): Task {
-  return {
-    taskId: t.taskId,
-    kind: t.kind,
-    runId: t.runId,
-    round: t.round,
-    specJson: t.specJson,
-    codecJson: t.codecJson,
-    fitConfigJson: t.fitConfigJson,
-    runState: t.runState,
-    message: t.message,
-    submittedBy: t.submittedBy,
-  };
-}
 
 /** Wraps a unary handler: authorizes, runs, maps every error to a coded status. */
 function unary<Req, Res>(
@@ -106,7 +92,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       const send = (t: SiteTask): void => {
         if (sent.has(t.taskId)) return;
         sent.add(t.taskId);
-        call.write(toTask(t));
+        call.write(t);
       };
       const onTasks = (s: string): void => {
         if (s === site) for (const t of engine.pendingTasks(site)) send(t);
@@ -141,7 +127,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         callback(toServiceError(e));
         return;
       }
-      let header: { runId: string; round: number; trainLoss: number; chunkCount: number } | undefined;
+      let header: { runId: string; round: number; trainLoss: number; chunkCount: number; adder: ChunkAdder } | undefined;
       let spool: UpdateSpool | undefined;
       let done = false;
       const fail = (e: unknown): void => {
@@ -151,7 +137,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         if (e instanceof CohortError) log.warn({ site, code: e.code, runId: header?.runId, round: header?.round }, 'update refused');
         callback(toServiceError(e));
       };
-      call.on('data', (msg: { body?: string; header?: { runId: string; round: number; chunkCount: number; trainLoss: number } | null; chunk?: { index: number; data: Buffer } | null }) => {
+      call.on('data', (msg: UpdateChunk__Output) => {
         if (done) return;
         try {
           if (!header) {
@@ -162,7 +148,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
             if (h.chunkCount !== adder.chunkCount) {
               throw new CohortError(UpdateErrors.CHUNK_INDEX, `the header announces ${h.chunkCount} chunks, the run codec has ${adder.chunkCount}`);
             }
-            header = { runId: h.runId, round: h.round, trainLoss: h.trainLoss, chunkCount: adder.chunkCount };
+            header = { runId: h.runId, round: h.round, trainLoss: h.trainLoss, chunkCount: adder.chunkCount, adder };
             spool = new UpdateSpool(join(ctx.spoolDir, h.runId));
             return;
           }
@@ -175,7 +161,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
           if (chunk.index !== spool.chunkCount) {
             throw new CohortError(UpdateErrors.CHUNK_INDEX, `expected chunk ${spool.chunkCount}, got ${chunk.index}`);
           }
-          engine.adderOf(engine.getRunOrThrow(header.runId)).validate(chunk.data, chunk.index);
+          header.adder.validate(chunk.data, chunk.index);
           spool.append(chunk.data);
         } catch (e) {
           fail(e);

@@ -1,15 +1,8 @@
 /**
  * The explicit states of runs, sites in a run, rounds and sites in a round, and the
- * transitions each allows. The engine moves state only through `assertTransition`.
+ * transitions each allows. The engine moves run and round state only through `assertTransition`.
  */
-export const RunState = {
-  RECRUITING: 'RECRUITING',
-  RUNNING: 'RUNNING',
-  COMPLETED: 'COMPLETED',
-  FAILED: 'FAILED',
-  CANCELLED: 'CANCELLED',
-} as const;
-export type RunState = (typeof RunState)[keyof typeof RunState];
+export type RunState = 'RECRUITING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
 export const RUN_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
   RECRUITING: ['RUNNING', 'FAILED', 'CANCELLED'],
@@ -21,12 +14,10 @@ export const RUN_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = 
 
 export const TERMINAL_RUN_STATES: readonly RunState[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
-export const RunSiteState = { INVITED: 'INVITED', ACCEPTED: 'ACCEPTED', DECLINED: 'DECLINED' } as const;
-export type RunSiteState = (typeof RunSiteState)[keyof typeof RunSiteState];
+export type RunSiteState = 'INVITED' | 'ACCEPTED' | 'DECLINED';
 
 /** COLLECTING: updates stream in. AGGREGATED: the sum is final, sites evaluate. CLOSED / FAILED: done. */
-export const RoundState = { COLLECTING: 'COLLECTING', AGGREGATED: 'AGGREGATED', CLOSED: 'CLOSED', FAILED: 'FAILED' } as const;
-export type RoundState = (typeof RoundState)[keyof typeof RoundState];
+export type RoundState = 'COLLECTING' | 'AGGREGATED' | 'CLOSED' | 'FAILED';
 
 export const ROUND_TRANSITIONS: Readonly<Record<RoundState, readonly RoundState[]>> = {
   COLLECTING: ['AGGREGATED', 'FAILED'],
@@ -36,12 +27,10 @@ export const ROUND_TRANSITIONS: Readonly<Record<RoundState, readonly RoundState[
 };
 
 /** A site's update in a round. */
-export const SiteRoundState = { PENDING: 'PENDING', DELIVERED: 'DELIVERED', FAILED: 'FAILED' } as const;
-export type SiteRoundState = (typeof SiteRoundState)[keyof typeof SiteRoundState];
+export type SiteRoundState = 'PENDING' | 'DELIVERED' | 'FAILED';
 
 /** A site's evaluation of the round's new global model. */
-export const SiteEvalState = { WAITING: 'WAITING', PENDING: 'PENDING', EVALUATED: 'EVALUATED', FAILED: 'FAILED' } as const;
-export type SiteEvalState = (typeof SiteEvalState)[keyof typeof SiteEvalState];
+export type SiteEvalState = 'WAITING' | 'PENDING' | 'EVALUATED' | 'FAILED';
 
 export function assertTransition<S extends string>(table: Readonly<Record<S, readonly S[]>>, what: string, from: S, to: S): void {
   if (!table[from].includes(to)) throw new Error(`illegal ${what} transition ${from} -> ${to}`);

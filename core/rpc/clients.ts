@@ -7,9 +7,11 @@ import type { AdminServiceClient } from '../../protos/gen/cohort/v1/AdminService
 import { clientCredentials } from '../tls/credentials.ts';
 import { fromServiceError } from './status-errors.ts';
 
-/** Chunks stay at or under 1 MiB; 16 MiB leaves room for a whole status message. */
+/** Chunks stay at or under 1 MiB; 16 MiB leaves room for a whole status message. Both sides use it. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.keepalive_permit_without_calls': 1,

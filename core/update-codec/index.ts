@@ -1,3 +1,4 @@
+import { CohortError, RunErrors } from '../errors/index.ts';
 import { PlainChunkAdder, PlainUpdateEncoder, plainDescriptor } from './plain-codec.ts';
 import type { ChunkAdder, CodecDescriptor, UpdateEncoder } from './types.ts';
 
@@ -10,7 +11,8 @@ export function createChunkAdder(descriptor: CodecDescriptor): ChunkAdder {
     case 'plain':
       return new PlainChunkAdder(descriptor);
     case 'bfv':
-      throw new Error('bfv codec is not wired yet');
+      // core/secure-agg has the adder; runs cannot select the bfv codec until the key ceremony exists.
+      throw new CohortError(RunErrors.INVALID_REQUEST, 'the bfv codec is not available in runs yet (the key ceremony is not built)', { details: { codec: 'bfv' } });
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunEngine, type UpdateSource } from '../../coordinator/engine/run-engine.ts';
 import { StateStore } from '../../coordinator/state/store.ts';
+import { assertTransition, ROUND_TRANSITIONS, RUN_TRANSITIONS } from '../../coordinator/state/states.ts';
 import { isCohortError, UpdateErrors, RunErrors } from '../../core/errors/index.ts';
 import { plainDescriptor } from '../../core/update-codec/index.ts';
 import { PlainUpdateEncoder } from '../../core/update-codec/plain-codec.ts';
@@ -177,5 +178,21 @@ describe('RunEngine', () => {
     engine.commitUpdate('site-b', runId, 1, source([3, 4, 20]));
     engine.commitUpdate('site-c', runId, 1, source([5, 6, 30]));
     expect(sumOf(engine, runId, 1)).toEqual([9, 12, 60]);
+  });
+
+  it('refuses to cancel a run that already ended', () => {
+    const runId = startedRun();
+    engine.cancelRun(runId, 'olga');
+    expect(store.getRun(runId)?.state).toBe('CANCELLED');
+    expect(store.getRound(runId, 1)?.state).toBe('FAILED');
+    expect(() => engine.cancelRun(runId, 'olga')).toThrow(expect.objectContaining({ code: RunErrors.ALREADY_ENDED.code }));
+  });
+});
+
+describe('state transitions', () => {
+  it('allows only the listed transitions', () => {
+    expect(() => assertTransition(RUN_TRANSITIONS, 'run', 'RECRUITING', 'RUNNING')).not.toThrow();
+    expect(() => assertTransition(RUN_TRANSITIONS, 'run', 'COMPLETED', 'RUNNING')).toThrow('illegal run transition COMPLETED -> RUNNING');
+    expect(() => assertTransition(ROUND_TRANSITIONS, 'round', 'CLOSED', 'COLLECTING')).toThrow('illegal round transition CLOSED -> COLLECTING');
   });
 });
