@@ -4,7 +4,7 @@
  * coordinator restarts or the network drops. Tasks run one at a time, in arrival order.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { CohortError, UpdateErrors, isCohortError } from '../core/errors/index.ts';
+import { CohortError, TransportErrors, UpdateErrors, isCohortError } from '../core/errors/index.ts';
 import type { Logger } from '../core/logging.ts';
 import type { Kit } from '../core/pki/kit.ts';
 import { siteClient, unary } from '../core/rpc/clients.ts';
@@ -17,7 +17,8 @@ import type { Task__Output } from '../protos/gen/cohort/v1/Task.ts';
 import type { RegisterResponse__Output } from '../protos/gen/cohort/v1/RegisterResponse.ts';
 import type { RunStateStore } from './run-state.ts';
 import { RunWorker, weightsSha256 } from './run-worker.ts';
-import type { SiteConfig } from './site-config.ts';
+import type { BackendChoice, SiteConfig } from './site-config.ts';
+import { selectBackend } from './training/backend.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -25,7 +26,8 @@ export interface AgentOptions {
   kit: Kit;
   config: SiteConfig;
   states: RunStateStore;
-  backend: string;
+  /** Requested training backend; `auto` is resolved per run from the model family. */
+  backend: BackendChoice;
   log: Logger;
   /** Address override (tests); defaults to the kit's coordinator address. */
   address?: string;
@@ -44,6 +46,8 @@ export class SiteAgent {
   private readonly queued = new Set<string>();
   private readonly workers = new Map<string, RunWorker>();
   private wake: (() => void) | undefined;
+  /** Model family the active TensorFlow.js backend was chosen for. */
+  private backendFamily: string | undefined;
 
   constructor(private readonly options: AgentOptions) {}
 
@@ -144,7 +148,7 @@ export class SiteAgent {
   private workerFor(task: Task__Output): RunWorker {
     let w = this.workers.get(task.runId);
     if (!w) {
-      w = new RunWorker(task.runId, JSON.parse(task.specJson) as ModelSpec, this.options.config, this.options.states);
+      w = new RunWorker(this.name, task.runId, JSON.parse(task.specJson) as ModelSpec, this.options.config, this.options.states);
       this.workers.set(task.runId, w);
     }
     return w;
@@ -186,11 +190,20 @@ export class SiteAgent {
       }
     } catch (e) {
       const err = e instanceof CohortError ? e : undefined;
-      if (err?.code === 'COHORT_E_GENERAL_TRANSPORT') throw e; // the connection is gone; the task comes back on reconnect
+      if (err?.code === TransportErrors.TRANSPORT.code) throw e; // the connection is gone; the task comes back on reconnect
       log.error({ runId: task.runId, round: task.round, code: err?.code, err: (e as Error).message }, 'task failed; reporting');
       const report = { runId: task.runId, round: task.round, code: err?.code ?? 'COHORT_E_SITE_TRAINING_FAILED', message: (e as Error).message };
       await unary((o, cb) => client.reportFailure(report, o, cb)).catch(() => undefined);
     }
+  }
+
+  /** Activates the backend for the worker's model family (logged), unless it is already active. */
+  private async useBackendFor(worker: RunWorker): Promise<void> {
+    const family = worker.spec.model.family;
+    if (this.backendFamily === family) return;
+    const choice = await selectBackend(this.options.backend, family);
+    this.backendFamily = family;
+    this.options.log.info({ runId: worker.runId, family, backend: choice.backend, reason: choice.reason }, 'training backend selected');
   }
 
   /** Brings the site's global state up to `round - 1`, applying any aggregate it missed. */
@@ -202,6 +215,7 @@ export class SiteAgent {
 
   private async train(client: SiteServiceClient, task: Task__Output): Promise<void> {
     const worker = this.workerFor(task);
+    await this.useBackendFor(worker);
     const codec = JSON.parse(task.codecJson) as CodecDescriptor;
     await this.catchUp(client, worker, codec, task.round);
     const fit = JSON.parse(task.fitConfigJson) as FitConfig;
@@ -248,6 +262,7 @@ export class SiteAgent {
 
   private async evaluate(client: SiteServiceClient, task: Task__Output): Promise<void> {
     const worker = this.workerFor(task);
+    await this.useBackendFor(worker);
     const codec = JSON.parse(task.codecJson) as CodecDescriptor;
     await this.catchUp(client, worker, codec, task.round);
     let global = worker.globalState();

@@ -8,6 +8,7 @@ import { CohortError, SiteErrors } from '../core/errors/index.ts';
 import { meanFromWeightedSum, strategyFromSpec, weightedUpdateVector, type FitConfig, type Strategy } from '../core/strategies/index.ts';
 import { createPlainEncoder, type CodecDescriptor, type UpdateEncoder } from '../core/update-codec/index.ts';
 import { initialWeights } from '../models/weight-layout.ts';
+import { deriveSeed } from '../models/seeded-random.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
 import { prepareDataset, type PreparedDataset } from './data/prepare-dataset.ts';
 import type { RunStateStore, RunGlobalState } from './run-state.ts';
@@ -30,14 +31,20 @@ export class RunWorker {
   readonly strategy: Strategy;
   private dataset: PreparedDataset | undefined;
   private encoder: UpdateEncoder | undefined;
+  /** The global state in memory; the sealed file on disk is read once, written on every change. */
+  private state: RunGlobalState | undefined;
+  /** Distinguishes this site's batch order from the other sites' in the same round. */
+  private readonly siteSeed: number;
 
   constructor(
+    site: string,
     readonly runId: string,
     readonly spec: ModelSpec,
     private readonly config: SiteConfig,
     private readonly states: RunStateStore,
   ) {
     this.strategy = strategyFromSpec(spec.strategy);
+    this.siteSeed = createHash('sha256').update(site).digest().readUInt32BE(0);
   }
 
   /** Loads (once) the site's data for this spec: only the mapped columns are read. */
@@ -86,8 +93,11 @@ export class RunWorker {
 
   /** The global state as of `round` (0 = initial weights). */
   globalState(): RunGlobalState {
-    const saved = this.states.load(this.runId);
-    if (saved) return saved;
+    this.state ??= this.states.load(this.runId) ?? this.initialState();
+    return this.state;
+  }
+
+  private initialState(): RunGlobalState {
     const weights = initialWeights(this.spec);
     return { round: 0, weights, serverState: this.strategy.initialState(weights) };
   }
@@ -96,7 +106,7 @@ export class RunWorker {
   async train(fit: FitConfig): Promise<{ vector: Float64Array; numExamples: number; trainLoss: number }> {
     const data = await this.data();
     const global = this.globalState();
-    const result = await trainLocal({ spec: this.spec, weights: global.weights, data: data.train, fit, seed: this.spec.seed + fit.round });
+    const result = await trainLocal({ spec: this.spec, weights: global.weights, data: data.train, fit, seed: deriveSeed(this.spec.seed, fit.round, this.siteSeed) });
     const delta = new Float32Array(global.weights.length);
     for (let i = 0; i < delta.length; i++) delta[i] = (result.weights[i] ?? 0) - (global.weights[i] ?? 0);
     return { vector: weightedUpdateVector(delta, result.numExamples), numExamples: result.numExamples, trainLoss: result.meanLoss };
@@ -110,6 +120,7 @@ export class RunWorker {
     const step = this.strategy.applyAggregate(global.weights, meanDelta, global.serverState, round);
     const next: RunGlobalState = { round, weights: step.weights, serverState: step.state };
     this.states.save(this.runId, next);
+    this.state = next;
     return next;
   }
 
