@@ -29,7 +29,3 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   return program;
 }
-
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cohort.js') || process.argv[1]?.endsWith('cohort')) {
-  await buildProgram().parseAsync(process.argv);
-}

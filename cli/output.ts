@@ -2,6 +2,7 @@
  * How every command reports: human text on a terminal, one JSON object with --json,
  * and errors as `error <CODE>: <message>` on stderr with a non-zero exit status.
  */
+import { status } from '@grpc/grpc-js';
 import { CohortError, GeneralErrors } from '../core/errors/index.ts';
 
 /** Exit statuses: 1 for a refused operation, 2 for bad usage or input. */
@@ -20,5 +21,5 @@ export function reportError(e: unknown, json: boolean): number {
       : new CohortError(GeneralErrors.INTERNAL, e instanceof Error ? e.message : String(e), { cause: e });
   if (json) process.stderr.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
   else process.stderr.write(`error ${err.code}: ${err.message}\n`);
-  return err.code === GeneralErrors.USAGE.code || err.grpc === 3 ? EXIT_USAGE : EXIT_FAILURE;
+  return err.grpc === status.INVALID_ARGUMENT ? EXIT_USAGE : EXIT_FAILURE;
 }

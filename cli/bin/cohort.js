@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Entry for `npx cohort`: registers the TypeScript loader, then runs the CLI.
+// Entry for `npx cohort` and `npm run demo`: registers the TypeScript loader, then runs the CLI.
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../main.ts');
+const { buildProgram } = await import('../main.ts');
+await buildProgram().parseAsync(process.argv);

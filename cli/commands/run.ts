@@ -10,29 +10,30 @@ import { loadSpecFile } from '../../models/validate-spec.ts';
 import type { RunStatus__Output } from '../../protos/gen/cohort/v1/RunStatus.ts';
 import type { SubmitRunResponse__Output } from '../../protos/gen/cohort/v1/SubmitRunResponse.ts';
 import type { ListRunsResponse__Output } from '../../protos/gen/cohort/v1/ListRunsResponse.ts';
+import type { AdminServiceClient } from '../../protos/gen/cohort/v1/AdminService.ts';
 import type * as grpc from '@grpc/grpc-js';
 import { printJson, reportError } from '../output.ts';
-import { formatRunStatus, type RunSummaryJson, summarizeRun } from '../run-summary.ts';
+import { formatRunStatus, summarizeRun } from '../run-summary.ts';
 
 const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
-export async function submitRun(kit: Kit, specPath: string, codec = 'plain', address?: string): Promise<SubmitRunResponse__Output> {
-  const spec = loadSpecFile(specPath);
+/** One unary admin call with a fresh channel, closed whatever the outcome. */
+async function withAdmin<Res>(kit: Kit, address: string | undefined, invoke: (client: AdminServiceClient, o: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown): Promise<Res> {
   const client = adminClient(kit, address);
   try {
-    return await unary<SubmitRunResponse__Output>((o, cb) => client.submitRun({ specJson: JSON.stringify(spec), codec }, o, cb));
+    return await unary<Res>((o, cb) => invoke(client, o, cb));
   } finally {
     client.close();
   }
 }
 
-export async function getRun(kit: Kit, runId: string, address?: string): Promise<RunStatus__Output> {
-  const client = adminClient(kit, address);
-  try {
-    return await unary<RunStatus__Output>((o, cb) => client.getRun({ runId }, o, cb));
-  } finally {
-    client.close();
-  }
+export function submitRun(kit: Kit, specPath: string, codec = 'plain', address?: string): Promise<SubmitRunResponse__Output> {
+  const spec = loadSpecFile(specPath);
+  return withAdmin<SubmitRunResponse__Output>(kit, address, (c, o, cb) => c.submitRun({ specJson: JSON.stringify(spec), codec }, o, cb));
+}
+
+export function getRun(kit: Kit, runId: string, address?: string): Promise<RunStatus__Output> {
+  return withAdmin<RunStatus__Output>(kit, address, (c, o, cb) => c.getRun({ runId }, o, cb));
 }
 
 /** Streams a run's status until it ends; calls onStatus for each change. */
@@ -149,9 +150,7 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'print the list as JSON')
     .action(async (opts: { kit: string; json?: boolean }) => {
       try {
-        const client = adminClient(loadKit(resolve(opts.kit)));
-        const res = await unary<ListRunsResponse__Output>((o, cb) => client.listRuns({}, o, cb));
-        client.close();
+        const res = await withAdmin<ListRunsResponse__Output>(loadKit(resolve(opts.kit)), undefined, (c, o, cb) => c.listRuns({}, o, cb));
         if (opts.json) printJson({ runs: res.runs });
         else for (const r of res.runs) process.stdout.write(`${r.runId}  ${r.state.padEnd(10)} round ${r.currentRound}/${r.rounds}  ${r.name}  by ${r.submittedBy}\n`);
       } catch (e) {
@@ -166,9 +165,7 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'print the new status as JSON')
     .action(async (runId: string, opts: { kit: string; json?: boolean }) => {
       try {
-        const client = adminClient(loadKit(resolve(opts.kit)));
-        const s = await unary<RunStatus__Output>((o, cb) => client.cancelRun({ runId }, o, cb));
-        client.close();
+        const s = await withAdmin<RunStatus__Output>(loadKit(resolve(opts.kit)), undefined, (c, o, cb) => c.cancelRun({ runId }, o, cb));
         if (opts.json) printJson(summarizeRun(s));
         else process.stdout.write(`${runId} ${s.state}\n`);
       } catch (e) {
@@ -177,4 +174,3 @@ export function registerRunCommands(program: Command): void {
     });
 }
 
-export type { RunSummaryJson };

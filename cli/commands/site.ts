@@ -1,10 +1,9 @@
 /** `cohort site init|check|start`: hospital IT installs and runs the site agent. */
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CohortError, SiteErrors } from '../../core/errors/index.ts';
-import { loadKeyFile } from '../../core/crypto/at-rest.ts';
+import { CohortError, GeneralErrors, SiteErrors } from '../../core/errors/index.ts';
 import { BACKENDS, loadSiteConfig, type BackendChoice } from '../../site-agent/site-config.ts';
+import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { printJson, reportError } from '../output.ts';
 
 export function registerSiteCommands(program: Command): void {
@@ -18,8 +17,7 @@ export function registerSiteCommands(program: Command): void {
     .action((opts: { config: string; json?: boolean }) => {
       try {
         const config = loadSiteConfig(resolve(opts.config));
-        mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-        loadKeyFile(config.keyFile, { create: true });
+        initSiteStorage(config);
         if (opts.json) printJson({ dataDir: config.dataDir, keyFile: config.keyFile });
         else process.stdout.write(`site data directory ${config.dataDir}\nat-rest key ${config.keyFile} (mode 600)\n`);
       } catch (e) {
@@ -41,6 +39,7 @@ export function registerSiteCommands(program: Command): void {
       const { SiteAgent } = await import('../../site-agent/agent.ts');
       const { RunStateStore } = await import('../../site-agent/run-state.ts');
       const { selectBackend } = await import('../../site-agent/training/backend.ts');
+      const { loadKeyFile } = await import('../../core/crypto/at-rest.ts');
       const log = createLogger('site-agent', { destination: opts.logFile });
       try {
         const kit = loadKit(resolve(opts.kit));
@@ -50,12 +49,11 @@ export function registerSiteCommands(program: Command): void {
           throw new CohortError(SiteErrors.KIT_MISMATCH, `the config names site "${config.site}" but the kit is "${kit.name}"`);
         }
         const requested = (opts.backend ?? config.device) as BackendChoice;
-        if (!BACKENDS.includes(requested)) throw new CohortError(SiteErrors.KIT_MISMATCH, `--backend must be one of ${BACKENDS.join(', ')}`);
+        if (!BACKENDS.includes(requested)) throw new CohortError(GeneralErrors.USAGE, `--backend must be one of ${BACKENDS.join(', ')}, got "${requested}"`);
+        // A forced backend that cannot load stops the agent here, not at the first run; `auto` is chosen per run by model family.
+        if (requested !== 'auto') await selectBackend(requested, 'logistic-regression');
         const key = loadKeyFile(config.keyFile);
-        mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-        const backend = await selectBackend(requested, 'mlp');
-        log.info({ site: kit.name, backend: backend.backend, reason: backend.reason }, 'training backend selected');
-        const agent = new SiteAgent({ kit, config, states: new RunStateStore(config.dataDir, key), backend: backend.backend, log, address: opts.address });
+        const agent = new SiteAgent({ kit, config, states: new RunStateStore(config.dataDir, key), backend: requested, log, address: opts.address });
         const shutdown = (): void => {
           agent.stop();
         };

@@ -9,9 +9,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { loadKeyFile } from '../../core/crypto/at-rest.ts';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
+import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { provisionConsortium } from '../../core/pki/provisioner.ts';
 import { adminClient, unary } from '../../core/rpc/clients.ts';
 import type { ListSitesResponse__Output } from '../../protos/gen/cohort/v1/ListSitesResponse.ts';
@@ -125,9 +125,7 @@ export class LocalConsortium {
 
   /** What `cohort site init` does: the site's data directory and owner-only at-rest key. */
   initSite(name: string): void {
-    const config = loadSiteConfig(join(this.options.workdir, 'sites', name, 'site.yaml'));
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    loadKeyFile(config.keyFile, { create: true });
+    initSiteStorage(loadSiteConfig(join(this.options.workdir, 'sites', name, 'site.yaml')));
   }
 
   startSite(name: string): ChildProcess {

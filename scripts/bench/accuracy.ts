@@ -26,11 +26,12 @@ interface Row {
   pooledTest: number;
 }
 
-async function accuracies(spec: ModelSpec, weights: Float32Array, tests: Array<{ hospital: string; test: Matrix }>): Promise<Row['perHospital'] & { pooled: number }> {
-  const out: Record<string, number> = {};
-  for (const t of tests) out[t.hospital] = (await evaluate(spec, weights, t.test)).accuracy;
-  const pooled = (await evaluate(spec, weights, concatRows(tests.map((t) => t.test)))).accuracy;
-  return { ...out, pooled };
+/** Test accuracy of `weights` on each hospital's test split and on all of them pooled. */
+async function accuracies(setting: string, spec: ModelSpec, weights: Float32Array, tests: Array<{ hospital: string; test: Matrix }>): Promise<Row> {
+  const perHospital: Record<string, number> = {};
+  for (const t of tests) perHospital[t.hospital] = (await evaluate(spec, weights, t.test)).accuracy;
+  const pooledTest = (await evaluate(spec, weights, concatRows(tests.map((t) => t.test)))).accuracy;
+  return { setting, perHospital, pooledTest };
 }
 
 async function main(): Promise<void> {
@@ -40,29 +41,28 @@ async function main(): Promise<void> {
   const hospitals = await loadHeartDisease();
   const tests = hospitals.map((h) => ({ hospital: h.hospital, test: h.test }));
   const rows: Row[] = [];
-  const push = (setting: string, acc: Record<string, number>): void => {
-    const { pooled, ...perHospital } = acc as Record<string, number> & { pooled: number };
-    rows.push({ setting, perHospital, pooledTest: pooled });
-    process.stderr.write(`${setting}: pooled-test accuracy ${pooled.toFixed(3)}\n`);
+  const push = (row: Row): void => {
+    rows.push(row);
+    process.stderr.write(`${row.setting}: pooled-test accuracy ${row.pooledTest.toFixed(3)}\n`);
   };
   // (a) local: each hospital alone, the same number of epochs as the federation's rounds.
   for (const h of hospitals) {
     const spec: ModelSpec = { ...base, rounds: ROUNDS, minSites: 1 };
     const r = await simulate(spec, [{ name: h.hospital, train: h.train, test: h.test }]);
-    push(`local (${h.hospital})`, await accuracies(spec, r.weights, tests));
+    push(await accuracies(`local (${h.hospital})`, spec, r.weights, tests));
   }
   // (b) pooled: one site holding every hospital's training rows.
   {
     const spec: ModelSpec = { ...base, rounds: ROUNDS, minSites: 1 };
     const r = await simulate(spec, [{ name: 'pooled', train: concatRows(hospitals.map((h) => h.train)), test: concatRows(hospitals.map((h) => h.test)) }]);
-    push('pooled', await accuracies(spec, r.weights, tests));
+    push(await accuracies('pooled', spec, r.weights, tests));
   }
   // (c, d) federated.
   const sites = hospitals.map((h) => ({ name: h.hospital, train: h.train, test: h.test }));
   for (const strategy of [{ name: 'fedavg' as const }, { name: 'fedprox' as const, mu: 0.1 }]) {
     const spec: ModelSpec = { ...base, rounds: ROUNDS, strategy };
     const r = await simulate(spec, sites);
-    push(strategy.name === 'fedavg' ? 'FedAvg' : 'FedProx (mu 0.1)', await accuracies(spec, r.weights, tests));
+    push(await accuracies(strategy.name === 'fedavg' ? 'FedAvg' : 'FedProx (mu 0.1)', spec, r.weights, tests));
   }
   const result = { dataset: 'UCI Heart Disease (FLamby Fed-Heart-Disease split)', model: 'logistic regression', rounds: ROUNDS, spec: 'models/examples/heart-logistic.yaml', rows };
   mkdirSync(`${root}/bench-results`, { recursive: true });
