@@ -1,9 +1,9 @@
 /**
- * The one entry point to @peculiar/x509: installs the Reflect metadata shim it needs
+ * The one entry point to @peculiar/x509: loads the Reflect metadata polyfill (the maintained reflect-metadata package) it needs
  * before loading it, and points it at Node's WebCrypto so that every key operation is
  * done by node:crypto.
  */
-import './reflect-metadata.ts';
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
