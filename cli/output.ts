@@ -23,3 +23,14 @@ export function reportError(e: unknown, json: boolean): number {
   else process.stderr.write(`error ${err.code}: ${err.message}\n`);
   return err.grpc === status.INVALID_ARGUMENT ? EXIT_USAGE : EXIT_FAILURE;
 }
+
+/** Runs one command body: prints its result (JSON with --json, else `human`), or reports its error and sets the exit status. */
+export async function runCommand<T>(json: boolean | undefined, body: () => Promise<T> | T, human: (result: T) => string): Promise<void> {
+  try {
+    const result = await body();
+    if (json === true) printJson(result);
+    else process.stdout.write(human(result));
+  } catch (e) {
+    process.exitCode = reportError(e, json === true);
+  }
+}

@@ -59,7 +59,10 @@ export function summarizeRun(s: RunStatus__Output): RunSummaryJson {
 const f = (x: number | undefined, d = 3): string => (x === undefined || Number.isNaN(x) ? '  -  ' : x.toFixed(d));
 
 export function formatRunStatus(s: RunStatus__Output): string {
-  const j = summarizeRun(s);
+  return formatRunSummary(summarizeRun(s));
+}
+
+export function formatRunSummary(j: RunSummaryJson): string {
   const lines = [`run ${j.runId} (${j.name}): ${j.state}  strategy ${j.strategy}  codec ${j.codec}`];
   if (j.errorCode) lines.push(`  error ${j.errorCode}: ${j.error ?? ''}`);
   lines.push('  sites:');

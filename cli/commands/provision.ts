@@ -20,7 +20,7 @@ import {
   USER_ROLES,
   type KitSummary,
 } from '../../core/pki/index.ts';
-import { printJson, reportError } from '../output.ts';
+import { runCommand as run } from '../output.ts';
 
 interface OutOptions {
   out: string;
@@ -31,17 +31,6 @@ function kitLine(kit: KitSummary): string {
   const rel = relative(process.cwd(), kit.dir);
   const shown = rel === '' ? '.' : rel.startsWith('..') ? kit.dir : rel;
   return `  ${kit.name.padEnd(24)} ${kit.role.padEnd(15)} ${shown}`;
-}
-
-/** Runs one command body: prints its result, or reports its error and sets the exit status. */
-async function run<T>(json: boolean | undefined, body: () => Promise<T>, human: (result: T) => string): Promise<void> {
-  try {
-    const result = await body();
-    if (json === true) printJson(result);
-    else process.stdout.write(human(result));
-  } catch (e) {
-    process.exitCode = reportError(e, json === true);
-  }
 }
 
 /** Registers `cohort provision` and its subcommands on `program`. */

@@ -12,8 +12,8 @@ import type { SubmitRunResponse__Output } from '../../protos/gen/cohort/v1/Submi
 import type { ListRunsResponse__Output } from '../../protos/gen/cohort/v1/ListRunsResponse.ts';
 import type { AdminServiceClient } from '../../protos/gen/cohort/v1/AdminService.ts';
 import type * as grpc from '@grpc/grpc-js';
-import { printJson, reportError } from '../output.ts';
-import { formatRunStatus, summarizeRun } from '../run-summary.ts';
+import { printJson, reportError, runCommand } from '../output.ts';
+import { formatRunStatus, formatRunSummary, summarizeRun } from '../run-summary.ts';
 
 const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
@@ -101,13 +101,14 @@ export function registerRunCommands(program: Command): void {
     .option('--codec <codec>', 'update encoding: plain', 'plain')
     .option('--json', 'print {runId, specSha256} as JSON')
     .action(async (spec: string, opts: { kit: string; codec: string; json?: boolean }) => {
-      try {
-        const res = await submitRun(loadKit(resolve(opts.kit)), resolve(spec), opts.codec);
-        if (opts.json) printJson({ runId: res.runId, specSha256: res.specSha256 });
-        else process.stdout.write(`${res.runId}\n`);
-      } catch (e) {
-        process.exitCode = reportError(e, Boolean(opts.json));
-      }
+      await runCommand(
+        opts.json,
+        async () => {
+          const res = await submitRun(loadKit(resolve(opts.kit)), resolve(spec), opts.codec);
+          return { runId: res.runId, specSha256: res.specSha256 };
+        },
+        (r) => `${r.runId}\n`,
+      );
     });
 
   run
@@ -116,13 +117,7 @@ export function registerRunCommands(program: Command): void {
     .requiredOption(...kitOption)
     .option('--json', 'print the status as JSON')
     .action(async (runId: string, opts: { kit: string; json?: boolean }) => {
-      try {
-        const s = await getRun(loadKit(resolve(opts.kit)), runId);
-        if (opts.json) printJson(summarizeRun(s));
-        else process.stdout.write(formatRunStatus(s));
-      } catch (e) {
-        process.exitCode = reportError(e, Boolean(opts.json));
-      }
+      await runCommand(opts.json, async () => summarizeRun(await getRun(loadKit(resolve(opts.kit)), runId)), formatRunSummary);
     });
 
   run
@@ -149,13 +144,11 @@ export function registerRunCommands(program: Command): void {
     .requiredOption(...kitOption)
     .option('--json', 'print the list as JSON')
     .action(async (opts: { kit: string; json?: boolean }) => {
-      try {
-        const res = await withAdmin<ListRunsResponse__Output>(loadKit(resolve(opts.kit)), undefined, (c, o, cb) => c.listRuns({}, o, cb));
-        if (opts.json) printJson({ runs: res.runs });
-        else for (const r of res.runs) process.stdout.write(`${r.runId}  ${r.state.padEnd(10)} round ${r.currentRound}/${r.rounds}  ${r.name}  by ${r.submittedBy}\n`);
-      } catch (e) {
-        process.exitCode = reportError(e, Boolean(opts.json));
-      }
+      await runCommand(
+        opts.json,
+        async () => ({ runs: (await withAdmin<ListRunsResponse__Output>(loadKit(resolve(opts.kit)), undefined, (c, o, cb) => c.listRuns({}, o, cb))).runs }),
+        (r) => r.runs.map((x) => `${x.runId}  ${x.state.padEnd(10)} round ${x.currentRound}/${x.rounds}  ${x.name}  by ${x.submittedBy}\n`).join(''),
+      );
     });
 
   run
@@ -164,13 +157,11 @@ export function registerRunCommands(program: Command): void {
     .requiredOption(...kitOption)
     .option('--json', 'print the new status as JSON')
     .action(async (runId: string, opts: { kit: string; json?: boolean }) => {
-      try {
-        const s = await withAdmin<RunStatus__Output>(loadKit(resolve(opts.kit)), undefined, (c, o, cb) => c.cancelRun({ runId }, o, cb));
-        if (opts.json) printJson(summarizeRun(s));
-        else process.stdout.write(`${runId} ${s.state}\n`);
-      } catch (e) {
-        process.exitCode = reportError(e, Boolean(opts.json));
-      }
+      await runCommand(
+        opts.json,
+        async () => summarizeRun(await withAdmin<RunStatus__Output>(loadKit(resolve(opts.kit)), undefined, (c, o, cb) => c.cancelRun({ runId }, o, cb))),
+        (r) => `${runId} ${r.state}\n`,
+      );
     });
 }
 

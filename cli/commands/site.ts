@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { CohortError, GeneralErrors, SiteErrors } from '../../core/errors/index.ts';
 import { BACKENDS, loadSiteConfig, type BackendChoice } from '../../site-agent/site-config.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
-import { printJson, reportError } from '../output.ts';
+import { reportError, runCommand } from '../output.ts';
 
 export function registerSiteCommands(program: Command): void {
   const site = program.command('site').description('hospital IT: install and run the site agent');
@@ -14,15 +14,16 @@ export function registerSiteCommands(program: Command): void {
     .description('create the site data directory and its owner-only at-rest key file')
     .requiredOption('--config <site.yaml>', 'the site config')
     .option('--json', 'print the result as JSON')
-    .action((opts: { config: string; json?: boolean }) => {
-      try {
-        const config = loadSiteConfig(resolve(opts.config));
-        initSiteStorage(config);
-        if (opts.json) printJson({ dataDir: config.dataDir, keyFile: config.keyFile });
-        else process.stdout.write(`site data directory ${config.dataDir}\nat-rest key ${config.keyFile} (mode 600)\n`);
-      } catch (e) {
-        process.exitCode = reportError(e, Boolean(opts.json));
-      }
+    .action(async (opts: { config: string; json?: boolean }) => {
+      await runCommand(
+        opts.json,
+        () => {
+          const config = loadSiteConfig(resolve(opts.config));
+          initSiteStorage(config);
+          return { dataDir: config.dataDir, keyFile: config.keyFile };
+        },
+        (r) => `site data directory ${r.dataDir}\nat-rest key ${r.keyFile} (mode 600)\n`,
+      );
     });
 
   site

@@ -1,29 +1,15 @@
-import { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.ts';
 import { registerProvisionCommands } from '../../../cli/commands/provision.ts';
 import { readState } from '../../../core/pki/index.ts';
 import { tempDir, writeConsortium } from '../../core/pki/fixtures.ts';
 
 /** Runs `cohort <args>` in-process; returns what it printed and the exit status it set. */
 async function cohort(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const program = new Command('cohort').exitOverride();
-  registerProvisionCommands(program);
-  const out: string[] = [];
-  const err: string[] = [];
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const saved = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { stdout: out.join(''), stderr: err.join(''), exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    process.exitCode = saved;
-    so.mockRestore();
-    se.mockRestore();
-  }
+  const { out, err, exitCode } = await runCli(registerProvisionCommands, args);
+  return { stdout: out, stderr: err, exitCode };
 }
 
 describe('cohort provision', () => {
