@@ -7,6 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kit } from '../core/pki/kit.ts';
 import type { Logger } from '../core/logging.ts';
@@ -49,6 +50,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
         onError: (e) => log.error({ err: (e as Error).message }, 'new CRL refused; the previous one stays in force'),
       })
     : () => undefined;
+  // The kit's CRL was read before the watcher started; a revocation written in between would otherwise wait for the next change.
+  if (kit.crlPath && readFileSync(kit.crlPath, 'utf8') !== kit.crlPem) await creds.reloadCrl(readFileSync(kit.crlPath, 'utf8'), kit.crlPath);
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 });
   const { site, admin, packageDefinition } = loadCohortProtos();

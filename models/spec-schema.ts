@@ -1,7 +1,9 @@
 /**
  * The model spec a data scientist submits: features, label, model family, loss,
  * local training settings, strategy, rounds. One strict zod schema; unknown keys are
- * refused with the path that names them.
+ * refused with the path that names them. Cross-field rules (unique feature names, label
+ * not a feature) live in models/validate-spec.ts, which reports them alongside the
+ * schema's problems: zod would skip a refinement here whenever another field failed.
  */
 import { z } from 'zod';
 
@@ -100,15 +102,7 @@ export const ModelSpecSchema = z
     /** Seed for the shared initial weights and the sites' data splits. */
     seed: z.number().int().nonnegative().max(2 ** 31 - 1).default(42),
   })
-  .strict()
-  .superRefine((spec, ctx) => {
-    const seen = new Set<string>();
-    spec.features.forEach((f, i) => {
-      if (seen.has(f.name)) ctx.addIssue({ code: 'custom', path: ['features', i, 'name'], message: `duplicate feature "${f.name}"` });
-      seen.add(f.name);
-    });
-    if (seen.has(spec.label.name)) ctx.addIssue({ code: 'custom', path: ['label', 'name'], message: 'the label cannot also be a feature' });
-  });
+  .strict();
 
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
 export type ModelSpec = z.output<typeof ModelSpecSchema>;

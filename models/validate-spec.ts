@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { deepFreeze } from '../core/config/load.ts';
 import { CohortError, GeneralErrors, SpecErrors } from '../core/errors/index.ts';
 import { inputDimOf } from './features.ts';
 import { readKerasChain } from './keras-topology.ts';
@@ -80,8 +81,8 @@ function toSpecIssues(issues: readonly ZodIssue[], input: unknown): SpecIssue[] 
 }
 
 /**
- * zod skips the schema's cross-field refinements when other fields already failed;
- * duplicate feature names are checked here too, so that the list is complete.
+ * Cross-field rules, checked on the raw input so that they are reported together with
+ * every schema problem (zod skips refinements once another field failed).
  */
 function duplicateNameIssues(input: unknown): SpecIssue[] {
   const features = valueAt(input, ['features']);
@@ -100,14 +101,6 @@ function duplicateNameIssues(input: unknown): SpecIssue[] {
   return out;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
 /**
  * Validates a model spec. Throws COHORT_E_SPEC_INVALID listing every schema problem
  * (details.issues = [{path, message}]), then COHORT_E_SPEC_UNSUPPORTED_LAYER or
@@ -116,17 +109,15 @@ function deepFreeze<T>(value: T): T {
  */
 export function parseSpec(input: unknown, source?: string): ModelSpec {
   const result = ModelSpecSchema.safeParse(input);
-  if (!result.success) {
-    const issues = toSpecIssues(result.error.issues, input);
-    const known = new Set(issues.map((i) => `${i.path}\0${i.message}`));
-    issues.push(...duplicateNameIssues(input).filter((i) => !known.has(`${i.path}\0${i.message}`)));
+  const issues = [...(result.success ? [] : toSpecIssues(result.error.issues, input)), ...duplicateNameIssues(input)];
+  if (!result.success || issues.length > 0) {
     const what = source === undefined ? 'model spec' : `model spec ${source}`;
     const lines = issues.map((i) => `  ${i.path}: ${i.message}`).join('\n');
     throw new CohortError(SpecErrors.INVALID, `${what} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines}`, {
       details: { issues, ...(source === undefined ? {} : { source }) },
     });
   }
-  const spec = structuredClone(result.data);
+  const spec = structuredClone(result.data as ModelSpec);
   if (spec.model.family === 'keras') readKerasChain(spec.model.topology, inputDimOf(spec));
   return deepFreeze(spec);
 }

@@ -4,24 +4,24 @@
  * owner-only key file. File layout: magic "CHT1" | 12-byte IV | 16-byte tag | ciphertext.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { CohortError, SiteErrors } from '../errors/index.ts';
+import { OWNER_ONLY_FILE, replaceFile, writeNewFile } from '../pki/files.ts';
+import { assertOwnerOnly } from '../pki/kit.ts';
 
 const MAGIC = Buffer.from('CHT1');
 const KEY_BYTES = 32;
 
-/** Loads (or with `create`, makes) a 32-byte key file; refuses one readable by group or others. */
+/**
+ * Loads (or with `create`, makes) a 32-byte key file. Refuses one readable by group or
+ * others with COHORT_E_PKI_KEY_PERMISSIONS, the check every private key file gets.
+ */
 export function loadKeyFile(path: string, options: { create?: boolean } = {}): Buffer {
   if (!existsSync(path)) {
     if (!options.create) throw new CohortError(SiteErrors.KEY_FILE_MISSING, `key file ${path} does not exist`, { details: { path } });
-    writeFileSync(path, randomBytes(KEY_BYTES).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    writeNewFile(path, `${randomBytes(KEY_BYTES).toString('base64')}\n`, OWNER_ONLY_FILE);
   }
-  const mode = statSync(path).mode & 0o777;
-  if ((mode & 0o077) !== 0) {
-    throw new CohortError(SiteErrors.KEY_FILE_PERMISSIONS, `key file ${path} has mode ${mode.toString(8)}; it must be readable by its owner only (chmod 600)`, {
-      details: { path, mode: mode.toString(8) },
-    });
-  }
+  assertOwnerOnly(path);
   const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
   if (key.length !== KEY_BYTES) throw new CohortError(SiteErrors.KEY_FILE_INVALID, `key file ${path} must hold ${KEY_BYTES} base64-encoded bytes`, { details: { path } });
   return key;
@@ -51,9 +51,7 @@ export function open(key: Buffer, sealed: Buffer, associatedData: string, source
 
 /** Writes atomically: a crash leaves either the old or the new file. */
 export function writeSealedFile(path: string, key: Buffer, plaintext: Uint8Array, associatedData: string): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, seal(key, plaintext, associatedData), { mode: 0o600 });
-  renameSync(tmp, path);
+  replaceFile(path, seal(key, plaintext, associatedData), OWNER_ONLY_FILE);
 }
 
 export function readSealedFile(path: string, key: Buffer, associatedData: string): Buffer {

@@ -20,7 +20,7 @@ export function makePrivateDir(path: string): void {
 }
 
 /** Writes a file that must not exist yet, with `mode` from its first byte. */
-export function writeNewFile(path: string, data: string, mode: number): void {
+export function writeNewFile(path: string, data: string | Uint8Array, mode: number): void {
   writeFileSync(path, data, { mode, flag: 'wx' });
   chmodSync(path, mode);
 }
@@ -29,7 +29,7 @@ export function writeNewFile(path: string, data: string, mode: number): void {
  * Replaces a file atomically (write a sibling, then rename), so that a watcher never
  * reads half a CRL or half a state file.
  */
-export function replaceFile(path: string, data: string, mode: number): void {
+export function replaceFile(path: string, data: string | Uint8Array, mode: number): void {
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   try {
     writeFileSync(tmp, data, { mode, flag: 'wx' });

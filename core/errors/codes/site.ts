@@ -15,12 +15,6 @@ export const SiteErrors = defineErrors({
     meaning: 'The at-rest encryption key file does not exist.',
     fix: 'Run `cohort site init` once, or point keyFile at the existing key.',
   },
-  KEY_FILE_PERMISSIONS: {
-    code: 'COHORT_E_SITE_KEY_FILE_PERMISSIONS',
-    grpc: status.FAILED_PRECONDITION,
-    meaning: 'The at-rest key file is readable by group or others; the agent refuses to start.',
-    fix: 'chmod 600 the key file.',
-  },
   KEY_FILE_INVALID: {
     code: 'COHORT_E_SITE_KEY_FILE_INVALID',
     grpc: status.FAILED_PRECONDITION,
