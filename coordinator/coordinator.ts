@@ -51,7 +51,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
       })
     : () => undefined;
   // The kit's CRL was read before the watcher started; a revocation written in between would otherwise wait for the next change.
-  if (kit.crlPath && readFileSync(kit.crlPath, 'utf8') !== kit.crlPem) await creds.reloadCrl(readFileSync(kit.crlPath, 'utf8'), kit.crlPath);
+  const crlNow = kit.crlPath ? readFileSync(kit.crlPath, 'utf8') : kit.crlPem;
+  if (kit.crlPath && crlNow !== undefined && crlNow !== kit.crlPem) await creds.reloadCrl(crlNow, kit.crlPath);
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 });
   const { site, admin, packageDefinition } = loadCohortProtos();

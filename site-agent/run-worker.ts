@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { CohortError, SiteErrors } from '../core/errors/index.ts';
-import { meanFromWeightedSum, strategyFromSpec, weightedUpdateVector, type FitConfig, type Strategy } from '../core/strategies/index.ts';
+import { meanFromWeightedSum, strategyFromSpec, updateVectorFrom, type FitConfig, type Strategy } from '../core/strategies/index.ts';
 import { createPlainEncoder, type CodecDescriptor, type UpdateEncoder } from '../core/update-codec/index.ts';
 import { initialWeights } from '../models/weight-layout.ts';
-import { deriveSeed } from '../models/seeded-random.ts';
+import { trainingSeed } from './training/training-seed.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
 import { prepareDataset, type PreparedDataset } from './data/prepare-dataset.ts';
 import type { RunStateStore, RunGlobalState } from './run-state.ts';
@@ -33,18 +33,14 @@ export class RunWorker {
   private encoder: UpdateEncoder | undefined;
   /** The global state in memory; the sealed file on disk is read once, written on every change. */
   private state: RunGlobalState | undefined;
-  /** Distinguishes this site's batch order from the other sites' in the same round. */
-  private readonly siteSeed: number;
-
   constructor(
-    site: string,
+    private readonly site: string,
     readonly runId: string,
     readonly spec: ModelSpec,
     private readonly config: SiteConfig,
     private readonly states: RunStateStore,
   ) {
     this.strategy = strategyFromSpec(spec.strategy);
-    this.siteSeed = createHash('sha256').update(site).digest().readUInt32BE(0);
   }
 
   /** Loads (once) the site's data for this spec: only the mapped columns are read. */
@@ -106,10 +102,8 @@ export class RunWorker {
   async train(fit: FitConfig): Promise<{ vector: Float64Array; numExamples: number; trainLoss: number }> {
     const data = await this.data();
     const global = this.globalState();
-    const result = await trainLocal({ spec: this.spec, weights: global.weights, data: data.train, fit, seed: deriveSeed(this.spec.seed, fit.round, this.siteSeed) });
-    const delta = new Float32Array(global.weights.length);
-    for (let i = 0; i < delta.length; i++) delta[i] = (result.weights[i] ?? 0) - (global.weights[i] ?? 0);
-    return { vector: weightedUpdateVector(delta, result.numExamples), numExamples: result.numExamples, trainLoss: result.meanLoss };
+    const result = await trainLocal({ spec: this.spec, weights: global.weights, data: data.train, fit, seed: trainingSeed(this.spec.seed, fit.round, this.site) });
+    return { vector: updateVectorFrom(global.weights, result.weights, result.numExamples), numExamples: result.numExamples, trainLoss: result.meanLoss };
   }
 
   /** Applies the decoded aggregate of `round` with the strategy's server step and saves it. */

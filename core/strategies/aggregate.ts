@@ -34,6 +34,13 @@ export function meanFromWeightedSum(sum: Float64Array): { meanDelta: Float32Arra
   return { meanDelta, totalWeight };
 }
 
+/** The vector a site sends after training from `global` to `trained` on `weight` examples. */
+export function updateVectorFrom(global: Float32Array, trained: Float32Array, weight: number): Float64Array {
+  const delta = new Float32Array(global.length);
+  for (let i = 0; i < delta.length; i++) delta[i] = (trained[i] ?? 0) - (global[i] ?? 0);
+  return weightedUpdateVector(delta, weight);
+}
+
 /** Builds the vector a site sends: [w * delta..., w]. */
 export function weightedUpdateVector(delta: Float32Array, weight: number): Float64Array {
   const v = new Float64Array(delta.length + 1);

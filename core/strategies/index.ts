@@ -4,7 +4,7 @@ import { fedProx } from './fed-prox.ts';
 import type { Strategy } from './strategy.ts';
 
 export type { Strategy, FitConfig, ServerState, SiteEvaluation, SiteFailure, AggregatedEvaluation } from './strategy.ts';
-export { meanFromWeightedSum, weightedUpdateVector, weightedEvaluation } from './aggregate.ts';
+export { meanFromWeightedSum, updateVectorFrom, weightedUpdateVector, weightedEvaluation } from './aggregate.ts';
 
 /** The one place that maps a spec's strategy to its implementation. */
 export function strategyFromSpec(spec: StrategySpec): Strategy {

@@ -3,13 +3,14 @@
  * benchmarks. It uses the same pieces as the networked path: the local trainer, the
  * update codec and chunk adder, and the strategy's server step and metric aggregation.
  */
-import { strategyFromSpec, weightedUpdateVector, meanFromWeightedSum, type AggregatedEvaluation, type SiteEvaluation } from '../../core/strategies/index.ts';
+import { strategyFromSpec, updateVectorFrom, meanFromWeightedSum, type AggregatedEvaluation, type SiteEvaluation } from '../../core/strategies/index.ts';
 import { createChunkAdder, plainDescriptor } from '../../core/update-codec/index.ts';
 import { PlainUpdateEncoder } from '../../core/update-codec/plain-codec.ts';
 import type { Matrix } from '../../models/features.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { initialWeights } from '../../models/weight-layout.ts';
 import { evaluate, trainLocal } from '../training/local-trainer.ts';
+import { trainingSeed } from '../training/training-seed.ts';
 
 export interface SimulatedSite {
   name: string;
@@ -39,12 +40,10 @@ export async function simulate(spec: ModelSpec, sites: readonly SimulatedSite[],
   for (let round = 1; round <= spec.rounds; round++) {
     const fit = strategy.configureFit(round);
     const sums: Array<Uint8Array | undefined> = new Array(adder.chunkCount).fill(undefined);
-    for (const [k, site] of sites.entries()) {
-      const result = await trainLocal({ spec, weights, data: site.train, fit, seed: spec.seed + round * 1000 + k });
-      const delta = new Float32Array(weights.length);
-      for (let i = 0; i < delta.length; i++) delta[i] = (result.weights[i] ?? 0) - (weights[i] ?? 0);
+    for (const site of sites) {
+      const result = await trainLocal({ spec, weights, data: site.train, fit, seed: trainingSeed(spec.seed, round, site.name) });
       let i = 0;
-      for (const chunk of encoder.encode(weightedUpdateVector(delta, result.numExamples))) {
+      for (const chunk of encoder.encode(updateVectorFrom(weights, result.weights, result.numExamples))) {
         sums[i] = adder.add(sums[i], chunk, i);
         i++;
       }
