@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kit } from '../core/pki/kit.ts';
 import type { Logger } from '../core/logging.ts';
-import { MAX_MESSAGE_BYTES } from '../core/rpc/clients.ts';
+import { CohortError, GeneralErrors } from '../core/errors/index.ts';
+import { MAX_MESSAGE_BYTES, SITE_MAX_RECONNECT_BACKOFF_MS } from '../core/rpc/clients.ts';
 import { serverCredentials, watchCrlFile } from '../core/tls/credentials.ts';
 import { loadCohortProtos } from '../protos/load.ts';
 import { RunEngine } from './engine/run-engine.ts';
@@ -39,10 +40,16 @@ export interface RunningCoordinator {
 
 export async function startCoordinator(options: CoordinatorOptions): Promise<RunningCoordinator> {
   const { kit, log } = options;
+  const siteGraceMs = options.siteGraceMs ?? 15_000;
+  if (!(siteGraceMs > SITE_MAX_RECONNECT_BACKOFF_MS)) {
+    throw new CohortError(GeneralErrors.USAGE, `site grace ${siteGraceMs} ms must exceed the agents' longest reconnect backoff (${SITE_MAX_RECONNECT_BACKOFF_MS} ms), or a coordinator restart would fail every site`, {
+      details: { siteGraceMs },
+    });
+  }
   // Refuses any kit but the coordinator's (COHORT_E_PKI_KIT_INVALID) before any state is opened.
   const creds = await serverCredentials(kit);
   const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
-  const engine = new RunEngine(store, { siteGraceMs: options.siteGraceMs ?? 15_000, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
+  const engine = new RunEngine(store, { siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
 
   const stopWatching = kit.crlPath
     ? watchCrlFile(kit.crlPath, creds, {

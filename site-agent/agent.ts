@@ -7,7 +7,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { CohortError, TransportErrors, UpdateErrors, isCohortError } from '../core/errors/index.ts';
 import type { Logger } from '../core/logging.ts';
 import type { Kit } from '../core/pki/kit.ts';
-import { siteClient, unary } from '../core/rpc/clients.ts';
+import { SITE_MAX_RECONNECT_BACKOFF_MS, siteClient, unary } from '../core/rpc/clients.ts';
 import { fromServiceError } from '../core/rpc/status-errors.ts';
 import type { FitConfig } from '../core/strategies/index.ts';
 import type { CodecDescriptor } from '../core/update-codec/index.ts';
@@ -59,7 +59,7 @@ export class SiteAgent {
   async run(): Promise<void> {
     const { log } = this.options;
     const minBackoff = this.options.minBackoffMs ?? 250;
-    const maxBackoff = this.options.maxBackoffMs ?? 5_000;
+    const maxBackoff = this.options.maxBackoffMs ?? SITE_MAX_RECONNECT_BACKOFF_MS;
     let backoff = minBackoff;
     while (!this.stopped()) {
       try {

@@ -10,6 +10,12 @@ import { fromServiceError } from './status-errors.ts';
 /** Chunks stay at or under 1 MiB; 16 MiB leaves room for a whole status message. Both sides use it. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * The longest a site agent waits between reconnect attempts. The coordinator's grace for a
+ * disconnected site must exceed it, or a coordinator restart fails every site's round.
+ */
+export const SITE_MAX_RECONNECT_BACKOFF_MS = 5_000;
+
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
   'grpc.keepalive_time_ms': 10_000,

@@ -21,7 +21,7 @@ describe('a local consortium over mTLS', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-it-'));
-    c = await LocalConsortium.create({ workdir: dir, sites: 3, seed: 11, rowsPerSite: 160, siteGraceMs: 2_500, recruitTimeoutMs: 30_000 });
+    c = await LocalConsortium.create({ workdir: dir, sites: 3, seed: 11, rowsPerSite: 160, siteGraceMs: 6_000, recruitTimeoutMs: 30_000 });
     address = `127.0.0.1:${c.port}`;
     c.startCoordinator();
     for (const s of c.siteNames) {

@@ -67,6 +67,11 @@ describe('coordinator RPCs over mTLS', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses to start with a site grace no longer than the agents\' reconnect backoff', async () => {
+    const start = startCoordinator({ kit: kit('coordinator'), stateDir: join(dir, 'state-2'), listen: '127.0.0.1:0', log: createLogger('test', { level: 'silent' }), siteGraceMs: 5_000 });
+    await expect(start).rejects.toMatchObject({ code: 'COHORT_E_GENERAL_USAGE' });
+  });
+
   it('refuses a site certificate on a data-scientist RPC with PERMISSION_DENIED', async () => {
     const c = adminClient(kit('site-a'), address);
     const err = await refusal(unary((o, cb) => c.submitRun({ specJson: '{}', codec: 'plain' }, o, cb)));
