@@ -14,8 +14,10 @@ const protoFiles = ['cohort/v1/site.proto', 'cohort/v1/admin.proto'];
 function generate(outDir: string): void {
   execFileSync(
     join(root, 'node_modules/.bin/proto-loader-gen-types'),
-    [...protoFiles, '--longs=String', '--enums=String', '--defaults', '--oneofs', '--includeComments', '--grpcLib=@grpc/grpc-js', '--importFileExtension=.ts', '--outDir', outDir, '-I', join(root, 'protos')],
-    { stdio: 'inherit' },
+    [...protoFiles, '--longs=String', '--enums=String', '--defaults', '--oneofs', '--includeComments', '--grpcLib=@grpc/grpc-js', '--importFileExtension=.ts', '--outDir', outDir, '-I', 'protos'],
+    // A relative include path keeps the checkout's location out of the "Original file" headers,
+    // so the drift check gives the same answer in any clone.
+    { stdio: 'inherit', cwd: root },
   );
 }
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/protos/cohort/v1/admin.proto
+// Original file: protos/cohort/v1/admin.proto
 
 import type { RunSummary as _cohort_v1_RunSummary, RunSummary__Output as _cohort_v1_RunSummary__Output } from '../../cohort/v1/RunSummary.ts';
 

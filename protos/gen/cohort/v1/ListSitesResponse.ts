@@ -1,4 +1,4 @@
-// Original file: /work/main/protos/cohort/v1/admin.proto
+// Original file: protos/cohort/v1/admin.proto
 
 import type { SiteInfo as _cohort_v1_SiteInfo, SiteInfo__Output as _cohort_v1_SiteInfo__Output } from '../../cohort/v1/SiteInfo.ts';
 

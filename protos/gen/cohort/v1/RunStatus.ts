@@ -1,4 +1,4 @@
-// Original file: /work/main/protos/cohort/v1/admin.proto
+// Original file: protos/cohort/v1/admin.proto
 
 import type { SiteParticipation as _cohort_v1_SiteParticipation, SiteParticipation__Output as _cohort_v1_SiteParticipation__Output } from '../../cohort/v1/SiteParticipation.ts';
 import type { RoundStatus as _cohort_v1_RoundStatus, RoundStatus__Output as _cohort_v1_RoundStatus__Output } from '../../cohort/v1/RoundStatus.ts';

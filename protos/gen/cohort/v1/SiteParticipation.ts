@@ -1,4 +1,4 @@
-// Original file: /work/main/protos/cohort/v1/admin.proto
+// Original file: protos/cohort/v1/admin.proto
 
 import type { Long } from '@grpc/proto-loader';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/protos/cohort/v1/admin.proto
+// Original file: protos/cohort/v1/admin.proto
 
 import type { Metrics as _cohort_v1_Metrics, Metrics__Output as _cohort_v1_Metrics__Output } from '../../cohort/v1/Metrics.ts';
 

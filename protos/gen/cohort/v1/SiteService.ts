@@ -1,4 +1,4 @@
-// Original file: /work/main/protos/cohort/v1/site.proto
+// Original file: protos/cohort/v1/site.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'

@@ -1,4 +1,4 @@
-// Original file: /work/main/protos/cohort/v1/site.proto
+// Original file: protos/cohort/v1/site.proto
 
 import type { TaskKind as _cohort_v1_TaskKind, TaskKind__Output as _cohort_v1_TaskKind__Output } from '../../cohort/v1/TaskKind.ts';
 

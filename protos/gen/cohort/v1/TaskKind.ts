@@ -1,4 +1,4 @@
-// Original file: /work/main/protos/cohort/v1/site.proto
+// Original file: protos/cohort/v1/site.proto
 
 export const TaskKind = {
   TASK_KIND_UNSPECIFIED: 'TASK_KIND_UNSPECIFIED',

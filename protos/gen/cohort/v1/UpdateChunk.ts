@@ -1,4 +1,4 @@
-// Original file: /work/main/protos/cohort/v1/site.proto
+// Original file: protos/cohort/v1/site.proto
 
 import type { UpdateHeader as _cohort_v1_UpdateHeader, UpdateHeader__Output as _cohort_v1_UpdateHeader__Output } from '../../cohort/v1/UpdateHeader.ts';
 import type { Chunk as _cohort_v1_Chunk, Chunk__Output as _cohort_v1_Chunk__Output } from '../../cohort/v1/Chunk.ts';
