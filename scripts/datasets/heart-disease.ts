@@ -6,6 +6,7 @@
  * It reads through the site agent's own CSV source and encoder, so benchmarks exercise
  * the same code a hospital runs.
  */
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
@@ -37,9 +38,20 @@ export interface HeartHospitalData {
   readonly droppedRows: number;
 }
 
-/** `<repo>/../shared/data/heart-disease`: the shared data directory beside the repository. */
+/**
+ * The shared heart-disease directory: `$COHORT_SHARED_DATA/heart-disease` when set, else the
+ * nearest `shared/data/heart-disease` beside the repository or one of its parents (a clone
+ * may sit deeper than the main checkout), else `<repo>/../shared/data/heart-disease`.
+ */
 export function defaultHeartDiseaseDir(): string {
+  const fromEnv = process.env.COHORT_SHARED_DATA;
+  if (fromEnv) return resolve(fromEnv, 'heart-disease');
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  for (let dir = resolve(repo, '..'); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'shared', 'data', 'heart-disease');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
   return resolve(repo, '..', 'shared', 'data', 'heart-disease');
 }
 
