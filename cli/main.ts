@@ -8,6 +8,7 @@
 import { Command } from 'commander';
 import { registerCoordinatorCommands } from './commands/coordinator.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerModelCommands } from './commands/model.ts';
 import { registerPrivacyCommands } from './commands/privacy.ts';
 import { registerProvisionCommands } from './commands/provision.ts';
 import { registerRunCommands } from './commands/run.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCoordinatorCommands(program);
   registerSiteCommands(program);
   registerRunCommands(program);
+  registerModelCommands(program);
   registerSimulateCommand(program);
   registerPrivacyCommands(program);
   registerDemoCommand(program);

@@ -18,6 +18,7 @@ import { loadCohortProtos } from '../protos/load.ts';
 import { RunEngine } from './engine/run-engine.ts';
 import { adminServiceHandlers } from './server/admin-service.ts';
 import { siteServiceHandlers } from './server/site-service.ts';
+import { loadSeal } from '../core/secure-agg/seal-library.ts';
 import { StateStore } from './state/store.ts';
 
 export interface CoordinatorOptions {
@@ -48,6 +49,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   }
   // Refuses any kit but the coordinator's (COHORT_E_PKI_KIT_INVALID) before any state is opened.
   const creds = await serverCredentials(kit);
+  // The round engine is synchronous; the (key-free) BFV adder needs the WebAssembly module ready.
+  await loadSeal();
   const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
   const engine = new RunEngine(store, { siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
 
@@ -68,6 +71,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     guard: creds,
     spoolDir: join(options.stateDir, 'spool'),
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
+    keyHolder: kit.keyHolder,
     log,
   }));
   server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, guard: creds, log }));

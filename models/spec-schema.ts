@@ -1,6 +1,6 @@
 /**
  * The model spec a data scientist submits: features, label, model family, loss,
- * local training settings, strategy, rounds. One strict zod schema; unknown keys are
+ * local training settings, strategy, privacy, aggregation bounds, rounds. One strict zod schema; unknown keys are
  * refused with the path that names them. Cross-field rules (unique feature names, label
  * not a feature) live in models/validate-spec.ts, which reports them alongside the
  * schema's problems: zod would skip a refinement here whenever another field failed.
@@ -76,10 +76,136 @@ export const TrainingSchema = z
     message: 'expected exactly one of "epochs" or "steps"',
   });
 
+/** eta: bounded so that a typo (100 for 0.01) is refused rather than diverging. */
+const ServerLearningRate = z.number().positive().max(10);
+/** A decay rate: beta = 1 would stop the moment from ever changing. */
+const Decay = z.number().min(0).lt(1);
+const Tau = z.number().positive().max(10);
+
+/*
+ * Server-optimizer defaults are Flower's (flwr/server/strategy/fedadam.py, fedyogi.py,
+ * fedadagrad.py, v1.x); Reddi et al. 2021 tune eta and tau per task and report no single
+ * default. Flower's FedAdagrad fixes beta1 = 0 (no momentum); Cohort lets it be set.
+ */
+export const FedAdamSchema = z
+  .object({
+    name: z.literal('fedadam'),
+    serverLearningRate: ServerLearningRate.default(0.1),
+    beta1: Decay.default(0.9),
+    beta2: Decay.default(0.99),
+    tau: Tau.default(1e-9),
+  })
+  .strict();
+
+export const FedYogiSchema = z
+  .object({
+    name: z.literal('fedyogi'),
+    serverLearningRate: ServerLearningRate.default(0.01),
+    beta1: Decay.default(0.9),
+    beta2: Decay.default(0.99),
+    tau: Tau.default(1e-3),
+  })
+  .strict();
+
+export const FedAdagradSchema = z
+  .object({
+    name: z.literal('fedadagrad'),
+    serverLearningRate: ServerLearningRate.default(0.1),
+    beta1: Decay.default(0),
+    tau: Tau.default(1e-9),
+  })
+  .strict();
+
+/** FedAvgM (Hsu et al. 2019): server momentum 0.9, as in their experiments; eta 1 as Flower's FedAvgM. */
+export const FedAvgMSchema = z
+  .object({
+    name: z.literal('fedavgm'),
+    serverLearningRate: ServerLearningRate.default(1),
+    momentum: Decay.default(0.9),
+  })
+  .strict();
+
 export const StrategySchema = z.discriminatedUnion('name', [
   z.object({ name: z.literal('fedavg') }).strict(),
   z.object({ name: z.literal('fedprox'), mu: z.number().nonnegative().max(100) }).strict(),
+  FedAdamSchema,
+  FedYogiSchema,
+  FedAdagradSchema,
+  FedAvgMSchema,
 ]);
+
+/**
+ * Record-level DP (DP-SGD at each site): per-example gradients clipped to clipNorm (C),
+ * Gaussian noise of standard deviation noiseMultiplier * C on their sum. The lower bound
+ * 0.3 is the smallest noise the accountant is validated for.
+ */
+export const RecordPrivacySchema = z
+  .object({
+    noiseMultiplier: z.number().min(0.3).max(100),
+    clipNorm: z.number().positive().max(1e6),
+  })
+  .strict();
+
+/**
+ * Adaptive clipping (Andrew et al. 2021): S follows the targetQuantile of the sites'
+ * update norms, S <- S exp(-learningRate (b~ - targetQuantile)), b~ the noised fraction of
+ * sites that were not clipped; its count carries Gaussian noise of standard deviation
+ * countNoiseMultiplier (in units of one site). maxClipNorm caps S (and so the range the
+ * encoder must cover); when absent it is 100 x the initial clipNorm.
+ */
+export const AdaptiveClippingSchema = z
+  .object({
+    targetQuantile: z.number().gt(0).lt(1).default(0.5),
+    learningRate: z.number().positive().max(10).default(0.2),
+    countNoiseMultiplier: z.number().positive().max(1e6),
+    maxClipNorm: z.number().positive().max(1e8).optional(),
+  })
+  .strict();
+
+/** Adaptive clipping as parsed: maxClipNorm always filled in. */
+export type AdaptiveClippingSpec = z.output<typeof AdaptiveClippingSchema> & { maxClipNorm: number };
+
+interface SitePrivacy {
+  noiseMultiplier: number;
+  clipNorm: number;
+  adaptive?: AdaptiveClippingSpec;
+}
+
+/**
+ * Site-level DP (DP-FedAvg, McMahan et al. 2018): each site clips its update to clipNorm
+ * (S) and adds Gaussian noise of variance (noiseMultiplier * S)^2 / K, K the sites in the
+ * round, so the sum carries (z S)^2.
+ */
+export const SitePrivacySchema = z
+  .object({
+    noiseMultiplier: z.number().min(0).max(100),
+    clipNorm: z.number().positive().max(1e6),
+    adaptive: AdaptiveClippingSchema.optional(),
+  })
+  .strict()
+  .transform(({ adaptive, ...site }): SitePrivacy =>
+    adaptive === undefined ? site : { ...site, adaptive: { ...adaptive, maxClipNorm: adaptive.maxClipNorm ?? 100 * site.clipNorm } },
+  );
+
+/** Absent: no differential privacy. Cross-field rules are in validate-spec.ts. */
+export const PrivacySchema = z
+  .object({
+    record: RecordPrivacySchema.optional(),
+    site: SitePrivacySchema.optional(),
+  })
+  .strict();
+
+/** How updates are bounded and encoded for (encrypted) aggregation; every field has a default. */
+export const AggregationSchema = z
+  .object({
+    /** L2 bound each unweighted update is clipped to before encoding when privacy.site is absent. */
+    maxUpdateNorm: z.number().positive().max(1e6).default(100),
+    /** Fixed-point bits per maxUpdateNorm: the encoding's step is maxUpdateNorm / 2^precisionBits. */
+    precisionBits: z.number().int().min(8).max(30).default(20),
+    /** Cap on the example-count weight a site sends (larger counts are sent as this). */
+    maxWeight: z.number().int().min(1).max(2 ** 24).default(1_000_000),
+  })
+  .strict();
 
 export const ModelSpecSchema = z
   .object({
@@ -93,6 +219,10 @@ export const ModelSpecSchema = z
     loss: z.literal('binary-crossentropy').default('binary-crossentropy'),
     training: TrainingSchema,
     strategy: StrategySchema.default({ name: 'fedavg' }),
+    /** Differential privacy; absent means none. */
+    privacy: PrivacySchema.optional(),
+    /** Update bounds and encoding; `{}` or absent takes every default. */
+    aggregation: AggregationSchema.prefault({}),
     rounds: z.number().int().positive().max(10_000),
     minSites: z.number().int().positive().max(1000).default(2),
     /** Seconds a round stays open for updates before late sites are recorded as failed. */
@@ -110,3 +240,11 @@ export type FeatureSpec = z.output<typeof FeatureSchema>;
 export type ModelFamily = z.output<typeof ModelSchema>;
 export type StrategySpec = z.output<typeof StrategySchema>;
 export type TrainingSpec = z.output<typeof TrainingSchema>;
+export type FedAdamSpec = z.output<typeof FedAdamSchema>;
+export type FedYogiSpec = z.output<typeof FedYogiSchema>;
+export type FedAdagradSpec = z.output<typeof FedAdagradSchema>;
+export type FedAvgMSpec = z.output<typeof FedAvgMSchema>;
+export type PrivacySpec = z.output<typeof PrivacySchema>;
+export type RecordPrivacySpec = z.output<typeof RecordPrivacySchema>;
+export type SitePrivacySpec = z.output<typeof SitePrivacySchema>;
+export type AggregationSpec = z.output<typeof AggregationSchema>;

@@ -1,6 +1,7 @@
 /**
  * The one entry point that turns untrusted input (a file, a gRPC message) into a
- * ModelSpec: schema check listing every problem at once, then the Keras topology check.
+ * ModelSpec: schema check listing every problem at once (cross-field rules included:
+ * unique names, privacy settings that fit together), then the Keras topology check.
  * The result is frozen.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { z } from 'zod';
 import { deepFreeze } from '../core/config/load.ts';
 import { CohortError, GeneralErrors, SpecErrors } from '../core/errors/index.ts';
 import { inputDimOf } from './features.ts';
-import { readKerasChain } from './keras-topology.ts';
+import { readKerasChain, unwrapModelConfig } from './keras-topology.ts';
 import { ModelSpecSchema, type ModelSpec } from './spec-schema.ts';
 
 /** One schema problem: where (`spec.features[2].type`) and what was expected. */
@@ -101,6 +102,73 @@ function duplicateNameIssues(input: unknown): SpecIssue[] {
   return out;
 }
 
+/** Keras layer classes without weights of their own, or Dense: what DP-SGD's per-example clipping covers. */
+const RECORD_DP_LAYERS: readonly string[] = ['InputLayer', 'Dense', 'Dropout', 'Activation', 'Flatten'];
+
+/** The raw layer list of a Keras topology, or [] when it cannot be read (the Keras check reports that). */
+function rawKerasLayers(topology: unknown): Array<{ index: number; className: string; name: string }> {
+  if (typeof topology !== 'object' || topology === null || Array.isArray(topology)) return [];
+  let config: unknown;
+  try {
+    config = unwrapModelConfig(topology as Record<string, unknown>).config;
+  } catch {
+    return [];
+  }
+  const list = Array.isArray(config) ? config : valueAt(config, ['layers']);
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry: unknown, index) => {
+    const className = valueAt(entry, ['class_name']);
+    if (typeof className !== 'string') return [];
+    const name = valueAt(entry, ['config', 'name']) ?? valueAt(entry, ['name']);
+    return [{ index, className, name: typeof name === 'string' ? name : `layer_${index}` }];
+  });
+}
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Privacy rules that span fields: a `privacy` block that asks for nothing; DP-SGD on a
+ * layer whose per-example gradient it does not clip (BatchNormalization's moving
+ * statistics also come from raw batch statistics); an adaptive clip cap below the initial
+ * clip norm; a count noise too small for the update noise to exist.
+ */
+function privacyIssues(input: unknown): SpecIssue[] {
+  const privacy = valueAt(input, ['privacy']);
+  if (!isObject(privacy)) return [];
+  const out: SpecIssue[] = [];
+  const record = valueAt(privacy, ['record']);
+  const site = valueAt(privacy, ['site']);
+  if (record === undefined && site === undefined) {
+    out.push({ path: 'spec.privacy', message: 'expected at least one of "record" or "site" (omit "privacy" for no differential privacy)' });
+  }
+  if (isObject(record) && valueAt(input, ['model', 'family']) === 'keras') {
+    for (const layer of rawKerasLayers(valueAt(input, ['model', 'topology']))) {
+      if (RECORD_DP_LAYERS.includes(layer.className)) continue;
+      out.push({
+        path: 'spec.model.topology',
+        message:
+          `layer ${layer.index} (${layer.className} "${layer.name}") is not allowed with spec.privacy.record: ` +
+          `record-level privacy needs every trainable layer to be Dense`,
+      });
+    }
+  }
+  const clipNorm = valueAt(site, ['clipNorm']);
+  const noiseMultiplier = valueAt(site, ['noiseMultiplier']);
+  const maxClipNorm = valueAt(site, ['adaptive', 'maxClipNorm']);
+  const countNoise = valueAt(site, ['adaptive', 'countNoiseMultiplier']);
+  if (typeof maxClipNorm === 'number' && typeof clipNorm === 'number' && maxClipNorm < clipNorm) {
+    out.push({ path: 'spec.privacy.site.adaptive.maxClipNorm', message: `expected at least spec.privacy.site.clipNorm (${clipNorm}), the initial clip norm` });
+  }
+  // Andrew et al. 2021: the update noise multiplier is (z^-2 - (2 sigma_b)^-2)^(-1/2), real only when 2 sigma_b > z.
+  if (typeof countNoise === 'number' && typeof noiseMultiplier === 'number' && countNoise > 0 && !(2 * countNoise > noiseMultiplier)) {
+    out.push({
+      path: 'spec.privacy.site.adaptive.countNoiseMultiplier',
+      message: `expected more than half of spec.privacy.site.noiseMultiplier (${noiseMultiplier / 2}): the clipped-count noise takes part of the site-level budget`,
+    });
+  }
+  return out;
+}
+
 /**
  * Validates a model spec. Throws COHORT_E_SPEC_INVALID listing every schema problem
  * (details.issues = [{path, message}]), then COHORT_E_SPEC_UNSUPPORTED_LAYER or
@@ -109,7 +177,11 @@ function duplicateNameIssues(input: unknown): SpecIssue[] {
  */
 export function parseSpec(input: unknown, source?: string): ModelSpec {
   const result = ModelSpecSchema.safeParse(input);
-  const issues = [...(result.success ? [] : toSpecIssues(result.error.issues, input)), ...duplicateNameIssues(input)];
+  const issues = [
+    ...(result.success ? [] : toSpecIssues(result.error.issues, input)),
+    ...duplicateNameIssues(input),
+    ...privacyIssues(input),
+  ];
   if (!result.success || issues.length > 0) {
     const what = source === undefined ? 'model spec' : `model spec ${source}`;
     const lines = issues.map((i) => `  ${i.path}: ${i.message}`).join('\n');

@@ -15,6 +15,9 @@ import type { ModelSpec } from '../models/spec-schema.ts';
 import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
 import type { Task__Output } from '../protos/gen/cohort/v1/Task.ts';
 import type { RegisterResponse__Output } from '../protos/gen/cohort/v1/RegisterResponse.ts';
+import type { HeKeyStore } from './he-keys.ts';
+import { ensureHeKey, publishExchangeKey } from './key-ceremony.ts';
+import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunStateStore } from './run-state.ts';
 import { RunWorker, weightsSha256 } from './run-worker.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
@@ -26,6 +29,10 @@ export interface AgentOptions {
   kit: Kit;
   config: SiteConfig;
   states: RunStateStore;
+  /** The site's key-ceremony material (exchange key, consortium HE key), sealed at rest. */
+  heKeys: HeKeyStore;
+  /** The site's privacy ledger (encrypted, hash-chained). */
+  ledger: PrivacyLedger;
   /** Requested training backend; `auto` is resolved per run from the model family. */
   backend: BackendChoice;
   log: Logger;
@@ -70,6 +77,10 @@ export class SiteAgent {
         this.state = 'CONNECTED';
         backoff = minBackoff;
         log.info({ site: reg.site, consortium: reg.consortium }, 'registered with the coordinator');
+        // Lets the key holder seal the consortium HE key to this site (again, if it changed).
+        await publishExchangeKey(client, this.options.kit, this.options.heKeys).catch((e: unknown) =>
+          log.warn({ err: (e as Error).message }, 'could not publish the key-exchange key; encrypted runs will wait for it'),
+        );
         this.startHeartbeat(reg.heartbeatIntervalMs || 2_000);
         await this.watchTasks();
       } catch (e) {
@@ -148,7 +159,15 @@ export class SiteAgent {
   private workerFor(task: Task__Output): RunWorker {
     let w = this.workers.get(task.runId);
     if (!w) {
-      w = new RunWorker(this.name, task.runId, JSON.parse(task.specJson) as ModelSpec, this.options.config, this.options.states);
+      w = new RunWorker({
+        site: this.name,
+        runId: task.runId,
+        spec: JSON.parse(task.specJson) as ModelSpec,
+        config: this.options.config,
+        states: this.options.states,
+        heKeys: this.options.heKeys,
+        ledger: this.options.ledger,
+      });
       this.workers.set(task.runId, w);
     }
     return w;
@@ -162,7 +181,7 @@ export class SiteAgent {
     try {
       switch (task.kind) {
         case 'TASK_KIND_OFFER': {
-          const decision = await this.workerFor(task).decide(task.submittedBy);
+          const decision = await this.workerFor(task).decide(task.submittedBy, await this.keyCheck(client, task));
           const answer = {
             runId: task.runId,
             accept: decision.accept,
@@ -170,6 +189,7 @@ export class SiteAgent {
             reason: decision.reason,
             numExamples: String(decision.numExamples),
             datasetFingerprint: decision.fingerprint,
+            planned: decision.planned ?? null,
           };
           await unary((o, cb) => client.respondToRun(answer, o, cb));
           log.info({ runId: task.runId, accept: decision.accept, reasonCode: decision.reasonCode }, 'answered run offer');
@@ -183,6 +203,8 @@ export class SiteAgent {
           return;
         case 'TASK_KIND_FINISH':
           log.info({ runId: task.runId, state: task.runState, message: task.message }, 'run finished');
+          if (task.runState === 'COMPLETED') await this.release(client, task);
+          this.workers.get(task.runId)?.dispose();
           this.workers.delete(task.runId);
           return;
         default:
@@ -194,6 +216,39 @@ export class SiteAgent {
       log.error({ runId: task.runId, round: task.round, code: err?.code, err: (e as Error).message }, 'task failed; reporting');
       const report = { runId: task.runId, round: task.round, code: err?.code ?? 'COHORT_E_SITE_TRAINING_FAILED', message: (e as Error).message };
       await unary((o, cb) => client.reportFailure(report, o, cb)).catch(() => undefined);
+    }
+  }
+
+  /**
+   * For an encrypted run, makes sure this site holds the run's HE key (fetching its sealed copy
+   * if needed); returns the refusal to decline with, or undefined.
+   */
+  private async keyCheck(client: SiteServiceClient, task: Task__Output): Promise<CohortError | undefined> {
+    const codec = JSON.parse(task.codecJson) as { kind: string; keyId?: string };
+    if (codec.kind !== 'bfv-pending' && codec.kind !== 'bfv') return undefined;
+    try {
+      await ensureHeKey(client, this.options.kit, this.options.heKeys, codec.keyId ?? '');
+      return undefined;
+    } catch (e) {
+      if (e instanceof CohortError && e.code !== TransportErrors.TRANSPORT.code) return e;
+      throw e;
+    }
+  }
+
+  /**
+   * Uploads the completed run's final weights to the registry. Every site offers them; the
+   * coordinator keeps the first whose hash is the agreed one and answers the rest with its id.
+   */
+  private async release(client: SiteServiceClient, task: Task__Output): Promise<void> {
+    const worker = this.workers.get(task.runId);
+    if (!worker) return;
+    const weights = worker.globalState().weights;
+    const req = { runId: task.runId, weights: Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength), weightsSha256: weightsSha256(weights) };
+    try {
+      const receipt = await unary<{ modelId: string }>((o, cb) => client.releaseModel(req, o, cb));
+      this.options.log.info({ runId: task.runId, modelId: receipt.modelId }, 'final model released to the registry');
+    } catch (e) {
+      this.options.log.warn({ runId: task.runId, code: (e as CohortError).code, err: (e as Error).message }, 'final model not released');
     }
   }
 
@@ -218,9 +273,9 @@ export class SiteAgent {
     await this.useBackendFor(worker);
     const codec = JSON.parse(task.codecJson) as CodecDescriptor;
     await this.catchUp(client, worker, codec, task.round);
-    const fit = JSON.parse(task.fitConfigJson) as FitConfig;
-    const { vector, trainLoss, numExamples } = await worker.train(fit);
-    const encoder = worker.encoderFor(codec);
+    const fit = JSON.parse(task.fitConfigJson) as FitConfig & { roundSites?: number };
+    const encoder = await worker.encoderFor(codec);
+    const { vector, trainLoss, numExamples } = await worker.train(fit, fit.roundSites ?? 1, codec);
     try {
       const receipt = await this.upload(client, task, encoder.encode(vector), encoder.chunkCount, trainLoss);
       this.options.log.info({ runId: task.runId, round: task.round, numExamples, chunks: receipt.chunks, bytes: receipt.bytes }, 'update delivered');
@@ -243,16 +298,20 @@ export class SiteAgent {
     });
   }
 
-  private downloadAggregate(client: SiteServiceClient, worker: RunWorker, codec: CodecDescriptor, round: number): Promise<Float64Array> {
-    const encoder = worker.encoderFor(codec);
+  private async downloadAggregate(client: SiteServiceClient, worker: RunWorker, codec: CodecDescriptor, round: number): Promise<Float64Array> {
+    await worker.encoderFor(codec);
     return new Promise((resolve, reject) => {
       const chunks: Uint8Array[] = [];
+      let contributors = 0;
       const stream = client.downloadAggregate({ runId: worker.runId, round });
-      stream.on('data', (c: { index: number; data: Buffer }) => chunks.push(c.data));
+      stream.on('data', (c: { index: number; data: Buffer; contributors: number }) => {
+        chunks.push(c.data);
+        contributors = c.contributors;
+      });
       stream.on('error', (e: grpc.ServiceError) => reject(fromServiceError(e)));
       stream.on('end', () => {
         try {
-          resolve(encoder.decode(chunks));
+          resolve(worker.decodeAggregate(chunks, contributors));
         } catch (e) {
           reject(e);
         }
@@ -277,6 +336,7 @@ export class SiteAgent {
       loss: metrics.loss,
       accuracy: metrics.accuracy,
       auc: metrics.auc,
+      privacy: worker.privacySpent(),
     };
     await unary((o, cb) => client.reportEvaluation(report, o, cb));
     this.options.log.info({ runId: task.runId, round: task.round, weightsSha256: hash, ...metrics }, 'evaluation reported');

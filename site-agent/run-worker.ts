@@ -1,19 +1,33 @@
 /**
  * What a site does for one run, independent of transport: decide on the offer against
- * its policy, train for a round, apply an aggregate with the strategy's server step,
- * evaluate. The agent (agent.ts) moves bytes; this file holds the decisions.
+ * its policy and privacy budget, train for a round (DP-SGD, then the site-level clip and
+ * noise share), encode and encrypt the update, apply a decrypted aggregate with the
+ * strategy's server step, evaluate. The agent (agent.ts) moves bytes; this file holds the
+ * decisions.
  */
 import { createHash } from 'node:crypto';
-import { CohortError, SiteErrors } from '../core/errors/index.ts';
-import { meanFromWeightedSum, strategyFromSpec, updateVectorFrom, type FitConfig, type Strategy } from '../core/strategies/index.ts';
+import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors } from '../core/errors/index.ts';
+import { nextClipNorm, noisedUnclippedShare } from '../core/privacy/adaptive-clipping.ts';
+import { GaussianSampler } from '../core/privacy/gaussian.ts';
+import { dpSgdSchedule, planRunSpend, runDelta, spendAfter, stepsWithinBudget, type RunSpend } from '../core/privacy/run-budget.ts';
+import { privatizeUpdate, siteNoiseStd, updateNoiseMultiplier } from '../core/privacy/site-dp.ts';
+import { BfvUpdateEncoder } from '../core/secure-agg/bfv-update-encoder.ts';
+import { clipToNorm } from '../core/secure-agg/quantize.ts';
+import { meanFromWeightedSum, strategyFromSpec, weightedUpdateVector, type FitConfig, type ServerState, type Strategy } from '../core/strategies/index.ts';
 import { createPlainEncoder, type CodecDescriptor, type UpdateEncoder } from '../core/update-codec/index.ts';
-import { initialWeights } from '../models/weight-layout.ts';
-import { trainingSeed } from './training/training-seed.ts';
+import { updateLayout, type UpdateLayout } from '../core/update-codec/update-layout.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
+import { initialWeights } from '../models/weight-layout.ts';
+import type { PrivacySpend } from '../protos/gen/cohort/v1/PrivacySpend.ts';
 import { prepareDataset, type PreparedDataset } from './data/prepare-dataset.ts';
-import type { RunStateStore, RunGlobalState } from './run-state.ts';
+import type { HeKeyStore } from './he-keys.ts';
+import { checkRunAgainstBudget } from './privacy/budget-check.ts';
+import type { PrivacyLedger } from './privacy/ledger.ts';
+import type { RunGlobalState, RunStateStore } from './run-state.ts';
 import type { SiteConfig } from './site-config.ts';
+import { assertDpCompatible } from './training/dp-compatibility.ts';
 import { evaluate, trainLocal } from './training/local-trainer.ts';
+import { trainingSeed } from './training/training-seed.ts';
 
 export interface OfferDecision {
   accept: boolean;
@@ -21,44 +35,76 @@ export interface OfferDecision {
   reason: string;
   numExamples: number;
   fingerprint: string;
+  /** What the whole run would spend here (accepted runs). */
+  planned?: PrivacySpend;
 }
+
+export interface RunWorkerOptions {
+  readonly site: string;
+  readonly runId: string;
+  readonly spec: ModelSpec;
+  readonly config: SiteConfig;
+  readonly states: RunStateStore;
+  readonly heKeys: HeKeyStore;
+  readonly ledger: PrivacyLedger;
+}
+
+/** Where the adaptive clip norm S_t lives in the site's run state (beside the strategy's). */
+const CLIP_NORM_STATE = 'cohort.siteClipNorm';
 
 export function weightsSha256(weights: Float32Array): string {
   return createHash('sha256').update(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength)).digest('hex');
 }
 
+function toProto(spend: RunSpend, steps: number, stopped: boolean): PrivacySpend {
+  return { epsilon: spend.epsilon, delta: spend.delta, recordEpsilon: spend.recordEpsilon, siteEpsilon: spend.siteEpsilon, steps: String(steps), stoppedAtBudget: stopped };
+}
+
 export class RunWorker {
   readonly strategy: Strategy;
+  readonly runId: string;
+  readonly spec: ModelSpec;
+  private readonly layout: UpdateLayout;
   private dataset: PreparedDataset | undefined;
   private encoder: UpdateEncoder | undefined;
   /** The global state in memory; the sealed file on disk is read once, written on every change. */
   private state: RunGlobalState | undefined;
-  constructor(
-    private readonly site: string,
-    readonly runId: string,
-    readonly spec: ModelSpec,
-    private readonly config: SiteConfig,
-    private readonly states: RunStateStore,
-  ) {
-    this.strategy = strategyFromSpec(spec.strategy);
+
+  constructor(private readonly o: RunWorkerOptions) {
+    this.runId = o.runId;
+    this.spec = o.spec;
+    this.strategy = strategyFromSpec(o.spec.strategy);
+    this.layout = updateLayout(o.spec);
   }
 
   /** Loads (once) the site's data for this spec: only the mapped columns are read. */
   async data(): Promise<PreparedDataset> {
     if (!this.dataset) {
-      const mapping = this.config.datasets[this.spec.dataset];
+      const mapping = this.o.config.datasets[this.spec.dataset];
       if (!mapping) {
         throw new CohortError(SiteErrors.DATASET_UNKNOWN, `this site has no dataset "${this.spec.dataset}" in its config`, { details: { dataset: this.spec.dataset } });
       }
-      this.dataset = await prepareDataset({ spec: this.spec, mapping, phiAllowList: this.config.policy.phiAllowList });
+      this.dataset = await prepareDataset({ spec: this.spec, mapping, phiAllowList: this.o.config.policy.phiAllowList });
     }
     return this.dataset;
   }
 
-  /** The site's own decision, against its own policy; the coordinator cannot override it. */
-  async decide(submittedBy: string): Promise<OfferDecision> {
+  private get maxEpsilon(): number {
+    return this.o.config.policy.privacy.maxEpsilon ?? Number.POSITIVE_INFINITY;
+  }
+
+  private delta(records: number): number {
+    return runDelta(records, this.o.config.policy.privacy.delta);
+  }
+
+  /**
+   * The site's own decision, against its own policy and budget; the coordinator cannot
+   * override it. `refusal` is a reason found before (no HE key for an encrypted run).
+   */
+  async decide(submittedBy: string, refusal?: CohortError): Promise<OfferDecision> {
     const decline = (e: CohortError): OfferDecision => ({ accept: false, reasonCode: e.code, reason: e.message, numExamples: 0, fingerprint: '' });
-    const policy = this.config.policy;
+    if (refusal) return decline(refusal);
+    const policy = this.o.config.policy;
     if (policy.allowedSubmitters.length > 0 && !policy.allowedSubmitters.includes(submittedBy)) {
       return decline(new CohortError(SiteErrors.SUBMITTER_NOT_ALLOWED, `runs from "${submittedBy}" are not allowed by this site's policy`));
     }
@@ -67,55 +113,198 @@ export class RunWorker {
       if (refused.length > 0) return decline(new CohortError(SiteErrors.FEATURE_NOT_ALLOWED, `features not allowed by this site's policy: ${refused.join(', ')}`));
     }
     let data: PreparedDataset;
+    let planned: RunSpend;
     try {
+      if (this.spec.privacy?.record) assertDpCompatible(this.spec);
       data = await this.data();
+      if (data.train.rows < policy.minExamples) {
+        return decline(new CohortError(SiteErrors.COHORT_TOO_SMALL, `${data.train.rows} usable training rows, the site policy needs at least ${policy.minExamples}`));
+      }
+      planned = planRunSpend(this.spec, data.train.rows, this.delta(data.train.rows));
     } catch (e) {
       if (e instanceof CohortError) return decline(e);
       throw e;
     }
-    if (data.train.rows < policy.minExamples) {
-      return decline(new CohortError(SiteErrors.COHORT_TOO_SMALL, `${data.train.rows} usable training rows, the site policy needs at least ${policy.minExamples}`));
+    const budget = checkRunAgainstBudget({
+      planned,
+      spent: this.o.ledger.totalSpent({ excludeRun: this.runId }),
+      maxEpsilon: this.maxEpsilon,
+      maxDelta: policy.privacy.maxDelta ?? Number.POSITIVE_INFINITY,
+    });
+    if (!budget.ok) return { accept: false, reasonCode: budget.code, reason: budget.reason, numExamples: 0, fingerprint: '' };
+    if (!this.o.ledger.entries().some((e) => e.runId === this.runId)) {
+      this.o.ledger.append({ runId: this.runId, round: 0, event: 'accept', recordEpsilon: 0, siteEpsilon: 0, epsilon: 0, delta: planned.delta, steps: 0 });
     }
-    return { accept: true, reasonCode: '', reason: '', numExamples: data.train.rows, fingerprint: data.fingerprint };
+    return { accept: true, reasonCode: '', reason: '', numExamples: data.train.rows, fingerprint: data.fingerprint, planned: toProto(planned, 0, false) };
   }
 
-  encoderFor(codec: CodecDescriptor): UpdateEncoder {
+  /** The run's encoder: plaintext, or BFV under the consortium key this site holds. */
+  async encoderFor(codec: CodecDescriptor): Promise<UpdateEncoder> {
     if (!this.encoder) {
-      if (codec.kind !== 'plain') throw new CohortError(SiteErrors.AGGREGATE_INVALID, `codec "${codec.kind}" is not supported by this agent`);
-      this.encoder = createPlainEncoder(codec.length);
+      if (codec.length !== this.layout.length) {
+        throw new CohortError(SiteErrors.AGGREGATE_INVALID, `the run codec carries ${codec.length} values, this spec's update has ${this.layout.length}`);
+      }
+      if (codec.kind === 'plain') this.encoder = createPlainEncoder(codec.length);
+      else {
+        const key = this.o.heKeys.secretKey(codec.keyId);
+        if (key === undefined) throw new CohortError(SecureAggErrors.NO_KEY, `this site does not hold HE key ${codec.keyId} of run ${this.runId}`, { details: { keyId: codec.keyId } });
+        // Clamping only ever touches site-level noise beyond 8 sigma: updates are clipped to the bound first.
+        this.encoder = await BfvUpdateEncoder.create(codec, key, { clampOutOfRange: true });
+        key.fill(0);
+      }
     }
     return this.encoder;
   }
 
-  /** The global state as of `round` (0 = initial weights). */
+  /** Decrypts (or decodes) a round's aggregate and checks it sums exactly the contributors the coordinator names. */
+  decodeAggregate(chunks: readonly Uint8Array[], contributors: number): Float64Array {
+    const encoder = this.encoder;
+    if (!encoder) throw new Error('encoderFor must run first');
+    if (!(encoder instanceof BfvUpdateEncoder)) return encoder.decode(chunks);
+    const decoded = encoder.decodeAggregate(chunks);
+    if (decoded.summands !== contributors) {
+      throw new CohortError(SecureAggErrors.AGGREGATE_INCONSISTENT, `the aggregate sums ${decoded.summands} updates, the coordinator says ${contributors} sites contributed`, {
+        details: { summands: decoded.summands, contributors },
+      });
+    }
+    return decoded.sum;
+  }
+
+  dispose(): void {
+    this.encoder?.dispose();
+    this.encoder = undefined;
+  }
+
+  /** The global state as of the last applied round (0 = initial weights). */
   globalState(): RunGlobalState {
-    this.state ??= this.states.load(this.runId) ?? this.initialState();
+    this.state ??= this.o.states.load(this.runId) ?? this.initialState();
     return this.state;
   }
 
   private initialState(): RunGlobalState {
     const weights = initialWeights(this.spec);
-    return { round: 0, weights, serverState: this.strategy.initialState(weights) };
+    const site = this.spec.privacy?.site;
+    const clip: ServerState = site?.adaptive ? { [CLIP_NORM_STATE]: Float32Array.of(site.clipNorm) } : {};
+    return { round: 0, weights, serverState: { ...this.strategy.initialState(weights), ...clip } };
   }
 
-  /** Trains from the current global weights; returns the weighted update vector [n*delta..., n]. */
-  async train(fit: FitConfig): Promise<{ vector: Float64Array; numExamples: number; trainLoss: number }> {
+  /** The site-level clip norm for the next round: fixed, or adaptive's S_t. */
+  private siteClipNorm(): number {
+    const site = this.spec.privacy?.site;
+    if (!site) return Number.NaN;
+    return site.adaptive ? (this.globalState().serverState[CLIP_NORM_STATE]?.[0] ?? site.clipNorm) : site.clipNorm;
+  }
+
+  /** The run's ledger entries before `round` (a re-trained round is not counted twice). */
+  private spentBefore(round: number): { steps: number } {
+    const earlier = this.o.ledger.entries().filter((e) => e.runId === this.runId && e.round < round);
+    return { steps: earlier.at(-1)?.steps ?? 0 };
+  }
+
+  /**
+   * Trains from the current global weights and returns the update vector to encode:
+   * DP-SGD when the spec asks (stopping before a step past the site's budget), then the
+   * site-level clip and this site's share of the noise, exactly once per round.
+   */
+  async train(fit: FitConfig, roundSites: number, codec: CodecDescriptor): Promise<{ vector: Float64Array; numExamples: number; trainLoss: number }> {
     const data = await this.data();
     const global = this.globalState();
-    const result = await trainLocal({ spec: this.spec, weights: global.weights, data: data.train, fit, seed: trainingSeed(this.spec.seed, fit.round, this.site) });
-    return { vector: updateVectorFrom(global.weights, result.weights, result.numExamples), numExamples: result.numExamples, trainLoss: result.meanLoss };
+    const n = data.train.rows;
+    const delta = this.delta(n);
+    const { record, site } = this.spec.privacy ?? {};
+    const { samplingRate, stepsPerRound } = dpSgdSchedule(this.spec.training, n);
+    const taken = this.spentBefore(fit.round).steps;
+    const siteAfter = site ? spendAfter({ site: { noiseMultiplier: site.noiseMultiplier, rounds: fit.round }, delta }).siteEpsilon : Number.POSITIVE_INFINITY;
+    const remaining = this.maxEpsilon - this.o.ledger.totalSpent({ excludeRun: this.runId }).epsilon;
+    const maxSteps = Number.isFinite(this.maxEpsilon)
+      ? stepsWithinBudget({ record: record && { samplingRate, noiseMultiplier: record.noiseMultiplier }, stepsTaken: taken, maxSteps: stepsPerRound, remainingEpsilon: Math.max(0, remaining), delta, siteEpsilon: siteAfter })
+      : stepsPerRound;
+    if (maxSteps === 0) {
+      this.o.ledger.append({ ...this.cumulative(taken, fit.round - 1, delta), runId: this.runId, round: fit.round, event: 'stop', steps: taken });
+      throw new CohortError(PrivacyErrors.BUDGET_EXCEEDED, `round ${fit.round} would take this site past its privacy budget (epsilon ${this.maxEpsilon}); it stops here`, {
+        details: { round: fit.round, maxEpsilon: this.maxEpsilon },
+      });
+    }
+    const result = await trainLocal({
+      spec: this.spec,
+      weights: global.weights,
+      data: data.train,
+      fit,
+      seed: trainingSeed(this.spec.seed, fit.round, this.o.site),
+      ...(record ? { dp: { noiseMultiplier: record.noiseMultiplier, clipNorm: record.clipNorm, samplingRate, maxSteps } } : {}),
+    });
+    const stepsTotal = taken + (record ? result.steps : 0);
+    const vector = this.updateVector(global.weights, result.weights, n, roundSites, codec);
+    const spend = this.cumulative(stepsTotal, fit.round, delta);
+    this.o.ledger.append({ ...spend, runId: this.runId, round: fit.round, event: result.stoppedEarly ? 'stop' : 'round', steps: stepsTotal });
+    return { vector, numExamples: n, trainLoss: result.meanLoss };
+  }
+
+  /** What this run has spent after `steps` DP-SGD steps and `rounds` released updates. */
+  private cumulative(steps: number, rounds: number, delta: number): RunSpend {
+    const { record, site } = this.spec.privacy ?? {};
+    const { samplingRate } = dpSgdSchedule(this.spec.training, this.dataset?.train.rows ?? 1);
+    return spendAfter({
+      record: record && steps > 0 ? { samplingRate, noiseMultiplier: record.noiseMultiplier, steps } : undefined,
+      site: site && rounds > 0 ? { noiseMultiplier: site.noiseMultiplier, rounds } : undefined,
+      delta,
+    });
+  }
+
+  /** [update..., count share?, weight] per core/update-codec/update-layout.ts. */
+  private updateVector(global: Float32Array, trained: Float32Array, n: number, roundSites: number, codec: CodecDescriptor): Float64Array {
+    const delta = new Float64Array(global.length);
+    for (let i = 0; i < delta.length; i++) delta[i] = (trained[i] ?? 0) - (global[i] ?? 0);
+    const site = this.spec.privacy?.site;
+    const out = new Float64Array(this.layout.length);
+    if (site) {
+      // Drawn here, once per site per round: the sum over K sites carries (z S)^2.
+      const rng = GaussianSampler.secure();
+      const S = this.siteClipNorm();
+      const k = Math.max(1, roundSites);
+      const p = privatizeUpdate(delta, { clipNorm: S, noiseStd: siteNoiseStd(updateNoiseMultiplier(site), S, k), rng });
+      out.set(p.clipped, 0);
+      if (site.adaptive) out[this.layout.countSlot] = noisedUnclippedShare({ norm: p.norm, clipNorm: S, countNoiseMultiplier: site.adaptive.countNoiseMultiplier, sites: k, rng });
+      out[this.layout.weightSlot] = 1;
+      return out;
+    }
+    const weight = codec.kind === 'bfv' ? Math.min(n, codec.maxWeight) : n;
+    const clipped = clipToNorm(delta, this.spec.aggregation.maxUpdateNorm);
+    const weighted = weightedUpdateVector(Float32Array.from(clipped), weight);
+    out.set(weighted.subarray(0, this.layout.parameters), 0);
+    out[this.layout.weightSlot] = weight;
+    return out;
   }
 
   /** Applies the decoded aggregate of `round` with the strategy's server step and saves it. */
   applyAggregate(round: number, summed: Float64Array): RunGlobalState {
     const global = this.globalState();
     if (global.round !== round - 1) throw new Error(`cannot apply round ${round} on top of round ${global.round}`);
-    const { meanDelta } = meanFromWeightedSum(summed);
-    const step = this.strategy.applyAggregate(global.weights, meanDelta, global.serverState, round);
-    const next: RunGlobalState = { round, weights: step.weights, serverState: step.state };
-    this.states.save(this.runId, next);
+    const { countSlot, weightSlot, parameters } = this.layout;
+    const values = new Float64Array(parameters + 1);
+    values.set(summed.subarray(0, parameters), 0);
+    values[parameters] = summed[weightSlot] ?? 0;
+    const { meanDelta, totalWeight } = meanFromWeightedSum(values);
+    const { [CLIP_NORM_STATE]: clipState, ...strategyState } = global.serverState;
+    const step = this.strategy.applyAggregate(global.weights, meanDelta, strategyState, round);
+    const adaptive = this.spec.privacy?.site?.adaptive;
+    let clip: ServerState = {};
+    if (adaptive && clipState) {
+      // Every site computes the same S_{t+1} from the same decrypted, noised count.
+      const next = nextClipNorm({ clipNorm: clipState[0] as number, noisedUnclippedSum: summed[countSlot] ?? 0, sites: Math.round(totalWeight), adaptive });
+      clip = { [CLIP_NORM_STATE]: Float32Array.of(next.clipNorm) };
+    }
+    const next: RunGlobalState = { round, weights: step.weights, serverState: { ...step.state, ...clip } };
+    this.o.states.save(this.runId, next);
     this.state = next;
     return next;
+  }
+
+  /** This run's spend so far at this site, for the coordinator's run status. */
+  privacySpent(): PrivacySpend | null {
+    const last = this.o.ledger.entries().filter((e) => e.runId === this.runId).at(-1);
+    if (!last) return null;
+    return toProto(last, last.steps, last.event === 'stop');
   }
 
   async evaluate(weights: Float32Array): Promise<{ numExamples: number; loss: number; accuracy: number; auc: number }> {

@@ -11,6 +11,21 @@ import { DatasetMappingSchema } from './data/dataset-mapping.ts';
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
+/**
+ * The site's own privacy budget, which it enforces itself: the coordinator only sees what the
+ * site reports. Epsilons of the site's runs add up (basic composition), as do deltas.
+ */
+export const PrivacyPolicySchema = z
+  .object({
+    /** Total epsilon the site allows over all runs; null: no cap (runs without DP are then accepted). */
+    maxEpsilon: z.number().positive().nullable().default(10),
+    /** Total delta over all runs; null: no cap beyond each run's own delta. */
+    maxDelta: z.number().gt(0).lt(1).nullable().default(null),
+    /** Delta each run is accounted at; default 1 / (10 n) for n local training records. */
+    delta: z.number().gt(0).lt(1).optional(),
+  })
+  .strict();
+
 export const SitePolicySchema = z
   .object({
     /** Smallest number of usable training rows for which the site joins a run. */
@@ -21,6 +36,7 @@ export const SitePolicySchema = z
     allowedFeatures: z.array(z.string()).default([]),
     /** Local columns that look like identifiers but the site allows as features, by name. */
     phiAllowList: z.array(z.string()).default([]),
+    privacy: PrivacyPolicySchema.prefault({}),
   })
   .strict();
 
@@ -36,12 +52,13 @@ export const SiteConfigSchema = z
     device: z.enum(BACKENDS).default('auto'),
     /** Consortium dataset name -> local extract and column mapping. */
     datasets: z.record(z.string().min(1), DatasetMappingSchema),
-    policy: SitePolicySchema.default({ minExamples: 20, allowedSubmitters: [], allowedFeatures: [], phiAllowList: [] }),
+    policy: SitePolicySchema.prefault({}),
   })
   .strict();
 
 export type SiteConfig = z.output<typeof SiteConfigSchema>;
 export type SitePolicy = z.output<typeof SitePolicySchema>;
+export type PrivacyPolicy = z.output<typeof PrivacyPolicySchema>;
 
 function resolveFrom(base: string, p: string): string {
   return isAbsolute(p) ? p : resolve(base, p);

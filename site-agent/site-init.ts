@@ -1,10 +1,36 @@
-/** What `cohort site init` sets up, also used by the demo: the data directory and the at-rest key. */
+/** What `cohort site init` and `cohort site key-ceremony` set up, also used by the demo. */
 import { loadKeyFile } from '../core/crypto/at-rest.ts';
+import { CohortError, SiteErrors } from '../core/errors/index.ts';
 import { makePrivateDir } from '../core/pki/files.ts';
-import type { SiteConfig } from './site-config.ts';
+import { loadKit } from '../core/pki/kit.ts';
+import { siteClient } from '../core/rpc/clients.ts';
+import { HeKeyStore } from './he-keys.ts';
+import { runKeyCeremony, type CeremonyResult } from './key-ceremony.ts';
+import { PrivacyLedger, privacyLedgerDir } from './privacy/ledger.ts';
+import { loadSiteConfig, type SiteConfig } from './site-config.ts';
 
 /** Creates the site's data directory (0700) and, if missing, its owner-only at-rest key; returns the key. */
 export function initSiteStorage(config: Pick<SiteConfig, 'dataDir' | 'keyFile'>): Buffer {
   makePrivateDir(config.dataDir);
   return loadKeyFile(config.keyFile, { create: true });
+}
+
+/** The site's privacy ledger, checked (hash chain and head) as it opens. */
+export function openSiteLedger(config: Pick<SiteConfig, 'dataDir'>, key: Buffer): PrivacyLedger {
+  return PrivacyLedger.open(privacyLedgerDir(config.dataDir), key, { verify: true });
+}
+
+/** Runs the key holder's ceremony with the site's kit and config (`cohort site key-ceremony`). */
+export async function keyCeremonyAt(kitDir: string, configPath: string, address?: string): Promise<CeremonyResult> {
+  const kit = loadKit(kitDir);
+  const config = loadSiteConfig(configPath);
+  if (kit.role !== 'site') throw new CohortError(SiteErrors.KIT_MISMATCH, `kit ${kit.dir} is a ${kit.role} kit, not a site kit`);
+  if (config.site && config.site !== kit.name) throw new CohortError(SiteErrors.KIT_MISMATCH, `the config names site "${config.site}" but the kit is "${kit.name}"`);
+  const keys = new HeKeyStore(config.dataDir, loadKeyFile(config.keyFile));
+  const client = siteClient(kit, address);
+  try {
+    return await runKeyCeremony(client, kit, keys);
+  } finally {
+    client.close();
+  }
 }

@@ -22,6 +22,8 @@ interface DemoOptions {
   keep?: boolean;
   json?: boolean;
   seed: string;
+  /** Commander sets false for --no-encryption. */
+  encryption?: boolean;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -34,6 +36,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--workdir <dir>', 'where kits, state and logs go (default: a temporary directory)')
     .option('--keep', 'keep the work directory for inspection')
     .option('--json', 'print the summary as one JSON object on stdout')
+    .option('--no-encryption', 'send updates as plaintext (development only; the default is BFV encryption)')
     .action(async (opts: DemoOptions) => {
       const out = (s: string): void => {
         (opts.json ? process.stderr : process.stdout).write(s);
@@ -51,12 +54,14 @@ export function registerDemoCommand(program: Command): void {
         for (const s of consortium.siteNames) consortium.startSite(s);
         await consortium.waitForSites(sites);
         out(`  coordinator on 127.0.0.1:${consortium.port}; ${sites} site agents connected over mTLS\n`);
+        const ceremony = await consortium.keyCeremony();
+        out(`  key ceremony: ${consortium.siteNames[0]} generated HE key ${ceremony.keyId} and sealed it to ${ceremony.sealedFor.join(', ')} (the coordinator stores only sealed copies)\n`);
         const spec = { ...loadSpecFile(DEMO_SPEC), rounds, minSites: Math.min(2, sites), testFraction: 0.3 };
         const specPath = join(workdir, 'spec.json');
         writeFileSync(specPath, JSON.stringify(spec, null, 2));
         const alice = consortium.kit('alice');
         const address = `127.0.0.1:${consortium.port}`;
-        const { runId } = await submitRun(alice, specPath, 'plain', address);
+        const { runId } = await submitRun(alice, specPath, opts.encryption === false ? 'plain' : 'bfv', address);
         out(`  run ${runId} submitted by alice (data-scientist)\n`);
         const progress = opts.json || !process.stdout.isTTY ? undefined : progressPrinter();
         let lastRound = 0;

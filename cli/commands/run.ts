@@ -18,7 +18,7 @@ import { formatRunStatus, formatRunSummary, summarizeRun } from '../run-summary.
 const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
 /** One unary admin call with a fresh channel, closed whatever the outcome. */
-async function withAdmin<Res>(kit: Kit, address: string | undefined, invoke: (client: AdminServiceClient, o: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown): Promise<Res> {
+export async function withAdmin<Res>(kit: Kit, address: string | undefined, invoke: (client: AdminServiceClient, o: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown): Promise<Res> {
   const client = adminClient(kit, address);
   try {
     return await unary<Res>((o, cb) => invoke(client, o, cb));
@@ -27,7 +27,7 @@ async function withAdmin<Res>(kit: Kit, address: string | undefined, invoke: (cl
   }
 }
 
-export function submitRun(kit: Kit, specPath: string, codec = 'plain', address?: string): Promise<SubmitRunResponse__Output> {
+export function submitRun(kit: Kit, specPath: string, codec = 'bfv', address?: string): Promise<SubmitRunResponse__Output> {
   const spec = loadSpecFile(specPath);
   return withAdmin<SubmitRunResponse__Output>(kit, address, (c, o, cb) => c.submitRun({ specJson: JSON.stringify(spec), codec }, o, cb));
 }
@@ -98,7 +98,7 @@ export function registerRunCommands(program: Command): void {
     .command('submit <spec>')
     .description('submit a model spec (YAML or JSON); prints the run id')
     .requiredOption(...kitOption)
-    .option('--codec <codec>', 'update encoding: plain', 'plain')
+    .option('--codec <codec>', 'update encoding: bfv (encrypted, default) or plain (development only)', 'bfv')
     .option('--json', 'print {runId, specSha256} as JSON')
     .action(async (spec: string, opts: { kit: string; codec: string; json?: boolean }) => {
       await runCommand(

@@ -5,6 +5,7 @@ import { CohortError, GeneralErrors, SiteErrors } from '../../core/errors/index.
 import { BACKENDS, loadSiteConfig, type BackendChoice } from '../../site-agent/site-config.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { reportError, runCommand } from '../output.ts';
+import { sitePrivacyCommand } from './site-privacy.ts';
 
 export function registerSiteCommands(program: Command): void {
   const site = program.command('site').description('hospital IT: install and run the site agent');
@@ -25,6 +26,33 @@ export function registerSiteCommands(program: Command): void {
         (r) => `site data directory ${r.dataDir}\nat-rest key ${r.keyFile} (mode 600)\n`,
       );
     });
+
+  site
+    .command('key-ceremony')
+    .description('key holder only: create the consortium HE key (first time) and seal it to every site that has connected since')
+    .requiredOption('--kit <dir>', 'the key-holder site kit')
+    .requiredOption('--config <site.yaml>', 'the key-holder site config')
+    .option('--address <host:port>', 'coordinator address (default: from the kit)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { kit: string; config: string; address?: string; json?: boolean }) => {
+      await runCommand(
+        opts.json,
+        async () => {
+          const { keyCeremonyAt } = await import('../../site-agent/site-init.ts');
+          return keyCeremonyAt(resolve(opts.kit), resolve(opts.config), opts.address);
+        },
+        (r) =>
+          [
+            `HE key ${r.keyId}${r.generated ? ' generated' : ''} (N=${r.params.polyModulusDegree}, q ${r.params.coeffModulusBits.join('+')} bits, t=${r.params.plainModulus})`,
+            `sealed for: ${r.sealedFor.join(', ') || '(no new site)'}`,
+            `already sealed: ${r.alreadySealed.join(', ') || '(none)'}`,
+            ...r.refused.map((x) => `REFUSED ${x.site}: ${x.code}: ${x.message}`),
+            '',
+          ].join('\n'),
+      );
+    });
+
+  site.addCommand(sitePrivacyCommand());
 
   site
     .command('start')
@@ -54,7 +82,18 @@ export function registerSiteCommands(program: Command): void {
         // A forced backend that cannot load stops the agent here, not at the first run; `auto` is chosen per run by model family.
         if (requested !== 'auto') await selectBackend(requested, 'logistic-regression');
         const key = loadKeyFile(config.keyFile);
-        const agent = new SiteAgent({ kit, config, states: new RunStateStore(config.dataDir, key), backend: requested, log, address: opts.address });
+        const { HeKeyStore } = await import('../../site-agent/he-keys.ts');
+        const { openSiteLedger } = await import('../../site-agent/site-init.ts');
+        const agent = new SiteAgent({
+          kit,
+          config,
+          states: new RunStateStore(config.dataDir, key),
+          heKeys: new HeKeyStore(config.dataDir, key),
+          ledger: openSiteLedger(config, key),
+          backend: requested,
+          log,
+          address: opts.address,
+        });
         const shutdown = (): void => {
           agent.stop();
         };

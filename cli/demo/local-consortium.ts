@@ -3,7 +3,8 @@
  * configs, and the coordinator and site agents as separate processes on 127.0.0.1.
  * The demo runs on it, and so do the integration tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ import { provisionConsortium } from '../../core/pki/provisioner.ts';
 import { adminClient, unary } from '../../core/rpc/clients.ts';
 import type { ListSitesResponse__Output } from '../../protos/gen/cohort/v1/ListSitesResponse.ts';
 import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
+
+const execFileAsync = promisify(execFile);
 
 export const COHORT_BIN = fileURLToPath(new URL('../bin/cohort.js', import.meta.url));
 
@@ -131,6 +134,18 @@ export class LocalConsortium {
   startSite(name: string): ChildProcess {
     const config = join(this.options.workdir, 'sites', name, 'site.yaml');
     return this.spawnCohort(name, ['site', 'start', '--kit', join(this.kitsDir, name), '--config', config, '--address', `127.0.0.1:${this.port}`]);
+  }
+
+  /**
+   * Runs `cohort site key-ceremony` at the key holder as its own process (the coordinator
+   * only relays), after the sites have connected and published their exchange keys.
+   */
+  async keyCeremony(): Promise<{ keyId: string; sealedFor: string[]; alreadySealed: string[]; refused: unknown[] }> {
+    const holder = this.siteNames[0] as string;
+    const config = join(this.options.workdir, 'sites', holder, 'site.yaml');
+    const args = [COHORT_BIN, 'site', 'key-ceremony', '--kit', join(this.kitsDir, holder), '--config', config, '--address', `127.0.0.1:${this.port}`, '--json'];
+    const { stdout } = await execFileAsync(process.execPath, args, { maxBuffer: 1 << 20 });
+    return JSON.parse(stdout) as { keyId: string; sealedFor: string[]; alreadySealed: string[]; refused: unknown[] };
   }
 
   /** Waits until `count` sites hold an open task stream. */

@@ -12,6 +12,7 @@ import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../c
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import type { StateStore, RunRow } from '../state/store.ts';
 import { assertTransition, ROUND_TRANSITIONS, RUN_TRANSITIONS, TERMINAL_RUN_STATES, type RoundState, type RunState } from '../state/states.ts';
+import { finalCodec, type RunCodec } from './codec-plan.ts';
 import { Presence } from './presence.ts';
 import { finishTask, pendingTasksFor, type SiteTask } from './tasks.ts';
 
@@ -25,7 +26,7 @@ export interface EngineOptions {
 
 export interface SubmitRunInput {
   spec: ModelSpec;
-  codec: CodecDescriptor;
+  codec: RunCodec;
   submittedBy: string;
 }
 
@@ -156,7 +157,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.store.touchSite(site, this.now());
   }
 
-  respondToRun(site: string, runId: string, accept: boolean, detail: { reasonCode: string; reason: string; numExamples: number; fingerprint: string }): void {
+  respondToRun(site: string, runId: string, accept: boolean, detail: { reasonCode: string; reason: string; numExamples: number; fingerprint: string; plannedJson?: string }): void {
     const run = this.getRunOrThrow(runId);
     const membership = this.store.getRunSite(runId, site);
     if (!membership) throw new CohortError(RunErrors.INVALID_REQUEST, `site ${site} was not invited to run ${runId}`);
@@ -176,6 +177,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         dataset_fingerprint: accept ? detail.fingerprint : null,
         updated_at_ms: now,
       });
+      if (accept && detail.plannedJson) this.store.setRunSitePrivacy(runId, site, { planned_json: detail.plannedJson });
       this.store.appendEvent(site, accept ? 'run.accept' : 'run.decline', runId, { reasonCode: detail.reasonCode }, now);
     });
     this.emit('run', runId);
@@ -183,7 +185,11 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   }
 
   pendingTasks(site: string): SiteTask[] {
-    return pendingTasksFor(this.store, site, (runId, round) => JSON.stringify(this.strategyOf(runId).configureFit(round)));
+    // The number of sites in the round travels with the fit configuration: each site's share
+    // of the site-level noise is 1/K of the variance.
+    return pendingTasksFor(this.store, site, (runId, round) =>
+      JSON.stringify({ ...this.strategyOf(runId).configureFit(round), roundSites: this.store.roundSites(runId, round).length }),
+    );
   }
 
   // ---- rounds -----------------------------------------------------------------------
@@ -285,7 +291,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     };
   }
 
-  reportEvaluation(site: string, runId: string, round: number, weightsSha256: string, evaluation: SiteEvaluation): void {
+  reportEvaluation(site: string, runId: string, round: number, weightsSha256: string, evaluation: SiteEvaluation, privacyJson?: string): void {
     const run = this.getRunOrThrow(runId);
     const r = this.store.getRound(runId, round);
     const rs = this.store.getRoundSite(runId, round, site);
@@ -294,6 +300,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const now = this.now();
     this.store.tx(() => {
       this.store.updateRoundSite(runId, round, site, { eval_state: 'EVALUATED', weights_sha256: weightsSha256, eval_json: JSON.stringify(evaluation), updated_at_ms: now });
+      if (privacyJson) this.store.setRunSitePrivacy(runId, site, { privacy_json: privacyJson });
     });
     this.emit('run', runId);
     this.tick();
@@ -343,8 +350,17 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const expired = this.now() >= run.recruit_deadline_ms;
     if (waiting > 0 && !expired) return;
     if (accepted >= run.min_sites) {
+      let codec: CodecDescriptor;
+      try {
+        codec = finalCodec(JSON.parse(run.spec_json) as ModelSpec, JSON.parse(run.codec_json) as RunCodec, sites.filter((s) => s.state === 'ACCEPTED'));
+      } catch (e) {
+        if (!(e instanceof CohortError)) throw e;
+        this.endRun(run, 'FAILED', e.code, e.message);
+        return;
+      }
       this.store.tx(() => {
-        this.setRunState(run, 'RUNNING');
+        this.setRunState(run, 'RUNNING', { codec_json: JSON.stringify(codec) });
+        this.store.appendEvent('coordinator', 'run.codec', run.run_id, { codec }, this.now());
         // Sites that never answered are no longer invited.
         for (const s of sites.filter((x) => x.state === 'INVITED')) {
           this.store.upsertRunSite({ ...s, state: 'DECLINED', reason_code: RunErrors.ROUND_DEADLINE.code, reason: 'did not answer the offer in time', updated_at_ms: this.now() });
@@ -427,5 +443,67 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const fresh = this.getRunOrThrow(run.run_id);
     if (round >= run.rounds) this.endRun(fresh, 'COMPLETED', null, `completed ${round} rounds`);
     else this.openRound(fresh, round + 1);
+  }
+
+  // ---- release --------------------------------------------------------------------------
+
+  /**
+   * Accepts a completed run's final weights into the registry, only from a site that took
+   * part and only if their SHA-256 is the hash every site reported for the last round.
+   * Idempotent for the same weights; returns the registry id.
+   */
+  releaseModel(site: string, runId: string, weights: Buffer): string {
+    const run = this.getRunOrThrow(runId);
+    if (run.state !== 'COMPLETED') {
+      throw new CohortError(RunErrors.RELEASE_REFUSED, `run ${runId} is ${run.state}; only a completed run's model can be released`, { details: { runId, state: run.state } });
+    }
+    const membership = this.store.getRunSite(runId, site);
+    if (membership?.state !== 'ACCEPTED') throw new CohortError(RunErrors.RELEASE_REFUSED, `site ${site} did not take part in run ${runId}`);
+    const hash = createHash('sha256').update(weights).digest('hex');
+    if (hash !== run.final_weights_sha256) {
+      throw new CohortError(RunErrors.RELEASE_REFUSED, `the uploaded weights hash to ${hash}, the sites agreed on ${run.final_weights_sha256 ?? 'nothing'}; not released`, {
+        details: { runId, uploaded: hash, agreed: run.final_weights_sha256 },
+      });
+    }
+    const existing = this.store.modelOfRun(runId);
+    if (existing) return existing.model_id;
+    const now = this.now();
+    const modelId = `model-${randomUUID().slice(0, 8)}`;
+    const rounds = this.store.rounds(runId);
+    const last = rounds[rounds.length - 1];
+    const provenance = {
+      runId,
+      specSha256: run.spec_sha256,
+      submittedBy: run.submitted_by,
+      strategy: run.strategy,
+      rounds: run.rounds,
+      codec: JSON.parse(run.codec_json) as unknown,
+      sites: this.store.runSites(runId).filter((s) => s.state === 'ACCEPTED').map((s) => ({
+        site: s.site,
+        numExamples: s.num_examples,
+        datasetFingerprint: s.dataset_fingerprint,
+        privacy: s.privacy_json ? (JSON.parse(s.privacy_json) as unknown) : null,
+      })),
+      finalMetrics: last?.metrics_json ? (JSON.parse(last.metrics_json) as unknown) : null,
+      approval: 'PENDING',
+    };
+    this.store.tx(() => {
+      this.store.insertModel({
+        model_id: modelId,
+        run_id: runId,
+        name: run.name,
+        weights_sha256: hash,
+        spec_sha256: run.spec_sha256,
+        released_by: site,
+        released_at_ms: now,
+        bytes: weights.byteLength,
+        weights,
+        provenance_json: JSON.stringify(provenance),
+      });
+      this.store.updateRun(runId, { model_id: modelId }, now);
+      this.store.appendEvent(site, 'model.release', runId, { modelId, weightsSha256: hash }, now);
+    });
+    this.emit('run', runId);
+    return modelId;
   }
 }

@@ -3,10 +3,10 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CohortError, RunErrors } from '../../core/errors/index.ts';
 import { toServiceError } from '../../core/rpc/status-errors.ts';
-import { plainDescriptor, type CodecDescriptor } from '../../core/update-codec/index.ts';
-import { parameterCount } from '../../models/weight-layout.ts';
+import type { HeKeyParameters } from '../../core/secure-agg/key-ceremony.ts';
 import { parseSpec } from '../../models/validate-spec.ts';
-import type { ModelSpec } from '../../models/spec-schema.ts';
+import { codecRequestFor } from '../engine/codec-plan.ts';
+import type { ModelRow } from '../state/store.ts';
 import type { AdminServiceHandlers } from '../../protos/gen/cohort/v1/AdminService.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
 import { TERMINAL_RUN_STATES, type RunState } from '../state/states.ts';
@@ -22,11 +22,20 @@ export interface AdminServiceContext {
 
 const READERS = ['data-scientist', 'operator', 'auditor'] as const;
 
-/** The codec a run uses; `bfv` is refused until the encrypted path is wired in. */
-export function codecFor(spec: ModelSpec, codec: string): CodecDescriptor {
-  const length = parameterCount(spec) + 1;
-  if (codec === '' || codec === 'plain') return plainDescriptor(length);
-  throw new CohortError(RunErrors.INVALID_REQUEST, `codec "${codec}" is not available (expected "plain")`, { details: { field: 'codec' } });
+const MODEL_READERS = ['data-scientist', 'operator', 'auditor', 'approver'] as const;
+
+function modelEntry(m: Omit<ModelRow, 'weights'>) {
+  return {
+    modelId: m.model_id,
+    runId: m.run_id,
+    name: m.name,
+    weightsSha256: m.weights_sha256,
+    specSha256: m.spec_sha256,
+    releasedBy: m.released_by,
+    releasedAtMs: String(m.released_at_ms),
+    bytes: String(m.bytes),
+    provenanceJson: m.provenance_json,
+  };
 }
 
 export function adminServiceHandlers(ctx: AdminServiceContext): AdminServiceHandlers {
@@ -55,7 +64,9 @@ export function adminServiceHandlers(ctx: AdminServiceContext): AdminServiceHand
         throw new CohortError(RunErrors.INVALID_REQUEST, 'spec_json is not valid JSON', { cause: e, details: { field: 'spec_json' } });
       }
       const spec = parseSpec(input, 'spec');
-      const run = engine.submitRun({ spec, codec: codecFor(spec, req.codec), submittedBy: caller.name });
+      const key = engine.store.heKey();
+      const keyParams = key ? (JSON.parse(key.params_json) as HeKeyParameters) : undefined;
+      const run = engine.submitRun({ spec, codec: codecRequestFor(spec, req.codec, keyParams), submittedBy: caller.name });
       log.info({ runId: run.run_id, by: caller.name, specSha256: run.spec_sha256 }, 'run submitted');
       return { runId: run.run_id, specSha256: run.spec_sha256 };
     }),
@@ -93,6 +104,14 @@ export function adminServiceHandlers(ctx: AdminServiceContext): AdminServiceHand
         lastHeartbeatMs: String(s.last_seen_ms),
       })),
     })),
+
+    ListModels: unary(MODEL_READERS, () => ({ models: engine.store.models().map(modelEntry) })),
+
+    GetModel: unary(['data-scientist', 'operator', 'approver'], (_c, req) => {
+      const m = engine.store.getModel(req.modelId);
+      if (!m) throw new CohortError(RunErrors.MODEL_NOT_FOUND, `no released model with id "${req.modelId}"`, { details: { modelId: req.modelId } });
+      return { model: modelEntry(m), weights: m.weights };
+    }),
 
     WatchRun(call) {
       let runId: string;

@@ -19,7 +19,10 @@ export function runStatus(store: StateStore, runId: string): RunStatus | undefin
     currentRound: run.current_round,
     rounds: run.rounds,
     strategy: run.strategy,
-    codec: (JSON.parse(run.codec_json) as { kind: string }).kind,
+    // A pending encrypted run is still an encrypted run; its parameters are fixed when recruiting ends.
+    codec: (JSON.parse(run.codec_json) as { kind: string }).kind.replace(/-pending$/, ''),
+    codecJson: run.codec_json,
+    modelId: run.model_id ?? '',
     submittedBy: run.submitted_by,
     specSha256: run.spec_sha256,
     sites: store.runSites(runId).map((s) => ({
@@ -28,6 +31,10 @@ export function runStatus(store: StateStore, runId: string): RunStatus | undefin
       reason: s.reason_code ? `${s.reason_code}: ${s.reason ?? ''}` : '',
       numExamples: String(s.num_examples),
       datasetFingerprint: s.dataset_fingerprint ?? '',
+      privacyJson:
+        s.planned_json || s.privacy_json
+          ? JSON.stringify({ planned: s.planned_json ? (JSON.parse(s.planned_json) as unknown) : null, spent: s.privacy_json ? (JSON.parse(s.privacy_json) as unknown) : null })
+          : '',
     })),
     roundStatus: store.rounds(runId).map((r) => ({
       round: r.round,

@@ -2,7 +2,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { CohortError, RunErrors, UpdateErrors } from '../../core/errors/index.ts';
+import { CohortError, RunErrors, SecureAggErrors, UpdateErrors } from '../../core/errors/index.ts';
+import { checkAnnouncementShape, checkKeyParameters, checkSealedKeyShape } from './key-relay.ts';
 import { toServiceError } from '../../core/rpc/status-errors.ts';
 import type { SiteServiceHandlers } from '../../protos/gen/cohort/v1/SiteService.ts';
 import type { UpdateChunk__Output } from '../../protos/gen/cohort/v1/UpdateChunk.ts';
@@ -18,6 +19,8 @@ export interface SiteServiceContext {
   guard: RevocationGuard;
   spoolDir: string;
   heartbeatIntervalMs: number;
+  /** The site allowed to publish the consortium HE key (from the coordinator's kit). */
+  keyHolder: string | undefined;
   log: Logger;
 }
 
@@ -59,6 +62,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         reason: req.reason,
         numExamples: Number(req.numExamples),
         fingerprint: req.datasetFingerprint,
+        plannedJson: req.planned ? JSON.stringify(req.planned) : undefined,
       });
       return { ok: true };
     }),
@@ -70,8 +74,62 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         loss: req.loss,
         accuracy: req.accuracy,
         auc: req.auc,
-      });
+      }, req.privacy ? JSON.stringify(req.privacy) : undefined);
       return { ok: true };
+    }),
+
+    PublishExchangeKey: unary(ctx, (site, req) => {
+      checkAnnouncementShape(req.announcementJson, site, ctx.guard.consortium);
+      engine.store.putExchangeKey(site, req.announcementJson, Date.now());
+      engine.store.appendEvent(site, 'key.exchange-key', null, {}, Date.now());
+      return { ok: true };
+    }),
+
+    GetKeyCeremony: unary(ctx, () => {
+      const key = engine.store.heKey();
+      const sealed = new Set(key ? engine.store.sealedSites(key.key_id) : []);
+      return {
+        keyHolder: ctx.keyHolder ?? '',
+        paramsJson: key?.params_json ?? '',
+        recipients: engine.store.exchangeKeys().map((k) => ({ site: k.site, announcementJson: k.announcement_json, sealed: sealed.has(k.site) })),
+      };
+    }),
+
+    PublishSealedKeys: unary(ctx, (site, req) => {
+      if (ctx.keyHolder === undefined || site !== ctx.keyHolder) {
+        throw new CohortError(RunErrors.PERMISSION_DENIED, `only the key holder "${ctx.keyHolder ?? '(none in the coordinator kit)'}" may publish the HE key; "${site}" may not`);
+      }
+      const params = checkKeyParameters(req.paramsJson);
+      const existing = engine.store.heKey();
+      if (existing && existing.key_id !== params.keyId) {
+        throw new CohortError(SecureAggErrors.KEY_CEREMONY, `the consortium already has HE key ${existing.key_id}; key rotation is not supported, so key ${params.keyId} is refused`);
+      }
+      const entries = req.sealed.map((e) => ({ site: e.site, json: e.sealedJson }));
+      for (const e of entries) checkSealedKeyShape(e.json, e.site, params.keyId, site);
+      const now = Date.now();
+      engine.store.tx(() => {
+        if (!existing) engine.store.insertHeKey(params.keyId, req.paramsJson, site, now);
+        for (const e of entries) engine.store.putSealedKey(params.keyId, e.site, e.json, now);
+        engine.store.appendEvent(site, 'key.publish', null, { keyId: params.keyId, sealedFor: entries.map((e) => e.site) }, now);
+      });
+      log.info({ keyId: params.keyId, sealedFor: entries.map((e) => e.site) }, 'sealed HE keys stored');
+      return { ok: true };
+    }),
+
+    GetSealedKey: unary(ctx, (site, req) => {
+      const sealed = engine.store.sealedKey(req.keyId, site);
+      if (sealed === undefined) {
+        throw new CohortError(SecureAggErrors.NO_KEY, `no sealed copy of HE key ${req.keyId || '(none named)'} for site ${site}; the key holder has not sealed it to this site yet`, {
+          details: { keyId: req.keyId, site },
+        });
+      }
+      return { sealedJson: sealed };
+    }),
+
+    ReleaseModel: unary(ctx, (site, req) => {
+      const modelId = engine.releaseModel(site, req.runId, Buffer.from(req.weights));
+      log.info({ site, runId: req.runId, modelId }, 'model released');
+      return { modelId, runId: req.runId, weightsSha256: engine.getRunOrThrow(req.runId).final_weights_sha256 ?? '' };
     }),
 
     ReportFailure: unary(ctx, (site, req) => {

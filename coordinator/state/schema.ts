@@ -1,5 +1,5 @@
 /** SQLite schema of the coordinator's state. Versioned; migrations run at open. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS runs (
   error_code TEXT,
   error TEXT,
   final_weights_sha256 TEXT,
+  model_id TEXT,
   created_at_ms INTEGER NOT NULL,
   updated_at_ms INTEGER NOT NULL
 );
@@ -33,6 +34,8 @@ CREATE TABLE IF NOT EXISTS run_sites (
   reason TEXT,
   num_examples INTEGER NOT NULL DEFAULT 0,
   dataset_fingerprint TEXT,
+  planned_json TEXT,
+  privacy_json TEXT,
   updated_at_ms INTEGER NOT NULL,
   PRIMARY KEY (run_id, site)
 );
@@ -83,6 +86,43 @@ CREATE TABLE IF NOT EXISTS sites (
   last_seen_ms INTEGER NOT NULL
 );
 
+-- Key ceremony: public parameters of the consortium HE key (no key material), each site's
+-- signed X25519 exchange key, and the secret key sealed to each site (opaque to the coordinator).
+CREATE TABLE IF NOT EXISTS he_keys (
+  key_id TEXT PRIMARY KEY,
+  params_json TEXT NOT NULL,
+  published_by TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS exchange_keys (
+  site TEXT PRIMARY KEY,
+  announcement_json TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sealed_keys (
+  key_id TEXT NOT NULL,
+  site TEXT NOT NULL,
+  sealed_json TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (key_id, site)
+);
+
+-- The model registry: final weights released at the end of a run, with their provenance.
+CREATE TABLE IF NOT EXISTS models (
+  model_id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  weights_sha256 TEXT NOT NULL,
+  spec_sha256 TEXT NOT NULL,
+  released_by TEXT NOT NULL,
+  released_at_ms INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  weights BLOB NOT NULL,
+  provenance_json TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   at_ms INTEGER NOT NULL,
@@ -92,3 +132,10 @@ CREATE TABLE IF NOT EXISTS events (
   detail_json TEXT NOT NULL
 );
 `;
+
+/** Statements that bring a version-1 state file to version 2 (new tables come from SCHEMA_SQL). */
+export const MIGRATE_1_TO_2 = [
+  'ALTER TABLE runs ADD COLUMN model_id TEXT',
+  'ALTER TABLE run_sites ADD COLUMN planned_json TEXT',
+  'ALTER TABLE run_sites ADD COLUMN privacy_json TEXT',
+];

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { MIGRATE_1_TO_2, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import type { RoundState, RunSiteState, RunState, SiteEvalState, SiteRoundState } from './states.ts';
 
 export interface RunRow {
@@ -26,6 +26,8 @@ export interface RunRow {
   error_code: string | null;
   error: string | null;
   final_weights_sha256: string | null;
+  /** Registry id of the released final model. */
+  model_id?: string | null;
   created_at_ms: number;
   updated_at_ms: number;
 }
@@ -38,6 +40,10 @@ export interface RunSiteRow {
   reason: string | null;
   num_examples: number;
   dataset_fingerprint: string | null;
+  /** JSON PrivacySpend the site planned when accepting. */
+  planned_json?: string | null;
+  /** JSON PrivacySpend the site last reported. */
+  privacy_json?: string | null;
   updated_at_ms: number;
 }
 
@@ -85,10 +91,24 @@ export class StateStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
+    const existing = this.schemaVersion();
+    if (existing === 1) {
+      this.tx(() => {
+        for (const sql of MIGRATE_1_TO_2) this.db.exec(sql);
+        this.db.prepare('UPDATE meta SET value = ? WHERE key = ?').run('2', 'schema_version');
+      });
+    }
     this.db.exec(SCHEMA_SQL);
     const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as { value: string } | undefined;
     if (!row) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     else if (Number(row.value) !== SCHEMA_VERSION) throw new Error(`state schema version ${row.value} is not ${SCHEMA_VERSION}`);
+  }
+
+  private schemaVersion(): number | undefined {
+    const hasMeta = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (!hasMeta) return undefined;
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as { value: string } | undefined;
+    return row ? Number(row.value) : undefined;
   }
 
   close(): void {
@@ -139,6 +159,13 @@ export class StateStore {
            num_examples = excluded.num_examples, dataset_fingerprint = excluded.dataset_fingerprint, updated_at_ms = excluded.updated_at_ms`,
       )
       .run(row);
+  }
+
+  /** Records what a site planned (on accepting) or has spent (after a round). */
+  setRunSitePrivacy(runId: string, site: string, fields: { planned_json?: string; privacy_json?: string }): void {
+    for (const [column, value] of Object.entries(fields)) {
+      this.db.prepare(`UPDATE run_sites SET ${column === 'planned_json' ? 'planned_json' : 'privacy_json'} = ? WHERE run_id = ? AND site = ?`).run(value, runId, site);
+    }
   }
 
   getRunSite(runId: string, site: string): RunSiteRow | undefined {
@@ -236,4 +263,81 @@ export class StateStore {
       .prepare('INSERT INTO events (at_ms, actor, action, run_id, detail_json) VALUES (?, ?, ?, ?, ?)')
       .run(now, actor, action, runId, JSON.stringify(detail));
   }
+
+  // ---- key ceremony -------------------------------------------------------------------
+
+  putExchangeKey(site: string, announcementJson: string, now: number): void {
+    this.db
+      .prepare('INSERT INTO exchange_keys (site, announcement_json, updated_at_ms) VALUES (?, ?, ?) ON CONFLICT (site) DO UPDATE SET announcement_json = excluded.announcement_json, updated_at_ms = excluded.updated_at_ms')
+      .run(site, announcementJson, now);
+  }
+
+  exchangeKeys(): { site: string; announcement_json: string }[] {
+    return this.db.prepare('SELECT site, announcement_json FROM exchange_keys ORDER BY site').all() as { site: string; announcement_json: string }[];
+  }
+
+  /** The consortium HE key's public parameters; one key per consortium. */
+  heKey(): { key_id: string; params_json: string; published_by: string } | undefined {
+    return this.db.prepare('SELECT key_id, params_json, published_by FROM he_keys ORDER BY created_at_ms LIMIT 1').get() as
+      | { key_id: string; params_json: string; published_by: string }
+      | undefined;
+  }
+
+  insertHeKey(keyId: string, paramsJson: string, publishedBy: string, now: number): void {
+    this.db.prepare('INSERT INTO he_keys (key_id, params_json, published_by, created_at_ms) VALUES (?, ?, ?, ?)').run(keyId, paramsJson, publishedBy, now);
+  }
+
+  putSealedKey(keyId: string, site: string, sealedJson: string, now: number): void {
+    this.db
+      .prepare('INSERT INTO sealed_keys (key_id, site, sealed_json, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (key_id, site) DO UPDATE SET sealed_json = excluded.sealed_json, created_at_ms = excluded.created_at_ms')
+      .run(keyId, site, sealedJson, now);
+  }
+
+  sealedKey(keyId: string, site: string): string | undefined {
+    return (this.db.prepare('SELECT sealed_json FROM sealed_keys WHERE key_id = ? AND site = ?').get(keyId, site) as { sealed_json: string } | undefined)?.sealed_json;
+  }
+
+  sealedSites(keyId: string): string[] {
+    return (this.db.prepare('SELECT site FROM sealed_keys WHERE key_id = ? ORDER BY site').all(keyId) as { site: string }[]).map((r) => r.site);
+  }
+
+  // ---- model registry -----------------------------------------------------------------
+
+  insertModel(row: ModelRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO models (model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, weights, provenance_json)
+         VALUES (@model_id, @run_id, @name, @weights_sha256, @spec_sha256, @released_by, @released_at_ms, @bytes, @weights, @provenance_json)`,
+      )
+      .run(row);
+  }
+
+  models(): Omit<ModelRow, 'weights'>[] {
+    return this.db
+      .prepare('SELECT model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, provenance_json FROM models ORDER BY released_at_ms, model_id')
+      .all() as Omit<ModelRow, 'weights'>[];
+  }
+
+  getModel(modelId: string): ModelRow | undefined {
+    return this.db.prepare('SELECT * FROM models WHERE model_id = ?').get(modelId) as ModelRow | undefined;
+  }
+
+  modelOfRun(runId: string): Omit<ModelRow, 'weights'> | undefined {
+    return this.db
+      .prepare('SELECT model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, provenance_json FROM models WHERE run_id = ?')
+      .get(runId) as Omit<ModelRow, 'weights'> | undefined;
+  }
+}
+
+export interface ModelRow {
+  model_id: string;
+  run_id: string;
+  name: string;
+  weights_sha256: string;
+  spec_sha256: string;
+  released_by: string;
+  released_at_ms: number;
+  bytes: number;
+  weights: Buffer;
+  provenance_json: string;
 }

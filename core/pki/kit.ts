@@ -33,6 +33,8 @@ const kitFileSchema = z
     certificate: relativePath,
     key: relativePath,
     crl: relativePath.optional(),
+    /** The site that generates the consortium's HE key; sites accept a sealed key only from it. */
+    keyHolder: z.string().regex(PARTICIPANT_NAME).optional(),
   })
   .strict();
 
@@ -50,6 +52,12 @@ export interface KitContents {
   readonly keyPem: string;
   /** Coordinator kit only: the CRL. */
   readonly crlPem?: string;
+  /**
+   * The site named by the consortium file to generate the HE key. Written into every kit by
+   * the provisioner, so that a site can tell a sealed key from the real key holder from one
+   * the coordinator made up.
+   */
+  readonly keyHolder?: string;
 }
 
 /** A loaded kit, ready for TLS: what the provisioner wrote, and where it lies. */
@@ -72,6 +80,7 @@ export function writeKit(dir: string, kit: KitContents): void {
     certificate: kitCertFile(kit.name),
     key: kitKeyFile(kit.name),
     ...(kit.crlPem === undefined ? {} : { crl: KIT_CRL_FILE }),
+    ...(kit.keyHolder === undefined ? {} : { keyHolder: kit.keyHolder }),
   };
   writeNewFile(join(dir, kitKeyFile(kit.name)), kit.keyPem, OWNER_ONLY_FILE);
   writeNewFile(join(dir, kitCertFile(kit.name)), kit.certPem, PUBLIC_FILE);
@@ -175,6 +184,7 @@ export function loadKit(dir: string): Kit {
     caPem,
     certPem,
     keyPem,
+    ...(file.keyHolder === undefined ? {} : { keyHolder: file.keyHolder }),
     ...(paths.crl === undefined ? {} : { crlPem: readFileSync(paths.crl, 'utf8'), crlPath: paths.crl }),
   });
 }

@@ -131,6 +131,7 @@ function writeParticipantKit(
     caPem,
     certPem: creds.certPem,
     keyPem: creds.keyPem,
+    keyHolder: consortium.keyHolder,
     ...(crlPem === undefined ? {} : { crlPem }),
   });
   return { name: p.name, role: p.role, dir, serial: creds.serial, notAfter: creds.notAfter.toISOString() };

@@ -9,3 +9,38 @@ export {
   type NoiseSearchInput,
   type NoiseSearchResult,
 } from './noise-search.ts';
+export { GaussianSampler, type GaussianSource } from './gaussian.ts';
+export {
+  privatizeUpdate,
+  siteNoiseStd,
+  updateNoiseMultiplier,
+  type PrivatizedUpdate,
+  type PrivatizeOptions,
+  type SiteDpConfig,
+} from './site-dp.ts';
+export {
+  adaptiveUpdateNoiseMultiplier,
+  countNoiseStd,
+  MIN_CLIP_NORM,
+  nextClipNorm,
+  noisedUnclippedShare,
+  unclippedIndicator,
+  type AdaptiveClippingConfig,
+  type NextClipNorm,
+} from './adaptive-clipping.ts';
+export {
+  defaultDelta,
+  dpSgdSchedule,
+  planRunSpend,
+  runDelta,
+  spendAfter,
+  stepsWithinBudget,
+  sumSpends,
+  type EpsilonDelta,
+  type PlannedRunSpend,
+  type RecordDpConfig,
+  type RunMechanisms,
+  type RunPrivacySpec,
+  type RunSpend,
+  type StepsWithinBudgetInput,
+} from './run-budget.ts';

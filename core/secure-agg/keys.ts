@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { CohortError, SecureAggErrors } from '../errors/index.ts';
 import type { BfvCodecDescriptor } from '../update-codec/types.ts';
-import { bfvDescriptor, type BfvParameterChoice } from './parameters.ts';
+import { bfvDescriptor, type BfvParameterChoice, type KeyContextParameters } from './parameters.ts';
 import { createBfvContext, paramsIdOf } from './seal-context.ts';
 import { deleteAll, loadSeal, type SealContext, type SealLibrary } from './seal-library.ts';
 
@@ -45,6 +45,31 @@ export async function generateKeyPair(choice: BfvParameterChoice): Promise<BfvKe
     const paramsId = paramsIdOf(seal, parms, keyId);
     const secretKey = writeEnvelope(paramsId, keyId, key.saveArray(seal.ComprModeType.zstd));
     return { secretKey, keyId, paramsId, descriptor: bfvDescriptor(choice, keyId, paramsId) };
+  } finally {
+    deleteAll(key, generator, context, parms);
+  }
+}
+
+/** The consortium's key and its public names: what the key ceremony distributes. */
+export interface ConsortiumKey {
+  readonly secretKey: Uint8Array;
+  readonly params: KeyContextParameters & { readonly keyId: string; readonly paramsId: string };
+}
+
+/**
+ * Generates the consortium's secret key under fixed parameters (the key holder runs this,
+ * inside its hospital). Every run then picks only its scale under these parameters.
+ */
+export async function generateConsortiumKey(ctx: KeyContextParameters): Promise<ConsortiumKey> {
+  const seal = await loadSeal();
+  const { parms, context } = createBfvContext(seal, ctx);
+  const generator = seal.KeyGenerator(context);
+  const key = generator.secretKey();
+  try {
+    const keyId = randomBytes(16).toString('hex');
+    const paramsId = paramsIdOf(seal, parms, keyId);
+    const secretKey = writeEnvelope(paramsId, keyId, key.saveArray(seal.ComprModeType.zstd));
+    return { secretKey, params: { keyId, paramsId, polyModulusDegree: ctx.polyModulusDegree, coeffModulusBits: [...ctx.coeffModulusBits], plainModulus: ctx.plainModulus } };
   } finally {
     deleteAll(key, generator, context, parms);
   }

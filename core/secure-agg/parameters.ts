@@ -169,34 +169,110 @@ export async function chooseBfvParameters(request: BfvParameterRequest): Promise
       { plainModulusBits: plain.bits, neededDataPrimeBits: need, maxDataPrimeBits: maxQ },
     );
   }
+  return finishChoice(seal, request, { n, scale, perSummandBound, sumBound, noiseBound, plain, data });
+}
+
+interface ChoiceParts {
+  readonly n: number;
+  readonly scale: number;
+  readonly perSummandBound: number;
+  readonly sumBound: bigint;
+  readonly noiseBound: bigint;
+  readonly plain: { bits: number; value: bigint };
+  readonly data: { bits: number; value: bigint };
+}
+
+function finishChoice(seal: SealLibrary, request: BfvParameterRequest, p: ChoiceParts): BfvParameterChoice {
   const choice = {
-    polyModulusDegree: n,
-    coeffModulusBits: [data.bits],
-    plainModulus: plain.value.toString(),
+    polyModulusDegree: p.n,
+    coeffModulusBits: [p.data.bits],
+    plainModulus: p.plain.value.toString(),
   };
   // Let SEAL confirm 128-bit security and batching for exactly these primes.
   const built = createBfvContext(seal, choice);
   deleteAll(built.context, built.parms);
-  const ciphertextCount = ciphertextCountFor(request.length, n);
-  const ciphertextsPerChunk = ciphertextsPerChunkFor(n, 1);
+  const ciphertextCount = ciphertextCountFor(request.length, p.n);
+  const ciphertextsPerChunk = ciphertextsPerChunkFor(p.n, 1);
   return {
     length: request.length,
     ...choice,
-    coeffModulus: [data.value.toString()],
-    plainModulusBits: plain.bits,
-    scale,
-    maxSummands: k,
-    maxAbsValue: c,
-    maxWeight: w,
-    perSummandBound,
+    coeffModulus: [p.data.value.toString()],
+    plainModulusBits: p.plain.bits,
+    scale: p.scale,
+    maxSummands: request.maxSummands,
+    maxAbsValue: request.maxAbsValue,
+    maxWeight: request.maxWeight,
+    perSummandBound: p.perSummandBound,
     ciphertextCount,
     ciphertextsPerChunk,
     chunkCount: Math.ceil(ciphertextCount / ciphertextsPerChunk),
     headroom: {
-      valueBits: round2(log2Big((plain.value - 1n) / 2n) - log2Big(sumBound)),
-      noiseBits: round2(log2Big(data.value) - log2Big(noiseBound)),
+      valueBits: round2(log2Big((p.plain.value - 1n) / 2n) - log2Big(p.sumBound)),
+      noiseBits: round2(log2Big(p.data.value) - log2Big(p.noiseBound)),
     },
   };
+}
+
+/** The consortium key's parameters: one key serves every run, so N, q and t are fixed at the ceremony. */
+export const CONSORTIUM_KEY_PARAMETERS = {
+  polyModulusDegree: 4096,
+  /** The largest data prime within the wire budget (1.95x float32), for the most noise room. */
+  dataPrimeBits: MAX_DATA_PRIME_BITS,
+  /** 44 bits: 2^43 of value room, and noise room for 90 summands with 2 bits of margin. */
+  plainModulusBits: 44,
+} as const;
+
+/** The public parameters of a key before it has an id: what SEAL builds the context from. */
+export interface KeyContextParameters {
+  readonly polyModulusDegree: number;
+  readonly coeffModulusBits: readonly number[];
+  readonly plainModulus: string;
+}
+
+/** The primes of the consortium key's parameters ({@link CONSORTIUM_KEY_PARAMETERS}). */
+export async function consortiumKeyContext(): Promise<KeyContextParameters> {
+  const seal = await loadSeal();
+  const { polyModulusDegree: n, dataPrimeBits, plainModulusBits } = CONSORTIUM_KEY_PARAMETERS;
+  return { polyModulusDegree: n, coeffModulusBits: [dataPrimeBits], plainModulus: plainPrime(seal, n, plainModulusBits).toString() };
+}
+
+/**
+ * A run's parameters under an existing key: N, q and t are the key's, so only the scale is
+ * the run's. Checks that `maxSummands` sums at `precisionBits` (or `scale`) can neither
+ * wrap around t/2 nor exhaust the noise budget; throws SECURE_AGG_PARAMS naming the largest
+ * precision or site count that would fit otherwise.
+ */
+export async function runParametersForKey(key: KeyContextParameters, request: BfvParameterRequest): Promise<BfvParameterChoice> {
+  return runParametersForKeySync(await loadSeal(), key, request);
+}
+
+/** {@link runParametersForKey} for callers that hold the loaded library. */
+export function runParametersForKeySync(seal: SealLibrary, key: KeyContextParameters, request: BfvParameterRequest): BfvParameterChoice {
+  checkRequest(request);
+  const n = key.polyModulusDegree;
+  const margin = request.noiseMarginBits ?? 2;
+  const { maxSummands: k, maxAbsValue: c, maxWeight: w } = request;
+  const scale = request.scale ?? 2 ** (request.precisionBits as number) / c;
+  const perSummandBound = Math.floor(w * c * scale) + 1;
+  const sumBound = BigInt(k) * BigInt(Math.max(perSummandBound, w));
+  const t = BigInt(key.plainModulus);
+  const q = dataPrime(seal, n, key.coeffModulusBits[0] as number);
+  const noiseBound = 2n * BigInt(NOISE_PER_SUMMAND) * BigInt(k) * t;
+  if (2n * sumBound >= t) {
+    const roomBits = Math.floor(log2Big((t - 1n) / 2n) - Math.log2(k) - Math.log2(w) - 1);
+    throw refuse(
+      `${k} summands with weights up to ${w} at scale ${scale} could reach ${sumBound}, past t/2 = ${(t - 1n) / 2n} of the consortium key; ` +
+        `at most ${Math.max(0, roomBits)} precision bits fit, so lower aggregation.precisionBits or maxWeight`,
+      { maxPrecisionBits: Math.max(0, roomBits), maxSummands: k, maxWeight: w },
+    );
+  }
+  if (noiseBound << BigInt(margin) >= q) {
+    const maxSites = Number((q >> BigInt(margin)) / (2n * BigInt(NOISE_PER_SUMMAND) * t));
+    throw refuse(`the consortium key's parameters decrypt sums of at most ${maxSites} updates, the run has ${k} sites`, { maxSummands: maxSites });
+  }
+  const plain = { bits: bitLength(t), value: t };
+  const data = { bits: bitLength(q), value: q };
+  return finishChoice(seal, request, { n, scale, perSummandBound, sumBound, noiseBound, plain, data });
 }
 
 /** The run-record descriptor for a choice and the key generated for it. */

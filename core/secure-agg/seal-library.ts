@@ -18,15 +18,25 @@ export type SealPlainText = ReturnType<SealLibrary['PlainText']>;
 export type SealEvaluator = ReturnType<SealLibrary['Evaluator']>;
 
 let loading: Promise<SealLibrary> | undefined;
+let loaded: SealLibrary | undefined;
 
 /** Loads the WebAssembly module on first use; later calls share the same instance. */
 export function loadSeal(): Promise<SealLibrary> {
   if (loading === undefined) {
     const factory: SealFactory =
       typeof sealModule === 'function' ? (sealModule as unknown as SealFactory) : sealModule.default;
-    loading = factory();
+    loading = factory().then((seal) => (loaded = seal));
   }
   return loading;
+}
+
+/**
+ * The library, for synchronous code (the coordinator's round engine) that runs after
+ * start-up awaited {@link loadSeal}. Throws if it has not been loaded.
+ */
+export function loadedSeal(): SealLibrary {
+  if (loaded === undefined) throw new Error('node-seal is not loaded yet: await loadSeal() at start-up');
+  return loaded;
 }
 
 /** Anything holding WebAssembly memory. */

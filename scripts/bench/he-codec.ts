@@ -1,7 +1,7 @@
 /**
- * Measures the BFV update codec on a model-sized update: wire bytes against float32, site
- * encode + encrypt time, coordinator add time for a round, site decode time. Medians over
- * a few repetitions; `npm run bench:he` calls measureHeCodec.
+ * The BFV update codec for `bench:he`: the consortium key and a run's parameters for a model-sized update, sites
+ * encrypting their updates (wire bytes, encode + encrypt time), the adder alone summing a
+ * round, and a site decrypting the sum.
  *
  * `npx tsx scripts/bench/he-codec.ts` prints, as JSON, the bytes of one seeded, zstd-compressed
  * ciphertext per coefficient-modulus size (measureCiphertextBytesByQBits), the measurement
@@ -10,137 +10,97 @@
 import { pathToFileURL } from 'node:url';
 import { BfvChunkAdder } from '../../core/secure-agg/bfv-chunk-adder.ts';
 import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
-import { generateKeyPair } from '../../core/secure-agg/keys.ts';
-import { chooseBfvParameters, type BfvParameterRequest } from '../../core/secure-agg/parameters.ts';
+import { generateConsortiumKey } from '../../core/secure-agg/keys.ts';
+import { bfvDescriptor, consortiumKeyContext, runParametersForKey, type BfvParameterChoice, type BfvParameterRequest } from '../../core/secure-agg/parameters.ts';
 import { createBfvContext } from '../../core/secure-agg/seal-context.ts';
 import { deleteAll, loadSeal } from '../../core/secure-agg/seal-library.ts';
-import { weightedUpdateVector } from '../../core/strategies/aggregate.ts';
+import type { BfvCodecDescriptor } from '../../core/update-codec/index.ts';
+import { AggregationSchema } from '../../models/spec-schema.ts';
+import { syntheticUpdateVector } from './he-fixtures.ts';
+import { median, round1, timed, type Timing } from './he-stats.ts';
 
-export interface HeCodecOptions {
-  /** Model parameters (the encoded vector has one more value, the weight). */
-  readonly params: number;
-  /** Sites summed per round. */
-  readonly sites: number;
-  readonly repetitions?: number;
-  /** Parameter request fields other than length; defaults: 100 summands, 1e6 examples, |delta| <= 1, 12 bits. */
-  readonly request?: Partial<Omit<BfvParameterRequest, 'length'>>;
+/** A run's codec as one site holds it: parameters, key and encoder (caller disposes). */
+export interface BenchBfvCodec {
+  readonly choice: BfvParameterChoice;
+  readonly descriptor: BfvCodecDescriptor;
+  readonly encoder: BfvUpdateEncoder;
+  /** The run-parameter request, as coordinator/engine/codec-plan.ts would make it. */
+  readonly request: BfvParameterRequest;
 }
 
-export interface HeCodecResult {
-  readonly params: number;
-  readonly sites: number;
-  readonly repetitions: number;
-  readonly polyModulusDegree: number;
-  readonly coeffModulusBits: readonly number[];
-  readonly plainModulusBits: number;
-  readonly headroom: { readonly valueBits: number; readonly noiseBits: number };
-  readonly ciphertexts: number;
-  readonly chunks: number;
-  readonly wireBytesPerSite: number;
-  readonly float32Bytes: number;
-  /** wireBytesPerSite / float32Bytes. */
-  readonly wireRatio: number;
-  /** Bytes of the summed aggregate each site downloads. */
-  readonly aggregateBytes: number;
-  /** Wall-clock milliseconds, median over repetitions. */
-  readonly encodeMsPerSiteMedian: number;
-  /** Adder only: all chunks of all sites, one round. */
-  readonly aggregateMsMedian: number;
-  readonly decodeMsMedian: number;
-  /** CPU milliseconds (user + system) of the same steps: stable on a shared machine. */
-  readonly encodeCpuMsPerSiteMedian: number;
-  readonly aggregateCpuMsMedian: number;
-  readonly decodeCpuMsMedian: number;
+/**
+ * The codec of an encrypted run as real runs get it: the consortium key's fixed parameters
+ * (consortiumKeyContext, generateConsortiumKey), and the run's scale from the spec's default
+ * aggregation bounds (no site-level DP: |delta| <= maxUpdateNorm, precisionBits, weight capped
+ * at the largest site's example count), for up to `maxSummands` sites.
+ */
+export async function prepareBfvCodec(params: number, maxSummands: number, largestWeight: number): Promise<BenchBfvCodec> {
+  const aggregation = AggregationSchema.parse({});
+  const key = await generateConsortiumKey(await consortiumKeyContext());
+  const request: BfvParameterRequest = {
+    length: params + 1,
+    maxSummands,
+    maxAbsValue: aggregation.maxUpdateNorm,
+    maxWeight: Math.min(aggregation.maxWeight, largestWeight),
+    precisionBits: aggregation.precisionBits,
+  };
+  const choice = await runParametersForKey(key.params, request);
+  const descriptor = bfvDescriptor(choice, key.params.keyId, key.params.paramsId);
+  const encoder = await BfvUpdateEncoder.create(descriptor, key.secretKey);
+  return { choice, descriptor, encoder, request };
 }
 
-/** Wall and CPU milliseconds of a synchronous step. */
-function timed<T>(step: () => T): { value: T; ms: number; cpuMs: number } {
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
-  const value = step();
-  const ms = performance.now() - t0;
-  const used = process.cpuUsage(cpu);
-  return { value, ms, cpuMs: (used.user + used.system) / 1000 };
+/** Encrypted uploads of `count` distinct synthetic sites and the time each took. */
+export interface EncryptedUploads {
+  readonly uploads: Uint8Array[][];
+  readonly vectors: Float64Array[];
+  readonly timings: Timing[];
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+/** Encodes + encrypts the updates of sites 0..count-1 (fully materialized, as a site does before sending). */
+export function encryptUploads(encoder: BfvUpdateEncoder, params: number, count: number, onEach?: (i: number, t: Timing) => void): EncryptedUploads {
+  const uploads: Uint8Array[][] = [];
+  const vectors: Float64Array[] = [];
+  const timings: Timing[] = [];
+  for (let s = 0; s < count; s++) {
+    const v = syntheticUpdateVector(params, s);
+    const step = timed(() => [...encoder.encode(v)]);
+    uploads.push(step.value);
+    vectors.push(v);
+    timings.push(step);
+    onEach?.(s, step);
+  }
+  return { uploads, vectors, timings };
 }
 
-const round1 = (x: number): number => Math.round(x * 10) / 10;
+/** Total chunk bytes of one upload: what a site puts on the wire. */
+export const uploadBytes = (chunks: readonly Uint8Array[]): number => chunks.reduce((n, c) => n + c.byteLength, 0);
 
-function syntheticUpdate(params: number, seed: number): Float32Array {
-  const delta = new Float32Array(params);
-  for (let i = 0; i < params; i++) delta[i] = Math.sin(i * 0.618 + seed) * 1e-3;
-  return delta;
-}
-
-/** Runs the measurement. Encodes `repetitions` distinct uploads and cycles them over the sites. */
-export async function measureHeCodec(options: HeCodecOptions): Promise<HeCodecResult> {
-  const repetitions = options.repetitions ?? 3;
-  const choice = await chooseBfvParameters({
-    maxSummands: 100,
-    maxAbsValue: 1,
-    maxWeight: 1_000_000,
-    precisionBits: 12,
-    ...options.request,
-    length: options.params + 1,
-  });
-  const key = await generateKeyPair(choice);
-  const encoder = await BfvUpdateEncoder.create(key.descriptor, key.secretKey);
-  const adder = await BfvChunkAdder.create(key.descriptor);
+/** The adder alone (no store, no engine) summing `sites` uploads, taken round-robin from `uploads`. */
+export async function measureAdderOnly(
+  descriptor: BfvCodecDescriptor,
+  uploads: readonly Uint8Array[][],
+  sites: number,
+  repetitions: number,
+): Promise<{ msMedian: number; cpuMsMedian: number; aggregate: Uint8Array[] }> {
+  const adder = await BfvChunkAdder.create(descriptor);
   try {
-    const uploads: Uint8Array[][] = [];
-    const encode: { ms: number; cpuMs: number }[] = [];
-    for (let r = 0; r < repetitions; r++) {
-      const v = weightedUpdateVector(syntheticUpdate(options.params, r), 1000 + r);
-      const step = timed(() => [...encoder.encode(v)]);
-      uploads.push(step.value);
-      encode.push(step);
-    }
-    const aggregation: { ms: number; cpuMs: number }[] = [];
-    const decode: { ms: number; cpuMs: number }[] = [];
+    const runs: Timing[] = [];
     let aggregate: Uint8Array[] = [];
     for (let r = 0; r < repetitions; r++) {
       const step = timed(() => {
         const sums: (Uint8Array | undefined)[] = new Array(adder.chunkCount).fill(undefined);
-        for (let s = 0; s < options.sites; s++) {
+        for (let s = 0; s < sites; s++) {
           const chunks = uploads[(s + r) % uploads.length] as Uint8Array[];
           chunks.forEach((chunk, i) => (sums[i] = adder.add(sums[i], chunk, i)));
         }
         return sums as Uint8Array[];
       });
-      aggregation.push(step);
+      runs.push(step);
       aggregate = step.value;
-      decode.push(timed(() => encoder.decode(aggregate)));
     }
-    const wireBytesPerSite = median(uploads.map((u) => u.reduce((n, c) => n + c.byteLength, 0)));
-    const float32Bytes = 4 * options.params;
-    return {
-      params: options.params,
-      sites: options.sites,
-      repetitions,
-      polyModulusDegree: choice.polyModulusDegree,
-      coeffModulusBits: choice.coeffModulusBits,
-      plainModulusBits: choice.plainModulusBits,
-      headroom: choice.headroom,
-      ciphertexts: choice.ciphertextCount,
-      chunks: choice.chunkCount,
-      wireBytesPerSite,
-      float32Bytes,
-      wireRatio: Math.round((wireBytesPerSite / float32Bytes) * 1000) / 1000,
-      aggregateBytes: aggregate.reduce((n, c) => n + c.byteLength, 0),
-      encodeMsPerSiteMedian: round1(median(encode.map((x) => x.ms))),
-      aggregateMsMedian: round1(median(aggregation.map((x) => x.ms))),
-      decodeMsMedian: round1(median(decode.map((x) => x.ms))),
-      encodeCpuMsPerSiteMedian: round1(median(encode.map((x) => x.cpuMs))),
-      aggregateCpuMsMedian: round1(median(aggregation.map((x) => x.cpuMs))),
-      decodeCpuMsMedian: round1(median(decode.map((x) => x.cpuMs))),
-    };
+    return { msMedian: round1(median(runs.map((x) => x.ms))), cpuMsMedian: round1(median(runs.map((x) => x.cpuMs))), aggregate };
   } finally {
-    encoder.dispose();
     adder.dispose();
   }
 }

@@ -13,8 +13,12 @@ import type { ModelSpec, TrainingSpec } from '../../models/spec-schema.ts';
 import { sizeOf } from '../../models/weight-layout.ts';
 import { batchSchedule, trainingLength } from './batches.ts';
 import { checkFiniteWeights, checkMatrix } from './check-inputs.ts';
+import { assertDpCompatible } from './dp-compatibility.ts';
+import { checkDpOptions, dpStepPlan, type DpTrainingOptions } from './dp-options.ts';
+import { dpTrainStep } from './dp-train-step.ts';
 import { accuracy, binaryAuc, binaryCrossEntropy } from './metrics.ts';
 import { withModel } from './model-cache.ts';
+import { cryptoUniform, poissonSample, seedFrom } from './poisson-sampling.ts';
 import { trainStep, type StepConfig } from './train-step.ts';
 
 export interface LocalTrainInput {
@@ -25,14 +29,26 @@ export interface LocalTrainInput {
   readonly fit: FitConfig;
   /** Drives the batch order and dropout masks; derive it per site and round. */
   readonly seed: number;
+  /**
+   * Record-level DP-SGD: Poisson sampling at rate q (spec.training.batchSize is then
+   * unused), per-example clipping, Gaussian noise. Absent: plain training.
+   */
+  readonly dp?: DpTrainingOptions;
 }
 
 export interface LocalTrainResult {
   readonly weights: Float32Array;
   readonly numExamples: number;
-  /** Mean over steps of the batch cross-entropy before each update (proximal term excluded). */
+  /**
+   * Mean over steps of the batch cross-entropy before each update (proximal term
+   * excluded). NaN under DP: the realised batches' loss is not privatised, so the
+   * trainer does not release it.
+   */
   readonly meanLoss: number;
+  /** Optimizer steps taken (under DP, including steps whose Poisson batch was empty). */
   readonly steps: number;
+  /** True when DP's `maxSteps` (the site's budget) stopped the round before the steps the spec asks for. */
+  readonly stoppedEarly: boolean;
 }
 
 export interface EvaluationResult {
@@ -83,16 +99,86 @@ function nonFinite(message: string): CohortError {
   return new CohortError(TrainingErrors.NON_FINITE, message);
 }
 
+interface LoopState {
+  readonly model: tf.LayersModel;
+  readonly x: tf.Tensor2D;
+  readonly y: tf.Tensor2D;
+  readonly optimizer: tf.Optimizer;
+  readonly config: StepConfig;
+  readonly seed: number;
+}
+
+interface LoopResult {
+  readonly steps: number;
+  readonly meanLoss: number;
+  readonly stoppedEarly: boolean;
+}
+
+function batchOf(state: LoopState, rows: Int32Array): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  const index = tf.tensor1d(rows, 'int32');
+  return { x: tf.gather(state.x, index) as tf.Tensor2D, y: tf.gather(state.y, index) as tf.Tensor2D };
+}
+
+function divergedAt(step: number): CohortError {
+  return nonFinite(`local training diverged at step ${step}: the loss is not finite; lower training.learningRate`);
+}
+
+/** Shuffled fixed-size batches, one `trainStep` each. */
+async function plainLoop(state: LoopState, spec: ModelSpec, rowCount: number): Promise<LoopResult> {
+  let steps = 0;
+  let lossSum = 0;
+  const schedule = batchSchedule(rowCount, spec.training.batchSize, trainingLength(spec.training), deriveSeed(state.seed, SHUFFLE_STREAM));
+  for (const rows of schedule) {
+    seedDropout(state.model, deriveSeed(state.seed, DROPOUT_STREAM, steps));
+    const loss = tf.tidy(() => trainStep(state.model, batchOf(state, rows), state.optimizer, state.config));
+    if (!Number.isFinite(loss)) throw divergedAt(steps + 1);
+    lossSum += loss;
+    steps++;
+    if (steps % YIELD_EVERY_STEPS === 0) await yieldToEventLoop();
+  }
+  return { steps, meanLoss: steps > 0 ? lossSum / steps : Number.NaN, stoppedEarly: false };
+}
+
+/** Poisson-sampled batches, one `dpTrainStep` each, up to the site's step cap. */
+async function dpLoop(state: LoopState, spec: ModelSpec, rowCount: number, dp: DpTrainingOptions): Promise<LoopResult> {
+  const random = dp.random ?? cryptoUniform();
+  const plan = dpStepPlan(spec.training, dp);
+  const expectedBatchSize = dp.samplingRate * rowCount;
+  for (let step = 0; step < plan.steps; step++) {
+    const rows = poissonSample(rowCount, dp.samplingRate, random);
+    const noiseSeed = seedFrom(random);
+    seedDropout(state.model, deriveSeed(state.seed, DROPOUT_STREAM, step));
+    const loss = tf.tidy(() =>
+      dpTrainStep(state.model, batchOf(state, rows), state.optimizer, {
+        ...state.config,
+        clipNorm: dp.clipNorm,
+        noiseMultiplier: dp.noiseMultiplier,
+        expectedBatchSize,
+        noiseSeed,
+      }),
+    );
+    // An empty batch has no loss (NaN by design); any other non-finite loss is divergence.
+    if (rows.length > 0 && !Number.isFinite(loss)) throw divergedAt(step + 1);
+    if ((step + 1) % YIELD_EVERY_STEPS === 0) await yieldToEventLoop();
+  }
+  return { steps: plan.steps, meanLoss: Number.NaN, stoppedEarly: plan.stoppedEarly };
+}
+
 /**
  * Trains the spec's model from the global weights on the site's data for the spec's
- * epochs or steps, with the FedProx term when `fit.proximalMu > 0`. Throws
- * COHORT_E_TRAINING_DATA_SHAPE, COHORT_E_TRAINING_WEIGHTS_SHAPE or
- * COHORT_E_TRAINING_NON_FINITE (diverged); every tensor it made is disposed either way.
+ * epochs or steps, with the FedProx term when `fit.proximalMu > 0`, and with DP-SGD
+ * when `dp` is set. Throws COHORT_E_TRAINING_DATA_SHAPE, COHORT_E_TRAINING_WEIGHTS_SHAPE,
+ * COHORT_E_TRAINING_NON_FINITE (diverged), and under DP COHORT_E_TRAINING_DP_CONFIG or
+ * COHORT_E_TRAINING_DP_UNSUPPORTED_LAYER; every tensor it made is disposed either way.
  */
 export async function trainLocal(input: LocalTrainInput): Promise<LocalTrainResult> {
-  const { spec, weights, data, fit, seed } = input;
+  const { spec, weights, data, fit, seed, dp } = input;
   checkMatrix(spec, data, 'training');
   checkFiniteWeights(weights, 'global');
+  if (dp !== undefined) {
+    checkDpOptions(dp);
+    assertDpCompatible(spec);
+  }
   return withModel(spec, async (model) => {
     setFlatWeights(model, weights);
     const x = tf.tensor2d(data.x, [data.rows, data.cols], 'float32');
@@ -103,28 +189,13 @@ export async function trainLocal(input: LocalTrainInput): Promise<LocalTrainResu
       globalTrainable: fit.proximalMu > 0 ? trainableSlices(model, weights) : null,
     };
     try {
-      let steps = 0;
-      let lossSum = 0;
-      const schedule = batchSchedule(data.rows, spec.training.batchSize, trainingLength(spec.training), deriveSeed(seed, SHUFFLE_STREAM));
-      for (const rows of schedule) {
-        seedDropout(model, deriveSeed(seed, DROPOUT_STREAM, steps));
-        const loss = tf.tidy(() => {
-          const index = tf.tensor1d(rows, 'int32');
-          const batch = { x: tf.gather(x, index) as tf.Tensor2D, y: tf.gather(y, index) as tf.Tensor2D };
-          return trainStep(model, batch, optimizer, config);
-        });
-        if (!Number.isFinite(loss)) {
-          throw nonFinite(`local training diverged at step ${steps + 1}: the loss is not finite; lower training.learningRate`);
-        }
-        lossSum += loss;
-        steps++;
-        if (steps % YIELD_EVERY_STEPS === 0) await yieldToEventLoop();
-      }
+      const state: LoopState = { model, x, y, optimizer, config, seed };
+      const run = dp === undefined ? await plainLoop(state, spec, data.rows) : await dpLoop(state, spec, data.rows, dp);
       const trained = flattenWeights(model);
       if (trained.some((w) => !Number.isFinite(w))) {
         throw nonFinite('local training produced non-finite weights; lower training.learningRate');
       }
-      return { weights: trained, numExamples: data.rows, meanLoss: steps > 0 ? lossSum / steps : Number.NaN, steps };
+      return { weights: trained, numExamples: data.rows, ...run };
     } finally {
       x.dispose();
       y.dispose();

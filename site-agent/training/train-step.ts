@@ -1,8 +1,8 @@
 /**
  * One optimisation step of local training: forward pass in training mode, binary
  * cross-entropy, the FedProx proximal term, one optimizer update. Kept apart from the
- * loop so that a DP-SGD step (per-example clipping and noise) can sit beside it with the
- * same signature.
+ * loop so that the DP-SGD step (dp-train-step.ts: per-example clipping and noise) sits
+ * beside it with the same signature.
  */
 import * as tf from '@tensorflow/tfjs';
 import { EPSILON } from './metrics.ts';
@@ -41,8 +41,8 @@ function proximalTerm(variables: readonly tf.Tensor[], global: readonly tf.Tenso
   });
 }
 
-/** The model's trainable variables, which the optimizer updates. */
-function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+/** The model's trainable variables, which the optimizer updates, in `model.trainableWeights` order. */
+export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 

@@ -69,4 +69,18 @@ export const RunErrors = defineErrors({
     meaning: 'A request field is missing or malformed.',
     fix: 'The message names the field; upgrade the client if it is an older version.',
   },
+  RELEASE_REFUSED: {
+    code: 'COHORT_E_RUN_RELEASE_REFUSED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'A final model was not accepted into the registry: the run is not completed, the uploading site did not take part, or the weights do not hash to the SHA-256 every site reported for the last round.',
+    fix: 'Release only after the run completes, from a participating site, with the weights the sites agreed on. A hash mismatch means the uploaded weights are not the federated model: do not use them.',
+  },
+  MODEL_NOT_FOUND: {
+    code: 'COHORT_E_RUN_MODEL_NOT_FOUND',
+    grpc: status.NOT_FOUND,
+    meaning: 'No released model has that id in the registry.',
+    fix: 'List the registry with `cohort model list` and use one of its ids.',
+  },
 });
+

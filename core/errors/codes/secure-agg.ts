@@ -58,4 +58,17 @@ export const SecureAggErrors = defineErrors({
     meaning: 'The chunks of an aggregate disagree on how many updates they sum, so they were not summed over the same sites.',
     fix: 'The coordinator mixed chunks of different sums; rerun the round.',
   },
+  KEY_CEREMONY: {
+    code: 'COHORT_E_SECURE_AGG_KEY_CEREMONY',
+    grpc: status.PERMISSION_DENIED,
+    meaning:
+      'A key-ceremony message failed its checks: an exchange key or sealed HE key that is malformed, signed by a certificate outside the consortium CA, sent by a site other than the key holder, addressed to another site, or modified in transit.',
+    fix: 'Do not use the message. Re-run `cohort site key-ceremony` at the key holder; if it keeps failing, the coordinator is relaying something other than what the sites sent, which is a security incident.',
+  },
+  NO_KEY: {
+    code: 'COHORT_E_SECURE_AGG_NO_KEY',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'An encrypted run needs the consortium HE key, and it does not exist yet (coordinator) or this site has not received it (site).',
+    fix: 'At the key-holder site run `cohort site key-ceremony --config <site.yaml>` (again after adding sites); sites pick their sealed key up on their next run offer.',
+  },
 });

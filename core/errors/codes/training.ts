@@ -27,4 +27,16 @@ export const TrainingErrors = defineErrors({
     meaning: 'Local training produced a non-finite loss or weights (it diverged), or started from non-finite global weights.',
     fix: 'Lower training.learningRate in the spec (or standardize numeric features); the round\'s update was not sent.',
   },
+  DP_UNSUPPORTED_LAYER: {
+    code: 'COHORT_E_TRAINING_DP_UNSUPPORTED_LAYER',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'DP-SGD was asked for a model with a layer its batched per-example clipping cannot handle (BatchNormalization mixes the examples of a batch; only Dense, Dropout, Activation, Flatten and InputLayer are supported); the message names the layer.',
+    fix: 'Train this model without record-level DP, or replace the named layer (drop BatchNormalization, or use a logistic-regression or mlp spec).',
+  },
+  DP_CONFIG: {
+    code: 'COHORT_E_TRAINING_DP_CONFIG',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'A DP-SGD setting handed to the trainer is out of range (noise multiplier below 0, clip norm not above 0, sampling rate outside (0, 1], or a step cap that is not a whole number of steps); the message names the setting.',
+    fix: 'Fix the named setting in the site policy or the spec\'s privacy section.',
+  },
 });

@@ -99,19 +99,20 @@ describe('provisioning a two-site consortium', () => {
     }
   });
 
-  it('writes kit.yaml with the coordinator address and paths relative to the kit', () => {
+  it('writes kit.yaml with the coordinator address, the key holder and paths relative to the kit', () => {
     expect(readFileSync(join(out, 'hospital-b', 'kit.yaml'), 'utf8')).toBe(
       '# Cohort credentials kit. Keep hospital-b.key secret.\n' +
         'name: hospital-b\nrole: site\nconsortium: demo-consortium\ncoordinatorAddress: localhost:7443\n' +
-        'ca: ca.crt\ncertificate: hospital-b.crt\nkey: hospital-b.key\n',
+        'ca: ca.crt\ncertificate: hospital-b.crt\nkey: hospital-b.key\nkeyHolder: hospital-a\n',
     );
     const kit = loadKit(join(out, 'coordinator'));
-    expect([kit.name, kit.role, kit.consortium, kit.coordinatorAddress, kit.crlPath]).toEqual([
+    expect([kit.name, kit.role, kit.consortium, kit.coordinatorAddress, kit.crlPath, kit.keyHolder]).toEqual([
       'coordinator',
       'coordinator',
       'demo-consortium',
       'localhost:7443',
       join(out, 'coordinator', 'crl.pem'),
+      'hospital-a',
     ]);
   });
 

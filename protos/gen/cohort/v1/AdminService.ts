@@ -3,11 +3,15 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CancelRunRequest as _cohort_v1_CancelRunRequest, CancelRunRequest__Output as _cohort_v1_CancelRunRequest__Output } from '../../cohort/v1/CancelRunRequest.ts';
+import type { GetModelRequest as _cohort_v1_GetModelRequest, GetModelRequest__Output as _cohort_v1_GetModelRequest__Output } from '../../cohort/v1/GetModelRequest.ts';
 import type { GetRunRequest as _cohort_v1_GetRunRequest, GetRunRequest__Output as _cohort_v1_GetRunRequest__Output } from '../../cohort/v1/GetRunRequest.ts';
+import type { ListModelsRequest as _cohort_v1_ListModelsRequest, ListModelsRequest__Output as _cohort_v1_ListModelsRequest__Output } from '../../cohort/v1/ListModelsRequest.ts';
+import type { ListModelsResponse as _cohort_v1_ListModelsResponse, ListModelsResponse__Output as _cohort_v1_ListModelsResponse__Output } from '../../cohort/v1/ListModelsResponse.ts';
 import type { ListRunsRequest as _cohort_v1_ListRunsRequest, ListRunsRequest__Output as _cohort_v1_ListRunsRequest__Output } from '../../cohort/v1/ListRunsRequest.ts';
 import type { ListRunsResponse as _cohort_v1_ListRunsResponse, ListRunsResponse__Output as _cohort_v1_ListRunsResponse__Output } from '../../cohort/v1/ListRunsResponse.ts';
 import type { ListSitesRequest as _cohort_v1_ListSitesRequest, ListSitesRequest__Output as _cohort_v1_ListSitesRequest__Output } from '../../cohort/v1/ListSitesRequest.ts';
 import type { ListSitesResponse as _cohort_v1_ListSitesResponse, ListSitesResponse__Output as _cohort_v1_ListSitesResponse__Output } from '../../cohort/v1/ListSitesResponse.ts';
+import type { ModelBlob as _cohort_v1_ModelBlob, ModelBlob__Output as _cohort_v1_ModelBlob__Output } from '../../cohort/v1/ModelBlob.ts';
 import type { RunStatus as _cohort_v1_RunStatus, RunStatus__Output as _cohort_v1_RunStatus__Output } from '../../cohort/v1/RunStatus.ts';
 import type { SubmitRunRequest as _cohort_v1_SubmitRunRequest, SubmitRunRequest__Output as _cohort_v1_SubmitRunRequest__Output } from '../../cohort/v1/SubmitRunRequest.ts';
 import type { SubmitRunResponse as _cohort_v1_SubmitRunResponse, SubmitRunResponse__Output as _cohort_v1_SubmitRunResponse__Output } from '../../cohort/v1/SubmitRunResponse.ts';
@@ -29,6 +33,21 @@ export interface AdminServiceClient extends grpc.Client {
   cancelRun(argument: _cohort_v1_CancelRunRequest, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
   
   /**
+   * data-scientist, operator, approver. One released model with its weights.
+   */
+  GetModel(argument: _cohort_v1_GetModelRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
+  GetModel(argument: _cohort_v1_GetModelRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
+  GetModel(argument: _cohort_v1_GetModelRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
+  GetModel(argument: _cohort_v1_GetModelRequest, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
+  /**
+   * data-scientist, operator, approver. One released model with its weights.
+   */
+  getModel(argument: _cohort_v1_GetModelRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
+  getModel(argument: _cohort_v1_GetModelRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
+  getModel(argument: _cohort_v1_GetModelRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
+  getModel(argument: _cohort_v1_GetModelRequest, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * data-scientist, operator, auditor.
    */
   GetRun(argument: _cohort_v1_GetRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
@@ -42,6 +61,21 @@ export interface AdminServiceClient extends grpc.Client {
   getRun(argument: _cohort_v1_GetRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
   getRun(argument: _cohort_v1_GetRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
   getRun(argument: _cohort_v1_GetRunRequest, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * data-scientist, operator, auditor, approver. Released models in the registry.
+   */
+  ListModels(argument: _cohort_v1_ListModelsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListModelsResponse__Output>): grpc.ClientUnaryCall;
+  ListModels(argument: _cohort_v1_ListModelsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListModelsResponse__Output>): grpc.ClientUnaryCall;
+  ListModels(argument: _cohort_v1_ListModelsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListModelsResponse__Output>): grpc.ClientUnaryCall;
+  ListModels(argument: _cohort_v1_ListModelsRequest, callback: grpc.requestCallback<_cohort_v1_ListModelsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * data-scientist, operator, auditor, approver. Released models in the registry.
+   */
+  listModels(argument: _cohort_v1_ListModelsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListModelsResponse__Output>): grpc.ClientUnaryCall;
+  listModels(argument: _cohort_v1_ListModelsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListModelsResponse__Output>): grpc.ClientUnaryCall;
+  listModels(argument: _cohort_v1_ListModelsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListModelsResponse__Output>): grpc.ClientUnaryCall;
+  listModels(argument: _cohort_v1_ListModelsRequest, callback: grpc.requestCallback<_cohort_v1_ListModelsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * data-scientist, operator, auditor.
@@ -108,9 +142,19 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   CancelRun: grpc.handleUnaryCall<_cohort_v1_CancelRunRequest__Output, _cohort_v1_RunStatus>;
   
   /**
+   * data-scientist, operator, approver. One released model with its weights.
+   */
+  GetModel: grpc.handleUnaryCall<_cohort_v1_GetModelRequest__Output, _cohort_v1_ModelBlob>;
+  
+  /**
    * data-scientist, operator, auditor.
    */
   GetRun: grpc.handleUnaryCall<_cohort_v1_GetRunRequest__Output, _cohort_v1_RunStatus>;
+  
+  /**
+   * data-scientist, operator, auditor, approver. Released models in the registry.
+   */
+  ListModels: grpc.handleUnaryCall<_cohort_v1_ListModelsRequest__Output, _cohort_v1_ListModelsResponse>;
   
   /**
    * data-scientist, operator, auditor.
@@ -136,7 +180,9 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
 
 export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   CancelRun: MethodDefinition<_cohort_v1_CancelRunRequest, _cohort_v1_RunStatus, _cohort_v1_CancelRunRequest__Output, _cohort_v1_RunStatus__Output>
+  GetModel: MethodDefinition<_cohort_v1_GetModelRequest, _cohort_v1_ModelBlob, _cohort_v1_GetModelRequest__Output, _cohort_v1_ModelBlob__Output>
   GetRun: MethodDefinition<_cohort_v1_GetRunRequest, _cohort_v1_RunStatus, _cohort_v1_GetRunRequest__Output, _cohort_v1_RunStatus__Output>
+  ListModels: MethodDefinition<_cohort_v1_ListModelsRequest, _cohort_v1_ListModelsResponse, _cohort_v1_ListModelsRequest__Output, _cohort_v1_ListModelsResponse__Output>
   ListRuns: MethodDefinition<_cohort_v1_ListRunsRequest, _cohort_v1_ListRunsResponse, _cohort_v1_ListRunsRequest__Output, _cohort_v1_ListRunsResponse__Output>
   ListSites: MethodDefinition<_cohort_v1_ListSitesRequest, _cohort_v1_ListSitesResponse, _cohort_v1_ListSitesRequest__Output, _cohort_v1_ListSitesResponse__Output>
   SubmitRun: MethodDefinition<_cohort_v1_SubmitRunRequest, _cohort_v1_SubmitRunResponse, _cohort_v1_SubmitRunRequest__Output, _cohort_v1_SubmitRunResponse__Output>

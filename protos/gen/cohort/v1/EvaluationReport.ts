@@ -1,5 +1,6 @@
 // Original file: protos/cohort/v1/site.proto
 
+import type { PrivacySpend as _cohort_v1_PrivacySpend, PrivacySpend__Output as _cohort_v1_PrivacySpend__Output } from '../../cohort/v1/PrivacySpend.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface EvaluationReport {
@@ -13,6 +14,10 @@ export interface EvaluationReport {
   'loss'?: (number | string);
   'accuracy'?: (number | string);
   'auc'?: (number | string);
+  /**
+   * What this run has spent at this site so far.
+   */
+  'privacy'?: (_cohort_v1_PrivacySpend | null);
 }
 
 export interface EvaluationReport__Output {
@@ -26,4 +31,8 @@ export interface EvaluationReport__Output {
   'loss': (number);
   'accuracy': (number);
   'auc': (number);
+  /**
+   * What this run has spent at this site so far.
+   */
+  'privacy': (_cohort_v1_PrivacySpend__Output | null);
 }

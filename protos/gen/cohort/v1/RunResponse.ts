@@ -1,5 +1,6 @@
 // Original file: protos/cohort/v1/site.proto
 
+import type { PrivacySpend as _cohort_v1_PrivacySpend, PrivacySpend__Output as _cohort_v1_PrivacySpend__Output } from '../../cohort/v1/PrivacySpend.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface RunResponse {
@@ -18,6 +19,10 @@ export interface RunResponse {
    * SHA-256 fingerprint of the site's encoded training data (provenance).
    */
   'datasetFingerprint'?: (string);
+  /**
+   * What the whole run would spend at this site (accepted runs).
+   */
+  'planned'?: (_cohort_v1_PrivacySpend | null);
 }
 
 export interface RunResponse__Output {
@@ -36,4 +41,8 @@ export interface RunResponse__Output {
    * SHA-256 fingerprint of the site's encoded training data (provenance).
    */
   'datasetFingerprint': (string);
+  /**
+   * What the whole run would spend at this site (accepted runs).
+   */
+  'planned': (_cohort_v1_PrivacySpend__Output | null);
 }

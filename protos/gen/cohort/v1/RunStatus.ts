@@ -24,6 +24,14 @@ export interface RunStatus {
   'finalWeightsSha256'?: (string);
   'createdAtMs'?: (number | string | Long);
   'updatedAtMs'?: (number | string | Long);
+  /**
+   * JSON of the run's codec descriptor (parameters and headroom; no key material).
+   */
+  'codecJson'?: (string);
+  /**
+   * The registry entry of the released final model, when there is one.
+   */
+  'modelId'?: (string);
 }
 
 export interface RunStatus__Output {
@@ -46,4 +54,12 @@ export interface RunStatus__Output {
   'finalWeightsSha256': (string);
   'createdAtMs': (string);
   'updatedAtMs': (string);
+  /**
+   * JSON of the run's codec descriptor (parameters and headroom; no key material).
+   */
+  'codecJson': (string);
+  /**
+   * The registry entry of the released final model, when there is one.
+   */
+  'modelId': (string);
 }

@@ -11,6 +11,10 @@ export interface SiteParticipation {
   'reason'?: (string);
   'numExamples'?: (number | string | Long);
   'datasetFingerprint'?: (string);
+  /**
+   * JSON of the site's planned and spent privacy (PrivacySpend fields); empty without a report.
+   */
+  'privacyJson'?: (string);
 }
 
 export interface SiteParticipation__Output {
@@ -22,4 +26,8 @@ export interface SiteParticipation__Output {
   'reason': (string);
   'numExamples': (string);
   'datasetFingerprint': (string);
+  /**
+   * JSON of the site's planned and spent privacy (PrivacySpend fields); empty without a report.
+   */
+  'privacyJson': (string);
 }

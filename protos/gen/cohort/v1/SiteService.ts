@@ -6,12 +6,20 @@ import type { Ack as _cohort_v1_Ack, Ack__Output as _cohort_v1_Ack__Output } fro
 import type { AggregateChunk as _cohort_v1_AggregateChunk, AggregateChunk__Output as _cohort_v1_AggregateChunk__Output } from '../../cohort/v1/AggregateChunk.ts';
 import type { AggregateRequest as _cohort_v1_AggregateRequest, AggregateRequest__Output as _cohort_v1_AggregateRequest__Output } from '../../cohort/v1/AggregateRequest.ts';
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from '../../cohort/v1/EvaluationReport.ts';
+import type { ExchangeKeyRequest as _cohort_v1_ExchangeKeyRequest, ExchangeKeyRequest__Output as _cohort_v1_ExchangeKeyRequest__Output } from '../../cohort/v1/ExchangeKeyRequest.ts';
 import type { FailureReport as _cohort_v1_FailureReport, FailureReport__Output as _cohort_v1_FailureReport__Output } from '../../cohort/v1/FailureReport.ts';
+import type { GetSealedKeyRequest as _cohort_v1_GetSealedKeyRequest, GetSealedKeyRequest__Output as _cohort_v1_GetSealedKeyRequest__Output } from '../../cohort/v1/GetSealedKeyRequest.ts';
 import type { HeartbeatRequest as _cohort_v1_HeartbeatRequest, HeartbeatRequest__Output as _cohort_v1_HeartbeatRequest__Output } from '../../cohort/v1/HeartbeatRequest.ts';
 import type { HeartbeatResponse as _cohort_v1_HeartbeatResponse, HeartbeatResponse__Output as _cohort_v1_HeartbeatResponse__Output } from '../../cohort/v1/HeartbeatResponse.ts';
+import type { KeyCeremonyRequest as _cohort_v1_KeyCeremonyRequest, KeyCeremonyRequest__Output as _cohort_v1_KeyCeremonyRequest__Output } from '../../cohort/v1/KeyCeremonyRequest.ts';
+import type { KeyCeremonyStatus as _cohort_v1_KeyCeremonyStatus, KeyCeremonyStatus__Output as _cohort_v1_KeyCeremonyStatus__Output } from '../../cohort/v1/KeyCeremonyStatus.ts';
+import type { PublishSealedKeysRequest as _cohort_v1_PublishSealedKeysRequest, PublishSealedKeysRequest__Output as _cohort_v1_PublishSealedKeysRequest__Output } from '../../cohort/v1/PublishSealedKeysRequest.ts';
 import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from '../../cohort/v1/RegisterRequest.ts';
 import type { RegisterResponse as _cohort_v1_RegisterResponse, RegisterResponse__Output as _cohort_v1_RegisterResponse__Output } from '../../cohort/v1/RegisterResponse.ts';
+import type { ReleaseModelRequest as _cohort_v1_ReleaseModelRequest, ReleaseModelRequest__Output as _cohort_v1_ReleaseModelRequest__Output } from '../../cohort/v1/ReleaseModelRequest.ts';
+import type { ReleaseReceipt as _cohort_v1_ReleaseReceipt, ReleaseReceipt__Output as _cohort_v1_ReleaseReceipt__Output } from '../../cohort/v1/ReleaseReceipt.ts';
 import type { RunResponse as _cohort_v1_RunResponse, RunResponse__Output as _cohort_v1_RunResponse__Output } from '../../cohort/v1/RunResponse.ts';
+import type { SealedKeyResponse as _cohort_v1_SealedKeyResponse, SealedKeyResponse__Output as _cohort_v1_SealedKeyResponse__Output } from '../../cohort/v1/SealedKeyResponse.ts';
 import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from '../../cohort/v1/Task.ts';
 import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from '../../cohort/v1/UpdateChunk.ts';
 import type { UploadReceipt as _cohort_v1_UploadReceipt, UploadReceipt__Output as _cohort_v1_UploadReceipt__Output } from '../../cohort/v1/UploadReceipt.ts';
@@ -33,6 +41,38 @@ export interface SiteServiceClient extends grpc.Client {
   downloadAggregate(argument: _cohort_v1_AggregateRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
   
   /**
+   * The consortium HE key's public parameters (if any) and every site's exchange key, with
+   * whether the site already has a sealed copy of the key.
+   */
+  GetKeyCeremony(argument: _cohort_v1_KeyCeremonyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyCeremonyStatus__Output>): grpc.ClientUnaryCall;
+  GetKeyCeremony(argument: _cohort_v1_KeyCeremonyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_KeyCeremonyStatus__Output>): grpc.ClientUnaryCall;
+  GetKeyCeremony(argument: _cohort_v1_KeyCeremonyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyCeremonyStatus__Output>): grpc.ClientUnaryCall;
+  GetKeyCeremony(argument: _cohort_v1_KeyCeremonyRequest, callback: grpc.requestCallback<_cohort_v1_KeyCeremonyStatus__Output>): grpc.ClientUnaryCall;
+  /**
+   * The consortium HE key's public parameters (if any) and every site's exchange key, with
+   * whether the site already has a sealed copy of the key.
+   */
+  getKeyCeremony(argument: _cohort_v1_KeyCeremonyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyCeremonyStatus__Output>): grpc.ClientUnaryCall;
+  getKeyCeremony(argument: _cohort_v1_KeyCeremonyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_KeyCeremonyStatus__Output>): grpc.ClientUnaryCall;
+  getKeyCeremony(argument: _cohort_v1_KeyCeremonyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyCeremonyStatus__Output>): grpc.ClientUnaryCall;
+  getKeyCeremony(argument: _cohort_v1_KeyCeremonyRequest, callback: grpc.requestCallback<_cohort_v1_KeyCeremonyStatus__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * This site's sealed copy of the HE key.
+   */
+  GetSealedKey(argument: _cohort_v1_GetSealedKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SealedKeyResponse__Output>): grpc.ClientUnaryCall;
+  GetSealedKey(argument: _cohort_v1_GetSealedKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SealedKeyResponse__Output>): grpc.ClientUnaryCall;
+  GetSealedKey(argument: _cohort_v1_GetSealedKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SealedKeyResponse__Output>): grpc.ClientUnaryCall;
+  GetSealedKey(argument: _cohort_v1_GetSealedKeyRequest, callback: grpc.requestCallback<_cohort_v1_SealedKeyResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * This site's sealed copy of the HE key.
+   */
+  getSealedKey(argument: _cohort_v1_GetSealedKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SealedKeyResponse__Output>): grpc.ClientUnaryCall;
+  getSealedKey(argument: _cohort_v1_GetSealedKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SealedKeyResponse__Output>): grpc.ClientUnaryCall;
+  getSealedKey(argument: _cohort_v1_GetSealedKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SealedKeyResponse__Output>): grpc.ClientUnaryCall;
+  getSealedKey(argument: _cohort_v1_GetSealedKeyRequest, callback: grpc.requestCallback<_cohort_v1_SealedKeyResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Liveness; the coordinator records the last heartbeat per site.
    */
   Heartbeat(argument: _cohort_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
@@ -48,6 +88,40 @@ export interface SiteServiceClient extends grpc.Client {
   heartbeat(argument: _cohort_v1_HeartbeatRequest, callback: grpc.requestCallback<_cohort_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Key ceremony (docs/secure-aggregation.md). The coordinator relays and stores; it holds
+   * no HE secret key and cannot open a sealed one.
+   * Publishes this site's X25519 key-agreement key, signed with its certificate key.
+   */
+  PublishExchangeKey(argument: _cohort_v1_ExchangeKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  PublishExchangeKey(argument: _cohort_v1_ExchangeKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  PublishExchangeKey(argument: _cohort_v1_ExchangeKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  PublishExchangeKey(argument: _cohort_v1_ExchangeKeyRequest, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  /**
+   * Key ceremony (docs/secure-aggregation.md). The coordinator relays and stores; it holds
+   * no HE secret key and cannot open a sealed one.
+   * Publishes this site's X25519 key-agreement key, signed with its certificate key.
+   */
+  publishExchangeKey(argument: _cohort_v1_ExchangeKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  publishExchangeKey(argument: _cohort_v1_ExchangeKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  publishExchangeKey(argument: _cohort_v1_ExchangeKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  publishExchangeKey(argument: _cohort_v1_ExchangeKeyRequest, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Key holder only: the key's public parameters and the secret key sealed to sites.
+   */
+  PublishSealedKeys(argument: _cohort_v1_PublishSealedKeysRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  PublishSealedKeys(argument: _cohort_v1_PublishSealedKeysRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  PublishSealedKeys(argument: _cohort_v1_PublishSealedKeysRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  PublishSealedKeys(argument: _cohort_v1_PublishSealedKeysRequest, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  /**
+   * Key holder only: the key's public parameters and the secret key sealed to sites.
+   */
+  publishSealedKeys(argument: _cohort_v1_PublishSealedKeysRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  publishSealedKeys(argument: _cohort_v1_PublishSealedKeysRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  publishSealedKeys(argument: _cohort_v1_PublishSealedKeysRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  publishSealedKeys(argument: _cohort_v1_PublishSealedKeysRequest, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Announces the agent (version, backends). Idempotent.
    */
   Register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
@@ -61,6 +135,23 @@ export interface SiteServiceClient extends grpc.Client {
   register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
   register(argument: _cohort_v1_RegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
   register(argument: _cohort_v1_RegisterRequest, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * After the last round: one site uploads the final weights; the coordinator accepts them
+   * into the model registry only if their SHA-256 is the one every site reported.
+   */
+  ReleaseModel(argument: _cohort_v1_ReleaseModelRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ReleaseReceipt__Output>): grpc.ClientUnaryCall;
+  ReleaseModel(argument: _cohort_v1_ReleaseModelRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ReleaseReceipt__Output>): grpc.ClientUnaryCall;
+  ReleaseModel(argument: _cohort_v1_ReleaseModelRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ReleaseReceipt__Output>): grpc.ClientUnaryCall;
+  ReleaseModel(argument: _cohort_v1_ReleaseModelRequest, callback: grpc.requestCallback<_cohort_v1_ReleaseReceipt__Output>): grpc.ClientUnaryCall;
+  /**
+   * After the last round: one site uploads the final weights; the coordinator accepts them
+   * into the model registry only if their SHA-256 is the one every site reported.
+   */
+  releaseModel(argument: _cohort_v1_ReleaseModelRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ReleaseReceipt__Output>): grpc.ClientUnaryCall;
+  releaseModel(argument: _cohort_v1_ReleaseModelRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ReleaseReceipt__Output>): grpc.ClientUnaryCall;
+  releaseModel(argument: _cohort_v1_ReleaseModelRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ReleaseReceipt__Output>): grpc.ClientUnaryCall;
+  releaseModel(argument: _cohort_v1_ReleaseModelRequest, callback: grpc.requestCallback<_cohort_v1_ReleaseReceipt__Output>): grpc.ClientUnaryCall;
   
   /**
    * After applying the aggregate: the hash of the new global weights and evaluation.
@@ -147,14 +238,43 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
   DownloadAggregate: grpc.handleServerStreamingCall<_cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk>;
   
   /**
+   * The consortium HE key's public parameters (if any) and every site's exchange key, with
+   * whether the site already has a sealed copy of the key.
+   */
+  GetKeyCeremony: grpc.handleUnaryCall<_cohort_v1_KeyCeremonyRequest__Output, _cohort_v1_KeyCeremonyStatus>;
+  
+  /**
+   * This site's sealed copy of the HE key.
+   */
+  GetSealedKey: grpc.handleUnaryCall<_cohort_v1_GetSealedKeyRequest__Output, _cohort_v1_SealedKeyResponse>;
+  
+  /**
    * Liveness; the coordinator records the last heartbeat per site.
    */
   Heartbeat: grpc.handleUnaryCall<_cohort_v1_HeartbeatRequest__Output, _cohort_v1_HeartbeatResponse>;
   
   /**
+   * Key ceremony (docs/secure-aggregation.md). The coordinator relays and stores; it holds
+   * no HE secret key and cannot open a sealed one.
+   * Publishes this site's X25519 key-agreement key, signed with its certificate key.
+   */
+  PublishExchangeKey: grpc.handleUnaryCall<_cohort_v1_ExchangeKeyRequest__Output, _cohort_v1_Ack>;
+  
+  /**
+   * Key holder only: the key's public parameters and the secret key sealed to sites.
+   */
+  PublishSealedKeys: grpc.handleUnaryCall<_cohort_v1_PublishSealedKeysRequest__Output, _cohort_v1_Ack>;
+  
+  /**
    * Announces the agent (version, backends). Idempotent.
    */
   Register: grpc.handleUnaryCall<_cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse>;
+  
+  /**
+   * After the last round: one site uploads the final weights; the coordinator accepts them
+   * into the model registry only if their SHA-256 is the one every site reported.
+   */
+  ReleaseModel: grpc.handleUnaryCall<_cohort_v1_ReleaseModelRequest__Output, _cohort_v1_ReleaseReceipt>;
   
   /**
    * After applying the aggregate: the hash of the new global weights and evaluation.
@@ -186,8 +306,13 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
 
 export interface SiteServiceDefinition extends grpc.ServiceDefinition {
   DownloadAggregate: MethodDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateChunk, _cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk__Output>
+  GetKeyCeremony: MethodDefinition<_cohort_v1_KeyCeremonyRequest, _cohort_v1_KeyCeremonyStatus, _cohort_v1_KeyCeremonyRequest__Output, _cohort_v1_KeyCeremonyStatus__Output>
+  GetSealedKey: MethodDefinition<_cohort_v1_GetSealedKeyRequest, _cohort_v1_SealedKeyResponse, _cohort_v1_GetSealedKeyRequest__Output, _cohort_v1_SealedKeyResponse__Output>
   Heartbeat: MethodDefinition<_cohort_v1_HeartbeatRequest, _cohort_v1_HeartbeatResponse, _cohort_v1_HeartbeatRequest__Output, _cohort_v1_HeartbeatResponse__Output>
+  PublishExchangeKey: MethodDefinition<_cohort_v1_ExchangeKeyRequest, _cohort_v1_Ack, _cohort_v1_ExchangeKeyRequest__Output, _cohort_v1_Ack__Output>
+  PublishSealedKeys: MethodDefinition<_cohort_v1_PublishSealedKeysRequest, _cohort_v1_Ack, _cohort_v1_PublishSealedKeysRequest__Output, _cohort_v1_Ack__Output>
   Register: MethodDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterResponse, _cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse__Output>
+  ReleaseModel: MethodDefinition<_cohort_v1_ReleaseModelRequest, _cohort_v1_ReleaseReceipt, _cohort_v1_ReleaseModelRequest__Output, _cohort_v1_ReleaseReceipt__Output>
   ReportEvaluation: MethodDefinition<_cohort_v1_EvaluationReport, _cohort_v1_Ack, _cohort_v1_EvaluationReport__Output, _cohort_v1_Ack__Output>
   ReportFailure: MethodDefinition<_cohort_v1_FailureReport, _cohort_v1_Ack, _cohort_v1_FailureReport__Output, _cohort_v1_Ack__Output>
   RespondToRun: MethodDefinition<_cohort_v1_RunResponse, _cohort_v1_Ack, _cohort_v1_RunResponse__Output, _cohort_v1_Ack__Output>

@@ -1,0 +1,93 @@
+/**
+ * `cohort site privacy --config <site.yaml> [--json]`: hospital IT reads the site's
+ * privacy ledger: what each run spent here (epsilon, delta, rounds, last update),
+ * the totals by basic composition, and whether the hash chain verifies (exit status 1
+ * when it does not, after printing).
+ */
+import { Command } from 'commander';
+import { resolve } from 'node:path';
+import { loadKeyFile } from '../../core/crypto/at-rest.ts';
+import { isCohortError, PrivacyErrors } from '../../core/errors/index.ts';
+import { sumSpends } from '../../core/privacy/run-budget.ts';
+import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
+import { summarizeRuns, type RunLedgerSummary } from '../../site-agent/privacy/ledger-summary.ts';
+import { loadSiteConfig } from '../../site-agent/site-config.ts';
+import { EXIT_FAILURE, runCommand } from '../output.ts';
+
+/** What the command reports; with --json, unbounded epsilons print as null (JSON has no Infinity). */
+export interface SitePrivacyReport {
+  readonly ledger: string;
+  readonly verified: boolean;
+  /** Why the chain does not verify; absent when it does. */
+  readonly problem?: string;
+  readonly runs: readonly RunLedgerSummary[];
+  readonly total: { readonly epsilon: number; readonly delta: number };
+  /** The site policy's caps (policy.privacy); null: no cap. */
+  readonly budget: { readonly maxEpsilon: number | null; readonly maxDelta: number | null };
+}
+
+/** Reads the ledger of the site `configPath` describes. A broken chain is reported, not thrown; an unreadable file throws. */
+export function readSitePrivacy(configPath: string): SitePrivacyReport {
+  const config = loadSiteConfig(resolve(configPath));
+  const key = loadKeyFile(config.keyFile);
+  const ledger = PrivacyLedger.open(privacyLedgerDir(config.dataDir), key, { verify: false });
+  let problem: string | undefined;
+  try {
+    ledger.verify();
+  } catch (e) {
+    if (!isCohortError(e, PrivacyErrors.LEDGER_TAMPERED)) throw e;
+    problem = `${e.code}: ${e.message}`;
+  }
+  const runs = summarizeRuns(ledger.entries());
+  const { maxEpsilon, maxDelta } = config.policy.privacy;
+  return {
+    ledger: ledger.path,
+    verified: problem === undefined,
+    ...(problem === undefined ? {} : { problem }),
+    runs,
+    total: sumSpends(runs),
+    budget: { maxEpsilon, maxDelta },
+  };
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : 'unbounded';
+}
+
+function human(report: SitePrivacyReport): string {
+  const lines = [`privacy ledger ${report.ledger}`, `chain verified: ${report.verified ? 'yes' : `NO (${report.problem ?? ''})`}`];
+  if (report.runs.length === 0) lines.push('no runs recorded');
+  for (const r of report.runs) {
+    lines.push(
+      `run ${r.runId}: epsilon ${fmt(r.epsilon)} (record ${fmt(r.recordEpsilon)}, site ${fmt(r.siteEpsilon)}), delta ${fmt(r.delta)}, ` +
+        `${r.rounds} rounds, ${r.steps} steps, ${r.stopped ? 'stopped' : 'in progress'}, last update ${r.lastUpdate}`,
+    );
+  }
+  lines.push(`total: epsilon ${fmt(report.total.epsilon)}, delta ${fmt(report.total.delta)} (sums over runs)`);
+  const cap = (max: number | null, spent: number): string =>
+    max === null ? 'no cap' : `maximum ${fmt(max)}, ${fmt(Math.max(0, max - spent))} remaining`;
+  lines.push(`budget: epsilon ${cap(report.budget.maxEpsilon, report.total.epsilon)}; delta ${cap(report.budget.maxDelta, report.total.delta)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The `privacy` subcommand of `cohort site`; the caller adds it with `site.addCommand(sitePrivacyCommand())`. */
+export function sitePrivacyCommand(): Command {
+  return new Command('privacy')
+    .description("show the site's privacy ledger: what each run spent here, the totals, and whether the hash chain verifies")
+    .requiredOption('--config <site.yaml>', 'the site config')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      let verified = true;
+      await runCommand(
+        opts.json,
+        () => {
+          const report = readSitePrivacy(opts.config);
+          verified = report.verified;
+          return report;
+        },
+        human,
+      );
+      // The report is printed either way; a broken chain still fails the command for scripts.
+      if (!verified) process.exitCode = EXIT_FAILURE;
+    });
+}

@@ -1,0 +1,57 @@
+/**
+ * The coordinator's checks on key-ceremony messages it relays. It cannot verify what
+ * matters (signatures and sealing are checked by the sites, which hold the CA and the keys
+ * that count); it refuses only what is plainly malformed or claims to be from or for a site
+ * other than the caller, so that a site cannot overwrite another site's entries.
+ */
+import { CohortError, SecureAggErrors } from '../../core/errors/index.ts';
+import type { ExchangeKeyAnnouncement, HeKeyParameters, SealedHeKey } from '../../core/secure-agg/key-ceremony.ts';
+
+function malformed(what: string, why: string): CohortError {
+  return new CohortError(SecureAggErrors.KEY_CEREMONY, `${what}: ${why}`, { details: { what } });
+}
+
+function parseObject(json: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw malformed(what, 'not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed(what, 'not a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** An exchange-key announcement must be for the calling site of this consortium. */
+export function checkAnnouncementShape(json: string, caller: string, consortium: string): void {
+  const a = parseObject(json, 'exchange key') as Partial<ExchangeKeyAnnouncement>;
+  if (a.v !== 1 || typeof a.publicKey !== 'string' || typeof a.signature !== 'string' || typeof a.certificatePem !== 'string') throw malformed('exchange key', 'missing fields');
+  if (a.site !== caller || a.consortium !== consortium) throw malformed('exchange key', `announced for "${String(a.site)}" of "${String(a.consortium)}", but the caller is "${caller}" of "${consortium}"`);
+}
+
+/** The HE key's public parameters: ids in hex and the three numbers SEAL builds a context from. */
+export function checkKeyParameters(json: string): HeKeyParameters {
+  const p = parseObject(json, 'HE key parameters') as Partial<HeKeyParameters>;
+  const ok =
+    typeof p.keyId === 'string' &&
+    /^[0-9a-f]{32}$/.test(p.keyId) &&
+    typeof p.paramsId === 'string' &&
+    /^[0-9a-f]{64}$/.test(p.paramsId) &&
+    Number.isInteger(p.polyModulusDegree) &&
+    Array.isArray(p.coeffModulusBits) &&
+    p.coeffModulusBits.every((b) => Number.isInteger(b)) &&
+    typeof p.plainModulus === 'string' &&
+    /^[0-9]+$/.test(p.plainModulus);
+  if (!ok) throw malformed('HE key parameters', 'expected keyId (32 hex), paramsId (64 hex), polyModulusDegree, coeffModulusBits and plainModulus');
+  // Only the public fields are kept: nothing else can ride along into the coordinator's state.
+  return { keyId: p.keyId!, paramsId: p.paramsId!, polyModulusDegree: p.polyModulusDegree!, coeffModulusBits: p.coeffModulusBits!, plainModulus: p.plainModulus! };
+}
+
+/** A sealed key must be addressed to the site it is filed under, for the key being published, from the caller. */
+export function checkSealedKeyShape(json: string, site: string, keyId: string, sender: string): void {
+  const s = parseObject(json, `sealed key for ${site}`) as Partial<SealedHeKey>;
+  if (s.v !== 1 || typeof s.ciphertext !== 'string' || typeof s.signature !== 'string') throw malformed(`sealed key for ${site}`, 'missing fields');
+  if (s.recipient !== site) throw malformed(`sealed key for ${site}`, `addressed to "${String(s.recipient)}"`);
+  if (s.sender !== sender) throw malformed(`sealed key for ${site}`, `claims sender "${String(s.sender)}", the caller is "${sender}"`);
+  if (s.params?.keyId !== keyId) throw malformed(`sealed key for ${site}`, `holds key ${String(s.params?.keyId)}, the published key is ${keyId}`);
+}

@@ -1,0 +1,16 @@
+// Original file: protos/cohort/v1/site.proto
+
+
+export interface ExchangeKeyRequest {
+  /**
+   * JSON of core/secure-agg/key-ceremony.ts ExchangeKeyAnnouncement.
+   */
+  'announcementJson'?: (string);
+}
+
+export interface ExchangeKeyRequest__Output {
+  /**
+   * JSON of core/secure-agg/key-ceremony.ts ExchangeKeyAnnouncement.
+   */
+  'announcementJson': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: protos/cohort/v1/site.proto
+
+
+export interface KeyCeremonyRequest {
+}
+
+export interface KeyCeremonyRequest__Output {
+}

@@ -1,0 +1,73 @@
+/**
+ * The site's key-ceremony material on its own disk, every file sealed (AES-256-GCM) under
+ * the site's at-rest key from its owner-only key file:
+ *
+ *   <dataDir>/he/exchange-key.sealed     X25519 private key (PKCS#8 DER) for receiving the HE key
+ *   <dataDir>/he/<keyId>.key.sealed      the consortium's BFV secret key envelope
+ *   <dataDir>/he/<keyId>.params.json     its public parameters (not secret)
+ *
+ * The associated data names the file's role and key id, so a sealed file moved or renamed
+ * into another slot fails to open.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSealedFile, writeSealedFile } from '../core/crypto/at-rest.ts';
+import { makePrivateDir, replaceFile, PUBLIC_FILE } from '../core/pki/files.ts';
+import { exchangePublicKeyOf, generateExchangeKey, type HeKeyParameters } from '../core/secure-agg/key-ceremony.ts';
+
+const KEY_ID = /^[0-9a-f]{32}$/;
+
+export class HeKeyStore {
+  private readonly dir: string;
+
+  constructor(
+    dataDir: string,
+    private readonly atRestKey: Buffer,
+  ) {
+    this.dir = join(dataDir, 'he');
+  }
+
+  private exchangePath(): string {
+    return join(this.dir, 'exchange-key.sealed');
+  }
+
+  private keyPath(keyId: string): string {
+    if (!KEY_ID.test(keyId)) throw new RangeError(`HE key id must be 32 hex digits, got "${keyId}"`);
+    return join(this.dir, `${keyId}.key.sealed`);
+  }
+
+  /** The site's X25519 exchange key, created (and sealed to disk) on first use. */
+  exchangeKey(): { publicKeyDer: Buffer; privateKeyDer: Buffer } {
+    const path = this.exchangePath();
+    if (existsSync(path)) {
+      const privateKeyDer = readSealedFile(path, this.atRestKey, 'cohort-he-exchange-key');
+      return { publicKeyDer: exchangePublicKeyOf(privateKeyDer), privateKeyDer };
+    }
+    makePrivateDir(this.dir);
+    const fresh = generateExchangeKey();
+    writeSealedFile(path, this.atRestKey, fresh.privateKeyDer, 'cohort-he-exchange-key');
+    return fresh;
+  }
+
+  has(keyId: string): boolean {
+    return existsSync(this.keyPath(keyId));
+  }
+
+  /** Stores the consortium key (sealed) and its public parameters. */
+  save(params: HeKeyParameters, secretKey: Uint8Array): void {
+    makePrivateDir(this.dir);
+    writeSealedFile(this.keyPath(params.keyId), this.atRestKey, secretKey, `cohort-he-secret-key:${params.keyId}`);
+    replaceFile(join(this.dir, `${params.keyId}.params.json`), `${JSON.stringify(params, null, 2)}\n`, PUBLIC_FILE);
+  }
+
+  /** The secret key envelope for `keyId`, or undefined when this site does not hold it. */
+  secretKey(keyId: string): Buffer | undefined {
+    const path = this.keyPath(keyId);
+    return existsSync(path) ? readSealedFile(path, this.atRestKey, `cohort-he-secret-key:${keyId}`) : undefined;
+  }
+
+  params(keyId: string): HeKeyParameters | undefined {
+    const path = join(this.dir, `${keyId}.params.json`);
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as HeKeyParameters) : undefined;
+  }
+}
