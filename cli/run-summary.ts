@@ -8,6 +8,34 @@ export interface MetricsJson {
   auc: number;
 }
 
+/** A site's planned and spent privacy for the run; epsilon null = unbounded (no DP at that level). */
+export interface SitePrivacyJson {
+  planned: SpendJson | null;
+  spent: SpendJson | null;
+}
+
+export interface SpendJson {
+  epsilon: number | null;
+  delta: number;
+  recordEpsilon: number | null;
+  siteEpsilon: number | null;
+  steps: number;
+  stoppedAtBudget: boolean;
+}
+
+function spend(x: unknown): SpendJson | null {
+  if (x === null || typeof x !== 'object') return null;
+  const o = x as Record<string, unknown>;
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return { epsilon: num(o.epsilon), delta: Number(o.delta ?? 0), recordEpsilon: num(o.recordEpsilon), siteEpsilon: num(o.siteEpsilon), steps: Number(o.steps ?? 0), stoppedAtBudget: o.stoppedAtBudget === true };
+}
+
+function sitePrivacy(json: string): SitePrivacyJson | null {
+  if (!json) return null;
+  const p = JSON.parse(json) as { planned?: unknown; spent?: unknown };
+  return { planned: spend(p.planned), spent: spend(p.spent) };
+}
+
 export interface RunSummaryJson {
   runId: string;
   name: string;
@@ -17,7 +45,11 @@ export interface RunSummaryJson {
   errorCode: string | null;
   error: string | null;
   finalWeightsSha256: string | null;
-  sites: Array<{ site: string; state: string; reason: string | null; numExamples: number; datasetFingerprint: string | null }>;
+  sites: Array<{ site: string; state: string; reason: string | null; numExamples: number; datasetFingerprint: string | null; privacy: SitePrivacyJson | null }>;
+  /** The codec's public parameters and headroom (encrypted runs), as the run record holds them. */
+  codecParameters: Record<string, unknown> | null;
+  /** Registry id of the released final model. */
+  modelId: string | null;
   rounds: Array<{
     round: number;
     state: string;
@@ -50,7 +82,16 @@ export function summarizeRun(s: RunStatus__Output): RunSummaryJson {
     errorCode: s.errorCode || null,
     error: s.error || null,
     finalWeightsSha256: s.finalWeightsSha256 || null,
-    sites: s.sites.map((x) => ({ site: x.site, state: x.state, reason: x.reason || null, numExamples: Number(x.numExamples), datasetFingerprint: x.datasetFingerprint || null })),
+    sites: s.sites.map((x) => ({
+      site: x.site,
+      state: x.state,
+      reason: x.reason || null,
+      numExamples: Number(x.numExamples),
+      datasetFingerprint: x.datasetFingerprint || null,
+      privacy: sitePrivacy(x.privacyJson),
+    })),
+    codecParameters: s.codecJson ? (JSON.parse(s.codecJson) as Record<string, unknown>) : null,
+    modelId: s.modelId || null,
     rounds,
     final: closed.length > 0 ? (closed[closed.length - 1]?.metrics ?? null) : null,
   };
@@ -66,7 +107,11 @@ export function formatRunSummary(j: RunSummaryJson): string {
   const lines = [`run ${j.runId} (${j.name}): ${j.state}  strategy ${j.strategy}  codec ${j.codec}`];
   if (j.errorCode) lines.push(`  error ${j.errorCode}: ${j.error ?? ''}`);
   lines.push('  sites:');
-  for (const x of j.sites) lines.push(`    ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${x.numExamples} training rows${x.reason ? `  (${x.reason})` : ''}`);
+  const eps = (e: SpendJson | null | undefined): string => (e ? (e.epsilon === null ? 'unbounded' : e.epsilon.toFixed(2)) : '-');
+  for (const x of j.sites) {
+    const privacy = x.privacy ? `  epsilon spent ${eps(x.privacy.spent)} of planned ${eps(x.privacy.planned)}${x.privacy.spent?.stoppedAtBudget ? ' (stopped at budget)' : ''}` : '';
+    lines.push(`    ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${x.numExamples} training rows${x.reason ? `  (${x.reason})` : ''}${privacy}`);
+  }
   lines.push('  round  state      sites  loss    accuracy  auc');
   for (const r of j.rounds) {
     lines.push(`  ${String(r.round).padStart(5)}  ${r.state.padEnd(10)} ${String(r.contributors).padStart(5)}  ${f(r.metrics?.loss, 4)}  ${f(r.metrics?.accuracy)}     ${f(r.metrics?.auc)}`);
@@ -75,5 +120,6 @@ export function formatRunSummary(j: RunSummaryJson): string {
     }
   }
   if (j.finalWeightsSha256) lines.push(`  final weights sha256 ${j.finalWeightsSha256}`);
+  if (j.modelId) lines.push(`  released to the registry as ${j.modelId}`);
   return `${lines.join('\n')}\n`;
 }

@@ -7,13 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors } from '../core/errors/index.ts';
-import { nextClipNorm, noisedUnclippedShare } from '../core/privacy/adaptive-clipping.ts';
 import { GaussianSampler } from '../core/privacy/gaussian.ts';
 import { dpSgdSchedule, planRunSpend, runDelta, spendAfter, stepsWithinBudget, type RunSpend } from '../core/privacy/run-budget.ts';
-import { privatizeUpdate, siteNoiseStd, updateNoiseMultiplier } from '../core/privacy/site-dp.ts';
 import { BfvUpdateEncoder } from '../core/secure-agg/bfv-update-encoder.ts';
-import { clipToNorm } from '../core/secure-agg/quantize.ts';
-import { meanFromWeightedSum, strategyFromSpec, weightedUpdateVector, type FitConfig, type ServerState, type Strategy } from '../core/strategies/index.ts';
+import { strategyFromSpec, type FitConfig, type Strategy } from '../core/strategies/index.ts';
 import { createPlainEncoder, type CodecDescriptor, type UpdateEncoder } from '../core/update-codec/index.ts';
 import { updateLayout, type UpdateLayout } from '../core/update-codec/update-layout.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
@@ -22,6 +19,7 @@ import type { PrivacySpend } from '../protos/gen/cohort/v1/PrivacySpend.ts';
 import { prepareDataset, type PreparedDataset } from './data/prepare-dataset.ts';
 import type { HeKeyStore } from './he-keys.ts';
 import { checkRunAgainstBudget } from './privacy/budget-check.ts';
+import { applyDecodedAggregate, initialServerState, siteUpdateVector } from './round-math.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunGlobalState, RunStateStore } from './run-state.ts';
 import type { SiteConfig } from './site-config.ts';
@@ -48,9 +46,6 @@ export interface RunWorkerOptions {
   readonly heKeys: HeKeyStore;
   readonly ledger: PrivacyLedger;
 }
-
-/** Where the adaptive clip norm S_t lives in the site's run state (beside the strategy's). */
-const CLIP_NORM_STATE = 'cohort.siteClipNorm';
 
 export function weightsSha256(weights: Float32Array): string {
   return createHash('sha256').update(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength)).digest('hex');
@@ -183,16 +178,7 @@ export class RunWorker {
 
   private initialState(): RunGlobalState {
     const weights = initialWeights(this.spec);
-    const site = this.spec.privacy?.site;
-    const clip: ServerState = site?.adaptive ? { [CLIP_NORM_STATE]: Float32Array.of(site.clipNorm) } : {};
-    return { round: 0, weights, serverState: { ...this.strategy.initialState(weights), ...clip } };
-  }
-
-  /** The site-level clip norm for the next round: fixed, or adaptive's S_t. */
-  private siteClipNorm(): number {
-    const site = this.spec.privacy?.site;
-    if (!site) return Number.NaN;
-    return site.adaptive ? (this.globalState().serverState[CLIP_NORM_STATE]?.[0] ?? site.clipNorm) : site.clipNorm;
+    return { round: 0, weights, serverState: initialServerState(this.spec, this.strategy, weights) };
   }
 
   /** The run's ledger entries before `round` (a re-trained round is not counted twice). */
@@ -219,8 +205,9 @@ export class RunWorker {
     const maxSteps = Number.isFinite(this.maxEpsilon)
       ? stepsWithinBudget({ record: record && { samplingRate, noiseMultiplier: record.noiseMultiplier }, stepsTaken: taken, maxSteps: stepsPerRound, remainingEpsilon: Math.max(0, remaining), delta, siteEpsilon: siteAfter })
       : stepsPerRound;
-    if (maxSteps === 0) {
-      this.o.ledger.append({ ...this.cumulative(taken, fit.round - 1, delta), runId: this.runId, round: fit.round, event: 'stop', steps: taken });
+    const stopped = this.o.ledger.entries().some((e) => e.runId === this.runId && e.event === 'stop');
+    if (maxSteps === 0 || stopped) {
+      if (!stopped) this.o.ledger.append({ ...this.cumulative(taken, fit.round - 1, delta), runId: this.runId, round: fit.round, event: 'stop', steps: taken });
       throw new CohortError(PrivacyErrors.BUDGET_EXCEEDED, `round ${fit.round} would take this site past its privacy budget (epsilon ${this.maxEpsilon}); it stops here`, {
         details: { round: fit.round, maxEpsilon: this.maxEpsilon },
       });
@@ -234,7 +221,17 @@ export class RunWorker {
       ...(record ? { dp: { noiseMultiplier: record.noiseMultiplier, clipNorm: record.clipNorm, samplingRate, maxSteps } } : {}),
     });
     const stepsTotal = taken + (record ? result.steps : 0);
-    const vector = this.updateVector(global.weights, result.weights, n, roundSites, codec);
+    // The site-level noise is drawn here, once per site per round.
+    const vector = siteUpdateVector({
+      spec: this.spec,
+      global: global.weights,
+      trained: result.weights,
+      numExamples: n,
+      roundSites,
+      codec,
+      serverState: global.serverState,
+      rng: GaussianSampler.secure(),
+    });
     const spend = this.cumulative(stepsTotal, fit.round, delta);
     this.o.ledger.append({ ...spend, runId: this.runId, round: fit.round, event: result.stoppedEarly ? 'stop' : 'round', steps: stepsTotal });
     return { vector, numExamples: n, trainLoss: result.meanLoss };
@@ -251,50 +248,12 @@ export class RunWorker {
     });
   }
 
-  /** [update..., count share?, weight] per core/update-codec/update-layout.ts. */
-  private updateVector(global: Float32Array, trained: Float32Array, n: number, roundSites: number, codec: CodecDescriptor): Float64Array {
-    const delta = new Float64Array(global.length);
-    for (let i = 0; i < delta.length; i++) delta[i] = (trained[i] ?? 0) - (global[i] ?? 0);
-    const site = this.spec.privacy?.site;
-    const out = new Float64Array(this.layout.length);
-    if (site) {
-      // Drawn here, once per site per round: the sum over K sites carries (z S)^2.
-      const rng = GaussianSampler.secure();
-      const S = this.siteClipNorm();
-      const k = Math.max(1, roundSites);
-      const p = privatizeUpdate(delta, { clipNorm: S, noiseStd: siteNoiseStd(updateNoiseMultiplier(site), S, k), rng });
-      out.set(p.clipped, 0);
-      if (site.adaptive) out[this.layout.countSlot] = noisedUnclippedShare({ norm: p.norm, clipNorm: S, countNoiseMultiplier: site.adaptive.countNoiseMultiplier, sites: k, rng });
-      out[this.layout.weightSlot] = 1;
-      return out;
-    }
-    const weight = codec.kind === 'bfv' ? Math.min(n, codec.maxWeight) : n;
-    const clipped = clipToNorm(delta, this.spec.aggregation.maxUpdateNorm);
-    const weighted = weightedUpdateVector(Float32Array.from(clipped), weight);
-    out.set(weighted.subarray(0, this.layout.parameters), 0);
-    out[this.layout.weightSlot] = weight;
-    return out;
-  }
-
   /** Applies the decoded aggregate of `round` with the strategy's server step and saves it. */
   applyAggregate(round: number, summed: Float64Array): RunGlobalState {
     const global = this.globalState();
     if (global.round !== round - 1) throw new Error(`cannot apply round ${round} on top of round ${global.round}`);
-    const { countSlot, weightSlot, parameters } = this.layout;
-    const values = new Float64Array(parameters + 1);
-    values.set(summed.subarray(0, parameters), 0);
-    values[parameters] = summed[weightSlot] ?? 0;
-    const { meanDelta, totalWeight } = meanFromWeightedSum(values);
-    const { [CLIP_NORM_STATE]: clipState, ...strategyState } = global.serverState;
-    const step = this.strategy.applyAggregate(global.weights, meanDelta, strategyState, round);
-    const adaptive = this.spec.privacy?.site?.adaptive;
-    let clip: ServerState = {};
-    if (adaptive && clipState) {
-      // Every site computes the same S_{t+1} from the same decrypted, noised count.
-      const next = nextClipNorm({ clipNorm: clipState[0] as number, noisedUnclippedSum: summed[countSlot] ?? 0, sites: Math.round(totalWeight), adaptive });
-      clip = { [CLIP_NORM_STATE]: Float32Array.of(next.clipNorm) };
-    }
-    const next: RunGlobalState = { round, weights: step.weights, serverState: { ...step.state, ...clip } };
+    const step = applyDecodedAggregate(this.spec, this.strategy, global, summed, round);
+    const next: RunGlobalState = { round, ...step };
     this.o.states.save(this.runId, next);
     this.state = next;
     return next;

@@ -13,7 +13,7 @@ import { printJson, reportError } from '../output.ts';
 import { formatRunStatus, summarizeRun } from '../run-summary.ts';
 import { progressPrinter, submitRun, watchRun } from './run.ts';
 
-const DEMO_SPEC = fileURLToPath(new URL('../../models/examples/heart-logistic.yaml', import.meta.url));
+const DEMO_SPEC = fileURLToPath(new URL('../../models/examples/demo-private.yaml', import.meta.url));
 
 interface DemoOptions {
   sites: string;
@@ -22,6 +22,7 @@ interface DemoOptions {
   keep?: boolean;
   json?: boolean;
   seed: string;
+  spec?: string;
   /** Commander sets false for --no-encryption. */
   encryption?: boolean;
 }
@@ -36,6 +37,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--workdir <dir>', 'where kits, state and logs go (default: a temporary directory)')
     .option('--keep', 'keep the work directory for inspection')
     .option('--json', 'print the summary as one JSON object on stdout')
+    .option('--spec <file>', 'model spec to train (default: models/examples/demo-private.yaml)')
     .option('--no-encryption', 'send updates as plaintext (development only; the default is BFV encryption)')
     .action(async (opts: DemoOptions) => {
       const out = (s: string): void => {
@@ -56,7 +58,7 @@ export function registerDemoCommand(program: Command): void {
         out(`  coordinator on 127.0.0.1:${consortium.port}; ${sites} site agents connected over mTLS\n`);
         const ceremony = await consortium.keyCeremony();
         out(`  key ceremony: ${consortium.siteNames[0]} generated HE key ${ceremony.keyId} and sealed it to ${ceremony.sealedFor.join(', ')} (the coordinator stores only sealed copies)\n`);
-        const spec = { ...loadSpecFile(DEMO_SPEC), rounds, minSites: Math.min(2, sites), testFraction: 0.3 };
+        const spec = { ...loadSpecFile(opts.spec ? resolve(opts.spec) : DEMO_SPEC), rounds, minSites: Math.min(2, sites), testFraction: 0.3 };
         const specPath = join(workdir, 'spec.json');
         writeFileSync(specPath, JSON.stringify(spec, null, 2));
         const alice = consortium.kit('alice');

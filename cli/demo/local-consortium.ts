@@ -30,6 +30,8 @@ export interface LocalConsortiumOptions {
   /** Passed to `coordinator start`. */
   siteGraceMs?: number;
   recruitTimeoutMs?: number;
+  /** Each site's privacy cap (policy.privacy.maxEpsilon); null: no cap. Default: the policy default (10). */
+  maxEpsilon?: number | null;
 }
 
 export async function freePort(): Promise<number> {
@@ -89,7 +91,7 @@ export class LocalConsortium {
           keyFile: './at-rest.key',
           device: 'auto',
           datasets: { heart: { path: h.path, columns: syntheticColumnMapping() } },
-          policy: { minExamples: 20 },
+          policy: { minExamples: 20, ...(options.maxEpsilon === undefined ? {} : { privacy: { maxEpsilon: options.maxEpsilon } }) },
         }),
       );
     }

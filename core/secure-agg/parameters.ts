@@ -259,7 +259,9 @@ export function runParametersForKeySync(seal: SealLibrary, key: KeyContextParame
   const q = dataPrime(seal, n, key.coeffModulusBits[0] as number);
   const noiseBound = 2n * BigInt(NOISE_PER_SUMMAND) * BigInt(k) * t;
   if (2n * sumBound >= t) {
-    const roomBits = Math.floor(log2Big((t - 1n) / 2n) - Math.log2(k) - Math.log2(w) - 1);
+    // The largest precision that passes this same test, so the message names one that fits.
+    let roomBits = 0;
+    for (let p = 1; p <= 40 && 2n * BigInt(k) * BigInt(Math.max(Math.floor(w * c * (2 ** p / c)) + 1, w)) < t; p++) roomBits = p;
     throw refuse(
       `${k} summands with weights up to ${w} at scale ${scale} could reach ${sumBound}, past t/2 = ${(t - 1n) / 2n} of the consortium key; ` +
         `at most ${Math.max(0, roomBits)} precision bits fit, so lower aggregation.precisionBits or maxWeight`,

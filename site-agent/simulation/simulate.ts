@@ -1,16 +1,35 @@
 /**
  * Federated rounds in one process, without TLS or sockets, for researchers and
- * benchmarks. It uses the same pieces as the networked path: the local trainer, the
- * update codec and chunk adder, and the strategy's server step and metric aggregation.
+ * benchmarks. Each round runs the code the sites and the coordinator run:
+ *
+ * - local training with trainLocal, with DP-SGD when the spec has privacy.record
+ *   (q and steps from dpSgdSchedule, as site-agent/run-worker.ts does);
+ * - the update vector from round-math.ts siteUpdateVector (the site-level clip and noise
+ *   share under privacy.site, adaptive clipping's count, the weight);
+ * - the codec: plaintext, or BFV under a consortium key with the parameters the
+ *   coordinator's finalCodec picks (simulation-codec.ts), summed by the key-free adder
+ *   and decrypted by one site;
+ * - the server step from round-math.ts applyDecodedAggregate, and the strategy's
+ *   metric aggregation.
+ *
+ * The result reports each site's privacy spend for the run (simulation-privacy.ts).
  */
-import { strategyFromSpec, updateVectorFrom, meanFromWeightedSum, type AggregatedEvaluation, type SiteEvaluation } from '../../core/strategies/index.ts';
-import { createChunkAdder, plainDescriptor } from '../../core/update-codec/index.ts';
-import { PlainUpdateEncoder } from '../../core/update-codec/plain-codec.ts';
+import { GaussianSampler, type GaussianSource } from '../../core/privacy/gaussian.ts';
+import { strategyFromSpec, type AggregatedEvaluation, type SiteEvaluation } from '../../core/strategies/index.ts';
+import type { RecordedCodec } from '../../coordinator/engine/codec-plan.ts';
 import type { Matrix } from '../../models/features.ts';
+import { deriveSeed, mulberry32 } from '../../models/seeded-random.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { initialWeights } from '../../models/weight-layout.ts';
+import { applyDecodedAggregate, initialServerState, siteClipNorm, siteUpdateVector, type RoundState } from '../round-math.ts';
 import { evaluate, trainLocal } from '../training/local-trainer.ts';
+import type { UniformSource } from '../training/poisson-sampling.ts';
 import { trainingSeed } from '../training/training-seed.ts';
+import { createSimulationCodec, type SimulationCodecKind } from './simulation-codec.ts';
+import { recordDpOptions, siteSpend, type SitePrivacySpend } from './simulation-privacy.ts';
+
+export type { SimulationCodecKind } from './simulation-codec.ts';
+export type { SitePrivacySpend } from './simulation-privacy.ts';
 
 export interface SimulatedSite {
   name: string;
@@ -22,41 +41,86 @@ export interface SimulatedRound {
   round: number;
   sites: SiteEvaluation[];
   metrics: AggregatedEvaluation;
+  /** The site-level clip norm the round's updates were clipped to; absent without privacy.site. */
+  siteClipNorm?: number;
 }
 
 export interface SimulationResult {
   rounds: SimulatedRound[];
   weights: Float32Array;
+  /** The codec descriptor the run used (BFV parameters and headroom under `bfv`; no key). */
+  codec: RecordedCodec;
+  /** Each site's privacy spend over the run, in site order. */
+  privacy: SitePrivacySpend[];
 }
 
-export async function simulate(spec: ModelSpec, sites: readonly SimulatedSite[], onRound?: (r: SimulatedRound) => void): Promise<SimulationResult> {
+export interface SimulateOptions {
+  /** 'plain' (default) or 'bfv': encrypted aggregation exactly as a networked run does it. */
+  readonly codec?: SimulationCodecKind;
+  /**
+   * Makes the DP noise and the Poisson sampling reproducible: DP-SGD draws from mulberry32
+   * and the site-level noise from GaussianSampler.seededForTests, seeded from this value,
+   * the site and the round. For tests and benchmarks only: anyone who knows the seed knows
+   * the noise. Absent: node:crypto, as the sites draw it.
+   */
+  readonly randomSeed?: number;
+}
+
+/** The noise sources of one site in one round. */
+function randomness(seed: number | undefined, site: string, siteIndex: number, round: number): { dpSgd?: UniformSource; siteNoise: GaussianSource } {
+  if (seed === undefined) return { siteNoise: GaussianSampler.secure() };
+  return { dpSgd: mulberry32(deriveSeed(seed, round, siteIndex)), siteNoise: GaussianSampler.seededForTests(`${seed}/${site}/${round}`) };
+}
+
+/**
+ * Runs `spec.rounds` federated rounds over `sites`, calling `onRound` after each. Throws
+ * what the sites' code throws (training, privacy, codec errors), after releasing the codec.
+ */
+export async function simulate(
+  spec: ModelSpec,
+  sites: readonly SimulatedSite[],
+  onRound?: (r: SimulatedRound) => void,
+  options: SimulateOptions = {},
+): Promise<SimulationResult> {
   const strategy = strategyFromSpec(spec.strategy);
-  let weights = initialWeights(spec);
-  let state = strategy.initialState(weights);
-  const descriptor = plainDescriptor(weights.length + 1);
-  const encoder = new PlainUpdateEncoder(descriptor);
-  const adder = createChunkAdder(descriptor);
+  const weights0 = initialWeights(spec);
+  let state: RoundState = { weights: weights0, serverState: initialServerState(spec, strategy, weights0) };
+  const codec = await createSimulationCodec(options.codec ?? 'plain', spec, sites.map((s) => s.train.rows));
+  const steps = sites.map(() => 0);
   const rounds: SimulatedRound[] = [];
-  for (let round = 1; round <= spec.rounds; round++) {
-    const fit = strategy.configureFit(round);
-    const sums: Array<Uint8Array | undefined> = new Array(adder.chunkCount).fill(undefined);
-    for (const site of sites) {
-      const result = await trainLocal({ spec, weights, data: site.train, fit, seed: trainingSeed(spec.seed, round, site.name) });
-      let i = 0;
-      for (const chunk of encoder.encode(updateVectorFrom(weights, result.weights, result.numExamples))) {
-        sums[i] = adder.add(sums[i], chunk, i);
-        i++;
+  try {
+    for (let round = 1; round <= spec.rounds; round++) {
+      const fit = strategy.configureFit(round);
+      const clipNorm = siteClipNorm(spec, state.serverState);
+      const vectors: Float64Array[] = [];
+      for (const [i, site] of sites.entries()) {
+        const random = randomness(options.randomSeed, site.name, i, round);
+        const dp = recordDpOptions(spec, site.train.rows, random.dpSgd);
+        const result = await trainLocal({ spec, weights: state.weights, data: site.train, fit, seed: trainingSeed(spec.seed, round, site.name), ...(dp ? { dp } : {}) });
+        if (dp) steps[i] = (steps[i] ?? 0) + result.steps;
+        vectors.push(
+          siteUpdateVector({
+            spec,
+            global: state.weights,
+            trained: result.weights,
+            numExamples: site.train.rows,
+            roundSites: sites.length,
+            codec: codec.descriptor,
+            serverState: state.serverState,
+            rng: random.siteNoise,
+          }),
+        );
       }
+      state = applyDecodedAggregate(spec, strategy, state, codec.aggregate(vectors), round);
+      const evals: SiteEvaluation[] = [];
+      for (const site of sites) evals.push({ site: site.name, ...(await evaluate(spec, state.weights, site.test)) });
+      const r: SimulatedRound = { round, sites: evals, metrics: strategy.aggregateEvaluate(round, evals, []), ...(Number.isNaN(clipNorm) ? {} : { siteClipNorm: clipNorm }) };
+      rounds.push(r);
+      onRound?.(r);
     }
-    const { meanDelta } = meanFromWeightedSum(encoder.decode(sums.map((s) => s ?? new Uint8Array())));
-    const step = strategy.applyAggregate(weights, meanDelta, state, round);
-    weights = step.weights;
-    state = step.state;
-    const evals: SiteEvaluation[] = [];
-    for (const site of sites) evals.push({ site: site.name, ...(await evaluate(spec, weights, site.test)) });
-    const r = { round, sites: evals, metrics: strategy.aggregateEvaluate(round, evals, []) };
-    rounds.push(r);
-    onRound?.(r);
+  } finally {
+    codec.dispose();
   }
-  return { rounds, weights };
+  const privacy = sites.map((s, i) => siteSpend(spec, s.name, s.train.rows, steps[i] ?? 0, spec.rounds));
+  return { rounds, weights: state.weights, codec: codec.descriptor, privacy };
 }

@@ -1,27 +1,44 @@
 /**
  * Real processes over real mTLS on 127.0.0.1: a coordinator and three site agents
- * started with `cohort`, driven through the admin API with the data scientist's kit.
+ * started with `cohort`, the key ceremony run with `cohort site key-ceremony`, and
+ * encrypted (BFV), differentially private runs driven through the admin API with the
+ * data scientist's kit.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, submitRun, watchRun } from '../../cli/commands/run.ts';
 import { LocalConsortium } from '../../cli/demo/local-consortium.ts';
+import { summarizeRun } from '../../cli/run-summary.ts';
+import { loadKeyFile } from '../../core/crypto/at-rest.ts';
+import { readChunk } from '../../core/secure-agg/chunk-format.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import type { RunStatus__Output } from '../../protos/gen/cohort/v1/RunStatus.ts';
+import { HeKeyStore } from '../../site-agent/he-keys.ts';
+import { loadSiteConfig } from '../../site-agent/site-config.ts';
 
-const SPEC = join(import.meta.dirname, '../../models/examples/heart-logistic.yaml');
+const SPEC = join(import.meta.dirname, '../../models/examples/demo-private.yaml');
+
+/** Every regular file under dir, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
 
 describe('a local consortium over mTLS', () => {
   let dir: string;
   let c: LocalConsortium;
   let address: string;
+  let ceremony: Awaited<ReturnType<LocalConsortium['keyCeremony']>>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-it-'));
-    c = await LocalConsortium.create({ workdir: dir, sites: 3, seed: 11, rowsPerSite: 160, siteGraceMs: 6_000, recruitTimeoutMs: 30_000 });
+    // No privacy cap: these runs test the protocol; budgets have their own tests.
+    c = await LocalConsortium.create({ workdir: dir, sites: 3, seed: 11, rowsPerSite: 160, siteGraceMs: 6_000, recruitTimeoutMs: 30_000, maxEpsilon: null });
     address = `127.0.0.1:${c.port}`;
     c.startCoordinator();
     for (const s of c.siteNames) {
@@ -29,6 +46,7 @@ describe('a local consortium over mTLS', () => {
       c.startSite(s);
     }
     await c.waitForSites(3, 90_000);
+    ceremony = await c.keyCeremony();
   }, 120_000);
 
   afterAll(async () => {
@@ -36,11 +54,12 @@ describe('a local consortium over mTLS', () => {
     if (!process.env.COHORT_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** `epochs` slows local training so that a test can act in the middle of a round. */
-  function specFile(rounds: number, epochs = 1): string {
+  /** `slow` makes local training long (many small DP-SGD steps) so that a test can act in the middle of a round. */
+  function specFile(rounds: number, slow = false): string {
     const base = loadSpecFile(SPEC);
-    const p = join(dir, `spec-${rounds}-${epochs}.json`);
-    writeFileSync(p, JSON.stringify({ ...base, rounds, minSites: 2, testFraction: 0.3, training: { ...base.training, epochs } }));
+    const p = join(dir, `spec-${rounds}-${slow}.json`);
+    const training = slow ? { ...base.training, epochs: 40, batchSize: 4 } : base.training;
+    writeFileSync(p, JSON.stringify({ ...base, rounds, minSites: 2, testFraction: 0.3, training }));
     return p;
   }
 
@@ -58,23 +77,76 @@ describe('a local consortium over mTLS', () => {
     }
   }
 
-  it('trains a run to completion: every round closed, every site on the same weights', async () => {
-    const { runId } = await submitRun(c.kit('alice'), specFile(2), 'plain', address);
+  it('seals the HE key to the other sites through the coordinator, which never holds it', () => {
+    const [holder, ...others] = c.siteNames;
+    expect(ceremony.sealedFor).toEqual(others);
+    expect(ceremony.refused).toEqual([]);
+    const keys = c.siteNames.map((s) => {
+      const config = loadSiteConfig(join(dir, 'sites', s, 'site.yaml'));
+      return new HeKeyStore(config.dataDir, loadKeyFile(config.keyFile)).secretKey(ceremony.keyId);
+    });
+    // The key holder made it; the others do not hold it before their first encrypted run.
+    expect(keys[0]).toBeDefined();
+    expect(holder).toBe(c.siteNames[0]);
+    const db = new Database(join(dir, 'coordinator-state', 'coordinator.sqlite'), { readonly: true });
+    try {
+      const sealed = db.prepare('SELECT site FROM sealed_keys WHERE key_id = ? ORDER BY site').all(ceremony.keyId) as { site: string }[];
+      expect(sealed.map((r) => r.site)).toEqual(others);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('trains an encrypted, private run to completion: same weights everywhere, spend reported, model released', async () => {
+    const { runId } = await submitRun(c.kit('alice'), specFile(3), 'bfv', address);
     const final = await watchRun(c.kit('alice'), runId, () => undefined, address);
     expect(final.state).toBe('COMPLETED');
+    expect(final.codec).toBe('bfv');
     expect(final.sites.map((s) => s.state)).toEqual(['ACCEPTED', 'ACCEPTED', 'ACCEPTED']);
     expect(final.roundStatus.map((r) => [r.round, r.state, r.contributors])).toEqual([
       [1, 'CLOSED', 3],
       [2, 'CLOSED', 3],
+      [3, 'CLOSED', 3],
     ]);
-    const hashes = new Set(final.roundStatus[1]?.sites.map((s) => s.weightsSha256));
+    const hashes = new Set(final.roundStatus[2]?.sites.map((s) => s.weightsSha256));
     expect(hashes.size).toBe(1);
     expect([...hashes][0]).toBe(final.finalWeightsSha256);
-    expect(final.roundStatus[1]?.metrics?.accuracy).toBeGreaterThan(0.6);
-  }, 120_000);
+    // It learns through the noise: the synthetic extracts start near 0.4 accuracy.
+    expect(final.roundStatus[2]?.metrics?.accuracy).toBeGreaterThan(0.55);
+    // The run record holds the public parameters chosen for the 3 sites, with their headroom.
+    const codec = JSON.parse(final.codecJson) as { kind: string; keyId: string; maxSummands: number; polyModulusDegree: number; headroom: { valueBits: number; noiseBits: number } };
+    expect([codec.kind, codec.keyId, codec.maxSummands, codec.polyModulusDegree]).toEqual(['bfv', ceremony.keyId, 3, 4096]);
+    expect(codec.headroom.valueBits).toBeGreaterThan(0);
+    expect(codec.headroom.noiseBits).toBeGreaterThan(0);
+    // Every site reports what the run spent, within what it planned when it accepted.
+    for (const site of summarizeRun(final).sites) {
+      expect(site.privacy?.spent?.epsilon).toBeGreaterThan(0);
+      expect(site.privacy?.spent?.epsilon).toBeLessThanOrEqual(site.privacy?.planned?.epsilon ?? 0);
+    }
+    // The final model reaches the registry with the agreed hash.
+    const released = await waitFor(runId, (s) => s.modelId !== '', 20_000);
+    const db = new Database(join(dir, 'coordinator-state', 'coordinator.sqlite'), { readonly: true });
+    try {
+      const model = db.prepare('SELECT weights_sha256, run_id FROM models WHERE model_id = ?').get(released.modelId) as { weights_sha256: string; run_id: string };
+      expect(model).toEqual({ weights_sha256: final.finalWeightsSha256, run_id: runId });
+    } finally {
+      db.close();
+    }
+    // Now every site holds the key; no byte of it, nor the key envelope, is in the coordinator's state.
+    const config = loadSiteConfig(join(dir, 'sites', c.siteNames[1] as string, 'site.yaml'));
+    const key = new HeKeyStore(config.dataDir, loadKeyFile(config.keyFile)).secretKey(ceremony.keyId);
+    expect(key).toBeDefined();
+    const probes = [Buffer.from('CBSK'), Buffer.from(key!.subarray(key!.length / 2, key!.length / 2 + 32))];
+    const files = filesUnder(join(dir, 'coordinator-state'));
+    expect(files.some((f) => f.endsWith('coordinator.sqlite'))).toBe(true);
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      for (const probe of probes) expect(bytes.includes(probe), `${f} contains key bytes`).toBe(false);
+    }
+  }, 180_000);
 
   it('resumes the round after the coordinator is SIGKILLed, counting each delivered update once', async () => {
-    const { runId } = await submitRun(c.kit('alice'), specFile(3, 40), 'plain', address);
+    const { runId } = await submitRun(c.kit('alice'), specFile(3, true), 'bfv', address);
     const before = await waitFor(runId, (s) => s.roundStatus.some((r) => r.round === 2 && r.state === 'COLLECTING' && r.sites.some((x) => x.state === 'DELIVERED')));
     expect(before.state).toBe('RUNNING');
     await c.kill('coordinator', 'SIGKILL');
@@ -82,16 +154,17 @@ describe('a local consortium over mTLS', () => {
     const final = await waitFor(runId, (s) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(s.state), 90_000);
     expect(final.errorCode).toBe('');
     expect(final.state).toBe('COMPLETED');
-    // The weight slot of each round's sum must equal the delivered sites' example counts: nothing lost, nothing twice.
+    // Each round's encrypted sums must count exactly the delivered sites (the chunk headers say how
+    // many updates they sum, and the sites' decryption checks it against the encrypted check slots):
+    // nothing lost, nothing twice.
     const db = new Database(join(dir, 'coordinator-state', 'coordinator.sqlite'), { readonly: true });
     try {
-      const examples = new Map(final.sites.map((s) => [s.site, Number(s.numExamples)]));
       for (const r of final.roundStatus) {
-        const delivered = r.sites.filter((s) => s.state === 'DELIVERED').map((s) => s.site);
-        const last = db.prepare('SELECT data FROM round_sums WHERE run_id = ? AND round = ? ORDER BY chunk_index DESC LIMIT 1').get(runId, r.round) as { data: Buffer };
-        const values = new Float64Array(Uint8Array.from(last.data).buffer);
-        expect(values[values.length - 1]).toBe(delivered.reduce((n, s) => n + (examples.get(s) ?? 0), 0));
-        expect(r.contributors).toBe(delivered.length);
+        const delivered = r.sites.filter((s) => s.state === 'DELIVERED').length;
+        const sums = db.prepare('SELECT data FROM round_sums WHERE run_id = ? AND round = ? ORDER BY chunk_index').all(runId, r.round) as { data: Buffer }[];
+        expect(sums.length).toBeGreaterThan(0);
+        for (const [i, sum] of sums.entries()) expect(readChunk(sum.data, `round ${r.round} chunk ${i}`).header.summands).toBe(delivered);
+        expect(r.contributors).toBe(delivered);
       }
     } finally {
       db.close();
@@ -100,7 +173,7 @@ describe('a local consortium over mTLS', () => {
   }, 180_000);
 
   it('records a site killed mid-run as failed and closes its rounds with the other two', async () => {
-    const { runId } = await submitRun(c.kit('alice'), specFile(3, 40), 'plain', address);
+    const { runId } = await submitRun(c.kit('alice'), specFile(3, true), 'bfv', address);
     const victim = c.siteNames[2] as string;
     await waitFor(runId, (s) => s.state === 'RUNNING' && s.roundStatus.some((r) => r.round === 2 && r.state === 'COLLECTING'));
     await c.kill(victim, 'SIGKILL');

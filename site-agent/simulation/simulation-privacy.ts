@@ -1,0 +1,54 @@
+/**
+ * Privacy in a simulated run, computed as each site computes it (run-worker.ts): the
+ * DP-SGD schedule from dpSgdSchedule (q = batchSize / n, steps per round), delta =
+ * runDelta(n) (1 / (10 n), the default site policy), and the spend from the RDP
+ * accountant over the steps actually taken and the rounds released. The simulator has no
+ * site policy, so no budget stops it; the spend is reported, per site.
+ */
+import { dpSgdSchedule, planRunSpend, runDelta, spendAfter } from '../../core/privacy/run-budget.ts';
+import type { ModelSpec } from '../../models/spec-schema.ts';
+import type { DpTrainingOptions } from '../training/dp-options.ts';
+import type { UniformSource } from '../training/poisson-sampling.ts';
+
+/** What one site spent in a simulated run. Epsilons are Infinity without the matching noise. */
+export interface SitePrivacySpend {
+  readonly site: string;
+  /** n: the site's training rows. */
+  readonly records: number;
+  /** The delta the run is accounted at: 1 / (10 n). */
+  readonly delta: number;
+  /** q = min(1, batchSize / n). */
+  readonly samplingRate: number;
+  /** DP-SGD steps taken over the run (0 without record-level DP). */
+  readonly steps: number;
+  /** Updates released (rounds). */
+  readonly rounds: number;
+  readonly recordEpsilon: number;
+  readonly siteEpsilon: number;
+  /** min(recordEpsilon, siteEpsilon): the patient's guarantee. */
+  readonly epsilon: number;
+  /** What the site would have computed before accepting the run (planRunSpend). */
+  readonly plannedEpsilon: number;
+}
+
+/** The trainer's DP-SGD options at a site with `records` rows, as run-worker.ts builds them; undefined without privacy.record. */
+export function recordDpOptions(spec: ModelSpec, records: number, random?: UniformSource): DpTrainingOptions | undefined {
+  const record = spec.privacy?.record;
+  if (!record) return undefined;
+  const { samplingRate } = dpSgdSchedule(spec.training, records);
+  return { noiseMultiplier: record.noiseMultiplier, clipNorm: record.clipNorm, samplingRate, ...(random ? { random } : {}) };
+}
+
+/** A site's spend after `steps` DP-SGD steps and `rounds` released updates. */
+export function siteSpend(spec: ModelSpec, site: string, records: number, steps: number, rounds: number): SitePrivacySpend {
+  const delta = runDelta(records);
+  const { record, site: siteDp } = spec.privacy ?? {};
+  const { samplingRate } = dpSgdSchedule(spec.training, records);
+  const spend = spendAfter({
+    record: record && steps > 0 ? { samplingRate, noiseMultiplier: record.noiseMultiplier, steps } : undefined,
+    site: siteDp && rounds > 0 ? { noiseMultiplier: siteDp.noiseMultiplier, rounds } : undefined,
+    delta,
+  });
+  const planned = planRunSpend(spec, records, delta);
+  return { site, records, samplingRate, steps, rounds, ...spend, plannedEpsilon: planned.epsilon };
+}

@@ -1,0 +1,112 @@
+/**
+ * The site's own budget, end to end through the real RunWorker on a real extract: it
+ * declines a run that would exceed its cap, and stops a run at the limit when other runs
+ * have spent part of it meanwhile. The ledger is the site's real encrypted ledger.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initialWeights } from '../../models/weight-layout.ts';
+import { dpSgdSchedule, planRunSpend } from '../../core/privacy/run-budget.ts';
+import { plainDescriptor } from '../../core/update-codec/index.ts';
+import { updateLayout } from '../../core/update-codec/update-layout.ts';
+import { loadSpecFile } from '../../models/validate-spec.ts';
+import type { ModelSpec } from '../../models/spec-schema.ts';
+import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
+import { HeKeyStore } from '../../site-agent/he-keys.ts';
+import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
+import { RunStateStore } from '../../site-agent/run-state.ts';
+import { RunWorker } from '../../site-agent/run-worker.ts';
+import { SiteConfigSchema, type SiteConfig } from '../../site-agent/site-config.ts';
+import { initSiteStorage } from '../../site-agent/site-init.ts';
+
+const SPEC = join(import.meta.dirname, '../../models/examples/demo-private.yaml');
+
+describe('RunWorker privacy budget', () => {
+  let dir: string;
+  let extract: string;
+  const spec: ModelSpec = { ...loadSpecFile(SPEC), rounds: 3, testFraction: 0.3 };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-budget-'));
+    const [h] = await generateHospitals({ sites: 1, seed: 5, rowsPerSite: 200, outDir: join(dir, 'extracts') });
+    extract = h!.path;
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function site(name: string, maxEpsilon: number | null): { worker: (runId: string) => RunWorker; ledger: PrivacyLedger; config: SiteConfig } {
+    const config = SiteConfigSchema.parse({
+      dataDir: join(dir, name, 'state'),
+      keyFile: join(dir, name, 'at-rest.key'),
+      datasets: { heart: { path: extract, columns: syntheticColumnMapping() } },
+      policy: { privacy: { maxEpsilon } },
+    });
+    const key = initSiteStorage(config);
+    const ledger = PrivacyLedger.open(privacyLedgerDir(config.dataDir), key);
+    const worker = (runId: string): RunWorker =>
+      new RunWorker({ site: name, runId, spec, config, states: new RunStateStore(config.dataDir, key), heKeys: new HeKeyStore(config.dataDir, key), ledger });
+    return { worker, ledger, config };
+  }
+
+  it('declines a run whose planned spend exceeds its cap, naming the numbers, and records nothing', async () => {
+    const { worker, ledger } = site('small-cap', 1);
+    const decision = await worker('run-a').decide('alice');
+    expect(decision.accept).toBe(false);
+    expect(decision.reasonCode).toBe('COHORT_E_PRIVACY_BUDGET_EXCEEDED');
+    expect(decision.reason).toMatch(/epsilon/);
+    expect(ledger.entries()).toEqual([]);
+  });
+
+  it('accepts within its cap with the exact planned spend, then stops before the step that would cross it', async () => {
+    const probe = await site('probe', null).worker('run-probe').decide('alice');
+    const n = probe.numExamples;
+    const planned = planRunSpend(spec, n, 1 / (10 * n));
+    expect(probe.planned?.epsilon).toBe(planned.epsilon);
+
+    // A cap the whole run fits in, by a margin smaller than one round's worth.
+    const cap = planned.epsilon * 1.01;
+    const { worker, ledger } = site('tight', cap);
+    const w = worker('run-b');
+    const decision = await w.decide('alice');
+    expect(decision.accept).toBe(true);
+    expect(ledger.entries().map((e) => [e.runId, e.event, e.epsilon])).toEqual([['run-b', 'accept', 0]]);
+
+    // Meanwhile another run at this site spent half the cap: run-b can no longer take every step.
+    ledger.append({ runId: 'run-other', round: 0, event: 'accept', recordEpsilon: 0, siteEpsilon: 0, epsilon: 0, delta: planned.delta, steps: 0 });
+    ledger.append({ runId: 'run-other', round: 1, event: 'round', recordEpsilon: cap / 2, siteEpsilon: Infinity, epsilon: cap / 2, delta: planned.delta, steps: 10 });
+
+    const codec = plainDescriptor(updateLayout(spec).length);
+    const { stepsPerRound } = dpSgdSchedule(spec.training, n);
+    let stoppedAt = 0;
+    let weights = initialWeights(spec);
+    for (let round = 1; round <= spec.rounds; round++) {
+      try {
+        await w.train({ round, proximalMu: 0 }, 1, codec);
+      } catch (e) {
+        expect((e as { code: string }).code).toBe('COHORT_E_PRIVACY_BUDGET_EXCEEDED');
+        stoppedAt = round;
+        break;
+      }
+      // Apply the site's own update as the round's aggregate (one-site federation).
+      const zeroMean = new Float64Array(updateLayout(spec).length);
+      zeroMean[zeroMean.length - 1] = 1;
+      weights = w.applyAggregate(round, zeroMean).weights;
+    }
+    expect(weights.length).toBe(initialWeights(spec).length);
+    const runB = ledger.entries().filter((e) => e.runId === 'run-b');
+    const last = runB.at(-1)!;
+    expect(last.event).toBe('stop');
+    // It took fewer steps than the run planned, and stayed within what was left of the cap.
+    expect(last.steps).toBeLessThan(stepsPerRound * spec.rounds);
+    expect(last.epsilon).toBeLessThanOrEqual(cap - cap / 2);
+    expect(runB.filter((e) => e.event === 'stop')).toHaveLength(1);
+    expect(ledger.totalSpent().epsilon).toBeLessThanOrEqual(cap);
+    // Once stopped, the run trains no more at this site.
+    if (stoppedAt === 0) {
+      await expect(w.train({ round: last.round + 1, proximalMu: 0 }, 1, codec)).rejects.toMatchObject({ code: 'COHORT_E_PRIVACY_BUDGET_EXCEEDED' });
+    }
+    expect(ledger.entries().filter((e) => e.runId === 'run-b').at(-1)).toEqual(last);
+  }, 60_000);
+});
