@@ -36,15 +36,20 @@ export interface BfvKeyMaterial {
  * encrypt with the secret key in seeded (symmetric) form, which halves the ciphertext.
  */
 export async function generateKeyPair(choice: BfvParameterChoice): Promise<BfvKeyMaterial> {
+  const { secretKey, keyId, paramsId } = await generateSecretKey(choice);
+  return { secretKey, keyId, paramsId, descriptor: bfvDescriptor(choice, keyId, paramsId) };
+}
+
+/** A fresh secret key under public parameters, in its envelope, with its random id. */
+async function generateSecretKey(ctx: KeyContextParameters): Promise<{ secretKey: Uint8Array; keyId: string; paramsId: string }> {
   const seal = await loadSeal();
-  const { parms, context } = createBfvContext(seal, choice);
+  const { parms, context } = createBfvContext(seal, ctx);
   const generator = seal.KeyGenerator(context);
   const key = generator.secretKey();
   try {
     const keyId = randomBytes(16).toString('hex');
     const paramsId = paramsIdOf(seal, parms, keyId);
-    const secretKey = writeEnvelope(paramsId, keyId, key.saveArray(seal.ComprModeType.zstd));
-    return { secretKey, keyId, paramsId, descriptor: bfvDescriptor(choice, keyId, paramsId) };
+    return { secretKey: writeEnvelope(paramsId, keyId, key.saveArray(seal.ComprModeType.zstd)), keyId, paramsId };
   } finally {
     deleteAll(key, generator, context, parms);
   }
@@ -61,18 +66,8 @@ export interface ConsortiumKey {
  * inside its hospital). Every run then picks only its scale under these parameters.
  */
 export async function generateConsortiumKey(ctx: KeyContextParameters): Promise<ConsortiumKey> {
-  const seal = await loadSeal();
-  const { parms, context } = createBfvContext(seal, ctx);
-  const generator = seal.KeyGenerator(context);
-  const key = generator.secretKey();
-  try {
-    const keyId = randomBytes(16).toString('hex');
-    const paramsId = paramsIdOf(seal, parms, keyId);
-    const secretKey = writeEnvelope(paramsId, keyId, key.saveArray(seal.ComprModeType.zstd));
-    return { secretKey, params: { keyId, paramsId, polyModulusDegree: ctx.polyModulusDegree, coeffModulusBits: [...ctx.coeffModulusBits], plainModulus: ctx.plainModulus } };
-  } finally {
-    deleteAll(key, generator, context, parms);
-  }
+  const { secretKey, keyId, paramsId } = await generateSecretKey(ctx);
+  return { secretKey, params: { keyId, paramsId, polyModulusDegree: ctx.polyModulusDegree, coeffModulusBits: [...ctx.coeffModulusBits], plainModulus: ctx.plainModulus } };
 }
 
 function writeEnvelope(paramsId: string, keyId: string, sealBytes: Uint8Array): Uint8Array {

@@ -5,38 +5,21 @@
  * sealed copies of the key, never the key.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator.ts';
-import type { CohortError } from '../../core/errors/index.ts';
-import { createLogger } from '../../core/logging.ts';
+import { type RunningCoordinator } from '../../coordinator/coordinator.ts';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
-import { addSite, provisionConsortium } from '../../core/pki/provisioner.ts';
+import { addSite } from '../../core/pki/provisioner.ts';
 import { siteClient, unary } from '../../core/rpc/clients.ts';
 import { announceExchangeKey, generateExchangeKey, sealSecretKey } from '../../core/secure-agg/key-ceremony.ts';
 import type { KeyCeremonyStatus__Output } from '../../protos/gen/cohort/v1/KeyCeremonyStatus.ts';
 import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { ensureHeKey, publishExchangeKey, runKeyCeremony } from '../../site-agent/key-ceremony.ts';
+import { refusal, filesUnder, startTestConsortium } from '../support/in-process-coordinator.ts';
 
-async function refusal(p: Promise<unknown>): Promise<CohortError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as CohortError;
-  }
-  throw new Error('expected a refusal');
-}
 
-/** Every file under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
 /** Whether `bytes` hold `secret` or any aligned 48-byte window of it, raw, base64 or hex. */
 function holdsKeyBytes(bytes: Buffer, secret: Buffer): boolean {
@@ -71,17 +54,9 @@ describe('key ceremony through the coordinator', () => {
   const status = (name: string): Promise<KeyCeremonyStatus__Output> => unary<KeyCeremonyStatus__Output>((o, cb) => client(name).getKeyCeremony({}, o, cb));
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cohort-key-relay-'));
-    const file = join(dir, 'consortium.yaml');
-    writeFileSync(
-      file,
-      'name: relay-test\ncoordinator: { name: coordinator, hosts: [localhost, 127.0.0.1], port: 7443 }\nkeyHolder: site-a\n' +
-        'sites: [{ name: site-a }, { name: site-b }]\nusers: [{ name: alice, role: data-scientist }]\n',
-    );
-    await provisionConsortium(file, join(dir, 'kits'));
+    const t = await startTestConsortium({ name: 'relay-test', sites: ['site-a', 'site-b'], users: [{ name: 'alice', role: 'data-scientist' }] });
+    ({ dir, coordinator, address } = t);
     for (const name of ['coordinator', 'site-a', 'site-b']) addParticipant(name);
-    coordinator = await startCoordinator({ kit: kit('coordinator'), stateDir: join(dir, 'state'), listen: '127.0.0.1:0', log: createLogger('test', { level: 'silent' }) });
-    address = `127.0.0.1:${coordinator.port}`;
   }, 60_000);
 
   afterAll(async () => {

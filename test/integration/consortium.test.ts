@@ -5,7 +5,7 @@
  * data scientist's kit.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,16 +18,10 @@ import { loadSpecFile } from '../../models/validate-spec.ts';
 import type { RunStatus__Output } from '../../protos/gen/cohort/v1/RunStatus.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
+import { filesUnder } from '../support/in-process-coordinator.ts';
 
 const SPEC = join(import.meta.dirname, '../../models/examples/demo-private.yaml');
 
-/** Every regular file under dir, recursively. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 describe('a local consortium over mTLS', () => {
   let dir: string;

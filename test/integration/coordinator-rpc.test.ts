@@ -3,29 +3,19 @@
  * kits: role checks per RPC and the refusals of the update stream.
  */
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator.ts';
 import { createLogger } from '../../core/logging.ts';
-import { loadKit, type Kit } from '../../core/pki/kit.ts';
-import { provisionConsortium } from '../../core/pki/provisioner.ts';
+import { type Kit } from '../../core/pki/kit.ts';
 import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { fromServiceError } from '../../core/rpc/status-errors.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
-import type { CohortError } from '../../core/errors/index.ts';
+import { refusal, startTestConsortium } from '../support/in-process-coordinator.ts';
 
 const SPEC = loadSpecFile(join(import.meta.dirname, '../../models/examples/heart-logistic.yaml'));
 
-async function refusal(p: Promise<unknown>): Promise<CohortError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as CohortError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('coordinator RPCs over mTLS', () => {
   let dir: string;
@@ -35,16 +25,8 @@ describe('coordinator RPCs over mTLS', () => {
   let runId: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cohort-rpc-'));
-    const file = join(dir, 'consortium.yaml');
-    writeFileSync(
-      file,
-      `name: rpc-test\ncoordinator: { name: coordinator, hosts: [localhost, 127.0.0.1], port: 7443 }\nkeyHolder: site-a\nsites: [{ name: site-a }, { name: site-b }]\nusers: [{ name: alice, role: data-scientist }, { name: aud, role: auditor }]\n`,
-    );
-    await provisionConsortium(file, join(dir, 'kits'));
-    kit = (name) => loadKit(join(dir, 'kits', name));
-    coordinator = await startCoordinator({ kit: kit('coordinator'), stateDir: join(dir, 'state'), listen: '127.0.0.1:0', log: createLogger('test', { level: 'silent' }), recruitTimeoutMs: 60_000 });
-    address = `127.0.0.1:${coordinator.port}`;
+    const t = await startTestConsortium({ name: 'rpc-test', sites: ['site-a', 'site-b'], users: [{ name: 'alice', role: 'data-scientist' }, { name: 'aud', role: 'auditor' }], recruitTimeoutMs: 60_000 });
+    ({ dir, coordinator, address, kit } = t);
     // Both sites register and accept, so round 1 opens with both pending.
     for (const s of ['site-a', 'site-b']) {
       const c = siteClient(kit(s), address);

@@ -7,15 +7,11 @@
  */
 import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator.ts';
-import type { CohortError } from '../../core/errors/index.ts';
-import { createLogger } from '../../core/logging.ts';
-import { loadKit, type Kit } from '../../core/pki/kit.ts';
-import { provisionConsortium } from '../../core/pki/provisioner.ts';
+import { type RunningCoordinator } from '../../coordinator/coordinator.ts';
+import { type Kit } from '../../core/pki/kit.ts';
 import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { fromServiceError } from '../../core/rpc/status-errors.ts';
 import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
@@ -29,20 +25,13 @@ import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.t
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { ensureHeKey, publishExchangeKey, runKeyCeremony } from '../../site-agent/key-ceremony.ts';
 import { pseudoRandom, seededUniformSource } from '../core/secure-agg/bfv-fixtures.ts';
+import { refusal, startTestConsortium } from '../support/in-process-coordinator.ts';
 
 /** The heart-disease example without differential privacy, so sites send their example counts as weights. */
 const PLAIN_SPEC = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/heart-logistic.yaml')), privacy: undefined };
 /** Parameters + the weight: 14 + 1 (no site-level DP, so no count slot). */
 const LENGTH = updateLayout(PLAIN_SPEC).length;
 
-async function refusal(p: Promise<unknown>): Promise<CohortError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as CohortError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('an encrypted run over mTLS', () => {
   let dir: string;
@@ -107,20 +96,10 @@ describe('an encrypted run over mTLS', () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cohort-encrypted-rpc-'));
-    const file = join(dir, 'consortium.yaml');
-    writeFileSync(
-      file,
-      'name: encrypted-test\ncoordinator: { name: coordinator, hosts: [localhost, 127.0.0.1], port: 7443 }\nkeyHolder: site-a\n' +
-        'sites: [{ name: site-a }, { name: site-b }, { name: site-c }]\nusers: [{ name: alice, role: data-scientist }]\n',
-    );
-    await provisionConsortium(file, join(dir, 'kits'));
-    for (const name of ['coordinator', 'site-a', 'site-b', 'site-c', 'alice']) kits.set(name, loadKit(join(dir, 'kits', name)));
-    coordinator = await startCoordinator({
-      kit: kit('coordinator'), stateDir: join(dir, 'state'), listen: '127.0.0.1:0', log: createLogger('test', { level: 'silent' }),
-      recruitTimeoutMs: 600_000, siteGraceMs: 600_000, // nothing may time out while the test drives the run
-    });
-    address = `127.0.0.1:${coordinator.port}`;
+    // Nothing may time out while the test drives the run.
+    const t = await startTestConsortium({ name: 'encrypted-test', sites: ['site-a', 'site-b', 'site-c'], users: [{ name: 'alice', role: 'data-scientist' }], recruitTimeoutMs: 600_000, siteGraceMs: 600_000 });
+    ({ dir, coordinator, address } = t);
+    for (const name of ['coordinator', 'site-a', 'site-b', 'site-c', 'alice']) kits.set(name, t.kit(name));
     admin = adminClient(kit('alice'), address);
     for (const name of ['site-a', 'site-b', 'site-c']) {
       clients.set(name, siteClient(kit(name), address));
