@@ -181,7 +181,7 @@ export class SiteAgent {
     try {
       switch (task.kind) {
         case 'TASK_KIND_OFFER': {
-          const decision = await this.workerFor(task).decide(task.submittedBy, await this.keyCheck(client, task));
+          const decision = await this.workerFor(task).decide(task.submittedBy, JSON.parse(task.codecJson) as { kind: string; keyId?: string }, await this.keyCheck(client, task));
           const answer = {
             runId: task.runId,
             accept: decision.accept,
@@ -240,9 +240,9 @@ export class SiteAgent {
    * coordinator keeps the first whose hash is the agreed one and answers the rest with its id.
    */
   private async release(client: SiteServiceClient, task: Task__Output): Promise<void> {
-    const worker = this.workers.get(task.runId);
-    if (!worker) return;
-    const weights = worker.globalState().weights;
+    // After an agent restart there is no worker in memory; the sealed run state has the weights.
+    const weights = this.workers.get(task.runId)?.globalState().weights ?? this.options.states.load(task.runId)?.weights;
+    if (!weights) return;
     const req = { runId: task.runId, weights: Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength), weightsSha256: weightsSha256(weights) };
     try {
       const receipt = await unary<{ modelId: string }>((o, cb) => client.releaseModel(req, o, cb));
@@ -273,9 +273,9 @@ export class SiteAgent {
     await this.useBackendFor(worker);
     const codec = JSON.parse(task.codecJson) as CodecDescriptor;
     await this.catchUp(client, worker, codec, task.round);
-    const fit = JSON.parse(task.fitConfigJson) as FitConfig & { roundSites?: number };
+    const fit = JSON.parse(task.fitConfigJson) as FitConfig;
     const encoder = await worker.encoderFor(codec);
-    const { vector, trainLoss, numExamples } = await worker.train(fit, fit.roundSites ?? 1, codec);
+    const { vector, trainLoss, numExamples } = await worker.train(fit, codec);
     try {
       const receipt = await this.upload(client, task, encoder.encode(vector), encoder.chunkCount, trainLoss);
       this.options.log.info({ runId: task.runId, round: task.round, numExamples, chunks: receipt.chunks, bytes: receipt.bytes }, 'update delivered');

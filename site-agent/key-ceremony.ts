@@ -60,8 +60,10 @@ export async function runKeyCeremony(client: SiteServiceClient, kit: Kit, keys: 
     ({ params, secretKey } = key);
     generated = true;
   } else {
-    params = JSON.parse(status.paramsJson) as HeKeyParameters;
-    const held = keys.secretKey(params.keyId);
+    const published = JSON.parse(status.paramsJson) as HeKeyParameters;
+    const held = keys.secretKey(published.keyId);
+    // The key holder seals its own record of the parameters, not what the coordinator relays.
+    params = keys.params(published.keyId) ?? published;
     if (held === undefined) {
       throw new CohortError(SecureAggErrors.KEY_CEREMONY, `the coordinator holds HE key ${params.keyId}, but this key holder's data directory does not; restore it from backup`);
     }

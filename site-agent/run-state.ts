@@ -26,6 +26,9 @@ function fromBase64(s: string): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
+/** The codec a site accepted a run with: plaintext, or BFV under one key. */
+export type AcceptedCodec = { readonly kind: 'plain' } | { readonly kind: 'bfv'; readonly keyId: string };
+
 export class RunStateStore {
   constructor(
     private readonly dataDir: string,
@@ -45,6 +48,17 @@ export class RunStateStore {
       weights: fromBase64(json.weights),
       serverState: Object.fromEntries(Object.entries(json.serverState).map(([k, v]) => [k, fromBase64(v)])),
     };
+  }
+
+  /** Records the codec the site accepted the run with: later tasks must use the same. */
+  saveAcceptedCodec(runId: string, codec: AcceptedCodec): void {
+    mkdirSync(join(this.dataDir, 'runs', runId), { recursive: true, mode: 0o700 });
+    writeSealedFile(join(this.dataDir, 'runs', runId, 'codec.state'), this.key, Buffer.from(JSON.stringify(codec)), `run-codec:${runId}`);
+  }
+
+  acceptedCodec(runId: string): AcceptedCodec | undefined {
+    const p = join(this.dataDir, 'runs', runId, 'codec.state');
+    return existsSync(p) ? (JSON.parse(readSealedFile(p, this.key, `run-codec:${runId}`).toString('utf8')) as AcceptedCodec) : undefined;
   }
 
   save(runId: string, state: RunGlobalState): void {

@@ -10,9 +10,11 @@ import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors } from '../core
 import { GaussianSampler } from '../core/privacy/gaussian.ts';
 import { dpSgdSchedule, planRunSpend, runDelta, spendAfter, stepsWithinBudget, type RunSpend } from '../core/privacy/run-budget.ts';
 import { BfvUpdateEncoder } from '../core/secure-agg/bfv-update-encoder.ts';
+import { bfvDescriptor, runParametersForKeySync } from '../core/secure-agg/parameters.ts';
+import { loadSeal, type SealLibrary } from '../core/secure-agg/seal-library.ts';
 import { strategyFromSpec, type FitConfig, type Strategy } from '../core/strategies/index.ts';
-import { createPlainEncoder, type CodecDescriptor, type UpdateEncoder } from '../core/update-codec/index.ts';
-import { updateLayout, type UpdateLayout } from '../core/update-codec/update-layout.ts';
+import { createPlainEncoder, type BfvCodecDescriptor, type CodecDescriptor, type UpdateEncoder } from '../core/update-codec/index.ts';
+import { updateLayout, updateValueBound, type UpdateLayout } from '../core/update-codec/update-layout.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
 import { initialWeights } from '../models/weight-layout.ts';
 import type { PrivacySpend } from '../protos/gen/cohort/v1/PrivacySpend.ts';
@@ -94,12 +96,19 @@ export class RunWorker {
 
   /**
    * The site's own decision, against its own policy and budget; the coordinator cannot
-   * override it. `refusal` is a reason found before (no HE key for an encrypted run).
+   * override it. `codec` is the offer's codec request; `refusal` a reason found before
+   * (no HE key for an encrypted run).
    */
-  async decide(submittedBy: string, refusal?: CohortError): Promise<OfferDecision> {
+  async decide(submittedBy: string, codec: { kind: string; keyId?: string }, refusal?: CohortError): Promise<OfferDecision> {
     const decline = (e: CohortError): OfferDecision => ({ accept: false, reasonCode: e.code, reason: e.message, numExamples: 0, fingerprint: '' });
     if (refusal) return decline(refusal);
     const policy = this.o.config.policy;
+    if (codec.kind === 'plain' && !policy.allowPlaintext) {
+      return decline(new CohortError(SiteErrors.PLAINTEXT_REFUSED, 'the run would send this site\'s updates unencrypted (codec "plain"), which its policy does not allow'));
+    }
+    if (codec.kind !== 'plain' && codec.kind !== 'bfv-pending') {
+      return decline(new CohortError(SiteErrors.PLAINTEXT_REFUSED, `the run's codec "${codec.kind}" is not one this site accepts in an offer`));
+    }
     if (policy.allowedSubmitters.length > 0 && !policy.allowedSubmitters.includes(submittedBy)) {
       return decline(new CohortError(SiteErrors.SUBMITTER_NOT_ALLOWED, `runs from "${submittedBy}" are not allowed by this site's policy`));
     }
@@ -127,20 +136,34 @@ export class RunWorker {
       maxDelta: policy.privacy.maxDelta ?? Number.POSITIVE_INFINITY,
     });
     if (!budget.ok) return { accept: false, reasonCode: budget.code, reason: budget.reason, numExamples: 0, fingerprint: '' };
+    this.o.states.saveAcceptedCodec(this.runId, codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.keyId ?? '' });
     if (!this.o.ledger.entries().some((e) => e.runId === this.runId)) {
       this.o.ledger.append({ runId: this.runId, round: 0, event: 'accept', recordEpsilon: 0, siteEpsilon: 0, epsilon: 0, delta: planned.delta, steps: 0 });
     }
     return { accept: true, reasonCode: '', reason: '', numExamples: data.train.rows, fingerprint: data.fingerprint, planned: toProto(planned, 0, false) };
   }
 
-  /** The run's encoder: plaintext, or BFV under the consortium key this site holds. */
+  /**
+   * The run's encoder: plaintext, or BFV under the consortium key this site holds. Refuses a
+   * codec other than the one the site accepted (a coordinator cannot downgrade a run to
+   * plaintext or switch its key after the offer), and BFV parameters other than those the
+   * spec and the key's own parameters give for the run's site count and weights.
+   */
   async encoderFor(codec: CodecDescriptor): Promise<UpdateEncoder> {
     if (!this.encoder) {
       if (codec.length !== this.layout.length) {
         throw new CohortError(SiteErrors.AGGREGATE_INVALID, `the run codec carries ${codec.length} values, this spec's update has ${this.layout.length}`);
       }
+      const accepted = this.o.states.acceptedCodec(this.runId);
+      const keyId = codec.kind === 'bfv' ? codec.keyId : undefined;
+      if (!accepted || accepted.kind !== codec.kind || (accepted.kind === 'bfv' && accepted.keyId !== keyId)) {
+        throw new CohortError(SiteErrors.PLAINTEXT_REFUSED, `run ${this.runId} now asks for codec "${codec.kind}"${keyId ? ` under key ${keyId}` : ''}, not the one this site accepted (${accepted ? accepted.kind : 'none recorded'})`, {
+          details: { runId: this.runId, codec: codec.kind },
+        });
+      }
       if (codec.kind === 'plain') this.encoder = createPlainEncoder(codec.length);
       else {
+        this.checkRunParameters(codec, await loadSeal());
         const key = this.o.heKeys.secretKey(codec.keyId);
         if (key === undefined) throw new CohortError(SecureAggErrors.NO_KEY, `this site does not hold HE key ${codec.keyId} of run ${this.runId}`, { details: { keyId: codec.keyId } });
         // Clamping only ever touches site-level noise beyond 8 sigma: updates are clipped to the bound first.
@@ -151,12 +174,46 @@ export class RunWorker {
     return this.encoder;
   }
 
+  /**
+   * Recomputes the run's BFV parameters from the spec, the key's parameters as the key holder
+   * sealed them, and the descriptor's site count and weight cap, and refuses a descriptor
+   * that differs: a coordinator cannot choose a scale that would wrap the sum.
+   */
+  private checkRunParameters(codec: BfvCodecDescriptor, seal: SealLibrary): void {
+    const key = this.o.heKeys.params(codec.keyId);
+    if (!key) throw new CohortError(SecureAggErrors.NO_KEY, `this site does not hold HE key ${codec.keyId} of run ${this.runId}`, { details: { keyId: codec.keyId } });
+    const expected = bfvDescriptor(
+      runParametersForKeySync(seal, key, {
+        length: this.layout.length,
+        maxSummands: codec.maxSummands,
+        maxAbsValue: updateValueBound(this.spec),
+        maxWeight: codec.maxWeight,
+        precisionBits: this.spec.aggregation.precisionBits,
+      }),
+      key.keyId,
+      key.paramsId,
+    );
+    const differs = (Object.keys(expected) as (keyof BfvCodecDescriptor)[]).filter((k) => JSON.stringify(expected[k]) !== JSON.stringify(codec[k]));
+    const minSites = this.spec.minSites;
+    if (differs.length > 0 || codec.maxSummands < minSites || (this.layout.unweighted && codec.maxWeight !== 1)) {
+      throw new CohortError(SecureAggErrors.PARAMS_MISMATCH, `run ${this.runId}'s encryption parameters are not the ones its spec and key give (${differs.join(', ') || 'site count or weight cap'})`, {
+        details: { runId: this.runId, fields: differs },
+      });
+    }
+  }
+
   /** Decrypts (or decodes) a round's aggregate and checks it sums exactly the contributors the coordinator names. */
   decodeAggregate(chunks: readonly Uint8Array[], contributors: number): Float64Array {
     const encoder = this.encoder;
     if (!encoder) throw new Error('encoderFor must run first');
     if (!(encoder instanceof BfvUpdateEncoder)) return encoder.decode(chunks);
     const decoded = encoder.decodeAggregate(chunks);
+    // Each site's noise share assumes at least minSites shares in the sum.
+    if (decoded.summands < this.spec.minSites) {
+      throw new CohortError(SecureAggErrors.AGGREGATE_INCONSISTENT, `the aggregate sums ${decoded.summands} updates, fewer than the run's minSites ${this.spec.minSites}`, {
+        details: { summands: decoded.summands, minSites: this.spec.minSites },
+      });
+    }
     if (decoded.summands !== contributors) {
       throw new CohortError(SecureAggErrors.AGGREGATE_INCONSISTENT, `the aggregate sums ${decoded.summands} updates, the coordinator says ${contributors} sites contributed`, {
         details: { summands: decoded.summands, contributors },
@@ -181,10 +238,14 @@ export class RunWorker {
     return { round: 0, weights, serverState: initialServerState(this.spec, this.strategy, weights) };
   }
 
-  /** The run's ledger entries before `round` (a re-trained round is not counted twice). */
-  private spentBefore(round: number): { steps: number } {
-    const earlier = this.o.ledger.entries().filter((e) => e.runId === this.runId && e.round < round);
-    return { steps: earlier.at(-1)?.steps ?? 0 };
+  /**
+   * What this run has used at this site so far: DP-SGD steps and released updates. Every
+   * training counts, a re-trained round included: the site cannot know whether its first
+   * upload of that round was counted, and each training draws fresh noise over the same data.
+   */
+  private spentSoFar(): { steps: number; releases: number } {
+    const entries = this.o.ledger.entries().filter((e) => e.runId === this.runId && e.event !== 'accept');
+    return { steps: entries.at(-1)?.steps ?? 0, releases: entries.length };
   }
 
   /**
@@ -192,22 +253,22 @@ export class RunWorker {
    * DP-SGD when the spec asks (stopping before a step past the site's budget), then the
    * site-level clip and this site's share of the noise, exactly once per round.
    */
-  async train(fit: FitConfig, roundSites: number, codec: CodecDescriptor): Promise<{ vector: Float64Array; numExamples: number; trainLoss: number }> {
+  async train(fit: FitConfig, codec: CodecDescriptor): Promise<{ vector: Float64Array; numExamples: number; trainLoss: number }> {
     const data = await this.data();
     const global = this.globalState();
     const n = data.train.rows;
     const delta = this.delta(n);
     const { record, site } = this.spec.privacy ?? {};
     const { samplingRate, stepsPerRound } = dpSgdSchedule(this.spec.training, n);
-    const taken = this.spentBefore(fit.round).steps;
-    const siteAfter = site ? spendAfter({ site: { noiseMultiplier: site.noiseMultiplier, rounds: fit.round }, delta }).siteEpsilon : Number.POSITIVE_INFINITY;
+    const { steps: taken, releases } = this.spentSoFar();
+    const siteAfter = site ? spendAfter({ site: { noiseMultiplier: site.noiseMultiplier, rounds: releases + 1 }, delta }).siteEpsilon : Number.POSITIVE_INFINITY;
     const remaining = this.maxEpsilon - this.o.ledger.totalSpent({ excludeRun: this.runId }).epsilon;
     const maxSteps = Number.isFinite(this.maxEpsilon)
       ? stepsWithinBudget({ record: record && { samplingRate, noiseMultiplier: record.noiseMultiplier }, stepsTaken: taken, maxSteps: stepsPerRound, remainingEpsilon: Math.max(0, remaining), delta, siteEpsilon: siteAfter })
       : stepsPerRound;
     const stopped = this.o.ledger.entries().some((e) => e.runId === this.runId && e.event === 'stop');
     if (maxSteps === 0 || stopped) {
-      if (!stopped) this.o.ledger.append({ ...this.cumulative(taken, fit.round - 1, delta), runId: this.runId, round: fit.round, event: 'stop', steps: taken });
+      if (!stopped) this.o.ledger.append({ ...this.cumulative(taken, releases, delta), runId: this.runId, round: fit.round, event: 'stop', steps: taken });
       throw new CohortError(PrivacyErrors.BUDGET_EXCEEDED, `round ${fit.round} would take this site past its privacy budget (epsilon ${this.maxEpsilon}); it stops here`, {
         details: { round: fit.round, maxEpsilon: this.maxEpsilon },
       });
@@ -227,12 +288,14 @@ export class RunWorker {
       global: global.weights,
       trained: result.weights,
       numExamples: n,
-      roundSites,
+      // The noise is split over minSites shares: a round closes only with at least that many
+      // updates, so the sum always carries at least the (z S)^2 this site accounts for.
+      noiseShares: this.spec.minSites,
       codec,
       serverState: global.serverState,
       rng: GaussianSampler.secure(),
     });
-    const spend = this.cumulative(stepsTotal, fit.round, delta);
+    const spend = this.cumulative(stepsTotal, releases + 1, delta);
     this.o.ledger.append({ ...spend, runId: this.runId, round: fit.round, event: result.stoppedEarly ? 'stop' : 'round', steps: stepsTotal });
     return { vector, numExamples: n, trainLoss: result.meanLoss };
   }

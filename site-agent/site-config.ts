@@ -36,6 +36,11 @@ export const SitePolicySchema = z
     allowedFeatures: z.array(z.string()).default([]),
     /** Local columns that look like identifiers but the site allows as features, by name. */
     phiAllowList: z.array(z.string()).default([]),
+    /**
+     * Whether this site joins runs whose updates travel unencrypted (the `plain` codec, for
+     * development). Off by default: a coordinator must not be able to downgrade a run.
+     */
+    allowPlaintext: z.boolean().default(false),
     privacy: PrivacyPolicySchema.prefault({}),
   })
   .strict();

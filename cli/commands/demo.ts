@@ -49,7 +49,7 @@ export function registerDemoCommand(program: Command): void {
       let consortium: LocalConsortium | undefined;
       try {
         out(`cohort demo: ${sites} hospitals, ${rounds} rounds, work directory ${workdir}\n`);
-        consortium = await LocalConsortium.create({ workdir, sites, seed: Number(opts.seed) });
+        consortium = await LocalConsortium.create({ workdir, sites, seed: Number(opts.seed), allowPlaintext: opts.encryption === false });
         out(`  provisioned consortium (CA, ${sites + 5} kits) and generated synthetic extracts\n`);
         consortium.startCoordinator();
         for (const s of consortium.siteNames) consortium.initSite(s);

@@ -32,6 +32,8 @@ export interface LocalConsortiumOptions {
   recruitTimeoutMs?: number;
   /** Each site's privacy cap (policy.privacy.maxEpsilon); null: no cap. Default: the policy default (10). */
   maxEpsilon?: number | null;
+  /** Let the sites join plaintext runs (policy.allowPlaintext; development and benchmarks only). */
+  allowPlaintext?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -91,7 +93,11 @@ export class LocalConsortium {
           keyFile: './at-rest.key',
           device: 'auto',
           datasets: { heart: { path: h.path, columns: syntheticColumnMapping() } },
-          policy: { minExamples: 20, ...(options.maxEpsilon === undefined ? {} : { privacy: { maxEpsilon: options.maxEpsilon } }) },
+          policy: {
+            minExamples: 20,
+            ...(options.allowPlaintext ? { allowPlaintext: true } : {}),
+            ...(options.maxEpsilon === undefined ? {} : { privacy: { maxEpsilon: options.maxEpsilon } }),
+          },
         }),
       );
     }

@@ -53,7 +53,7 @@ export function finalCodec(spec: ModelSpec, codec: RunCodec, accepted: readonly 
   const choice = runParametersForKeySync(loadedSeal(), codec.key, {
     length: layout.length,
     maxSummands: sites,
-    maxAbsValue: updateValueBound(spec, sites),
+    maxAbsValue: updateValueBound(spec),
     maxWeight,
     precisionBits: spec.aggregation.precisionBits,
   });

@@ -185,11 +185,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   }
 
   pendingTasks(site: string): SiteTask[] {
-    // The number of sites in the round travels with the fit configuration: each site's share
-    // of the site-level noise is 1/K of the variance.
-    return pendingTasksFor(this.store, site, (runId, round) =>
-      JSON.stringify({ ...this.strategyOf(runId).configureFit(round), roundSites: this.store.roundSites(runId, round).length }),
-    );
+    return pendingTasksFor(this.store, site, (runId, round) => JSON.stringify(this.strategyOf(runId).configureFit(round)));
   }
 
   // ---- rounds -----------------------------------------------------------------------

@@ -4,7 +4,10 @@
  * that count); it refuses only what is plainly malformed or claims to be from or for a site
  * other than the caller, so that a site cannot overwrite another site's entries.
  */
+import { createHash } from 'node:crypto';
 import { CohortError, SecureAggErrors } from '../../core/errors/index.ts';
+import { identityFromCertificate } from '../../core/pki/identity.ts';
+import type { RevocationGuard } from '../../core/tls/credentials.ts';
 import type { ExchangeKeyAnnouncement, HeKeyParameters, SealedHeKey } from '../../core/secure-agg/key-ceremony.ts';
 
 function malformed(what: string, why: string): CohortError {
@@ -54,4 +57,27 @@ export function checkSealedKeyShape(json: string, site: string, keyId: string, s
   if (s.recipient !== site) throw malformed(`sealed key for ${site}`, `addressed to "${String(s.recipient)}"`);
   if (s.sender !== sender) throw malformed(`sealed key for ${site}`, `claims sender "${String(s.sender)}", the caller is "${sender}"`);
   if (s.params?.keyId !== keyId) throw malformed(`sealed key for ${site}`, `holds key ${String(s.params?.keyId)}, the published key is ${keyId}`);
+}
+
+/** Whether a stored announcement was signed under a certificate the coordinator's CRL now revokes. */
+export function announcedByRevoked(announcementJson: string, guard: RevocationGuard): boolean {
+  try {
+    const a = JSON.parse(announcementJson) as Partial<ExchangeKeyAnnouncement>;
+    return guard.isRevoked(identityFromCertificate(String(a.certificatePem)).serial);
+  } catch {
+    return true; // unreadable: never offer it for sealing
+  }
+}
+
+/** Whether a stored sealed copy was sealed to the exchange key the site announces now. */
+export function sealedToCurrentKey(sealedJson: string | undefined, announcementJson: string): boolean {
+  if (sealedJson === undefined) return false;
+  try {
+    const sealed = JSON.parse(sealedJson) as Partial<SealedHeKey>;
+    const a = JSON.parse(announcementJson) as Partial<ExchangeKeyAnnouncement>;
+    const current = createHash('sha256').update(Buffer.from(String(a.publicKey), 'base64')).digest('hex');
+    return sealed.recipientKeySha256 === current;
+  } catch {
+    return false;
+  }
 }

@@ -3,7 +3,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { CohortError, RunErrors, SecureAggErrors, UpdateErrors } from '../../core/errors/index.ts';
-import { checkAnnouncementShape, checkKeyParameters, checkSealedKeyShape } from './key-relay.ts';
+import { announcedByRevoked, checkAnnouncementShape, checkKeyParameters, checkSealedKeyShape, sealedToCurrentKey } from './key-relay.ts';
 import { toServiceError } from '../../core/rpc/status-errors.ts';
 import type { SiteServiceHandlers } from '../../protos/gen/cohort/v1/SiteService.ts';
 import type { UpdateChunk__Output } from '../../protos/gen/cohort/v1/UpdateChunk.ts';
@@ -87,11 +87,19 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
 
     GetKeyCeremony: unary(ctx, () => {
       const key = engine.store.heKey();
-      const sealed = new Set(key ? engine.store.sealedSites(key.key_id) : []);
       return {
         keyHolder: ctx.keyHolder ?? '',
         paramsJson: key?.params_json ?? '',
-        recipients: engine.store.exchangeKeys().map((k) => ({ site: k.site, announcementJson: k.announcement_json, sealed: sealed.has(k.site) })),
+        // Revoked sites are left out: the key holder has no CRL of its own to check.
+        recipients: engine.store
+          .exchangeKeys()
+          .filter((k) => !announcedByRevoked(k.announcement_json, ctx.guard))
+          .map((k) => ({
+            site: k.site,
+            announcementJson: k.announcement_json,
+            // Sealed means: sealed to the exchange key the site announces now (it may have made a new one).
+            sealed: key !== undefined && sealedToCurrentKey(engine.store.sealedKey(key.key_id, k.site), k.announcement_json),
+          })),
       };
     }),
 
@@ -108,7 +116,8 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       for (const e of entries) checkSealedKeyShape(e.json, e.site, params.keyId, site);
       const now = Date.now();
       engine.store.tx(() => {
-        if (!existing) engine.store.insertHeKey(params.keyId, req.paramsJson, site, now);
+        // Only the checked public fields are stored, whatever else the message carried.
+        if (!existing) engine.store.insertHeKey(params.keyId, JSON.stringify(params), site, now);
         for (const e of entries) engine.store.putSealedKey(params.keyId, e.site, e.json, now);
         engine.store.appendEvent(site, 'key.publish', null, { keyId: params.keyId, sealedFor: entries.map((e) => e.site) }, now);
       });
@@ -252,8 +261,12 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
     DownloadAggregate(call) {
       void (async () => {
         try {
-          authorize(call, SITE, ctx.guard);
+          const site = authorize(call, SITE, ctx.guard).name;
           const { runId, round } = call.request;
+          // Every site holds the consortium key, so only the run's participants may fetch its sums.
+          if (engine.store.getRunSite(runId, site)?.state !== 'ACCEPTED') {
+            throw new CohortError(RunErrors.PERMISSION_DENIED, `site ${site} does not take part in run ${runId}; it may not download its aggregates`, { details: { runId, site } });
+          }
           const agg = engine.aggregateOf(runId, round);
           let index = 0;
           for (const data of agg.chunks()) {

@@ -39,13 +39,15 @@ export function updateLayout(spec: ModelSpec): UpdateLayout {
 /**
  * The largest |value| (before weighting) a site may put in any slot, for sizing fixed-point
  * encoding: the clip bound, plus the site's noise share out to {@link NOISE_RANGE_SIGMAS}
- * standard deviations, with K sites sharing the noise. A value past it is clamped by the
- * encoder (probability about 1e-15 per coordinate).
+ * standard deviations, the noise being split into minSites shares (a round sums at least
+ * that many updates). A value past it is clamped by the encoder (probability about 1e-15 per
+ * coordinate). Computed from the spec alone, so that every site can check the coordinator's
+ * parameters.
  */
-export function updateValueBound(spec: ModelSpec, sites: number): number {
+export function updateValueBound(spec: ModelSpec): number {
   const site = spec.privacy?.site;
   if (site === undefined) return spec.aggregation.maxUpdateNorm;
-  const k = Math.max(1, sites);
+  const k = Math.max(1, spec.minSites);
   const clip = site.adaptive?.maxClipNorm ?? site.clipNorm;
   // With adaptive clipping part of the privacy goes to the count, so the update's own noise
   // multiplier z_delta exceeds z (Andrew et al. 2021).

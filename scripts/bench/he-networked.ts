@@ -90,7 +90,7 @@ export async function measureNetworkedRounds(workdir: string, progress: (m: stri
     testFraction: 0.3,
   };
   const params = parameterCount(spec);
-  const consortium = await LocalConsortium.create({ workdir, sites });
+  const consortium = await LocalConsortium.create({ workdir, sites, allowPlaintext: true });
   try {
     consortium.startCoordinator();
     for (const s of consortium.siteNames) consortium.initSite(s);

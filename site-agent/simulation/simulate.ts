@@ -104,7 +104,7 @@ export async function simulate(
             global: state.weights,
             trained: result.weights,
             numExamples: site.train.rows,
-            roundSites: sites.length,
+            noiseShares: spec.minSites,
             codec: codec.descriptor,
             serverState: state.serverState,
             rng: random.siteNoise,

@@ -12,6 +12,7 @@
  * post-processing and needs neither clipping nor noise.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { GaussianSource } from '../../core/privacy/gaussian.ts';
 import { deriveSeed } from '../../models/seeded-random.ts';
 import { clippedGradientSum } from './ghost-clipping.ts';
 import { trainableVariables, type StepConfig, type TrainBatch } from './train-step.ts';
@@ -30,6 +31,12 @@ export interface DpStepConfig extends StepConfig {
    * crypto-SEEDED, and a party that learnt the seed could subtract it.
    */
   readonly noiseSeed: number;
+  /**
+   * Production noise: Gaussian draws from an AES-CTR keystream keyed by node:crypto
+   * (GaussianSampler.secure()). When given, it replaces the seeded tf.randomNormal, whose
+   * 2^32 seeds are fine for reproducible tests but thin for a formal guarantee.
+   */
+  readonly noise?: GaussianSource;
 }
 
 /**
@@ -38,6 +45,13 @@ export interface DpStepConfig extends StepConfig {
  * NaN for an empty batch. That loss is NOT privatised: keep it on the site. Leaves no
  * tensor behind.
  */
+/** N(0, std^2) noise of `shape`: from `source` when given, else tf.randomNormal under `seed`. */
+function noiseTensor(shape: number[], std: number, seed: number, source: GaussianSource | undefined): tf.Tensor {
+  if (source === undefined) return tf.randomNormal(shape, 0, std, 'float32', seed);
+  const draws = source.fillGaussian(new Float64Array(shape.reduce((a, b) => a * b, 1)), std);
+  return tf.tensor(Float32Array.from(draws), shape, 'float32');
+}
+
 export function dpTrainStep(model: tf.LayersModel, batch: TrainBatch, optimizer: tf.Optimizer, config: DpStepConfig): number {
   const variables = trainableVariables(model);
   const usesProximal = config.proximalMu > 0;
@@ -59,7 +73,7 @@ export function dpTrainStep(model: tf.LayersModel, batch: TrainBatch, optimizer:
     return sums.map((sum, k) => {
       // + 1: tf.randomNormal treats a seed of 0 as "no seed" and falls back to Math.random.
       const seed = deriveSeed(config.noiseSeed, k) + 1;
-      const noisy = noiseStd > 0 ? tf.add(sum, tf.randomNormal(sum.shape, 0, noiseStd, 'float32', seed)) : sum;
+      const noisy = noiseStd > 0 ? tf.add(sum, noiseTensor(sum.shape, noiseStd, seed, config.noise)) : sum;
       const gradient = tf.div(noisy, config.expectedBatchSize);
       if (!usesProximal) return { name: variables[k]!.name, tensor: gradient };
       return { name: variables[k]!.name, tensor: tf.add(gradient, tf.mul(config.proximalMu, tf.sub(variables[k]!, config.globalTrainable![k]!))) };

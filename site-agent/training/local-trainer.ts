@@ -18,6 +18,7 @@ import { checkDpOptions, dpStepPlan, type DpTrainingOptions } from './dp-options
 import { dpTrainStep } from './dp-train-step.ts';
 import { accuracy, binaryAuc, binaryCrossEntropy } from './metrics.ts';
 import { withModel } from './model-cache.ts';
+import { GaussianSampler } from '../../core/privacy/gaussian.ts';
 import { cryptoUniform, poissonSample, seedFrom } from './poisson-sampling.ts';
 import { trainStep, type StepConfig } from './train-step.ts';
 
@@ -142,6 +143,8 @@ async function plainLoop(state: LoopState, spec: ModelSpec, rowCount: number): P
 /** Poisson-sampled batches, one `dpTrainStep` each, up to the site's step cap. */
 async function dpLoop(state: LoopState, spec: ModelSpec, rowCount: number, dp: DpTrainingOptions): Promise<LoopResult> {
   const random = dp.random ?? cryptoUniform();
+  // Production draws the noise itself from node:crypto; an injected (test) source keeps it seeded and reproducible.
+  const noise = dp.random === undefined ? GaussianSampler.secure() : undefined;
   const plan = dpStepPlan(spec.training, dp);
   const expectedBatchSize = dp.samplingRate * rowCount;
   for (let step = 0; step < plan.steps; step++) {
@@ -155,6 +158,7 @@ async function dpLoop(state: LoopState, spec: ModelSpec, rowCount: number, dp: D
         noiseMultiplier: dp.noiseMultiplier,
         expectedBatchSize,
         noiseSeed,
+        ...(noise ? { noise } : {}),
       }),
     );
     // An empty batch has no loss (NaN by design); any other non-finite loss is divergence.

@@ -18,6 +18,8 @@ import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.t
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { ensureHeKey, publishExchangeKey, runKeyCeremony } from '../../site-agent/key-ceremony.ts';
 import { refusal, filesUnder, startTestConsortium } from '../support/in-process-coordinator.ts';
+import { identityFromCertificate } from '../../core/pki/identity.ts';
+import { announcedByRevoked } from '../../coordinator/server/key-relay.ts';
 
 
 
@@ -138,6 +140,25 @@ describe('key ceremony through the coordinator', () => {
     expect(again).toMatchObject({ keyId, generated: false, sealedFor: ['site-c'], alreadySealed: ['site-b'], refused: [] });
     await ensureHeKey(client('site-c'), kit('site-c'), store('site-c'), keyId);
     expect(Buffer.compare(store('site-c').secretKey(keyId) as Buffer, store('site-a').secretKey(keyId) as Buffer)).toBe(0);
+  });
+
+  it('offers a site whose exchange key changed (its he/ directory was lost) for sealing again', async () => {
+    stores.set('site-b', new HeKeyStore(join(dir, 'data-site-b-rebuilt'), randomBytes(32)));
+    await publishExchangeKey(client('site-b'), kit('site-b'), store('site-b'));
+    const st = await status('site-a');
+    expect(st.recipients.map((r) => [r.site, r.sealed]).sort()).toEqual([['site-a', false], ['site-b', false], ['site-c', true]]);
+    const again = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'));
+    expect(again).toMatchObject({ sealedFor: ['site-b'], alreadySealed: ['site-c'], refused: [] });
+    await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), keyId);
+    expect(Buffer.compare(store('site-b').secretKey(keyId) as Buffer, store('site-a').secretKey(keyId) as Buffer)).toBe(0);
+  });
+
+  it('leaves exchange keys signed under a revoked certificate out of the ceremony', () => {
+    const announcement = coordinator.engine.store.exchangeKeys().find((k) => k.site === 'site-c')!.announcement_json;
+    const serial = identityFromCertificate(kit('site-c').certPem).serial;
+    expect(announcedByRevoked(announcement, { consortium: 'relay-test', isRevoked: (s) => s === serial })).toBe(true);
+    expect(announcedByRevoked(announcement, { consortium: 'relay-test', isRevoked: () => false })).toBe(false);
+    expect(announcedByRevoked('not json', { consortium: 'relay-test', isRevoked: () => false })).toBe(true);
   });
 
   it('keeps neither the secret key bytes nor the key envelope anywhere in the coordinator\'s state directory, WAL included', () => {

@@ -208,6 +208,11 @@ describe('an encrypted run over mTLS', () => {
     }
   });
 
+  it('streams a run\'s aggregate only to its participants: every site holds the key', async () => {
+    const err = await refusal(download('site-c', 1));
+    expect(fromServiceError(err as unknown as Parameters<typeof fromServiceError>[0]).code).toBe('COHORT_E_RUN_PERMISSION_DENIED');
+  });
+
   const weightsOf = (round: number): Buffer => Buffer.from(Float32Array.from({ length: LENGTH - 1 }, (_, i) => round + i / 16).buffer);
   const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 

@@ -21,6 +21,7 @@ import { RunWorker } from '../../site-agent/run-worker.ts';
 import { SiteConfigSchema, type SiteConfig } from '../../site-agent/site-config.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
 
+const PLAIN = { kind: 'plain' };
 const SPEC = join(import.meta.dirname, '../../models/examples/demo-private.yaml');
 
 describe('RunWorker privacy budget', () => {
@@ -36,12 +37,13 @@ describe('RunWorker privacy budget', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function site(name: string, maxEpsilon: number | null): { worker: (runId: string) => RunWorker; ledger: PrivacyLedger; config: SiteConfig } {
+  function site(name: string, maxEpsilon: number | null, allowPlaintext = true): { worker: (runId: string) => RunWorker; ledger: PrivacyLedger; config: SiteConfig } {
     const config = SiteConfigSchema.parse({
       dataDir: join(dir, name, 'state'),
       keyFile: join(dir, name, 'at-rest.key'),
       datasets: { heart: { path: extract, columns: syntheticColumnMapping() } },
-      policy: { privacy: { maxEpsilon } },
+      // Plaintext keeps this test about budgets; encryption has its own tests.
+      policy: { allowPlaintext, privacy: { maxEpsilon } },
     });
     const key = initSiteStorage(config);
     const ledger = PrivacyLedger.open(privacyLedgerDir(config.dataDir), key);
@@ -52,7 +54,7 @@ describe('RunWorker privacy budget', () => {
 
   it('declines a run whose planned spend exceeds its cap, naming the numbers, and records nothing', async () => {
     const { worker, ledger } = site('small-cap', 1);
-    const decision = await worker('run-a').decide('alice');
+    const decision = await worker('run-a').decide('alice', PLAIN);
     expect(decision.accept).toBe(false);
     expect(decision.reasonCode).toBe('COHORT_E_PRIVACY_BUDGET_EXCEEDED');
     expect(decision.reason).toMatch(/epsilon/);
@@ -60,7 +62,7 @@ describe('RunWorker privacy budget', () => {
   });
 
   it('accepts within its cap with the exact planned spend, then stops before the step that would cross it', async () => {
-    const probe = await site('probe', null).worker('run-probe').decide('alice');
+    const probe = await site('probe', null).worker('run-probe').decide('alice', PLAIN);
     const n = probe.numExamples;
     const planned = planRunSpend(spec, n, 1 / (10 * n));
     expect(probe.planned?.epsilon).toBe(planned.epsilon);
@@ -69,7 +71,7 @@ describe('RunWorker privacy budget', () => {
     const cap = planned.epsilon * 1.01;
     const { worker, ledger } = site('tight', cap);
     const w = worker('run-b');
-    const decision = await w.decide('alice');
+    const decision = await w.decide('alice', PLAIN);
     expect(decision.accept).toBe(true);
     expect(ledger.entries().map((e) => [e.runId, e.event, e.epsilon])).toEqual([['run-b', 'accept', 0]]);
 
@@ -83,7 +85,7 @@ describe('RunWorker privacy budget', () => {
     let weights = initialWeights(spec);
     for (let round = 1; round <= spec.rounds; round++) {
       try {
-        await w.train({ round, proximalMu: 0 }, 1, codec);
+        await w.train({ round, proximalMu: 0 }, codec);
       } catch (e) {
         expect((e as { code: string }).code).toBe('COHORT_E_PRIVACY_BUDGET_EXCEEDED');
         stoppedAt = round;
@@ -105,8 +107,22 @@ describe('RunWorker privacy budget', () => {
     expect(ledger.totalSpent().epsilon).toBeLessThanOrEqual(cap);
     // Once stopped, the run trains no more at this site.
     if (stoppedAt === 0) {
-      await expect(w.train({ round: last.round + 1, proximalMu: 0 }, 1, codec)).rejects.toMatchObject({ code: 'COHORT_E_PRIVACY_BUDGET_EXCEEDED' });
+      await expect(w.train({ round: last.round + 1, proximalMu: 0 }, codec)).rejects.toMatchObject({ code: 'COHORT_E_PRIVACY_BUDGET_EXCEEDED' });
     }
     expect(ledger.entries().filter((e) => e.runId === 'run-b').at(-1)).toEqual(last);
   }, 60_000);
+
+  it('declines a plaintext run unless its policy allows one, and refuses a codec switched after the offer', async () => {
+    const strict = await site('strict', null, false).worker('run-c').decide('alice', PLAIN);
+    expect([strict.accept, strict.reasonCode]).toEqual([false, 'COHORT_E_SITE_CODEC_REFUSED']);
+
+    const w = site('switch', null).worker('run-d');
+    expect((await w.decide('alice', PLAIN)).accept).toBe(true);
+    const bfv = { kind: 'bfv', length: updateLayout(spec).length, keyId: 'a'.repeat(32) } as unknown as Parameters<RunWorker['encoderFor']>[0];
+    await expect(w.encoderFor(bfv)).rejects.toMatchObject({ code: 'COHORT_E_SITE_CODEC_REFUSED' });
+
+    const e = site('switch-back', null).worker('run-e');
+    expect((await e.decide('alice', { kind: 'bfv-pending', keyId: 'b'.repeat(32) })).accept).toBe(true);
+    await expect(e.encoderFor(plainDescriptor(updateLayout(spec).length))).rejects.toMatchObject({ code: 'COHORT_E_SITE_CODEC_REFUSED' });
+  });
 });

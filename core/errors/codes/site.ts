@@ -63,4 +63,12 @@ export const SiteErrors = defineErrors({
     meaning: 'The aggregate downloaded from the coordinator was incomplete or could not be decoded.',
     fix: 'The site retries; if it persists, check the coordinator\'s state directory.',
   },
+  PLAINTEXT_REFUSED: {
+    code: 'COHORT_E_SITE_CODEC_REFUSED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'The site refused the run\'s update codec: a plaintext run its policy does not allow, or a task asking for another codec or key than the one the site accepted the run with.',
+    fix: 'Submit the run encrypted (the default, `--codec bfv`). Plaintext runs are for development: allow them at a site with `policy.allowPlaintext: true`. A codec changed after the offer is a coordinator fault or attack.',
+  },
 });
+

@@ -5,6 +5,7 @@ import { deriveSeed } from '../../../models/seeded-random.ts';
 import { parseSpec } from '../../../models/validate-spec.ts';
 import { initialWeights, sizeOf } from '../../../models/weight-layout.ts';
 import { selectBackend } from '../../../site-agent/training/backend.ts';
+import { GaussianSampler } from '../../../core/privacy/gaussian.ts';
 import { dpTrainStep, type DpStepConfig } from '../../../site-agent/training/dp-train-step.ts';
 import { clippedGradientSum } from '../../../site-agent/training/ghost-clipping.ts';
 import { numericSpec } from '../../models/helpers.ts';
@@ -49,6 +50,14 @@ describe('dpTrainStep', () => {
   // sigma * C / (q n) = 1.5 * 2 / 4 = 0.75.
   const noisy = { ...PLAIN, noiseMultiplier: 1.5, clipNorm: 2, expectedBatchSize: 4 };
   const expectedStd = 0.75;
+
+  it('takes its noise from the given Gaussian source when there is one (the production path), in weight order', () => {
+    // Empty batch, SGD lr 1: the update is -noise / (q n), noise = the source's draws at std sigma*C = 3.
+    const { delta } = stepDelta(0, { ...noisy, noiseSeed: 1, noise: GaussianSampler.seededForTests('dp-noise') });
+    const draws = GaussianSampler.seededForTests('dp-noise').fillGaussian(new Float64Array(delta.length), 3);
+    const expected = Array.from(draws, (d) => -Math.fround(d) / 4);
+    delta.forEach((d, i) => expect(d).toBeCloseTo(expected[i]!, 5));
+  });
 
   it('adds noise of std sigma*C/(q n) on an empty batch, and nothing else (fixed seeds)', () => {
     const draws: number[] = [];

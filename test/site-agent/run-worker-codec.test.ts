@@ -1,0 +1,63 @@
+/**
+ * A site checks the run's BFV parameters itself: it recomputes them from the spec and the
+ * key's parameters, so a coordinator cannot hand it a scale that would wrap the sum.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finalCodec, type RunCodec } from '../../coordinator/engine/codec-plan.ts';
+import { generateConsortiumKey } from '../../core/secure-agg/keys.ts';
+import { consortiumKeyContext } from '../../core/secure-agg/parameters.ts';
+import type { BfvCodecDescriptor } from '../../core/update-codec/index.ts';
+import { updateLayout } from '../../core/update-codec/update-layout.ts';
+import { loadSpecFile } from '../../models/validate-spec.ts';
+import type { ModelSpec } from '../../models/spec-schema.ts';
+import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
+import { HeKeyStore } from '../../site-agent/he-keys.ts';
+import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
+import { RunStateStore } from '../../site-agent/run-state.ts';
+import { RunWorker } from '../../site-agent/run-worker.ts';
+import { SiteConfigSchema } from '../../site-agent/site-config.ts';
+import { initSiteStorage } from '../../site-agent/site-init.ts';
+
+describe('RunWorker encryption parameters', () => {
+  let dir: string;
+  let worker: RunWorker;
+  let good: BfvCodecDescriptor;
+  const spec: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml')), rounds: 2, minSites: 2 };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-worker-codec-'));
+    const [h] = await generateHospitals({ sites: 1, seed: 9, rowsPerSite: 120, outDir: join(dir, 'extracts') });
+    const config = SiteConfigSchema.parse({ dataDir: join(dir, 'state'), keyFile: join(dir, 'at-rest.key'), datasets: { heart: { path: h!.path, columns: syntheticColumnMapping() } }, policy: { privacy: { maxEpsilon: null } } });
+    const atRest = initSiteStorage(config);
+    const key = await generateConsortiumKey(await consortiumKeyContext());
+    const heKeys = new HeKeyStore(config.dataDir, atRest);
+    heKeys.save(key.params, key.secretKey);
+    worker = new RunWorker({ site: 'hospital-a', runId: 'run-x', spec, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
+    const request: RunCodec = { kind: 'bfv-pending', length: updateLayout(spec).length, keyId: key.params.keyId, key: key.params };
+    expect((await worker.decide('alice', request)).accept).toBe(true);
+    good = finalCodec(spec, request, [{ num_examples: 80 }, { num_examples: 90 }, { num_examples: 60 }]) as BfvCodecDescriptor;
+  }, 60_000);
+
+  afterAll(() => {
+    worker.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a descriptor whose scale is not the one the spec and key give', async () => {
+    await expect(worker.encoderFor({ ...good, scale: good.scale * 2 })).rejects.toMatchObject({ code: 'COHORT_E_SECURE_AGG_PARAMS_MISMATCH' });
+  });
+
+  it('refuses a site count below the spec\'s minSites, and weights under site-level DP', async () => {
+    await expect(worker.encoderFor({ ...good, maxSummands: 1 })).rejects.toMatchObject({ code: 'COHORT_E_SECURE_AGG_PARAMS_MISMATCH' });
+    await expect(worker.encoderFor({ ...good, maxWeight: 90 })).rejects.toMatchObject({ code: 'COHORT_E_SECURE_AGG_PARAMS_MISMATCH' });
+  });
+
+  it('accepts the descriptor the coordinator computes for the accepted sites', async () => {
+    expect([good.maxSummands, good.maxWeight]).toEqual([3, 1]);
+    const encoder = await worker.encoderFor(good);
+    expect(encoder.chunkCount).toBe(1);
+  });
+});
