@@ -16,7 +16,7 @@ import { readSealedFile, writeSealedFile } from '../../core/crypto/at-rest.ts';
 import { CohortError, PrivacyErrors } from '../../core/errors/index.ts';
 import { makePrivateDir } from '../../core/pki/files.ts';
 import { sumSpends, type EpsilonDelta } from '../../core/privacy/run-budget.ts';
-import { encodeNumber, entryHash, GENESIS_HASH, LEDGER_EVENTS, verifyChain, type LedgerEntry, type LedgerEvent, type LedgerHead } from './ledger-chain.ts';
+import { encodeNumber, entryHash, GENESIS_HASH, LEDGER_EVENTS, verifyChain, type LedgerEntry, type LedgerHead } from './ledger-chain.ts';
 import { summarizeRuns } from './ledger-summary.ts';
 
 /** The ledger's directory under a site's data directory: `<dataDir>/privacy`. */
@@ -30,16 +30,7 @@ export const LEDGER_FILE = 'ledger.sealed';
 export const LEDGER_ASSOCIATED_DATA = 'cohort-privacy-ledger/v1';
 
 /** What the caller supplies for an append; seq, at and the hashes are the ledger's. */
-export interface LedgerAppend {
-  readonly runId: string;
-  readonly round: number;
-  readonly event: LedgerEvent;
-  readonly recordEpsilon: number;
-  readonly siteEpsilon: number;
-  readonly epsilon: number;
-  readonly delta: number;
-  readonly steps: number;
-}
+export type LedgerAppend = Omit<LedgerEntry, 'seq' | 'at' | 'prevHash' | 'hash'>;
 
 export interface LedgerOpenOptions {
   /** Verify the chain on open and throw when broken (default true). `cohort site privacy` opens with false to show a broken ledger. */

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CohortError } from '../../../core/errors/index.ts';
 import { checkDpOptions, dpStepPlan, type DpTrainingOptions } from '../../../site-agent/training/dp-options.ts';
+import { caught } from '../../models/helpers.ts';
 
 const VALID: DpTrainingOptions = { noiseMultiplier: 1.1, clipNorm: 1, samplingRate: 0.01 };
 
-function caughtSync(fn: () => unknown): CohortError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CohortError) return e;
-    throw e;
-  }
-  throw new Error('expected a CohortError');
-}
 
 describe('dpStepPlan', () => {
   it('runs epochs * round(1/q) steps when the spec counts epochs', () => {
@@ -51,7 +42,7 @@ describe('checkDpOptions', () => {
   ];
   for (const [change, message] of bad) {
     it(`refuses ${JSON.stringify(change)} with COHORT_E_TRAINING_DP_CONFIG`, () => {
-      const e = caughtSync(() => checkDpOptions({ ...VALID, ...change }));
+      const e = caught(() => checkDpOptions({ ...VALID, ...change }));
 
       expect(e.code).toBe('COHORT_E_TRAINING_DP_CONFIG');
       expect(e.message).toBe(message);
