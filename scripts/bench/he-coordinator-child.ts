@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodecDescriptor } from '../../core/update-codec/index.ts';
-import { CoordinatorHarness, type AdderPath } from './he-coordinator.ts';
+import { CoordinatorHarness } from './he-coordinator.ts';
 import { readUploadFile, writeUploadFile } from './he-upload-files.ts';
 import { median, round1, timed } from './he-stats.ts';
 
@@ -31,7 +31,6 @@ export interface CoordinatorChildConfig {
 export interface CoordinatorChildResult {
   readonly sites: number;
   readonly distinctUploads: number;
-  readonly adderPath: AdderPath;
   /** Spooling every site's stream to disk, ms (not part of the aggregation time). */
   readonly receiveMs: number;
   /** Sum over sites of RunEngine.commitUpdate, ms: the aggregation. */
@@ -72,7 +71,6 @@ async function main(configPath: string): Promise<CoordinatorChildResult> {
     return {
       sites: config.sites,
       distinctUploads: config.uploadPaths.length,
-      adderPath: harness.adderPath,
       receiveMs: round1(receiveMs),
       commitMs: round1(commitMs),
       commitCpuMs: round1(commitCpuMs),

@@ -2,49 +2,16 @@
  * The coordinator's real aggregation path, driven in-process for `bench:he`: a SQLite
  * StateStore, a RunEngine with one RUNNING run whose round 1 is collecting, sites whose
  * uploads land in an UpdateSpool (as coordinator/server/site-service.ts does) and are
- * folded into the per-chunk running sums by RunEngine.commitUpdate.
- *
- * Until the coordinator's createChunkAdder accepts the bfv codec, the harness hands the
- * engine a BfvChunkAdder through adderOf (the one seam the engine has for it); everything
- * else (transactions, sums persisted per chunk, round bookkeeping) is the engine's own.
+ * folded into the per-chunk running sums by RunEngine.commitUpdate with the engine's own adder.
  */
 import { join } from 'node:path';
-import { RunEngine, type EngineOptions } from '../../coordinator/engine/run-engine.ts';
+import { RunEngine } from '../../coordinator/engine/run-engine.ts';
 import { UpdateSpool } from '../../coordinator/server/spool.ts';
-import { StateStore, type RunRow } from '../../coordinator/state/store.ts';
-import { BfvChunkAdder } from '../../core/secure-agg/bfv-chunk-adder.ts';
+import { StateStore } from '../../coordinator/state/store.ts';
 import { loadSeal } from '../../core/secure-agg/seal-library.ts';
-import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
+import type { CodecDescriptor } from '../../core/update-codec/index.ts';
 import { parseSpec } from '../../models/validate-spec.ts';
 import { timed, type Timing } from './he-stats.ts';
-
-/** How the harness's engine got its adder. */
-export type AdderPath = 'engine' | 'injected-bfv-adder';
-
-/** RunEngine whose adder can be supplied from outside (see the file comment). */
-class BenchRunEngine extends RunEngine {
-  constructor(
-    store: StateStore,
-    options: EngineOptions,
-    private readonly injected: ChunkAdder | undefined,
-  ) {
-    super(store, options);
-  }
-
-  override adderOf(run: RunRow): ChunkAdder {
-    return this.injected ?? super.adderOf(run);
-  }
-}
-
-/** Whether the coordinator's own factory builds an adder for this codec yet. */
-function engineBuildsAdder(descriptor: CodecDescriptor): boolean {
-  try {
-    createChunkAdder(descriptor).dispose();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A coordinator state directory with one run collecting round 1 from `sites` sites. */
 export class CoordinatorHarness {
@@ -53,17 +20,14 @@ export class CoordinatorHarness {
     readonly store: StateStore,
     readonly runId: string,
     readonly sites: readonly string[],
-    readonly adderPath: AdderPath,
     private readonly dir: string,
-    private readonly injected: ChunkAdder | undefined,
   ) {}
 
   /** Creates the store under `dir` (which must be empty or absent) and starts the run. */
   static async open(dir: string, descriptor: CodecDescriptor, siteCount: number): Promise<CoordinatorHarness> {
     if (descriptor.kind === 'bfv') await loadSeal();
-    const injected = engineBuildsAdder(descriptor) ? undefined : descriptor.kind === 'bfv' ? await BfvChunkAdder.create(descriptor) : undefined;
     const store = new StateStore(join(dir, 'state.sqlite'));
-    const engine = new BenchRunEngine(store, { siteGraceMs: 3_600_000, recruitTimeoutMs: 3_600_000 }, injected);
+    const engine = new RunEngine(store, { siteGraceMs: 3_600_000, recruitTimeoutMs: 3_600_000 });
     const sites = Array.from({ length: siteCount }, (_, i) => `site-${String(i + 1).padStart(2, '0')}`);
     for (const site of sites) {
       engine.registerSite(site, 'bench', 'cpu');
@@ -84,7 +48,7 @@ export class CoordinatorHarness {
     for (const site of sites) engine.respondToRun(site, run.run_id, true, { reasonCode: '', reason: '', numExamples: 1000, fingerprint: 'bench' });
     const state = store.getRun(run.run_id)?.state;
     if (state !== 'RUNNING') throw new Error(`bench run is ${state ?? 'missing'}, expected RUNNING`);
-    return new CoordinatorHarness(engine, store, run.run_id, sites, injected ? 'injected-bfv-adder' : 'engine', dir, injected);
+    return new CoordinatorHarness(engine, store, run.run_id, sites, dir);
   }
 
   /** Receives one site's stream into a spool file, as the upload RPC does. */
@@ -113,8 +77,7 @@ export class CoordinatorHarness {
   /** Frees the adder's WebAssembly objects (the run never ends, so the engine would not) and closes the store. */
   close(): void {
     const run = this.store.getRun(this.runId);
-    if (this.injected) this.injected.dispose();
-    else if (run) this.engine.adderOf(run).dispose();
+    if (run) this.engine.adderOf(run).dispose();
     this.store.close();
   }
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meanFromWeightedSum } from '../../core/strategies/aggregate.ts';
 import type { CodecDescriptor, UpdateEncoder } from '../../core/update-codec/index.ts';
-import { CoordinatorHarness, type AdderPath } from './he-coordinator.ts';
+import { CoordinatorHarness } from './he-coordinator.ts';
 import { maxAbsError, plainSum } from './he-fixtures.ts';
 import { median, round1, round3, timed } from './he-stats.ts';
 
@@ -33,7 +33,6 @@ export interface RoundTiming {
   /** One site: reading the aggregate, decoding (+ decrypting) and dividing by the weight. */
   readonly decodeMs: number;
   readonly wireBytesPerSite: number;
-  readonly adderPath: AdderPath;
   /** Largest |decoded sum - plaintext sum| over the update values. */
   readonly maxAbsErrorOfSum: number;
 }
@@ -68,7 +67,6 @@ export async function runRound(codec: RoundCodec, vectors: readonly Float64Array
       coordinatorMs,
       decodeMs: decoded.ms,
       wireBytesPerSite: wireBytes,
-      adderPath: harness.adderPath,
       maxAbsErrorOfSum: maxAbsError(decoded.value, plainSum(vectors)).values,
     };
   } finally {
@@ -85,7 +83,6 @@ export interface RoundSummary {
   readonly coordinatorMsMedian: number;
   readonly decodeMsMedian: number;
   readonly wireBytesPerSite: number;
-  readonly adderPath: AdderPath;
   readonly maxAbsErrorOfSum: number;
 }
 
@@ -100,7 +97,6 @@ function summarize(rounds: readonly RoundTiming[]): RoundSummary {
     coordinatorMsMedian: m((r) => r.coordinatorMs),
     decodeMsMedian: m((r) => r.decodeMs),
     wireBytesPerSite: first.wireBytesPerSite,
-    adderPath: first.adderPath,
     maxAbsErrorOfSum: Math.max(...rounds.map((r) => r.maxAbsErrorOfSum)),
   };
 }

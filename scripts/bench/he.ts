@@ -116,7 +116,7 @@ try {
       wireBytesRatio: round3(wireBytesPerSite / float32Bytes),
       encryptMsPerSite: round1(median(enc.timings.map((t) => t.ms))),
       aggregateMsTenSites: median(ten.map((c) => c.commitMs)),
-      aggregatePath: `RunEngine.commitUpdate over UpdateSpool uploads, running sums in the SQLite StateStore, BfvChunkAdder (${ten[0]?.adderPath === 'engine' ? "the engine's own createChunkAdder" : 'handed to the engine through adderOf: createChunkAdder refuses bfv so far'}); median of ${ten.length} child processes`,
+      aggregatePath: `RunEngine.commitUpdate over UpdateSpool uploads, running sums in the SQLite StateStore, the engine's own BfvChunkAdder; median of ${ten.length} child processes`,
       peakRssRatio50vs10: round3(peak50 / peak10),
       peakRssMbTenSites: peak10,
       peakRssMbFiftySites: peak50,
