@@ -19,7 +19,7 @@ import type { HeKeyStore } from './he-keys.ts';
 import { ensureHeKey, publishExchangeKey } from './key-ceremony.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunStateStore } from './run-state.ts';
-import { RunWorker, weightsSha256 } from './run-worker.ts';
+import { RunWorker, weightsSha256, type OfferedCodec } from './run-worker.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
 import { selectBackend } from './training/backend.ts';
 
@@ -181,7 +181,8 @@ export class SiteAgent {
     try {
       switch (task.kind) {
         case 'TASK_KIND_OFFER': {
-          const decision = await this.workerFor(task).decide(task.submittedBy, JSON.parse(task.codecJson) as { kind: string; keyId?: string }, await this.keyCheck(client, task));
+          const offered = JSON.parse(task.codecJson) as OfferedCodec;
+          const decision = await this.workerFor(task).decide(task.submittedBy, offered, await this.keyCheck(client, offered));
           const answer = {
             runId: task.runId,
             accept: decision.accept,
@@ -223,11 +224,10 @@ export class SiteAgent {
    * For an encrypted run, makes sure this site holds the run's HE key (fetching its sealed copy
    * if needed); returns the refusal to decline with, or undefined.
    */
-  private async keyCheck(client: SiteServiceClient, task: Task__Output): Promise<CohortError | undefined> {
-    const codec = JSON.parse(task.codecJson) as { kind: string; keyId?: string };
-    if (codec.kind !== 'bfv-pending' && codec.kind !== 'bfv') return undefined;
+  private async keyCheck(client: SiteServiceClient, codec: OfferedCodec): Promise<CohortError | undefined> {
+    if (codec.kind !== 'bfv-pending') return undefined;
     try {
-      await ensureHeKey(client, this.options.kit, this.options.heKeys, codec.keyId ?? '');
+      await ensureHeKey(client, this.options.kit, this.options.heKeys, codec.key?.keyId ?? '');
       return undefined;
     } catch (e) {
       if (e instanceof CohortError && e.code !== TransportErrors.TRANSPORT.code) return e;

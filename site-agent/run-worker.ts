@@ -14,7 +14,7 @@ import { bfvDescriptor, runParametersForKeySync } from '../core/secure-agg/param
 import { loadSeal, type SealLibrary } from '../core/secure-agg/seal-library.ts';
 import { strategyFromSpec, type FitConfig, type Strategy } from '../core/strategies/index.ts';
 import { createPlainEncoder, type BfvCodecDescriptor, type CodecDescriptor, type UpdateEncoder } from '../core/update-codec/index.ts';
-import { updateLayout, updateValueBound, type UpdateLayout } from '../core/update-codec/update-layout.ts';
+import { bfvRunRequest, updateLayout, type UpdateLayout } from '../core/update-codec/update-layout.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
 import { initialWeights } from '../models/weight-layout.ts';
 import type { PrivacySpend } from '../protos/gen/cohort/v1/PrivacySpend.ts';
@@ -37,6 +37,13 @@ export interface OfferDecision {
   fingerprint: string;
   /** What the whole run would spend here (accepted runs). */
   planned?: PrivacySpend;
+}
+
+/** The codec of a run offer, as the coordinator records it (coordinator/engine/codec-plan.ts RunCodec). */
+export interface OfferedCodec {
+  readonly kind: string;
+  /** The consortium key an encrypted (`bfv-pending`) run needs. */
+  readonly key?: { readonly keyId: string };
 }
 
 export interface RunWorkerOptions {
@@ -99,7 +106,7 @@ export class RunWorker {
    * override it. `codec` is the offer's codec request; `refusal` a reason found before
    * (no HE key for an encrypted run).
    */
-  async decide(submittedBy: string, codec: { kind: string; keyId?: string }, refusal?: CohortError): Promise<OfferDecision> {
+  async decide(submittedBy: string, codec: OfferedCodec, refusal?: CohortError): Promise<OfferDecision> {
     const decline = (e: CohortError): OfferDecision => ({ accept: false, reasonCode: e.code, reason: e.message, numExamples: 0, fingerprint: '' });
     if (refusal) return decline(refusal);
     const policy = this.o.config.policy;
@@ -136,7 +143,7 @@ export class RunWorker {
       maxDelta: policy.privacy.maxDelta ?? Number.POSITIVE_INFINITY,
     });
     if (!budget.ok) return { accept: false, reasonCode: budget.code, reason: budget.reason, numExamples: 0, fingerprint: '' };
-    this.o.states.saveAcceptedCodec(this.runId, codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.keyId ?? '' });
+    this.o.states.saveAcceptedCodec(this.runId, codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' });
     if (!this.o.ledger.entries().some((e) => e.runId === this.runId)) {
       this.o.ledger.append({ runId: this.runId, round: 0, event: 'accept', recordEpsilon: 0, siteEpsilon: 0, epsilon: 0, delta: planned.delta, steps: 0 });
     }
@@ -183,13 +190,7 @@ export class RunWorker {
     const key = this.o.heKeys.params(codec.keyId);
     if (!key) throw new CohortError(SecureAggErrors.NO_KEY, `this site does not hold HE key ${codec.keyId} of run ${this.runId}`, { details: { keyId: codec.keyId } });
     const expected = bfvDescriptor(
-      runParametersForKeySync(seal, key, {
-        length: this.layout.length,
-        maxSummands: codec.maxSummands,
-        maxAbsValue: updateValueBound(this.spec),
-        maxWeight: codec.maxWeight,
-        precisionBits: this.spec.aggregation.precisionBits,
-      }),
+      runParametersForKeySync(seal, key, bfvRunRequest(this.spec, codec.maxSummands, codec.maxWeight)),
       key.keyId,
       key.paramsId,
     );

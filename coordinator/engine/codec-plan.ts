@@ -12,14 +12,13 @@ import type { HeKeyParameters } from '../../core/secure-agg/key-ceremony.ts';
 import { bfvDescriptor, runParametersForKeySync, type BfvHeadroom } from '../../core/secure-agg/parameters.ts';
 import { loadedSeal } from '../../core/secure-agg/seal-library.ts';
 import { plainDescriptor, type CodecDescriptor } from '../../core/update-codec/index.ts';
-import { updateLayout, updateValueBound } from '../../core/update-codec/update-layout.ts';
+import { bfvRunRequest, updateLayout } from '../../core/update-codec/update-layout.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 
-/** An encrypted run before its sites are known. Sites read `keyId` to know which key it needs. */
+/** An encrypted run before its sites are known. Sites read `key.keyId` to know which key it needs. */
 export interface BfvCodecRequest {
   readonly kind: 'bfv-pending';
   readonly length: number;
-  readonly keyId: string;
   readonly key: HeKeyParameters;
 }
 
@@ -38,7 +37,7 @@ export function codecRequestFor(spec: ModelSpec, codec: string, key: HeKeyParame
     if (key === undefined) {
       throw new CohortError(SecureAggErrors.NO_KEY, 'encrypted runs need the consortium HE key, and the key ceremony has not been run', { details: { codec: 'bfv' } });
     }
-    return { kind: 'bfv-pending', length, keyId: key.keyId, key };
+    return { kind: 'bfv-pending', length, key };
   }
   throw new CohortError(RunErrors.INVALID_REQUEST, `codec "${codec}" is not one of ${CODECS.join(', ')}`, { details: { field: 'codec' } });
 }
@@ -50,12 +49,6 @@ export function finalCodec(spec: ModelSpec, codec: RunCodec, accepted: readonly 
   const sites = accepted.length;
   const largest = Math.max(1, ...accepted.map((s) => s.num_examples));
   const maxWeight = layout.unweighted ? 1 : Math.min(spec.aggregation.maxWeight, largest);
-  const choice = runParametersForKeySync(loadedSeal(), codec.key, {
-    length: layout.length,
-    maxSummands: sites,
-    maxAbsValue: updateValueBound(spec),
-    maxWeight,
-    precisionBits: spec.aggregation.precisionBits,
-  });
-  return { ...bfvDescriptor(choice, codec.keyId, codec.key.paramsId), headroom: choice.headroom };
+  const choice = runParametersForKeySync(loadedSeal(), codec.key, bfvRunRequest(spec, sites, maxWeight));
+  return { ...bfvDescriptor(choice, codec.key.keyId, codec.key.paramsId), headroom: choice.headroom };
 }

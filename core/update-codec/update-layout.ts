@@ -13,6 +13,7 @@
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { parameterCount } from '../../models/weight-layout.ts';
 import { adaptiveUpdateNoiseMultiplier } from '../privacy/adaptive-clipping.ts';
+import type { BfvParameterRequest } from '../secure-agg/parameters.ts';
 
 /** Noise is bounded at this many standard deviations when sizing the encoder's range. */
 export const NOISE_RANGE_SIGMAS = 8;
@@ -55,4 +56,13 @@ export function updateValueBound(spec: ModelSpec): number {
   const deltaBound = clip * (1 + (NOISE_RANGE_SIGMAS * z) / Math.sqrt(k));
   const countBound = site.adaptive ? 1 + (NOISE_RANGE_SIGMAS * site.adaptive.countNoiseMultiplier) / Math.sqrt(k) : 0;
   return Math.max(deltaBound, countBound);
+}
+
+/**
+ * What an encrypted run asks of the consortium key, from the spec and the run's site count and
+ * weight cap. The coordinator chooses the run's parameters from it and every site recomputes
+ * them from it, so the two must be the same function.
+ */
+export function bfvRunRequest(spec: ModelSpec, maxSummands: number, maxWeight: number): BfvParameterRequest {
+  return { length: updateLayout(spec).length, maxSummands, maxAbsValue: updateValueBound(spec), maxWeight, precisionBits: spec.aggregation.precisionBits };
 }

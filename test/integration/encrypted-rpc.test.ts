@@ -134,7 +134,7 @@ describe('an encrypted run over mTLS', () => {
     await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), ceremony.keyId);
 
     runId = (await submit()).runId;
-    expect(JSON.parse(coordinator.engine.getRunOrThrow(runId).codec_json)).toEqual({ kind: 'bfv-pending', length: LENGTH, keyId: ceremony.keyId, key: ceremony.params });
+    expect(JSON.parse(coordinator.engine.getRunOrThrow(runId).codec_json)).toEqual({ kind: 'bfv-pending', length: LENGTH, key: ceremony.params });
     for (const site of ['site-a', 'site-b'] as const) {
       await unary((o, cb) => client(site).respondToRun({ runId, accept: true, numExamples: String(WEIGHTS[site]), datasetFingerprint: 'f', reasonCode: '', reason: '' }, o, cb));
     }

@@ -36,7 +36,7 @@ describe('RunWorker encryption parameters', () => {
     const heKeys = new HeKeyStore(config.dataDir, atRest);
     heKeys.save(key.params, key.secretKey);
     worker = new RunWorker({ site: 'hospital-a', runId: 'run-x', spec, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
-    const request: RunCodec = { kind: 'bfv-pending', length: updateLayout(spec).length, keyId: key.params.keyId, key: key.params };
+    const request: RunCodec = { kind: 'bfv-pending', length: updateLayout(spec).length, key: key.params };
     expect((await worker.decide('alice', request)).accept).toBe(true);
     good = finalCodec(spec, request, [{ num_examples: 80 }, { num_examples: 90 }, { num_examples: 60 }]) as BfvCodecDescriptor;
   }, 60_000);

@@ -122,7 +122,7 @@ describe('RunWorker privacy budget', () => {
     await expect(w.encoderFor(bfv)).rejects.toMatchObject({ code: 'COHORT_E_SITE_CODEC_REFUSED' });
 
     const e = site('switch-back', null).worker('run-e');
-    expect((await e.decide('alice', { kind: 'bfv-pending', keyId: 'b'.repeat(32) })).accept).toBe(true);
+    expect((await e.decide('alice', { kind: 'bfv-pending', key: { keyId: 'b'.repeat(32) } })).accept).toBe(true);
     await expect(e.encoderFor(plainDescriptor(updateLayout(spec).length))).rejects.toMatchObject({ code: 'COHORT_E_SITE_CODEC_REFUSED' });
   });
 });
