@@ -18,20 +18,9 @@ import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.t
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { ensureHeKey, publishExchangeKey, runKeyCeremony } from '../../site-agent/key-ceremony.ts';
 import { refusal, filesUnder, startTestConsortium } from '../support/in-process-coordinator.ts';
+import { holdsKeyBytes } from '../support/key-bytes.ts';
 import { identityFromCertificate } from '../../core/pki/identity.ts';
 import { announcedByRevoked } from '../../coordinator/server/key-relay.ts';
-
-
-
-/** Whether `bytes` hold `secret` or any aligned 48-byte window of it, raw, base64 or hex. */
-function holdsKeyBytes(bytes: Buffer, secret: Buffer): boolean {
-  const text = bytes.toString('latin1');
-  for (let at = 0; at + 48 <= secret.byteLength; at += 48) {
-    const w = secret.subarray(at, at + 48);
-    if (bytes.includes(w) || text.includes(w.toString('base64')) || text.includes(w.toString('hex'))) return true;
-  }
-  return false;
-}
 
 describe('key ceremony through the coordinator', () => {
   let dir: string;

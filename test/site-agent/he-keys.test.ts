@@ -12,16 +12,8 @@ import { exchangePublicKeyOf } from '../../core/secure-agg/key-ceremony.ts';
 import { generateConsortiumKey, type ConsortiumKey } from '../../core/secure-agg/keys.ts';
 import { consortiumKeyContext } from '../../core/secure-agg/parameters.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
+import { holdsKeyBytes } from '../support/key-bytes.ts';
 
-/** Whether `haystack` holds `secret` or an aligned 48-byte window of it, raw, base64 or hex. */
-function leaks(haystack: Buffer, secret: Buffer): boolean {
-  const text = haystack.toString('latin1');
-  for (let at = 0; at + 48 <= secret.byteLength; at += 48) {
-    const w = secret.subarray(at, at + 48);
-    if (haystack.includes(w) || text.includes(w.toString('base64')) || text.includes(w.toString('hex'))) return true;
-  }
-  return false;
-}
 
 describe('HeKeyStore', () => {
   let dir: string;
@@ -51,11 +43,11 @@ describe('HeKeyStore', () => {
     const onDisk = readFileSync(path);
     expect(onDisk.subarray(0, 4).toString('latin1')).toBe('CHT1');
     expect(onDisk.includes(Buffer.from(key.secretKey).subarray(0, 8))).toBe(false); // "CBSK" 01 000000
-    expect(leaks(onDisk, Buffer.from(key.secretKey))).toBe(false);
+    expect(holdsKeyBytes(onDisk, Buffer.from(key.secretKey))).toBe(false);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'he')).mode & 0o077).toBe(0);
     // Control: the leak check finds the key where it is.
-    expect(leaks(Buffer.concat([Buffer.from('x'), Buffer.from(key.secretKey)]), Buffer.from(key.secretKey))).toBe(true);
+    expect(holdsKeyBytes(Buffer.concat([Buffer.from('x'), Buffer.from(key.secretKey)]), Buffer.from(key.secretKey))).toBe(true);
   });
 
   it('keeps no file in clear with key bytes anywhere under he/', () => {
@@ -63,7 +55,7 @@ describe('HeKeyStore', () => {
     const exchange = store.exchangeKey();
     for (const name of readdirSync(join(dir, 'he'))) {
       const bytes = readFileSync(join(dir, 'he', name));
-      expect(leaks(bytes, Buffer.from(key.secretKey)), name).toBe(false);
+      expect(holdsKeyBytes(bytes, Buffer.from(key.secretKey)), name).toBe(false);
       expect(bytes.includes(exchange.privateKeyDer.subarray(-32)), name).toBe(false);
     }
   });
