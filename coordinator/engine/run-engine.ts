@@ -448,7 +448,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
    * part and only if their SHA-256 is the hash every site reported for the last round.
    * Idempotent for the same weights; returns the registry id.
    */
-  releaseModel(site: string, runId: string, weights: Buffer): string {
+  releaseModel(site: string, runId: string, weights: Buffer, claimedSha256 = ''): string {
     const run = this.getRunOrThrow(runId);
     if (run.state !== 'COMPLETED') {
       throw new CohortError(RunErrors.RELEASE_REFUSED, `run ${runId} is ${run.state}; only a completed run's model can be released`, { details: { runId, state: run.state } });
@@ -456,6 +456,12 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const membership = this.store.getRunSite(runId, site);
     if (membership?.state !== 'ACCEPTED') throw new CohortError(RunErrors.RELEASE_REFUSED, `site ${site} did not take part in run ${runId}`);
     const hash = createHash('sha256').update(weights).digest('hex');
+    // The site's own hash must match too: a mismatch means the bytes changed on the way.
+    if (claimedSha256 !== '' && claimedSha256 !== hash) {
+      throw new CohortError(RunErrors.RELEASE_REFUSED, `the uploaded weights hash to ${hash}, the uploading site says ${claimedSha256}; not released`, {
+        details: { runId, uploaded: hash, claimed: claimedSha256 },
+      });
+    }
     if (hash !== run.final_weights_sha256) {
       throw new CohortError(RunErrors.RELEASE_REFUSED, `the uploaded weights hash to ${hash}, the sites agreed on ${run.final_weights_sha256 ?? 'nothing'}; not released`, {
         details: { runId, uploaded: hash, agreed: run.final_weights_sha256 },

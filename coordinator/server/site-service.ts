@@ -136,7 +136,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
     }),
 
     ReleaseModel: unary(ctx, (site, req) => {
-      const modelId = engine.releaseModel(site, req.runId, Buffer.from(req.weights));
+      const modelId = engine.releaseModel(site, req.runId, Buffer.from(req.weights), req.weightsSha256);
       log.info({ site, runId: req.runId, modelId }, 'model released');
       return { modelId, runId: req.runId, weightsSha256: engine.getRunOrThrow(req.runId).final_weights_sha256 ?? '' };
     }),

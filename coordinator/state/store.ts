@@ -297,9 +297,6 @@ export class StateStore {
     return (this.db.prepare('SELECT sealed_json FROM sealed_keys WHERE key_id = ? AND site = ?').get(keyId, site) as { sealed_json: string } | undefined)?.sealed_json;
   }
 
-  sealedSites(keyId: string): string[] {
-    return (this.db.prepare('SELECT site FROM sealed_keys WHERE key_id = ? ORDER BY site').all(keyId) as { site: string }[]).map((r) => r.site);
-  }
 
   // ---- model registry -----------------------------------------------------------------
 

@@ -225,27 +225,17 @@ export function openSealedKey(json: string, me: CeremonyIdentity, keyHolder: str
   }
   if (s.sender !== keyHolder) throw refuse(`sealed key comes from "${s.sender}", but this consortium's key holder is "${keyHolder}"`, { sender: s.sender, keyHolder });
   const senderKey = siteCertificateKey(s.certificatePem, me.caPem, me.consortium, keyHolder, 'sealed key');
-  const header: SealedHeader = {
-    v: s.v,
-    consortium: s.consortium,
-    sender: s.sender,
-    recipient: s.recipient,
-    params: s.params,
-    recipientKeySha256: s.recipientKeySha256,
-    ephemeralPublicKey: s.ephemeralPublicKey,
-    iv: s.iv,
-    certificatePem: s.certificatePem,
-  };
-  const aad = headerBytes(header);
+  // headerBytes and wrappingKey read the header's named fields only.
+  const aad = headerBytes(s);
   const ciphertext = unb64(s.ciphertext);
   const tag = unb64(s.tag);
   if (!verify('sha256', Buffer.concat([aad, ciphertext, tag]), senderKey, unb64(s.signature))) throw refuse('sealed key: the key holder\'s signature does not verify');
   const privateKey = createPrivateKey({ key: Buffer.from(exchangePrivateKeyDer), format: 'der', type: 'pkcs8' });
-  const myPublicDer = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  const myPublicDer = exchangePublicKeyOf(exchangePrivateKeyDer);
   if (sha256hex(myPublicDer) !== s.recipientKeySha256) throw refuse('sealed key was sealed to another exchange key of this site (it was re-created since); ask the key holder to seal again');
   const ephemeralDer = unb64(s.ephemeralPublicKey);
   const shared = diffieHellman({ privateKey, publicKey: createPublicKey({ key: ephemeralDer, format: 'der', type: 'spki' }) });
-  const key = wrappingKey(shared, ephemeralDer, myPublicDer, header);
+  const key = wrappingKey(shared, ephemeralDer, myPublicDer, s);
   let secretKey: Buffer;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, unb64(s.iv));

@@ -1,8 +1,10 @@
 /**
- * The run's BFV secret key (site side only; the coordinator never loads this module).
+ * BFV secret keys (site side only; the coordinator never loads this module).
  *
- * Encryption is symmetric, so there is no public key to publish: the key is generated once
- * per run, sealed to every site through the PKI, and never leaves the sites in the clear.
+ * Encryption is symmetric, so there is no public key to publish. Runs use the consortium key
+ * (generateConsortiumKey): made once at the key holder, sealed to every site by the key
+ * ceremony (key-ceremony.ts), never in the clear outside the sites. generateKeyPair makes a
+ * key fitted to one parameter choice, for the codec's own tests.
  * Key bytes are an envelope:
  *
  *   0 4 magic "CBSK" | 4 1 version (1) | 5 3 reserved 0 | 8 32 paramsId | 40 16 keyId |

@@ -218,7 +218,7 @@ export const CONSORTIUM_KEY_PARAMETERS = {
   polyModulusDegree: 4096,
   /** The largest data prime within the wire budget (1.95x float32), for the most noise room. */
   dataPrimeBits: MAX_DATA_PRIME_BITS,
-  /** 44 bits: 2^43 of value room, and noise room for 90 summands with 2 bits of margin. */
+  /** 44 bits: 2^43 of value room, and noise room for 93 summands with 2 bits of margin. */
   plainModulusBits: 44,
 } as const;
 
@@ -264,8 +264,8 @@ export function runParametersForKeySync(seal: SealLibrary, key: KeyContextParame
     for (let p = 1; p <= 40 && 2n * BigInt(k) * BigInt(Math.max(Math.floor(w * c * (2 ** p / c)) + 1, w)) < t; p++) roomBits = p;
     throw refuse(
       `${k} summands with weights up to ${w} at scale ${scale} could reach ${sumBound}, past t/2 = ${(t - 1n) / 2n} of the consortium key; ` +
-        `at most ${Math.max(0, roomBits)} precision bits fit, so lower aggregation.precisionBits or maxWeight`,
-      { maxPrecisionBits: Math.max(0, roomBits), maxSummands: k, maxWeight: w },
+        `at most ${roomBits} precision bits fit, so lower aggregation.precisionBits or maxWeight`,
+      { maxPrecisionBits: roomBits, maxSummands: k, maxWeight: w },
     );
   }
   if (noiseBound << BigInt(margin) >= q) {

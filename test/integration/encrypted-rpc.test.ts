@@ -249,6 +249,10 @@ describe('an encrypted run over mTLS', () => {
     const wrong = await refusal(release('site-a', other));
     expect(wrong.code).toBe('COHORT_E_RUN_RELEASE_REFUSED');
     expect(wrong.message).toBe(`the uploaded weights hash to ${sha(other)}, the sites agreed on ${sha(agreed)}; not released`);
+    // The agreed weights, but the site's own hash of them differs: the bytes changed on the way.
+    const altered = await refusal(unary((o, cb) => client('site-a').releaseModel({ runId, weights: agreed, weightsSha256: sha(other) }, o, cb)));
+    expect(altered.code).toBe('COHORT_E_RUN_RELEASE_REFUSED');
+    expect(altered.message).toBe(`the uploaded weights hash to ${sha(agreed)}, the uploading site says ${sha(other)}; not released`);
     expect(coordinator.engine.store.modelOfRun(runId)).toBeUndefined();
 
     const receipt = await release('site-b', agreed);

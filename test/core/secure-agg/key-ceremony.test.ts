@@ -5,6 +5,7 @@
  * changed on the way, is refused with COHORT_E_SECURE_AGG_KEY_CEREMONY.
  */
 import { holdsKeyBytes } from '../../support/key-bytes.ts';
+import { caught } from '../../models/helpers.ts';
 import { createPrivateKey, sign } from 'node:crypto';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,15 +33,6 @@ sites: [ { name: hospital-a }, { name: hospital-b }, { name: hospital-c } ]
 users: [ { name: alice, role: data-scientist } ]
 `;
 
-/** Runs `fn` and returns the CohortError it throws. */
-function refusal(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error('expected a refusal');
-}
 
 /**
  * The bytes sealSecretKey signs and uses as associated data, rebuilt here so a test can play
@@ -122,7 +114,7 @@ describe('HE key ceremony (X25519 + HKDF-SHA256 + AES-256-GCM, signed under the 
 
   it('refuses a sealed key from a site that is not the kit\'s key holder, even one signed correctly by that site', () => {
     const byC = sealSecretKey(kit('hospital-c'), { site: 'hospital-b', publicKeyDer: exchangeB.publicKeyDer }, key.params, key.secretKey);
-    const err = refusal(() => openAsB(JSON.stringify(byC)));
+    const err = caught(() => openAsB(JSON.stringify(byC)));
     expect(err.code).toBe(KEY_CEREMONY);
     expect(err.message).toBe('sealed key comes from "hospital-c", but this consortium\'s key holder is "hospital-a"');
   });
@@ -131,14 +123,14 @@ describe('HE key ceremony (X25519 + HKDF-SHA256 + AES-256-GCM, signed under the 
     const foreignHolder = foreign['hospital-a'] as Kit;
     expect(foreignHolder.consortium).toBe(kit('hospital-a').consortium);
     const sealed = sealSecretKey(foreignHolder, { site: 'hospital-b', publicKeyDer: exchangeB.publicKeyDer }, key.params, key.secretKey);
-    const err = refusal(() => openAsB(JSON.stringify(sealed)));
+    const err = caught(() => openAsB(JSON.stringify(sealed)));
     expect(err.code).toBe(KEY_CEREMONY);
     expect(err.message).toBe('sealed key: the certificate was not issued by the consortium CA');
   });
 
   it('refuses a sealed key that claims the key holder as sender but carries another site\'s certificate', () => {
     const sealed = sealSecretKey({ ...kit('hospital-c'), name: 'hospital-a' }, { site: 'hospital-b', publicKeyDer: exchangeB.publicKeyDer }, key.params, key.secretKey);
-    const err = refusal(() => openAsB(JSON.stringify(sealed)));
+    const err = caught(() => openAsB(JSON.stringify(sealed)));
     expect(err.code).toBe(KEY_CEREMONY);
     expect(err.message).toBe('sealed key: the certificate belongs to site "hospital-c" of "ceremony-test", expected site "hospital-a" of "ceremony-test"');
   });
@@ -146,11 +138,11 @@ describe('HE key ceremony (X25519 + HKDF-SHA256 + AES-256-GCM, signed under the 
   it('refuses a key sealed to another site, whichever exchange key the reader holds', () => {
     const exchangeC = generateExchangeKey();
     const toC = sealSecretKey(kit('hospital-a'), { site: 'hospital-c', publicKeyDer: exchangeC.publicKeyDer }, key.params, key.secretKey);
-    const err = refusal(() => openAsB(JSON.stringify(toC), exchangeC.privateKeyDer));
+    const err = caught(() => openAsB(JSON.stringify(toC), exchangeC.privateKeyDer));
     expect(err.code).toBe(KEY_CEREMONY);
     expect(err.message).toBe('sealed key is addressed to "hospital-c" of "ceremony-test", not to this site "hospital-b" of "ceremony-test"');
     // Re-addressing it to hospital-b breaks the key holder's signature.
-    const readdressed = refusal(() => openAsB(JSON.stringify({ ...toC, recipient: 'hospital-b' }), exchangeC.privateKeyDer));
+    const readdressed = caught(() => openAsB(JSON.stringify({ ...toC, recipient: 'hospital-b' }), exchangeC.privateKeyDer));
     expect(readdressed.code).toBe(KEY_CEREMONY);
     expect(readdressed.message).toBe('sealed key: the key holder\'s signature does not verify');
   });
@@ -163,7 +155,7 @@ describe('HE key ceremony (X25519 + HKDF-SHA256 + AES-256-GCM, signed under the 
       plainModulus: { ...sealedToB, params: { ...sealedToB.params, plainModulus: '65537' } },
     };
     for (const [what, changed] of Object.entries(cases)) {
-      const err = refusal(() => openAsB(JSON.stringify(changed)));
+      const err = caught(() => openAsB(JSON.stringify(changed)));
       expect(err.code, what).toBe(KEY_CEREMONY);
       expect(err.message, what).toBe('sealed key: the key holder\'s signature does not verify');
     }
@@ -181,7 +173,7 @@ describe('HE key ceremony (X25519 + HKDF-SHA256 + AES-256-GCM, signed under the 
       iv: { ...sealedToB, iv: flipped(sealedToB.iv) },
     };
     for (const [what, changed] of Object.entries(cases)) {
-      const err = refusal(() => openAsB(resigned(changed, holder)));
+      const err = caught(() => openAsB(resigned(changed, holder)));
       expect(err.code, what).toBe(KEY_CEREMONY);
       expect(err.message, what).toBe('sealed key: authentication failed (modified in transit or sealed to another key)');
     }
@@ -189,16 +181,16 @@ describe('HE key ceremony (X25519 + HKDF-SHA256 + AES-256-GCM, signed under the 
 
   it('refuses a key sealed to an older exchange key of the recipient', () => {
     const renewed = generateExchangeKey();
-    const err = refusal(() => openAsB(JSON.stringify(sealedToB), renewed.privateKeyDer));
+    const err = caught(() => openAsB(JSON.stringify(sealedToB), renewed.privateKeyDer));
     expect(err.code).toBe(KEY_CEREMONY);
     expect(err.message).toBe('sealed key was sealed to another exchange key of this site (it was re-created since); ask the key holder to seal again');
   });
 
   it('refuses non-JSON, and sealing a key under another key\'s parameters', async () => {
-    expect(refusal(() => openAsB('{not json')).code).toBe(KEY_CEREMONY);
+    expect(caught(() => openAsB('{not json')).code).toBe(KEY_CEREMONY);
     // A second key sealed under the first key's header: every signature and tag is valid.
     const other = await generateConsortiumKey(await consortiumKeyContext());
-    expect(refusal(() => sealSecretKey(kit('hospital-a'), { site: 'hospital-b', publicKeyDer: exchangeB.publicKeyDer }, key.params, other.secretKey)).message).toBe(
+    expect(caught(() => sealSecretKey(kit('hospital-a'), { site: 'hospital-b', publicKeyDer: exchangeB.publicKeyDer }, key.params, other.secretKey)).message).toBe(
       `the secret key is ${other.params.keyId}, the parameters name ${key.params.keyId}`,
     );
   });
@@ -214,21 +206,21 @@ describe('HE key ceremony (X25519 + HKDF-SHA256 + AES-256-GCM, signed under the 
 
     it('refuses an announcement for another site', () => {
       const a = announceExchangeKey(kit('hospital-b'), exchangeB.publicKeyDer);
-      const err = refusal(() => verifyExchangeKey(JSON.stringify(a), expectFor('hospital-c')));
+      const err = caught(() => verifyExchangeKey(JSON.stringify(a), expectFor('hospital-c')));
       expect(err.code).toBe(KEY_CEREMONY);
       expect(err.message).toBe('exchange key of hospital-c: malformed or announced for "hospital-b" of "ceremony-test"');
     });
 
     it('refuses an announcement for a site made and signed with a different site\'s certificate and key', () => {
       const a = announceExchangeKey({ ...kit('hospital-c'), name: 'hospital-b' }, exchangeB.publicKeyDer);
-      const err = refusal(() => verifyExchangeKey(JSON.stringify(a), expectFor('hospital-b')));
+      const err = caught(() => verifyExchangeKey(JSON.stringify(a), expectFor('hospital-b')));
       expect(err.code).toBe(KEY_CEREMONY);
       expect(err.message).toBe('exchange key of hospital-b: the certificate belongs to site "hospital-c" of "ceremony-test", expected site "hospital-b" of "ceremony-test"');
     });
 
     it('refuses an announcement that carries the site\'s certificate but is signed by another site\'s key', () => {
       const a = announceExchangeKey({ ...kit('hospital-b'), keyPem: kit('hospital-c').keyPem }, exchangeB.publicKeyDer);
-      const err = refusal(() => verifyExchangeKey(JSON.stringify(a), expectFor('hospital-b')));
+      const err = caught(() => verifyExchangeKey(JSON.stringify(a), expectFor('hospital-b')));
       expect(err.code).toBe(KEY_CEREMONY);
       expect(err.message).toBe('exchange key of hospital-b: the signature does not verify');
     });
@@ -236,12 +228,12 @@ describe('HE key ceremony (X25519 + HKDF-SHA256 + AES-256-GCM, signed under the 
     it('refuses an announcement whose key was swapped after signing', () => {
       const a = announceExchangeKey(kit('hospital-b'), exchangeB.publicKeyDer);
       const swapped = { ...a, publicKey: generateExchangeKey().publicKeyDer.toString('base64') };
-      expect(refusal(() => verifyExchangeKey(JSON.stringify(swapped), expectFor('hospital-b'))).message).toBe('exchange key of hospital-b: the signature does not verify');
+      expect(caught(() => verifyExchangeKey(JSON.stringify(swapped), expectFor('hospital-b'))).message).toBe('exchange key of hospital-b: the signature does not verify');
     });
 
     it('refuses an announcement from the namesake site of another consortium CA', () => {
       const a = announceExchangeKey(foreign['hospital-b'] as Kit, exchangeB.publicKeyDer);
-      const err = refusal(() => verifyExchangeKey(JSON.stringify(a), expectFor('hospital-b')));
+      const err = caught(() => verifyExchangeKey(JSON.stringify(a), expectFor('hospital-b')));
       expect(err.code).toBe(KEY_CEREMONY);
       expect(err.message).toBe('exchange key of hospital-b: the certificate was not issued by the consortium CA');
     });
