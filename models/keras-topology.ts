@@ -86,6 +86,28 @@ function rawLayers(list: unknown): RawLayer[] {
   });
 }
 
+/**
+ * Keras layer classes DP-SGD can train: Dense (per-example clipping covers it) and layers
+ * without weights that treat each example of a batch on its own. BatchNormalization is not
+ * one: it mixes the examples of a batch.
+ */
+export const DP_SGD_LAYER_CLASSES: readonly string[] = ['Dense', 'Dropout', 'Activation', 'Flatten', 'InputLayer'];
+
+/**
+ * The layers of a Keras topology as listed (sequential config or functional `layers`), or []
+ * when the topology cannot be read: for checks that report alongside the shape errors.
+ */
+export function listKerasLayers(topology: unknown): readonly { index: number; className: string; name: string }[] {
+  if (!isRecord(topology)) return [];
+  try {
+    const config = unwrapModelConfig(topology).config;
+    return rawLayers(Array.isArray(config) ? config : (config as Json).layers);
+  } catch (e) {
+    if (e instanceof CohortError) return [];
+    throw e;
+  }
+}
+
 /** Names of the layers feeding a functional-model layer (Keras 2 inbound_nodes format). */
 function inboundNames(layer: RawLayer): string[] {
   const nodes = layer.raw.inbound_nodes;

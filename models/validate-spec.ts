@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { deepFreeze } from '../core/config/load.ts';
 import { CohortError, GeneralErrors, SpecErrors } from '../core/errors/index.ts';
 import { inputDimOf } from './features.ts';
-import { readKerasChain, unwrapModelConfig } from './keras-topology.ts';
+import { readKerasChain, DP_SGD_LAYER_CLASSES, listKerasLayers } from './keras-topology.ts';
 import { ModelSpecSchema, type ModelSpec } from './spec-schema.ts';
 
 /** One schema problem: where (`spec.features[2].type`) and what was expected. */
@@ -102,28 +102,6 @@ function duplicateNameIssues(input: unknown): SpecIssue[] {
   return out;
 }
 
-/** Keras layer classes without weights of their own, or Dense: what DP-SGD's per-example clipping covers. */
-const RECORD_DP_LAYERS: readonly string[] = ['InputLayer', 'Dense', 'Dropout', 'Activation', 'Flatten'];
-
-/** The raw layer list of a Keras topology, or [] when it cannot be read (the Keras check reports that). */
-function rawKerasLayers(topology: unknown): Array<{ index: number; className: string; name: string }> {
-  if (typeof topology !== 'object' || topology === null || Array.isArray(topology)) return [];
-  let config: unknown;
-  try {
-    config = unwrapModelConfig(topology as Record<string, unknown>).config;
-  } catch {
-    return [];
-  }
-  const list = Array.isArray(config) ? config : valueAt(config, ['layers']);
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((entry: unknown, index) => {
-    const className = valueAt(entry, ['class_name']);
-    if (typeof className !== 'string') return [];
-    const name = valueAt(entry, ['config', 'name']) ?? valueAt(entry, ['name']);
-    return [{ index, className, name: typeof name === 'string' ? name : `layer_${index}` }];
-  });
-}
-
 const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -142,8 +120,8 @@ function privacyIssues(input: unknown): SpecIssue[] {
     out.push({ path: 'spec.privacy', message: 'expected at least one of "record" or "site" (omit "privacy" for no differential privacy)' });
   }
   if (isObject(record) && valueAt(input, ['model', 'family']) === 'keras') {
-    for (const layer of rawKerasLayers(valueAt(input, ['model', 'topology']))) {
-      if (RECORD_DP_LAYERS.includes(layer.className)) continue;
+    for (const layer of listKerasLayers(valueAt(input, ['model', 'topology']))) {
+      if (DP_SGD_LAYER_CLASSES.includes(layer.className)) continue;
       out.push({
         path: 'spec.model.topology',
         message:

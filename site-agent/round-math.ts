@@ -48,8 +48,6 @@ export interface UpdateVectorInput {
   readonly trained: Float32Array;
   /** The site's training examples (its weight without site-level DP). */
   readonly numExamples: number;
-  /** K: how many shares the site-level noise is split into (the spec's minSites: a round sums at least that many). */
-  readonly noiseShares: number;
   readonly codec: CodecDescriptor;
   readonly serverState: ServerState;
   /** Site-level noise; GaussianSampler.secure() in production. Drawn from once per call. */
@@ -66,7 +64,9 @@ export function siteUpdateVector(input: UpdateVectorInput): Float64Array {
   const site = spec.privacy?.site;
   if (site) {
     const S = siteClipNorm(spec, input.serverState);
-    const k = Math.max(1, input.noiseShares);
+    // The noise is split over minSites shares: a round closes only with at least that many
+    // updates (and the sites check the count), so the sum carries at least (z S)^2.
+    const k = spec.minSites;
     const p = privatizeUpdate(delta, { clipNorm: S, noiseStd: siteNoiseStd(updateNoiseMultiplier(site), S, k), rng: input.rng });
     out.set(p.clipped, 0);
     if (site.adaptive) {

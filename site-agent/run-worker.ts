@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors } from '../core/errors/index.ts';
 import { GaussianSampler } from '../core/privacy/gaussian.ts';
-import { dpSgdSchedule, planRunSpend, runDelta, spendAfter, stepsWithinBudget, type RunSpend } from '../core/privacy/run-budget.ts';
+import { dpSgdSchedule, planRunSpend, runDelta, runSpendAfter, stepsWithinBudget, type RunSpend } from '../core/privacy/run-budget.ts';
 import { BfvUpdateEncoder } from '../core/secure-agg/bfv-update-encoder.ts';
 import { bfvDescriptor, runParametersForKeySync } from '../core/secure-agg/parameters.ts';
 import { loadSeal, type SealLibrary } from '../core/secure-agg/seal-library.ts';
@@ -26,6 +26,7 @@ import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunGlobalState, RunStateStore } from './run-state.ts';
 import type { SiteConfig } from './site-config.ts';
 import { assertDpCompatible } from './training/dp-compatibility.ts';
+import { recordDpOptions } from './training/dp-options.ts';
 import { evaluate, trainLocal } from './training/local-trainer.ts';
 import { trainingSeed } from './training/training-seed.ts';
 
@@ -259,17 +260,17 @@ export class RunWorker {
     const global = this.globalState();
     const n = data.train.rows;
     const delta = this.delta(n);
-    const { record, site } = this.spec.privacy ?? {};
+    const { record } = this.spec.privacy ?? {};
     const { samplingRate, stepsPerRound } = dpSgdSchedule(this.spec.training, n);
     const { steps: taken, releases } = this.spentSoFar();
-    const siteAfter = site ? spendAfter({ site: { noiseMultiplier: site.noiseMultiplier, rounds: releases + 1 }, delta }).siteEpsilon : Number.POSITIVE_INFINITY;
+    const siteAfter = runSpendAfter(this.spec, samplingRate, 0, releases + 1, delta).siteEpsilon;
     const remaining = this.maxEpsilon - this.o.ledger.totalSpent({ excludeRun: this.runId }).epsilon;
     const maxSteps = Number.isFinite(this.maxEpsilon)
       ? stepsWithinBudget({ record: record && { samplingRate, noiseMultiplier: record.noiseMultiplier }, stepsTaken: taken, maxSteps: stepsPerRound, remainingEpsilon: Math.max(0, remaining), delta, siteEpsilon: siteAfter })
       : stepsPerRound;
     const stopped = this.o.ledger.entries().some((e) => e.runId === this.runId && e.event === 'stop');
     if (maxSteps === 0 || stopped) {
-      if (!stopped) this.o.ledger.append({ ...this.cumulative(taken, releases, delta), runId: this.runId, round: fit.round, event: 'stop', steps: taken });
+      if (!stopped) this.o.ledger.append({ ...runSpendAfter(this.spec, samplingRate, taken, releases, delta), runId: this.runId, round: fit.round, event: 'stop', steps: taken });
       throw new CohortError(PrivacyErrors.BUDGET_EXCEEDED, `round ${fit.round} would take this site past its privacy budget (epsilon ${this.maxEpsilon}); it stops here`, {
         details: { round: fit.round, maxEpsilon: this.maxEpsilon },
       });
@@ -280,7 +281,7 @@ export class RunWorker {
       data: data.train,
       fit,
       seed: trainingSeed(this.spec.seed, fit.round, this.o.site),
-      ...(record ? { dp: { noiseMultiplier: record.noiseMultiplier, clipNorm: record.clipNorm, samplingRate, maxSteps } } : {}),
+      ...(record ? { dp: recordDpOptions(this.spec, n, { maxSteps }) } : {}),
     });
     const stepsTotal = taken + (record ? result.steps : 0);
     // The site-level noise is drawn here, once per site per round.
@@ -289,27 +290,13 @@ export class RunWorker {
       global: global.weights,
       trained: result.weights,
       numExamples: n,
-      // The noise is split over minSites shares: a round closes only with at least that many
-      // updates, so the sum always carries at least the (z S)^2 this site accounts for.
-      noiseShares: this.spec.minSites,
       codec,
       serverState: global.serverState,
       rng: GaussianSampler.secure(),
     });
-    const spend = this.cumulative(stepsTotal, releases + 1, delta);
+    const spend = runSpendAfter(this.spec, samplingRate, stepsTotal, releases + 1, delta);
     this.o.ledger.append({ ...spend, runId: this.runId, round: fit.round, event: result.stoppedEarly ? 'stop' : 'round', steps: stepsTotal });
     return { vector, numExamples: n, trainLoss: result.meanLoss };
-  }
-
-  /** What this run has spent after `steps` DP-SGD steps and `rounds` released updates. */
-  private cumulative(steps: number, rounds: number, delta: number): RunSpend {
-    const { record, site } = this.spec.privacy ?? {};
-    const { samplingRate } = dpSgdSchedule(this.spec.training, this.dataset?.train.rows ?? 1);
-    return spendAfter({
-      record: record && steps > 0 ? { samplingRate, noiseMultiplier: record.noiseMultiplier, steps } : undefined,
-      site: site && rounds > 0 ? { noiseMultiplier: site.noiseMultiplier, rounds } : undefined,
-      delta,
-    });
   }
 
   /** Applies the decoded aggregate of `round` with the strategy's server step and saves it. */

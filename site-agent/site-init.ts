@@ -2,7 +2,7 @@
 import { loadKeyFile } from '../core/crypto/at-rest.ts';
 import { CohortError, SiteErrors } from '../core/errors/index.ts';
 import { makePrivateDir } from '../core/pki/files.ts';
-import { loadKit } from '../core/pki/kit.ts';
+import { loadKit, type Kit } from '../core/pki/kit.ts';
 import { siteClient } from '../core/rpc/clients.ts';
 import { HeKeyStore } from './he-keys.ts';
 import { runKeyCeremony, type CeremonyResult } from './key-ceremony.ts';
@@ -20,12 +20,21 @@ export function openSiteLedger(config: Pick<SiteConfig, 'dataDir'>, key: Buffer)
   return PrivacyLedger.open(privacyLedgerDir(config.dataDir), key, { verify: true });
 }
 
-/** Runs the key holder's ceremony with the site's kit and config (`cohort site key-ceremony`). */
-export async function keyCeremonyAt(kitDir: string, configPath: string, address?: string): Promise<CeremonyResult> {
+/**
+ * A site's kit and config, checked to belong together: a site kit, and the site the config
+ * names (if it names one). Throws COHORT_E_SITE_KIT_MISMATCH otherwise.
+ */
+export function loadSiteKitAndConfig(kitDir: string, configPath: string): { kit: Kit; config: SiteConfig } {
   const kit = loadKit(kitDir);
   const config = loadSiteConfig(configPath);
   if (kit.role !== 'site') throw new CohortError(SiteErrors.KIT_MISMATCH, `kit ${kit.dir} is a ${kit.role} kit, not a site kit`);
   if (config.site && config.site !== kit.name) throw new CohortError(SiteErrors.KIT_MISMATCH, `the config names site "${config.site}" but the kit is "${kit.name}"`);
+  return { kit, config };
+}
+
+/** Runs the key holder's ceremony with the site's kit and config (`cohort site key-ceremony`). */
+export async function keyCeremonyAt(kitDir: string, configPath: string, address?: string): Promise<CeremonyResult> {
+  const { kit, config } = loadSiteKitAndConfig(kitDir, configPath);
   const keys = new HeKeyStore(config.dataDir, loadKeyFile(config.keyFile));
   const client = siteClient(kit, address);
   try {

@@ -1,9 +1,8 @@
 /** `cohort site init|check|start`: hospital IT installs and runs the site agent. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { CohortError, GeneralErrors, SiteErrors } from '../../core/errors/index.ts';
+import { CohortError, GeneralErrors } from '../../core/errors/index.ts';
 import { BACKENDS, loadSiteConfig, type BackendChoice } from '../../site-agent/site-config.ts';
-import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { reportError, runCommand } from '../output.ts';
 import { sitePrivacyCommand } from './site-privacy.ts';
 
@@ -18,7 +17,8 @@ export function registerSiteCommands(program: Command): void {
     .action(async (opts: { config: string; json?: boolean }) => {
       await runCommand(
         opts.json,
-        () => {
+        async () => {
+          const { initSiteStorage } = await import('../../site-agent/site-init.ts');
           const config = loadSiteConfig(resolve(opts.config));
           initSiteStorage(config);
           return { dataDir: config.dataDir, keyFile: config.keyFile };
@@ -64,26 +64,20 @@ export function registerSiteCommands(program: Command): void {
     .option('--log-file <path>', 'write JSON logs to this file instead of stderr')
     .action(async (opts: { kit: string; config: string; backend?: string; address?: string; logFile?: string }) => {
       const { createLogger } = await import('../../core/logging.ts');
-      const { loadKit } = await import('../../core/pki/kit.ts');
       const { SiteAgent } = await import('../../site-agent/agent.ts');
       const { RunStateStore } = await import('../../site-agent/run-state.ts');
       const { selectBackend } = await import('../../site-agent/training/backend.ts');
       const { loadKeyFile } = await import('../../core/crypto/at-rest.ts');
       const log = createLogger('site-agent', { destination: opts.logFile });
       try {
-        const kit = loadKit(resolve(opts.kit));
-        const config = loadSiteConfig(resolve(opts.config));
-        if (kit.role !== 'site') throw new CohortError(SiteErrors.KIT_MISMATCH, `kit ${kit.dir} is a ${kit.role} kit, not a site kit`);
-        if (config.site && config.site !== kit.name) {
-          throw new CohortError(SiteErrors.KIT_MISMATCH, `the config names site "${config.site}" but the kit is "${kit.name}"`);
-        }
+        const { loadSiteKitAndConfig, openSiteLedger } = await import('../../site-agent/site-init.ts');
+        const { kit, config } = loadSiteKitAndConfig(resolve(opts.kit), resolve(opts.config));
         const requested = (opts.backend ?? config.device) as BackendChoice;
         if (!BACKENDS.includes(requested)) throw new CohortError(GeneralErrors.USAGE, `--backend must be one of ${BACKENDS.join(', ')}, got "${requested}"`);
         // A forced backend that cannot load stops the agent here, not at the first run; `auto` is chosen per run by model family.
         if (requested !== 'auto') await selectBackend(requested, 'logistic-regression');
         const key = loadKeyFile(config.keyFile);
         const { HeKeyStore } = await import('../../site-agent/he-keys.ts');
-        const { openSiteLedger } = await import('../../site-agent/site-init.ts');
         const agent = new SiteAgent({
           kit,
           config,

@@ -98,9 +98,16 @@ export function dpSgdSchedule(training: RunPrivacySpec['training'], records: num
   const n = checkPositiveInteger(records, 'records');
   const batchSize = checkPositiveInteger(training.batchSize, 'training.batchSize');
   const samplingRate = Math.min(1, batchSize / n);
-  if (training.steps !== undefined) return { samplingRate, stepsPerRound: checkPositiveInteger(training.steps, 'training.steps') };
-  const epochs = checkPositiveInteger(training.epochs, 'training.epochs');
-  return { samplingRate, stepsPerRound: epochs * Math.round(1 / samplingRate) };
+  return { samplingRate, stepsPerRound: dpStepsPerRound(training, samplingRate) };
+}
+
+/**
+ * DP-SGD steps in one round at sampling rate q: training.steps, or epochs * round(1 / q).
+ * The one formula the budget plan and the trainer both use.
+ */
+export function dpStepsPerRound(training: Pick<RunPrivacySpec['training'], 'epochs' | 'steps'>, samplingRate: number): number {
+  if (training.steps !== undefined) return checkPositiveInteger(training.steps, 'training.steps');
+  return checkPositiveInteger(training.epochs, 'training.epochs') * Math.round(1 / samplingRate);
 }
 
 /** The mechanisms a run has run so far (or will have run), for spendAfter. */
@@ -119,6 +126,19 @@ export function spendAfter(m: RunMechanisms, options: AccountantOptions = {}): R
     m.record === undefined ? Infinity : computeEpsilon({ q: m.record.samplingRate, sigma: m.record.noiseMultiplier, steps: m.record.steps, delta }, options).epsilon;
   const siteEpsilon = m.site === undefined ? Infinity : computeEpsilon({ q: 1, sigma: m.site.noiseMultiplier, steps: m.site.rounds, delta }, options).epsilon;
   return { recordEpsilon, siteEpsilon, epsilon: Math.min(recordEpsilon, siteEpsilon), delta };
+}
+
+/**
+ * What a run has spent at a site after `steps` DP-SGD steps and `releases` released updates,
+ * for the mechanisms its spec turns on (none with zero steps or releases).
+ */
+export function runSpendAfter(spec: Pick<RunPrivacySpec, 'privacy'>, samplingRate: number, steps: number, releases: number, delta: number): RunSpend {
+  const { record, site } = spec.privacy ?? {};
+  return spendAfter({
+    record: record && steps > 0 ? { samplingRate, noiseMultiplier: record.noiseMultiplier, steps } : undefined,
+    site: site && releases > 0 ? { noiseMultiplier: site.noiseMultiplier, rounds: releases } : undefined,
+    delta,
+  });
 }
 
 /**

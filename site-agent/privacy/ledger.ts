@@ -95,6 +95,8 @@ export class PrivacyLedger {
   readonly #dir: string;
   readonly #key: Buffer;
   readonly #now: () => Date;
+  /** Whether the in-memory chain has been checked since it was read from disk. */
+  #verified = false;
   #entries: readonly LedgerEntry[];
   #head: LedgerHead;
 
@@ -143,6 +145,7 @@ export class PrivacyLedger {
    */
   verify(): void {
     verifyChain(this.#entries, this.#head, this.path);
+    this.#verified = true;
   }
 
   /** Every entry, oldest first. */
@@ -157,7 +160,8 @@ export class PrivacyLedger {
    * @throws CohortError COHORT_E_PRIVACY_LEDGER_TAMPERED when the ledger's chain is already broken.
    */
   append(input: LedgerAppend): LedgerEntry {
-    this.verify();
+    // Verified once (at open or on the first append); appends keep the chain, so no re-hash each time.
+    if (!this.#verified) this.verify();
     const previous = [...this.#entries].reverse().find((e) => e.runId === input.runId);
     checkAppend(input, previous);
     const unhashed: Omit<LedgerEntry, 'hash'> = {

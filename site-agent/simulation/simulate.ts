@@ -26,7 +26,8 @@ import { evaluate, trainLocal } from '../training/local-trainer.ts';
 import type { UniformSource } from '../training/poisson-sampling.ts';
 import { trainingSeed } from '../training/training-seed.ts';
 import { createSimulationCodec, type SimulationCodecKind } from './simulation-codec.ts';
-import { recordDpOptions, siteSpend, type SitePrivacySpend } from './simulation-privacy.ts';
+import { recordDpOptions } from '../training/dp-options.ts';
+import { siteSpend, type SitePrivacySpend } from './simulation-privacy.ts';
 
 export type { SimulationCodecKind } from './simulation-codec.ts';
 export type { SitePrivacySpend } from './simulation-privacy.ts';
@@ -95,7 +96,7 @@ export async function simulate(
       const vectors: Float64Array[] = [];
       for (const [i, site] of sites.entries()) {
         const random = randomness(options.randomSeed, site.name, i, round);
-        const dp = recordDpOptions(spec, site.train.rows, random.dpSgd);
+        const dp = recordDpOptions(spec, site.train.rows, random.dpSgd ? { random: random.dpSgd } : {});
         const result = await trainLocal({ spec, weights: state.weights, data: site.train, fit, seed: trainingSeed(spec.seed, round, site.name), ...(dp ? { dp } : {}) });
         if (dp) steps[i] = (steps[i] ?? 0) + result.steps;
         vectors.push(
@@ -104,7 +105,6 @@ export async function simulate(
             global: state.weights,
             trained: result.weights,
             numExamples: site.train.rows,
-            noiseShares: spec.minSites,
             codec: codec.descriptor,
             serverState: state.serverState,
             rng: random.siteNoise,

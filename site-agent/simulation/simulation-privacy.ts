@@ -5,10 +5,8 @@
  * accountant over the steps actually taken and the rounds released. The simulator has no
  * site policy, so no budget stops it; the spend is reported, per site.
  */
-import { dpSgdSchedule, planRunSpend, runDelta, spendAfter } from '../../core/privacy/run-budget.ts';
+import { dpSgdSchedule, planRunSpend, runDelta, runSpendAfter } from '../../core/privacy/run-budget.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
-import type { DpTrainingOptions } from '../training/dp-options.ts';
-import type { UniformSource } from '../training/poisson-sampling.ts';
 
 /** What one site spent in a simulated run. Epsilons are Infinity without the matching noise. */
 export interface SitePrivacySpend {
@@ -31,24 +29,11 @@ export interface SitePrivacySpend {
   readonly plannedEpsilon: number;
 }
 
-/** The trainer's DP-SGD options at a site with `records` rows, as run-worker.ts builds them; undefined without privacy.record. */
-export function recordDpOptions(spec: ModelSpec, records: number, random?: UniformSource): DpTrainingOptions | undefined {
-  const record = spec.privacy?.record;
-  if (!record) return undefined;
-  const { samplingRate } = dpSgdSchedule(spec.training, records);
-  return { noiseMultiplier: record.noiseMultiplier, clipNorm: record.clipNorm, samplingRate, ...(random ? { random } : {}) };
-}
-
 /** A site's spend after `steps` DP-SGD steps and `rounds` released updates. */
 export function siteSpend(spec: ModelSpec, site: string, records: number, steps: number, rounds: number): SitePrivacySpend {
   const delta = runDelta(records);
-  const { record, site: siteDp } = spec.privacy ?? {};
   const { samplingRate } = dpSgdSchedule(spec.training, records);
-  const spend = spendAfter({
-    record: record && steps > 0 ? { samplingRate, noiseMultiplier: record.noiseMultiplier, steps } : undefined,
-    site: siteDp && rounds > 0 ? { noiseMultiplier: siteDp.noiseMultiplier, rounds } : undefined,
-    delta,
-  });
+  const spend = runSpendAfter(spec, samplingRate, steps, rounds, delta);
   const planned = planRunSpend(spec, records, delta);
   return { site, records, samplingRate, steps, rounds, ...spend, plannedEpsilon: planned.epsilon };
 }

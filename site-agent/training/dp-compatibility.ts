@@ -7,11 +7,11 @@
  */
 import { CohortError, TrainingErrors } from '../../core/errors/index.ts';
 import { inputDimOf } from '../../models/features.ts';
-import { readKerasChain } from '../../models/keras-topology.ts';
+import { DP_SGD_LAYER_CLASSES, readKerasChain } from '../../models/keras-topology.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 
-/** Layer classes DP-SGD supports: Dense trains; the others act on each example separately and hold no weights. */
-export const DP_LAYER_CLASSES: readonly string[] = ['Dense', 'Dropout', 'Activation', 'Flatten', 'InputLayer'];
+/** Layer classes DP-SGD supports (models/keras-topology.ts): Dense trains; the others act on each example separately and hold no weights. */
+export const DP_LAYER_CLASSES = DP_SGD_LAYER_CLASSES;
 
 /** Why a layer class is refused, for the message. */
 function whyRefused(layerClass: string): string {

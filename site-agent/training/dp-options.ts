@@ -3,8 +3,20 @@
  * Poisson-sampled steps a round runs under them.
  */
 import { CohortError, TrainingErrors } from '../../core/errors/index.ts';
-import type { TrainingSpec } from '../../models/spec-schema.ts';
+import { dpSgdSchedule, dpStepsPerRound } from '../../core/privacy/run-budget.ts';
+import type { ModelSpec, TrainingSpec } from '../../models/spec-schema.ts';
 import type { UniformSource } from './poisson-sampling.ts';
+
+/**
+ * The trainer's DP-SGD options at a site with `records` training rows under `spec` (q from
+ * dpSgdSchedule); undefined when the spec has no record-level DP.
+ */
+export function recordDpOptions(spec: Pick<ModelSpec, 'privacy' | 'training'>, records: number, extra: Pick<DpTrainingOptions, 'maxSteps' | 'random'> = {}): DpTrainingOptions | undefined {
+  const record = spec.privacy?.record;
+  if (!record) return undefined;
+  const { samplingRate } = dpSgdSchedule(spec.training, records);
+  return { noiseMultiplier: record.noiseMultiplier, clipNorm: record.clipNorm, samplingRate, ...extra };
+}
 
 /** Record-level DP-SGD for one round of local training. */
 export interface DpTrainingOptions {
@@ -59,7 +71,7 @@ export function checkDpOptions(dp: DpTrainingOptions): void {
  * 1/q steps visit n in expectation); then capped at `maxSteps`.
  */
 export function dpStepPlan(training: Pick<TrainingSpec, 'epochs' | 'steps'>, dp: Pick<DpTrainingOptions, 'samplingRate' | 'maxSteps'>): DpStepPlan {
-  const asked = training.steps ?? (training.epochs ?? 1) * Math.max(1, Math.round(1 / dp.samplingRate));
+  const asked = dpStepsPerRound(training, dp.samplingRate);
   if (dp.maxSteps !== undefined && dp.maxSteps < asked) return { steps: dp.maxSteps, stoppedEarly: true };
   return { steps: asked, stoppedEarly: false };
 }

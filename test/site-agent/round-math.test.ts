@@ -41,7 +41,7 @@ describe('siteUpdateVector without site-level DP', () => {
   const global = Float32Array.of(0.5, -1);
   const trained = Float32Array.of(3.5, 3); // delta = [3, 4], norm 5
   const input = (codec: CodecDescriptor, numExamples: number): Parameters<typeof siteUpdateVector>[0] => ({
-    spec, global, trained, numExamples, noiseShares: 2, codec, serverState: {}, rng: GaussianSampler.seededForTests('unused'),
+    spec: { ...spec, minSites: 2 }, global, trained, numExamples, codec, serverState: {}, rng: GaussianSampler.seededForTests('unused'),
   });
 
   it('sends clip(delta) * n with the weight slot n (plain codec)', () => {
@@ -78,7 +78,7 @@ describe('siteUpdateVector with site-level DP', () => {
   it('sends weight 1, the update clipped to S plus this site\'s noise share N(0, (zS)^2/K), drawn once', () => {
     const K = 4;
     const rng = GaussianSampler.seededForTests('site-dp');
-    const out = siteUpdateVector({ spec, global, trained, numExamples: 300, noiseShares: K, codec: plainDescriptor(5), serverState: {}, rng });
+    const out = siteUpdateVector({ spec: { ...spec, minSites: K }, global, trained, numExamples: 300, codec: plainDescriptor(5), serverState: {}, rng });
     const reference = GaussianSampler.seededForTests('site-dp');
     const noise = reference.fillGaussian(new Float64Array(4), (z * S) / Math.sqrt(K));
     expect(out[4]).toBe(1);
@@ -103,7 +103,7 @@ describe('siteUpdateVector with site-level DP', () => {
     let sumSqDoubled = 0;
     let sumSqMissing = 0;
     for (let t = 0; t < trials; t++) {
-      const vectors = rngs.map((rng) => siteUpdateVector({ spec: wide, global: weights, trained: weights, numExamples: 10, noiseShares: K, codec: plainDescriptor(P + 1), serverState: {}, rng }));
+      const vectors = rngs.map((rng) => siteUpdateVector({ spec: { ...wide, minSites: K }, global: weights, trained: weights, numExamples: 10, codec: plainDescriptor(P + 1), serverState: {}, rng }));
       for (let i = 0; i < P; i++) {
         const shares = vectors.map((v) => v[i] as number);
         const sum = shares.reduce((a, b) => a + b, 0);
@@ -129,7 +129,7 @@ describe('siteUpdateVector with site-level DP', () => {
     const state = initialServerState(aSpec, strategyFromSpec(aSpec.strategy), new Float32Array(4));
     expect(Array.from(state[CLIP_NORM_STATE] as Float32Array)).toEqual([1]);
     const K = 4;
-    const out = siteUpdateVector({ spec: aSpec, global, trained, numExamples: 9, noiseShares: K, codec: plainDescriptor(6), serverState: state, rng: GaussianSampler.seededForTests('adaptive') });
+    const out = siteUpdateVector({ spec: { ...aSpec, minSites: K }, global, trained, numExamples: 9, codec: plainDescriptor(6), serverState: state, rng: GaussianSampler.seededForTests('adaptive') });
     const reference = GaussianSampler.seededForTests('adaptive');
     // z_delta = (z^-2 - (2 sigma_b)^-2)^(-1/2) = (1 - 1/16)^(-1/2) for the update ...
     const zDelta = (1 - 1 / 16) ** -0.5;
