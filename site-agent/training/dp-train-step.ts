@@ -25,11 +25,7 @@ export interface DpStepConfig extends StepConfig {
   readonly noiseMultiplier: number;
   /** q * n, the divisor of the noisy sum, whatever the realised batch size. */
   readonly expectedBatchSize: number;
-  /**
-   * Seed of this step's noise. tf.randomNormal is a seeded (not cryptographic) generator,
-   * so production passes a fresh crypto-random 32-bit seed per step: the noise is
-   * crypto-SEEDED, and a party that learnt the seed could subtract it.
-   */
+  /** Seed of this step's tf.randomNormal noise, used only when `noise` is absent (tests). */
   readonly noiseSeed: number;
   /**
    * Production noise: Gaussian draws from an AES-CTR keystream keyed by node:crypto
@@ -39,12 +35,6 @@ export interface DpStepConfig extends StepConfig {
   readonly noise?: GaussianSource;
 }
 
-/**
- * Runs one DP-SGD step on a Poisson-sampled batch (which may have no rows: the update is
- * then noise only) and returns the realised batch's mean cross-entropy before the update,
- * NaN for an empty batch. That loss is NOT privatised: keep it on the site. Leaves no
- * tensor behind.
- */
 /** N(0, std^2) noise of `shape`: from `source` when given, else tf.randomNormal under `seed`. */
 function noiseTensor(shape: number[], std: number, seed: number, source: GaussianSource | undefined): tf.Tensor {
   if (source === undefined) return tf.randomNormal(shape, 0, std, 'float32', seed);
@@ -52,6 +42,12 @@ function noiseTensor(shape: number[], std: number, seed: number, source: Gaussia
   return tf.tensor(Float32Array.from(draws), shape, 'float32');
 }
 
+/**
+ * Runs one DP-SGD step on a Poisson-sampled batch (which may have no rows: the update is
+ * then noise only) and returns the realised batch's mean cross-entropy before the update,
+ * NaN for an empty batch. That loss is NOT privatised: keep it on the site. Leaves no
+ * tensor behind.
+ */
 export function dpTrainStep(model: tf.LayersModel, batch: TrainBatch, optimizer: tf.Optimizer, config: DpStepConfig): number {
   const variables = trainableVariables(model);
   const usesProximal = config.proximalMu > 0;

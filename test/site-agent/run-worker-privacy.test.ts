@@ -96,7 +96,8 @@ describe('RunWorker privacy budget', () => {
       zeroMean[zeroMean.length - 1] = 1;
       weights = w.applyAggregate(round, zeroMean).weights;
     }
-    expect(weights.length).toBe(initialWeights(spec).length);
+    // The zero mean leaves the global weights as they were.
+    expect(Array.from(weights)).toEqual(Array.from(initialWeights(spec)));
     const runB = ledger.entries().filter((e) => e.runId === 'run-b');
     const last = runB.at(-1)!;
     expect(last.event).toBe('stop');
@@ -105,10 +106,16 @@ describe('RunWorker privacy budget', () => {
     expect(last.epsilon).toBeLessThanOrEqual(cap - cap / 2);
     expect(runB.filter((e) => e.event === 'stop')).toHaveLength(1);
     expect(ledger.totalSpent().epsilon).toBeLessThanOrEqual(cap);
-    // Once stopped, the run trains no more at this site.
-    if (stoppedAt === 0) {
-      await expect(w.train({ round: last.round + 1, proximalMu: 0 }, codec)).rejects.toMatchObject({ code: 'COHORT_E_PRIVACY_BUDGET_EXCEEDED' });
-    }
+    // Once stopped, the run trains no more at this site, whichever round the stop came in.
+    await expect(w.train({ round: last.round + 1, proximalMu: 0 }, codec)).rejects.toMatchObject({ code: 'COHORT_E_PRIVACY_BUDGET_EXCEEDED' });
+    // Exactly where (the accounting is deterministic): round 1 takes 1 of its 2 steps and records
+    // the stop; round 2 is refused before training.
+    expect(stepsPerRound).toBe(2);
+    expect(runB.map((e) => [e.event, e.round, e.steps])).toEqual([
+      ['accept', 0, 0],
+      ['stop', 1, 1],
+    ]);
+    expect(stoppedAt).toBe(2);
     expect(ledger.entries().filter((e) => e.runId === 'run-b').at(-1)).toEqual(last);
   }, 60_000);
 
