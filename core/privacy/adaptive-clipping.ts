@@ -19,7 +19,7 @@
  */
 import { CohortError, PrivacyErrors } from '../errors/index.ts';
 import type { GaussianSource } from './gaussian.ts';
-import { checkNoiseMultiplier } from './validate.ts';
+import { checkNoiseMultiplier, checkPositive, checkPositiveInteger, invalid } from './validate.ts';
 
 /** The spec's `privacy.site.adaptive` block. */
 export interface AdaptiveClippingConfig {
@@ -36,21 +36,8 @@ export interface AdaptiveClippingConfig {
 /** The clip norm never falls below this: a zero S would zero every update and the noise with it. */
 export const MIN_CLIP_NORM = 1e-12;
 
-function invalid(name: string, expected: string, value: unknown): CohortError {
-  return new CohortError(PrivacyErrors.INVALID_ARGUMENT, `${name}: expected ${expected}, got ${String(value)}`, {
-    details: { parameter: name, expected },
-  });
-}
 
-function checkPositive(x: unknown, name: string): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) throw invalid(name, 'a finite number > 0', x);
-  return x;
-}
-
-function checkSites(k: unknown): number {
-  if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) throw invalid('sites', 'a positive integer', k);
-  return k;
-}
+const checkSites = (k: unknown): number => checkPositiveInteger(k, 'sites');
 
 /**
  * The update noise multiplier under adaptive clipping: z_delta = (z^-2 - (2 sigma_b)^-2)^(-1/2),

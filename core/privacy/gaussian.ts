@@ -12,6 +12,7 @@
  */
 import { createCipheriv, createHash, randomBytes, type Cipher } from 'node:crypto';
 import { checkNoiseMultiplier } from './validate.ts';
+import { uniformFromWords } from '../crypto/uniform.ts';
 
 /** A source of independent standard normal draws. */
 export interface GaussianSource {
@@ -23,8 +24,6 @@ export interface GaussianSource {
 
 /** Keystream bytes fetched per refill: 8192 uniforms. */
 const KEYSTREAM_CHUNK = 64 * 1024;
-const TWO_POW_26 = 67108864;
-const TWO_POW_53 = 9007199254740992;
 
 /** Box-Muller normals over an AES-256-CTR keystream. Construct with `secure()`; `seededForTests` only in tests. */
 export class GaussianSampler implements GaussianSource {
@@ -56,9 +55,8 @@ export class GaussianSampler implements GaussianSource {
   /** A uniform draw from [0, 1) with 53 random bits (every float64 multiple of 2^-53). */
   uniform(): number {
     if (this.#next + 2 > this.#words.length) this.#refill();
-    const a = this.#words[this.#next++]! >>> 5;
-    const b = this.#words[this.#next++]! >>> 6;
-    return (a * TWO_POW_26 + b) / TWO_POW_53;
+    this.#next += 2;
+    return uniformFromWords(this.#words[this.#next - 2]!, this.#words[this.#next - 1]!);
   }
 
   standardNormal(): number {

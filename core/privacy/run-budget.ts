@@ -19,12 +19,11 @@
  * delta: basic composition, valid for any runs whatever their mechanisms (tighter RDP
  * composition across runs would need every run's RDP curve at common orders).
  */
-import { CohortError, PrivacyErrors } from '../errors/index.ts';
 import { epsilonFromRdp } from './conversion.ts';
 import { DEFAULT_RDP_ORDERS } from './orders.ts';
 import { computeEpsilon, computeRdp, type AccountantOptions } from './rdp-accountant.ts';
 import type { SiteDpConfig } from './site-dp.ts';
-import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkSamplingRate, checkSteps } from './validate.ts';
+import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkPositiveInteger, checkSamplingRate, checkSteps } from './validate.ts';
 
 /** The spec's `privacy.record` block: DP-SGD in local training. */
 export interface RecordDpConfig {
@@ -68,16 +67,7 @@ export interface EpsilonDelta {
   readonly delta: number;
 }
 
-function invalid(name: string, expected: string, value: unknown): CohortError {
-  return new CohortError(PrivacyErrors.INVALID_ARGUMENT, `${name}: expected ${expected}, got ${String(value)}`, {
-    details: { parameter: name, expected },
-  });
-}
 
-function checkPositiveInteger(x: unknown, name: string): number {
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) throw invalid(name, 'a positive integer', x);
-  return x;
-}
 
 /** The default delta for a site with n records: 1 / (10 n), below 1 / n (a delta near 1/n allows releasing a record outright). */
 export function defaultDelta(records: number): number {

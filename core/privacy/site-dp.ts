@@ -15,7 +15,7 @@
 import { CohortError, PrivacyErrors } from '../errors/index.ts';
 import { adaptiveUpdateNoiseMultiplier, type AdaptiveClippingConfig } from './adaptive-clipping.ts';
 import type { GaussianSource } from './gaussian.ts';
-import { checkNoiseMultiplier } from './validate.ts';
+import { checkNoiseMultiplier, checkPositive, checkPositiveInteger } from './validate.ts';
 
 /** The spec's `privacy.site` block. */
 export interface SiteDpConfig {
@@ -46,16 +46,8 @@ export interface PrivatizedUpdate {
   readonly wasClipped: boolean;
 }
 
-function invalid(name: string, expected: string, value: unknown): CohortError {
-  return new CohortError(PrivacyErrors.INVALID_ARGUMENT, `${name}: expected ${expected}, got ${String(value)}`, {
-    details: { parameter: name, expected },
-  });
-}
 
-function checkClipNorm(S: unknown, name = 'clipNorm'): number {
-  if (typeof S !== 'number' || !Number.isFinite(S) || S <= 0) throw invalid(name, 'a finite number > 0', S);
-  return S;
-}
+const checkClipNorm = (S: unknown, name = 'clipNorm'): number => checkPositive(S, name);
 
 /**
  * Per-site noise standard deviation so that the sum over K sites has standard
@@ -65,7 +57,7 @@ function checkClipNorm(S: unknown, name = 'clipNorm'): number {
 export function siteNoiseStd(zDelta: number, clipNorm: number, sites: number): number {
   checkNoiseMultiplier(zDelta, 'zDelta');
   checkClipNorm(clipNorm);
-  if (!Number.isSafeInteger(sites) || sites < 1) throw invalid('sites', 'a positive integer', sites);
+  checkPositiveInteger(sites, 'sites');
   return (zDelta * clipNorm) / Math.sqrt(sites);
 }
 

@@ -4,7 +4,8 @@
  */
 import { CohortError, PrivacyErrors } from '../errors/index.ts';
 
-function invalid(name: string, expected: string, value: unknown): CohortError {
+/** The coded refusal of an argument: its name, the range expected, the value given. */
+export function invalid(name: string, expected: string, value: unknown): CohortError {
   return new CohortError(PrivacyErrors.INVALID_ARGUMENT, `${name}: expected ${expected}, got ${String(value)}`, {
     details: { parameter: name, expected },
   });
@@ -56,4 +57,16 @@ export function checkOrders(orders: unknown, name = 'orders', allowOne = false):
     if (typeof a !== 'number' || !(allowOne ? a >= 1 : a > 1)) throw invalid(`${name}[${i}]`, expected, a);
   });
   return orders as number[];
+}
+
+/** A finite number > 0 (clip norms, learning rates, caps). */
+export function checkPositive(x: unknown, name: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) throw invalid(name, 'a finite number > 0', x);
+  return x;
+}
+
+/** A positive safe integer (records, sites, batch size, epochs). */
+export function checkPositiveInteger(x: unknown, name: string): number {
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) throw invalid(name, 'a positive integer', x);
+  return x;
 }

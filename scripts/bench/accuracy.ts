@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   writeFileSync(`${root}/bench-results/accuracy.json`, `${JSON.stringify(result, null, 2)}\n`);
   const names = hospitals.map((h) => h.hospital);
   const table = [
-    `Command: \`npm run bench:accuracy\` (${ROUNDS} rounds or epochs of the heart-logistic spec without its privacy block, i.e. no DP: batch 4, SGD lr 0.05, 1 local epoch per round; cpu backend; DP is measured by \`bench:dp\`).`,
+    `Command: \`npm run bench:accuracy\` (${ROUNDS} rounds or epochs of the heart-logistic spec without its privacy block, i.e. no DP: batch ${base.training.batchSize}, ${base.training.optimizer.toUpperCase()} lr ${base.training.learningRate}, ${base.training.epochs ?? 1} local epoch per round; cpu backend; DP is measured by \`bench:dp\`).`,
     '',
     `| setting | ${names.join(' | ')} | pooled test |`,
     `| --- | ${names.map(() => '---').join(' | ')} | --- |`,
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     '',
     `Encrypted FedAvg (BFV under a consortium key, parameters as the coordinator picks them for 4 sites: N = ${codec.kind === 'bfv' ? `${codec.polyModulusDegree}, t = ${BigInt(codec.plainModulus).toString(2).length} bits, scale ${codec.scale.toFixed(2)}, max weight ${codec.maxWeight}` : 'n/a'}) ` +
       `vs plaintext FedAvg: pooled-test accuracy differs by **${difference.toFixed(4)}** (the issue's bound: at most ${ENCRYPTED_TOLERANCE}; ${encryption.withinTolerance ? 'holds' : '**does not hold**'}); ` +
-      `final weights differ by at most ${encryption.maxWeightDifference.toExponential(2)} (fixed-point quantization with stochastic rounding).`,
+      `final weights differ by at most ${encryption.maxWeightDifference.toExponential(2)} in this run (fixed-point quantization with unseeded stochastic rounding, so this figure varies from run to run around 1e-6).`,
   ].join('\n');
   updateBenchmarkSection('accuracy', table);
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -67,7 +67,7 @@ export async function dpAccuracyRow(base: ModelSpec, variant: DpVariant, targetE
   let noiseMultiplier: number | undefined;
   if (Number.isFinite(targetEpsilon)) {
     const spec0 = dpBenchSpec(base, variant, undefined);
-    noiseMultiplier = (variant === 'record' ? recordNoiseForTarget(spec0, records, targetEpsilon, DP_BENCH_SETTINGS.recordClipNorm) : siteNoiseForTarget(spec0, records, targetEpsilon, DP_BENCH_SETTINGS.siteClipNorm)).noiseMultiplier;
+    noiseMultiplier = variant === 'record' ? recordNoiseForTarget(spec0, records, targetEpsilon) : siteNoiseForTarget(spec0, records, targetEpsilon);
   }
   const spec = dpBenchSpec(base, variant, noiseMultiplier);
   const accuracies: number[] = [];

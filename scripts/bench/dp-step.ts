@@ -20,6 +20,8 @@ import { selectBackend, type BackendName } from '../../site-agent/training/backe
 import { dpTrainStep, type DpStepConfig } from '../../site-agent/training/dp-train-step.ts';
 import { cryptoUniform, seedFrom } from '../../site-agent/training/poisson-sampling.ts';
 import { trainableVariables, trainStep, type StepConfig, type TrainBatch } from '../../site-agent/training/train-step.ts';
+import { GaussianSampler } from '../../core/privacy/gaussian.ts';
+import { median, round3, timed } from './he-stats.ts';
 
 /** Timings on one backend; times in milliseconds, medians. */
 export interface DpStepTimings {
@@ -55,14 +57,6 @@ export interface DpBenchOptions {
 const CLIP_NORM = 1;
 const NOISE_MULTIPLIER = 1;
 const PLAIN: StepConfig = { proximalMu: 0, globalTrainable: null };
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 function syntheticBatch(rows: number, cols: number, seed: number): TrainBatch {
   const rng = mulberry32(seed);
@@ -100,12 +94,6 @@ function naiveDpStep(model: tf.LayersModel, batch: TrainBatch, optimizer: tf.Opt
   return value;
 }
 
-function timed(run: () => unknown): number {
-  const start = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
 interface PairTimes {
   readonly plainMs: number;
   readonly dpMs: number;
@@ -116,14 +104,16 @@ function timePair(model: tf.LayersModel, batch: TrainBatch, warmup: number, step
   const dpOptimizer = tf.train.adam(1e-4);
   const random = cryptoUniform();
   const rows = batch.x.shape[0];
-  const dpConfig = (): DpStepConfig => ({ ...PLAIN, clipNorm: CLIP_NORM, noiseMultiplier: NOISE_MULTIPLIER, expectedBatchSize: rows, noiseSeed: seedFrom(random) });
+  // The noise the sites draw (node:crypto keystream), as local-trainer.ts passes it.
+  const noise = GaussianSampler.secure();
+  const dpConfig = (): DpStepConfig => ({ ...PLAIN, clipNorm: CLIP_NORM, noiseMultiplier: NOISE_MULTIPLIER, expectedBatchSize: rows, noiseSeed: seedFrom(random), noise });
   const plain: number[] = [];
   const dp: number[] = [];
   try {
     for (let i = 0; i < warmup + steps; i++) {
-      const p = timed(() => tf.tidy(() => trainStep(model, batch, plainOptimizer, PLAIN)));
+      const p = timed(() => tf.tidy(() => trainStep(model, batch, plainOptimizer, PLAIN))).ms;
       const config = dpConfig();
-      const d = timed(() => tf.tidy(() => dpTrainStep(model, batch, dpOptimizer, config)));
+      const d = timed(() => tf.tidy(() => dpTrainStep(model, batch, dpOptimizer, config))).ms;
       if (i >= warmup) {
         plain.push(p);
         dp.push(d);
@@ -143,7 +133,7 @@ function timeNaive(model: tf.LayersModel, batch: TrainBatch, warmup: number, ste
   try {
     for (let i = 0; i < warmup + steps; i++) {
       const seed = seedFrom(random);
-      const t = timed(() => naiveDpStep(model, batch, optimizer, seed));
+      const t = timed(() => naiveDpStep(model, batch, optimizer, seed)).ms;
       if (i >= warmup) times.push(t);
     }
   } finally {

@@ -18,7 +18,6 @@ import { LocalConsortium } from '../../cli/demo/local-consortium.ts';
 import { submitRun, watchRun } from '../../cli/commands/run.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { parameterCount } from '../../models/weight-layout.ts';
-import { keyCeremonyAt } from '../../site-agent/site-init.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { median, round1, round3 } from './he-stats.ts';
 
@@ -57,26 +56,6 @@ async function timedRun(consortium: LocalConsortium, specPath: string, codec: st
   }
 }
 
-/** Runs the key ceremony at the key holder until every other site has its sealed copy of the key. */
-async function keyCeremony(consortium: LocalConsortium, progress: (m: string) => void): Promise<void> {
-  const [holder, ...others] = consortium.siteNames;
-  if (holder === undefined) throw new Error('the consortium has no sites');
-  const address = `127.0.0.1:${consortium.port}`;
-  const config = join(consortium.options.workdir, 'sites', holder, 'site.yaml');
-  // Sites publish their exchange keys as they connect; a site that has not yet is sealed to on a later pass.
-  for (let attempt = 1; attempt <= 30; attempt++) {
-    const r = await keyCeremonyAt(join(consortium.kitsDir, holder), config, address);
-    if (r.refused.length > 0) throw new Error(`key ceremony refused ${r.refused.map((x) => `${x.site} (${x.code})`).join(', ')}`);
-    const sealed = new Set([...r.sealedFor, ...r.alreadySealed]);
-    if (others.every((s) => sealed.has(s))) {
-      progress(`  key ceremony: key ${r.keyId.slice(0, 8)}... sealed to ${others.length} sites`);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  throw new Error('key ceremony: not every site published its exchange key within 30 attempts');
-}
-
 /** Starts a consortium under `workdir`, times a plain and a bfv run, stops every process. */
 export async function measureNetworkedRounds(workdir: string, progress: (m: string) => void, sites = 3, rounds = 2): Promise<NetworkedComparison> {
   const base = loadSpecFile(MLP_SPEC);
@@ -104,7 +83,10 @@ export async function measureNetworkedRounds(workdir: string, progress: (m: stri
     progress('  key ceremony, then the bfv run');
     let bfv: NetworkedCodecResult | { error: string };
     try {
-      await keyCeremony(consortium, progress);
+      // Every connected site has published its exchange key (an agent opens its task stream only after).
+      const ceremony = await consortium.keyCeremony();
+      if (ceremony.refused.length > 0 || ceremony.sealedFor.length !== sites - 1) throw new Error(`key ceremony sealed to ${ceremony.sealedFor.join(', ')}, refused ${JSON.stringify(ceremony.refused)}`);
+      progress(`  key ceremony: key ${ceremony.keyId.slice(0, 8)}... sealed to ${ceremony.sealedFor.length} sites`);
       bfv = await timedRun(consortium, specPath, 'bfv');
     } catch (e) {
       bfv = { error: (e as Error).message };

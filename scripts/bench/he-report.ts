@@ -1,4 +1,5 @@
 /** The `he` section of docs/benchmarks.md, from the figures `bench:he` measured. */
+import { median } from './he-stats.ts';
 import type { RoundComparison } from './he-round.ts';
 import type { NetworkedComparison } from './he-networked.ts';
 
@@ -43,7 +44,7 @@ export function renderHeSection(r: HeReportInput): string {
   const c = r.codec;
   const rb = r.round.bfv;
   const rp = r.round.plain;
-  const setup = r.coordinatorChildren.tenSites[0]?.rssAfterSetupMb ?? Number.NaN;
+  const setup = median(r.coordinatorChildren.tenSites.map((c) => c.rssAfterSetupMb));
   const lines = [
     `Command: \`npm run bench:he\` (\`npm run -s bench:he -- --json\` prints the same figures as one JSON object on stdout; raw output in \`bench-results/he.json\`).`,
     `One run, ${int(r.params)}-parameter update, ${r.machine.cpus} CPUs, Node ${r.machine.node}, ${r.wallSeconds} s in all; load average ${r.machine.loadAverage1mAtStart} at the start, ${r.machine.loadAverage1mAtEnd} at the end`,

@@ -9,6 +9,7 @@
  * models/seeded-random.ts) to make a run reproducible.
  */
 import { randomFillSync } from 'node:crypto';
+import { uniformFromWords } from '../../core/crypto/uniform.ts';
 import type { Rng } from '../../models/seeded-random.ts';
 
 /** A source of uniform doubles in [0, 1); the same shape as models/seeded-random.ts's `Rng`. */
@@ -16,8 +17,6 @@ export type UniformSource = Rng;
 
 /** Uniform doubles drawn per refill of this many 32-bit words (two per double). */
 const CRYPTO_BLOCK_WORDS = 8192;
-const TWO_POW_26 = 67108864;
-const TWO_POW_53 = 9007199254740992;
 
 /**
  * A uniform source backed by node:crypto's CSPRNG. Each double has 53 random bits
@@ -33,10 +32,8 @@ export function cryptoUniform(): UniformSource {
       randomFillSync(words);
       next = 0;
     }
-    const high = words[next]! >>> 5; // 27 bits
-    const low = words[next + 1]! >>> 6; // 26 bits
     next += 2;
-    return (high * TWO_POW_26 + low) / TWO_POW_53;
+    return uniformFromWords(words[next - 2]!, words[next - 1]!);
   };
 }
 
