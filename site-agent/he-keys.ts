@@ -31,9 +31,14 @@ export class HeKeyStore {
     return join(this.dir, 'exchange-key.sealed');
   }
 
-  private keyPath(keyId: string): string {
+  /** `<dir>/<keyId><suffix>`, for a key id that cannot name a path outside he/. */
+  private pathFor(keyId: string, suffix: string): string {
     if (!KEY_ID.test(keyId)) throw new RangeError(`HE key id must be 32 hex digits, got "${keyId}"`);
-    return join(this.dir, `${keyId}.key.sealed`);
+    return join(this.dir, `${keyId}${suffix}`);
+  }
+
+  private keyPath(keyId: string): string {
+    return this.pathFor(keyId, '.key.sealed');
   }
 
   /** The site's X25519 exchange key, created (and sealed to disk) on first use. */
@@ -57,7 +62,7 @@ export class HeKeyStore {
   save(params: HeKeyParameters, secretKey: Uint8Array): void {
     makePrivateDir(this.dir);
     writeSealedFile(this.keyPath(params.keyId), this.atRestKey, secretKey, `cohort-he-secret-key:${params.keyId}`);
-    replaceFile(join(this.dir, `${params.keyId}.params.json`), `${JSON.stringify(params, null, 2)}\n`, PUBLIC_FILE);
+    replaceFile(this.pathFor(params.keyId, '.params.json'), `${JSON.stringify(params, null, 2)}\n`, PUBLIC_FILE);
   }
 
   /** The secret key envelope for `keyId`, or undefined when this site does not hold it. */
@@ -67,7 +72,7 @@ export class HeKeyStore {
   }
 
   params(keyId: string): HeKeyParameters | undefined {
-    const path = join(this.dir, `${keyId}.params.json`);
+    const path = this.pathFor(keyId, '.params.json');
     return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as HeKeyParameters) : undefined;
   }
 }

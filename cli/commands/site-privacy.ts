@@ -13,6 +13,7 @@ import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger
 import { summarizeRuns, type RunLedgerSummary } from '../../site-agent/privacy/ledger-summary.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
 import { EXIT_FAILURE, runCommand } from '../output.ts';
+import { fmt } from '../../site-agent/privacy/budget-check.ts';
 
 /** What the command reports; with --json, unbounded epsilons print as null (JSON has no Infinity). */
 export interface SitePrivacyReport {
@@ -48,10 +49,6 @@ export function readSitePrivacy(configPath: string): SitePrivacyReport {
     total: sumSpends(runs),
     budget: { maxEpsilon, maxDelta },
   };
-}
-
-function fmt(x: number): string {
-  return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : 'unbounded';
 }
 
 function human(report: SitePrivacyReport): string {

@@ -138,6 +138,16 @@ function smallestPrimeAbove(pick: (bits: number) => bigint, above: bigint, minBi
 const round2 = (x: number): number => Math.floor(x * 100) / 100;
 
 /**
+ * The request's fixed-point scale s, the largest integer one site puts in a value slot
+ * (B = floor(W * C * s) + 1), and the largest |sum| of maxSummands such vectors.
+ */
+function valueBounds(request: BfvParameterRequest, scale = request.scale ?? 2 ** (request.precisionBits as number) / request.maxAbsValue): { scale: number; perSummandBound: number; sumBound: bigint } {
+  const { maxSummands: k, maxAbsValue: c, maxWeight: w } = request;
+  const perSummandBound = Math.floor(w * c * scale) + 1;
+  return { scale, perSummandBound, sumBound: BigInt(k) * BigInt(Math.max(perSummandBound, w)) };
+}
+
+/**
  * Picks N, one data prime q, a batching prime t = 1 mod 2N and the scale so that the sum of
  * `maxSummands` encoded updates can never wrap around t/2 and always decrypts. Throws
  * SECURE_AGG_PARAMS when the request is invalid or cannot fit within the wire budget.
@@ -148,12 +158,10 @@ export async function chooseBfvParameters(request: BfvParameterRequest): Promise
   const n = request.polyModulusDegree ?? 4096;
   const margin = request.noiseMarginBits ?? 2;
   const { maxSummands: k, maxAbsValue: c, maxWeight: w } = request;
-  const scale = request.scale ?? 2 ** (request.precisionBits as number) / c;
-  const perSummandBound = Math.floor(w * c * scale) + 1;
+  const { scale, perSummandBound, sumBound } = valueBounds(request);
   if (!(perSummandBound <= 2 ** 50)) {
     throw refuse(`maxWeight * maxAbsValue * scale = ${w * c * scale} exceeds 2^50; lower precisionBits or scale`);
   }
-  const sumBound = BigInt(k) * BigInt(Math.max(perSummandBound, w));
   const plain = smallestPrimeAbove((b) => plainPrime(seal, n, b), 2n * sumBound, MIN_PLAIN_BITS, MAX_PLAIN_BITS);
   if (plain === undefined) throw refuse(`the sum bound ${sumBound} needs a plaintext modulus over ${MAX_PLAIN_BITS} bits`);
   const noiseBound = 2n * BigInt(NOISE_PER_SUMMAND) * BigInt(k) * plain.value;
@@ -252,16 +260,14 @@ export function runParametersForKeySync(seal: SealLibrary, key: KeyContextParame
   const n = key.polyModulusDegree;
   const margin = request.noiseMarginBits ?? 2;
   const { maxSummands: k, maxAbsValue: c, maxWeight: w } = request;
-  const scale = request.scale ?? 2 ** (request.precisionBits as number) / c;
-  const perSummandBound = Math.floor(w * c * scale) + 1;
-  const sumBound = BigInt(k) * BigInt(Math.max(perSummandBound, w));
+  const { scale, perSummandBound, sumBound } = valueBounds(request);
   const t = BigInt(key.plainModulus);
   const q = dataPrime(seal, n, key.coeffModulusBits[0] as number);
   const noiseBound = 2n * BigInt(NOISE_PER_SUMMAND) * BigInt(k) * t;
   if (2n * sumBound >= t) {
     // The largest precision that passes this same test, so the message names one that fits.
     let roomBits = 0;
-    for (let p = 1; p <= 40 && 2n * BigInt(k) * BigInt(Math.max(Math.floor(w * c * (2 ** p / c)) + 1, w)) < t; p++) roomBits = p;
+    for (let p = 1; p <= 40 && 2n * valueBounds(request, 2 ** p / c).sumBound < t; p++) roomBits = p;
     throw refuse(
       `${k} summands with weights up to ${w} at scale ${scale} could reach ${sumBound}, past t/2 = ${(t - 1n) / 2n} of the consortium key; ` +
         `at most ${roomBits} precision bits fit, so lower aggregation.precisionBits or maxWeight`,

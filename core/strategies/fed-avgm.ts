@@ -1,6 +1,6 @@
-import { weightedEvaluation } from './aggregate.ts';
 import { checkPositive, checkUnitInterval, stateArray } from './fed-opt.ts';
 import type { Strategy } from './strategy.ts';
+import { fedAvg } from './fed-avg.ts';
 
 export interface FedAvgMOptions {
   /** eta; 1 with momentum 0 is FedAvg. */
@@ -19,9 +19,10 @@ export function fedAvgM(options: FedAvgMOptions): Strategy {
   const { serverLearningRate: eta, momentum: beta } = options;
   checkPositive('fedavgm', 'serverLearningRate', eta);
   checkUnitInterval('fedavgm', 'momentum', beta);
+  // FedAvg's local training and metric aggregation; only the server step differs.
   return {
+    ...fedAvg(),
     name: 'fedavgm',
-    configureFit: (round) => ({ round, proximalMu: 0 }),
     initialState: (weights) => ({ momentum: new Float32Array(weights.length) }),
     applyAggregate(weights, meanDelta, state) {
       const n = weights.length;
@@ -35,6 +36,5 @@ export function fedAvgM(options: FedAvgMOptions): Strategy {
       }
       return { weights: next, state: { momentum } };
     },
-    aggregateEvaluate: (_round, results) => weightedEvaluation(results),
   };
 }

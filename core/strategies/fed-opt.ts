@@ -17,8 +17,8 @@
  * Math.pow or Math.exp), and rounded once to float32 when stored. m_t and v_t are used
  * as stored, so a site that restarts from its persisted state continues exactly.
  */
-import { weightedEvaluation } from './aggregate.ts';
 import type { ServerState, Strategy } from './strategy.ts';
+import { fedAvg } from './fed-avg.ts';
 
 /** Hyper-parameters shared by FedAdam, FedYogi and FedAdagrad. */
 export interface FedOptOptions {
@@ -59,9 +59,10 @@ export function fedOpt(name: string, options: FedOptOptions, secondMoment: Secon
   checkUnitInterval(name, 'beta1', beta1);
   checkPositive(name, 'tau', tau);
   const oneMinusBeta1 = 1 - beta1;
+  // FedAvg's local training and metric aggregation; only the server step differs.
   return {
+    ...fedAvg(),
     name,
-    configureFit: (round) => ({ round, proximalMu: 0 }),
     initialState: (weights) => ({ m: new Float32Array(weights.length), v: new Float32Array(weights.length).fill(tau * tau) }),
     applyAggregate(weights, meanDelta, state) {
       const n = weights.length;
@@ -80,6 +81,5 @@ export function fedOpt(name: string, options: FedOptOptions, secondMoment: Secon
       }
       return { weights: next, state: { m, v } };
     },
-    aggregateEvaluate: (_round, results) => weightedEvaluation(results),
   };
 }

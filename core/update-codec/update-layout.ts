@@ -12,7 +12,7 @@
  */
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { parameterCount } from '../../models/weight-layout.ts';
-import { adaptiveUpdateNoiseMultiplier } from '../privacy/adaptive-clipping.ts';
+import { updateNoiseMultiplier } from '../privacy/site-dp.ts';
 import type { BfvParameterRequest } from '../secure-agg/parameters.ts';
 
 /** Noise is bounded at this many standard deviations when sizing the encoder's range. */
@@ -52,7 +52,7 @@ export function updateValueBound(spec: ModelSpec): number {
   const clip = site.adaptive?.maxClipNorm ?? site.clipNorm;
   // With adaptive clipping part of the privacy goes to the count, so the update's own noise
   // multiplier z_delta exceeds z (Andrew et al. 2021).
-  const z = site.adaptive ? adaptiveUpdateNoiseMultiplier(site.noiseMultiplier, site.adaptive.countNoiseMultiplier) : site.noiseMultiplier;
+  const z = updateNoiseMultiplier(site);
   const deltaBound = clip * (1 + (NOISE_RANGE_SIGMAS * z) / Math.sqrt(k));
   const countBound = site.adaptive ? 1 + (NOISE_RANGE_SIGMAS * site.adaptive.countNoiseMultiplier) / Math.sqrt(k) : 0;
   return Math.max(deltaBound, countBound);

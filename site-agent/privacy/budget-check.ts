@@ -21,7 +21,8 @@ export interface BudgetCheckInput {
   readonly maxDelta: number | null;
 }
 
-function fmt(x: number): string {
+/** An epsilon or delta for people: 6 significant digits, or "unbounded". */
+export function fmt(x: number): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : 'unbounded';
 }
 
