@@ -6,14 +6,13 @@
  * It reads through the site agent's own CSV source and encoder, so benchmarks exercise
  * the same code a hospital runs.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
 import { designColumns, type Matrix } from '../../models/features.ts';
 import { readCsvRows, type SourceRow } from '../../site-agent/data/csv-source.ts';
 import { encodeRows, type EncodingSpec } from '../../site-agent/data/encode-rows.ts';
 import { standardize, standardizedColumns } from '../../site-agent/data/standardize.ts';
+import { dataPath } from './data-dir.ts';
 import { HEART_FEATURES } from './heart-features.ts';
 
 /** The four hospitals, in FLamby's client order. */
@@ -38,21 +37,9 @@ export interface HeartHospitalData {
   readonly droppedRows: number;
 }
 
-/**
- * The shared heart-disease directory: `$COHORT_SHARED_DATA/heart-disease` when set, else the
- * nearest `shared/data/heart-disease` beside the repository or one of its parents (a clone
- * may sit deeper than the main checkout), else `<repo>/../shared/data/heart-disease`.
- */
+/** The project's copy of the heart-disease files: `data/heart-disease` (see `data/README.md`). */
 export function defaultHeartDiseaseDir(): string {
-  const fromEnv = process.env.COHORT_SHARED_DATA;
-  if (fromEnv) return resolve(fromEnv, 'heart-disease');
-  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  for (let dir = resolve(repo, '..'); ; dir = dirname(dir)) {
-    const candidate = join(dir, 'shared', 'data', 'heart-disease');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) break;
-  }
-  return resolve(repo, '..', 'shared', 'data', 'heart-disease');
+  return dataPath('heart-disease');
 }
 
 /** Loads the four hospitals, standardised per hospital; columns are designColumns(HEART_DISEASE_SPEC). */

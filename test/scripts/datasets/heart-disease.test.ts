@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Matrix } from '../../../models/features.ts';
 import { HEART_COLUMNS } from '../../../scripts/datasets/heart-features.ts';
@@ -24,8 +24,8 @@ describe('loadHeartDisease (FLamby Fed-Heart-Disease preprocessing)', () => {
     hospitals = await loadHeartDisease();
   });
 
-  it('reads the shared data directory beside the repository', () => {
-    expect(defaultHeartDiseaseDir()).toMatch(/[/\\]shared[/\\]data[/\\]heart-disease$/);
+  it("reads the project's own copy in data/heart-disease, nothing beside the repository", () => {
+    expect(defaultHeartDiseaseDir()).toBe(resolve(import.meta.dirname, '../../../data/heart-disease'));
   });
 
   it('keeps 303/261/46/130 rows split 199/104, 172/89, 30/16, 85/45 with 13 columns', () => {
