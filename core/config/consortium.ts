@@ -33,7 +33,13 @@ const days = (max: number) => z.number().int().min(1).max(max);
 const coordinatorSchema = z
   .object({
     name,
-    hosts: z.array(host).min(1, { message: 'expected at least one host name or IP address' }),
+    hosts: z
+      .array(host)
+      .min(1, { message: 'expected at least one host name or IP address' })
+      .refine((hosts) => hosts.some((h) => isIP(h) === 0), {
+        // RFC 6066 allows only DNS names in SNI: a client that dials an IP sends this name instead.
+        message: 'expected at least one DNS name among the hosts (the TLS server name clients send when they dial an IP address)',
+      }),
     port: z.number().int().min(1).max(65535),
   })
   .strict();
@@ -127,6 +133,11 @@ export type Consortium = z.output<typeof consortiumSchema>;
  */
 export function loadConsortiumFile(path: string): Consortium {
   return loadYamlFile(path, consortiumSchema, 'consortium file');
+}
+
+/** The coordinator's TLS server name: its first DNS host (RFC 6066 SNI carries DNS names only). */
+export function coordinatorServerName(consortium: Pick<Consortium, 'coordinator'>): string | undefined {
+  return consortium.coordinator.hosts.find((h) => isIP(h) === 0);
 }
 
 /** `host:port` of the coordinator as a client dials it (first host; IPv6 in brackets). */

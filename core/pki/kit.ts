@@ -29,6 +29,8 @@ const kitFileSchema = z
     role: z.enum(ROLES),
     consortium: z.string().regex(PARTICIPANT_NAME),
     coordinatorAddress: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):[0-9]{1,5}$/, { message: 'expected host:port' }),
+    /** A DNS name on the coordinator's certificate: the TLS server name sent when dialling an IP address. */
+    coordinatorServerName: z.string().min(1).optional(),
     ca: relativePath,
     certificate: relativePath,
     key: relativePath,
@@ -47,6 +49,13 @@ export interface KitContents {
   readonly consortium: string;
   /** `host:port` the participant dials (the coordinator's first host). */
   readonly coordinatorAddress: string;
+  /**
+   * A DNS name the coordinator's certificate carries (the consortium file's first DNS host).
+   * Sent as the TLS server name when a participant dials the coordinator by IP address,
+   * because SNI may carry only DNS names (RFC 6066); the certificate is still checked
+   * against the address dialled.
+   */
+  readonly coordinatorServerName?: string;
   readonly caPem: string;
   readonly certPem: string;
   readonly keyPem: string;
@@ -76,6 +85,7 @@ export function writeKit(dir: string, kit: KitContents): void {
     role: kit.role,
     consortium: kit.consortium,
     coordinatorAddress: kit.coordinatorAddress,
+    ...(kit.coordinatorServerName === undefined ? {} : { coordinatorServerName: kit.coordinatorServerName }),
     ca: KIT_CA_FILE,
     certificate: kitCertFile(kit.name),
     key: kitKeyFile(kit.name),
@@ -181,6 +191,7 @@ export function loadKit(dir: string): Kit {
     role: file.role,
     consortium: file.consortium,
     coordinatorAddress: file.coordinatorAddress,
+    ...(file.coordinatorServerName === undefined ? {} : { coordinatorServerName: file.coordinatorServerName }),
     caPem,
     certPem,
     keyPem,

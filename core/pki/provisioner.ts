@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { coordinatorAddress, loadConsortiumFile, PARTICIPANT_NAME, type Consortium } from '../config/consortium.ts';
+import { coordinatorAddress, coordinatorServerName, loadConsortiumFile, PARTICIPANT_NAME, type Consortium } from '../config/consortium.ts';
 import { CohortError, PkiErrors } from '../errors/index.ts';
 import { createCa, DAY_MS, issueCertificate, loadCa, type CertificateAuthority, type IssuedCredentials, type Participant } from './ca.ts';
 import { createCrl, isRevocationReason, REVOCATION_REASONS, type RevocationReason } from './crl.ts';
@@ -128,6 +128,7 @@ function writeParticipantKit(
     role: p.role,
     consortium: consortium.name,
     coordinatorAddress: coordinatorAddress(consortium),
+    coordinatorServerName: coordinatorServerName(consortium),
     caPem,
     certPem: creds.certPem,
     keyPem: creds.keyPem,

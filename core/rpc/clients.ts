@@ -4,7 +4,7 @@ import type { Kit } from '../pki/kit.ts';
 import { loadCohortProtos } from '../../protos/load.ts';
 import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.ts';
 import type { AdminServiceClient } from '../../protos/gen/cohort/v1/AdminService.ts';
-import { clientCredentials } from '../tls/credentials.ts';
+import { clientChannelOptions, clientCredentials } from '../tls/credentials.ts';
 import { fromServiceError } from './status-errors.ts';
 
 /** Chunks stay at or under 1 MiB; 16 MiB leaves room for a whole status message. Both sides use it. */
@@ -27,12 +27,12 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 
 export function siteClient(kit: Kit, address = kit.coordinatorAddress): SiteServiceClient {
   const { site } = loadCohortProtos();
-  return new site.cohort.v1.SiteService(address, clientCredentials(kit), CHANNEL_OPTIONS);
+  return new site.cohort.v1.SiteService(address, clientCredentials(kit, address), { ...CHANNEL_OPTIONS, ...clientChannelOptions(kit, address) });
 }
 
 export function adminClient(kit: Kit, address = kit.coordinatorAddress): AdminServiceClient {
   const { admin } = loadCohortProtos();
-  return new admin.cohort.v1.AdminService(address, clientCredentials(kit), CHANNEL_OPTIONS);
+  return new admin.cohort.v1.AdminService(address, clientCredentials(kit, address), { ...CHANNEL_OPTIONS, ...clientChannelOptions(kit, address) });
 }
 
 /** Promisifies a unary call (with a deadline) and turns failures into CohortErrors. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { coordinatorAddress, loadConsortiumFile } from '../../../core/config/consortium.ts';
+import { coordinatorAddress, coordinatorServerName, loadConsortiumFile } from '../../../core/config/consortium.ts';
 import { CohortError } from '../../../core/errors/index.ts';
 import { tempDir, writeConsortium } from '../pki/fixtures.ts';
 
@@ -86,6 +86,16 @@ extra: 1
   it('refuses a keyHolder that is a user rather than a site', () => {
     const e = loadError(smallConsortium('alice', 'users: [ { name: alice, role: operator } ]\n'), tmp.dir);
     expect(e.details.problems).toEqual(['keyHolder: "alice" is not one of the sites (s1)']);
+  });
+
+  it('refuses coordinator hosts without a DNS name: clients dialling an IP send that name as SNI (RFC 6066)', () => {
+    const e = loadError(smallConsortium('s1').replace('hosts: [localhost]', 'hosts: [127.0.0.1, "::1"]'), tmp.dir);
+    expect(e.code).toBe('COHORT_E_CONFIG_INVALID');
+    expect(e.details.problems).toEqual(['coordinator.hosts: expected at least one DNS name among the hosts (the TLS server name clients send when they dial an IP address)']);
+  });
+
+  it('names the first DNS host as the TLS server name, wherever it stands in the list', () => {
+    expect(coordinatorServerName({ coordinator: { name: 'c', hosts: ['10.0.0.5', 'fl.example.org', 'localhost'], port: 7443 } })).toBe('fl.example.org');
   });
 
   it('refuses certificates that would outlive the CA', () => {

@@ -103,7 +103,7 @@ describe('provisioning a two-site consortium', () => {
     expect(readFileSync(join(out, 'hospital-b', 'kit.yaml'), 'utf8')).toBe(
       '# Cohort credentials kit. Keep hospital-b.key secret.\n' +
         'name: hospital-b\nrole: site\nconsortium: demo-consortium\ncoordinatorAddress: localhost:7443\n' +
-        'ca: ca.crt\ncertificate: hospital-b.crt\nkey: hospital-b.key\nkeyHolder: hospital-a\n',
+        'coordinatorServerName: localhost\nca: ca.crt\ncertificate: hospital-b.crt\nkey: hospital-b.key\nkeyHolder: hospital-a\n',
     );
     const kit = loadKit(join(out, 'coordinator'));
     expect([kit.name, kit.role, kit.consortium, kit.coordinatorAddress, kit.crlPath, kit.keyHolder]).toEqual([

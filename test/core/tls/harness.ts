@@ -5,7 +5,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { createSecureContext } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext, type PeerCertificate } from 'node:tls';
 import { isCohortError } from '../../../core/errors/index.ts';
 import type { Kit } from '../../../core/pki/kit.ts';
 import { peerIdentity, type CohortServerCredentials } from '../../../core/tls/credentials.ts';
@@ -115,4 +116,10 @@ export function tls11Credentials(kit: Kit): grpc.ChannelCredentials {
 /** Client credentials from arbitrary PEMs (a CA, someone's key and certificate), for the negative cases. */
 export function mixedCredentials(trust: Kit, identity: Kit): grpc.ChannelCredentials {
   return grpc.credentials.createSsl(Buffer.from(trust.caPem), Buffer.from(identity.keyPem), Buffer.from(identity.certPem));
+}
+
+/** The fields of a TLS peer certificate that the server identity check reads. */
+export function peerCertificate(pem: string): PeerCertificate {
+  const x = new X509Certificate(pem);
+  return { subject: { CN: x.subject.split('\n').find((l) => l.startsWith('CN='))?.slice(3) }, subjectaltname: x.subjectAltName, raw: x.raw } as unknown as PeerCertificate;
 }

@@ -1,13 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
-import type { PeerCertificate } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKit, provisionConsortium, revoke, type Kit } from '../../../core/pki/index.ts';
 import { clientCredentials, coordinatorIdentityCheck, serverCredentials, type CohortServerCredentials } from '../../../core/tls/credentials.ts';
 import { DEMO_CONSORTIUM, tempDir, writeConsortium } from '../pki/fixtures.ts';
-import { healthCheck, mixedCredentials, startServer, tls11Credentials, whoAmIClient, type TestServer } from './harness.ts';
+import { healthCheck, mixedCredentials, peerCertificate, startServer, tls11Credentials, whoAmIClient, type TestServer } from './harness.ts';
 
 describe('mutual TLS between the coordinator and its clients', () => {
   const tmp = tempDir('cohort-tls-');
@@ -70,12 +68,6 @@ describe('mutual TLS between the coordinator and its clients', () => {
     expect(await healthCheck(server.port, clientCredentials(foreign))).toBe(grpc.status.UNAVAILABLE);
   });
 });
-
-/** The fields of a TLS peer certificate that the server identity check reads. */
-function peerCertificate(pem: string): PeerCertificate {
-  const x = new X509Certificate(pem);
-  return { subject: { CN: x.subject.split('\n').find((l) => l.startsWith('CN='))?.slice(3) }, subjectaltname: x.subjectAltName, raw: x.raw } as unknown as PeerCertificate;
-}
 
 describe('the client-side check of the server identity', () => {
   const tmp = tempDir('cohort-tls-');
