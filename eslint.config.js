@@ -5,6 +5,7 @@ export default tseslint.config(
   { ignores: ['node_modules/**', 'protos/gen/**', 'cli/bin/**', 'bench-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
   {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

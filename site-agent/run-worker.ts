@@ -40,7 +40,7 @@ export interface OfferDecision {
   planned?: PrivacySpend;
 }
 
-/** The codec of a run offer, as the coordinator records it (coordinator/engine/codec-plan.ts RunCodec). */
+/** The codec of a run offer, as the coordinator records it (core/update-codec/codec-plan.ts RunCodec). */
 export interface OfferedCodec {
   readonly kind: string;
   /** The consortium key an encrypted (`bfv-pending`) run needs. */

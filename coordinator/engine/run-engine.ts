@@ -12,7 +12,7 @@ import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../c
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import type { StateStore, RunRow } from '../state/store.ts';
 import { assertTransition, ROUND_TRANSITIONS, RUN_TRANSITIONS, TERMINAL_RUN_STATES, type RoundState, type RunState } from '../state/states.ts';
-import { finalCodec, type RunCodec } from './codec-plan.ts';
+import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts';
 import { Presence } from './presence.ts';
 import { finishTask, pendingTasksFor, type SiteTask } from './tasks.ts';
 

@@ -5,7 +5,7 @@ import { CohortError, RunErrors } from '../../core/errors/index.ts';
 import { toServiceError } from '../../core/rpc/status-errors.ts';
 import type { HeKeyParameters } from '../../core/secure-agg/key-ceremony.ts';
 import { parseSpec } from '../../models/validate-spec.ts';
-import { codecRequestFor } from '../engine/codec-plan.ts';
+import { codecRequestFor } from '../../core/update-codec/codec-plan.ts';
 import type { ModelRow } from '../state/store.ts';
 import type { AdminServiceHandlers } from '../../protos/gen/cohort/v1/AdminService.ts';
 import type { RunEngine } from '../engine/run-engine.ts';

@@ -24,7 +24,7 @@ export interface BenchBfvCodec {
   readonly choice: BfvParameterChoice;
   readonly descriptor: BfvCodecDescriptor;
   readonly encoder: BfvUpdateEncoder;
-  /** The run-parameter request, as coordinator/engine/codec-plan.ts would make it. */
+  /** The run-parameter request, as core/update-codec/codec-plan.ts would make it. */
   readonly request: BfvParameterRequest;
 }
 

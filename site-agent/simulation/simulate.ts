@@ -16,7 +16,7 @@
  */
 import { GaussianSampler, type GaussianSource } from '../../core/privacy/gaussian.ts';
 import { strategyFromSpec, type AggregatedEvaluation, type SiteEvaluation } from '../../core/strategies/index.ts';
-import type { RecordedCodec } from '../../coordinator/engine/codec-plan.ts';
+import type { RecordedCodec } from '../../core/update-codec/codec-plan.ts';
 import type { Matrix } from '../../models/features.ts';
 import { deriveSeed, mulberry32 } from '../../models/seeded-random.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';

@@ -15,7 +15,7 @@ import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
 import { generateConsortiumKey } from '../../core/secure-agg/keys.ts';
 import { consortiumKeyContext } from '../../core/secure-agg/parameters.ts';
 import { createChunkAdder, createPlainEncoder, type ChunkAdder, type UpdateEncoder } from '../../core/update-codec/index.ts';
-import { codecRequestFor, finalCodec, type RecordedCodec } from '../../coordinator/engine/codec-plan.ts';
+import { codecRequestFor, finalCodec, type RecordedCodec } from '../../core/update-codec/codec-plan.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 
 export type SimulationCodecKind = 'plain' | 'bfv';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finalCodec, type RunCodec } from '../../coordinator/engine/codec-plan.ts';
+import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts';
 import { generateConsortiumKey } from '../../core/secure-agg/keys.ts';
 import { consortiumKeyContext } from '../../core/secure-agg/parameters.ts';
 import type { BfvCodecDescriptor } from '../../core/update-codec/index.ts';

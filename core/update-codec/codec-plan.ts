@@ -7,12 +7,12 @@
  * key's N, q and t are checked to hold that sum without wrap-around. The descriptor, with its
  * headroom, replaces the request in the run record before any site trains.
  */
-import { CohortError, RunErrors, SecureAggErrors } from '../../core/errors/index.ts';
-import type { HeKeyParameters } from '../../core/secure-agg/key-ceremony.ts';
-import { bfvDescriptor, runParametersForKeySync, type BfvHeadroom } from '../../core/secure-agg/parameters.ts';
-import { loadedSeal } from '../../core/secure-agg/seal-library.ts';
-import { plainDescriptor, type CodecDescriptor } from '../../core/update-codec/index.ts';
-import { bfvRunRequest, updateLayout } from '../../core/update-codec/update-layout.ts';
+import { CohortError, RunErrors, SecureAggErrors } from '../errors/index.ts';
+import type { HeKeyParameters } from '../secure-agg/key-ceremony.ts';
+import { bfvDescriptor, runParametersForKeySync, type BfvHeadroom } from '../secure-agg/parameters.ts';
+import { loadedSeal } from '../secure-agg/seal-library.ts';
+import { plainDescriptor, type CodecDescriptor } from './index.ts';
+import { bfvRunRequest, updateLayout } from './update-layout.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 
 /** An encrypted run before its sites are known. Sites read `key.keyId` to know which key it needs. */
