@@ -123,3 +123,15 @@ export function formatRunSummary(j: RunSummaryJson): string {
   if (j.modelId) lines.push(`  released to the registry as ${j.modelId}`);
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * A run's state on one line, for progress and for a wait's failure message:
+ * `RUNNING round 2/3 COLLECTING [hospital-a DELIVERED/WAITING, hospital-b PENDING/WAITING]`.
+ */
+export function runStateLine(s: RunStatus__Output): string {
+  const round = s.roundStatus.at(-1);
+  const sites = round ? ` [${round.sites.map((x) => `${x.site} ${x.state}/${x.evalState}`).join(', ')}]` : '';
+  const where = round ? ` round ${round.round}/${s.rounds} ${round.state}${sites}` : ` sites [${s.sites.map((x) => `${x.site} ${x.state}`).join(', ')}]`;
+  const end = s.errorCode ? ` ${s.errorCode}` : '';
+  return `${s.state}${where}${s.modelId ? ` model ${s.modelId}` : ''}${end}`;
+}

@@ -11,7 +11,7 @@ import { loadSpecFile } from '../../models/validate-spec.ts';
 import { LocalConsortium } from '../demo/local-consortium.ts';
 import { printJson, reportError } from '../output.ts';
 import { formatRunStatus, summarizeRun } from '../run-summary.ts';
-import { getRun, progressPrinter, submitRun, watchRun } from './run.ts';
+import { progressPrinter, submitRun, watchRun } from './run.ts';
 
 const DEMO_SPEC = fileURLToPath(new URL('../../models/examples/demo-private.yaml', import.meta.url));
 
@@ -82,12 +82,8 @@ export function registerDemoCommand(program: Command): void {
           address,
         );
         progress?.stop();
-        // The sites release the final model after the run completes; give them a moment to.
-        let shown = final;
-        for (let i = 0; final.state === 'COMPLETED' && i < 50 && shown.modelId === ''; i++) {
-          await new Promise((r) => setTimeout(r, 200));
-          shown = await getRun(alice, runId, address);
-        }
+        // The sites release the final model after the run completes.
+        const shown = final.state === 'COMPLETED' ? await consortium.waitForRun(runId, 'the model release', (s) => s.modelId !== '') : final;
         if (opts.json) printJson(summarizeRun(shown));
         else process.stdout.write(formatRunStatus(shown));
         process.exitCode = final.state === 'COMPLETED' ? 0 : 1;

@@ -15,7 +15,8 @@ import type * as grpc from '@grpc/grpc-js';
 import { printJson, reportError, runCommand } from '../output.ts';
 import { formatRunStatus, formatRunSummary, summarizeRun } from '../run-summary.ts';
 
-const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED'];
+/** States a run does not leave. */
+export const TERMINAL_RUN_STATES: readonly string[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
 /** One unary admin call with a fresh channel, closed whatever the outcome. */
 export async function withAdmin<Res>(kit: Kit, address: string | undefined, invoke: (client: AdminServiceClient, o: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown): Promise<Res> {
@@ -52,7 +53,7 @@ export function watchRun(kit: Kit, runId: string, onStatus: (s: RunStatus__Outpu
     });
     stream.on('end', () => {
       client.close();
-      if (last && TERMINAL.includes(last.state)) resolvePromise(last);
+      if (last && TERMINAL_RUN_STATES.includes(last.state)) resolvePromise(last);
       else reject(new Error(`the watch stream of ${runId} ended before the run did`));
     });
   });

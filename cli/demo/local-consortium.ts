@@ -16,6 +16,10 @@ import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { provisionConsortium } from '../../core/pki/provisioner.ts';
 import { adminClient, unary } from '../../core/rpc/clients.ts';
 import type { ListSitesResponse__Output } from '../../protos/gen/cohort/v1/ListSitesResponse.ts';
+import type { RunStatus__Output } from '../../protos/gen/cohort/v1/RunStatus.ts';
+import { getRun, TERMINAL_RUN_STATES } from '../commands/run.ts';
+import { runStateLine } from '../run-summary.ts';
+import { waitForState } from './wait-for-state.ts';
 import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
 
 const execFileAsync = promisify(execFile);
@@ -156,24 +160,41 @@ export class LocalConsortium {
     return JSON.parse(stdout) as { keyId: string; sealedFor: string[]; alreadySealed: string[]; refused: unknown[] };
   }
 
-  /** Waits until `count` sites hold an open task stream. */
-  async waitForSites(count: number, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Waits until `count` sites hold an open task stream; gives up only when the connected set
+   * has not changed for `stallMs`, saying which sites were connected.
+   */
+  async waitForSites(count: number, stallMs?: number): Promise<void> {
     const client = adminClient(this.kit('olga'), `127.0.0.1:${this.port}`);
     try {
-      for (;;) {
-        try {
-          const res = await unary<ListSitesResponse__Output>((o, cb) => client.listSites({}, o, cb), 2_000);
-          if (res.sites.filter((s) => s.connected).length >= count) return;
-        } catch {
-          // coordinator still starting
-        }
-        if (Date.now() > deadline) throw new Error(`only some of ${count} sites connected within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await waitForState({
+        what: `${count} connected sites`,
+        read: () => unary<ListSitesResponse__Output>((o, cb) => client.listSites({}, o, cb), 5_000),
+        done: (res) => res.sites.filter((s) => s.connected).length >= count,
+        describe: (res) => `connected: [${res.sites.filter((s) => s.connected).map((s) => s.site).join(', ')}]`,
+        intervalMs: 200,
+        ...(stallMs === undefined ? {} : { stallMs }),
+      });
     } finally {
       client.close();
     }
+  }
+
+  /**
+   * Polls run `runId` (as alice, the demo's data scientist) until `done`; gives up when the run
+   * ends without it, or when its state has not changed for `stallMs`, naming the state last seen.
+   */
+  waitForRun(runId: string, what: string, done: (s: RunStatus__Output) => boolean, stallMs?: number): Promise<RunStatus__Output> {
+    const alice = this.kit('alice');
+    return waitForState({
+      what: `${runId}: ${what}`,
+      read: () => getRun(alice, runId, `127.0.0.1:${this.port}`),
+      done,
+      describe: runStateLine,
+      // A completed run can still gain its model id; nothing else changes after the end.
+      hopeless: (s) => TERMINAL_RUN_STATES.includes(s.state) && (s.state !== 'COMPLETED' || s.modelId !== ''),
+      ...(stallMs === undefined ? {} : { stallMs }),
+    });
   }
 
   kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
