@@ -60,8 +60,11 @@ export async function startServer(credentials: CohortServerCredentials): Promise
   };
 }
 
-/** Channel options: a private subchannel pool, so that no test reuses another's connection. */
-const PRIVATE_CHANNEL = { 'grpc.use_local_subchannel_pool': 1 };
+/**
+ * Channel options: a private subchannel pool, so that no test reuses another's connection, and
+ * a DNS server name (the test certificates carry localhost), since SNI may not carry the IP dialled.
+ */
+const PRIVATE_CHANNEL = { 'grpc.use_local_subchannel_pool': 1, 'grpc.ssl_target_name_override': 'localhost' };
 
 /** One health check; resolves to the gRPC status code (0 = OK). */
 export function healthCheck(port: number, credentials: grpc.ChannelCredentials): Promise<grpc.status> {
