@@ -6,6 +6,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadYamlFile } from '../core/config/load.ts';
+import { Pkcs11ConfigSchema, resolvePkcs11Paths } from '../core/pki/pkcs11.ts';
 import { DatasetMappingSchema } from './data/dataset-mapping.ts';
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -45,6 +46,16 @@ export const SitePolicySchema = z
   })
   .strict();
 
+/**
+ * Where the at-rest key is kept when not as a plain file: `pkcs11` names an AES-256 key in
+ * an HSM (made there by `cohort site init`) that wraps the data key in `keyFile`.
+ */
+export const KeyStoreSchema = z
+  .object({
+    pkcs11: Pkcs11ConfigSchema,
+  })
+  .strict();
+
 export const SiteConfigSchema = z
   .object({
     /** Must equal the name in the site's kit certificate when given. */
@@ -53,6 +64,8 @@ export const SiteConfigSchema = z
     dataDir: z.string().min(1),
     /** Owner-only file holding the AES-256 key for state at rest. */
     keyFile: z.string().min(1),
+    /** Optional: keyFile then holds the data key wrapped by a key inside this HSM token. */
+    keyStore: KeyStoreSchema.optional(),
     /** Training backend; `auto` picks the fastest installed one. */
     device: z.enum(BACKENDS).default('auto'),
     /** Consortium dataset name -> local extract and column mapping. */
@@ -62,6 +75,7 @@ export const SiteConfigSchema = z
   .strict();
 
 export type SiteConfig = z.output<typeof SiteConfigSchema>;
+export type KeyStore = z.output<typeof KeyStoreSchema>;
 export type SitePolicy = z.output<typeof SitePolicySchema>;
 export type PrivacyPolicy = z.output<typeof PrivacyPolicySchema>;
 
@@ -77,6 +91,7 @@ export function loadSiteConfig(path: string): SiteConfig {
     ...config,
     dataDir: resolveFrom(base, config.dataDir),
     keyFile: resolveFrom(base, config.keyFile),
+    ...(config.keyStore === undefined ? {} : { keyStore: { pkcs11: resolvePkcs11Paths(config.keyStore.pkcs11, base) } }),
     datasets: Object.fromEntries(Object.entries(config.datasets).map(([name, m]) => [name, { ...m, path: resolveFrom(base, m.path) }])),
   };
 }

@@ -1,5 +1,4 @@
 /** What `cohort site init` and `cohort site key-ceremony` set up, also used by the demo. */
-import { loadKeyFile } from '../core/crypto/at-rest.ts';
 import { CohortError, SiteErrors } from '../core/errors/index.ts';
 import { makePrivateDir } from '../core/pki/files.ts';
 import { loadKit, type Kit } from '../core/pki/kit.ts';
@@ -8,11 +7,15 @@ import { HeKeyStore } from './he-keys.ts';
 import { runKeyCeremony, type CeremonyResult } from './key-ceremony.ts';
 import { PrivacyLedger, privacyLedgerDir } from './privacy/ledger.ts';
 import { loadSiteConfig, type SiteConfig } from './site-config.ts';
+import { loadSiteKey } from './site-key.ts';
 
-/** Creates the site's data directory (0700) and, if missing, its owner-only at-rest key; returns the key. */
-export function initSiteStorage(config: Pick<SiteConfig, 'dataDir' | 'keyFile'>): Buffer {
+/**
+ * Creates the site's data directory (0700) and, if missing, its owner-only at-rest key
+ * (wrapped by the HSM key when the config has keyStore); returns the key.
+ */
+export function initSiteStorage(config: Pick<SiteConfig, 'dataDir' | 'keyFile' | 'keyStore'>): Buffer {
   makePrivateDir(config.dataDir);
-  return loadKeyFile(config.keyFile, { create: true });
+  return loadSiteKey(config, { create: true });
 }
 
 /** The site's privacy ledger, checked (hash chain and head) as it opens. */
@@ -35,7 +38,7 @@ export function loadSiteKitAndConfig(kitDir: string, configPath: string): { kit:
 /** Runs the key holder's ceremony with the site's kit and config (`cohort site key-ceremony`). */
 export async function keyCeremonyAt(kitDir: string, configPath: string, address?: string): Promise<CeremonyResult> {
   const { kit, config } = loadSiteKitAndConfig(kitDir, configPath);
-  const keys = new HeKeyStore(config.dataDir, loadKeyFile(config.keyFile));
+  const keys = new HeKeyStore(config.dataDir, loadSiteKey(config));
   const client = siteClient(kit, address);
   try {
     return await runKeyCeremony(client, kit, keys);

@@ -6,12 +6,12 @@
  */
 import { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadKeyFile } from '../../core/crypto/at-rest.ts';
 import { isCohortError, PrivacyErrors } from '../../core/errors/index.ts';
 import { sumSpends } from '../../core/privacy/run-budget.ts';
 import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
 import { summarizeRuns, type RunLedgerSummary } from '../../site-agent/privacy/ledger-summary.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
+import { loadSiteKey } from '../../site-agent/site-key.ts';
 import { EXIT_FAILURE, runCommand } from '../output.ts';
 import { fmt } from '../../site-agent/privacy/budget-check.ts';
 
@@ -30,7 +30,7 @@ export interface SitePrivacyReport {
 /** Reads the ledger of the site `configPath` describes. A broken chain is reported, not thrown; an unreadable file throws. */
 export function readSitePrivacy(configPath: string): SitePrivacyReport {
   const config = loadSiteConfig(resolve(configPath));
-  const key = loadKeyFile(config.keyFile);
+  const key = loadSiteKey(config);
   const ledger = PrivacyLedger.open(privacyLedgerDir(config.dataDir), key, { verify: false });
   let problem: string | undefined;
   try {

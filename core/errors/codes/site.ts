@@ -21,6 +21,12 @@ export const SiteErrors = defineErrors({
     meaning: 'The at-rest key file does not hold a 32-byte base64 key.',
     fix: 'Restore the key file from backup; without it the site\'s saved state cannot be read.',
   },
+  KEY_STORE_MISMATCH: {
+    code: 'COHORT_E_SITE_KEY_STORE_MISMATCH',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The at-rest key file and the site config disagree: the file holds a key wrapped by an HSM and the config has no keyStore section, or keyStore is set and the file holds a plain key.',
+    fix: 'Restore the keyStore section the key file was made with (or point keyFile at the matching file); to move a site to an HSM, run `cohort site init` with keyStore set and a new keyFile on a fresh dataDir.',
+  },
   STATE_CORRUPT: {
     code: 'COHORT_E_SITE_STATE_CORRUPT',
     grpc: status.DATA_LOSS,
