@@ -8,8 +8,11 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ExpiryWatch } from '../core/pki/expiry.ts';
+import { normalizeSerial } from '../core/pki/identity.ts';
 import type { Kit } from '../core/pki/kit.ts';
 import type { Logger } from '../core/logging.ts';
 import { CohortError, GeneralErrors } from '../core/errors/index.ts';
@@ -50,6 +53,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   }
   // Refuses any kit but the coordinator's (COHORT_E_PKI_KIT_INVALID) before any state is opened.
   const creds = await serverCredentials(kit);
+  // Certificates are short-lived: warn, from the certificates callers present, before one lapses.
+  creds.expiryWatch = new ExpiryWatch((w) => log.warn(w, `the certificate of ${w.role} ${w.name} expires in ${w.daysLeft} days: it must send a new request for the operator to sign`));
+  const own = new X509Certificate(kit.certPem);
+  creds.expiryWatch.note({ name: kit.name, role: kit.role, serial: normalizeSerial(own.serialNumber) }, new Date(own.validTo));
   // The round engine is synchronous; the (key-free) BFV adder needs the WebAssembly module ready.
   await loadSeal();
   const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
@@ -73,6 +80,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     spoolDir: join(options.stateDir, 'spool'),
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
     keyHolder: kit.keyHolder,
+    crlPem: () => creds.crlPem,
     log,
   }));
   server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, guard: creds, log }));

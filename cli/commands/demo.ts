@@ -50,14 +50,14 @@ export function registerDemoCommand(program: Command): void {
       try {
         out(`cohort demo: ${sites} hospitals, ${rounds} rounds, work directory ${workdir}\n`);
         consortium = await LocalConsortium.create({ workdir, sites, seed: Number(opts.seed), allowPlaintext: opts.encryption === false });
-        out(`  provisioned consortium (CA, ${sites + 5} kits) and generated synthetic extracts\n`);
+        out(`  enrolled ${sites + 5} participants by certificate request (each key made in its own directory; the CA key encrypted under a passphrase) and generated synthetic extracts\n`);
         consortium.startCoordinator();
         for (const s of consortium.siteNames) consortium.initSite(s);
         for (const s of consortium.siteNames) consortium.startSite(s);
         await consortium.waitForSites(sites);
         out(`  coordinator on 127.0.0.1:${consortium.port}; ${sites} site agents connected over mTLS\n`);
         const ceremony = await consortium.keyCeremony();
-        out(`  key ceremony: ${consortium.siteNames[0]} generated HE key ${ceremony.keyId} and sealed it to ${ceremony.sealedFor.join(', ')} (the coordinator stores only sealed copies)\n`);
+        out(`  key ceremony: ${consortium.siteNames[0]} generated HE key ${ceremony.keyId} and sealed it only to the members its IT confirmed by fingerprint: ${ceremony.sealedFor.join(", ")} (the coordinator stores only sealed copies)\n`);
         const spec = { ...loadSpecFile(opts.spec ? resolve(opts.spec) : DEMO_SPEC), rounds, minSites: Math.min(2, sites), testFraction: 0.3 };
         const specPath = join(workdir, 'spec.json');
         writeFileSync(specPath, JSON.stringify(spec, null, 2));

@@ -1,25 +1,21 @@
 /**
- * `cohort provision`: the consortium operator creates the consortium CA and one
- * credentials kit per participant, adds participants later, and revokes them.
+ * `cohort provision`: the consortium operator creates the consortium CA, signs the
+ * participants' own certificate requests, adds participants later, and revokes them.
+ * `cohort enroll`: a participant makes its key and request where the key will be used.
  *
- *   cohort provision <consortium.yaml> --out <dir> [--force]   (same as `provision init`)
+ *   cohort enroll --name <name> --out <dir>
+ *   cohort provision init <consortium.yaml> --out <dir> (--ca-passphrase-file <f> | --hsm <pkcs11.yaml>) [--force]
+ *   cohort provision sign <request.csr> --out <dir> (--ca-passphrase-file <f> | --hsm <pkcs11.yaml>)
  *   cohort provision add-site <name> --out <dir>
  *   cohort provision add-user <name> --role <role> --out <dir>
- *   cohort provision revoke <name> --out <dir> [--reason <reason>]
- *   cohort provision crl --out <dir>
+ *   cohort provision revoke <name> --out <dir> [--reason <reason>] (--ca-passphrase-file | --hsm)
+ *   cohort provision crl --out <dir> (--ca-passphrase-file | --hsm)
  */
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import {
-  addSite,
-  addUser,
-  provisionConsortium,
-  renewCrl,
-  revoke,
-  REVOCATION_REASONS,
-  USER_ROLES,
-  type KitSummary,
-} from '../../core/pki/index.ts';
+import { addSite, addUser, enroll, initProvisioner, renewCrl, revoke, signRequest, REVOCATION_REASONS, USER_ROLES, type CaKeyAccess } from '../../core/pki/index.ts';
+import { loadPkcs11ConfigFile } from '../../core/pki/pkcs11.ts';
+import { CohortError, GeneralErrors } from '../../core/errors/index.ts';
 import { runCommand as run } from '../output.ts';
 
 interface OutOptions {
@@ -27,88 +23,146 @@ interface OutOptions {
   json?: boolean;
 }
 
-function kitLine(kit: KitSummary): string {
-  const rel = relative(process.cwd(), kit.dir);
-  const shown = rel === '' ? '.' : rel.startsWith('..') ? kit.dir : rel;
-  return `  ${kit.name.padEnd(24)} ${kit.role.padEnd(15)} ${shown}`;
+interface CaKeyFlags {
+  caPassphraseFile?: string;
+  hsm?: string;
 }
 
-/** Registers `cohort provision` and its subcommands on `program`. */
-export function registerProvisionCommands(program: Command): void {
-  const provision = program
-    .command('provision')
-    .description('operator: create the consortium CA and credentials kits, add and revoke participants')
-    // Options belong to the subcommands only, so that `provision <file> --out x` reaches
-    // the default subcommand `init` with its --out intact.
-    .usage('<consortium.yaml> --out <dir> [--force] | <command> ...');
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
 
-  provision
-    .command('init', { isDefault: true })
-    .description('provision a consortium from its consortium file (the default: `cohort provision <file> --out <dir>`)')
-    .argument('<consortium.yaml>', 'the consortium file (see docs/consortium-file.md)')
-    .requiredOption('--out <dir>', 'output directory: .provisioner/ state and one kit directory per participant')
-    .option('--force', 'replace a consortium already provisioned in --out (new CA; every participant needs its new kit)')
+/** The CA key access the flags give; both at once is a usage error. */
+export function caKeyAccess(flags: CaKeyFlags): CaKeyAccess | undefined {
+  if (flags.caPassphraseFile !== undefined && flags.hsm !== undefined) {
+    throw new CohortError(GeneralErrors.USAGE, 'give either --ca-passphrase-file or --hsm, not both', { details: { options: ['--ca-passphrase-file', '--hsm'] } });
+  }
+  if (flags.caPassphraseFile !== undefined) return { passphraseFile: flags.caPassphraseFile };
+  if (flags.hsm !== undefined) return { pkcs11: loadPkcs11ConfigFile(flags.hsm) };
+  return undefined;
+}
+
+function withCaKeyOptions(cmd: Command): Command {
+  return cmd
+    .option('--ca-passphrase-file <file>', 'owner-only file holding the passphrase of the encrypted CA key (never an environment variable)')
+    .option('--hsm <pkcs11.yaml>', 'the CA key is in a PKCS#11 token: module, tokenLabel or slot, pinFile, keyLabel (docs/consortium-file.md)');
+}
+
+/** Registers `cohort enroll`, `cohort provision` and its subcommands on `program`. */
+export function registerProvisionCommands(program: Command): void {
+  program
+    .command('enroll')
+    .description('any participant: make your own key (0600) and a certificate request for the operator to sign')
+    .requiredOption('--name <name>', 'your participant name, as the consortium file spells it')
+    .requiredOption('--out <dir>', 'your kit directory: <name>.key stays here; send only <name>.csr to the operator')
     .option('--json', 'print one JSON object')
-    .action(async (file: string, opts: OutOptions & { force?: boolean }) => {
+    .action(async (opts: OutOptions & { name: string }) => {
       await run(
         opts.json,
-        () => provisionConsortium(file, opts.out, { force: opts.force === true }),
+        () => enroll(opts.name, opts.out),
         (r) =>
-          `provisioned consortium ${r.consortium} in ${r.outDir}\n` +
-          `kits written (give each participant its own directory; keep .provisioner/ offline and backed up):\n` +
-          `${r.kits.map(kitLine).join('\n')}\n`,
+          `key ${shown(r.keyFile)} (mode 600, stays here)\nrequest ${shown(r.requestFile)}: send it to the consortium operator\n` +
+          `public key SHA-256 ${r.publicKeySha256} (compare it with the operator's when the certificate comes back)\n` +
+          `then copy the returned <name>.crt, ca.crt and kit.yaml into ${shown(opts.out)}\n`,
       );
     });
 
+  const provision = program
+    .command('provision')
+    .description('operator: create the consortium CA, sign participants\' requests, add and revoke participants')
+    // Options belong to the subcommands only, so that `provision <file> --out x` reaches
+    // the default subcommand `init` with its --out intact.
+    .usage('<consortium.yaml> --out <dir> --ca-passphrase-file <file> | <command> ...');
+
+  withCaKeyOptions(
+    provision
+      .command('init', { isDefault: true })
+      .description('create the consortium CA from the consortium file (the default: `cohort provision <file> --out <dir> ...`)')
+      .argument('<consortium.yaml>', 'the consortium file (see docs/consortium-file.md)')
+      .requiredOption('--out <dir>', 'provisioner directory: .provisioner/ (CA, CRL, state) and, as requests are signed, one kit directory per participant')
+      .option('--force', 'replace a consortium already provisioned in --out (new CA; every participant needs a new certificate)')
+      .option('--json', 'print one JSON object'),
+  ).action(async (file: string, opts: OutOptions & CaKeyFlags & { force?: boolean }) => {
+    await run(
+      opts.json,
+      () => initProvisioner(file, opts.out, { force: opts.force === true, caKey: caKeyAccess(opts) }),
+      (r) =>
+        `created the CA of consortium ${r.consortium} in ${r.outDir} (CA key: ${r.caKeyStore === 'pkcs11' ? 'in the HSM' : 'encrypted under the passphrase'})\n` +
+        `participants to enrol (each runs \`cohort enroll --name <name> --out <dir>\` and sends you <name>.csr):\n` +
+        `${r.participants.map((p) => `  ${p.name.padEnd(24)} ${p.role}`).join('\n')}\n`,
+    );
+  });
+
+  withCaKeyOptions(
+    provision
+      .command('sign')
+      .description("sign a participant's certificate request; the role comes from the consortium file, never from the request")
+      .argument('<request.csr>', 'the PKCS#10 request the participant sent (from `cohort enroll` or openssl req)')
+      .requiredOption('--out <dir>', 'the directory `cohort provision init` wrote')
+      .option('--json', 'print one JSON object'),
+  ).action(async (csr: string, opts: OutOptions & CaKeyFlags) => {
+    await run(
+      opts.json,
+      () => signRequest(opts.out, csr, { caKey: caKeyAccess(opts) }),
+      (r) =>
+        `${r.renewed ? 'renewed' : 'signed'} ${r.role} ${r.name}: serial ${r.serial}, valid until ${r.notAfter}\n` +
+        `public key SHA-256 ${r.publicKeySha256}\n` +
+        `give ${r.name} the files in ${shown(r.dir)} (certificate, ca.crt, kit.yaml; no key) to put beside its key\n`,
+    );
+  });
+
   provision
     .command('add-site')
-    .description('issue a kit for a new site; existing kits are not touched')
+    .description('add a site to the consortium; it enrols and you sign its request. Existing kits are not touched')
     .argument('<name>', 'the new site name (lowercase, a-z 0-9 -)')
-    .requiredOption('--out <dir>', 'the directory `cohort provision` wrote')
+    .requiredOption('--out <dir>', 'the directory `cohort provision init` wrote')
     .option('--json', 'print one JSON object')
     .action(async (name: string, opts: OutOptions) => {
-      await run(opts.json, () => addSite(opts.out, name), (k) => `kit written:\n${kitLine(k)}\n`);
+      await run(opts.json, () => addSite(opts.out, name), (k) => `added site ${k.name}: sign its request with \`cohort provision sign ${k.name}.csr --out ${opts.out}\`\n`);
     });
 
   provision
     .command('add-user')
-    .description('issue a kit for a new person')
+    .description('add a person to the consortium; they enrol and you sign their request')
     .argument('<name>', 'the new user name (lowercase, a-z 0-9 -)')
     .requiredOption('--role <role>', `one of ${USER_ROLES.join(', ')}`)
-    .requiredOption('--out <dir>', 'the directory `cohort provision` wrote')
+    .requiredOption('--out <dir>', 'the directory `cohort provision init` wrote')
     .option('--json', 'print one JSON object')
     .action(async (name: string, opts: OutOptions & { role: string }) => {
-      await run(opts.json, () => addUser(opts.out, name, opts.role), (k) => `kit written:\n${kitLine(k)}\n`);
+      await run(opts.json, () => addUser(opts.out, name, opts.role), (k) => `added ${k.role} ${k.name}: sign their request with \`cohort provision sign ${k.name}.csr --out ${opts.out}\`\n`);
     });
 
-  provision
-    .command('revoke')
-    .description("revoke a participant's certificate and rewrite the CRL (provisioner state and coordinator kit)")
-    .argument('<name>', 'the participant to revoke')
-    .requiredOption('--out <dir>', 'the directory `cohort provision` wrote')
-    .option('--reason <reason>', `one of ${REVOCATION_REASONS.join(', ')}`, 'unspecified')
-    .option('--json', 'print one JSON object')
-    .action(async (name: string, opts: OutOptions & { reason: string }) => {
-      await run(
-        opts.json,
-        () => revoke(opts.out, name, { reason: opts.reason }),
-        (r) =>
-          `revoked ${r.role} ${r.name} (serial ${r.serial}, reason ${r.reason})\n` +
-          `CRL rewritten:\n${r.crlFiles.map((f) => `  ${f}`).join('\n')}\n` +
-          `a coordinator watching its crl.pem refuses ${r.name} from now on; copy crl.pem to the coordinator if it runs elsewhere\n`,
-      );
-    });
+  withCaKeyOptions(
+    provision
+      .command('revoke')
+      .description("revoke a participant's certificates and rewrite the CRL (provisioner state and coordinator kit)")
+      .argument('<name>', 'the participant to revoke')
+      .requiredOption('--out <dir>', 'the directory `cohort provision init` wrote')
+      .option('--reason <reason>', `one of ${REVOCATION_REASONS.join(', ')}`, 'unspecified')
+      .option('--json', 'print one JSON object'),
+  ).action(async (name: string, opts: OutOptions & CaKeyFlags & { reason: string }) => {
+    await run(
+      opts.json,
+      () => revoke(opts.out, name, { reason: opts.reason, caKey: caKeyAccess(opts) }),
+      (r) =>
+        `revoked ${r.role} ${r.name} (serial ${r.serial}, reason ${r.reason})\n` +
+        `CRL rewritten:\n${r.crlFiles.map((f) => `  ${f}`).join('\n')}\n` +
+        `copy crl.pem into the coordinator's kit directory: a coordinator watching its crl.pem refuses ${r.name} from then on\n`,
+    );
+  });
 
-  provision
-    .command('crl')
-    .description('sign a fresh CRL (same revocations, new nextUpdate); run it before the current one expires')
-    .requiredOption('--out <dir>', 'the directory `cohort provision` wrote')
-    .option('--json', 'print one JSON object')
-    .action(async (opts: OutOptions) => {
-      await run(
-        opts.json,
-        () => renewCrl(opts.out),
-        (r) => `CRL renewed until ${r.nextUpdate} (${r.revokedSerials.length} revoked):\n${r.crlFiles.map((f) => `  ${f}`).join('\n')}\n`,
-      );
-    });
+  withCaKeyOptions(
+    provision
+      .command('crl')
+      .description('sign a fresh CRL (same revocations, new nextUpdate); run it before the current one expires')
+      .requiredOption('--out <dir>', 'the directory `cohort provision init` wrote')
+      .option('--json', 'print one JSON object'),
+  ).action(async (opts: OutOptions & CaKeyFlags) => {
+    await run(
+      opts.json,
+      () => renewCrl(opts.out, { caKey: caKeyAccess(opts) }),
+      (r) => `CRL renewed until ${r.nextUpdate} (${r.revokedSerials.length} revoked):\n${r.crlFiles.map((f) => `  ${f}`).join('\n')}\n`,
+    );
+  });
 }

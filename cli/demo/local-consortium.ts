@@ -12,13 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
+import { siteFingerprints } from '../../site-agent/key-custody.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
-import { provisionConsortium } from '../../core/pki/provisioner.ts';
 import { adminClient, unary } from '../../core/rpc/clients.ts';
 import type { ListSitesResponse__Output } from '../../protos/gen/cohort/v1/ListSitesResponse.ts';
 import type { RunStatus__Output } from '../../protos/gen/cohort/v1/RunStatus.ts';
 import { getRun, TERMINAL_RUN_STATES } from '../commands/run.ts';
 import { runStateLine } from '../run-summary.ts';
+import { enrollConsortium } from './enroll-consortium.ts';
 import { waitForState } from './wait-for-state.ts';
 import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
 
@@ -84,8 +85,10 @@ export class LocalConsortium {
         ],
       }),
     );
+    // Every participant enrols in its own directory under kits/; the operator's CA and the
+    // signed (keyless) kits it hands back stay in provisioner/.
     const kitsDir = join(workdir, 'kits');
-    await provisionConsortium(consortiumFile, kitsDir, { force: true });
+    await enrollConsortium(consortiumFile, { provisionerDir: join(workdir, 'provisioner'), participantDir: (name) => join(kitsDir, name), force: true });
     for (const h of hospitals) {
       const dir = join(workdir, 'sites', h.site);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -156,6 +159,12 @@ export class LocalConsortium {
     const holder = this.siteNames[0] as string;
     const config = join(this.options.workdir, 'sites', holder, 'site.yaml');
     const args = [COHORT_BIN, 'site', 'key-ceremony', '--kit', join(this.kitsDir, holder), '--config', config, '--address', `127.0.0.1:${this.port}`, '--json'];
+    // The key holder's IT confirms each hospital on the roster after comparing fingerprints out
+    // of band; here each site's own `cohort site fingerprint` stands in for that phone call.
+    for (const site of this.siteNames.slice(1)) {
+      const fp = siteFingerprints(join(this.kitsDir, site), join(this.options.workdir, 'sites', site, 'site.yaml'));
+      args.push('--accept', `${site}=${fp.exchangeKeyFingerprint}`);
+    }
     const { stdout } = await execFileAsync(process.execPath, args, { maxBuffer: 1 << 20 });
     return JSON.parse(stdout) as { keyId: string; sealedFor: string[]; alreadySealed: string[]; refused: unknown[] };
   }

@@ -14,7 +14,9 @@ export const USER_ROLES = ['data-scientist', 'operator', 'approver', 'auditor'] 
 export type UserRole = (typeof USER_ROLES)[number];
 
 /** Defaults for the `pki` section. */
-const DEFAULT_CERT_VALIDITY_DAYS = 825;
+/** Sites and people hold short-lived certificates, renewed by a new request. */
+const DEFAULT_CERT_VALIDITY_DAYS = 90;
+const DEFAULT_COORDINATOR_CERT_VALIDITY_DAYS = 365;
 const DEFAULT_CRL_VALIDITY_DAYS = 30;
 const DEFAULT_CA_VALIDITY_DAYS = 3650;
 
@@ -51,6 +53,7 @@ const userSchema = z.object({ name, role: z.enum(USER_ROLES) }).strict();
 const pkiSchema = z
   .object({
     certValidityDays: days(3650).default(DEFAULT_CERT_VALIDITY_DAYS),
+    coordinatorCertValidityDays: days(3650).default(DEFAULT_COORDINATOR_CERT_VALIDITY_DAYS),
     crlValidityDays: days(366).default(DEFAULT_CRL_VALIDITY_DAYS),
     caValidityDays: days(36500).default(DEFAULT_CA_VALIDITY_DAYS),
   })
@@ -111,13 +114,12 @@ export const consortiumSchema = z
         });
       }
       const pki = input.pki;
-      if (isRecord(pki) && typeof pki.certValidityDays === 'number' && typeof pki.caValidityDays === 'number') {
-        if (pki.certValidityDays > pki.caValidityDays) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['pki', 'certValidityDays'],
-            message: `must not exceed pki.caValidityDays (${pki.caValidityDays}): no certificate may outlive its CA`,
-          });
+      if (isRecord(pki) && typeof pki.caValidityDays === 'number') {
+        for (const field of ['certValidityDays', 'coordinatorCertValidityDays'] as const) {
+          const v = pki[field];
+          if (typeof v === 'number' && v > pki.caValidityDays) {
+            ctx.addIssue({ code: 'custom', path: ['pki', field], message: `must not exceed pki.caValidityDays (${pki.caValidityDays}): no certificate may outlive its CA` });
+          }
         }
       }
     },

@@ -74,7 +74,7 @@ export async function createCrl(ca: CertificateAuthority, revoked: readonly Revo
       // RFC 5280 5.3.1: the reason code SHOULD be absent rather than "unspecified".
       ...(r.reason === 'unspecified' ? {} : { reason: x509.X509CrlReason[r.reason] }),
     })),
-  });
+  }, ca.crypto);
   // OpenSSL (and so Node's TLS `crl` option) only reads the RFC 7468 label "X509 CRL";
   // the library's own PEM says "CRL".
   return `${x509.PemConverter.encode(crl.rawData, 'X509 CRL')}\n`;

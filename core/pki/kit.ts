@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { PARTICIPANT_NAME } from '../config/consortium.ts';
 import { loadYamlFile } from '../config/load.ts';
 import { CohortError, PkiErrors } from '../errors/index.ts';
-import { OWNER_ONLY_FILE, PUBLIC_FILE, makePrivateDir, writeNewFile } from './files.ts';
+import { PUBLIC_FILE, makePrivateDir, replaceFile } from './files.ts';
 import { identityFromCertificate, type Identity } from './identity.ts';
 import { KIT_CA_FILE, KIT_CRL_FILE, KIT_FILE, kitCertFile, kitKeyFile } from './layout.ts';
 import { ROLES, type Role } from './roles.ts';
@@ -77,9 +77,16 @@ export interface Kit extends KitContents {
   readonly crlPath?: string;
 }
 
-/** Writes a new kit directory (0700, key 0600). Refuses to overwrite any file. */
-export function writeKit(dir: string, kit: KitContents): void {
-  makePrivateDir(dir);
+/** What the operator returns for a signed request: everything of a kit but the participant's key. */
+export type KitFiles = Omit<KitContents, 'keyPem'>;
+
+/**
+ * Writes (or, on renewal, replaces) the public files of a kit: the certificate, ca.crt,
+ * kit.yaml and for the coordinator crl.pem. The directory is made 0700 if absent. The
+ * participant's key is never written here: it was made by `cohort enroll` where it is used.
+ */
+export function writeKitFiles(dir: string, kit: KitFiles): void {
+  if (!existsSync(dir)) makePrivateDir(dir);
   const file: KitFile = {
     name: kit.name,
     role: kit.role,
@@ -92,11 +99,10 @@ export function writeKit(dir: string, kit: KitContents): void {
     ...(kit.crlPem === undefined ? {} : { crl: KIT_CRL_FILE }),
     ...(kit.keyHolder === undefined ? {} : { keyHolder: kit.keyHolder }),
   };
-  writeNewFile(join(dir, kitKeyFile(kit.name)), kit.keyPem, OWNER_ONLY_FILE);
-  writeNewFile(join(dir, kitCertFile(kit.name)), kit.certPem, PUBLIC_FILE);
-  writeNewFile(join(dir, KIT_CA_FILE), kit.caPem, PUBLIC_FILE);
-  if (kit.crlPem !== undefined) writeNewFile(join(dir, KIT_CRL_FILE), kit.crlPem, PUBLIC_FILE);
-  writeNewFile(join(dir, KIT_FILE), `# Cohort credentials kit. Keep ${file.key} secret.\n${stringify(file)}`, PUBLIC_FILE);
+  replaceFile(join(dir, kitCertFile(kit.name)), kit.certPem, PUBLIC_FILE);
+  replaceFile(join(dir, KIT_CA_FILE), kit.caPem, PUBLIC_FILE);
+  if (kit.crlPem !== undefined) replaceFile(join(dir, KIT_CRL_FILE), kit.crlPem, PUBLIC_FILE);
+  replaceFile(join(dir, KIT_FILE), `# Cohort credentials kit. ${file.key} is made by \`cohort enroll\` and never leaves this directory.\n${stringify(file)}`, PUBLIC_FILE);
 }
 
 /** Throws COHORT_E_PKI_KEY_PERMISSIONS when a key file is open to group or others. */

@@ -1,16 +1,20 @@
 /**
- * The consortium provisioner: creates the CA, issues one kit per participant, adds
- * participants later, and revokes them. All of its state lives in `<out>/.provisioner/`;
- * the directory is the operator's to back up and to keep offline.
+ * The consortium provisioner: creates the CA, signs the participants' own certificate
+ * requests, adds participants, and revokes them. It never makes a participant's key: its
+ * directory holds the CA key (passphrase-encrypted, or only a reference to an HSM) and
+ * public material. All of its state lives in `<out>/.provisioner/`; the signed kits (the
+ * certificate, ca.crt and kit.yaml, without any key) go to `<out>/<name>/` for the
+ * operator to hand back.
  */
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { coordinatorAddress, coordinatorServerName, loadConsortiumFile, PARTICIPANT_NAME, type Consortium } from '../config/consortium.ts';
 import { CohortError, PkiErrors } from '../errors/index.ts';
-import { createCa, DAY_MS, issueCertificate, loadCa, type CertificateAuthority, type IssuedCredentials, type Participant } from './ca.ts';
+import { createCaCertificate, DAY_MS, issueCertificate, loadCa, readCertificateRequest, type CertificateAuthority, type Participant } from './ca.ts';
+import { createCaKey, openCaKey, type CaKeyAccess } from './ca-key.ts';
 import { createCrl, isRevocationReason, REVOCATION_REASONS, type RevocationReason } from './crl.ts';
 import { OWNER_ONLY_FILE, PUBLIC_FILE, makePrivateDir, replaceFile, writeNewFile } from './files.ts';
-import { writeKit } from './kit.ts';
+import { writeKitFiles } from './kit.ts';
 import { KIT_CRL_FILE, KIT_FILE, kitDir, provisionerPaths } from './layout.ts';
 import { isUserRole, USER_ROLES, type Role, type UserRole } from './roles.ts';
 import { readState, writeState, type IssuedRecord, type ProvisionerState } from './state.ts';
@@ -28,7 +32,22 @@ export interface ProvisionResult {
   readonly consortium: string;
   readonly outDir: string;
   readonly caCertificate: string;
-  readonly kits: readonly KitSummary[];
+  /** Where the CA key is: `passphrase` (encrypted ca.key) or `pkcs11` (an HSM). */
+  readonly caKeyStore: 'passphrase' | 'pkcs11';
+  /** The participants whose requests the operator can now sign. */
+  readonly participants: readonly { name: string; role: Role }[];
+}
+
+/** A signed request: the kit files written for the participant, and whether it renews an earlier certificate. */
+export interface SignResult extends KitSummary {
+  readonly renewed: boolean;
+  readonly publicKeySha256: string;
+}
+
+/** A name added to the consortium: it now needs a request to sign. */
+export interface AddResult {
+  readonly name: string;
+  readonly role: Role;
 }
 
 export interface RevokeResult {
@@ -51,6 +70,11 @@ export interface CrlResult {
 /** `now` pins the issue time (tests). */
 export interface ClockOptions {
   readonly now?: Date;
+}
+
+/** What unlocks the CA key for a command that signs (sign, revoke, crl). */
+export interface CaKeyOptions extends ClockOptions {
+  readonly caKey?: CaKeyAccess;
 }
 
 function participants(c: Consortium): Participant[] {
@@ -114,97 +138,125 @@ function record(p: Participant, issued: { serial: string; notAfter: Date }, now:
   return { name: p.name, role: p.role, serial: issued.serial, issuedAt: now.toISOString(), notAfter: issued.notAfter.toISOString(), revoked: false };
 }
 
-/** Writes one participant's kit (the CRL only into the coordinator's) and says what it wrote. */
-function writeParticipantKit(
-  outDir: string,
-  consortium: Consortium,
-  caPem: string,
-  { p, creds }: { p: Participant; creds: IssuedCredentials },
-  crlPem?: string,
-): KitSummary {
+/** Every participant the consortium (with later additions) names, with the role it gives. */
+function participantNamed(c: Consortium, name: string): Participant | undefined {
+  return participants(c).find((p) => p.name === name);
+}
+
+/**
+ * Creates the consortium's CA in `outDir`: the CA key (encrypted under the passphrase, or
+ * made inside the HSM), its certificate, an empty CRL and the provisioner state. No
+ * participant key or certificate is made: each participant enrols (`cohort enroll`) and the
+ * operator signs its request (`signRequest`). Refuses (COHORT_E_PKI_ALREADY_PROVISIONED) when
+ * `outDir` already holds a consortium, unless `force`, which replaces the CA.
+ */
+export async function initProvisioner(
+  consortiumFile: string,
+  outDirArg: string,
+  options: { force?: boolean; caKey?: CaKeyAccess } & ClockOptions = {},
+): Promise<ProvisionResult> {
+  const consortium = loadConsortiumFile(consortiumFile);
+  const outDir = resolve(outDirArg);
+  const people = participants(consortium);
+  if (options.caKey === undefined) {
+    throw new CohortError(PkiErrors.CA_KEY_LOCKED, 'the CA key needs a home: pass --ca-passphrase-file <file> (an encrypted key file) or --hsm <pkcs11.yaml>', { details: { outDir } });
+  }
+  const toRemove = planOverwrite(outDir, people.map((p) => p.name), options.force === true);
+
+  // The key and certificate are made first: a failure here leaves the disk untouched.
+  const now = options.now ?? new Date();
+  const made = await createCaKey(options.caKey);
+  let caCertPem: string;
+  let crlPem: string;
+  const state: ProvisionerState = { version: 2, caKey: made.record, consortium, crlNumber: 1, issued: [] };
+  try {
+    caCertPem = await createCaCertificate(consortium.name, made.key, { validityDays: consortium.pki.caValidityDays, now });
+    crlPem = await signCrl(loadCa(caCertPem, made.key), state, now);
+  } finally {
+    made.key.close();
+  }
+
+  for (const path of toRemove) rmSync(path, { recursive: true, force: true });
+  const paths = provisionerPaths(outDir);
+  try {
+    // An existing output directory keeps its mode: it may be the operator's own.
+    if (!existsSync(outDir)) makePrivateDir(outDir);
+    makePrivateDir(paths.dir);
+    if (made.encryptedPem !== undefined) writeNewFile(paths.caKey, made.encryptedPem, OWNER_ONLY_FILE);
+    writeNewFile(paths.caCert, caCertPem, PUBLIC_FILE);
+    writeNewFile(paths.crl, crlPem, OWNER_ONLY_FILE);
+    copyFileSync(consortiumFile, paths.consortiumCopy);
+    // state.json last: its presence is what marks the directory as provisioned.
+    writeState(outDir, state);
+  } catch (e) {
+    rmSync(paths.dir, { recursive: true, force: true });
+    throw e;
+  }
+  return { consortium: consortium.name, outDir, caCertificate: paths.caCert, caKeyStore: made.record.store, participants: people.map((p) => ({ name: p.name, role: p.role })) };
+}
+
+/** The provisioner state of `outDirArg` and its CA certificate (ca.crt as stored, for kits). */
+function readProvisioner(outDirArg: string): { outDir: string; state: ProvisionerState; caPem: string } {
+  const outDir = resolve(outDirArg);
+  const state = readState(outDir);
+  const paths = provisionerPaths(outDir);
+  try {
+    return { outDir, state, caPem: readFileSync(paths.caCert, 'utf8') };
+  } catch (e) {
+    throw new CohortError(PkiErrors.STATE_INVALID, `the CA certificate ${paths.caCert} cannot be read`, { details: { dir: paths.dir }, cause: e });
+  }
+}
+
+/** Runs `use` with the CA unlocked, and closes the key store (an HSM session) after. */
+async function withCa<T>(state: ProvisionerState, outDir: string, caPem: string, access: CaKeyAccess | undefined, use: (ca: CertificateAuthority) => Promise<T>): Promise<T> {
+  const key = await openCaKey(state.caKey, access, provisionerPaths(outDir).caKey);
+  try {
+    return await use(loadCa(caPem, key));
+  } finally {
+    key.close();
+  }
+}
+
+/**
+ * Signs a participant's certificate request. The name (the request's CN) must be a
+ * participant of the consortium; the role and everything else in the certificate come
+ * from the consortium file, never from the request. A name not in the consortium is
+ * refused (COHORT_E_PKI_REQUEST_UNKNOWN_NAME) and nothing is written. A request for a name
+ * already certified is a renewal: a new certificate for the (possibly new) key; the old
+ * one stays valid until it expires or is revoked. Writes `<out>/<name>/` with the
+ * certificate, ca.crt, kit.yaml and, for the coordinator, crl.pem.
+ */
+export async function signRequest(outDirArg: string, requestPath: string, options: CaKeyOptions = {}): Promise<SignResult> {
+  const { outDir, state, caPem } = readProvisioner(outDirArg);
+  if (!existsSync(requestPath)) {
+    throw new CohortError(PkiErrors.REQUEST_INVALID, `certificate request ${requestPath} does not exist`, { details: { source: requestPath } });
+  }
+  const request = await readCertificateRequest(readFileSync(requestPath), requestPath);
+  const consortium = state.consortium;
+  const p = participantNamed(consortium, request.name);
+  if (p === undefined) {
+    throw new CohortError(PkiErrors.REQUEST_UNKNOWN_NAME, `${requestPath} asks for "${request.name}", which is not a participant of consortium ${consortium.name}; nothing was written`, {
+      details: { name: request.name, source: requestPath },
+    });
+  }
+  const now = options.now ?? new Date();
+  const days = Math.min(p.role === 'coordinator' ? consortium.pki.coordinatorCertValidityDays : consortium.pki.certValidityDays, consortium.pki.caValidityDays);
+  const issued = await withCa(state, outDir, caPem, options.caKey, (ca) => issueCertificate(ca, p, request.publicKey, { validityDays: days, now }));
+  const renewed = state.issued.some((i) => i.name === p.name);
   const dir = kitDir(outDir, p.name);
-  writeKit(dir, {
+  writeKitFiles(dir, {
     name: p.name,
     role: p.role,
     consortium: consortium.name,
     coordinatorAddress: coordinatorAddress(consortium),
     coordinatorServerName: coordinatorServerName(consortium),
     caPem,
-    certPem: creds.certPem,
-    keyPem: creds.keyPem,
+    certPem: issued.certPem,
     keyHolder: consortium.keyHolder,
-    ...(crlPem === undefined ? {} : { crlPem }),
+    ...(p.role === 'coordinator' ? { crlPem: readFileSync(provisionerPaths(outDir).crl, 'utf8') } : {}),
   });
-  return { name: p.name, role: p.role, dir, serial: creds.serial, notAfter: creds.notAfter.toISOString() };
-}
-
-/**
- * Provisions a consortium into `outDir`: a new CA, one kit per participant, an empty
- * CRL. Refuses (COHORT_E_PKI_ALREADY_PROVISIONED) when `outDir` already holds one,
- * unless `force`, which replaces the CA and every kit.
- */
-export async function provisionConsortium(
-  consortiumFile: string,
-  outDirArg: string,
-  options: { force?: boolean } & ClockOptions = {},
-): Promise<ProvisionResult> {
-  const consortium = loadConsortiumFile(consortiumFile);
-  const outDir = resolve(outDirArg);
-  const people = participants(consortium);
-  const toRemove = planOverwrite(outDir, people.map((p) => p.name), options.force === true);
-
-  // Everything is generated in memory first: a failure here leaves the disk untouched.
-  const now = options.now ?? new Date();
-  const caFiles = await createCa(consortium.name, { validityDays: consortium.pki.caValidityDays, now });
-  const ca = await loadCa(caFiles.certPem, caFiles.keyPem);
-  const issued = [];
-  for (const p of people) issued.push({ p, creds: await issueCertificate(ca, p, { validityDays: consortium.pki.certValidityDays, now }) });
-  const state: ProvisionerState = {
-    version: 1,
-    consortium,
-    crlNumber: 1,
-    issued: issued.map(({ p, creds }) => record(p, creds, now)),
-  };
-  const crlPem = await signCrl(ca, state, now);
-
-  for (const path of toRemove) rmSync(path, { recursive: true, force: true });
-  const paths = provisionerPaths(outDir);
-  const written: string[] = [];
-  const kits: KitSummary[] = [];
-  try {
-    // An existing output directory keeps its mode: it may be the operator's own.
-    if (!existsSync(outDir)) makePrivateDir(outDir);
-    makePrivateDir(paths.dir);
-    written.push(paths.dir);
-    writeNewFile(paths.caKey, caFiles.keyPem, OWNER_ONLY_FILE);
-    writeNewFile(paths.caCert, caFiles.certPem, OWNER_ONLY_FILE);
-    writeNewFile(paths.crl, crlPem, OWNER_ONLY_FILE);
-    copyFileSync(consortiumFile, paths.consortiumCopy);
-    for (const participant of issued) {
-      written.push(kitDir(outDir, participant.p.name));
-      kits.push(writeParticipantKit(outDir, consortium, caFiles.certPem, participant, participant.p.role === 'coordinator' ? crlPem : undefined));
-    }
-    // state.json last: its presence is what marks the directory as provisioned.
-    writeState(outDir, state);
-  } catch (e) {
-    for (const path of written) rmSync(path, { recursive: true, force: true });
-    throw e;
-  }
-  return { consortium: consortium.name, outDir, caCertificate: paths.caCert, kits };
-}
-
-/** The provisioner state and CA of `outDirArg`; `caPem` is ca.crt as stored, for new kits. */
-async function openProvisioner(outDirArg: string): Promise<{ outDir: string; state: ProvisionerState; ca: CertificateAuthority; caPem: string }> {
-  const outDir = resolve(outDirArg);
-  const state = readState(outDir);
-  const paths = provisionerPaths(outDir);
-  try {
-    const caPem = readFileSync(paths.caCert, 'utf8');
-    const ca = await loadCa(caPem, readFileSync(paths.caKey, 'utf8'));
-    return { outDir, state, ca, caPem };
-  } catch (e) {
-    throw new CohortError(PkiErrors.STATE_INVALID, `the CA in ${paths.dir} (ca.crt, ca.key) cannot be loaded`, { details: { dir: paths.dir }, cause: e });
-  }
+  writeState(outDir, { ...state, issued: [...state.issued, record(p, issued, now)] });
+  return { name: p.name, role: p.role, dir, serial: issued.serial, notAfter: issued.notAfter.toISOString(), renewed, publicKeySha256: request.publicKeySha256 };
 }
 
 function checkNewName(outDir: string, state: ProvisionerState, name: string): void {
@@ -213,51 +265,40 @@ function checkNewName(outDir: string, state: ProvisionerState, name: string): vo
       details: { name },
     });
   }
-  if (state.issued.some((i) => i.name === name) || existsSync(kitDir(outDir, name))) {
-    throw new CohortError(PkiErrors.NAME_EXISTS, `"${name}" already has a certificate or kit directory in ${outDir}`, { details: { name } });
+  if (participantNamed(state.consortium, name) !== undefined || state.issued.some((i) => i.name === name)) {
+    throw new CohortError(PkiErrors.NAME_EXISTS, `"${name}" is already a participant of the consortium in ${outDir}`, { details: { name } });
   }
 }
 
-async function addParticipant(outDirArg: string, name: string, role: 'site' | UserRole, options: ClockOptions): Promise<KitSummary> {
-  const { outDir, state, ca, caPem } = await openProvisioner(outDirArg);
+/** Adds a name to the consortium; it gets a certificate when its own request is signed. */
+function addParticipant(outDirArg: string, name: string, role: 'site' | UserRole): AddResult {
+  const { outDir, state } = readProvisioner(outDirArg);
   checkNewName(outDir, state, name);
   const consortium = state.consortium;
-  const now = options.now ?? new Date();
-  const p: Participant = { name, role, consortium: consortium.name };
-  const creds = await issueCertificate(ca, p, { validityDays: consortium.pki.certValidityDays, now });
-  const dir = kitDir(outDir, name);
-  let summary: KitSummary;
-  try {
-    summary = writeParticipantKit(outDir, consortium, caPem, { p, creds });
-    writeState(outDir, {
-      ...state,
-      consortium: {
-        ...consortium,
-        sites: role === 'site' ? [...consortium.sites, { name }] : consortium.sites,
-        users: role === 'site' ? consortium.users : [...consortium.users, { name, role }],
-      },
-      issued: [...state.issued, record(p, creds, now)],
-    });
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-  return summary;
+  writeState(outDir, {
+    ...state,
+    consortium: {
+      ...consortium,
+      sites: role === 'site' ? [...consortium.sites, { name }] : consortium.sites,
+      users: role === 'site' ? consortium.users : [...consortium.users, { name, role }],
+    },
+  });
+  return { name, role };
 }
 
-/** Issues a kit for a new site. Existing certificates and kits are left byte-identical. */
-export async function addSite(outDir: string, name: string, options: ClockOptions = {}): Promise<KitSummary> {
-  return addParticipant(outDir, name, 'site', options);
+/** Adds a site to the consortium. Existing certificates and kits are left byte-identical. */
+export function addSite(outDir: string, name: string): AddResult {
+  return addParticipant(outDir, name, 'site');
 }
 
-/** Issues a kit for a new person with one of the user roles. */
-export async function addUser(outDir: string, name: string, role: string, options: ClockOptions = {}): Promise<KitSummary> {
+/** Adds a person with one of the user roles. */
+export function addUser(outDir: string, name: string, role: string): AddResult {
   if (!isUserRole(role)) {
     throw new CohortError(PkiErrors.INVALID_INPUT, `role "${role}" is not a user role: expected one of ${USER_ROLES.join(', ')}`, {
       details: { role },
     });
   }
-  return addParticipant(outDir, name, role, options);
+  return addParticipant(outDir, name, role);
 }
 
 /** Rewrites the CRL in the provisioner state and, if present, in the coordinator kit. */
@@ -279,30 +320,34 @@ function writeCrlFiles(outDir: string, state: ProvisionerState, crlPem: string):
  * CRL in the provisioner state and in the coordinator kit (a running coordinator that
  * watches its crl.pem picks it up). No kit is re-issued.
  */
-export async function revoke(outDirArg: string, name: string, options: { reason?: string } & ClockOptions = {}): Promise<RevokeResult> {
+export async function revoke(outDirArg: string, name: string, options: { reason?: string } & CaKeyOptions = {}): Promise<RevokeResult> {
   const reason = options.reason ?? 'unspecified';
   if (!isRevocationReason(reason)) {
     throw new CohortError(PkiErrors.INVALID_INPUT, `revocation reason "${reason}" is not one of ${REVOCATION_REASONS.join(', ')}`, {
       details: { reason },
     });
   }
-  const { outDir, state, ca } = await openProvisioner(outDirArg);
-  const target = state.issued.find((i) => i.name === name);
-  if (target === undefined) {
+  const { outDir, state, caPem } = readProvisioner(outDirArg);
+  const certs = state.issued.filter((i) => i.name === name);
+  if (certs.length === 0) {
     throw new CohortError(PkiErrors.UNKNOWN_NAME, `no certificate was issued to "${name}" in ${outDir}`, { details: { name } });
   }
-  if (target.revoked) {
-    throw new CohortError(PkiErrors.ALREADY_REVOKED, `the certificate of "${name}" (serial ${target.serial}) was already revoked on ${target.revokedAt ?? '?'}`, {
-      details: { name, serial: target.serial },
+  // Every certificate of the name still in force (a renewal leaves the older one valid until it expires).
+  const targets = certs.filter((i) => !i.revoked);
+  const target = targets[0];
+  if (target === undefined) {
+    const last = certs[certs.length - 1] as IssuedRecord;
+    throw new CohortError(PkiErrors.ALREADY_REVOKED, `the certificate of "${name}" (serial ${last.serial}) was already revoked on ${last.revokedAt ?? '?'}`, {
+      details: { name, serial: last.serial },
     });
   }
   const now = options.now ?? new Date();
   const next: ProvisionerState = {
     ...state,
     crlNumber: state.crlNumber + 1,
-    issued: state.issued.map((i) => (i === target ? { ...i, revoked: true, revokedAt: now.toISOString(), reason } : i)),
+    issued: state.issued.map((i) => (targets.includes(i) ? { ...i, revoked: true, revokedAt: now.toISOString(), reason } : i)),
   };
-  const crlPem = await signCrl(ca, next, now);
+  const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
   // CRL files first, state last: a failure in between leaves a CRL that lists one more
   // serial than the state, and running revoke again repairs it.
   const crlFiles = writeCrlFiles(outDir, next, crlPem);
@@ -314,11 +359,11 @@ export async function revoke(outDirArg: string, name: string, options: { reason?
  * Signs a fresh CRL with the same revocations and a new nextUpdate. Run it before the
  * current CRL's nextUpdate: past it, OpenSSL refuses every client of the coordinator.
  */
-export async function renewCrl(outDirArg: string, options: ClockOptions = {}): Promise<CrlResult> {
-  const { outDir, state, ca } = await openProvisioner(outDirArg);
+export async function renewCrl(outDirArg: string, options: CaKeyOptions = {}): Promise<CrlResult> {
+  const { outDir, state, caPem } = readProvisioner(outDirArg);
   const now = options.now ?? new Date();
   const next: ProvisionerState = { ...state, crlNumber: state.crlNumber + 1 };
-  const crlPem = await signCrl(ca, next, now);
+  const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
   const crlFiles = writeCrlFiles(outDir, next, crlPem);
   writeState(outDir, next);
   const nextUpdate = new Date(now.getTime() + state.consortium.pki.crlValidityDays * DAY_MS);

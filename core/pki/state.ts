@@ -28,9 +28,18 @@ const issuedSchema = z
   })
   .strict();
 
+/** Where the CA key is kept (never a PIN or passphrase): see ca-key.ts. */
+const caKeySchema = z
+  .object({
+    store: z.enum(['passphrase', 'pkcs11']),
+    pkcs11: z.object({ module: z.string(), tokenLabel: z.string().optional(), slot: z.number().int().optional(), keyLabel: z.string() }).strict().optional(),
+  })
+  .strict();
+
 const stateSchema = z
   .object({
-    version: z.literal(1),
+    version: z.literal(2),
+    caKey: caKeySchema,
     consortium: consortiumSchema,
     /** The number of the CRL last written; the next one gets crlNumber + 1. */
     crlNumber: z.number().int().min(1),

@@ -36,5 +36,6 @@ export function peerIdentity(call: CallWithAuthContext, guard: RevocationGuard):
       details: { name: id.name, role: id.role, serial: id.serial },
     });
   }
+  if (cert.valid_to) guard.noteCertificate?.(id, new Date(cert.valid_to));
   return id;
 }

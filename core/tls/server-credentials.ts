@@ -9,7 +9,8 @@ import type { SecureServerOptions } from 'node:http2';
 import type { SecureContextOptions } from 'node:tls';
 import { CohortError, PkiErrors } from '../errors/index.ts';
 import { verifyCrl, type CrlContents } from '../pki/crl.ts';
-import { normalizeSerial } from '../pki/identity.ts';
+import type { ExpiryWatch } from '../pki/expiry.ts';
+import { normalizeSerial, type Identity } from '../pki/identity.ts';
 import type { Kit } from '../pki/kit.ts';
 import type { RevocationGuard } from './revocation-guard.ts';
 
@@ -25,6 +26,7 @@ export class CohortServerCredentials extends ServerCredentials implements Revoca
   readonly #caPem: string;
   readonly #identity: SecureContextOptions;
   #crl: CrlContents;
+  #crlPem: string;
 
   /** Use `serverCredentials(kit)`, which checks the kit's CRL first. */
   constructor(kit: Kit, crlPem: string, crl: CrlContents) {
@@ -43,6 +45,14 @@ export class CohortServerCredentials extends ServerCredentials implements Revoca
     this.#caPem = kit.caPem;
     this.#identity = identity;
     this.#crl = crl;
+    this.#crlPem = crlPem;
+  }
+
+  /** Set by the coordinator: sees every caller's certificate (peerIdentity) to warn before it expires. */
+  expiryWatch?: ExpiryWatch;
+
+  noteCertificate(id: Identity, notAfter: Date): void {
+    this.expiryWatch?.note(id, notAfter);
   }
 
   _equals(other: ServerCredentials): boolean {
@@ -58,6 +68,11 @@ export class CohortServerCredentials extends ServerCredentials implements Revoca
     return this.#crl;
   }
 
+  /** The CRL in force, as PEM (what `SiteService.GetCrl` serves). */
+  get crlPem(): string {
+    return this.#crlPem;
+  }
+
   /**
    * Replaces the CRL. The new CRL must be signed by the consortium CA and current;
    * otherwise COHORT_E_PKI_CRL_INVALID is thrown and the old CRL stays in force.
@@ -68,6 +83,7 @@ export class CohortServerCredentials extends ServerCredentials implements Revoca
     const crl = await verifyCrl(pem, this.#caPem, source);
     this.updateSecureContextOptions({ ...this.#identity, crl: pem });
     this.#crl = crl;
+    this.#crlPem = pem;
     return crl;
   }
 }

@@ -9,7 +9,7 @@ import { startCoordinator, type RunningCoordinator } from '../../coordinator/coo
 import type { CohortError } from '../../core/errors/index.ts';
 import { createLogger } from '../../core/logging.ts';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
-import { provisionConsortium } from '../../core/pki/provisioner.ts';
+import { provisionConsortium } from './provision.ts';
 
 export interface TestConsortium {
   readonly dir: string;

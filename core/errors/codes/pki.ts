@@ -93,4 +93,58 @@ export const PkiErrors = defineErrors({
     meaning: 'The caller certificate names a different consortium than the server serves.',
     fix: 'Use the kit issued for this consortium.',
   },
+  REQUEST_INVALID: {
+    code: 'COHORT_E_PKI_REQUEST_INVALID',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'A certificate request (PKCS#10) is unreadable, its signature does not verify, its key is not ECDSA P-256, or its subject has no single participant name as CN.',
+    fix: 'Make the request with `cohort enroll --name <name> --out <dir>` (or openssl req with an EC P-256 key and -subj /CN=<name>) and send the .csr file unchanged.',
+  },
+  REQUEST_UNKNOWN_NAME: {
+    code: 'COHORT_E_PKI_REQUEST_UNKNOWN_NAME',
+    grpc: status.NOT_FOUND,
+    meaning: 'The request asks for a name that is not a participant of the consortium file (or of a later add-site/add-user); nothing was written.',
+    fix: 'Check the name with the requester, or add the participant first (`cohort provision add-site` / `add-user`), then sign again.',
+  },
+  ENROLLMENT_EXISTS: {
+    code: 'COHORT_E_PKI_ENROLLMENT_EXISTS',
+    grpc: status.ALREADY_EXISTS,
+    meaning: 'The enrolment directory already holds a key or request of that name; enrol never overwrites a private key.',
+    fix: 'Use the existing request, or move the old key away first if it is truly no longer needed.',
+  },
+  CA_KEY_LOCKED: {
+    code: 'COHORT_E_PKI_CA_KEY_LOCKED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The CA key cannot be unlocked: no --ca-passphrase-file (or --hsm) was given, the passphrase is wrong, the passphrase file is open to others, or the key is held by another kind of store than the one given.',
+    fix: 'Pass --ca-passphrase-file <file> (owner-only, the passphrase given to `provision init`) or --hsm <pkcs11.yaml> for a CA whose key is in an HSM.',
+  },
+  HSM_UNAVAILABLE: {
+    code: 'COHORT_E_PKI_HSM_UNAVAILABLE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The PKCS#11 token cannot be used: the module does not load or initialise, no token has the configured label or slot, the PIN file is missing or empty, or the token refuses the PIN (wrong, locked or expired).',
+    fix: 'Check module (the path of the vendor\'s .so), tokenLabel or slot (`pkcs11-tool -L` or `softhsm2-util --show-slots` lists them) and the user PIN in pinFile; a locked PIN is reset by the token\'s security officer.',
+  },
+  HSM_KEY_MISSING: {
+    code: 'COHORT_E_PKI_HSM_KEY_MISSING',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The token holds no key of the expected kind with the configured keyLabel (an ECDSA P-256 key pair for a CA, an AES-256 key for at-rest wrapping).',
+    fix: 'Point keyLabel (and tokenLabel or slot) at the token and key that were used to create it; a new key is made only by the create step (`cohort provision init --hsm`, `cohort site init`).',
+  },
+  HSM_KEY_EXISTS: {
+    code: 'COHORT_E_PKI_HSM_KEY_EXISTS',
+    grpc: status.ALREADY_EXISTS,
+    meaning: 'The token already holds a key with the keyLabel a new key was to be created under, or the label names more than one key; Cohort never replaces or guesses a key in a token.',
+    fix: 'Choose a keyLabel not used in the token, or open the existing key instead of creating one; remove a stray key only with the token vendor\'s tools, once sure it is unused.',
+  },
+  HSM_KEY_EXPORTABLE: {
+    code: 'COHORT_E_PKI_HSM_KEY_EXPORTABLE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The key with the configured keyLabel is extractable or not sensitive, so the token would hand it out; Cohort uses only keys that stay inside the token.',
+    fix: 'Create the key inside the token with Cohort (it sets CKA_SENSITIVE and clears CKA_EXTRACTABLE), or fix those attributes with the vendor\'s tools.',
+  },
+  HSM_UNWRAP_FAILED: {
+    code: 'COHORT_E_PKI_HSM_UNWRAP_FAILED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The token could not unwrap a wrapped key file: it was wrapped by another token or another key of that label, or the file was altered.',
+    fix: 'Use the token and keyLabel the key file was made with; if that token is lost, the wrapped key and the state sealed under it cannot be recovered (restore from backup).',
+  },
 });

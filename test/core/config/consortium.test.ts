@@ -48,7 +48,7 @@ users: [ { name: alice, role: data-scientist }, { name: olga, role: operator }, 
         { name: 'ann', role: 'approver' },
         { name: 'aud', role: 'auditor' },
       ],
-      pki: { certValidityDays: 825, crlValidityDays: 30, caValidityDays: 3650 },
+      pki: { certValidityDays: 90, coordinatorCertValidityDays: 365, crlValidityDays: 30, caValidityDays: 3650 },
     });
     expect(Object.isFrozen(c.sites[0])).toBe(true);
     expect(coordinatorAddress(c)).toBe('localhost:7443');
@@ -101,6 +101,8 @@ extra: 1
   it('refuses certificates that would outlive the CA', () => {
     const e = loadError(smallConsortium('s1', 'pki: { certValidityDays: 900, caValidityDays: 800 }\n'), tmp.dir);
     expect(e.details.problems).toEqual(['pki.certValidityDays: must not exceed pki.caValidityDays (800): no certificate may outlive its CA']);
+    const c = loadError(smallConsortium('s1', 'pki: { coordinatorCertValidityDays: 900, caValidityDays: 800 }\n'), tmp.dir);
+    expect(c.details.problems).toEqual(['pki.coordinatorCertValidityDays: must not exceed pki.caValidityDays (800): no certificate may outlive its CA']);
   });
 
   it('reports a YAML syntax error with its line as COHORT_E_CONFIG_YAML', () => {

@@ -3,8 +3,11 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { createCa, loadCa, type CertificateAuthority, type ValidityOptions } from '../../../core/pki/ca.ts';
-import { provisionConsortium, type ProvisionResult } from '../../../core/pki/provisioner.ts';
+import type { EnrolledConsortium } from '../../../cli/demo/enroll-consortium.ts';
+import { createCaCertificate, loadCa, type CertificateAuthority, type ValidityOptions } from '../../../core/pki/ca.ts';
+import { generateKeyPair } from '../../../core/pki/keys.ts';
+import { crypto } from '../../../core/pki/x509.ts';
+import { provisionConsortium } from '../../support/provision.ts';
 
 export const DEMO_CONSORTIUM = `name: demo-consortium
 coordinator: { name: coordinator, hosts: [localhost, 127.0.0.1], port: 7443 }
@@ -30,7 +33,7 @@ export function writeConsortium(dir: string, text = DEMO_CONSORTIUM, name = 'con
  * Provisions DEMO_CONSORTIUM into `<tmp>/out` for the current test; the temporary
  * directory is removed when the test finishes.
  */
-export async function provisionedForTest(options: { now?: Date } = {}): Promise<{ tmp: string; file: string; out: string; result: ProvisionResult }> {
+export async function provisionedForTest(options: { now?: Date } = {}): Promise<{ tmp: string; file: string; out: string; result: EnrolledConsortium }> {
   const { dir: tmp, cleanup } = tempDir();
   onTestFinished(cleanup);
   const file = writeConsortium(tmp);
@@ -41,8 +44,9 @@ export async function provisionedForTest(options: { now?: Date } = {}): Promise<
 
 /** A fresh consortium CA: its PEM certificate and the authority, ready to sign. */
 export async function newCa(consortium = 'demo-consortium', options: ValidityOptions = { validityDays: 10 }): Promise<{ certPem: string; ca: CertificateAuthority }> {
-  const files = await createCa(consortium, options);
-  return { certPem: files.certPem, ca: await loadCa(files.certPem, files.keyPem) };
+  const keys = await generateKeyPair();
+  const certPem = await createCaCertificate(consortium, { ...keys, crypto }, options);
+  return { certPem, ca: loadCa(certPem, { privateKey: keys.privateKey, crypto }) };
 }
 
 /** Runs `body` after `change` altered `path`, then restores the file's bytes and mode. */

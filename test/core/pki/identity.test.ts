@@ -1,17 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { identityFromCertificate, issueCertificate, normalizeSerial, type Participant } from '../../../core/pki/index.ts';
+import { generateKeyPair } from '../../../core/pki/keys.ts';
 import type { Role } from '../../../core/pki/roles.ts';
 import { newCa } from './fixtures.ts';
 
+/** A participant's own public key, as its request would carry it. */
+async function ownKey(): Promise<CryptoKey> {
+  return (await generateKeyPair()).publicKey;
+}
+
 async function issue(p: Participant): Promise<string> {
   const { ca } = await newCa();
-  return (await issueCertificate(ca, p, { validityDays: 5 })).certPem;
+  return (await issueCertificate(ca, p, await ownKey(), { validityDays: 5 })).certPem;
 }
 
 describe('identity from a certificate', () => {
   it('reads exact name, role, consortium and serial', async () => {
     const { ca } = await newCa();
-    const issued = await issueCertificate(ca, { name: 'ann', role: 'approver', consortium: 'demo-consortium' }, { validityDays: 5 });
+    const issued = await issueCertificate(ca, { name: 'ann', role: 'approver', consortium: 'demo-consortium' }, await ownKey(), { validityDays: 5 });
 
     const id = identityFromCertificate(issued.certPem);
 

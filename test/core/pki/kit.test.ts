@@ -1,7 +1,8 @@
 import { chmodSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadKit, provisionConsortium } from '../../../core/pki/index.ts';
+import { loadKit } from '../../../core/pki/index.ts';
+import { provisionConsortium } from '../../support/provision.ts';
 import { tempDir, withFileChanged, writeConsortium } from './fixtures.ts';
 
 describe('loading a kit', () => {

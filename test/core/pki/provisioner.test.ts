@@ -1,224 +1,347 @@
-import { X509Certificate } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+/**
+ * Provisioning by certificate request: the operator's directory holds the CA (its key
+ * encrypted under a passphrase) and public material only; every participant makes its own
+ * key where it is used and sends a PKCS#10 request; the role comes from the consortium file.
+ * OpenSSL, which this project did not write, makes requests and verifies certificates.
+ */
+import { execFile } from 'node:child_process';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newPassphraseFile } from '../../../cli/demo/enroll-consortium.ts';
+import type { CaKeyAccess } from '../../../core/pki/ca-key.ts';
 import {
   addSite,
   addUser,
+  enroll,
   identityFromCertificate,
+  initProvisioner,
   loadKit,
-  provisionConsortium,
   readCrl,
   readState,
   renewCrl,
   revoke,
+  signRequest,
   verifyCrl,
-  type ProvisionResult,
 } from '../../../core/pki/index.ts';
-import { provisionedForTest, tempDir, writeConsortium } from './fixtures.ts';
+import { holdsKeyBytes } from '../../support/key-bytes.ts';
+import { provisionConsortium } from '../../support/provision.ts';
+import { tempDir, writeConsortium } from './fixtures.ts';
 
+const execFileAsync = promisify(execFile);
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DAY = 86_400_000;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const PARTICIPANTS = ['coordinator', 'hospital-a', 'hospital-b', 'alice', 'olga'];
 
-function mode(path: string): string {
-  return (statSync(path).mode & 0o777).toString(8);
+const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
+const filesOf = (dir: string): string[] => readdirSync(dir).sort();
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+const openssl = async (...args: string[]): Promise<string> => {
+  const { stdout, stderr } = await execFileAsync('openssl', args);
+  return `${stdout}${stderr}`;
+};
+/** The error a promise rejects with (its code), failing if it resolves. */
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as { code?: string }).code ?? String(e);
+  }
+  throw new Error('expected a refusal');
 }
 
-function filesOf(dir: string): string[] {
-  return readdirSync(dir).sort();
-}
-
-describe('provisioning a two-site consortium', () => {
+describe('a consortium enrolled by certificate request', () => {
   const tmp = tempDir();
-  const out = join(tmp.dir, 'out');
-  let result: ProvisionResult;
+  const prov = join(tmp.dir, 'operator');
+  const own = (name: string): string => join(tmp.dir, 'participants', name);
+  let caKey: CaKeyAccess;
 
   beforeAll(async () => {
-    result = await provisionConsortium(writeConsortium(tmp.dir), out, { now: NOW });
+    caKey = newPassphraseFile(join(tmp.dir, 'ca.passphrase'));
+    await initProvisioner(writeConsortium(tmp.dir), prov, { caKey, now: NOW });
+    for (const name of PARTICIPANTS) {
+      const r = await enroll(name, own(name));
+      const signed = await signRequest(prov, r.requestFile, { caKey, now: NOW });
+      for (const f of filesOf(signed.dir)) copyFileSync(join(signed.dir, f), join(own(name), f));
+    }
   });
   afterAll(() => tmp.cleanup());
 
-  it('writes one kit per participant and the provisioner state, nothing else', () => {
-    expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
-    expect(result.kits.map((k) => [k.name, k.role])).toEqual([
-      ['coordinator', 'coordinator'],
-      ['hospital-a', 'site'],
-      ['hospital-b', 'site'],
-      ['alice', 'data-scientist'],
-      ['olga', 'operator'],
-    ]);
-    expect(filesOf(join(out, '.provisioner'))).toEqual(['ca.crt', 'ca.key', 'consortium.yaml', 'crl.pem', 'state.json']);
+  it('keeps the CA key encrypted: ca.key is a scrypt + AES-256-GCM envelope, no PEM key', () => {
+    expect(filesOf(join(prov, '.provisioner'))).toEqual(['ca.crt', 'ca.key', 'consortium.yaml', 'crl.pem', 'state.json']);
+    const caKeyText = readFileSync(join(prov, '.provisioner', 'ca.key'), 'utf8');
+    expect(caKeyText).not.toContain('PRIVATE KEY');
+    expect(JSON.parse(caKeyText)).toMatchObject({ v: 1, kdf: 'scrypt', N: 32768, r: 8, p: 1 });
+    expect([mode(join(prov, '.provisioner')), mode(join(prov, '.provisioner', 'ca.key')), mode(join(prov, '.provisioner', 'state.json'))]).toEqual(['700', '600', '600']);
   });
 
-  it('puts only its own key in each kit, never the CA key, and the CRL only in the coordinator kit', () => {
-    expect(filesOf(join(out, 'coordinator'))).toEqual(['ca.crt', 'coordinator.crt', 'coordinator.key', 'crl.pem', 'kit.yaml']);
-    expect(filesOf(join(out, 'hospital-a'))).toEqual(['ca.crt', 'hospital-a.crt', 'hospital-a.key', 'kit.yaml']);
-    expect(filesOf(join(out, 'hospital-b'))).toEqual(['ca.crt', 'hospital-b.crt', 'hospital-b.key', 'kit.yaml']);
-    expect(filesOf(join(out, 'alice'))).toEqual(['alice.crt', 'alice.key', 'ca.crt', 'kit.yaml']);
-    const caKey = readFileSync(join(out, '.provisioner', 'ca.key'), 'utf8');
-    const keys = result.kits.map((k) => readFileSync(join(k.dir, `${k.name}.key`), 'utf8'));
-    expect(new Set([caKey, ...keys]).size).toBe(keys.length + 1);
-  });
-
-  it('makes keys and the provisioner state owner-only', () => {
-    expect(mode(join(out, '.provisioner'))).toBe('700');
-    expect(mode(join(out, '.provisioner', 'ca.key'))).toBe('600');
-    expect(mode(join(out, '.provisioner', 'state.json'))).toBe('600');
-    for (const kit of result.kits) {
-      expect(mode(kit.dir)).toBe('700');
-      expect(mode(join(kit.dir, `${kit.name}.key`))).toBe('600');
-      expect(mode(join(kit.dir, `${kit.name}.crt`))).toBe('644');
+  it("holds no participant's private key: the signed kits are certificate, ca.crt and kit.yaml", () => {
+    expect(filesOf(prov)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
+    expect(filesOf(join(prov, 'hospital-a'))).toEqual(['ca.crt', 'hospital-a.crt', 'kit.yaml']);
+    expect(filesOf(join(prov, 'coordinator'))).toEqual(['ca.crt', 'coordinator.crt', 'crl.pem', 'kit.yaml']);
+    for (const name of PARTICIPANTS) {
+      const der = createPrivateKey(readFileSync(join(own(name), `${name}.key`))).export({ type: 'pkcs8', format: 'der' });
+      for (const f of filesUnder(prov)) {
+        const bytes = readFileSync(f);
+        expect(bytes.includes(Buffer.from('PRIVATE KEY')), f).toBe(false);
+        expect(holdsKeyBytes(bytes, der), `${f} holds ${name}'s key`).toBe(false);
+      }
     }
   });
 
-  it('issues certificates whose subject, SANs and key usage carry identity and role (read by OpenSSL)', () => {
-    const site = new X509Certificate(readFileSync(join(out, 'hospital-a', 'hospital-a.crt')));
-    expect(site.subject).toBe('O=demo-consortium\nOU=site\nCN=hospital-a');
-    expect(site.issuer).toBe('O=demo-consortium\nCN=demo-consortium Cohort CA');
-    expect(site.subjectAltName).toBe('URI:cohort://demo-consortium/site/hospital-a');
-    expect(site.keyUsage).toEqual([CLIENT_AUTH]);
-    expect(site.ca).toBe(false);
-    expect(new Date(site.validTo).getTime()).toBe(Math.floor((NOW.getTime() + 825 * DAY) / 1000) * 1000);
-
-    const coordinator = new X509Certificate(readFileSync(join(out, 'coordinator', 'coordinator.crt')));
-    expect(coordinator.subject).toBe('O=demo-consortium\nOU=coordinator\nCN=coordinator');
-    expect(coordinator.subjectAltName).toBe('URI:cohort://demo-consortium/coordinator/coordinator, DNS:localhost, IP Address:127.0.0.1');
-    expect(coordinator.keyUsage).toEqual([SERVER_AUTH, CLIENT_AUTH]);
-
-    const alice = new X509Certificate(readFileSync(join(out, 'alice', 'alice.crt')));
-    expect(alice.subject).toBe('O=demo-consortium\nOU=data-scientist\nCN=alice');
-    expect(alice.subjectAltName).toBe('URI:cohort://demo-consortium/data-scientist/alice');
-
-    const ca = new X509Certificate(readFileSync(join(out, '.provisioner', 'ca.crt')));
-    expect(ca.ca).toBe(true);
-    for (const cert of [site, coordinator, alice]) {
-      expect(cert.checkIssued(ca)).toBe(true);
-      expect(cert.verify(ca.publicKey)).toBe(true);
-    }
-  });
-
-  it('writes kit.yaml with the coordinator address, the key holder and paths relative to the kit', () => {
-    expect(readFileSync(join(out, 'hospital-b', 'kit.yaml'), 'utf8')).toBe(
-      '# Cohort credentials kit. Keep hospital-b.key secret.\n' +
-        'name: hospital-b\nrole: site\nconsortium: demo-consortium\ncoordinatorAddress: localhost:7443\n' +
-        'coordinatorServerName: localhost\nca: ca.crt\ncertificate: hospital-b.crt\nkey: hospital-b.key\nkeyHolder: hospital-a\n',
-    );
-    const kit = loadKit(join(out, 'coordinator'));
-    expect([kit.name, kit.role, kit.consortium, kit.coordinatorAddress, kit.crlPath, kit.keyHolder]).toEqual([
+  it("writes each participant's key 0600 where it enrolled, and the kit there loads", () => {
+    expect(filesOf(own('hospital-b'))).toEqual(['ca.crt', 'hospital-b.crt', 'hospital-b.csr', 'hospital-b.key', 'kit.yaml']);
+    expect(mode(join(own('hospital-b'), 'hospital-b.key'))).toBe('600');
+    expect(mode(join(own('hospital-b'), 'hospital-b.csr'))).toBe('644');
+    const kit = loadKit(own('coordinator'));
+    expect([kit.name, kit.role, kit.consortium, kit.coordinatorAddress, kit.coordinatorServerName, kit.crlPath, kit.keyHolder]).toEqual([
       'coordinator',
       'coordinator',
       'demo-consortium',
       'localhost:7443',
-      join(out, 'coordinator', 'crl.pem'),
+      'localhost',
+      join(own('coordinator'), 'crl.pem'),
       'hospital-a',
     ]);
   });
 
-  it('records every issued certificate in state.json with its serial', () => {
-    const state = readState(out);
-    expect(state.issued.map((i) => [i.name, i.role, i.serial, i.revoked])).toEqual(result.kits.map((k) => [k.name, k.role, k.serial, false]));
-    for (const k of result.kits) {
-      expect(identityFromCertificate(readFileSync(join(k.dir, `${k.name}.crt`), 'utf8')).serial).toBe(k.serial);
+  it('certifies the key the participant made, with subject, SANs, usage and validity from the consortium file', () => {
+    const site = new X509Certificate(readFileSync(join(own('hospital-a'), 'hospital-a.crt')));
+    expect(site.checkPrivateKey(createPrivateKey(readFileSync(join(own('hospital-a'), 'hospital-a.key'))))).toBe(true);
+    expect(site.subject).toBe('O=demo-consortium\nOU=site\nCN=hospital-a');
+    expect(site.issuer).toBe('O=demo-consortium\nCN=demo-consortium Cohort CA');
+    expect(site.subjectAltName).toBe('URI:cohort://demo-consortium/site/hospital-a');
+    expect(site.keyUsage).toEqual([CLIENT_AUTH]);
+    expect(new Date(site.validTo).getTime()).toBe(Math.floor((NOW.getTime() + 90 * DAY) / 1000) * 1000);
+
+    const coordinator = new X509Certificate(readFileSync(join(own('coordinator'), 'coordinator.crt')));
+    expect(coordinator.subjectAltName).toBe('URI:cohort://demo-consortium/coordinator/coordinator, DNS:localhost, IP Address:127.0.0.1');
+    expect(coordinator.keyUsage).toEqual([SERVER_AUTH, CLIENT_AUTH]);
+    expect(new Date(coordinator.validTo).getTime()).toBe(Math.floor((NOW.getTime() + 365 * DAY) / 1000) * 1000);
+
+    const alice = new X509Certificate(readFileSync(join(own('alice'), 'alice.crt')));
+    expect(alice.subject).toBe('O=demo-consortium\nOU=data-scientist\nCN=alice');
+  });
+
+  it('passes openssl verify -CAfile ca.crt, and its requests pass openssl req -verify', async () => {
+    for (const name of PARTICIPANTS) {
+      // At the pinned issue time: a 90-day certificate issued then has expired by now.
+      expect(await openssl('verify', '-attime', String(NOW.getTime() / 1000 + DAY / 1000), '-CAfile', join(own(name), 'ca.crt'), join(own(name), `${name}.crt`))).toBe(`${join(own(name), `${name}.crt`)}: OK\n`);
     }
+    const req = await openssl('req', '-in', join(own('olga'), 'olga.csr'), '-noout', '-verify', '-subject');
+    expect(req).toContain('subject=CN = olga');
+    expect(req).toMatch(/verify OK|Certificate request self-signature verify OK/);
+  });
+
+  it('records every certificate in state.json with its serial', () => {
+    const state = readState(prov);
+    expect(state.issued.map((i) => [i.name, i.role, i.revoked])).toEqual([
+      ['coordinator', 'coordinator', false],
+      ['hospital-a', 'site', false],
+      ['hospital-b', 'site', false],
+      ['alice', 'data-scientist', false],
+      ['olga', 'operator', false],
+    ]);
+    for (const i of state.issued) expect(identityFromCertificate(readFileSync(join(own(i.name), `${i.name}.crt`), 'utf8')).serial).toBe(i.serial);
   });
 
   it('starts with an empty CRL signed by the CA, valid for 30 days', async () => {
-    const crl = await verifyCrl(readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8'), readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8'), 'crl.pem', NOW);
+    const crl = await verifyCrl(readFileSync(join(own('coordinator'), 'crl.pem'), 'utf8'), readFileSync(join(prov, '.provisioner', 'ca.crt'), 'utf8'), 'crl.pem', NOW);
     expect(crl.revokedSerials.size).toBe(0);
     expect(crl.nextUpdate?.getTime()).toBe(NOW.getTime() + 30 * DAY);
   });
 });
 
-describe('changing a provisioned consortium', () => {
-  it('add-site issues exactly one new kit and leaves every existing file byte-identical', async () => {
-    const { out, result: first } = await provisionedForTest();
-    const before = new Map(first.kits.flatMap((k) => filesOf(k.dir).map((f) => [join(k.dir, f), readFileSync(join(k.dir, f))] as const)));
-    before.set(join(out, '.provisioner', 'ca.crt'), readFileSync(join(out, '.provisioner', 'ca.crt')));
+describe('signing requests made by openssl', () => {
+  const tmp = tempDir();
+  const prov = join(tmp.dir, 'operator');
+  let caKey: CaKeyAccess;
+  beforeAll(async () => {
+    caKey = newPassphraseFile(join(tmp.dir, 'ca.passphrase'));
+    await initProvisioner(writeConsortium(tmp.dir), prov, { caKey });
+  });
+  afterAll(() => tmp.cleanup());
 
-    const added = await addSite(out, 'hospital-c');
+  async function opensslRequest(subject: string, file: string): Promise<string> {
+    const path = join(tmp.dir, file);
+    await openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${path}.key`, '-out', path, '-subj', subject);
+    return path;
+  }
 
-    expect([added.name, added.role, added.dir]).toEqual(['hospital-c', 'site', join(out, 'hospital-c')]);
-    expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'hospital-c', 'olga']);
-    expect(filesOf(added.dir)).toEqual(['ca.crt', 'hospital-c.crt', 'hospital-c.key', 'kit.yaml']);
-    for (const [path, bytes] of before) expect(readFileSync(path).equals(bytes), path).toBe(true);
-    expect(loadKit(added.dir).name).toBe('hospital-c');
-    const state = readState(out);
-    expect(state.consortium.sites.map((s) => s.name)).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
-    expect(state.issued.at(-1)?.serial).toBe(added.serial);
+  it('accepts `openssl req -newkey ec ... -subj /CN=<name>` and the certificate passes openssl verify', async () => {
+    const csr = await opensslRequest('/CN=alice', 'alice.csr');
+    const r = await signRequest(prov, csr, { caKey });
+    expect([r.name, r.role, r.renewed]).toEqual(['alice', 'data-scientist', false]);
+    const cert = join(r.dir, 'alice.crt');
+    expect(await openssl('verify', '-CAfile', join(prov, '.provisioner', 'ca.crt'), cert)).toBe(`${cert}: OK\n`);
+    expect(new X509Certificate(readFileSync(cert)).checkPrivateKey(createPrivateKey(readFileSync(`${csr}.key`)))).toBe(true);
   });
 
-  it('revoke lists the serial in the CRL of the provisioner and of the coordinator kit, and re-issues nothing', async () => {
-    const { out, result: first } = await provisionedForTest({ now: NOW });
-    const b = first.kits.find((k) => k.name === 'hospital-b');
-    const certBefore = readFileSync(join(out, 'hospital-b', 'hospital-b.crt'));
-    const later = new Date(NOW.getTime() + DAY);
+  it('takes the role from the consortium file, never from the request', async () => {
+    const csr = await opensslRequest('/O=other/OU=operator/CN=hospital-a', 'hospital-a.csr');
+    const r = await signRequest(prov, csr, { caKey });
+    const cert = new X509Certificate(readFileSync(join(r.dir, 'hospital-a.crt')));
+    expect([r.role, cert.subject]).toEqual(['site', 'O=demo-consortium\nOU=site\nCN=hospital-a']);
+  });
 
-    const r = await revoke(out, 'hospital-b', { reason: 'keyCompromise', now: later });
+  it('refuses a name the consortium does not have, and writes nothing', async () => {
+    const csr = await opensslRequest('/CN=mallory', 'mallory.csr');
+    const before = filesUnder(prov).map((f) => [f, readFileSync(f).toString('base64')]);
+    expect(await codeOf(signRequest(prov, csr, { caKey }))).toBe('COHORT_E_PKI_REQUEST_UNKNOWN_NAME');
+    expect(filesUnder(prov).map((f) => [f, readFileSync(f).toString('base64')])).toEqual(before);
+  });
 
-    expect(r).toEqual({
-      name: 'hospital-b',
-      role: 'site',
-      serial: b?.serial,
-      reason: 'keyCompromise',
-      crlFiles: [join(out, '.provisioner', 'crl.pem'), join(out, 'coordinator', 'crl.pem')],
-      revokedSerials: [b?.serial],
-    });
-    const kitCrl = readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8');
-    expect(readFileSync(join(out, '.provisioner', 'crl.pem'), 'utf8')).toBe(kitCrl);
-    expect(kitCrl.startsWith('-----BEGIN X509 CRL-----\n')).toBe(true);
-    const crl = await verifyCrl(kitCrl, readFileSync(join(out, 'coordinator', 'ca.crt'), 'utf8'), 'crl.pem', later);
-    expect(crl.revoked).toEqual([{ serial: b?.serial, revokedAt: later, reason: 'keyCompromise' }]);
-    expect(crl.nextUpdate?.getTime()).toBe(later.getTime() + 30 * DAY);
-    expect(readFileSync(join(out, 'hospital-b', 'hospital-b.crt')).equals(certBefore)).toBe(true);
-    const record = readState(out).issued.find((i) => i.name === 'hospital-b');
-    expect([record?.revoked, record?.revokedAt, record?.reason]).toEqual([true, later.toISOString(), 'keyCompromise']);
+  it('refuses an RSA key, a changed request and a second CN as COHORT_E_PKI_REQUEST_INVALID', async () => {
+    const rsa = join(tmp.dir, 'rsa.csr');
+    await openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${rsa}.key`, '-out', rsa, '-subj', '/CN=olga');
+    expect(await codeOf(signRequest(prov, rsa, { caKey }))).toBe('COHORT_E_PKI_REQUEST_INVALID');
 
-    const renewed = await renewCrl(out, { now: new Date(later.getTime() + DAY) });
-    expect(renewed.revokedSerials).toEqual([b?.serial]);
-    expect(readCrl(readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8')).nextUpdate?.getTime()).toBe(later.getTime() + 31 * DAY);
+    // The same request with its CN changed after signing: the self-signature no longer verifies.
+    const csr = await opensslRequest('/CN=olgb', 'olgb.csr');
+    const der = Buffer.from(readFileSync(csr, 'utf8').replace(/-----[^-]+-----/g, '').replace(/\s/g, ''), 'base64');
+    const at = der.indexOf(Buffer.from('olgb'));
+    der.write('olga', at);
+    const changed = join(tmp.dir, 'changed.csr');
+    writeFileSync(changed, der);
+    expect(await codeOf(signRequest(prov, changed, { caKey }))).toBe('COHORT_E_PKI_REQUEST_INVALID');
+
+    const two = await opensslRequest('/CN=olga/CN=alice', 'two.csr');
+    expect(await codeOf(signRequest(prov, two, { caKey }))).toBe('COHORT_E_PKI_REQUEST_INVALID');
+    expect(readState(prov).issued.map((i) => i.name)).toEqual(['alice', 'hospital-a']);
+  });
+
+  it('refuses to sign without the passphrase, with a wrong one, or from a file others can read', async () => {
+    const csr = await opensslRequest('/CN=olga', 'olga.csr');
+    expect(await codeOf(signRequest(prov, csr))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
+    const wrong = newPassphraseFile(join(tmp.dir, 'wrong.passphrase'));
+    expect(await codeOf(signRequest(prov, csr, { caKey: wrong }))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
+    const open = join(tmp.dir, 'open.passphrase');
+    copyFileSync((caKey as { passphraseFile: string }).passphraseFile, open);
+    chmodSync(open, 0o644);
+    expect(await codeOf(signRequest(prov, csr, { caKey: { passphraseFile: open } }))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
+    expect((await signRequest(prov, csr, { caKey })).name).toBe('olga');
+  });
+
+  it('renews by a new request: a new certificate for the new key, both recorded, revoke revokes both', async () => {
+    const first = readState(prov).issued.find((i) => i.name === 'alice');
+    const csr = await opensslRequest('/CN=alice', 'alice-2.csr');
+    const r = await signRequest(prov, csr, { caKey });
+    expect(r.renewed).toBe(true);
+    expect(r.serial).not.toBe(first?.serial);
+    expect(new X509Certificate(readFileSync(join(r.dir, 'alice.crt'))).checkPrivateKey(createPrivateKey(readFileSync(`${csr}.key`)))).toBe(true);
+    const revoked = await revoke(prov, 'alice', { caKey });
+    expect([...revoked.revokedSerials].sort()).toEqual([first?.serial, r.serial].sort());
+  });
+});
+
+describe('changing an enrolled consortium', () => {
+  it('add-site adds a name and nothing else; the site enrols and its request is signed; existing files stay byte-identical', async () => {
+    const tmp = tempDir();
+    try {
+      const out = join(tmp.dir, 'out');
+      const { caKey } = await provisionConsortium(writeConsortium(tmp.dir), out);
+      const before = new Map(filesUnder(out).map((f) => [f, readFileSync(f)] as const));
+      expect(addSite(out, 'hospital-c')).toEqual({ name: 'hospital-c', role: 'site' });
+      expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
+      const { requestFile } = await enroll('hospital-c', join(tmp.dir, 'hospital-c'));
+      const signed = await signRequest(out, requestFile, { caKey });
+      expect([signed.name, signed.role, signed.renewed]).toEqual(['hospital-c', 'site', false]);
+      for (const [path, bytes] of before) if (!path.endsWith('state.json')) expect(readFileSync(path).equals(bytes), path).toBe(true);
+      expect(readState(out).consortium.sites.map((s) => s.name)).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('revoke lists every serial of the name in both CRLs and re-issues nothing; crl renews', async () => {
+    const tmp = tempDir();
+    try {
+      const out = join(tmp.dir, 'out');
+      const { caKey } = await provisionConsortium(writeConsortium(tmp.dir), out, { now: NOW });
+      const b = readState(out).issued.find((i) => i.name === 'hospital-b');
+      const certBefore = readFileSync(join(out, 'hospital-b', 'hospital-b.crt'));
+      const later = new Date(NOW.getTime() + DAY);
+
+      const r = await revoke(out, 'hospital-b', { reason: 'keyCompromise', now: later, caKey });
+
+      expect(r).toEqual({
+        name: 'hospital-b',
+        role: 'site',
+        serial: b?.serial,
+        reason: 'keyCompromise',
+        crlFiles: [join(out, '.provisioner', 'crl.pem'), join(out, 'coordinator', 'crl.pem')],
+        revokedSerials: [b?.serial],
+      });
+      const kitCrl = readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8');
+      expect(readFileSync(join(out, '.provisioner', 'crl.pem'), 'utf8')).toBe(kitCrl);
+      const crl = await verifyCrl(kitCrl, readFileSync(join(out, 'coordinator', 'ca.crt'), 'utf8'), 'crl.pem', later);
+      expect(crl.revoked).toEqual([{ serial: b?.serial, revokedAt: later, reason: 'keyCompromise' }]);
+      expect(readFileSync(join(out, 'hospital-b', 'hospital-b.crt')).equals(certBefore)).toBe(true);
+      expect(await openssl('crl', '-in', join(out, 'coordinator', 'crl.pem'), '-noout', '-CAfile', join(out, 'coordinator', 'ca.crt'))).toMatch(/verify OK/);
+
+      const renewed = await renewCrl(out, { now: new Date(later.getTime() + DAY), caKey });
+      expect(renewed.revokedSerials).toEqual([b?.serial]);
+      expect(readCrl(readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8')).nextUpdate?.getTime()).toBe(later.getTime() + 31 * DAY);
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('refuses what would overwrite or confuse the consortium, with exact codes', async () => {
-    const { tmp, file, out } = await provisionedForTest();
-    const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
-
-    await expect(provisionConsortium(file, out)).rejects.toMatchObject({ code: 'COHORT_E_PKI_ALREADY_PROVISIONED' });
-    expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).toBe(caBefore);
-    await expect(addSite(out, 'hospital-a')).rejects.toMatchObject({ code: 'COHORT_E_PKI_NAME_EXISTS' });
-    await expect(addSite(out, 'alice')).rejects.toMatchObject({ code: 'COHORT_E_PKI_NAME_EXISTS' });
-    await expect(addSite(out, 'Hospital_C')).rejects.toMatchObject({ code: 'COHORT_E_PKI_INVALID_INPUT' });
-    await expect(addUser(out, 'bob', 'janitor')).rejects.toMatchObject({ code: 'COHORT_E_PKI_INVALID_INPUT' });
-    await expect(revoke(out, 'nobody')).rejects.toMatchObject({ code: 'COHORT_E_PKI_UNKNOWN_NAME' });
-    await expect(revoke(out, 'alice', { reason: 'bored' })).rejects.toMatchObject({ code: 'COHORT_E_PKI_INVALID_INPUT' });
-    await revoke(out, 'alice');
-    await expect(revoke(out, 'alice')).rejects.toMatchObject({ code: 'COHORT_E_PKI_ALREADY_REVOKED' });
-    await expect(addSite(join(tmp, 'elsewhere'), 'x')).rejects.toMatchObject({ code: 'COHORT_E_PKI_NOT_PROVISIONED' });
-    expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
-
-    writeFileSync(join(out, '.provisioner', 'state.json'), '{"version": 1}');
-    await expect(addSite(out, 'hospital-c')).rejects.toMatchObject({ code: 'COHORT_E_PKI_STATE_INVALID' });
+    const tmp = tempDir();
+    try {
+      const out = join(tmp.dir, 'out');
+      const file = writeConsortium(tmp.dir);
+      const { caKey } = await provisionConsortium(file, out);
+      const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
+      expect(await codeOf(initProvisioner(file, out, { caKey }))).toBe('COHORT_E_PKI_ALREADY_PROVISIONED');
+      expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).toBe(caBefore);
+      expect(() => addSite(out, 'hospital-a')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_NAME_EXISTS' }));
+      expect(() => addSite(out, 'alice')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_NAME_EXISTS' }));
+      expect(() => addSite(out, 'Hospital_C')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_INVALID_INPUT' }));
+      expect(() => addUser(out, 'bob', 'janitor')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_INVALID_INPUT' }));
+      expect(await codeOf(revoke(out, 'nobody', { caKey }))).toBe('COHORT_E_PKI_UNKNOWN_NAME');
+      expect(await codeOf(revoke(out, 'alice', { reason: 'bored', caKey }))).toBe('COHORT_E_PKI_INVALID_INPUT');
+      await revoke(out, 'alice', { caKey });
+      expect(await codeOf(revoke(out, 'alice', { caKey }))).toBe('COHORT_E_PKI_ALREADY_REVOKED');
+      expect(() => addSite(join(tmp.dir, 'elsewhere'), 'x')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_NOT_PROVISIONED' }));
+      expect(await codeOf(enroll('hospital-a', join(out, 'hospital-a')))).toBe('COHORT_E_PKI_ENROLLMENT_EXISTS');
+      expect(await codeOf(initProvisioner(file, join(tmp.dir, 'no-key')))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
+      writeFileSync(join(out, '.provisioner', 'state.json'), '{"version": 1}');
+      expect(() => addSite(out, 'hospital-c')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_STATE_INVALID' }));
+    } finally {
+      tmp.cleanup();
+    }
   });
 
-  it('--force replaces the CA and every kit', async () => {
-    const { file, out } = await provisionedForTest();
-    await addSite(out, 'hospital-c');
-    const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
-
-    await provisionConsortium(file, out, { force: true });
-
-    expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).not.toBe(caBefore);
-    expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
-    expect(loadKit(join(out, 'hospital-a')).caPem).toBe(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8'));
+  it('--force replaces the CA', async () => {
+    const tmp = tempDir();
+    try {
+      const out = join(tmp.dir, 'out');
+      const file = writeConsortium(tmp.dir);
+      await provisionConsortium(file, out);
+      const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
+      await provisionConsortium(file, out, { force: true });
+      expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).not.toBe(caBefore);
+      expect(loadKit(join(out, 'hospital-a')).caPem).toBe(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8'));
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('refuses an invalid consortium file before writing anything', async () => {
     const tmp = tempDir();
     try {
       const file = writeConsortium(tmp.dir, 'name: x\n');
-      await expect(provisionConsortium(file, join(tmp.dir, 'out'))).rejects.toMatchObject({ code: 'COHORT_E_CONFIG_INVALID' });
-      expect(filesOf(tmp.dir)).toEqual(['consortium.yaml']);
+      const caKey = newPassphraseFile(join(tmp.dir, 'p'));
+      expect(await codeOf(initProvisioner(file, join(tmp.dir, 'out'), { caKey }))).toBe('COHORT_E_CONFIG_INVALID');
+      expect(filesOf(tmp.dir)).toEqual(['consortium.yaml', 'p']);
     } finally {
       tmp.cleanup();
     }
