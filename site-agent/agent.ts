@@ -40,7 +40,12 @@ export interface AgentOptions {
   address?: string;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** How often a connected agent announces its exchange key again (default 12 h; announcements live 7 days). */
+  reannounceIntervalMs?: number;
 }
+
+/** Announcements expire after 7 days (core/secure-agg/key-ceremony.ts): a site connected for long re-announces well before. */
+export const REANNOUNCE_INTERVAL_MS = 12 * 3_600_000;
 
 type AgentState = 'STARTING' | 'CONNECTED' | 'RECONNECTING' | 'STOPPED';
 
@@ -49,6 +54,7 @@ export class SiteAgent {
   private client: SiteServiceClient | undefined;
   private stream: grpc.ClientReadableStream<Task__Output> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private reannounce: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly queued = new Set<string>();
   private readonly workers = new Map<string, RunWorker>();
@@ -77,10 +83,10 @@ export class SiteAgent {
         this.state = 'CONNECTED';
         backoff = minBackoff;
         log.info({ site: reg.site, consortium: reg.consortium }, 'registered with the coordinator');
-        // Lets the key holder seal the consortium HE key to this site (again, if it changed).
-        await publishExchangeKey(client, this.options.kit, this.options.heKeys).catch((e: unknown) =>
-          log.warn({ err: (e as Error).message }, 'could not publish the key-exchange key; encrypted runs will wait for it'),
-        );
+        // Lets the key holder seal the consortium HE key to this site (again, if it changed);
+        // announcements expire, so a fresh one on every connect and every 12 h while connected.
+        await this.announce(client);
+        this.startReannounce(client);
         this.startHeartbeat(reg.heartbeatIntervalMs || 2_000);
         await this.watchTasks();
       } catch (e) {
@@ -88,6 +94,7 @@ export class SiteAgent {
         if (!this.stopped()) log.warn({ code: err?.code, err: (e as Error).message }, 'connection to the coordinator lost');
       }
       this.stopHeartbeat();
+      this.stopReannounce();
       this.client?.close();
       if (this.stopped()) break;
       this.state = 'RECONNECTING';
@@ -112,12 +119,30 @@ export class SiteAgent {
     this.state = 'STOPPED';
     this.stream?.cancel();
     this.stopHeartbeat();
+    this.stopReannounce();
     this.wake?.();
   }
 
   /** Waits for the task queue to drain (tests and shutdown). */
   idle(): Promise<void> {
     return this.queue;
+  }
+
+  private announce(client: SiteServiceClient): Promise<void> {
+    return publishExchangeKey(client, this.options.kit, this.options.heKeys).catch((e: unknown) =>
+      this.options.log.warn({ err: (e as Error).message }, 'could not publish the key-exchange key; encrypted runs will wait for it'),
+    );
+  }
+
+  private startReannounce(client: SiteServiceClient): void {
+    this.stopReannounce();
+    this.reannounce = setInterval(() => void this.announce(client), this.options.reannounceIntervalMs ?? REANNOUNCE_INTERVAL_MS);
+    this.reannounce.unref();
+  }
+
+  private stopReannounce(): void {
+    if (this.reannounce) clearInterval(this.reannounce);
+    this.reannounce = undefined;
   }
 
   private startHeartbeat(intervalMs: number): void {

@@ -5,6 +5,7 @@
  *   <dataDir>/he/exchange-key.sealed     X25519 private key (PKCS#8 DER) for receiving the HE key
  *   <dataDir>/he/<keyId>.key.sealed      the consortium's BFV secret key envelope
  *   <dataDir>/he/<keyId>.params.json     its public parameters (not secret)
+ *   <dataDir>/he/roster.sealed           key holder only: the sites its IT confirmed (core/secure-agg/roster.ts)
  *
  * The associated data names the file's role and key id, so a sealed file moved or renamed
  * into another slot fails to open.
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { readSealedFile, writeSealedFile } from '../core/crypto/at-rest.ts';
 import { makePrivateDir, replaceFile, PUBLIC_FILE } from '../core/pki/files.ts';
 import { exchangePublicKeyOf, generateExchangeKey, type HeKeyParameters } from '../core/secure-agg/key-ceremony.ts';
+import { emptyRoster, parseRoster, type Roster } from '../core/secure-agg/roster.ts';
 
 const KEY_ID = /^[0-9a-f]{32}$/;
 
@@ -39,6 +41,27 @@ export class HeKeyStore {
 
   private keyPath(keyId: string): string {
     return this.pathFor(keyId, '.key.sealed');
+  }
+
+  private rosterPath(): string {
+    return join(this.dir, 'roster.sealed');
+  }
+
+  /** Whether the exchange key exists yet (the agent makes it when it first connects). */
+  hasExchangeKey(): boolean {
+    return existsSync(this.exchangePath());
+  }
+
+  /** The key holder's roster of confirmed sites; empty before its first confirmation. */
+  roster(consortium: string): Roster {
+    const path = this.rosterPath();
+    if (!existsSync(path)) return emptyRoster(consortium);
+    return parseRoster(readSealedFile(path, this.atRestKey, 'cohort-he-roster').toString('utf8'), consortium, path);
+  }
+
+  saveRoster(roster: Roster): void {
+    makePrivateDir(this.dir);
+    writeSealedFile(this.rosterPath(), this.atRestKey, Buffer.from(JSON.stringify(roster)), 'cohort-he-roster');
   }
 
   /** The site's X25519 exchange key, created (and sealed to disk) on first use. */

@@ -3,20 +3,19 @@
  * for the cryptography): every agent publishes its signed exchange key when it connects and
  * fetches its sealed copy of the consortium key when a run needs it; the key holder runs
  * {@link runKeyCeremony} (`cohort site key-ceremony`) to make the key and seal it to every site
- * that has published an exchange key, again whenever sites are added.
+ * that has published a current exchange key, is not revoked by the CRL the key holder checks
+ * itself, and is on the key holder's roster of confirmed sites (core/secure-agg/roster.ts),
+ * again whenever sites are added.
  */
-import { CohortError, SecureAggErrors, isCohortError } from '../core/errors/index.ts';
+import { CohortError, SecureAggErrors } from '../core/errors/index.ts';
 import type { Kit } from '../core/pki/kit.ts';
 import { unary } from '../core/rpc/clients.ts';
 import { consortiumKeyContext } from '../core/secure-agg/parameters.ts';
 import { generateConsortiumKey } from '../core/secure-agg/keys.ts';
-import {
-  announceExchangeKey,
-  openSealedKey,
-  sealSecretKey,
-  verifyExchangeKey,
-  type HeKeyParameters,
-} from '../core/secure-agg/key-ceremony.ts';
+import { verifyCeremonyCrl } from '../core/secure-agg/crl-check.ts';
+import { announceExchangeKey, openSealedKey, sealSecretKey, type HeKeyParameters, type VerifiedExchangeKey } from '../core/secure-agg/key-ceremony.ts';
+import { confirmMember, screenAnnouncements, type AwaitingConfirmation, type Refusal } from '../core/secure-agg/roster.ts';
+import type { CrlResponse__Output } from '../protos/gen/cohort/v1/CrlResponse.ts';
 import type { KeyCeremonyStatus__Output } from '../protos/gen/cohort/v1/KeyCeremonyStatus.ts';
 import type { SealedKeyResponse__Output } from '../protos/gen/cohort/v1/SealedKeyResponse.ts';
 import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
@@ -28,27 +27,48 @@ export interface CeremonyResult {
   readonly generated: boolean;
   readonly sealedFor: readonly string[];
   readonly alreadySealed: readonly string[];
-  /** Sites whose exchange key failed verification: nothing was sealed to them. */
-  readonly refused: readonly { site: string; code: string; message: string }[];
+  /** Sites whose announcement failed a check (CA, revocation, time window, replay, a wrong --accept): nothing was sealed to them. */
+  readonly refused: readonly Refusal[];
+  /** Verified sites not on the roster (new, or their certificate or exchange key changed): nothing sealed until confirmed. */
+  readonly awaitingConfirmation: readonly AwaitingConfirmation[];
+  /** Sites confirmed (added to the roster, or updated there) by this call. */
+  readonly confirmed: readonly string[];
   readonly params: HeKeyParameters;
 }
 
-/** Publishes this site's signed X25519 exchange key (idempotent). */
-export async function publishExchangeKey(client: SiteServiceClient, kit: Kit, keys: HeKeyStore): Promise<void> {
-  const announcement = announceExchangeKey(kit, keys.exchangeKey().publicKeyDer);
+export interface CeremonyOptions {
+  /** site -> exchange-key fingerprint, confirmed out of band (`--accept site=fingerprint`). */
+  readonly accept?: ReadonlyMap<string, string>;
+  /** Asked for each site still awaiting confirmation (the interactive prompt); true adds it to the roster. */
+  readonly confirm?: (site: AwaitingConfirmation) => Promise<boolean>;
+  /** The CRL to check revocation against (`--crl`); default: what the coordinator serves (GetCrl). */
+  readonly crl?: { readonly pem: string; readonly source: string };
+  /** The key holder's clock (tests). */
+  readonly now?: () => number;
+}
+
+/** Publishes this site's signed X25519 exchange key, freshly dated (the agent does it on connect and every 12 h). */
+export async function publishExchangeKey(client: SiteServiceClient, kit: Kit, keys: HeKeyStore, options: { now?: number } = {}): Promise<void> {
+  const announcement = announceExchangeKey(kit, keys.exchangeKey().publicKeyDer, options.now === undefined ? {} : { now: options.now });
   await unary((o, cb) => client.publishExchangeKey({ announcementJson: JSON.stringify(announcement) }, o, cb));
 }
 
 /**
- * The key holder's ceremony: generates the consortium key on the first call, then seals it to
- * every site with a verified exchange key that does not have it yet, and publishes the
- * sealed copies with the key's public parameters. Throws SECURE_AGG_KEY_CEREMONY when this
- * site is not the key holder or has lost the key it published.
+ * The key holder's ceremony: checks the CRL (the coordinator's, or `options.crl`) against its
+ * own CA certificate, generates the consortium key on the first call, then seals it to every
+ * site that does not have it yet whose announcement verifies and matches its roster entry (or
+ * that `accept` / `confirm` confirms now), and publishes the sealed copies with the key's
+ * public parameters. Throws SECURE_AGG_KEY_CEREMONY when this site is not the key holder or
+ * has lost the key it published, SECURE_AGG_CRL_INVALID / CRL_STALE when the CRL fails.
  */
-export async function runKeyCeremony(client: SiteServiceClient, kit: Kit, keys: HeKeyStore): Promise<CeremonyResult> {
+export async function runKeyCeremony(client: SiteServiceClient, kit: Kit, keys: HeKeyStore, options: CeremonyOptions = {}): Promise<CeremonyResult> {
   if (kit.keyHolder === undefined || kit.keyHolder !== kit.name) {
     throw new CohortError(SecureAggErrors.KEY_CEREMONY, `site "${kit.name}" is not the consortium's key holder ("${kit.keyHolder ?? 'none in its kit'}"); run the ceremony there`);
   }
+  const now = options.now ?? Date.now;
+  let roster = keys.roster(kit.consortium);
+  const crlGiven = options.crl ?? { pem: (await unary<CrlResponse__Output>((o, cb) => client.getCrl({}, o, cb))).crlPem, source: 'served by the coordinator' };
+  const crl = await verifyCeremonyCrl(crlGiven.pem, kit.caPem, { source: crlGiven.source, now: now(), ...(roster.crlNumber === undefined ? {} : { minCrlNumber: roster.crlNumber }) });
   await publishExchangeKey(client, kit, keys);
   const status = await unary<KeyCeremonyStatus__Output>((o, cb) => client.getKeyCeremony({}, o, cb));
   let params: HeKeyParameters;
@@ -69,25 +89,43 @@ export async function runKeyCeremony(client: SiteServiceClient, kit: Kit, keys: 
     }
     secretKey = held;
   }
-  const sealed: { site: string; sealedJson: string }[] = [];
-  const alreadySealed: string[] = [];
-  const refused: { site: string; code: string; message: string }[] = [];
-  for (const r of status.recipients) {
-    if (r.site === kit.name) continue;
-    if (r.sealed && !generated) {
-      alreadySealed.push(r.site);
-      continue;
-    }
-    try {
-      const publicKeyDer = verifyExchangeKey(r.announcementJson, { caPem: kit.caPem, consortium: kit.consortium, site: r.site });
-      sealed.push({ site: r.site, sealedJson: JSON.stringify(sealSecretKey(kit, { site: r.site, publicKeyDer }, params, secretKey)) });
-    } catch (e) {
-      if (!isCohortError(e)) throw e;
-      refused.push({ site: r.site, code: e.code, message: e.message });
+  const screened = screenAnnouncements({
+    holder: kit,
+    // A new key is sealed to everyone, whatever the coordinator remembers.
+    recipients: status.recipients.map((r) => ({ site: r.site, announcementJson: r.announcementJson, sealed: r.sealed && !generated })),
+    roster,
+    crl,
+    ...(options.accept === undefined ? {} : { accept: options.accept }),
+    now: now(),
+  });
+  roster = screened.roster;
+  const toSeal: VerifiedExchangeKey[] = [...screened.seal];
+  const confirmed = [...screened.confirmed];
+  const awaitingConfirmation: AwaitingConfirmation[] = [];
+  for (const { confirmation, key } of screened.awaiting) {
+    if (options.confirm !== undefined && (await options.confirm(confirmation))) {
+      roster = confirmMember(roster, key, now());
+      confirmed.push(key.site);
+      toSeal.push(key);
+    } else {
+      awaitingConfirmation.push(confirmation);
     }
   }
+  if (crl.crlNumber !== undefined && (roster.crlNumber === undefined || crl.crlNumber > roster.crlNumber)) roster = { ...roster, crlNumber: crl.crlNumber };
+  // The confirmations are the key holder's IT's decisions: kept even if publishing fails below.
+  keys.saveRoster(roster);
+  const sealed = toSeal.map((k) => ({ site: k.site, sealedJson: JSON.stringify(sealSecretKey(kit, { site: k.site, publicKeyDer: k.publicKeyDer }, params, secretKey)) }));
   await unary((o, cb) => client.publishSealedKeys({ paramsJson: JSON.stringify(params), sealed }, o, cb));
-  return { keyId: params.keyId, generated, sealedFor: sealed.map((s) => s.site), alreadySealed, refused, params };
+  return {
+    keyId: params.keyId,
+    generated,
+    sealedFor: sealed.map((s) => s.site),
+    alreadySealed: screened.alreadySealed,
+    refused: screened.refused,
+    awaitingConfirmation,
+    confirmed,
+    params,
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import { CohortError, GeneralErrors } from '../../core/errors/index.ts';
 import { BACKENDS, loadSiteConfig, type BackendChoice } from '../../site-agent/site-config.ts';
 import { reportError, runCommand } from '../output.ts';
 import { sitePrivacyCommand } from './site-privacy.ts';
+import { siteFingerprintCommand, siteKeyCeremonyCommand } from './site-key-ceremony.ts';
 
 export function registerSiteCommands(program: Command): void {
   const site = program.command('site').description('hospital IT: install and run the site agent');
@@ -21,36 +22,15 @@ export function registerSiteCommands(program: Command): void {
           const { initSiteStorage } = await import('../../site-agent/site-init.ts');
           const config = loadSiteConfig(resolve(opts.config));
           initSiteStorage(config);
-          return { dataDir: config.dataDir, keyFile: config.keyFile };
+          const pkcs11 = config.keyStore?.pkcs11;
+          return { dataDir: config.dataDir, keyFile: config.keyFile, ...(pkcs11 === undefined ? {} : { wrappedBy: { keyLabel: pkcs11.keyLabel } }) };
         },
-        (r) => `site data directory ${r.dataDir}\nat-rest key ${r.keyFile} (mode 600)\n`,
+        (r) => `site data directory ${r.dataDir}\nat-rest key ${r.keyFile} (mode 600${r.wrappedBy ? `, wrapped by HSM key "${r.wrappedBy.keyLabel}"` : ''})\n`,
       );
     });
 
-  site
-    .command('key-ceremony')
-    .description('key holder only: create the consortium HE key (first time) and seal it to every site that has connected since')
-    .requiredOption('--kit <dir>', 'the key-holder site kit')
-    .requiredOption('--config <site.yaml>', 'the key-holder site config')
-    .option('--address <host:port>', 'coordinator address (default: from the kit)')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { kit: string; config: string; address?: string; json?: boolean }) => {
-      await runCommand(
-        opts.json,
-        async () => {
-          const { keyCeremonyAt } = await import('../../site-agent/site-init.ts');
-          return keyCeremonyAt(resolve(opts.kit), resolve(opts.config), opts.address);
-        },
-        (r) =>
-          [
-            `HE key ${r.keyId}${r.generated ? ' generated' : ''} (N=${r.params.polyModulusDegree}, q ${r.params.coeffModulusBits.join('+')} bits, t=${r.params.plainModulus})`,
-            `sealed for: ${r.sealedFor.join(', ') || '(no new site)'}`,
-            `already sealed: ${r.alreadySealed.join(', ') || '(none)'}`,
-            ...r.refused.map((x) => `REFUSED ${x.site}: ${x.code}: ${x.message}`),
-            '',
-          ].join('\n'),
-      );
-    });
+  site.addCommand(siteKeyCeremonyCommand());
+  site.addCommand(siteFingerprintCommand());
 
   site.addCommand(sitePrivacyCommand());
 
@@ -67,7 +47,7 @@ export function registerSiteCommands(program: Command): void {
       const { SiteAgent } = await import('../../site-agent/agent.ts');
       const { RunStateStore } = await import('../../site-agent/run-state.ts');
       const { selectBackend } = await import('../../site-agent/training/backend.ts');
-      const { loadKeyFile } = await import('../../core/crypto/at-rest.ts');
+      const { loadSiteKey } = await import('../../site-agent/site-key.ts');
       const log = createLogger('site-agent', { destination: opts.logFile });
       try {
         const { loadSiteKitAndConfig, openSiteLedger } = await import('../../site-agent/site-init.ts');
@@ -76,7 +56,7 @@ export function registerSiteCommands(program: Command): void {
         if (!BACKENDS.includes(requested)) throw new CohortError(GeneralErrors.USAGE, `--backend must be one of ${BACKENDS.join(', ')}, got "${requested}"`);
         // A forced backend that cannot load stops the agent here, not at the first run; `auto` is chosen per run by model family.
         if (requested !== 'auto') await selectBackend(requested, 'logistic-regression');
-        const key = loadKeyFile(config.keyFile);
+        const key = loadSiteKey(config);
         const { HeKeyStore } = await import('../../site-agent/he-keys.ts');
         const agent = new SiteAgent({
           kit,

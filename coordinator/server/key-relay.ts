@@ -25,10 +25,13 @@ function parseObject(json: string, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** An exchange-key announcement must be for the calling site of this consortium. */
+/** An exchange-key announcement must be version 2 (with its time window) and for the calling site of this consortium. */
 export function checkAnnouncementShape(json: string, caller: string, consortium: string): void {
   const a = parseObject(json, 'exchange key') as Partial<ExchangeKeyAnnouncement>;
-  if (a.v !== 1 || typeof a.publicKey !== 'string' || typeof a.signature !== 'string' || typeof a.certificatePem !== 'string') throw malformed('exchange key', 'missing fields');
+  if ((a.v as number | undefined) === 1) throw malformed('exchange key', 'announcement version 1 (no issue or expiry time) is no longer accepted; upgrade the site agent');
+  if (a.v !== 2 || typeof a.publicKey !== 'string' || typeof a.signature !== 'string' || typeof a.certificatePem !== 'string' || typeof a.issuedAt !== 'string' || typeof a.expiresAt !== 'string') {
+    throw malformed('exchange key', 'missing fields');
+  }
   if (a.site !== caller || a.consortium !== consortium) throw malformed('exchange key', `announced for "${String(a.site)}" of "${String(a.consortium)}", but the caller is "${caller}" of "${consortium}"`);
 }
 

@@ -21,6 +21,8 @@ export interface SiteServiceContext {
   heartbeatIntervalMs: number;
   /** The site allowed to publish the consortium HE key (from the coordinator's kit). */
   keyHolder: string | undefined;
+  /** The CRL in force (PEM), served to the key holder, which verifies it itself; undefined: none. */
+  crlPem?: () => string | undefined;
   log: Logger;
 }
 
@@ -90,7 +92,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       return {
         keyHolder: ctx.keyHolder ?? '',
         paramsJson: key?.params_json ?? '',
-        // Revoked sites are left out: the key holder has no CRL of its own to check.
+        // Revoked sites are left out here too; the key holder also checks them against the CRL (GetCrl) itself.
         recipients: engine.store
           .exchangeKeys()
           .filter((k) => !announcedByRevoked(k.announcement_json, ctx.guard))
@@ -124,6 +126,8 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       log.info({ keyId: params.keyId, sealedFor: entries.map((e) => e.site) }, 'sealed HE keys stored');
       return { ok: true };
     }),
+
+    GetCrl: unary(ctx, () => ({ crlPem: ctx.crlPem?.() ?? '' })),
 
     GetSealedKey: unary(ctx, (site, req) => {
       const sealed = engine.store.sealedKey(req.keyId, site);

@@ -4,9 +4,12 @@
  * its own.
  *
  * 1. Every site makes an X25519 key-agreement pair and publishes the public half in an
- *    {@link ExchangeKeyAnnouncement}, signed with its TLS (certificate) key.
+ *    {@link ExchangeKeyAnnouncement}, signed with its TLS (certificate) key, with an issue
+ *    and an expiry time under the signature (re-announced on every connect and every 12 h).
  * 2. The key holder verifies each announcement against the consortium CA (so the coordinator
- *    cannot slip in a key of its own) and seals the secret key to it: ephemeral X25519 ECDH,
+ *    cannot slip in a key of its own), its own copy of the CA-signed CRL and the announcement's
+ *    time window, checks it against its roster of confirmed sites (./roster.ts, so the
+ *    operator, who holds the CA, cannot either), and seals the secret key to it: ephemeral X25519 ECDH,
  *    HKDF-SHA256 bound to consortium, recipient and key id, AES-256-GCM with the header as
  *    associated data. The sealed key is signed with the key holder's certificate key.
  * 3. The recipient accepts a sealed key only from the site its kit names as key holder,
@@ -31,6 +34,7 @@ import {
 } from 'node:crypto';
 import { CohortError, SecureAggErrors } from '../errors/index.ts';
 import { identityFromCertificate } from '../pki/identity.ts';
+import { certificateFingerprint, exchangeKeyFingerprint } from './fingerprints.ts';
 import { describeSecretKey } from './keys.ts';
 
 /** The fields of a kit the ceremony needs. */
@@ -42,16 +46,44 @@ export interface CeremonyIdentity {
   readonly keyPem: string;
 }
 
+/** The announcement format: version 2 added issuedAt and expiresAt (version 1 is refused). */
+export const ANNOUNCEMENT_VERSION = 2;
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/** How long a site's announcement lives; the agent re-announces well before (every 12 h and on every connect). */
+export const ANNOUNCEMENT_LIFETIME_MS = 7 * DAY_MS;
+/** The longest lifetime the key holder accepts. */
+export const MAX_ANNOUNCEMENT_LIFETIME_MS = 30 * DAY_MS;
+/** How far in the key holder's future an announcement may be issued (clocks differ). */
+export const ANNOUNCEMENT_CLOCK_SKEW_MS = 5 * MINUTE_MS;
+
 /** A site's X25519 public key, signed by the site's certificate key. JSON on the wire. */
 export interface ExchangeKeyAnnouncement {
-  readonly v: 1;
+  readonly v: typeof ANNOUNCEMENT_VERSION;
   readonly consortium: string;
   readonly site: string;
   /** X25519 public key, SPKI DER, base64. */
   readonly publicKey: string;
+  /** When the site announced, ISO 8601 UTC with milliseconds (`Date#toISOString`); signed. */
+  readonly issuedAt: string;
+  /** Until when the key holder may use it, same format; signed. */
+  readonly expiresAt: string;
   readonly certificatePem: string;
   /** ECDSA-SHA256 by the certificate's key over {@link announcementBytes}, base64. */
   readonly signature: string;
+}
+
+/** An announcement that passed {@link verifyExchangeKey}. */
+export interface VerifiedExchangeKey {
+  readonly site: string;
+  /** X25519 public key, SPKI DER. */
+  readonly publicKeyDer: Buffer;
+  readonly issuedAtMs: number;
+  readonly expiresAtMs: number;
+  readonly certificatePem: string;
+  /** See ./fingerprints.ts. */
+  readonly certificateFingerprint: string;
+  readonly exchangeKeyFingerprint: string;
 }
 
 /** The public parameters of the consortium key, as the key holder publishes them. */
@@ -82,7 +114,7 @@ export interface SealedHeKey {
   readonly signature: string;
 }
 
-const KEX_CONTEXT = 'cohort-kex-announcement-v1';
+const KEX_CONTEXT = 'cohort-kex-announcement-v2';
 const SEAL_CONTEXT = 'cohort-he-key-seal-v1';
 
 function refuse(message: string, details: Record<string, unknown> = {}, cause?: unknown): CohortError {
@@ -104,21 +136,37 @@ export function exchangePublicKeyOf(privateKeyDer: Uint8Array): Buffer {
   return createPublicKey(createPrivateKey({ key: Buffer.from(privateKeyDer), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
 }
 
-function announcementBytes(consortium: string, site: string, publicKeyDer: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from(`${KEX_CONTEXT}\0${consortium}\0${site}\0`), Buffer.from(publicKeyDer)]);
+const msOf = (t: Date | number | undefined): number => (t === undefined ? Date.now() : typeof t === 'number' ? t : t.getTime());
+
+function announcementBytes(a: Pick<ExchangeKeyAnnouncement, 'consortium' | 'site' | 'issuedAt' | 'expiresAt'>, publicKeyDer: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${KEX_CONTEXT}\0${a.consortium}\0${a.site}\0${a.issuedAt}\0${a.expiresAt}\0`), Buffer.from(publicKeyDer)]);
 }
 
-/** Signs the site's exchange public key with its certificate key. */
-export function announceExchangeKey(me: CeremonyIdentity, publicKeyDer: Uint8Array): ExchangeKeyAnnouncement {
-  const signature = sign('sha256', announcementBytes(me.consortium, me.name, publicKeyDer), createPrivateKey(me.keyPem));
-  return { v: 1, consortium: me.consortium, site: me.name, publicKey: b64(publicKeyDer), certificatePem: me.certPem, signature: b64(signature) };
+/**
+ * Signs the site's exchange public key with its certificate key, valid from `now` for
+ * `lifetimeMs` (default {@link ANNOUNCEMENT_LIFETIME_MS}, at most {@link MAX_ANNOUNCEMENT_LIFETIME_MS}).
+ */
+export function announceExchangeKey(me: CeremonyIdentity, publicKeyDer: Uint8Array, options: { now?: Date | number; lifetimeMs?: number } = {}): ExchangeKeyAnnouncement {
+  const lifetime = options.lifetimeMs ?? ANNOUNCEMENT_LIFETIME_MS;
+  if (!(lifetime > 0 && lifetime <= MAX_ANNOUNCEMENT_LIFETIME_MS)) throw new RangeError(`announcement lifetime must be in (0, ${MAX_ANNOUNCEMENT_LIFETIME_MS}] ms, got ${lifetime}`);
+  const issued = msOf(options.now);
+  const times = { consortium: me.consortium, site: me.name, issuedAt: new Date(issued).toISOString(), expiresAt: new Date(issued + lifetime).toISOString() };
+  const signature = sign('sha256', announcementBytes(times, publicKeyDer), createPrivateKey(me.keyPem));
+  return { v: ANNOUNCEMENT_VERSION, ...times, publicKey: b64(publicKeyDer), certificatePem: me.certPem, signature: b64(signature) };
+}
+
+/** A time as announcements write it (`Date#toISOString`), in ms; undefined for anything else. */
+function announcedTime(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === value ? ms : undefined;
 }
 
 /**
  * Checks that `certPem` was issued by the consortium CA, is valid now, and belongs to site
  * `site` of `consortium`; returns its public key.
  */
-function siteCertificateKey(certPem: string, caPem: string, consortium: string, site: string, what: string): KeyObject {
+function siteCertificateKey(certPem: string, caPem: string, consortium: string, site: string, what: string, now = Date.now()): KeyObject {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
@@ -127,7 +175,6 @@ function siteCertificateKey(certPem: string, caPem: string, consortium: string, 
   }
   const ca = new X509Certificate(caPem);
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw refuse(`${what}: the certificate was not issued by the consortium CA`, { site });
-  const now = Date.now();
   if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) throw refuse(`${what}: the certificate is not valid now (${cert.validFrom} .. ${cert.validTo})`, { site });
   const id = identityFromCertificate(certPem);
   if (id.role !== 'site' || id.name !== site || id.consortium !== consortium) {
@@ -136,28 +183,74 @@ function siteCertificateKey(certPem: string, caPem: string, consortium: string, 
   return cert.publicKey;
 }
 
+/** What {@link verifyExchangeKey} checks an announcement against. */
+export interface AnnouncementExpectation {
+  readonly caPem: string;
+  readonly consortium: string;
+  readonly site: string;
+  /** The verifier's clock (default: now). */
+  readonly now?: Date | number;
+  /** Revocation by serial (normalised hex), from a CRL the verifier checked itself (./crl-check.ts). */
+  readonly isRevoked?: (serial: string) => boolean;
+}
+
 /**
- * Verifies an announcement (JSON) for `site` and returns its X25519 public key (SPKI DER).
- * Throws SECURE_AGG_KEY_CEREMONY when it is malformed, for another site or consortium, or
- * not signed by a certificate of the consortium CA for that site.
+ * Verifies an announcement (JSON) for `site`. Throws SECURE_AGG_KEY_CEREMONY when it is
+ * malformed, version 1, for another site or consortium, or not signed by a valid certificate
+ * of the consortium CA for that site; SECURE_AGG_SITE_REVOKED when `isRevoked` lists that
+ * certificate; then, once the signature verifies, ANNOUNCEMENT_EXPIRED, ANNOUNCEMENT_FUTURE
+ * (issued more than {@link ANNOUNCEMENT_CLOCK_SKEW_MS} ahead) or ANNOUNCEMENT_LIFETIME
+ * (longer than {@link MAX_ANNOUNCEMENT_LIFETIME_MS}). Replay needs the verifier's memory: ./roster.ts.
  */
-export function verifyExchangeKey(json: string, expect: { caPem: string; consortium: string; site: string }): Buffer {
+export function verifyExchangeKey(json: string, expect: AnnouncementExpectation): VerifiedExchangeKey {
+  const site = expect.site;
+  const what = `exchange key of ${site}`;
   let a: ExchangeKeyAnnouncement;
   try {
     a = JSON.parse(json) as ExchangeKeyAnnouncement;
   } catch (e) {
-    throw refuse(`exchange key of ${expect.site}: not JSON`, { site: expect.site }, e);
+    throw refuse(`${what}: not JSON`, { site }, e);
   }
-  if (a.v !== 1 || a.site !== expect.site || a.consortium !== expect.consortium || typeof a.publicKey !== 'string' || typeof a.signature !== 'string') {
-    throw refuse(`exchange key of ${expect.site}: malformed or announced for "${String(a.site)}" of "${String(a.consortium)}"`, { site: expect.site });
+  if (typeof a !== 'object' || a === null) throw refuse(`${what}: not a JSON object`, { site });
+  if ((a.v as number) === 1) {
+    throw refuse(`${what}: announcement version 1 (no issue or expiry time) is no longer accepted; upgrade the site agent of ${site} and restart it so it announces version ${ANNOUNCEMENT_VERSION}`, { site, version: 1 });
   }
-  const key = siteCertificateKey(a.certificatePem, expect.caPem, expect.consortium, expect.site, `exchange key of ${expect.site}`);
+  if (a.v !== ANNOUNCEMENT_VERSION || a.site !== site || a.consortium !== expect.consortium || typeof a.publicKey !== 'string' || typeof a.signature !== 'string' || typeof a.certificatePem !== 'string') {
+    throw refuse(`${what}: malformed or announced for "${String(a.site)}" of "${String(a.consortium)}"`, { site });
+  }
+  const issuedAtMs = announcedTime(a.issuedAt);
+  const expiresAtMs = announcedTime(a.expiresAt);
+  if (issuedAtMs === undefined || expiresAtMs === undefined) throw refuse(`${what}: issuedAt and expiresAt must be ISO 8601 UTC times (Date#toISOString)`, { site });
+  const now = msOf(expect.now);
+  const key = siteCertificateKey(a.certificatePem, expect.caPem, expect.consortium, site, what, now);
+  const serial = identityFromCertificate(a.certificatePem).serial;
+  if (expect.isRevoked?.(serial) === true) {
+    throw new CohortError(SecureAggErrors.SITE_REVOKED, `${what}: signed under certificate ${serial}, which the consortium CRL revokes`, { details: { site, serial } });
+  }
   const der = unb64(a.publicKey);
-  if (!verify('sha256', announcementBytes(a.consortium, a.site, der), key, unb64(a.signature))) {
-    throw refuse(`exchange key of ${expect.site}: the signature does not verify`, { site: expect.site });
+  if (!verify('sha256', announcementBytes(a, der), key, unb64(a.signature))) {
+    throw refuse(`${what}: the signature does not verify`, { site });
   }
-  if (createPublicKey({ key: der, format: 'der', type: 'spki' }).asymmetricKeyType !== 'x25519') throw refuse(`exchange key of ${expect.site}: not an X25519 key`, { site: expect.site });
-  return der;
+  if (createPublicKey({ key: der, format: 'der', type: 'spki' }).asymmetricKeyType !== 'x25519') throw refuse(`${what}: not an X25519 key`, { site });
+  const times = { site, issuedAt: a.issuedAt, expiresAt: a.expiresAt };
+  if (expiresAtMs <= now) {
+    throw new CohortError(SecureAggErrors.ANNOUNCEMENT_EXPIRED, `${what}: the announcement expired at ${a.expiresAt} (issued ${a.issuedAt}); the site re-announces when its agent connects`, { details: times });
+  }
+  if (issuedAtMs > now + ANNOUNCEMENT_CLOCK_SKEW_MS) {
+    throw new CohortError(SecureAggErrors.ANNOUNCEMENT_FUTURE, `${what}: the announcement is issued at ${a.issuedAt}, more than ${ANNOUNCEMENT_CLOCK_SKEW_MS / MINUTE_MS} minutes after this key holder's clock (${new Date(now).toISOString()})`, { details: times });
+  }
+  if (!(expiresAtMs > issuedAtMs && expiresAtMs - issuedAtMs <= MAX_ANNOUNCEMENT_LIFETIME_MS)) {
+    throw new CohortError(SecureAggErrors.ANNOUNCEMENT_LIFETIME, `${what}: the announcement lives from ${a.issuedAt} to ${a.expiresAt}; at most ${MAX_ANNOUNCEMENT_LIFETIME_MS / DAY_MS} days are accepted`, { details: times });
+  }
+  return {
+    site,
+    publicKeyDer: der,
+    issuedAtMs,
+    expiresAtMs,
+    certificatePem: a.certificatePem,
+    certificateFingerprint: certificateFingerprint(a.certificatePem),
+    exchangeKeyFingerprint: exchangeKeyFingerprint(der),
+  };
 }
 
 type SealedHeader = Omit<SealedHeKey, 'ciphertext' | 'tag' | 'signature'>;

@@ -5,9 +5,11 @@ import type { Ack as _cohort_v1_Ack, Ack__Output as _cohort_v1_Ack__Output } fro
 import type { AggregateChunk as _cohort_v1_AggregateChunk, AggregateChunk__Output as _cohort_v1_AggregateChunk__Output } from './cohort/v1/AggregateChunk.ts';
 import type { AggregateRequest as _cohort_v1_AggregateRequest, AggregateRequest__Output as _cohort_v1_AggregateRequest__Output } from './cohort/v1/AggregateRequest.ts';
 import type { Chunk as _cohort_v1_Chunk, Chunk__Output as _cohort_v1_Chunk__Output } from './cohort/v1/Chunk.ts';
+import type { CrlResponse as _cohort_v1_CrlResponse, CrlResponse__Output as _cohort_v1_CrlResponse__Output } from './cohort/v1/CrlResponse.ts';
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from './cohort/v1/EvaluationReport.ts';
 import type { ExchangeKeyRequest as _cohort_v1_ExchangeKeyRequest, ExchangeKeyRequest__Output as _cohort_v1_ExchangeKeyRequest__Output } from './cohort/v1/ExchangeKeyRequest.ts';
 import type { FailureReport as _cohort_v1_FailureReport, FailureReport__Output as _cohort_v1_FailureReport__Output } from './cohort/v1/FailureReport.ts';
+import type { GetCrlRequest as _cohort_v1_GetCrlRequest, GetCrlRequest__Output as _cohort_v1_GetCrlRequest__Output } from './cohort/v1/GetCrlRequest.ts';
 import type { GetSealedKeyRequest as _cohort_v1_GetSealedKeyRequest, GetSealedKeyRequest__Output as _cohort_v1_GetSealedKeyRequest__Output } from './cohort/v1/GetSealedKeyRequest.ts';
 import type { HeartbeatRequest as _cohort_v1_HeartbeatRequest, HeartbeatRequest__Output as _cohort_v1_HeartbeatRequest__Output } from './cohort/v1/HeartbeatRequest.ts';
 import type { HeartbeatResponse as _cohort_v1_HeartbeatResponse, HeartbeatResponse__Output as _cohort_v1_HeartbeatResponse__Output } from './cohort/v1/HeartbeatResponse.ts';
@@ -41,9 +43,11 @@ export interface ProtoGrpcType {
       AggregateChunk: MessageTypeDefinition<_cohort_v1_AggregateChunk, _cohort_v1_AggregateChunk__Output>
       AggregateRequest: MessageTypeDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateRequest__Output>
       Chunk: MessageTypeDefinition<_cohort_v1_Chunk, _cohort_v1_Chunk__Output>
+      CrlResponse: MessageTypeDefinition<_cohort_v1_CrlResponse, _cohort_v1_CrlResponse__Output>
       EvaluationReport: MessageTypeDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationReport__Output>
       ExchangeKeyRequest: MessageTypeDefinition<_cohort_v1_ExchangeKeyRequest, _cohort_v1_ExchangeKeyRequest__Output>
       FailureReport: MessageTypeDefinition<_cohort_v1_FailureReport, _cohort_v1_FailureReport__Output>
+      GetCrlRequest: MessageTypeDefinition<_cohort_v1_GetCrlRequest, _cohort_v1_GetCrlRequest__Output>
       GetSealedKeyRequest: MessageTypeDefinition<_cohort_v1_GetSealedKeyRequest, _cohort_v1_GetSealedKeyRequest__Output>
       HeartbeatRequest: MessageTypeDefinition<_cohort_v1_HeartbeatRequest, _cohort_v1_HeartbeatRequest__Output>
       HeartbeatResponse: MessageTypeDefinition<_cohort_v1_HeartbeatResponse, _cohort_v1_HeartbeatResponse__Output>

@@ -1,7 +1,7 @@
 /**
  * The key ceremony through a real coordinator (in this process, real mTLS on 127.0.0.1, real
  * kits): what the relay refuses, a full ceremony with the sites' own code (runKeyCeremony,
- * ensureHeKey), a site added afterwards, and a coordinator state directory that holds only
+ * ensureHeKey) where each site is sealed to only once the key holder confirms it, a site added afterwards, and a coordinator state directory that holds only
  * sealed copies of the key, never the key.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningCoordinator } from '../../coordinator/coordinator.ts';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
-import { addSite } from '../../core/pki/provisioner.ts';
+import { addEnrolledSite } from '../support/provision.ts';
 import { siteClient, unary } from '../../core/rpc/clients.ts';
 import { announceExchangeKey, generateExchangeKey, sealSecretKey } from '../../core/secure-agg/key-ceremony.ts';
+import { certificateFingerprint, exchangeKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
 import type { KeyCeremonyStatus__Output } from '../../protos/gen/cohort/v1/KeyCeremonyStatus.ts';
 import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
@@ -42,6 +43,9 @@ describe('key ceremony through the coordinator', () => {
     kits.set(name, loadKit(join(dir, 'kits', name)));
     stores.set(name, new HeKeyStore(join(dir, `data-${name}`), randomBytes(32)));
   }
+  const fingerprint = (name: string): string => exchangeKeyFingerprint(store(name).exchangeKey().publicKeyDer);
+  /** The key holder's IT confirming `names` with the fingerprints those sites print (`--accept`). */
+  const accepting = (...names: string[]): { accept: Map<string, string> } => ({ accept: new Map(names.map((n) => [n, fingerprint(n)])) });
   const status = (name: string): Promise<KeyCeremonyStatus__Output> => unary<KeyCeremonyStatus__Output>((o, cb) => client(name).getKeyCeremony({}, o, cb));
 
   beforeAll(async () => {
@@ -83,10 +87,16 @@ describe('key ceremony through the coordinator', () => {
     expect(err.code).toBe('COHORT_E_SECURE_AGG_KEY_CEREMONY');
   });
 
-  it('runs the ceremony: the key holder seals the key to site-b, which opens the same key bytes', async () => {
+  it('runs the ceremony: the key holder seals the key to site-b once its IT confirms it, and site-b opens the same key bytes', async () => {
     await publishExchangeKey(client('site-b'), kit('site-b'), store('site-b'));
-    const result = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'));
-    expect(result).toMatchObject({ generated: true, sealedFor: ['site-b'], alreadySealed: [], refused: [] });
+    // First ceremony: the key is made, but site-b is not on the key holder's roster yet.
+    const first = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'));
+    expect(first).toMatchObject({ generated: true, sealedFor: [], alreadySealed: [], refused: [], confirmed: [] });
+    expect(first.awaitingConfirmation).toEqual([
+      { site: 'site-b', certificateFingerprint: certificateFingerprint(kit('site-b').certPem), exchangeKeyFingerprint: fingerprint('site-b'), reason: 'new' },
+    ]);
+    const result = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'), accepting('site-b'));
+    expect(result).toMatchObject({ keyId: first.keyId, generated: false, sealedFor: ['site-b'], alreadySealed: [], refused: [], awaitingConfirmation: [], confirmed: ['site-b'] });
     keyId = result.keyId;
     expect(keyId).toMatch(/^[0-9a-f]{32}$/);
     const st = await status('site-b');
@@ -117,7 +127,7 @@ describe('key ceremony through the coordinator', () => {
   });
 
   it('gives a site added later the key on the next ceremony, leaving the others as they are', async () => {
-    await addSite(join(dir, 'kits'), 'site-c');
+    await addEnrolledSite(join(dir, 'kits'), 'site-c');
     addParticipant('site-c');
     expect(kit('site-c').keyHolder).toBe('site-a');
     await unary((o, cb) => client('site-c').register({ agentVersion: 't', backend: 'cpu', datasets: [] }, o, cb));
@@ -125,8 +135,8 @@ describe('key ceremony through the coordinator', () => {
     const before = await refusal(ensureHeKey(client('site-c'), kit('site-c'), store('site-c'), keyId));
     expect(before.code).toBe('COHORT_E_SECURE_AGG_NO_KEY');
 
-    const again = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'));
-    expect(again).toMatchObject({ keyId, generated: false, sealedFor: ['site-c'], alreadySealed: ['site-b'], refused: [] });
+    const again = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'), accepting('site-c'));
+    expect(again).toMatchObject({ keyId, generated: false, sealedFor: ['site-c'], alreadySealed: ['site-b'], refused: [], confirmed: ['site-c'] });
     await ensureHeKey(client('site-c'), kit('site-c'), store('site-c'), keyId);
     expect(Buffer.compare(store('site-c').secretKey(keyId) as Buffer, store('site-a').secretKey(keyId) as Buffer)).toBe(0);
   });
@@ -136,7 +146,11 @@ describe('key ceremony through the coordinator', () => {
     await publishExchangeKey(client('site-b'), kit('site-b'), store('site-b'));
     const st = await status('site-a');
     expect(st.recipients.map((r) => [r.site, r.sealed]).sort()).toEqual([['site-a', false], ['site-b', false], ['site-c', true]]);
-    const again = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'));
+    // The roster holds site-b's old exchange key: the new one waits for confirmation.
+    const held = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'));
+    expect(held).toMatchObject({ sealedFor: [], alreadySealed: ['site-c'], refused: [] });
+    expect(held.awaitingConfirmation.map((a) => [a.site, a.reason])).toEqual([['site-b', 'exchange-key-changed']]);
+    const again = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'), accepting('site-b'));
     expect(again).toMatchObject({ sealedFor: ['site-b'], alreadySealed: ['site-c'], refused: [] });
     await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), keyId);
     expect(Buffer.compare(store('site-b').secretKey(keyId) as Buffer, store('site-a').secretKey(keyId) as Buffer)).toBe(0);

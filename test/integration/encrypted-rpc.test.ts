@@ -24,6 +24,7 @@ import type { AdminServiceClient } from '../../protos/gen/cohort/v1/AdminService
 import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { ensureHeKey, publishExchangeKey, runKeyCeremony } from '../../site-agent/key-ceremony.ts';
+import { exchangeKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
 import { pseudoRandom, seededUniformSource } from '../core/secure-agg/bfv-fixtures.ts';
 import { refusal, startTestConsortium } from '../support/in-process-coordinator.ts';
 
@@ -130,7 +131,10 @@ describe('an encrypted run over mTLS', () => {
 
   it('records a pending bfv codec at submission and the full descriptor with headroom once both sites accept', async () => {
     await publishExchangeKey(client('site-b'), kit('site-b'), store('site-b'));
-    const ceremony = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'));
+    // The key holder's IT confirms site-b by its exchange-key fingerprint (--accept), as it would after comparing it out of band.
+    const accept = new Map([['site-b', exchangeKeyFingerprint(store('site-b').exchangeKey().publicKeyDer)]]);
+    const ceremony = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'), { accept });
+    expect(ceremony.sealedFor).toEqual(['site-b']);
     await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), ceremony.keyId);
 
     runId = (await submit()).runId;

@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SecureAggErrors } from '../../../core/errors/index.ts';
 import { loadKit, type Kit } from '../../../core/pki/kit.ts';
-import { provisionConsortium } from '../../../core/pki/provisioner.ts';
+import { provisionConsortium } from '../../support/provision.ts';
+import { certificateFingerprint, exchangeKeyFingerprint } from '../../../core/secure-agg/fingerprints.ts';
 import {
+  ANNOUNCEMENT_LIFETIME_MS,
   announceExchangeKey,
   generateExchangeKey,
   openSealedKey,
@@ -200,8 +202,11 @@ describe('HE key ceremony (X25519 + HKDF-SHA256 + AES-256-GCM, signed under the 
 
     it('verifies a site\'s own announcement and returns its X25519 key', () => {
       const a = announceExchangeKey(kit('hospital-b'), exchangeB.publicKeyDer);
-      const der = verifyExchangeKey(JSON.stringify(a), expectFor('hospital-b'));
-      expect(Buffer.compare(der, exchangeB.publicKeyDer)).toBe(0);
+      const verified = verifyExchangeKey(JSON.stringify(a), expectFor('hospital-b'));
+      expect(Buffer.compare(verified.publicKeyDer, exchangeB.publicKeyDer)).toBe(0);
+      expect(verified.exchangeKeyFingerprint).toBe(exchangeKeyFingerprint(exchangeB.publicKeyDer));
+      expect(verified.certificateFingerprint).toBe(certificateFingerprint(kit('hospital-b').certPem));
+      expect(verified.expiresAtMs - verified.issuedAtMs).toBe(ANNOUNCEMENT_LIFETIME_MS);
     });
 
     it('refuses an announcement for another site', () => {

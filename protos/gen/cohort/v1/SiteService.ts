@@ -5,9 +5,11 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { Ack as _cohort_v1_Ack, Ack__Output as _cohort_v1_Ack__Output } from '../../cohort/v1/Ack.ts';
 import type { AggregateChunk as _cohort_v1_AggregateChunk, AggregateChunk__Output as _cohort_v1_AggregateChunk__Output } from '../../cohort/v1/AggregateChunk.ts';
 import type { AggregateRequest as _cohort_v1_AggregateRequest, AggregateRequest__Output as _cohort_v1_AggregateRequest__Output } from '../../cohort/v1/AggregateRequest.ts';
+import type { CrlResponse as _cohort_v1_CrlResponse, CrlResponse__Output as _cohort_v1_CrlResponse__Output } from '../../cohort/v1/CrlResponse.ts';
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from '../../cohort/v1/EvaluationReport.ts';
 import type { ExchangeKeyRequest as _cohort_v1_ExchangeKeyRequest, ExchangeKeyRequest__Output as _cohort_v1_ExchangeKeyRequest__Output } from '../../cohort/v1/ExchangeKeyRequest.ts';
 import type { FailureReport as _cohort_v1_FailureReport, FailureReport__Output as _cohort_v1_FailureReport__Output } from '../../cohort/v1/FailureReport.ts';
+import type { GetCrlRequest as _cohort_v1_GetCrlRequest, GetCrlRequest__Output as _cohort_v1_GetCrlRequest__Output } from '../../cohort/v1/GetCrlRequest.ts';
 import type { GetSealedKeyRequest as _cohort_v1_GetSealedKeyRequest, GetSealedKeyRequest__Output as _cohort_v1_GetSealedKeyRequest__Output } from '../../cohort/v1/GetSealedKeyRequest.ts';
 import type { HeartbeatRequest as _cohort_v1_HeartbeatRequest, HeartbeatRequest__Output as _cohort_v1_HeartbeatRequest__Output } from '../../cohort/v1/HeartbeatRequest.ts';
 import type { HeartbeatResponse as _cohort_v1_HeartbeatResponse, HeartbeatResponse__Output as _cohort_v1_HeartbeatResponse__Output } from '../../cohort/v1/HeartbeatResponse.ts';
@@ -39,6 +41,23 @@ export interface SiteServiceClient extends grpc.Client {
    */
   downloadAggregate(argument: _cohort_v1_AggregateRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
   downloadAggregate(argument: _cohort_v1_AggregateRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
+  
+  /**
+   * The consortium CRL the coordinator enforces now (its kit's crl.pem, as last reloaded).
+   * The key holder verifies it against its own CA certificate before sealing.
+   */
+  GetCrl(argument: _cohort_v1_GetCrlRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_CrlResponse__Output>): grpc.ClientUnaryCall;
+  GetCrl(argument: _cohort_v1_GetCrlRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_CrlResponse__Output>): grpc.ClientUnaryCall;
+  GetCrl(argument: _cohort_v1_GetCrlRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_CrlResponse__Output>): grpc.ClientUnaryCall;
+  GetCrl(argument: _cohort_v1_GetCrlRequest, callback: grpc.requestCallback<_cohort_v1_CrlResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The consortium CRL the coordinator enforces now (its kit's crl.pem, as last reloaded).
+   * The key holder verifies it against its own CA certificate before sealing.
+   */
+  getCrl(argument: _cohort_v1_GetCrlRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_CrlResponse__Output>): grpc.ClientUnaryCall;
+  getCrl(argument: _cohort_v1_GetCrlRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_CrlResponse__Output>): grpc.ClientUnaryCall;
+  getCrl(argument: _cohort_v1_GetCrlRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_CrlResponse__Output>): grpc.ClientUnaryCall;
+  getCrl(argument: _cohort_v1_GetCrlRequest, callback: grpc.requestCallback<_cohort_v1_CrlResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * The consortium HE key's public parameters (if any) and every site's exchange key, with
@@ -238,6 +257,12 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
   DownloadAggregate: grpc.handleServerStreamingCall<_cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk>;
   
   /**
+   * The consortium CRL the coordinator enforces now (its kit's crl.pem, as last reloaded).
+   * The key holder verifies it against its own CA certificate before sealing.
+   */
+  GetCrl: grpc.handleUnaryCall<_cohort_v1_GetCrlRequest__Output, _cohort_v1_CrlResponse>;
+  
+  /**
    * The consortium HE key's public parameters (if any) and every site's exchange key, with
    * whether the site already has a sealed copy of the key.
    */
@@ -306,6 +331,7 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
 
 export interface SiteServiceDefinition extends grpc.ServiceDefinition {
   DownloadAggregate: MethodDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateChunk, _cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk__Output>
+  GetCrl: MethodDefinition<_cohort_v1_GetCrlRequest, _cohort_v1_CrlResponse, _cohort_v1_GetCrlRequest__Output, _cohort_v1_CrlResponse__Output>
   GetKeyCeremony: MethodDefinition<_cohort_v1_KeyCeremonyRequest, _cohort_v1_KeyCeremonyStatus, _cohort_v1_KeyCeremonyRequest__Output, _cohort_v1_KeyCeremonyStatus__Output>
   GetSealedKey: MethodDefinition<_cohort_v1_GetSealedKeyRequest, _cohort_v1_SealedKeyResponse, _cohort_v1_GetSealedKeyRequest__Output, _cohort_v1_SealedKeyResponse__Output>
   Heartbeat: MethodDefinition<_cohort_v1_HeartbeatRequest, _cohort_v1_HeartbeatResponse, _cohort_v1_HeartbeatRequest__Output, _cohort_v1_HeartbeatResponse__Output>

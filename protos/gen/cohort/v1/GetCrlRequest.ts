@@ -1,0 +1,8 @@
+// Original file: protos/cohort/v1/site.proto
+
+
+export interface GetCrlRequest {
+}
+
+export interface GetCrlRequest__Output {
+}
