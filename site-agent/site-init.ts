@@ -1,10 +1,7 @@
-/** What `cohort site init` and `cohort site key-ceremony` set up, also used by the demo. */
+/** What `cohort site init` sets up, and the kit-and-config check of the site commands; also used by the demo. */
 import { CohortError, SiteErrors } from '../core/errors/index.ts';
 import { makePrivateDir } from '../core/pki/files.ts';
 import { loadKit, type Kit } from '../core/pki/kit.ts';
-import { siteClient } from '../core/rpc/clients.ts';
-import { HeKeyStore } from './he-keys.ts';
-import { runKeyCeremony, type CeremonyResult } from './key-ceremony.ts';
 import { PrivacyLedger, privacyLedgerDir } from './privacy/ledger.ts';
 import { loadSiteConfig, type SiteConfig } from './site-config.ts';
 import { loadSiteKey } from './site-key.ts';
@@ -33,16 +30,4 @@ export function loadSiteKitAndConfig(kitDir: string, configPath: string): { kit:
   if (kit.role !== 'site') throw new CohortError(SiteErrors.KIT_MISMATCH, `kit ${kit.dir} is a ${kit.role} kit, not a site kit`);
   if (config.site && config.site !== kit.name) throw new CohortError(SiteErrors.KIT_MISMATCH, `the config names site "${config.site}" but the kit is "${kit.name}"`);
   return { kit, config };
-}
-
-/** Runs the key holder's ceremony with the site's kit and config (`cohort site key-ceremony`). */
-export async function keyCeremonyAt(kitDir: string, configPath: string, address?: string): Promise<CeremonyResult> {
-  const { kit, config } = loadSiteKitAndConfig(kitDir, configPath);
-  const keys = new HeKeyStore(config.dataDir, loadSiteKey(config));
-  const client = siteClient(kit, address);
-  try {
-    return await runKeyCeremony(client, kit, keys);
-  } finally {
-    client.close();
-  }
 }

@@ -87,6 +87,8 @@ describe('a consortium enrolled by certificate request', () => {
     expect(filesOf(join(prov, 'coordinator'))).toEqual(['ca.crt', 'coordinator.crt', 'crl.pem', 'kit.yaml']);
     for (const name of PARTICIPANTS) {
       const der = createPrivateKey(readFileSync(join(own(name), `${name}.key`))).export({ type: 'pkcs8', format: 'der' });
+      // The check finds the key where it is (its PEM file), so its silence below means something.
+      expect(holdsKeyBytes(readFileSync(join(own(name), `${name}.key`)), der)).toBe(true);
       for (const f of filesUnder(prov)) {
         const bytes = readFileSync(f);
         expect(bytes.includes(Buffer.from('PRIVATE KEY')), f).toBe(false);
