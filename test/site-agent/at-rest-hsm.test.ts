@@ -14,18 +14,10 @@ import { readSitePrivacy } from '../../cli/commands/site-privacy.ts';
 import { loadSiteConfig, type SiteConfig } from '../../site-agent/site-config.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { loadSiteKey } from '../../site-agent/site-key.ts';
+import { caughtSync } from '../support/caught.ts';
 import { setupSoftHsm, type SoftHsm, type SoftHsmToken } from '../support/softhsm.ts';
 
 const AD = 'cohort-test-state';
-
-function thrown(fn: () => unknown): { code?: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected an error');
-}
 
 /** Whether `bytes` hold `key` raw, or as base64, base64url or hex (either case). */
 function holdsKey(bytes: Buffer, key: Buffer): boolean {
@@ -125,12 +117,12 @@ describe('the site at-rest key wrapped by an HSM (SoftHSM2)', () => {
   it('refuses a wrapped key file without keyStore, and a plain key file with it, with COHORT_E_SITE_KEY_STORE_MISMATCH', () => {
     const wrapped = siteConfig(siteToken, 'w.key');
     initSiteStorage(wrapped);
-    expect(thrown(() => loadSiteKey({ keyFile: wrapped.keyFile })).code).toBe('COHORT_E_SITE_KEY_STORE_MISMATCH');
+    expect(caughtSync(() => loadSiteKey({ keyFile: wrapped.keyFile })).code).toBe('COHORT_E_SITE_KEY_STORE_MISMATCH');
     const plain = siteConfig(undefined, 'p.key');
     initSiteStorage(plain);
     // refused before any token is touched, even where the token has no key of that label
-    expect(thrown(() => loadSiteKey({ keyFile: plain.keyFile, keyStore: wrapped.keyStore })).code).toBe('COHORT_E_SITE_KEY_STORE_MISMATCH');
-    expect(thrown(() => loadSiteKey({ keyFile: plain.keyFile, keyStore: siteConfig(otherToken, 'x.key', 'no-such-key').keyStore })).code).toBe('COHORT_E_SITE_KEY_STORE_MISMATCH');
+    expect(caughtSync(() => loadSiteKey({ keyFile: plain.keyFile, keyStore: wrapped.keyStore })).code).toBe('COHORT_E_SITE_KEY_STORE_MISMATCH');
+    expect(caughtSync(() => loadSiteKey({ keyFile: plain.keyFile, keyStore: siteConfig(otherToken, 'x.key', 'no-such-key').keyStore })).code).toBe('COHORT_E_SITE_KEY_STORE_MISMATCH');
   });
 
   it('another token cannot unwrap the key file, even under the same key label', () => {
@@ -138,24 +130,24 @@ describe('the site at-rest key wrapped by an HSM (SoftHSM2)', () => {
     initSiteStorage(config);
     const elsewhere = siteConfig(otherToken, 'mine.key');
     // that token has no key of the label: nothing is created for an existing file
-    expect(thrown(() => loadSiteKey(elsewhere)).code).toBe('COHORT_E_PKI_HSM_KEY_MISSING');
-    expect(thrown(() => initSiteStorage(elsewhere)).code).toBe('COHORT_E_PKI_HSM_KEY_MISSING');
+    expect(caughtSync(() => loadSiteKey(elsewhere)).code).toBe('COHORT_E_PKI_HSM_KEY_MISSING');
+    expect(caughtSync(() => initSiteStorage(elsewhere)).code).toBe('COHORT_E_PKI_HSM_KEY_MISSING');
     // with a key of the same label made there, the unwrap still fails
     initSiteStorage(siteConfig(otherToken, 'theirs.key'));
-    expect(thrown(() => loadSiteKey(elsewhere)).code).toBe('COHORT_E_PKI_HSM_UNWRAP_FAILED');
+    expect(caughtSync(() => loadSiteKey(elsewhere)).code).toBe('COHORT_E_PKI_HSM_UNWRAP_FAILED');
     // an altered wrapped file fails in the right token too
     const text = readFileSync(config.keyFile, 'utf8').split('\n');
     const body = Buffer.from(text[1] ?? '', 'base64');
     body[30] = (body[30] ?? 0) ^ 1;
     writeFileSync(config.keyFile, `${text[0]}\n${body.toString('base64')}\n`, { mode: 0o600 });
-    expect(thrown(() => loadSiteKey(config)).code).toBe('COHORT_E_PKI_HSM_UNWRAP_FAILED');
+    expect(caughtSync(() => loadSiteKey(config)).code).toBe('COHORT_E_PKI_HSM_UNWRAP_FAILED');
   });
 
   it('a missing key file stays COHORT_E_SITE_KEY_FILE_MISSING, and a wrong PIN is COHORT_E_PKI_HSM_UNAVAILABLE', () => {
-    expect(thrown(() => loadSiteKey(siteConfig(siteToken, 'absent.key'))).code).toBe('COHORT_E_SITE_KEY_FILE_MISSING');
+    expect(caughtSync(() => loadSiteKey(siteConfig(siteToken, 'absent.key'))).code).toBe('COHORT_E_SITE_KEY_FILE_MISSING');
     const config = siteConfig(siteToken, 'pin.key');
     initSiteStorage(config);
     writeFileSync(join(dir, 'hospital-a.pin'), '00000000\n', { mode: 0o600 });
-    expect(thrown(() => loadSiteKey(config)).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
+    expect(caughtSync(() => loadSiteKey(config)).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
   });
 });

@@ -9,6 +9,7 @@ import { startCoordinator, type RunningCoordinator } from '../../coordinator/coo
 import type { CohortError } from '../../core/errors/index.ts';
 import { createLogger } from '../../core/logging.ts';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
+import { caught } from './caught.ts';
 import { provisionConsortium } from './provision.ts';
 
 export interface TestConsortium {
@@ -60,14 +61,7 @@ export async function startTestConsortium(options: {
 }
 
 /** The CohortError a promise rejects with; fails the test if it resolves. */
-export async function refusal(p: Promise<unknown>): Promise<CohortError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as CohortError;
-  }
-  throw new Error('expected a refusal');
-}
+export const refusal = (p: Promise<unknown>): Promise<CohortError> => caught(p);
 
 /** Every regular file under `dir`, recursively. */
 export function filesUnder(dir: string): string[] {

@@ -3,15 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadKeyFile, open, readSealedFile, seal, writeSealedFile } from '../../../core/crypto/at-rest.ts';
-
-function caught(fn: () => unknown): { code?: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected an error');
-}
+import { caughtSync } from '../../support/caught.ts';
 
 describe('encryption at rest', () => {
   let dir: string;
@@ -29,20 +21,20 @@ describe('encryption at rest', () => {
   });
 
   it('refuses a missing key file unless asked to create it', () => {
-    expect(caught(() => loadKeyFile(join(dir, 'none.key'))).code).toBe('COHORT_E_SITE_KEY_FILE_MISSING');
+    expect(caughtSync(() => loadKeyFile(join(dir, 'none.key'))).code).toBe('COHORT_E_SITE_KEY_FILE_MISSING');
   });
 
   it('refuses a key file that group or others can read', () => {
     const path = join(dir, 'site.key');
     loadKeyFile(path, { create: true });
     chmodSync(path, 0o640);
-    expect(caught(() => loadKeyFile(path)).code).toBe('COHORT_E_PKI_KEY_PERMISSIONS');
+    expect(caughtSync(() => loadKeyFile(path)).code).toBe('COHORT_E_PKI_KEY_PERMISSIONS');
   });
 
   it('refuses a key file that does not hold 32 bytes', () => {
     const path = join(dir, 'short.key');
     writeFileSync(path, Buffer.alloc(16).toString('base64'), { mode: 0o600 });
-    expect(caught(() => loadKeyFile(path)).code).toBe('COHORT_E_SITE_KEY_FILE_INVALID');
+    expect(caughtSync(() => loadKeyFile(path)).code).toBe('COHORT_E_SITE_KEY_FILE_INVALID');
   });
 
   it('round-trips a sealed file and leaves no plaintext on disk', () => {
@@ -61,10 +53,10 @@ describe('encryption at rest', () => {
     const sealed = seal(key, Buffer.from('abc'), 'run:r1');
     const flipped = Buffer.from(sealed);
     flipped[flipped.length - 1] = (flipped[flipped.length - 1] ?? 0) ^ 1;
-    expect(caught(() => open(key, flipped, 'run:r1', 'f')).code).toBe('COHORT_E_SITE_STATE_CORRUPT');
-    expect(caught(() => open(key, sealed, 'run:r2', 'f')).code).toBe('COHORT_E_SITE_STATE_CORRUPT');
-    expect(caught(() => open(other, sealed, 'run:r1', 'f')).code).toBe('COHORT_E_SITE_STATE_CORRUPT');
-    expect(caught(() => open(key, Buffer.from('not sealed at all, just text'), 'run:r1', 'f')).code).toBe('COHORT_E_SITE_STATE_CORRUPT');
+    expect(caughtSync(() => open(key, flipped, 'run:r1', 'f')).code).toBe('COHORT_E_SITE_STATE_CORRUPT');
+    expect(caughtSync(() => open(key, sealed, 'run:r2', 'f')).code).toBe('COHORT_E_SITE_STATE_CORRUPT');
+    expect(caughtSync(() => open(other, sealed, 'run:r1', 'f')).code).toBe('COHORT_E_SITE_STATE_CORRUPT');
+    expect(caughtSync(() => open(key, Buffer.from('not sealed at all, just text'), 'run:r1', 'f')).code).toBe('COHORT_E_SITE_STATE_CORRUPT');
     expect(open(key, sealed, 'run:r1', 'f').toString()).toBe('abc');
   });
 });

@@ -11,25 +11,18 @@ import type { CryptoKey as P11CryptoKey } from 'node-webcrypto-p11';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pkcs11CaKey, pkcs11ModulesInUse, Pkcs11ConfigSchema, Pkcs11WrappingKey, type Pkcs11CaKey } from '../../../core/pki/pkcs11.ts';
 import { crypto as nodeCrypto, SIGNING_ALGORITHM, x509 } from '../../../core/pki/x509.ts';
+import { caught, caughtSync } from '../../support/caught.ts';
 import { setupSoftHsm, type SoftHsm, type SoftHsmToken } from '../../support/softhsm.ts';
 
 const run = promisify(execFile);
 const CKR_ATTRIBUTE_SENSITIVE = 0x11;
 
-async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
-
-function thrown(fn: () => unknown): { code?: string; message: string } {
+/** What a graphene (PKCS#11) call throws: a Pkcs11Error, not a CohortError. */
+function grapheneError(fn: () => unknown): { code?: number; message: string } {
   try {
     fn();
   } catch (e) {
-    return e as { code?: string; message: string };
+    return e as { code?: number; message: string };
   }
   throw new Error('expected an error');
 }
@@ -131,8 +124,8 @@ describe('keys in a PKCS#11 token (SoftHSM2)', () => {
       token: true,
       private: true,
     });
-    const read = thrown(() => p11.getAttribute({ value: null }));
-    expect((read as { code?: unknown }).code).toBe(CKR_ATTRIBUTE_SENSITIVE);
+    const read = grapheneError(() => p11.getAttribute({ value: null }));
+    expect(read.code).toBe(CKR_ATTRIBUTE_SENSITIVE);
     // What it signs verifies under the public key, with node:crypto.
     const data = Buffer.from('cohort');
     const signature = await ca.crypto.subtle.sign(SIGNING_ALGORITHM, ca.privateKey, data);
@@ -142,12 +135,12 @@ describe('keys in a PKCS#11 token (SoftHSM2)', () => {
 
   it('refuses to create a key under a label the token already holds, and to open a label it does not', async () => {
     track(await pkcs11CaKey(token.config('ca-once'), { create: true })).close();
-    expect((await rejection(pkcs11CaKey(token.config('ca-once'), { create: true }))).code).toBe('COHORT_E_PKI_HSM_KEY_EXISTS');
-    expect((await rejection(pkcs11CaKey(token.config('ca-never-made'), { create: false }))).code).toBe('COHORT_E_PKI_HSM_KEY_MISSING');
+    expect((await caught(pkcs11CaKey(token.config('ca-once'), { create: true }))).code).toBe('COHORT_E_PKI_HSM_KEY_EXISTS');
+    expect((await caught(pkcs11CaKey(token.config('ca-never-made'), { create: false }))).code).toBe('COHORT_E_PKI_HSM_KEY_MISSING');
     // An AES key is not a CA key, and a CA key pair's label is not free for an AES key.
     track(Pkcs11WrappingKey.open(token.config('aes-only'), { create: true })).close();
-    expect((await rejection(pkcs11CaKey(token.config('aes-only'), { create: false }))).code).toBe('COHORT_E_PKI_HSM_KEY_MISSING');
-    expect(thrown(() => Pkcs11WrappingKey.open(token.config('ca-once'), { create: true })).code).toBe('COHORT_E_PKI_HSM_KEY_EXISTS');
+    expect((await caught(pkcs11CaKey(token.config('aes-only'), { create: false }))).code).toBe('COHORT_E_PKI_HSM_KEY_MISSING');
+    expect(caughtSync(() => Pkcs11WrappingKey.open(token.config('ca-once'), { create: true })).code).toBe('COHORT_E_PKI_HSM_KEY_EXISTS');
   });
 
   it('opens a token by slot ID as well as by label', async () => {
@@ -160,26 +153,26 @@ describe('keys in a PKCS#11 token (SoftHSM2)', () => {
     track(await pkcs11CaKey(token.config('ca-pin'), { create: true })).close();
     const wrongPin = join(work, 'wrong.pin');
     writeFileSync(wrongPin, '11112222\n', { mode: 0o600 });
-    const wrong = await rejection(pkcs11CaKey({ ...token.config('ca-pin'), pinFile: wrongPin }, { create: false }));
+    const wrong = await caught(pkcs11CaKey({ ...token.config('ca-pin'), pinFile: wrongPin }, { create: false }));
     expect(wrong.code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
     expect(wrong.message).toContain('PIN');
     expect(wrong.message).not.toContain('11112222');
     // PKCS#11 would not check a PIN while this process is logged in; we do.
     track(await pkcs11CaKey(token.config('ca-pin'), { create: false }));
-    expect((await rejection(pkcs11CaKey({ ...token.config('ca-pin'), pinFile: wrongPin }, { create: false }))).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
-    expect(thrown(() => Pkcs11WrappingKey.open({ ...token.config('aes-pin'), pinFile: wrongPin }, { create: true })).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
+    expect((await caught(pkcs11CaKey({ ...token.config('ca-pin'), pinFile: wrongPin }, { create: false }))).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
+    expect(caughtSync(() => Pkcs11WrappingKey.open({ ...token.config('aes-pin'), pinFile: wrongPin }, { create: true })).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
 
-    expect((await rejection(pkcs11CaKey({ ...token.config('ca-pin'), tokenLabel: 'no-such-token' }, { create: false }))).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
-    expect((await rejection(pkcs11CaKey({ ...token.config('ca-pin'), tokenLabel: undefined, slot: 424242 }, { create: false }))).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
-    expect((await rejection(pkcs11CaKey({ ...token.config('ca-pin'), pinFile: join(work, 'none.pin') }, { create: false }))).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
-    expect((await rejection(pkcs11CaKey({ ...token.config('ca-pin'), module: join(work, 'libnothing.so') }, { create: false }))).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
+    expect((await caught(pkcs11CaKey({ ...token.config('ca-pin'), tokenLabel: 'no-such-token' }, { create: false }))).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
+    expect((await caught(pkcs11CaKey({ ...token.config('ca-pin'), tokenLabel: undefined, slot: 424242 }, { create: false }))).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
+    expect((await caught(pkcs11CaKey({ ...token.config('ca-pin'), pinFile: join(work, 'none.pin') }, { create: false }))).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
+    expect((await caught(pkcs11CaKey({ ...token.config('ca-pin'), module: join(work, 'libnothing.so') }, { create: false }))).code).toBe('COHORT_E_PKI_HSM_UNAVAILABLE');
   });
 
   it('refuses a PIN file readable by others', async () => {
     const loose = join(work, 'loose.pin');
     writeFileSync(loose, `${token.pin}\n`);
     chmodSync(loose, 0o644);
-    expect((await rejection(pkcs11CaKey({ ...token.config('ca-loose'), pinFile: loose }, { create: true }))).code).toBe('COHORT_E_PKI_KEY_PERMISSIONS');
+    expect((await caught(pkcs11CaKey({ ...token.config('ca-loose'), pinFile: loose }, { create: true }))).code).toBe('COHORT_E_PKI_KEY_PERMISSIONS');
   });
 
   it('wraps and unwraps with an AES-256 key made inside the token, which never lets it out', () => {
@@ -194,9 +187,9 @@ describe('keys in a PKCS#11 token (SoftHSM2)', () => {
     expect(again.unwrap(wrapped).equals(secret)).toBe(true);
     const altered = Buffer.from(wrapped);
     altered[20] = (altered[20] ?? 0) ^ 1;
-    expect(thrown(() => again.unwrap(altered)).code).toBe('COHORT_E_PKI_HSM_UNWRAP_FAILED');
-    expect(thrown(() => again.unwrap(wrapped.subarray(0, 20))).code).toBe('COHORT_E_PKI_HSM_UNWRAP_FAILED');
-    expect(thrown(() => Pkcs11WrappingKey.open(token.config('wrap-never-made'), { create: false })).code).toBe('COHORT_E_PKI_HSM_KEY_MISSING');
+    expect(caughtSync(() => again.unwrap(altered)).code).toBe('COHORT_E_PKI_HSM_UNWRAP_FAILED');
+    expect(caughtSync(() => again.unwrap(wrapped.subarray(0, 20))).code).toBe('COHORT_E_PKI_HSM_UNWRAP_FAILED');
+    expect(caughtSync(() => Pkcs11WrappingKey.open(token.config('wrap-never-made'), { create: false })).code).toBe('COHORT_E_PKI_HSM_KEY_MISSING');
   });
 
   it('validates its config: exactly one of tokenLabel or slot, and no PIN in it', () => {

@@ -26,6 +26,7 @@ import {
   signRequest,
   verifyCrl,
 } from '../../../core/pki/index.ts';
+import { caught } from '../../support/caught.ts';
 import { holdsKeyBytes } from '../../support/key-bytes.ts';
 import { provisionConsortium } from '../../support/provision.ts';
 import { tempDir, writeConsortium } from './fixtures.ts';
@@ -42,20 +43,12 @@ const filesOf = (dir: string): string[] => readdirSync(dir).sort();
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
+/** The code of the CohortError a promise rejects with. */
+const code = async (p: Promise<unknown>): Promise<string> => (await caught(p)).code;
 const openssl = async (...args: string[]): Promise<string> => {
   const { stdout, stderr } = await execFileAsync('openssl', args);
   return `${stdout}${stderr}`;
 };
-/** The error a promise rejects with (its code), failing if it resolves. */
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('a consortium enrolled by certificate request', () => {
   const tmp = tempDir();
   const prov = join(tmp.dir, 'operator');
@@ -195,14 +188,14 @@ describe('signing requests made by openssl', () => {
   it('refuses a name the consortium does not have, and writes nothing', async () => {
     const csr = await opensslRequest('/CN=mallory', 'mallory.csr');
     const before = filesUnder(prov).map((f) => [f, readFileSync(f).toString('base64')]);
-    expect(await codeOf(signRequest(prov, csr, { caKey }))).toBe('COHORT_E_PKI_REQUEST_UNKNOWN_NAME');
+    expect(await code(signRequest(prov, csr, { caKey }))).toBe('COHORT_E_PKI_REQUEST_UNKNOWN_NAME');
     expect(filesUnder(prov).map((f) => [f, readFileSync(f).toString('base64')])).toEqual(before);
   });
 
   it('refuses an RSA key, a changed request and a second CN as COHORT_E_PKI_REQUEST_INVALID', async () => {
     const rsa = join(tmp.dir, 'rsa.csr');
     await openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${rsa}.key`, '-out', rsa, '-subj', '/CN=olga');
-    expect(await codeOf(signRequest(prov, rsa, { caKey }))).toBe('COHORT_E_PKI_REQUEST_INVALID');
+    expect(await code(signRequest(prov, rsa, { caKey }))).toBe('COHORT_E_PKI_REQUEST_INVALID');
 
     // The same request with its CN changed after signing: the self-signature no longer verifies.
     const csr = await opensslRequest('/CN=olgb', 'olgb.csr');
@@ -211,22 +204,22 @@ describe('signing requests made by openssl', () => {
     der.write('olga', at);
     const changed = join(tmp.dir, 'changed.csr');
     writeFileSync(changed, der);
-    expect(await codeOf(signRequest(prov, changed, { caKey }))).toBe('COHORT_E_PKI_REQUEST_INVALID');
+    expect(await code(signRequest(prov, changed, { caKey }))).toBe('COHORT_E_PKI_REQUEST_INVALID');
 
     const two = await opensslRequest('/CN=olga/CN=alice', 'two.csr');
-    expect(await codeOf(signRequest(prov, two, { caKey }))).toBe('COHORT_E_PKI_REQUEST_INVALID');
+    expect(await code(signRequest(prov, two, { caKey }))).toBe('COHORT_E_PKI_REQUEST_INVALID');
     expect(readState(prov).issued.map((i) => i.name)).toEqual(['alice', 'hospital-a']);
   });
 
   it('refuses to sign without the passphrase, with a wrong one, or from a file others can read', async () => {
     const csr = await opensslRequest('/CN=olga', 'olga.csr');
-    expect(await codeOf(signRequest(prov, csr))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
+    expect(await code(signRequest(prov, csr))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
     const wrong = newPassphraseFile(join(tmp.dir, 'wrong.passphrase'));
-    expect(await codeOf(signRequest(prov, csr, { caKey: wrong }))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
+    expect(await code(signRequest(prov, csr, { caKey: wrong }))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
     const open = join(tmp.dir, 'open.passphrase');
     copyFileSync((caKey as { passphraseFile: string }).passphraseFile, open);
     chmodSync(open, 0o644);
-    expect(await codeOf(signRequest(prov, csr, { caKey: { passphraseFile: open } }))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
+    expect(await code(signRequest(prov, csr, { caKey: { passphraseFile: open } }))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
     expect((await signRequest(prov, csr, { caKey })).name).toBe('olga');
   });
 
@@ -302,19 +295,19 @@ describe('changing an enrolled consortium', () => {
       const file = writeConsortium(tmp.dir);
       const { caKey } = await provisionConsortium(file, out);
       const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
-      expect(await codeOf(initProvisioner(file, out, { caKey }))).toBe('COHORT_E_PKI_ALREADY_PROVISIONED');
+      expect(await code(initProvisioner(file, out, { caKey }))).toBe('COHORT_E_PKI_ALREADY_PROVISIONED');
       expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).toBe(caBefore);
       expect(() => addSite(out, 'hospital-a')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_NAME_EXISTS' }));
       expect(() => addSite(out, 'alice')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_NAME_EXISTS' }));
       expect(() => addSite(out, 'Hospital_C')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_INVALID_INPUT' }));
       expect(() => addUser(out, 'bob', 'janitor')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_INVALID_INPUT' }));
-      expect(await codeOf(revoke(out, 'nobody', { caKey }))).toBe('COHORT_E_PKI_UNKNOWN_NAME');
-      expect(await codeOf(revoke(out, 'alice', { reason: 'bored', caKey }))).toBe('COHORT_E_PKI_INVALID_INPUT');
+      expect(await code(revoke(out, 'nobody', { caKey }))).toBe('COHORT_E_PKI_UNKNOWN_NAME');
+      expect(await code(revoke(out, 'alice', { reason: 'bored', caKey }))).toBe('COHORT_E_PKI_INVALID_INPUT');
       await revoke(out, 'alice', { caKey });
-      expect(await codeOf(revoke(out, 'alice', { caKey }))).toBe('COHORT_E_PKI_ALREADY_REVOKED');
+      expect(await code(revoke(out, 'alice', { caKey }))).toBe('COHORT_E_PKI_ALREADY_REVOKED');
       expect(() => addSite(join(tmp.dir, 'elsewhere'), 'x')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_NOT_PROVISIONED' }));
-      expect(await codeOf(enroll('hospital-a', join(out, 'hospital-a')))).toBe('COHORT_E_PKI_ENROLLMENT_EXISTS');
-      expect(await codeOf(initProvisioner(file, join(tmp.dir, 'no-key')))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
+      expect(await code(enroll('hospital-a', join(out, 'hospital-a')))).toBe('COHORT_E_PKI_ENROLLMENT_EXISTS');
+      expect(await code(initProvisioner(file, join(tmp.dir, 'no-key')))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
       writeFileSync(join(out, '.provisioner', 'state.json'), '{"version": 1}');
       expect(() => addSite(out, 'hospital-c')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_STATE_INVALID' }));
     } finally {
@@ -342,7 +335,7 @@ describe('changing an enrolled consortium', () => {
     try {
       const file = writeConsortium(tmp.dir, 'name: x\n');
       const caKey = newPassphraseFile(join(tmp.dir, 'p'));
-      expect(await codeOf(initProvisioner(file, join(tmp.dir, 'out'), { caKey }))).toBe('COHORT_E_CONFIG_INVALID');
+      expect(await code(initProvisioner(file, join(tmp.dir, 'out'), { caKey }))).toBe('COHORT_E_CONFIG_INVALID');
       expect(filesOf(tmp.dir)).toEqual(['consortium.yaml', 'p']);
     } finally {
       tmp.cleanup();

@@ -2,7 +2,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CohortError } from '../../../core/errors/index.ts';
 
 /** A fresh temporary directory and a function that removes it. */
 export async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
@@ -17,13 +16,4 @@ export async function writeCsv(dir: string, name: string, lines: readonly string
   return path;
 }
 
-/** The CohortError a promise (or function) rejects with; fails the test when it resolves. */
-export async function caught(work: Promise<unknown> | (() => unknown)): Promise<CohortError> {
-  try {
-    await (typeof work === 'function' ? work() : work);
-  } catch (e) {
-    if (e instanceof CohortError) return e;
-    throw e;
-  }
-  throw new Error('expected a CohortError, but the call succeeded');
-}
+export { caught } from '../../support/caught.ts';
