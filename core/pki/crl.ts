@@ -41,7 +41,7 @@ export interface CrlOptions {
 }
 
 /** DER INTEGER of a non-negative safe integer (the CRL number extension's value). */
-function derInteger(n: number): Uint8Array<ArrayBuffer> {
+export function derInteger(n: number): Uint8Array<ArrayBuffer> {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`CRL number must be a non-negative integer, got ${n}`);
   const bytes: number[] = [];
   let rest = n;

@@ -1,6 +1,5 @@
 /** Spec inputs, fixture files and error capture shared by the model and training tests. */
 import { readFileSync } from 'node:fs';
-import { CohortError } from '../../core/errors/index.ts';
 import type { ModelSpec, ModelSpecInput } from '../../models/spec-schema.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 
@@ -42,13 +41,4 @@ export function sequentialTopology(layers: ReadonlyArray<readonly [string, Recor
   };
 }
 
-/** The CohortError `fn` throws; fails the test when it returns, rethrows any other error. */
-export function caught(fn: () => unknown): CohortError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CohortError) return e;
-    throw e;
-  }
-  throw new Error('expected a CohortError');
-}
+export { caughtSync as caught } from '../support/caught.ts';

@@ -27,17 +27,6 @@ export interface TestCa {
   crl(serials: readonly string[], options?: { thisUpdate?: Date; nextUpdate?: Date; crlNumber?: number }): Promise<string>;
 }
 
-function derInteger(n: number): Uint8Array<ArrayBuffer> {
-  const bytes: number[] = [];
-  let rest = n;
-  do {
-    bytes.unshift(rest % 256);
-    rest = Math.floor(rest / 256);
-  } while (rest > 0);
-  if ((bytes[0] ?? 0) & 0x80) bytes.unshift(0);
-  return new Uint8Array([0x02, bytes.length, ...bytes]);
-}
-
 const serialHex = (): string => {
   const b = randomBytes(16);
   b[0] = 0x10 + ((b[0] ?? 0) % 0x70);

@@ -1,5 +1,4 @@
 /** Shared by the trainer tests: synthetic design matrices, deterministic from a seed, and error capture. */
-import { CohortError } from '../../../core/errors/index.ts';
 import type { Matrix } from '../../../models/features.ts';
 import { mulberry32 } from '../../../models/seeded-random.ts';
 
@@ -30,15 +29,4 @@ export function distance(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(sum);
 }
 
-/** The CohortError `p` rejects with; fails the test when it resolves, rethrows any other error. */
-export function caught(p: Promise<unknown>): Promise<CohortError> {
-  return p.then(
-    () => {
-      throw new Error('expected a CohortError');
-    },
-    (e: unknown) => {
-      if (e instanceof CohortError) return e;
-      throw e;
-    },
-  );
-}
+export { caught } from '../../support/caught.ts';
