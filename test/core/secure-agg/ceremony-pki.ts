@@ -5,6 +5,7 @@
  * can play an operator that issues a certificate of its own for an existing site name.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { derInteger } from '../../../core/pki/crl.ts';
 import { cohortUri } from '../../../core/pki/identity.ts';
 import { crypto, x509 } from '../../../core/pki/x509.ts';
 import type { CeremonyIdentity } from '../../../core/secure-agg/key-ceremony.ts';
