@@ -114,13 +114,9 @@ export const consortiumSchema = z
         });
       }
       const pki = input.pki;
-      if (isRecord(pki) && typeof pki.caValidityDays === 'number') {
-        for (const field of ['certValidityDays', 'coordinatorCertValidityDays'] as const) {
-          const v = pki[field];
-          if (typeof v === 'number' && v > pki.caValidityDays) {
-            ctx.addIssue({ code: 'custom', path: ['pki', field], message: `must not exceed pki.caValidityDays (${pki.caValidityDays}): no certificate may outlive its CA` });
-          }
-        }
+      // (The coordinator's longer default is not checked here: issuance ends every certificate with its CA.)
+      if (isRecord(pki) && typeof pki.certValidityDays === 'number' && typeof pki.caValidityDays === 'number' && pki.certValidityDays > pki.caValidityDays) {
+        ctx.addIssue({ code: 'custom', path: ['pki', 'certValidityDays'], message: `must not exceed pki.caValidityDays (${pki.caValidityDays}): no certificate may outlive its CA` });
       }
     },
     { when: (payload) => isRecord(payload.value) },

@@ -173,7 +173,9 @@ export async function readCertificateRequest(data: string | Uint8Array, source =
 export async function issueCertificate(ca: CertificateAuthority, p: Participant, publicKey: CryptoKey, options: ValidityOptions): Promise<IssuedCertificate> {
   const usages = p.role === 'coordinator' ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
   const serial = randomSerial();
-  const validity = window(options);
+  // No certificate outlives its CA, whatever the validity asked for.
+  const asked = window(options);
+  const validity = { notBefore: asked.notBefore, notAfter: asked.notAfter > ca.cert.notAfter ? ca.cert.notAfter : asked.notAfter };
   // As SPKI bytes, not a CryptoKey: the CA's provider (a PKCS#11 token) takes only keys of its own.
   const spki = new x509.PublicKey(await nodeCrypto.subtle.exportKey('spki', publicKey));
   const cert = await x509.X509CertificateGenerator.create(

@@ -15,6 +15,8 @@ export interface ProvisionerPaths {
   readonly crl: string;
   readonly consortiumCopy: string;
   readonly state: string;
+  /** Held (created exclusively) by the one command changing the state. */
+  readonly lock: string;
 }
 
 export function provisionerPaths(outDir: string): ProvisionerPaths {
@@ -26,6 +28,7 @@ export function provisionerPaths(outDir: string): ProvisionerPaths {
     crl: join(dir, 'crl.pem'),
     consortiumCopy: join(dir, 'consortium.yaml'),
     state: join(dir, 'state.json'),
+    lock: join(dir, 'lock'),
   };
 }
 

@@ -6,7 +6,8 @@
  * certificate, ca.crt and kit.yaml, without any key) go to `<out>/<name>/` for the
  * operator to hand back.
  */
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, linkSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { coordinatorAddress, coordinatorServerName, loadConsortiumFile, PARTICIPANT_NAME, type Consortium } from '../config/consortium.ts';
 import { CohortError, PkiErrors } from '../errors/index.ts';
@@ -75,6 +76,8 @@ export interface ClockOptions {
 /** What unlocks the CA key for a command that signs (sign, revoke, crl). */
 export interface CaKeyOptions extends ClockOptions {
   readonly caKey?: CaKeyAccess;
+  /** How long to wait for another command's `.provisioner/lock` (default 30 s). */
+  readonly lockWaitMs?: number;
 }
 
 function participants(c: Consortium): Participant[] {
@@ -195,15 +198,78 @@ export async function initProvisioner(
   return { consortium: consortium.name, outDir, caCertificate: paths.caCert, caKeyStore: made.record.store, participants: people.map((p) => ({ name: p.name, role: p.role })) };
 }
 
-/** The provisioner state of `outDirArg` and its CA certificate (ca.crt as stored, for kits). */
-function readProvisioner(outDirArg: string): { outDir: string; state: ProvisionerState; caPem: string } {
-  const outDir = resolve(outDirArg);
+/** The provisioner state of `outDir` and its CA certificate (ca.crt as stored, for kits). */
+function readProvisioner(outDir: string): { state: ProvisionerState; caPem: string } {
   const state = readState(outDir);
   const paths = provisionerPaths(outDir);
   try {
-    return { outDir, state, caPem: readFileSync(paths.caCert, 'utf8') };
+    return { state, caPem: readFileSync(paths.caCert, 'utf8') };
   } catch (e) {
     throw new CohortError(PkiErrors.STATE_INVALID, `the CA certificate ${paths.caCert} cannot be read`, { details: { dir: paths.dir }, cause: e });
+  }
+}
+
+/** Whether the process that wrote a lock file is still alive (a lock of a killed command is stale). */
+function lockHolderAlive(lockFile: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(lockFile, 'utf8');
+  } catch {
+    return false; // released meanwhile
+  }
+  const pid = Number(text.trim());
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** How long a command waits for another to release `.provisioner/lock`. */
+const LOCK_WAIT_MS = 30_000;
+
+/**
+ * Runs `change` holding `.provisioner/lock` (created exclusively), with the state read under
+ * the lock: two commands run at once would otherwise each write back their own copy and lose
+ * the other's issuance or revocation. A second command waits for the first (up to
+ * `waitMs`, then COHORT_E_PKI_BUSY); a lock left by a killed command is taken over.
+ */
+async function underLock<T>(
+  outDirArg: string,
+  change: (p: { outDir: string; state: ProvisionerState; caPem: string }) => Promise<T> | T,
+  waitMs: number = LOCK_WAIT_MS,
+): Promise<T> {
+  const outDir = resolve(outDirArg);
+  readState(outDir); // COHORT_E_PKI_NOT_PROVISIONED before any lock file is made
+  const { lock } = provisionerPaths(outDir);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    // Written whole under another name, then linked: the lock never exists without its pid.
+    const tmp = `${lock}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeNewFile(tmp, `${process.pid}\n`, OWNER_ONLY_FILE);
+    try {
+      linkSync(tmp, lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (!lockHolderAlive(lock)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new CohortError(PkiErrors.BUSY, `another provision command is changing ${outDir} (${lock}); run this one again when it has finished`, { details: { lock } });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+  try {
+    return await change({ outDir, ...readProvisioner(outDir) });
+  } finally {
+    rmSync(lock, { force: true });
   }
 }
 
@@ -227,7 +293,10 @@ async function withCa<T>(state: ProvisionerState, outDir: string, caPem: string,
  * certificate, ca.crt, kit.yaml and, for the coordinator, crl.pem.
  */
 export async function signRequest(outDirArg: string, requestPath: string, options: CaKeyOptions = {}): Promise<SignResult> {
-  const { outDir, state, caPem } = readProvisioner(outDirArg);
+  return underLock(outDirArg, ({ outDir, state, caPem }) => signUnderLock(outDir, state, caPem, requestPath, options), options.lockWaitMs);
+}
+
+async function signUnderLock(outDir: string, state: ProvisionerState, caPem: string, requestPath: string, options: CaKeyOptions): Promise<SignResult> {
   if (!existsSync(requestPath)) {
     throw new CohortError(PkiErrors.REQUEST_INVALID, `certificate request ${requestPath} does not exist`, { details: { source: requestPath } });
   }
@@ -240,7 +309,7 @@ export async function signRequest(outDirArg: string, requestPath: string, option
     });
   }
   const now = options.now ?? new Date();
-  const days = Math.min(p.role === 'coordinator' ? consortium.pki.coordinatorCertValidityDays : consortium.pki.certValidityDays, consortium.pki.caValidityDays);
+  const days = p.role === 'coordinator' ? consortium.pki.coordinatorCertValidityDays : consortium.pki.certValidityDays;
   const issued = await withCa(state, outDir, caPem, options.caKey, (ca) => issueCertificate(ca, p, request.publicKey, { validityDays: days, now }));
   const renewed = state.issued.some((i) => i.name === p.name);
   const dir = kitDir(outDir, p.name);
@@ -271,28 +340,29 @@ function checkNewName(outDir: string, state: ProvisionerState, name: string): vo
 }
 
 /** Adds a name to the consortium; it gets a certificate when its own request is signed. */
-function addParticipant(outDirArg: string, name: string, role: 'site' | UserRole): AddResult {
-  const { outDir, state } = readProvisioner(outDirArg);
-  checkNewName(outDir, state, name);
-  const consortium = state.consortium;
-  writeState(outDir, {
-    ...state,
-    consortium: {
-      ...consortium,
-      sites: role === 'site' ? [...consortium.sites, { name }] : consortium.sites,
-      users: role === 'site' ? consortium.users : [...consortium.users, { name, role }],
-    },
+function addParticipant(outDirArg: string, name: string, role: 'site' | UserRole): Promise<AddResult> {
+  return underLock(outDirArg, ({ outDir, state }) => {
+    checkNewName(outDir, state, name);
+    const consortium = state.consortium;
+    writeState(outDir, {
+      ...state,
+      consortium: {
+        ...consortium,
+        sites: role === 'site' ? [...consortium.sites, { name }] : consortium.sites,
+        users: role === 'site' ? consortium.users : [...consortium.users, { name, role }],
+      },
+    });
+    return { name, role };
   });
-  return { name, role };
 }
 
 /** Adds a site to the consortium. Existing certificates and kits are left byte-identical. */
-export function addSite(outDir: string, name: string): AddResult {
+export function addSite(outDir: string, name: string): Promise<AddResult> {
   return addParticipant(outDir, name, 'site');
 }
 
 /** Adds a person with one of the user roles. */
-export function addUser(outDir: string, name: string, role: string): AddResult {
+export async function addUser(outDir: string, name: string, role: string): Promise<AddResult> {
   if (!isUserRole(role)) {
     throw new CohortError(PkiErrors.INVALID_INPUT, `role "${role}" is not a user role: expected one of ${USER_ROLES.join(', ')}`, {
       details: { role },
@@ -327,32 +397,33 @@ export async function revoke(outDirArg: string, name: string, options: { reason?
       details: { reason },
     });
   }
-  const { outDir, state, caPem } = readProvisioner(outDirArg);
-  const certs = state.issued.filter((i) => i.name === name);
-  if (certs.length === 0) {
-    throw new CohortError(PkiErrors.UNKNOWN_NAME, `no certificate was issued to "${name}" in ${outDir}`, { details: { name } });
-  }
-  // Every certificate of the name still in force (a renewal leaves the older one valid until it expires).
-  const targets = certs.filter((i) => !i.revoked);
-  const target = targets[0];
-  if (target === undefined) {
-    const last = certs[certs.length - 1] as IssuedRecord;
-    throw new CohortError(PkiErrors.ALREADY_REVOKED, `the certificate of "${name}" (serial ${last.serial}) was already revoked on ${last.revokedAt ?? '?'}`, {
-      details: { name, serial: last.serial },
-    });
-  }
-  const now = options.now ?? new Date();
-  const next: ProvisionerState = {
-    ...state,
-    crlNumber: state.crlNumber + 1,
-    issued: state.issued.map((i) => (targets.includes(i) ? { ...i, revoked: true, revokedAt: now.toISOString(), reason } : i)),
-  };
-  const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
-  // CRL files first, state last: a failure in between leaves a CRL that lists one more
-  // serial than the state, and running revoke again repairs it.
-  const crlFiles = writeCrlFiles(outDir, next, crlPem);
-  writeState(outDir, next);
-  return { name, role: target.role, serial: target.serial, reason, crlFiles, revokedSerials: revokedList(next).map((r) => r.serial) };
+  return underLock(outDirArg, async ({ outDir, state, caPem }) => {
+    const certs = state.issued.filter((i) => i.name === name);
+    if (certs.length === 0) {
+      throw new CohortError(PkiErrors.UNKNOWN_NAME, `no certificate was issued to "${name}" in ${outDir}`, { details: { name } });
+    }
+    // Every certificate of the name still in force (a renewal leaves the older one valid until it expires).
+    const targets = certs.filter((i) => !i.revoked);
+    const target = targets[0];
+    if (target === undefined) {
+      const last = certs[certs.length - 1] as IssuedRecord;
+      throw new CohortError(PkiErrors.ALREADY_REVOKED, `the certificate of "${name}" (serial ${last.serial}) was already revoked on ${last.revokedAt ?? '?'}`, {
+        details: { name, serial: last.serial },
+      });
+    }
+    const now = options.now ?? new Date();
+    const next: ProvisionerState = {
+      ...state,
+      crlNumber: state.crlNumber + 1,
+      issued: state.issued.map((i) => (targets.includes(i) ? { ...i, revoked: true, revokedAt: now.toISOString(), reason } : i)),
+    };
+    const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
+    // CRL files first, state last: a failure in between leaves a CRL that lists one more
+    // serial than the state, and running revoke again repairs it.
+    const crlFiles = writeCrlFiles(outDir, next, crlPem);
+    writeState(outDir, next);
+    return { name, role: target.role, serial: target.serial, reason, crlFiles, revokedSerials: revokedList(next).map((r) => r.serial) };
+  });
 }
 
 /**
@@ -360,12 +431,13 @@ export async function revoke(outDirArg: string, name: string, options: { reason?
  * current CRL's nextUpdate: past it, OpenSSL refuses every client of the coordinator.
  */
 export async function renewCrl(outDirArg: string, options: CaKeyOptions = {}): Promise<CrlResult> {
-  const { outDir, state, caPem } = readProvisioner(outDirArg);
-  const now = options.now ?? new Date();
-  const next: ProvisionerState = { ...state, crlNumber: state.crlNumber + 1 };
-  const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
-  const crlFiles = writeCrlFiles(outDir, next, crlPem);
-  writeState(outDir, next);
-  const nextUpdate = new Date(now.getTime() + state.consortium.pki.crlValidityDays * DAY_MS);
-  return { crlFiles, nextUpdate: nextUpdate.toISOString(), revokedSerials: revokedList(next).map((r) => r.serial) };
+  return underLock(outDirArg, async ({ outDir, state, caPem }) => {
+    const now = options.now ?? new Date();
+    const next: ProvisionerState = { ...state, crlNumber: state.crlNumber + 1 };
+    const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
+    const crlFiles = writeCrlFiles(outDir, next, crlPem);
+    writeState(outDir, next);
+    const nextUpdate = new Date(now.getTime() + state.consortium.pki.crlValidityDays * DAY_MS);
+    return { crlFiles, nextUpdate: nextUpdate.toISOString(), revokedSerials: revokedList(next).map((r) => r.serial) };
+  });
 }

@@ -38,7 +38,7 @@ export function renewCrl(out: string, options: { now?: Date } = {}): ReturnType<
 
 /** `provision add-site`, then the new site enrols into `<out>/<name>` and the operator signs its request. */
 export async function addEnrolledSite(out: string, name: string): Promise<pki.SignResult> {
-  pki.addSite(out, name);
+  await pki.addSite(out, name);
   const { requestFile } = await enroll(name, join(out, name));
   return pki.signRequest(out, requestFile, { caKey: caKeyOf(out) });
 }

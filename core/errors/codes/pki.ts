@@ -111,6 +111,12 @@ export const PkiErrors = defineErrors({
     meaning: 'The enrolment directory already holds a key or request of that name; enrol never overwrites a private key.',
     fix: 'Use the existing request, or move the old key away first if it is truly no longer needed.',
   },
+  BUSY: {
+    code: 'COHORT_E_PKI_BUSY',
+    grpc: status.ABORTED,
+    meaning: 'Another provision command holds the provisioner directory (.provisioner/lock); commands that change its state run one at a time so that no issuance or revocation is lost.',
+    fix: 'Wait for the other command to finish and run this one again. If none is running (it was killed), remove .provisioner/lock.',
+  },
   CA_KEY_LOCKED: {
     code: 'COHORT_E_PKI_CA_KEY_LOCKED',
     grpc: status.FAILED_PRECONDITION,
