@@ -4,7 +4,7 @@
  * coordinator restarts or the network drops. Tasks run one at a time, in arrival order.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { CohortError, TransportErrors, UpdateErrors, isCohortError } from '../core/errors/index.ts';
+import { CohortError, SecureAggErrors, TransportErrors, UpdateErrors, isCohortError } from '../core/errors/index.ts';
 import type { Logger } from '../core/logging.ts';
 import type { Kit } from '../core/pki/kit.ts';
 import { SITE_MAX_RECONNECT_BACKOFF_MS, siteClient, unary } from '../core/rpc/clients.ts';
@@ -74,6 +74,13 @@ export class SiteAgent {
     const minBackoff = this.options.minBackoffMs ?? 250;
     const maxBackoff = this.options.maxBackoffMs ?? SITE_MAX_RECONNECT_BACKOFF_MS;
     let backoff = minBackoff;
+    const { kit, config } = this.options;
+    if (kit.keyHolder !== undefined && kit.keyHolder !== kit.name && config.keyHolderKey === undefined) {
+      log.warn(
+        { code: SecureAggErrors.KEY_HOLDER_NOT_PINNED.code, keyHolder: kit.keyHolder },
+        'no keyHolderKey in the site config: this site opens no sealed HE key and declines encrypted runs until the key holder\'s signingKeyFingerprint, confirmed out of band, is set there',
+      );
+    }
     while (!this.stopped()) {
       try {
         this.client = siteClient(this.options.kit, this.options.address);
@@ -230,6 +237,8 @@ export class SiteAgent {
         case 'TASK_KIND_FINISH':
           log.info({ runId: task.runId, state: task.runState, message: task.message }, 'run finished');
           if (task.runState === 'COMPLETED') await this.release(client, task);
+          // Whatever the end (completed, cancelled, failed), the ledger's stop frees the unspent reservation.
+          this.options.ledger.release(task.runId);
           this.workers.get(task.runId)?.dispose();
           this.workers.delete(task.runId);
           return;
@@ -252,7 +261,7 @@ export class SiteAgent {
   private async keyCheck(client: SiteServiceClient, codec: OfferedCodec): Promise<CohortError | undefined> {
     if (codec.kind !== 'bfv-pending') return undefined;
     try {
-      await ensureHeKey(client, this.options.kit, this.options.heKeys, codec.key?.keyId ?? '');
+      await ensureHeKey(client, this.options.kit, this.options.heKeys, codec.key?.keyId ?? '', this.options.config.keyHolderKey);
       return undefined;
     } catch (e) {
       if (e instanceof CohortError && e.code !== TransportErrors.TRANSPORT.code) return e;

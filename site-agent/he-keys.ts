@@ -10,7 +10,7 @@
  * The associated data names the file's role and key id, so a sealed file moved or renamed
  * into another slot fails to open.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSealedFile, writeSealedFile } from '../core/crypto/at-rest.ts';
 import { makePrivateDir, replaceFile, PUBLIC_FILE } from '../core/pki/files.ts';
@@ -50,6 +50,25 @@ export class HeKeyStore {
   /** Whether the exchange key exists yet (the agent makes it when it first connects). */
   hasExchangeKey(): boolean {
     return existsSync(this.exchangePath());
+  }
+
+  /** Where the key holder's roster is kept (for messages). */
+  rosterFile(): string {
+    return this.rosterPath();
+  }
+
+  /** Whether the roster file exists (the key holder writes it on every ceremony). */
+  hasRoster(): boolean {
+    return existsSync(this.rosterPath());
+  }
+
+  /** The ids of the HE keys this site holds, sorted. */
+  heldKeyIds(): string[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir)
+      .map((f) => /^([0-9a-f]{32})\.key\.sealed$/.exec(f)?.[1])
+      .filter((id): id is string => id !== undefined)
+      .sort();
   }
 
   /** The key holder's roster of confirmed sites; empty before its first confirmation. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { PARTICIPANT_NAME } from '../core/config/consortium.ts';
 import { CohortError, GeneralErrors } from '../core/errors/index.ts';
 import { siteClient } from '../core/rpc/clients.ts';
-import { certificateFingerprint, exchangeKeyFingerprint, isFingerprint } from '../core/secure-agg/fingerprints.ts';
+import { certificateFingerprint, exchangeKeyFingerprint, isFingerprint, signingKeyFingerprint } from '../core/secure-agg/fingerprints.ts';
 import type { AwaitingConfirmation } from '../core/secure-agg/roster.ts';
 import { HeKeyStore } from './he-keys.ts';
 import { runKeyCeremony, type CeremonyResult } from './key-ceremony.ts';
@@ -19,6 +19,11 @@ export interface SiteFingerprints {
   readonly site: string;
   /** SHA-256 of the site's certificate (DER), `SHA256:` base64 (core/secure-agg/fingerprints.ts). */
   readonly certificateFingerprint: string;
+  /**
+   * SHA-256 of the public key of the site's certificate (SPKI DER): at the key holder, the value
+   * every other site pins as `keyHolderKey`. Unchanged when the certificate is renewed for the same key.
+   */
+  readonly signingKeyFingerprint: string;
   /** SHA-256 of the site's X25519 exchange public key (SPKI DER), the one its agent announces. */
   readonly exchangeKeyFingerprint: string;
   /** True when the exchange key did not exist yet and was made now, as the agent makes it on its first connect. */
@@ -34,7 +39,13 @@ export function siteFingerprints(kitDir: string, configPath: string): SiteFinger
   const keys = new HeKeyStore(config.dataDir, loadSiteKey(config));
   const exchangeKeyCreated = !keys.hasExchangeKey();
   const { publicKeyDer } = keys.exchangeKey();
-  return { site: kit.name, certificateFingerprint: certificateFingerprint(kit.certPem), exchangeKeyFingerprint: exchangeKeyFingerprint(publicKeyDer), exchangeKeyCreated };
+  return {
+    site: kit.name,
+    certificateFingerprint: certificateFingerprint(kit.certPem),
+    signingKeyFingerprint: signingKeyFingerprint(kit.certPem),
+    exchangeKeyFingerprint: exchangeKeyFingerprint(publicKeyDer),
+    exchangeKeyCreated,
+  };
 }
 
 /** Parses repeated `--accept <site>=<exchange-key fingerprint>` values. Throws GENERAL_USAGE on a malformed one. */
@@ -61,6 +72,8 @@ export interface KeyHolderCeremonyOptions {
   readonly crlFile?: string;
   /** The interactive confirmation (the CLI's prompt); absent: sites not confirmed wait. */
   readonly confirm?: (site: AwaitingConfirmation) => Promise<boolean>;
+  /** `--rebuild-roster`: the roster is lost for good; start an empty one, every member confirmed again. */
+  readonly rebuildRoster?: boolean;
 }
 
 /** Runs the key holder's ceremony with the site's kit and config (`cohort site key-ceremony`). */
@@ -81,6 +94,7 @@ export async function keyHolderCeremony(kitDir: string, configPath: string, opti
       ...(options.accept === undefined ? {} : { accept: options.accept }),
       ...(options.confirm === undefined ? {} : { confirm: options.confirm }),
       ...(crl === undefined ? {} : { crl }),
+      ...(options.rebuildRoster === true ? { rebuildRoster: true } : {}),
     });
   } finally {
     client.close();

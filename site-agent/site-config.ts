@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadYamlFile } from '../core/config/load.ts';
 import { Pkcs11ConfigSchema, resolvePkcs11Paths } from '../core/pki/pkcs11.ts';
+import { isFingerprint } from '../core/secure-agg/fingerprints.ts';
 import { DatasetMappingSchema } from './data/dataset-mapping.ts';
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -66,6 +67,16 @@ export const SiteConfigSchema = z
     keyFile: z.string().min(1),
     /** Optional: keyFile then holds the data key wrapped by a key inside this HSM token. */
     keyStore: KeyStoreSchema.optional(),
+    /**
+     * The key holder's signing-key fingerprint (`signingKeyFingerprint`, which
+     * `cohort site fingerprint` prints at the key holder), confirmed out of band with its IT.
+     * The site opens a sealed HE key only when it is signed under this key; without it, none.
+     * Not needed at the key holder itself.
+     */
+    keyHolderKey: z
+      .string()
+      .refine(isFingerprint, { message: 'expected SHA256: and 43 base64 characters, the signingKeyFingerprint that `cohort site fingerprint` prints at the key holder' })
+      .optional(),
     /** Training backend; `auto` picks the fastest installed one. */
     device: z.enum(BACKENDS).default('auto'),
     /** Consortium dataset name -> local extract and column mapping. */

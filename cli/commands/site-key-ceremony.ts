@@ -47,8 +47,9 @@ export function siteKeyCeremonyCommand(): Command {
     .option('--address <host:port>', 'coordinator address (default: from the kit)')
     .option('--accept <site=fingerprint>', 'confirm a site whose exchange-key fingerprint (from `cohort site fingerprint` there) you compared out of band; repeatable', collect, [])
     .option('--crl <file>', 'check revocation against this CRL (crl.pem from the operator) instead of the one the coordinator serves')
+    .option('--rebuild-roster', 'the roster (<dataDir>/he/roster.sealed) is lost for good and cannot be restored from backup: start an empty one; every member must be confirmed again with --accept')
     .option('--json', 'print the result as JSON (never prompts)')
-    .action(async (opts: { kit: string; config: string; address?: string; accept: string[]; crl?: string; json?: boolean }) => {
+    .action(async (opts: { kit: string; config: string; address?: string; accept: string[]; crl?: string; rebuildRoster?: boolean; json?: boolean }) => {
       await runCommand(
         opts.json,
         async () => {
@@ -58,6 +59,7 @@ export function siteKeyCeremonyCommand(): Command {
             accept: parseAccepts(opts.accept),
             ...(opts.address === undefined ? {} : { address: opts.address }),
             ...(opts.crl === undefined ? {} : { crlFile: resolve(opts.crl) }),
+            ...(opts.rebuildRoster === true ? { rebuildRoster: true } : {}),
             ...(interactive ? { confirm: promptConfirm } : {}),
           });
         },
@@ -81,7 +83,7 @@ export function siteKeyCeremonyCommand(): Command {
 
 export function siteFingerprintCommand(): Command {
   return new Command('fingerprint')
-    .description("print this site's certificate and exchange-key fingerprints, for the key holder's IT to compare out of band")
+    .description("print this site's certificate, signing-key and exchange-key fingerprints, for the key holder's IT (or, at the key holder, the other sites' IT) to compare out of band")
     .requiredOption('--kit <dir>', 'the site kit')
     .requiredOption('--config <site.yaml>', 'the site config')
     .option('--json', 'print the result as JSON')
@@ -96,8 +98,10 @@ export function siteFingerprintCommand(): Command {
           [
             `site ${r.site}`,
             `certificate fingerprint:  ${r.certificateFingerprint}`,
+            `signing-key fingerprint:  ${r.signingKeyFingerprint}`,
             `exchange-key fingerprint: ${r.exchangeKeyFingerprint}${r.exchangeKeyCreated ? ' (created now; the agent announces it when it next connects)' : ''}`,
             `The key holder's IT confirms this site with: cohort site key-ceremony ... --accept ${r.site}=${r.exchangeKeyFingerprint}`,
+            `If this site is the key holder, every other site pins it with: keyHolderKey: ${r.signingKeyFingerprint} (in its site.yaml)`,
             '',
           ].join('\n'),
       );

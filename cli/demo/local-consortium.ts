@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
 import { siteFingerprints } from '../../site-agent/key-custody.ts';
+import { signingKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { adminClient, unary } from '../../core/rpc/clients.ts';
 import type { ListSitesResponse__Output } from '../../protos/gen/cohort/v1/ListSitesResponse.ts';
@@ -89,6 +90,11 @@ export class LocalConsortium {
     // signed (keyless) kits it hands back stay in provisioner/.
     const kitsDir = join(workdir, 'kits');
     await enrollConsortium(consortiumFile, { provisionerDir: join(workdir, 'provisioner'), participantDir: (name) => join(kitsDir, name), force: true });
+    // Every other site pins the key holder's certificate key, which its IT would read out by
+    // phone from `cohort site fingerprint` at the key holder (signingKeyFingerprint); here it is
+    // read from the key holder's kit, which exists from enrolment on.
+    const keyHolder = siteNames[0] as string;
+    const keyHolderKey = signingKeyFingerprint(loadKit(join(kitsDir, keyHolder)).certPem);
     for (const h of hospitals) {
       const dir = join(workdir, 'sites', h.site);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -98,6 +104,7 @@ export class LocalConsortium {
           site: h.site,
           dataDir: './state',
           keyFile: './at-rest.key',
+          ...(h.site === keyHolder ? {} : { keyHolderKey }),
           device: 'auto',
           datasets: { heart: { path: h.path, columns: syntheticColumnMapping() } },
           policy: {

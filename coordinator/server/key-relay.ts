@@ -1,13 +1,18 @@
 /**
  * The coordinator's checks on key-ceremony messages it relays. It cannot verify what
  * matters (signatures and sealing are checked by the sites, which hold the CA and the keys
- * that count); it refuses only what is plainly malformed or claims to be from or for a site
- * other than the caller, so that a site cannot overwrite another site's entries.
+ * that count); it refuses what is plainly malformed or claims to be from or for a site
+ * other than the caller, so that a site cannot overwrite another site's entries. It also
+ * remembers the key of the certificate that first published the HE key and never replaces a
+ * sealed copy, so that the operator, who can issue a certificate for the key holder's name,
+ * cannot replace copies not yet fetched without the coordinator's help (the sites' pin of the
+ * key holder's key stops it even with that help).
  */
 import { createHash } from 'node:crypto';
-import { CohortError, SecureAggErrors } from '../../core/errors/index.ts';
+import { CohortError, PkiErrors, SecureAggErrors } from '../../core/errors/index.ts';
 import { identityFromCertificate } from '../../core/pki/identity.ts';
-import type { RevocationGuard } from '../../core/tls/credentials.ts';
+import { signingKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
+import type { CallWithAuthContext, RevocationGuard } from '../../core/tls/credentials.ts';
 import type { ExchangeKeyAnnouncement, HeKeyParameters, SealedHeKey } from '../../core/secure-agg/key-ceremony.ts';
 
 function malformed(what: string, why: string): CohortError {
@@ -56,7 +61,9 @@ export function checkKeyParameters(json: string): HeKeyParameters {
 /** A sealed key must be addressed to the site it is filed under, for the key being published, from the caller. */
 export function checkSealedKeyShape(json: string, site: string, keyId: string, sender: string): void {
   const s = parseObject(json, `sealed key for ${site}`) as Partial<SealedHeKey>;
-  if (s.v !== 1 || typeof s.ciphertext !== 'string' || typeof s.signature !== 'string') throw malformed(`sealed key for ${site}`, 'missing fields');
+  if (s.v !== 1 || typeof s.ciphertext !== 'string' || typeof s.signature !== 'string' || typeof s.recipientKeySha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.recipientKeySha256)) {
+    throw malformed(`sealed key for ${site}`, 'missing fields');
+  }
   if (s.recipient !== site) throw malformed(`sealed key for ${site}`, `addressed to "${String(s.recipient)}"`);
   if (s.sender !== sender) throw malformed(`sealed key for ${site}`, `claims sender "${String(s.sender)}", the caller is "${sender}"`);
   if (s.params?.keyId !== keyId) throw malformed(`sealed key for ${site}`, `holds key ${String(s.params?.keyId)}, the published key is ${keyId}`);
@@ -83,4 +90,49 @@ export function sealedToCurrentKey(sealedJson: string | undefined, announcementJ
   } catch {
     return false;
   }
+}
+
+/** The signing-key fingerprint (SPKI SHA-256) of the caller's verified client certificate. */
+export function callerSigningKey(call: CallWithAuthContext): string {
+  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
+  if (raw === undefined) throw new CohortError(PkiErrors.NO_PEER_CERTIFICATE, 'the call carries no verified client certificate (mutual TLS is required)');
+  return signingKeyFingerprint(raw);
+}
+
+/**
+ * Refuses (SECURE_AGG_KEY_PUBLISHER_MISMATCH) a publish of HE key `keyId` from a certificate
+ * whose key is not `recorded`, the key of the certificate that first published it.
+ */
+export function checkPublisherKey(keyId: string, recorded: string, caller: { name: string; signingKey: string }): void {
+  if (caller.signingKey === recorded) return;
+  throw new CohortError(
+    SecureAggErrors.KEY_PUBLISHER_MISMATCH,
+    `HE key ${keyId} was published under a certificate with key ${recorded}; "${caller.name}" calls with a certificate for key ${caller.signingKey}, so nothing is stored`,
+    { details: { keyId, recorded, caller: caller.signingKey } },
+  );
+}
+
+/**
+ * What storing sealed copy `next` for `site` does, given the copy stored now: `insert` (none,
+ * or one sealed to an earlier exchange key of the site, which it replaces), `unchanged` (the
+ * same copy again). A different copy sealed to the same exchange key is refused
+ * (SECURE_AGG_SEALED_KEY_EXISTS): a stored copy is never overwritten.
+ */
+export function sealedCopyChange(existing: string | undefined, next: string, site: string): 'insert' | 'unchanged' {
+  if (existing === undefined) return 'insert';
+  if (existing === next) return 'unchanged';
+  const to = (json: string): string | undefined => {
+    try {
+      return String((JSON.parse(json) as Partial<SealedHeKey>).recipientKeySha256);
+    } catch {
+      return undefined;
+    }
+  };
+  const key = to(next);
+  if (to(existing) !== key) return 'insert';
+  throw new CohortError(
+    SecureAggErrors.SEALED_KEY_EXISTS,
+    `sealed key for ${site}: a different copy sealed to the same exchange key (${String(key)}) is stored already, and a stored copy is never replaced`,
+    { details: { site, recipientKeySha256: key } },
+  );
 }

@@ -3,7 +3,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { CohortError, RunErrors, SecureAggErrors, UpdateErrors } from '../../core/errors/index.ts';
-import { announcedByRevoked, checkAnnouncementShape, checkKeyParameters, checkSealedKeyShape, sealedToCurrentKey } from './key-relay.ts';
+import { announcedByRevoked, callerSigningKey, checkAnnouncementShape, checkKeyParameters, checkPublisherKey, checkSealedKeyShape, sealedCopyChange, sealedToCurrentKey } from './key-relay.ts';
 import { toServiceError } from '../../core/rpc/status-errors.ts';
 import type { SiteServiceHandlers } from '../../protos/gen/cohort/v1/SiteService.ts';
 import type { UpdateChunk__Output } from '../../protos/gen/cohort/v1/UpdateChunk.ts';
@@ -11,7 +11,7 @@ import type { ChunkAdder } from '../../core/update-codec/index.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
 import type { SiteTask } from '../engine/tasks.ts';
 import { authorize } from './access.ts';
-import type { RevocationGuard } from '../../core/tls/credentials.ts';
+import type { CallWithAuthContext, RevocationGuard } from '../../core/tls/credentials.ts';
 import { UpdateSpool } from './spool.ts';
 
 export interface SiteServiceContext {
@@ -31,12 +31,12 @@ const SITE = ['site'] as const;
 /** Wraps a unary handler: authorizes, runs, maps every error to a coded status. */
 function unary<Req, Res>(
   ctx: SiteServiceContext,
-  fn: (site: string, req: Req) => Res,
+  fn: (site: string, req: Req, call: CallWithAuthContext) => Res,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     try {
       const id = authorize(call, SITE, ctx.guard);
-      callback(null, fn(id.name, call.request));
+      callback(null, fn(id.name, call.request, call));
     } catch (e) {
       callback(toServiceError(e));
     }
@@ -105,7 +105,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       };
     }),
 
-    PublishSealedKeys: unary(ctx, (site, req) => {
+    PublishSealedKeys: unary(ctx, (site, req, call) => {
       if (ctx.keyHolder === undefined || site !== ctx.keyHolder) {
         throw new CohortError(RunErrors.PERMISSION_DENIED, `only the key holder "${ctx.keyHolder ?? '(none in the coordinator kit)'}" may publish the HE key; "${site}" may not`);
       }
@@ -114,16 +114,28 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       if (existing && existing.key_id !== params.keyId) {
         throw new CohortError(SecureAggErrors.KEY_CEREMONY, `the consortium already has HE key ${existing.key_id}; key rotation is not supported, so key ${params.keyId} is refused`);
       }
+      // The name is not enough (the operator can issue a certificate for it): the key must be the first publisher's.
+      const signingKey = callerSigningKey(call);
+      const recorded = existing ? engine.store.heKeyPublisher(existing.key_id) : undefined;
+      if (recorded !== undefined) checkPublisherKey(params.keyId, recorded, { name: site, signingKey });
       const entries = req.sealed.map((e) => ({ site: e.site, json: e.sealedJson }));
       for (const e of entries) checkSealedKeyShape(e.json, e.site, params.keyId, site);
       const now = Date.now();
+      const stored: string[] = [];
       engine.store.tx(() => {
         // Only the checked public fields are stored, whatever else the message carried.
-        if (!existing) engine.store.insertHeKey(params.keyId, JSON.stringify(params), site, now);
-        for (const e of entries) engine.store.putSealedKey(params.keyId, e.site, e.json, now);
-        engine.store.appendEvent(site, 'key.publish', null, { keyId: params.keyId, sealedFor: entries.map((e) => e.site) }, now);
+        if (!existing) engine.store.insertHeKey(params.keyId, JSON.stringify(params), site, signingKey, now);
+        // A key stored before publishers were recorded: its key holder's next publish records it.
+        else if (recorded === undefined) engine.store.recordHeKeyPublisher(params.keyId, signingKey, now);
+        for (const e of entries) {
+          // Read inside the transaction, so a second entry for the same site in this call counts too.
+          if (sealedCopyChange(engine.store.sealedKey(params.keyId, e.site), e.json, e.site) === 'unchanged') continue;
+          engine.store.putSealedKey(params.keyId, e.site, e.json, now);
+          stored.push(e.site);
+        }
+        engine.store.appendEvent(site, 'key.publish', null, { keyId: params.keyId, sealedFor: stored }, now);
       });
-      log.info({ keyId: params.keyId, sealedFor: entries.map((e) => e.site) }, 'sealed HE keys stored');
+      log.info({ keyId: params.keyId, sealedFor: stored }, 'sealed HE keys stored');
       return { ok: true };
     }),
 

@@ -95,6 +95,15 @@ CREATE TABLE IF NOT EXISTS he_keys (
   created_at_ms INTEGER NOT NULL
 );
 
+-- The signing key (SPKI SHA-256, SHA256:base64) of the certificate that first published each HE
+-- key: later PublishSealedKeys for that key must come from a certificate with the same key. A
+-- table of its own, created at every open, so state files made before it need no migration.
+CREATE TABLE IF NOT EXISTS he_key_publishers (
+  key_id TEXT PRIMARY KEY,
+  signing_key_fingerprint TEXT NOT NULL,
+  recorded_at_ms INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS exchange_keys (
   site TEXT PRIMARY KEY,
   announcement_json TEXT NOT NULL,

@@ -283,10 +283,29 @@ export class StateStore {
       | undefined;
   }
 
-  insertHeKey(keyId: string, paramsJson: string, publishedBy: string, now: number): void {
-    this.db.prepare('INSERT INTO he_keys (key_id, params_json, published_by, created_at_ms) VALUES (?, ?, ?, ?)').run(keyId, paramsJson, publishedBy, now);
+  /** Stores the key's public parameters and the signing-key fingerprint of the certificate that published it. */
+  insertHeKey(keyId: string, paramsJson: string, publishedBy: string, publisherKey: string, now: number): void {
+    this.tx(() => {
+      this.db.prepare('INSERT INTO he_keys (key_id, params_json, published_by, created_at_ms) VALUES (?, ?, ?, ?)').run(keyId, paramsJson, publishedBy, now);
+      this.recordHeKeyPublisher(keyId, publisherKey, now);
+    });
   }
 
+  /** The signing-key fingerprint recorded for `keyId`'s publisher; undefined for a key stored before it was recorded. */
+  heKeyPublisher(keyId: string): string | undefined {
+    return (this.db.prepare('SELECT signing_key_fingerprint FROM he_key_publishers WHERE key_id = ?').get(keyId) as { signing_key_fingerprint: string } | undefined)?.signing_key_fingerprint;
+  }
+
+  /** Records the publisher's signing key once; never replaces one (a second record throws). */
+  recordHeKeyPublisher(keyId: string, publisherKey: string, now: number): void {
+    this.db.prepare('INSERT INTO he_key_publishers (key_id, signing_key_fingerprint, recorded_at_ms) VALUES (?, ?, ?)').run(keyId, publisherKey, now);
+  }
+
+  /**
+   * Stores a sealed copy for `site`, replacing one sealed to an earlier exchange key of that
+   * site; the caller (coordinator/server/site-service.ts) refuses to replace a copy sealed to
+   * the same exchange key.
+   */
   putSealedKey(keyId: string, site: string, sealedJson: string, now: number): void {
     this.db
       .prepare('INSERT INTO sealed_keys (key_id, site, sealed_json, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (key_id, site) DO UPDATE SET sealed_json = excluded.sealed_json, created_at_ms = excluded.created_at_ms')

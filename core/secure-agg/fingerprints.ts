@@ -5,6 +5,10 @@
  * `SHA256:` and unpadded base64 (43 characters). Both sides use these functions: the site
  * prints its own (`cohort site fingerprint`), the key holder prints and records what it sees
  * announced (`cohort site key-ceremony`, its roster).
+ *
+ * The mirror image: every other site pins the key holder's signing key (the public key of its
+ * certificate, SPKI DER), which the key holder prints as `signingKeyFingerprint`, in its site
+ * config (`keyHolderKey`), and opens a sealed HE key only when it is signed under that key.
  */
 import { X509Certificate, createHash } from 'node:crypto';
 
@@ -23,6 +27,14 @@ export function isFingerprint(s: string): boolean {
 /** The fingerprint of a certificate (PEM): SHA-256 of its DER encoding. */
 export function certificateFingerprint(certPem: string): string {
   return sha256Fingerprint(new X509Certificate(certPem).raw);
+}
+
+/**
+ * The fingerprint of a certificate's public key (PEM or DER certificate): SHA-256 of the key's
+ * SPKI DER. A certificate renewed for the same key keeps it; a new key changes it.
+ */
+export function signingKeyFingerprint(certificate: string | Uint8Array): string {
+  return sha256Fingerprint(new X509Certificate(certificate).publicKey.export({ type: 'spki', format: 'der' }));
 }
 
 /** The fingerprint of an X25519 exchange public key: SHA-256 of its SPKI DER encoding. */

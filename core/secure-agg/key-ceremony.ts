@@ -13,7 +13,10 @@
  *    HKDF-SHA256 bound to consortium, recipient and key id, AES-256-GCM with the header as
  *    associated data. The sealed key is signed with the key holder's certificate key.
  * 3. The recipient accepts a sealed key only from the site its kit names as key holder,
- *    signed under a certificate of the consortium CA, addressed to itself.
+ *    signed under a certificate of the consortium CA whose public key is the one the
+ *    recipient's IT pinned (confirmed out of band with the key holder's IT: the operator, who
+ *    runs the CA, can issue a certificate for the key holder's name but not for its key),
+ *    addressed to itself.
  *
  * Every primitive comes from node:crypto.
  */
@@ -34,7 +37,7 @@ import {
 } from 'node:crypto';
 import { CohortError, SecureAggErrors } from '../errors/index.ts';
 import { identityFromCertificate } from '../pki/identity.ts';
-import { certificateFingerprint, exchangeKeyFingerprint } from './fingerprints.ts';
+import { certificateFingerprint, exchangeKeyFingerprint, signingKeyFingerprint } from './fingerprints.ts';
 import { describeSecretKey } from './keys.ts';
 
 /** The fields of a kit the ceremony needs. */
@@ -300,12 +303,38 @@ export function sealSecretKey(sender: CeremonyIdentity, recipient: { site: strin
   return { ...header, ciphertext: b64(ciphertext), tag: b64(tag), signature: b64(signature) };
 }
 
+/** Whom a site accepts the sealed HE key from. */
+export interface KeyHolderPin {
+  /** The key holder its kit names. */
+  readonly name: string;
+  /**
+   * The fingerprint of the key holder's certificate key (./fingerprints.ts
+   * `signingKeyFingerprint`) that this site's IT confirmed out of band (site config
+   * `keyHolderKey`); undefined when none is configured, and then nothing is opened.
+   */
+  readonly signingKey: string | undefined;
+}
+
+/** SECURE_AGG_KEY_HOLDER_NOT_PINNED for `site`, saying how to get and set the pin. */
+export function keyHolderNotPinned(site: string, keyHolder: string): CohortError {
+  return new CohortError(
+    SecureAggErrors.KEY_HOLDER_NOT_PINNED,
+    `site "${site}" has no keyHolderKey in its site config, so it opens no sealed HE key: ask the IT of the key holder "${keyHolder}" to run \`cohort site fingerprint\` there and read you its signingKeyFingerprint by phone, then set keyHolderKey: <that fingerprint> in this site's site.yaml and restart the agent`,
+    { details: { site, keyHolder } },
+  );
+}
+
 /**
- * Opens a sealed key addressed to `me`, checking that it comes from `keyHolder` under the
- * consortium CA. Returns the secret key envelope and its parameters. Throws
- * SECURE_AGG_KEY_CEREMONY on any mismatch: a wrong sender, recipient, signature or tag.
+ * Opens a sealed key addressed to `me`, checking that it comes from `keyHolder.name` under the
+ * consortium CA, signed under the pinned key `keyHolder.signingKey`. Returns the secret key
+ * envelope and its parameters. Throws SECURE_AGG_KEY_HOLDER_NOT_PINNED when no key is pinned
+ * (before reading anything), SECURE_AGG_KEY_HOLDER_MISMATCH when the sender's certificate key
+ * is not the pinned one, SECURE_AGG_KEY_CEREMONY on any other mismatch: a wrong sender,
+ * recipient, signature or tag.
  */
-export function openSealedKey(json: string, me: CeremonyIdentity, keyHolder: string, exchangePrivateKeyDer: Uint8Array): { secretKey: Buffer; params: HeKeyParameters } {
+export function openSealedKey(json: string, me: CeremonyIdentity, keyHolder: KeyHolderPin, exchangePrivateKeyDer: Uint8Array): { secretKey: Buffer; params: HeKeyParameters } {
+  // No trust on first use: the sites without a key yet are exactly the ones a forged copy targets.
+  if (keyHolder.signingKey === undefined) throw keyHolderNotPinned(me.name, keyHolder.name);
   let s: SealedHeKey;
   try {
     s = JSON.parse(json) as SealedHeKey;
@@ -316,8 +345,16 @@ export function openSealedKey(json: string, me: CeremonyIdentity, keyHolder: str
   if (s.consortium !== me.consortium || s.recipient !== me.name) {
     throw refuse(`sealed key is addressed to "${s.recipient}" of "${s.consortium}", not to this site "${me.name}" of "${me.consortium}"`, { recipient: s.recipient });
   }
-  if (s.sender !== keyHolder) throw refuse(`sealed key comes from "${s.sender}", but this consortium's key holder is "${keyHolder}"`, { sender: s.sender, keyHolder });
-  const senderKey = siteCertificateKey(s.certificatePem, me.caPem, me.consortium, keyHolder, 'sealed key');
+  if (s.sender !== keyHolder.name) throw refuse(`sealed key comes from "${s.sender}", but this consortium's key holder is "${keyHolder.name}"`, { sender: s.sender, keyHolder: keyHolder.name });
+  const senderKey = siteCertificateKey(s.certificatePem, me.caPem, me.consortium, keyHolder.name, 'sealed key');
+  const senderFingerprint = signingKeyFingerprint(s.certificatePem);
+  if (senderFingerprint !== keyHolder.signingKey) {
+    throw new CohortError(
+      SecureAggErrors.KEY_HOLDER_MISMATCH,
+      `sealed key: signed under a certificate for "${keyHolder.name}" whose key is ${senderFingerprint}, but this site pins the key holder's key ${keyHolder.signingKey} (keyHolderKey); nothing was opened`,
+      { details: { keyHolder: keyHolder.name, signingKey: senderFingerprint, pinned: keyHolder.signingKey } },
+    );
+  }
   // headerBytes and wrappingKey read the header's named fields only.
   const aad = headerBytes(s);
   const ciphertext = unb64(s.ciphertext);

@@ -2,7 +2,10 @@
  * The key ceremony through a real coordinator (in this process, real mTLS on 127.0.0.1, real
  * kits): what the relay refuses, a full ceremony with the sites' own code (runKeyCeremony,
  * ensureHeKey) where each site is sealed to only once the key holder confirms it, a site added afterwards, and a coordinator state directory that holds only
- * sealed copies of the key, never the key.
+ * sealed copies of the key, never the key. The coordinator never replaces a stored sealed copy
+ * and takes HE key publishes only from the key of the certificate that first published it: the
+ * operator, with a certificate it issued for the key holder's name, is refused, and a copy the
+ * coordinator stores anyway is refused by a site pinning the key holder's key.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -10,16 +13,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningCoordinator } from '../../coordinator/coordinator.ts';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
-import { addEnrolledSite } from '../support/provision.ts';
+import { addEnrolledSite, operatorIssued } from '../support/provision.ts';
 import { siteClient, unary } from '../../core/rpc/clients.ts';
-import { announceExchangeKey, generateExchangeKey, sealSecretKey } from '../../core/secure-agg/key-ceremony.ts';
-import { certificateFingerprint, exchangeKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
+import { announceExchangeKey, generateExchangeKey, sealSecretKey, type HeKeyParameters, type SealedHeKey } from '../../core/secure-agg/key-ceremony.ts';
+import { generateConsortiumKey } from '../../core/secure-agg/keys.ts';
+import { consortiumKeyContext } from '../../core/secure-agg/parameters.ts';
+import { certificateFingerprint, exchangeKeyFingerprint, signingKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
 import type { KeyCeremonyStatus__Output } from '../../protos/gen/cohort/v1/KeyCeremonyStatus.ts';
 import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { ensureHeKey, publishExchangeKey, runKeyCeremony } from '../../site-agent/key-ceremony.ts';
 import { refusal, filesUnder, startTestConsortium } from '../support/in-process-coordinator.ts';
-import { holdsKeyBytes } from '../support/key-bytes.ts';
+import { holdsKeyBytes, relabelledKey } from '../support/key-bytes.ts';
 import { identityFromCertificate } from '../../core/pki/identity.ts';
 import { announcedByRevoked } from '../../coordinator/server/key-relay.ts';
 
@@ -46,12 +51,15 @@ describe('key ceremony through the coordinator', () => {
   const fingerprint = (name: string): string => exchangeKeyFingerprint(store(name).exchangeKey().publicKeyDer);
   /** The key holder's IT confirming `names` with the fingerprints those sites print (`--accept`). */
   const accepting = (...names: string[]): { accept: Map<string, string> } => ({ accept: new Map(names.map((n) => [n, fingerprint(n)])) });
+  /** The key holder's signing-key fingerprint, as every other site pins it (keyHolderKey). */
+  let pin: string;
   const status = (name: string): Promise<KeyCeremonyStatus__Output> => unary<KeyCeremonyStatus__Output>((o, cb) => client(name).getKeyCeremony({}, o, cb));
 
   beforeAll(async () => {
     const t = await startTestConsortium({ name: 'relay-test', sites: ['site-a', 'site-b'], users: [{ name: 'alice', role: 'data-scientist' }] });
     ({ dir, coordinator, address } = t);
     for (const name of ['coordinator', 'site-a', 'site-b']) addParticipant(name);
+    pin = signingKeyFingerprint(kit('site-a').certPem);
   }, 60_000);
 
   afterAll(async () => {
@@ -105,7 +113,7 @@ describe('key ceremony through the coordinator', () => {
     expect(st.recipients.map((r) => [r.site, r.sealed]).sort()).toEqual([['site-a', false], ['site-b', true]]);
 
     expect(store('site-b').has(keyId)).toBe(false);
-    await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), keyId);
+    await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), keyId, pin);
     const atB = store('site-b').secretKey(keyId) as Buffer;
     expect(Buffer.compare(atB, store('site-a').secretKey(keyId) as Buffer)).toBe(0);
     expect(store('site-b').params(keyId)).toEqual(result.params);
@@ -132,12 +140,12 @@ describe('key ceremony through the coordinator', () => {
     expect(kit('site-c').keyHolder).toBe('site-a');
     await unary((o, cb) => client('site-c').register({ agentVersion: 't', backend: 'cpu', datasets: [] }, o, cb));
     await publishExchangeKey(client('site-c'), kit('site-c'), store('site-c'));
-    const before = await refusal(ensureHeKey(client('site-c'), kit('site-c'), store('site-c'), keyId));
+    const before = await refusal(ensureHeKey(client('site-c'), kit('site-c'), store('site-c'), keyId, pin));
     expect(before.code).toBe('COHORT_E_SECURE_AGG_NO_KEY');
 
     const again = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'), accepting('site-c'));
     expect(again).toMatchObject({ keyId, generated: false, sealedFor: ['site-c'], alreadySealed: ['site-b'], refused: [], confirmed: ['site-c'] });
-    await ensureHeKey(client('site-c'), kit('site-c'), store('site-c'), keyId);
+    await ensureHeKey(client('site-c'), kit('site-c'), store('site-c'), keyId, pin);
     expect(Buffer.compare(store('site-c').secretKey(keyId) as Buffer, store('site-a').secretKey(keyId) as Buffer)).toBe(0);
   });
 
@@ -152,7 +160,7 @@ describe('key ceremony through the coordinator', () => {
     expect(held.awaitingConfirmation.map((a) => [a.site, a.reason])).toEqual([['site-b', 'exchange-key-changed']]);
     const again = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'), accepting('site-b'));
     expect(again).toMatchObject({ sealedFor: ['site-b'], alreadySealed: ['site-c'], refused: [] });
-    await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), keyId);
+    await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), keyId, pin);
     expect(Buffer.compare(store('site-b').secretKey(keyId) as Buffer, store('site-a').secretKey(keyId) as Buffer)).toBe(0);
   });
 
@@ -185,5 +193,70 @@ describe('key ceremony through the coordinator', () => {
     // Not vacuous: the scan reads the relayed (sealed) copies where they are stored.
     expect(sealedCopiesSeen).toBeGreaterThan(0);
     expect(['site-a', 'site-b', 'site-c'].map((site) => coordinator.engine.store.sealedKey(keyId, site) !== undefined)).toEqual([false, true, true]);
+  });
+
+  it('never replaces a stored sealed copy: the same copy again is accepted as is, another one sealed to the same exchange key is refused', async () => {
+    const params = JSON.parse((await status('site-a')).paramsJson) as HeKeyParameters;
+    const stored = coordinator.engine.store.sealedKey(keyId, 'site-c') as string;
+    const publish = (sealedJson: string): Promise<unknown> => unary((o, cb) => client('site-a').publishSealedKeys({ paramsJson: JSON.stringify(params), sealed: [{ site: 'site-c', sealedJson }] }, o, cb));
+    await publish(stored);
+    expect(coordinator.engine.store.sealedKey(keyId, 'site-c')).toBe(stored);
+    // Even the key holder's own fresh copy for the same exchange key does not replace it.
+    const fresh = JSON.stringify(sealSecretKey(kit('site-a'), { site: 'site-c', publicKeyDer: store('site-c').exchangeKey().publicKeyDer }, params, store('site-a').secretKey(keyId) as Buffer));
+    const err = await refusal(publish(fresh));
+    expect(err.code).toBe('COHORT_E_SECURE_AGG_SEALED_KEY_EXISTS');
+    expect(err.message).toBe(`sealed key for site-c: a different copy sealed to the same exchange key (${(JSON.parse(stored) as SealedHeKey).recipientKeySha256}) is stored already, and a stored copy is never replaced`);
+    expect(coordinator.engine.store.sealedKey(keyId, 'site-c')).toBe(stored);
+  });
+
+  it('records the signing key of the certificate that first published the HE key; a key stored before that was recorded gets it on the key holder\'s next publish', async () => {
+    expect(coordinator.engine.store.heKeyPublisher(keyId)).toBe(pin);
+    coordinator.engine.store.db.prepare('DELETE FROM he_key_publishers').run();
+    expect(coordinator.engine.store.heKeyPublisher(keyId)).toBeUndefined();
+    await unary((o, cb) => client('site-a').publishSealedKeys({ paramsJson: (coordinator.engine.store.heKey() as { params_json: string }).params_json, sealed: [] }, o, cb));
+    expect(coordinator.engine.store.heKeyPublisher(keyId)).toBe(pin);
+  });
+
+  it('the operator, with a certificate it issued for the key holder\'s name, cannot give a site with no key yet a BFV key of its own: the coordinator refuses the publish, and the site refuses a copy the coordinator stores anyway', async () => {
+    // site-d is new: no key yet, the site such a forgery targets.
+    await addEnrolledSite(join(dir, 'kits'), 'site-d');
+    addParticipant('site-d');
+    await unary((o, cb) => client('site-d').register({ agentVersion: 't', backend: 'cpu', datasets: [] }, o, cb));
+    await publishExchangeKey(client('site-d'), kit('site-d'), store('site-d'));
+    // The operator signs a request for "site-a" with a key of its own (the real kit is left as it was).
+    const minted = await operatorIssued(join(dir, 'kits'), 'site-a', join(dir, 'operator-site-a'));
+    const forgedKit: Kit = { ...kit('site-a'), ...minted };
+    expect(loadKit(join(dir, 'kits', 'site-a')).certPem).toBe(kit('site-a').certPem);
+    const forgedKey = signingKeyFingerprint(minted.certPem);
+    expect(forgedKey).not.toBe(pin);
+    const forgedClient = siteClient(forgedKit, address);
+    clients.push(forgedClient);
+    // The coordinator takes it for the key holder: it passes mTLS and the name check that was all PublishSealedKeys asked for.
+    expect((await unary<KeyCeremonyStatus__Output>((o, cb) => forgedClient.getKeyCeremony({}, o, cb))).keyHolder).toBe('site-a');
+
+    const params = JSON.parse((await status('site-a')).paramsJson) as HeKeyParameters;
+    const operatorKey = await generateConsortiumKey(await consortiumKeyContext());
+    const relabelled = relabelledKey(operatorKey.secretKey, params);
+    const forgedFor = (site: string): string => JSON.stringify(sealSecretKey(forgedKit, { site, publicKeyDer: store(site).exchangeKey().publicKeyDer }, params, relabelled));
+    const copyOfC = coordinator.engine.store.sealedKey(keyId, 'site-c');
+    const err = await refusal(
+      unary((o, cb) => forgedClient.publishSealedKeys({ paramsJson: JSON.stringify(params), sealed: [{ site: 'site-d', sealedJson: forgedFor('site-d') }, { site: 'site-c', sealedJson: forgedFor('site-c') }] }, o, cb)),
+    );
+    expect(err.code).toBe('COHORT_E_SECURE_AGG_KEY_PUBLISHER_MISMATCH');
+    expect(err.message).toBe(`HE key ${keyId} was published under a certificate with key ${pin}; "site-a" calls with a certificate for key ${forgedKey}, so nothing is stored`);
+    expect(coordinator.engine.store.sealedKey(keyId, 'site-d')).toBeUndefined();
+    expect(coordinator.engine.store.sealedKey(keyId, 'site-c')).toBe(copyOfC);
+
+    // Operator and coordinator together: the coordinator stores the operator's copy for site-d anyway.
+    coordinator.engine.store.putSealedKey(keyId, 'site-d', forgedFor('site-d'), Date.now());
+    const mismatch = await refusal(ensureHeKey(client('site-d'), kit('site-d'), store('site-d'), keyId, pin));
+    expect(mismatch.code).toBe('COHORT_E_SECURE_AGG_KEY_HOLDER_MISMATCH');
+    const unpinned = await refusal(ensureHeKey(client('site-d'), kit('site-d'), store('site-d'), keyId, undefined));
+    expect(unpinned.code).toBe('COHORT_E_SECURE_AGG_KEY_HOLDER_NOT_PINNED');
+    expect(store('site-d').has(keyId)).toBe(false);
+    // Control, the check without a confirmed pin (the key holder's key taken from whatever certificate comes, as before):
+    // site-d opens and keeps the operator's key, under which it would encrypt its updates.
+    await ensureHeKey(client('site-d'), kit('site-d'), store('site-d'), keyId, forgedKey);
+    expect(Buffer.compare(store('site-d').secretKey(keyId) as Buffer, relabelled)).toBe(0);
   });
 });

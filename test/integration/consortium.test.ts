@@ -14,6 +14,7 @@ import { LocalConsortium } from '../../cli/demo/local-consortium.ts';
 import { summarizeRun } from '../../cli/run-summary.ts';
 import { loadKeyFile } from '../../core/crypto/at-rest.ts';
 import { readChunk } from '../../core/secure-agg/chunk-format.ts';
+import { signingKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
@@ -73,6 +74,10 @@ describe('a local consortium over mTLS', () => {
   it('seals the HE key to the other sites through the coordinator, which never holds it', () => {
     const [holder, ...others] = c.siteNames;
     expect(c.kit(others[0] as string).keyHolder).toBe(holder);
+    // Every other site pins the key holder's certificate key (keyHolderKey): the encrypted runs below
+    // only train because each opened its sealed copy under that pin.
+    const pinned = c.siteNames.map((s) => loadSiteConfig(join(dir, 'sites', s, 'site.yaml')).keyHolderKey);
+    expect(pinned).toEqual([undefined, ...others.map(() => signingKeyFingerprint(c.kit(holder as string).certPem))]);
     expect(ceremony.sealedFor).toEqual(others);
     expect(ceremony.refused).toEqual([]);
     // The key holder made it; the others do not hold it before their first encrypted run.

@@ -24,7 +24,7 @@ import type { AdminServiceClient } from '../../protos/gen/cohort/v1/AdminService
 import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { ensureHeKey, publishExchangeKey, runKeyCeremony } from '../../site-agent/key-ceremony.ts';
-import { exchangeKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
+import { exchangeKeyFingerprint, signingKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
 import { pseudoRandom, seededUniformSource } from '../core/secure-agg/bfv-fixtures.ts';
 import { refusal, startTestConsortium } from '../support/in-process-coordinator.ts';
 
@@ -135,7 +135,7 @@ describe('an encrypted run over mTLS', () => {
     const accept = new Map([['site-b', exchangeKeyFingerprint(store('site-b').exchangeKey().publicKeyDer)]]);
     const ceremony = await runKeyCeremony(client('site-a'), kit('site-a'), store('site-a'), { accept });
     expect(ceremony.sealedFor).toEqual(['site-b']);
-    await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), ceremony.keyId);
+    await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), ceremony.keyId, signingKeyFingerprint(kit('site-a').certPem));
 
     runId = (await submit()).runId;
     expect(JSON.parse(coordinator.engine.getRunOrThrow(runId).codec_json)).toEqual({ kind: 'bfv-pending', length: LENGTH, key: ceremony.params });
@@ -213,8 +213,14 @@ describe('an encrypted run over mTLS', () => {
   });
 
   it('streams a run\'s aggregate only to its participants: every site holds the key', async () => {
-    const err = await refusal(download('site-c', 1));
-    expect(fromServiceError(err as unknown as Parameters<typeof fromServiceError>[0]).code).toBe('COHORT_E_RUN_PERMISSION_DENIED');
+    // A stream fails with a raw gRPC error (not a CohortError, which refusal() requires): decoded here.
+    const err = await download('site-c', 1).then(
+      () => {
+        throw new Error('expected site-c\'s download to be refused');
+      },
+      (e: unknown) => e,
+    );
+    expect(fromServiceError(err as Parameters<typeof fromServiceError>[0]).code).toBe('COHORT_E_RUN_PERMISSION_DENIED');
   });
 
   const weightsOf = (round: number): Buffer => Buffer.from(Float32Array.from({ length: LENGTH - 1 }, (_, i) => round + i / 16).buffer);

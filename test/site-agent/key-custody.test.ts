@@ -4,19 +4,21 @@
  * functions (siteFingerprints, keyHolderCeremony with --accept, the prompt and --crl) and the
  * commands themselves (--json), the
  * coordinator's GetCrl, a revoked site refused by the key holder's own CRL check even when the
- * coordinator lists it, and an agent that re-announces its exchange key while connected.
+ * coordinator lists it, an agent that re-announces its exchange key while connected, a key
+ * holder that refuses to run on a deleted roster (--rebuild-roster to start over), and the
+ * sites' keyHolderKey pin in the site config.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCoordinator } from '../../coordinator/coordinator.ts';
-import { GeneralErrors, SecureAggErrors } from '../../core/errors/index.ts';
+import { ConfigErrors, GeneralErrors, SecureAggErrors } from '../../core/errors/index.ts';
 import { createLogger } from '../../core/logging.ts';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
 import { siteClient, unary } from '../../core/rpc/clients.ts';
 import { verifyCeremonyCrl } from '../../core/secure-agg/crl-check.ts';
-import { certificateFingerprint } from '../../core/secure-agg/fingerprints.ts';
+import { certificateFingerprint, signingKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
 import type { ExchangeKeyAnnouncement } from '../../core/secure-agg/key-ceremony.ts';
 import type { CrlResponse__Output } from '../../protos/gen/cohort/v1/CrlResponse.ts';
 import type { KeyCeremonyStatus__Output } from '../../protos/gen/cohort/v1/KeyCeremonyStatus.ts';
@@ -92,6 +94,9 @@ describe('key custody through the coordinator', () => {
   it('prints a site\'s own fingerprints (`cohort site fingerprint`), making the exchange key as the agent would when missing', () => {
     const first = siteFingerprints(kitDir('site-b'), configPath('site-b'));
     expect(first).toMatchObject({ site: 'site-b', certificateFingerprint: certificateFingerprint(kit('site-b').certPem), exchangeKeyCreated: true });
+    // At the key holder, signingKeyFingerprint is what every other site pins as keyHolderKey.
+    expect(first.signingKeyFingerprint).toBe(signingKeyFingerprint(kit('site-b').certPem));
+    expect(siteFingerprints(kitDir('site-a'), configPath('site-a')).signingKeyFingerprint).toBe(signingKeyFingerprint(kit('site-a').certPem));
     const again = siteFingerprints(kitDir('site-b'), configPath('site-b'));
     expect(again).toEqual({ ...first, exchangeKeyCreated: false });
     expect(store('site-b').hasExchangeKey()).toBe(true);
@@ -149,7 +154,7 @@ describe('key custody through the coordinator', () => {
       confirm: async (c) => c.site === 'site-c' && c.exchangeKeyFingerprint === printedC.exchangeKeyFingerprint,
     });
     expect(confirmed).toMatchObject({ keyId: first.keyId, generated: false, sealedFor: ['site-b', 'site-c'], confirmed: ['site-b', 'site-c'], refused: [], awaitingConfirmation: [] });
-    await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), first.keyId);
+    await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), first.keyId, signingKeyFingerprint(kit('site-a').certPem));
     expect(Buffer.compare(store('site-b').secretKey(first.keyId) as Buffer, store('site-a').secretKey(first.keyId) as Buffer)).toBe(0);
 
     // Confirmed once: a re-announcement of the same key is sealed to again without asking (when needed).
@@ -232,7 +237,7 @@ describe('key custody through the coordinator', () => {
     // site-b lost its he/ directory: a new exchange key, announced when its agent connects.
     rmSync(join(dir, 'sites', 'site-b', 'data', 'he'), { recursive: true, force: true });
     const printed = (await runCliJson(register, ['site', 'fingerprint', '--kit', kitDir('site-b'), '--config', configPath('site-b'), '--json'])) as Record<string, unknown>;
-    expect(Object.keys(printed).sort()).toEqual(['certificateFingerprint', 'exchangeKeyCreated', 'exchangeKeyFingerprint', 'site']);
+    expect(Object.keys(printed).sort()).toEqual(['certificateFingerprint', 'exchangeKeyCreated', 'exchangeKeyFingerprint', 'signingKeyFingerprint', 'site']);
     expect(printed).toMatchObject({ site: 'site-b', exchangeKeyCreated: true });
     await publishExchangeKey(client('site-b'), kit('site-b'), store('site-b'));
 
@@ -246,5 +251,65 @@ describe('key custody through the coordinator', () => {
     const bad = await runCli(register, [...ceremony, '--accept', 'site-b=nope']);
     expect(bad.exitCode).toBe(2);
     expect(JSON.parse(bad.err).error.code).toBe(GeneralErrors.USAGE.code);
+  });
+
+  it('refuses the ceremony when the key holder holds the HE key but its roster was deleted; restored from backup it runs again; --rebuild-roster makes every member be confirmed again', async () => {
+    const register = (program: Command): void => {
+      program.command('site').addCommand(siteKeyCeremonyCommand());
+    };
+    const ceremony = ['site', 'key-ceremony', '--kit', kitDir('site-a'), '--config', configPath('site-a'), '--address', address, '--json'];
+    const rosterFile = join(dir, 'sites', 'site-a', 'data', 'he', 'roster.sealed');
+    const backup = readFileSync(rosterFile);
+    const [keyId] = store('site-a').heldKeyIds();
+    // CRL number 1, older than the 2 the roster records: refused while the roster keeps its floor.
+    const older = join(dir, 'older-crl.pem');
+    expect((await refusal(keyHolderCeremony(kitDir('site-a'), configPath('site-a'), { address, crlFile: older }))).code).toBe(SecureAggErrors.CRL_STALE.code);
+    const copyOfB = coordinator.engine.store.sealedKey(keyId as string, 'site-b');
+
+    rmSync(rosterFile);
+    const missing = await refusal(keyHolderCeremony(kitDir('site-a'), configPath('site-a'), { address, crlFile: older }));
+    expect(missing.code).toBe(SecureAggErrors.ROSTER_MISSING.code);
+    expect(missing.message).toBe(
+      `this key holder holds HE key ${keyId} but its roster ${rosterFile} is missing; restore it from backup, or, if it is lost for good, rerun with --rebuild-roster and confirm every member again with --accept <site>=<fingerprint>`,
+    );
+    const cli = await runCli(register, ceremony);
+    expect(cli.exitCode).toBe(1);
+    expect(JSON.parse(cli.err).error.code).toBe(SecureAggErrors.ROSTER_MISSING.code);
+    expect(existsSync(rosterFile)).toBe(false);
+    expect(coordinator.engine.store.sealedKey(keyId as string, 'site-b')).toBe(copyOfB);
+
+    // Restored from backup: the floor holds again and the ceremony runs as before.
+    writeFileSync(rosterFile, backup, { mode: 0o600 });
+    expect((await refusal(keyHolderCeremony(kitDir('site-a'), configPath('site-a'), { address, crlFile: older }))).code).toBe(SecureAggErrors.CRL_STALE.code);
+    expect(await runCliJson(register, ceremony)).toMatchObject({ sealedFor: [], alreadySealed: ['site-b'], refused: [], awaitingConfirmation: [] });
+    const present = await runCli(register, [...ceremony, '--rebuild-roster']);
+    expect(present.exitCode).toBe(2);
+    expect(JSON.parse(present.err).error.code).toBe(GeneralErrors.USAGE.code);
+
+    // Lost for good: --rebuild-roster starts an empty roster. What a deleted roster would have given
+    // silently without the refusal: the older CRL passes (no CRL-number floor) and no member is left,
+    // so site-b, which holds its copy, waits to be confirmed again (and is not sealed to again).
+    rmSync(rosterFile);
+    const rebuilt = await keyHolderCeremony(kitDir('site-a'), configPath('site-a'), { address, crlFile: older, rebuildRoster: true });
+    expect(rebuilt).toMatchObject({ generated: false, sealedFor: [], alreadySealed: [], refused: [], confirmed: [] });
+    expect(rebuilt.awaitingConfirmation.map((a) => [a.site, a.reason])).toEqual([['site-b', 'new']]);
+    expect(store('site-a').roster('custody-test')).toMatchObject({ members: [], crlNumber: 1 });
+    const fp = siteFingerprints(kitDir('site-b'), configPath('site-b')).exchangeKeyFingerprint;
+    const confirmed = (await runCliJson(register, [...ceremony, '--accept', `site-b=${fp}`])) as Record<string, unknown>;
+    expect(confirmed).toMatchObject({ sealedFor: [], alreadySealed: ['site-b'], confirmed: ['site-b'], refused: [], awaitingConfirmation: [] });
+    expect(store('site-a').roster('custody-test')).toMatchObject({ members: [{ site: 'site-b', exchangeKeyFingerprint: fp }], crlNumber: 2 });
+    expect(coordinator.engine.store.sealedKey(keyId as string, 'site-b')).toBe(copyOfB);
+  });
+
+  it('reads keyHolderKey from the site config, refusing one not written as a fingerprint', () => {
+    const pin = signingKeyFingerprint(kit('site-a').certPem);
+    const path = join(dir, 'sites', 'site-b', 'pinned.yaml');
+    writeFileSync(path, `site: site-b\ndataDir: ./data\nkeyFile: ./at-rest.key\nkeyHolderKey: "${pin}"\ndatasets: {}\n`);
+    expect(loadSiteConfig(path).keyHolderKey).toBe(pin);
+    expect(loadSiteConfig(configPath('site-b')).keyHolderKey).toBeUndefined();
+    writeFileSync(path, `site: site-b\ndataDir: ./data\nkeyFile: ./at-rest.key\nkeyHolderKey: "${certificateFingerprint(kit('site-a').certPem).slice(0, 30)}"\ndatasets: {}\n`);
+    const err = caught(() => loadSiteConfig(path));
+    expect(err.code).toBe(ConfigErrors.INVALID.code);
+    expect(err.message).toContain('keyHolderKey: expected SHA256: and 43 base64 characters, the signingKeyFingerprint that `cohort site fingerprint` prints at the key holder');
   });
 });

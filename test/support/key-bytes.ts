@@ -13,3 +13,15 @@ export function holdsKeyBytes(bytes: Buffer, secret: Buffer): boolean {
   }
   return false;
 }
+
+/**
+ * The operator's forgery: its own BFV secret key envelope (same SEAL parameters) relabelled with
+ * the consortium key's public keyId and paramsId (envelope bytes 8..40 and 40..56), so that a
+ * site holding it encrypts runs of the consortium key under a key the operator knows.
+ */
+export function relabelledKey(secretKey: Uint8Array, names: { readonly keyId: string; readonly paramsId: string }): Buffer {
+  const out = Buffer.from(secretKey);
+  Buffer.from(names.paramsId, 'hex').copy(out, 8);
+  Buffer.from(names.keyId, 'hex').copy(out, 40);
+  return out;
+}

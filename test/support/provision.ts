@@ -6,10 +6,12 @@
  * separation has its own tests (test/core/pki/enrollment.test.ts). The CA key's passphrase
  * file is remembered per directory, so that revoke and renewCrl read as before.
  */
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { enrollConsortium, type EnrolledConsortium } from '../../cli/demo/enroll-consortium.ts';
 import type { CaKeyAccess } from '../../core/pki/ca-key.ts';
 import { enroll } from '../../core/pki/enroll.ts';
+import { kitCertFile } from '../../core/pki/layout.ts';
 import * as pki from '../../core/pki/provisioner.ts';
 
 const caKeys = new Map<string, CaKeyAccess>();
@@ -41,4 +43,27 @@ export async function addEnrolledSite(out: string, name: string): Promise<pki.Si
   await pki.addSite(out, name);
   const { requestFile } = await enroll(name, join(out, name));
   return pki.signRequest(out, requestFile, { caKey: caKeyOf(out) });
+}
+
+/**
+ * The operator's move against a name it already certified, which needs nobody's help: it
+ * enrols a key of its own for `name` in `scratchDir` and signs the request with the CA (a
+ * "renewal"). The participant's own kit files in `<out>/<name>`, which the provisioner writes
+ * into, are put back as they were. Returns the operator's certificate and key for the name.
+ */
+export async function operatorIssued(out: string, name: string, scratchDir: string): Promise<{ certPem: string; keyPem: string }> {
+  const kitDir = join(out, name);
+  const files = (): string[] => readdirSync(kitDir).filter((f) => statSync(join(kitDir, f)).isFile());
+  const saved = new Map(files().map((f) => [f, { bytes: readFileSync(join(kitDir, f)), mode: statSync(join(kitDir, f)).mode & 0o777 }]));
+  const { requestFile, keyFile } = await enroll(name, scratchDir);
+  try {
+    await pki.signRequest(out, requestFile, { caKey: caKeyOf(out) });
+    return { certPem: readFileSync(join(kitDir, kitCertFile(name)), 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
+  } finally {
+    for (const f of files()) if (!saved.has(f)) rmSync(join(kitDir, f));
+    for (const [f, { bytes, mode }] of saved) {
+      writeFileSync(join(kitDir, f), bytes);
+      chmodSync(join(kitDir, f), mode);
+    }
+  }
 }

@@ -113,6 +113,41 @@ export const SecureAggErrors = defineErrors({
     meaning: 'A fingerprint given with `cohort site key-ceremony --accept <site>=<fingerprint>` is not the exchange-key fingerprint that site announces now (or the site announces none), so nothing is sealed to it.',
     fix: 'Compare again, out of band, with what `cohort site fingerprint` prints at that site. If the site confirms the fingerprint you typed, the announcement you see is not the site\'s own: do not accept it.',
   },
+  KEY_HOLDER_NOT_PINNED: {
+    code: 'COHORT_E_SECURE_AGG_KEY_HOLDER_NOT_PINNED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'This site\'s config has no `keyHolderKey` (the key holder\'s signing-key fingerprint, confirmed out of band), so it opens no sealed HE key: the operator runs the CA and can issue a certificate named like the key holder, so the name alone proves nothing.',
+    fix: 'At the key holder, its IT runs `cohort site fingerprint --kit <kit> --config <site.yaml>` and reads `signingKeyFingerprint` out to this hospital\'s IT over a channel the coordinator does not carry (by phone); set it in this site\'s site.yaml as `keyHolderKey: SHA256:...` and restart the agent.',
+  },
+  KEY_HOLDER_MISMATCH: {
+    code: 'COHORT_E_SECURE_AGG_KEY_HOLDER_MISMATCH',
+    grpc: status.PERMISSION_DENIED,
+    meaning:
+      'A sealed HE key is signed under a certificate named like the key holder, issued by the consortium CA, but whose public key is not the one this site pinned (`keyHolderKey`): it was not made by the key holder this site confirmed. Nothing is opened or kept.',
+    fix: 'Compare `keyHolderKey` again, out of band, with the `signingKeyFingerprint` that `cohort site fingerprint` prints at the key holder. If they agree, someone holding the CA (the operator) issued a certificate for the key holder\'s name: a security incident; do not change the pin.',
+  },
+  KEY_PUBLISHER_MISMATCH: {
+    code: 'COHORT_E_SECURE_AGG_KEY_PUBLISHER_MISMATCH',
+    grpc: status.PERMISSION_DENIED,
+    meaning:
+      'The coordinator refuses PublishSealedKeys for the consortium HE key from a certificate whose public key is not the one that first published that key, even if it carries the key holder\'s name.',
+    fix: 'If the key holder renewed its certificate with a new key, renew it again with a request for its previous key (openssl with its existing key). Otherwise a certificate for the key holder\'s name was issued to someone else: a security incident.',
+  },
+  SEALED_KEY_EXISTS: {
+    code: 'COHORT_E_SECURE_AGG_SEALED_KEY_EXISTS',
+    grpc: status.ALREADY_EXISTS,
+    meaning:
+      'The coordinator already holds a different sealed copy of the HE key for this site and this exchange key (recipientKeySha256); it never replaces one. The same copy published again is accepted as is.',
+    fix: 'Nothing to seal: the site opens the copy it has. A site whose exchange key changed announces the new one and is sealed to again under that key.',
+  },
+  ROSTER_MISSING: {
+    code: 'COHORT_E_SECURE_AGG_ROSTER_MISSING',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'The key holder holds the consortium HE key but its roster (`<dataDir>/he/roster.sealed`) is missing, so the ceremony does not run: an empty roster would also drop the CRL-number and replay floors it keeps.',
+    fix: 'Restore `<dataDir>/he/roster.sealed` from backup. If it is lost for good, rerun `cohort site key-ceremony` with `--rebuild-roster` and confirm every member again with `--accept <site>=<fingerprint>` after comparing fingerprints out of band.',
+  },
   NO_KEY: {
     code: 'COHORT_E_SECURE_AGG_NO_KEY',
     grpc: status.FAILED_PRECONDITION,

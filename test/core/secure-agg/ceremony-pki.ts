@@ -4,7 +4,7 @@
  * CRLs with any dates and CRL number. The tests hold the CA key, as the operator does, so they
  * can play an operator that issues a certificate of its own for an existing site name.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { derInteger } from '../../../core/pki/crl.ts';
 import { cohortUri } from '../../../core/pki/identity.ts';
 import { crypto, x509 } from '../../../core/pki/x509.ts';
@@ -24,6 +24,8 @@ export interface TestCa {
   readonly caPem: string;
   /** A fresh key pair and certificate for site `name` (each call: a new certificate, as an operator may issue). */
   issue(name: string): Promise<TestIdentity>;
+  /** A new certificate for the same key as `id` (a renewal with the existing key, as openssl makes one). */
+  reissue(id: TestIdentity): Promise<TestIdentity>;
   /** A CRL signed by this CA listing `serials`. */
   crl(serials: readonly string[], options?: { thisUpdate?: Date; nextUpdate?: Date; crlNumber?: number }): Promise<string>;
 }
@@ -51,29 +53,33 @@ export async function testCa(consortium: string): Promise<TestCa> {
     ],
   });
   const caPem = `${ca.toString('pem')}\n`;
+  async function certify(name: string, pair: { publicKey: KeyObject; privateKey: KeyObject }): Promise<TestIdentity> {
+    const publicKey = await crypto.subtle.importKey('spki', pair.publicKey.export({ type: 'spki', format: 'der' }), ALG, true, ['verify']);
+    const serial = serialHex();
+    const cert = await x509.X509CertificateGenerator.create({
+      subject: [{ O: [consortium] }, { OU: ['site'] }, { CN: [name] }],
+      issuer: ca.subjectName,
+      publicKey,
+      signingKey: keys.privateKey,
+      serialNumber: serial,
+      signingAlgorithm: SIG,
+      notBefore: new Date(Date.now() - DAY_MS),
+      notAfter: new Date(Date.now() + 90 * DAY_MS),
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: cohortUri(consortium, 'site', name) }], false),
+      ],
+    });
+    return { name, consortium, caPem, certPem: `${cert.toString('pem')}\n`, keyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), serial };
+  }
   return {
     consortium,
     caPem,
-    async issue(name) {
-      const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      const publicKey = await crypto.subtle.importKey('spki', pair.publicKey.export({ type: 'spki', format: 'der' }), ALG, true, ['verify']);
-      const serial = serialHex();
-      const cert = await x509.X509CertificateGenerator.create({
-        subject: [{ O: [consortium] }, { OU: ['site'] }, { CN: [name] }],
-        issuer: ca.subjectName,
-        publicKey,
-        signingKey: keys.privateKey,
-        serialNumber: serial,
-        signingAlgorithm: SIG,
-        notBefore: new Date(Date.now() - DAY_MS),
-        notAfter: new Date(Date.now() + 90 * DAY_MS),
-        extensions: [
-          new x509.BasicConstraintsExtension(false, undefined, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-          new x509.SubjectAlternativeNameExtension([{ type: 'url', value: cohortUri(consortium, 'site', name) }], false),
-        ],
-      });
-      return { name, consortium, caPem, certPem: `${cert.toString('pem')}\n`, keyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), serial };
+    issue: (name) => certify(name, generateKeyPairSync('ec', { namedCurve: 'prime256v1' })),
+    reissue: (id) => {
+      const privateKey = createPrivateKey(id.keyPem);
+      return certify(id.name, { privateKey, publicKey: createPublicKey(privateKey) });
     },
     async crl(serials, options = {}) {
       const thisUpdate = options.thisUpdate ?? new Date(Date.now() - 60_000);

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SecureAggErrors } from '../../../core/errors/index.ts';
 import { loadKit, type Kit } from '../../../core/pki/kit.ts';
 import { provisionConsortium } from '../../support/provision.ts';
-import { certificateFingerprint, exchangeKeyFingerprint } from '../../../core/secure-agg/fingerprints.ts';
+import { certificateFingerprint, exchangeKeyFingerprint, signingKeyFingerprint } from '../../../core/secure-agg/fingerprints.ts';
 import {
   ANNOUNCEMENT_LIFETIME_MS,
   announceExchangeKey,
@@ -89,7 +89,7 @@ describe('HE key ceremony (X25519 + HKDF-SHA256 + AES-256-GCM, signed under the 
 
   const kit = (name: string): Kit => kits[name] as Kit;
   const openAsB = (json: string, exchangePrivate = exchangeB.privateKeyDer): ReturnType<typeof openSealedKey> =>
-    openSealedKey(json, kit('hospital-b'), kit('hospital-b').keyHolder as string, exchangePrivate);
+    openSealedKey(json, kit('hospital-b'), { name: kit('hospital-b').keyHolder as string, signingKey: signingKeyFingerprint(kit('hospital-a').certPem) }, exchangePrivate);
 
   it('provisions every kit with the consortium file\'s key holder', () => {
     expect(kit('hospital-b').keyHolder).toBe('hospital-a');

@@ -5,7 +5,10 @@
  * without the roster gets the HE key sealed to the operator's key) and a new site, until the
  * key holder's IT confirms the announced fingerprint; announcements that expired, are dated in
  * the future, live too long or are played back are refused with their own codes; so are sites
- * the key holder's own CRL revokes, and CRLs that are stale or not the consortium CA's.
+ * the key holder's own CRL revokes, and CRLs that are stale or not the consortium CA's. The
+ * mirror image at the sites: a sealed key from a certificate the operator issued for the key
+ * holder's name (which, without the sites' pin of the key holder's key, a site opens and keeps)
+ * is refused, and a site with no pin opens nothing.
  */
 import { createPrivateKey, sign } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +16,7 @@ import { caught } from '../../models/helpers.ts';
 import { refusal } from '../../support/in-process-coordinator.ts';
 import { SecureAggErrors } from '../../../core/errors/index.ts';
 import { verifyCeremonyCrl, type CeremonyCrl } from '../../../core/secure-agg/crl-check.ts';
-import { certificateFingerprint, exchangeKeyFingerprint, isFingerprint } from '../../../core/secure-agg/fingerprints.ts';
+import { certificateFingerprint, exchangeKeyFingerprint, isFingerprint, signingKeyFingerprint } from '../../../core/secure-agg/fingerprints.ts';
 import {
   ANNOUNCEMENT_CLOCK_SKEW_MS,
   announceExchangeKey,
@@ -23,10 +26,11 @@ import {
   verifyExchangeKey,
   type ExchangeKeyAnnouncement,
 } from '../../../core/secure-agg/key-ceremony.ts';
-import { generateConsortiumKey, type ConsortiumKey } from '../../../core/secure-agg/keys.ts';
+import { describeSecretKey, generateConsortiumKey, type ConsortiumKey } from '../../../core/secure-agg/keys.ts';
 import { consortiumKeyContext } from '../../../core/secure-agg/parameters.ts';
 import { confirmMember, emptyRoster, parseRoster, screenAnnouncements, type Roster } from '../../../core/secure-agg/roster.ts';
 import { testCa, type TestCa, type TestIdentity } from './ceremony-pki.ts';
+import { relabelledKey } from '../../support/key-bytes.ts';
 
 const CONSORTIUM = 'custody-test';
 const HOUR_MS = 3_600_000;
@@ -99,7 +103,7 @@ describe('key custody at the key holder: roster, announcement window, its own CR
     // Without the roster: every check the CA alone allows passes, and the operator opens the key.
     const verified = verifyExchangeKey(forgedAnnouncement.announcementJson, { caPem: ca.caPem, consortium: CONSORTIUM, site: 'hospital-b', isRevoked: crl.isRevoked });
     const sealed = sealSecretKey(holder, { site: 'hospital-b', publicKeyDer: verified.publicKeyDer }, key.params, key.secretKey);
-    const stolen = openSealedKey(JSON.stringify(sealed), forged, 'hospital-a', operatorExchange.privateKeyDer);
+    const stolen = openSealedKey(JSON.stringify(sealed), forged, { name: 'hospital-a', signingKey: signingKeyFingerprint(holder.certPem) }, operatorExchange.privateKeyDer);
     expect(Buffer.compare(stolen.secretKey, Buffer.from(key.secretKey))).toBe(0);
 
     // With the roster: nothing sealed, the site waits for its IT to confirm, showing what it would confirm.
@@ -159,6 +163,57 @@ describe('key custody at the key holder: roster, announcement window, its own CR
     const [pending] = screen([announcement(b, newExB)]).awaiting;
     const updated = confirmMember(roster, pending!.key);
     expect(screen([announcement(b, newExB)], { roster: updated }).seal.map((k) => k.site)).toEqual(['hospital-b']);
+  });
+
+  describe("the sites' pin of the key holder's key (keyHolderKey), the roster's mirror image", () => {
+    const pinOf = (id: TestIdentity): { name: string; signingKey: string } => ({ name: 'hospital-a', signingKey: signingKeyFingerprint(id.certPem) });
+
+    it('the operator, holding the CA, poses as the key holder with a BFV key of its own relabelled as the consortium key: a site checking the name and the CA opens and keeps it; one pinning the key holder\'s key refuses it', async () => {
+      const forgedHolder = await ca.issue('hospital-a');
+      const operatorKey = await generateConsortiumKey(await consortiumKeyContext());
+      const relabelled = relabelledKey(operatorKey.secretKey, key.params);
+      expect(describeSecretKey(relabelled)).toEqual({ keyId: key.params.keyId, paramsId: key.params.paramsId });
+      // Sealed to hospital-b's announced exchange key: a site with no key yet (new, or it lost its data directory).
+      const forged = JSON.stringify(sealSecretKey(forgedHolder, { site: 'hospital-b', publicKeyDer: exB.publicKeyDer }, key.params, relabelled));
+
+      // Without the pin: the sender is named as the kit's key holder and chains to the consortium CA, so
+      // a site that takes the key holder's key from whatever certificate comes opens the operator's key
+      // under the consortium key's public names, and would encrypt every update under it.
+      const opened = openSealedKey(forged, b, pinOf(forgedHolder), exB.privateKeyDer);
+      expect(Buffer.compare(opened.secretKey, relabelled)).toBe(0);
+      expect(opened.params).toEqual(key.params);
+
+      // With the pin its IT confirmed with the key holder's IT: refused, naming both keys.
+      const err = caught(() => openSealedKey(forged, b, pinOf(holder), exB.privateKeyDer));
+      expect(err.code).toBe(code(SecureAggErrors.KEY_HOLDER_MISMATCH));
+      expect(err.message).toBe(
+        `sealed key: signed under a certificate for "hospital-a" whose key is ${signingKeyFingerprint(forgedHolder.certPem)}, but this site pins the key holder's key ${signingKeyFingerprint(holder.certPem)} (keyHolderKey); nothing was opened`,
+      );
+      // The key holder's own copy opens under the same pin.
+      const real = JSON.stringify(sealSecretKey(holder, { site: 'hospital-b', publicKeyDer: exB.publicKeyDer }, key.params, key.secretKey));
+      expect(Buffer.compare(openSealedKey(real, b, pinOf(holder), exB.privateKeyDer).secretKey, Buffer.from(key.secretKey))).toBe(0);
+    });
+
+    it('opens nothing without a pin (no trust on first use), saying how to get and set it', () => {
+      const real = JSON.stringify(sealSecretKey(holder, { site: 'hospital-b', publicKeyDer: exB.publicKeyDer }, key.params, key.secretKey));
+      const err = caught(() => openSealedKey(real, b, { name: 'hospital-a', signingKey: undefined }, exB.privateKeyDer));
+      expect(err.code).toBe(code(SecureAggErrors.KEY_HOLDER_NOT_PINNED));
+      expect(err.message).toBe(
+        'site "hospital-b" has no keyHolderKey in its site config, so it opens no sealed HE key: ask the IT of the key holder "hospital-a" to run `cohort site fingerprint` there and read you its signingKeyFingerprint by phone, then set keyHolderKey: <that fingerprint> in this site\'s site.yaml and restart the agent',
+      );
+    });
+
+    it('pins the key, not the certificate: a certificate renewed for the same key needs no new pin, one for a new key does', async () => {
+      const renewed = await ca.reissue(holder);
+      expect(certificateFingerprint(renewed.certPem)).not.toBe(certificateFingerprint(holder.certPem));
+      expect(signingKeyFingerprint(renewed.certPem)).toBe(signingKeyFingerprint(holder.certPem));
+      expect(isFingerprint(signingKeyFingerprint(renewed.certPem))).toBe(true);
+      const sealed = JSON.stringify(sealSecretKey(renewed, { site: 'hospital-b', publicKeyDer: exB.publicKeyDer }, key.params, key.secretKey));
+      expect(Buffer.compare(openSealedKey(sealed, b, pinOf(holder), exB.privateKeyDer).secretKey, Buffer.from(key.secretKey))).toBe(0);
+      const rekeyed = await ca.issue('hospital-a');
+      const withNewKey = JSON.stringify(sealSecretKey(rekeyed, { site: 'hospital-b', publicKeyDer: exB.publicKeyDer }, key.params, key.secretKey));
+      expect(caught(() => openSealedKey(withNewKey, b, pinOf(holder), exB.privateKeyDer)).code).toBe(code(SecureAggErrors.KEY_HOLDER_MISMATCH));
+    });
   });
 
   describe('the announcement window', () => {
