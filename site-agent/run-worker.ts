@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors } from '../core/errors/index.ts';
 import { GaussianSampler } from '../core/privacy/gaussian.ts';
 import { dpSgdSchedule, planRunSpend, runDelta, runSpendAfter, stepsWithinBudget, type RunSpend } from '../core/privacy/run-budget.ts';
+import type { SiteExposure } from '../core/privacy/site-adjacency.ts';
 import { BfvUpdateEncoder } from '../core/secure-agg/bfv-update-encoder.ts';
 import { bfvDescriptor, runParametersForKeySync } from '../core/secure-agg/parameters.ts';
 import { loadSeal, type SealLibrary } from '../core/secure-agg/seal-library.ts';
@@ -59,6 +60,11 @@ export interface RunWorkerOptions {
 
 export function weightsSha256(weights: Float32Array): string {
   return createHash('sha256').update(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength)).digest('hex');
+}
+
+/** How a codec exposes the site's update: `plain` shows it to the coordinator with only this site's noise share. */
+export function exposureOf(codecKind: string): SiteExposure {
+  return codecKind === 'plain' ? 'plaintext' : 'encrypted';
 }
 
 function toProto(spend: RunSpend, steps: number, stopped: boolean): PrivacySpend {
@@ -132,21 +138,34 @@ export class RunWorker {
       if (data.train.rows < policy.minExamples) {
         return decline(new CohortError(SiteErrors.COHORT_TOO_SMALL, `${data.train.rows} usable training rows, the site policy needs at least ${policy.minExamples}`));
       }
-      planned = planRunSpend(this.spec, data.train.rows, this.delta(data.train.rows));
+      planned = planRunSpend(this.spec, data.train.rows, this.delta(data.train.rows), { exposure: exposureOf(codec.kind) });
     } catch (e) {
       if (e instanceof CohortError) return decline(e);
       throw e;
     }
     const budget = checkRunAgainstBudget({
       planned,
-      spent: this.o.ledger.totalSpent({ excludeRun: this.runId }),
+      // Other runs' reservations count: two runs accepted together cannot jointly pass the cap.
+      spent: this.o.ledger.totalCommitted({ excludeRun: this.runId }),
       maxEpsilon: this.maxEpsilon,
       maxDelta: policy.privacy.maxDelta ?? Number.POSITIVE_INFINITY,
     });
     if (!budget.ok) return { accept: false, reasonCode: budget.code, reason: budget.reason, numExamples: 0, fingerprint: '' };
     this.o.states.saveAcceptedCodec(this.runId, codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' });
     if (!this.o.ledger.entries().some((e) => e.runId === this.runId)) {
-      this.o.ledger.append({ runId: this.runId, round: 0, event: 'accept', recordEpsilon: 0, siteEpsilon: 0, epsilon: 0, delta: planned.delta, steps: 0 });
+      // The accept reserves the planned spend; the run's stop (ledger.release) frees what it did not spend.
+      this.o.ledger.append({
+        runId: this.runId,
+        round: 0,
+        event: 'accept',
+        recordEpsilon: 0,
+        siteEpsilon: 0,
+        epsilon: 0,
+        delta: planned.delta,
+        steps: 0,
+        reservedEpsilon: planned.epsilon,
+        reservedDelta: planned.delta,
+      });
     }
     return { accept: true, reasonCode: '', reason: '', numExamples: data.train.rows, fingerprint: data.fingerprint, planned: toProto(planned, 0, false) };
   }
@@ -263,14 +282,16 @@ export class RunWorker {
     const { record } = this.spec.privacy ?? {};
     const { samplingRate, stepsPerRound } = dpSgdSchedule(this.spec.training, n);
     const { steps: taken, releases } = this.spentSoFar();
-    const siteAfter = runSpendAfter(this.spec, samplingRate, 0, releases + 1, delta).siteEpsilon;
-    const remaining = this.maxEpsilon - this.o.ledger.totalSpent({ excludeRun: this.runId }).epsilon;
+    const exposure = exposureOf(codec.kind);
+    const siteAfter = runSpendAfter(this.spec, samplingRate, 0, releases + 1, delta, exposure).siteEpsilon;
+    // What the other runs hold: their spend, or their reservation while they run.
+    const remaining = this.maxEpsilon - this.o.ledger.totalCommitted({ excludeRun: this.runId }).epsilon;
     const maxSteps = Number.isFinite(this.maxEpsilon)
       ? stepsWithinBudget({ record: record && { samplingRate, noiseMultiplier: record.noiseMultiplier }, stepsTaken: taken, maxSteps: stepsPerRound, remainingEpsilon: Math.max(0, remaining), delta, siteEpsilon: siteAfter })
       : stepsPerRound;
     const stopped = this.o.ledger.entries().some((e) => e.runId === this.runId && e.event === 'stop');
     if (maxSteps === 0 || stopped) {
-      if (!stopped) this.o.ledger.append({ ...runSpendAfter(this.spec, samplingRate, taken, releases, delta), runId: this.runId, round: fit.round, event: 'stop', steps: taken });
+      if (!stopped) this.o.ledger.append({ ...runSpendAfter(this.spec, samplingRate, taken, releases, delta, exposure), runId: this.runId, round: fit.round, event: 'stop', steps: taken });
       throw new CohortError(PrivacyErrors.BUDGET_EXCEEDED, `round ${fit.round} would take this site past its privacy budget (epsilon ${this.maxEpsilon}); it stops here`, {
         details: { round: fit.round, maxEpsilon: this.maxEpsilon },
       });
@@ -294,7 +315,7 @@ export class RunWorker {
       serverState: global.serverState,
       rng: GaussianSampler.secure(),
     });
-    const spend = runSpendAfter(this.spec, samplingRate, stepsTotal, releases + 1, delta);
+    const spend = runSpendAfter(this.spec, samplingRate, stepsTotal, releases + 1, delta, exposure);
     this.o.ledger.append({ ...spend, runId: this.runId, round: fit.round, event: result.stoppedEarly ? 'stop' : 'round', steps: stepsTotal });
     return { vector, numExamples: n, trainLoss: result.meanLoss };
   }
@@ -308,6 +329,14 @@ export class RunWorker {
     this.o.states.save(this.runId, next);
     this.state = next;
     return next;
+  }
+
+  /**
+   * Ends the run at this site (it finished, was cancelled or failed): its stop entry releases
+   * the part of its reservation it did not spend. Nothing if it never started here or already stopped.
+   */
+  end(): void {
+    this.o.ledger.release(this.runId);
   }
 
   /** This run's spend so far at this site, for the coordinator's run status. */

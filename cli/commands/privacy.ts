@@ -1,11 +1,14 @@
 /**
- * `cohort privacy epsilon` and `cohort privacy noise`: the RDP accountant on the
- * command line, for data scientists sizing a run and site IT checking a budget.
+ * `cohort privacy epsilon`, `cohort privacy noise` and `cohort privacy plan`: the RDP
+ * accountant on the command line, for data scientists sizing a run and site IT checking a
+ * budget. `plan` prints what a spec costs a site with n records, with the same function the
+ * site agent decides on (core/privacy/run-budget.ts planPrivacy).
  */
 import type { Command } from 'commander';
 import { CohortError, GeneralErrors, PrivacyErrors } from '../../core/errors/index.ts';
-import { computeEpsilon, noiseForTargetEpsilon } from '../../core/privacy/index.ts';
-import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkSamplingRate, checkSteps } from '../../core/privacy/validate.ts';
+import { computeEpsilon, noiseForTargetEpsilon, planPrivacy, runDelta, type PrivacyPlan } from '../../core/privacy/index.ts';
+import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkPositiveInteger, checkSamplingRate, checkSteps } from '../../core/privacy/validate.ts';
+import { loadSpecFile } from '../../models/validate-spec.ts';
 import { printJson, reportError } from '../output.ts';
 
 interface PrivacyFlags {
@@ -14,6 +17,9 @@ interface PrivacyFlags {
   targetEpsilon?: string;
   steps?: string;
   delta?: string;
+  spec?: string;
+  records?: string;
+  codec?: string;
   json?: boolean;
 }
 
@@ -82,6 +88,96 @@ function runNoise(flags: PrivacyFlags): void {
   );
 }
 
+/** The JSON of `cohort privacy plan`: unbounded epsilons as null. */
+export interface PrivacyPlanJson {
+  readonly record: { epsilon: number | null; delta: number; samplingRate: number; steps: number; noiseMultiplier: number } | null;
+  readonly site: {
+    epsilon: number | null;
+    epsilonReplaceOne: number | null;
+    epsilonAgainstParticipants: number | null;
+    epsilonAgainstCoordinator: number | null;
+    chargedEpsilon: number | null;
+    chargedAgainst: string;
+    delta: number;
+    noiseMultiplier: number;
+    updateNoiseMultiplier: number;
+    countNoiseMultiplier?: number;
+    rounds: number;
+    minSites: number;
+  } | null;
+  readonly epsilon: number | null;
+  readonly delta: number;
+  readonly records: number;
+  readonly codec: 'bfv' | 'plain';
+  readonly stepsPerRound: number;
+  readonly rounds: number;
+}
+
+/** A plan as `cohort privacy plan --json` prints it. */
+export function planJson(plan: PrivacyPlan): PrivacyPlanJson {
+  const { record, site } = plan;
+  return {
+    record: record && { epsilon: jsonNumber(record.epsilon), delta: record.delta, samplingRate: record.samplingRate, steps: record.steps, noiseMultiplier: record.noiseMultiplier },
+    site: site && {
+      epsilon: jsonNumber(site.epsilon),
+      epsilonReplaceOne: jsonNumber(site.epsilonReplaceOne),
+      epsilonAgainstParticipants: jsonNumber(site.epsilonAgainstParticipants),
+      epsilonAgainstCoordinator: jsonNumber(site.epsilonAgainstCoordinator),
+      chargedEpsilon: jsonNumber(site.chargedEpsilon),
+      chargedAgainst: site.chargedAgainst,
+      delta: site.delta,
+      noiseMultiplier: site.noiseMultiplier,
+      updateNoiseMultiplier: site.updateNoiseMultiplier,
+      ...(site.countNoiseMultiplier === undefined ? {} : { countNoiseMultiplier: site.countNoiseMultiplier }),
+      rounds: site.rounds,
+      minSites: site.minSites,
+    },
+    epsilon: jsonNumber(plan.epsilon),
+    delta: plan.delta,
+    records: plan.records,
+    codec: plan.exposure === 'plaintext' ? 'plain' : 'bfv',
+    stepsPerRound: plan.stepsPerRound,
+    rounds: plan.rounds,
+  };
+}
+
+function planHuman(plan: PrivacyPlan): string {
+  const { record, site } = plan;
+  const lines = [`privacy plan for a site with ${plan.records} training records, at delta ${fmt(plan.delta)}, codec ${plan.exposure === 'plaintext' ? 'plain' : 'bfv'}`];
+  lines.push(
+    record
+      ? `record level (add/remove one patient's record, DP-SGD): epsilon ${fmt(record.epsilon)} (noise multiplier ${record.noiseMultiplier}, sampling rate ${fmt(record.samplingRate)}, ${record.steps} steps)`
+      : 'record level: off (no privacy.record)',
+  );
+  if (site) {
+    const count = site.countNoiseMultiplier === undefined ? 'fixed clipping' : `adaptive clipping, count noise multiplier ${site.countNoiseMultiplier}`;
+    lines.push(
+      `site level (noise multiplier ${site.noiseMultiplier}, update ${fmt(site.updateNoiseMultiplier)}, ${count}; ${site.rounds} rounds, minSites ${site.minSites}):`,
+      `  zero-out, against the aggregate:        epsilon ${fmt(site.epsilon)}`,
+      `  zero-out, against a participating site: epsilon ${fmt(site.epsilonAgainstParticipants)}`,
+      `  zero-out, against the coordinator:      epsilon ${fmt(site.epsilonAgainstCoordinator)}${plan.exposure === 'plaintext' ? ' (plain codec: it sees each update with only its own noise share)' : ''}`,
+      `  replace-one, against the aggregate:     epsilon ${fmt(site.epsilonReplaceOne)} (reported, not charged)`,
+      `  charged (weakest applicable, against ${site.chargedAgainst === 'coordinator' ? 'the coordinator' : 'a participating site'}): epsilon ${fmt(site.chargedEpsilon)}`,
+    );
+  } else lines.push('site level: off (no privacy.site)');
+  lines.push(`a patient's guarantee (the smaller of record level and charged site level): epsilon ${fmt(plan.epsilon)} at delta ${fmt(plan.delta)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function runPlan(flags: PrivacyFlags): void {
+  if (flags.spec === undefined) throw new CohortError(GeneralErrors.USAGE, '--spec is required', { details: { flag: '--spec' } });
+  const records = numberFlag(flags.records, '--records', checkPositiveInteger);
+  const codec = flags.codec ?? 'bfv';
+  if (codec !== 'bfv' && codec !== 'plain') {
+    throw new CohortError(GeneralErrors.USAGE, `--codec: expected bfv or plain, got "${codec}"`, { details: { flag: '--codec' } });
+  }
+  const delta = flags.delta === undefined ? runDelta(records) : numberFlag(flags.delta, '--delta', checkDelta);
+  const spec = loadSpecFile(flags.spec);
+  const plan = planPrivacy(spec, records, delta, { exposure: codec === 'plain' ? 'plaintext' : 'encrypted' });
+  if (flags.json) printJson(planJson(plan));
+  else process.stdout.write(planHuman(plan));
+}
+
 /** Runs one subcommand, turning any error into a report and an exit status. */
 function guarded(run: (flags: PrivacyFlags) => void): (flags: PrivacyFlags) => void {
   return (flags) => {
@@ -93,7 +189,7 @@ function guarded(run: (flags: PrivacyFlags) => void): (flags: PrivacyFlags) => v
   };
 }
 
-/** Adds `privacy epsilon` and `privacy noise` to `program`. */
+/** Adds `privacy epsilon`, `privacy noise` and `privacy plan` to `program`. */
 export function registerPrivacyCommands(program: Command): void {
   const privacy = program
     .command('privacy')
@@ -118,4 +214,14 @@ export function registerPrivacyCommands(program: Command): void {
     .option('--delta <D>', 'target delta, in (0, 1)')
     .option('--json', 'print one JSON object')
     .action(guarded(runNoise));
+
+  privacy
+    .command('plan')
+    .description('what a model spec costs a site with N training records, before it joins: every record- and site-level figure, and the one charged')
+    .option('--spec <file>', 'the model spec (YAML or JSON)')
+    .option('--records <N>', "the site's training records (after the test split), a positive integer")
+    .option('--delta <D>', "the site's delta, in (0, 1); default 1 / (10 N)")
+    .option('--codec <bfv|plain>', 'how updates leave the site: bfv (encrypted, default) or plain (needs the site policy allowPlaintext)')
+    .option('--json', 'print one JSON object')
+    .action(guarded(runPlan));
 }

@@ -1,7 +1,7 @@
 /**
  * `cohort site privacy --config <site.yaml> [--json]`: hospital IT reads the site's
- * privacy ledger: what each run spent here (epsilon, delta, rounds, last update),
- * the totals by basic composition, and whether the hash chain verifies (exit status 1
+ * privacy ledger: what each run spent here (epsilon, delta, rounds, last update) and what a
+ * running run holds reserved, the totals by basic composition, and whether the hash chain verifies (exit status 1
  * when it does not, after printing).
  */
 import { Command } from 'commander';
@@ -23,6 +23,8 @@ export interface SitePrivacyReport {
   readonly problem?: string;
   readonly runs: readonly RunLedgerSummary[];
   readonly total: { readonly epsilon: number; readonly delta: number };
+  /** What the runs hold against the caps: the total, with each running run's reservation (its plan) in place of its spend when larger. */
+  readonly committed: { readonly epsilon: number; readonly delta: number };
   /** The site policy's caps (policy.privacy); null: no cap. */
   readonly budget: { readonly maxEpsilon: number | null; readonly maxDelta: number | null };
 }
@@ -47,6 +49,7 @@ export function readSitePrivacy(configPath: string): SitePrivacyReport {
     ...(problem === undefined ? {} : { problem }),
     runs,
     total: sumSpends(runs),
+    committed: ledger.totalCommitted(),
     budget: { maxEpsilon, maxDelta },
   };
 }
@@ -57,13 +60,18 @@ function human(report: SitePrivacyReport): string {
   for (const r of report.runs) {
     lines.push(
       `run ${r.runId}: epsilon ${fmt(r.epsilon)} (record ${fmt(r.recordEpsilon)}, site ${fmt(r.siteEpsilon)}), delta ${fmt(r.delta)}, ` +
-        `${r.rounds} rounds, ${r.steps} steps, ${r.stopped ? 'stopped' : 'in progress'}, last update ${r.lastUpdate}`,
+        `${r.rounds} rounds, ${r.steps} steps, ${r.stopped ? 'stopped' : 'in progress'}` +
+        `${r.reserved && !r.stopped ? `, reserved epsilon ${fmt(r.reserved.epsilon)}` : ''}, last update ${r.lastUpdate}`,
     );
   }
   lines.push(`total: epsilon ${fmt(report.total.epsilon)}, delta ${fmt(report.total.delta)} (sums over runs)`);
-  const cap = (max: number | null, spent: number): string =>
-    max === null ? 'no cap' : `maximum ${fmt(max)}, ${fmt(Math.max(0, max - spent))} remaining`;
-  lines.push(`budget: epsilon ${cap(report.budget.maxEpsilon, report.total.epsilon)}; delta ${cap(report.budget.maxDelta, report.total.delta)}`);
+  const { committed } = report;
+  if (committed.epsilon !== report.total.epsilon || committed.delta !== report.total.delta) {
+    lines.push(`committed: epsilon ${fmt(committed.epsilon)}, delta ${fmt(committed.delta)} (spent, with running runs' reservations)`);
+  }
+  const cap = (max: number | null, held: number): string =>
+    max === null ? 'no cap' : `maximum ${fmt(max)}, ${fmt(Math.max(0, max - held))} remaining`;
+  lines.push(`budget: epsilon ${cap(report.budget.maxEpsilon, committed.epsilon)}; delta ${cap(report.budget.maxDelta, committed.delta)}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,15 +1,16 @@
 /**
  * What a run spends, in (epsilon, delta), at one site, with the RDP accountant:
  *
- * - Record level (protects each patient of the site): DP-SGD, the Poisson-subsampled
- *   Gaussian with q = min(1, batchSize / n) and sigma = privacy.record.noiseMultiplier,
- *   `stepsPerRound` steps a round, composed over every round of the run.
- * - Site level (protects the hospital's whole contribution): the Gaussian mechanism,
- *   q = 1, sigma = z = privacy.site.noiseMultiplier, one step a round. With adaptive
- *   clipping z is still the right multiplier: the pair (update, count) has the privacy
- *   of z (Andrew et al. 2021; see adaptive-clipping.ts). The guarantee is for adding or
- *   removing one site's contribution, as in McMahan et al. 2018 (replacing it doubles the
- *   sensitivity, as z / 2 would), and assumes all K sites add their noise share.
+ * - Record level (protects each patient of the site; add/remove one patient's record):
+ *   DP-SGD, the Poisson-subsampled Gaussian with q = min(1, batchSize / n) and
+ *   sigma = privacy.record.noiseMultiplier, `stepsPerRound` steps a round, composed over
+ *   every round of the run.
+ * - Site level (protects the hospital's whole contribution; zero-out adjacency): the
+ *   Gaussian mechanism, q = 1, one step a round, at the multiplier of the weakest observer
+ *   that applies (site-adjacency.ts): z * sqrt((minSites - 1) / minSites) against a
+ *   participating site under encryption, z / sqrt(minSites) against the coordinator under
+ *   the plain codec. The zero-out figure against the aggregate (z), the replace-one figure
+ *   and the others are reported beside it by planPrivacy.
  *
  * Each guarantee alone protects a patient (changing a patient's records changes only
  * their site's contribution), so a patient's effective epsilon is the smaller of the
@@ -22,6 +23,7 @@
 import { epsilonFromRdp } from './conversion.ts';
 import { DEFAULT_RDP_ORDERS } from './orders.ts';
 import { computeEpsilon, computeRdp, type AccountantOptions } from './rdp-accountant.ts';
+import { siteLevelFigures, type SiteExposure, type SiteLevelFigures } from './site-adjacency.ts';
 import type { SiteDpConfig } from './site-dp.ts';
 import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkPositiveInteger, checkSamplingRate, checkSteps } from './validate.ts';
 
@@ -39,13 +41,15 @@ export interface RunPrivacySpec {
   /** Exactly one of epochs or steps (the spec schema enforces it). */
   readonly training: { readonly epochs?: number; readonly steps?: number; readonly batchSize: number };
   readonly rounds: number;
+  /** Every round sums at least this many updates; each site adds 1 / minSites of the site-level noise variance. */
+  readonly minSites: number;
 }
 
 /** A run's cumulative spend. */
 export interface RunSpend {
   /** Record-level epsilon (DP-SGD); Infinity without record-level noise. */
   readonly recordEpsilon: number;
-  /** Site-level epsilon; Infinity without site-level noise. */
+  /** Site-level epsilon charged (the weakest applicable observer, site-adjacency.ts); Infinity without site-level noise. */
   readonly siteEpsilon: number;
   /** min(recordEpsilon, siteEpsilon): the patient's effective guarantee. */
   readonly epsilon: number;
@@ -59,6 +63,8 @@ export interface PlannedRunSpend extends RunSpend {
   /** q = min(1, batchSize / n): the Poisson sampling rate of each example per step. */
   readonly samplingRate: number;
   readonly rounds: number;
+  /** Every figure of the plan (planPrivacy), the one the budget decision is made on. */
+  readonly plan: PrivacyPlan;
 }
 
 /** An (epsilon, delta) pair, as a run's spend or a site's total. */
@@ -104,51 +110,126 @@ export function dpStepsPerRound(training: Pick<RunPrivacySpec['training'], 'epoc
 export interface RunMechanisms {
   /** DP-SGD at the site: `steps` subsampled Gaussian steps in total; absent without record-level DP. */
   readonly record?: { readonly samplingRate: number; readonly noiseMultiplier: number; readonly steps: number };
-  /** Site-level Gaussian: `rounds` releases with noise multiplier z; absent without site-level DP. */
-  readonly site?: { readonly noiseMultiplier: number; readonly rounds: number };
+  /** Site-level Gaussian: `rounds` releases of the spec's `privacy.site`; absent without site-level DP. */
+  readonly site?: { readonly dp: SiteDpConfig; readonly rounds: number; readonly minSites: number; readonly exposure: SiteExposure };
   readonly delta: number;
 }
 
-/** The cumulative spend of the mechanisms `m`, each composed with the RDP accountant. */
-export function spendAfter(m: RunMechanisms, options: AccountantOptions = {}): RunSpend {
+/** The record-level figure of a plan: DP-SGD over every step of the run. */
+export interface RecordLevelFigures {
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly samplingRate: number;
+  /** DP-SGD steps over the whole run. */
+  readonly steps: number;
+  readonly noiseMultiplier: number;
+}
+
+/** Record- and site-level figures of the mechanisms `m`; null for a level that is off. */
+function figures(m: RunMechanisms, options: AccountantOptions): { record: RecordLevelFigures | null; site: SiteLevelFigures | null; delta: number } {
   const delta = checkDelta(m.delta);
-  const recordEpsilon =
-    m.record === undefined ? Infinity : computeEpsilon({ q: m.record.samplingRate, sigma: m.record.noiseMultiplier, steps: m.record.steps, delta }, options).epsilon;
-  const siteEpsilon = m.site === undefined ? Infinity : computeEpsilon({ q: 1, sigma: m.site.noiseMultiplier, steps: m.site.rounds, delta }, options).epsilon;
+  const record =
+    m.record === undefined
+      ? null
+      : {
+          epsilon: computeEpsilon({ q: m.record.samplingRate, sigma: m.record.noiseMultiplier, steps: m.record.steps, delta }, options).epsilon,
+          delta,
+          samplingRate: m.record.samplingRate,
+          steps: m.record.steps,
+          noiseMultiplier: m.record.noiseMultiplier,
+        };
+  const site =
+    m.site === undefined ? null : siteLevelFigures({ site: m.site.dp, rounds: m.site.rounds, minSites: m.site.minSites, delta, exposure: m.site.exposure }, options);
+  return { record, site, delta };
+}
+
+/** The cumulative spend of the mechanisms `m`, each composed with the RDP accountant; the site level at its charged figure. */
+export function spendAfter(m: RunMechanisms, options: AccountantOptions = {}): RunSpend {
+  const { record, site, delta } = figures(m, options);
+  const recordEpsilon = record?.epsilon ?? Infinity;
+  const siteEpsilon = site?.chargedEpsilon ?? Infinity;
   return { recordEpsilon, siteEpsilon, epsilon: Math.min(recordEpsilon, siteEpsilon), delta };
 }
 
 /**
  * What a run has spent at a site after `steps` DP-SGD steps and `releases` released updates,
- * for the mechanisms its spec turns on (none with zero steps or releases).
+ * for the mechanisms its spec turns on (none with zero steps or releases), its updates
+ * leaving the site as `exposure` says. Zero steps and zero releases spend 0 at both levels.
  */
-export function runSpendAfter(spec: Pick<RunPrivacySpec, 'privacy'>, samplingRate: number, steps: number, releases: number, delta: number): RunSpend {
+export function runSpendAfter(
+  spec: Pick<RunPrivacySpec, 'privacy' | 'minSites'>,
+  samplingRate: number,
+  steps: number,
+  releases: number,
+  delta: number,
+  exposure: SiteExposure,
+): RunSpend {
   const { record, site } = spec.privacy ?? {};
+  // Nothing trained and nothing released: nothing spent (not the Infinity of a run without noise).
+  if (steps === 0 && releases === 0) return { recordEpsilon: 0, siteEpsilon: 0, epsilon: 0, delta: checkDelta(delta) };
   return spendAfter({
     record: record && steps > 0 ? { samplingRate, noiseMultiplier: record.noiseMultiplier, steps } : undefined,
-    site: site && releases > 0 ? { noiseMultiplier: site.noiseMultiplier, rounds: releases } : undefined,
+    site: site && releases > 0 ? { dp: site, rounds: releases, minSites: spec.minSites, exposure } : undefined,
     delta,
   });
 }
 
+/** What a spec costs a site with n records, before it joins (`cohort privacy plan`, and the site's own decision). */
+export interface PrivacyPlan {
+  /** DP-SGD; null without record-level noise. */
+  readonly record: RecordLevelFigures | null;
+  /** Every site-level figure; null without site-level noise. */
+  readonly site: SiteLevelFigures | null;
+  /** The guarantee a patient of the site gets: min(record epsilon, charged site epsilon). */
+  readonly epsilon: number;
+  readonly delta: number;
+  /** q = min(1, batchSize / n). */
+  readonly samplingRate: number;
+  readonly stepsPerRound: number;
+  readonly rounds: number;
+  readonly records: number;
+  readonly exposure: SiteExposure;
+}
+
+/** Options of a plan: the accountant's, and how the site's updates leave it (default 'encrypted'). */
+export interface PlanOptions extends AccountantOptions {
+  readonly exposure?: SiteExposure;
+}
+
 /**
- * What the whole run `spec` would spend at a site with `records` training records, at `delta`.
+ * Every figure the whole run `spec` would have at a site with `records` training records, at
+ * `delta`. The one function behind `cohort privacy plan` and the site's decision (planRunSpend).
  * @throws CohortError COHORT_E_PRIVACY_INVALID_ARGUMENT on out-of-range inputs (named in the message).
  */
-export function planRunSpend(spec: RunPrivacySpec, records: number, delta: number, options: AccountantOptions = {}): PlannedRunSpend {
+export function planPrivacy(spec: RunPrivacySpec, records: number, delta: number, options: PlanOptions = {}): PrivacyPlan {
   const rounds = checkPositiveInteger(spec.rounds, 'rounds');
+  const minSites = checkPositiveInteger(spec.minSites, 'minSites');
+  const exposure = options.exposure ?? 'encrypted';
   const { samplingRate, stepsPerRound } = dpSgdSchedule(spec.training, records);
   const record = spec.privacy?.record;
   const site = spec.privacy?.site;
-  const spend = spendAfter(
+  const f = figures(
     {
       record: record && { samplingRate, noiseMultiplier: record.noiseMultiplier, steps: checkSteps(stepsPerRound * rounds) },
-      site: site && { noiseMultiplier: site.noiseMultiplier, rounds },
+      site: site && { dp: site, rounds, minSites, exposure },
       delta,
     },
     options,
   );
-  return { ...spend, stepsPerRound, samplingRate, rounds };
+  const epsilon = Math.min(f.record?.epsilon ?? Infinity, f.site?.chargedEpsilon ?? Infinity);
+  return { record: f.record, site: f.site, epsilon, delta: f.delta, samplingRate, stepsPerRound, rounds, records, exposure };
+}
+
+/**
+ * What the whole run `spec` would spend at a site with `records` training records, at `delta`
+ * (planPrivacy, as the budget check and the ledger's reservation read it).
+ * @throws CohortError COHORT_E_PRIVACY_INVALID_ARGUMENT on out-of-range inputs (named in the message).
+ */
+export function planRunSpend(spec: RunPrivacySpec, records: number, delta: number, options: PlanOptions = {}): PlannedRunSpend {
+  const plan = planPrivacy(spec, records, delta, options);
+  const recordEpsilon = plan.record?.epsilon ?? Infinity;
+  const siteEpsilon = plan.site?.chargedEpsilon ?? Infinity;
+  return { recordEpsilon, siteEpsilon, epsilon: plan.epsilon, delta: plan.delta, stepsPerRound: plan.stepsPerRound, samplingRate: plan.samplingRate, rounds: plan.rounds, plan };
 }
 
 /** What stepsWithinBudget needs. */

@@ -9,6 +9,7 @@
  */
 import { noiseForTargetEpsilon } from '../../core/privacy/noise-search.ts';
 import { defaultDelta, dpSgdSchedule } from '../../core/privacy/run-budget.ts';
+import { participantsFactor } from '../../core/privacy/site-adjacency.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 
 /** The largest multiplier any site needs to keep its own mechanism (q, steps) within the target. */
@@ -24,7 +25,12 @@ export function recordNoiseForTarget(spec: ModelSpec, records: readonly number[]
   });
 }
 
-/** The site-level z (one Gaussian release per round, q = 1): every site's site-level epsilon is at most `targetEpsilon`. */
+/**
+ * The site-level z (one Gaussian release per round, q = 1): every site's CHARGED site-level
+ * epsilon is at most `targetEpsilon`. Encrypted, the charge is against a participating site,
+ * multiplier z sqrt((minSites - 1) / minSites) (site-adjacency.ts), so z is the multiplier
+ * found divided by that factor.
+ */
 export function siteNoiseForTarget(spec: ModelSpec, records: readonly number[], targetEpsilon: number): number {
-  return largestNeeded(records, targetEpsilon, () => ({ q: 1, steps: spec.rounds }));
+  return largestNeeded(records, targetEpsilon, () => ({ q: 1, steps: spec.rounds })) / participantsFactor(spec.minSites);
 }

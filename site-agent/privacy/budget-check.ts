@@ -1,7 +1,8 @@
 /**
  * The site's decision before it accepts a run: would the whole run, added to what the
- * site has already spent over its other runs (basic composition: epsilons add, deltas
- * add), stay within the maximum its policy sets? The coordinator cannot override it.
+ * site's other runs have spent or hold reserved (their planned spend while they run; basic
+ * composition: epsilons add, deltas add), stay within the maximum its policy sets? The
+ * coordinator cannot override it.
  */
 import { PrivacyErrors } from '../../core/errors/index.ts';
 import type { EpsilonDelta, RunSpend } from '../../core/privacy/run-budget.ts';
@@ -13,7 +14,7 @@ export type BudgetDecision = { readonly ok: true } | { readonly ok: false; reado
 export interface BudgetCheckInput {
   /** What the whole run would spend (planRunSpend). */
   readonly planned: RunSpend | EpsilonDelta;
-  /** What the site's OTHER runs have spent (ledger totalSpent with this run excluded). */
+  /** What the site's OTHER runs hold against the cap: spent, or reserved while running (ledger totalCommitted with this run excluded). */
   readonly spent: EpsilonDelta;
   /** The policy's maximum total epsilon; null or Infinity for no cap (policy.privacy.maxEpsilon). */
   readonly maxEpsilon: number | null;
@@ -54,7 +55,7 @@ export function checkRunAgainstBudget(input: BudgetCheckInput): BudgetDecision {
       code,
       reason:
         `the run would spend epsilon ${fmt(planned.epsilon)}${levels(planned)} at delta ${fmt(planned.delta)}; ` +
-        `this site has spent epsilon ${fmt(spent.epsilon)} of its maximum ${fmt(maxEpsilon)}, so ${fmt(Math.max(0, remainingEpsilon))} remains`,
+        `this site has spent or reserved epsilon ${fmt(spent.epsilon)} of its maximum ${fmt(maxEpsilon)}, so ${fmt(Math.max(0, remainingEpsilon))} remains`,
     };
   }
   if (spent.delta + planned.delta > maxDelta) {
@@ -62,7 +63,7 @@ export function checkRunAgainstBudget(input: BudgetCheckInput): BudgetDecision {
       ok: false,
       code,
       reason:
-        `the run would spend delta ${fmt(planned.delta)}; this site has spent delta ${fmt(spent.delta)} ` +
+        `the run would spend delta ${fmt(planned.delta)}; this site has spent or reserved delta ${fmt(spent.delta)} ` +
         `of its maximum ${fmt(maxDelta)}, so ${fmt(Math.max(0, maxDelta - spent.delta))} remains`,
     };
   }

@@ -9,7 +9,11 @@
 import { createHash } from 'node:crypto';
 import { CohortError, PrivacyErrors } from '../../core/errors/index.ts';
 
-/** What happened: the site accepted a run, finished a round of it, or stopped it (done, cancelled or out of budget). */
+/**
+ * What happened: the site accepted a run (reserving its planned spend), finished a round of it,
+ * or stopped it (out of budget, an early end, or the run finished, was cancelled or failed:
+ * the stop releases what the reservation held beyond what was spent).
+ */
 export const LEDGER_EVENTS = ['accept', 'round', 'stop'] as const;
 export type LedgerEvent = (typeof LEDGER_EVENTS)[number];
 
@@ -32,6 +36,13 @@ export interface LedgerEntry {
   readonly delta: number;
   /** DP-SGD steps taken in the run so far. */
   readonly steps: number;
+  /**
+   * What the run holds against the site's cap through this entry: at accept its planned
+   * spend; on each round the larger of that and what it has spent; at stop what it spent
+   * (the rest released). Absent for runs accepted before reservations (they hold their spend).
+   */
+  readonly reservedEpsilon?: number;
+  readonly reservedDelta?: number;
   /** The previous entry's hash; GENESIS_HASH for the first. */
   readonly prevHash: string;
   readonly hash: string;

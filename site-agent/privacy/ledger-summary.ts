@@ -14,6 +14,8 @@ export interface RunLedgerSummary extends EpsilonDelta {
   readonly lastUpdate: string;
   /** True once the run has a stop entry. */
   readonly stopped: boolean;
+  /** What the run holds against the cap (its reservation, the plan while it runs); absent for a run accepted without one. */
+  readonly reserved?: EpsilonDelta;
 }
 
 /** Each run's latest entry, in order of first appearance. */
@@ -30,6 +32,7 @@ export function summarizeRuns(entries: readonly LedgerEntry[]): RunLedgerSummary
       steps: e.steps,
       lastUpdate: e.at,
       stopped: e.event === 'stop',
+      ...(e.reservedEpsilon === undefined ? {} : { reserved: { epsilon: e.reservedEpsilon, delta: e.reservedDelta ?? e.delta } }),
     });
   }
   return [...byRun.values()];

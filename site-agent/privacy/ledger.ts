@@ -29,7 +29,10 @@ export const LEDGER_FILE = 'ledger.sealed';
 /** Authenticated with the ciphertext: another sealed Cohort file cannot pass for the ledger. */
 export const LEDGER_ASSOCIATED_DATA = 'cohort-privacy-ledger/v1';
 
-/** What the caller supplies for an append; seq, at and the hashes are the ledger's. */
+/**
+ * What the caller supplies for an append; seq, at and the hashes are the ledger's. The
+ * reservation is given on the accept only (the run's planned spend); later entries derive it.
+ */
 export type LedgerAppend = Omit<LedgerEntry, 'seq' | 'at' | 'prevHash' | 'hash'>;
 
 export interface LedgerOpenOptions {
@@ -52,6 +55,8 @@ const StoredEntrySchema = z
     epsilon: epsilonField,
     delta: z.number().min(0).max(1),
     steps: z.number().int().nonnegative(),
+    reservedEpsilon: epsilonField.optional(),
+    reservedDelta: z.number().min(0).max(1).optional(),
     prevHash: z.string(),
     hash: z.string(),
   })
@@ -61,6 +66,23 @@ const StoredLedgerSchema = z
   .strict();
 
 const decodeNumber = (x: number | 'Infinity'): number => (x === 'Infinity' ? Infinity : x);
+
+/**
+ * The reservation an entry carries: the accept's as given; after a stop what was spent (the
+ * rest released); otherwise the larger of the previous reservation and the spend. None for a
+ * run accepted without one.
+ */
+function reservation(a: LedgerAppend, previous: LedgerEntry | undefined): Pick<LedgerEntry, 'reservedEpsilon' | 'reservedDelta'> {
+  if (a.event === 'accept') return a.reservedEpsilon === undefined ? {} : { reservedEpsilon: a.reservedEpsilon, reservedDelta: a.reservedDelta ?? 0 };
+  if (previous?.reservedEpsilon === undefined) return {};
+  if (a.event === 'stop') return { reservedEpsilon: a.epsilon, reservedDelta: a.delta };
+  return { reservedEpsilon: Math.max(previous.reservedEpsilon, a.epsilon), reservedDelta: Math.max(previous.reservedDelta ?? 0, a.delta) };
+}
+
+/** What a run holds against the cap as of its latest entry: its reservation, or what it spent when it has none. */
+function committed(e: LedgerEntry): EpsilonDelta {
+  return e.reservedEpsilon === undefined ? { epsilon: e.epsilon, delta: e.delta } : { epsilon: e.reservedEpsilon, delta: e.reservedDelta ?? e.delta };
+}
 
 function invalidAppend(runId: string, what: string): CohortError {
   return new CohortError(PrivacyErrors.LEDGER_ENTRY_INVALID, `privacy ledger append for run "${runId}": ${what}`, { details: { runId } });
@@ -79,6 +101,16 @@ function checkAppend(a: LedgerAppend, previous: LedgerEntry | undefined): void {
     if (typeof a[f] !== 'number' || !(a[f] >= 0)) throw invalidAppend(a.runId, `${f}: expected a number >= 0 or Infinity, got ${a[f]}`);
   }
   if (typeof a.delta !== 'number' || !(a.delta >= 0 && a.delta < 1)) throw invalidAppend(a.runId, `delta: expected a number in [0, 1), got ${a.delta}`);
+  const reserving = a.reservedEpsilon !== undefined || a.reservedDelta !== undefined;
+  if (reserving && a.event !== 'accept') throw invalidAppend(a.runId, 'a reservation is made at accept only; later entries derive it');
+  if (reserving) {
+    if (typeof a.reservedEpsilon !== 'number' || !(a.reservedEpsilon >= 0)) {
+      throw invalidAppend(a.runId, `reservedEpsilon: expected a number >= 0 or Infinity, got ${a.reservedEpsilon}`);
+    }
+    if (typeof a.reservedDelta !== 'number' || !(a.reservedDelta >= 0 && a.reservedDelta < 1)) {
+      throw invalidAppend(a.runId, `reservedDelta: expected a number in [0, 1), got ${a.reservedDelta}`);
+    }
+  }
   if (previous === undefined) {
     if (a.event !== 'accept') throw invalidAppend(a.runId, `the run's first entry must be an accept, got ${a.event}`);
     return;
@@ -127,7 +159,14 @@ export class PrivacyLedger {
       });
     }
     const entries = parsed.entries.map(
-      (s): LedgerEntry => ({ ...s, recordEpsilon: decodeNumber(s.recordEpsilon), siteEpsilon: decodeNumber(s.siteEpsilon), epsilon: decodeNumber(s.epsilon) }),
+      ({ reservedEpsilon, ...s }): LedgerEntry => ({
+        ...s,
+        recordEpsilon: decodeNumber(s.recordEpsilon),
+        siteEpsilon: decodeNumber(s.siteEpsilon),
+        epsilon: decodeNumber(s.epsilon),
+        // Kept absent when absent: the entry's hash covers exactly the fields it was written with.
+        ...(reservedEpsilon === undefined ? {} : { reservedEpsilon: decodeNumber(reservedEpsilon) }),
+      }),
     );
     const ledger = new PrivacyLedger(dir, key, entries, parsed.head, now);
     if (options.verify ?? true) ledger.verify();
@@ -175,6 +214,7 @@ export class PrivacyLedger {
       epsilon: input.epsilon,
       delta: input.delta,
       steps: input.steps,
+      ...reservation(input, previous),
       prevHash: this.#head.hash,
     };
     const entry: LedgerEntry = { ...unhashed, hash: entryHash(unhashed) };
@@ -196,8 +236,38 @@ export class PrivacyLedger {
     return sumSpends([...this.spentByRun()].filter(([runId]) => runId !== options.excludeRun).map(([, s]) => s));
   }
 
+  /**
+   * What the site's runs hold against its cap (sums): each running run's reservation (its
+   * planned spend, or what it spent if more), each stopped run's spend. Optionally leaving one
+   * run out. The budget check and the per-round limit compare against this, so runs accepted
+   * together cannot jointly pass the cap.
+   */
+  totalCommitted(options: { readonly excludeRun?: string } = {}): EpsilonDelta {
+    const latest = new Map<string, LedgerEntry>();
+    for (const e of this.#entries) latest.set(e.runId, e);
+    return sumSpends([...latest].filter(([runId]) => runId !== options.excludeRun).map(([, e]) => committed(e)));
+  }
+
+  /**
+   * Ends a run at this site (finished, cancelled, failed): appends its stop entry at what it has
+   * spent, releasing the rest of its reservation. Nothing when the run has no entry or has
+   * already stopped. Returns the stop entry appended, if any.
+   */
+  release(runId: string): LedgerEntry | undefined {
+    const last = [...this.#entries].reverse().find((e) => e.runId === runId);
+    if (last === undefined || last.event === 'stop') return undefined;
+    const { recordEpsilon, siteEpsilon, epsilon, delta, steps, round } = last;
+    return this.append({ runId, round, event: 'stop', recordEpsilon, siteEpsilon, epsilon, delta, steps });
+  }
+
   #write(entries: readonly LedgerEntry[], head: LedgerHead): void {
-    const stored = entries.map((e) => ({ ...e, recordEpsilon: encodeNumber(e.recordEpsilon), siteEpsilon: encodeNumber(e.siteEpsilon), epsilon: encodeNumber(e.epsilon) }));
+    const stored = entries.map((e) => ({
+      ...e,
+      recordEpsilon: encodeNumber(e.recordEpsilon),
+      siteEpsilon: encodeNumber(e.siteEpsilon),
+      epsilon: encodeNumber(e.epsilon),
+      ...(e.reservedEpsilon === undefined ? {} : { reservedEpsilon: encodeNumber(e.reservedEpsilon) }),
+    }));
     makePrivateDir(this.#dir);
     writeSealedFile(this.path, this.#key, Buffer.from(JSON.stringify({ version: 1, entries: stored, head })), LEDGER_ASSOCIATED_DATA);
   }

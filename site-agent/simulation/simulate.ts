@@ -121,6 +121,6 @@ export async function simulate(
   } finally {
     codec.dispose();
   }
-  const privacy = sites.map((s, i) => siteSpend(spec, s.name, s.train.rows, steps[i] ?? 0, spec.rounds));
+  const privacy = sites.map((s, i) => siteSpend(spec, s.name, s.train.rows, steps[i] ?? 0, spec.rounds, codec.descriptor.kind === 'plain' ? 'plaintext' : 'encrypted'));
   return { rounds, weights: state.weights, codec: codec.descriptor, privacy };
 }

@@ -2,10 +2,12 @@
  * Privacy in a simulated run, computed as each site computes it (run-worker.ts): the
  * DP-SGD schedule from dpSgdSchedule (q = batchSize / n, steps per round), delta =
  * runDelta(n) (1 / (10 n), the default site policy), and the spend from the RDP
- * accountant over the steps actually taken and the rounds released. The simulator has no
+ * accountant over the steps actually taken and the rounds released, the site level charged as
+ * a site would for the codec (plaintext or encrypted, site-adjacency.ts). The simulator has no
  * site policy, so no budget stops it; the spend is reported, per site.
  */
 import { dpSgdSchedule, planRunSpend, runDelta, runSpendAfter } from '../../core/privacy/run-budget.ts';
+import type { SiteExposure } from '../../core/privacy/site-adjacency.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 
 /** What one site spent in a simulated run. Epsilons are Infinity without the matching noise. */
@@ -29,11 +31,11 @@ export interface SitePrivacySpend {
   readonly plannedEpsilon: number;
 }
 
-/** A site's spend after `steps` DP-SGD steps and `rounds` released updates. */
-export function siteSpend(spec: ModelSpec, site: string, records: number, steps: number, rounds: number): SitePrivacySpend {
+/** A site's spend after `steps` DP-SGD steps and `rounds` released updates, its updates leaving it as `exposure` says. */
+export function siteSpend(spec: ModelSpec, site: string, records: number, steps: number, rounds: number, exposure: SiteExposure): SitePrivacySpend {
   const delta = runDelta(records);
   const { samplingRate } = dpSgdSchedule(spec.training, records);
-  const spend = runSpendAfter(spec, samplingRate, steps, rounds, delta);
-  const planned = planRunSpend(spec, records, delta);
+  const spend = runSpendAfter(spec, samplingRate, steps, rounds, delta, exposure);
+  const planned = planRunSpend(spec, records, delta, { exposure });
   return { site, records, samplingRate, steps, rounds, ...spend, plannedEpsilon: planned.epsilon };
 }

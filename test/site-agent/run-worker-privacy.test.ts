@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initialWeights } from '../../models/weight-layout.ts';
+import { computeEpsilon } from '../../core/privacy/rdp-accountant.ts';
 import { dpSgdSchedule, planRunSpend } from '../../core/privacy/run-budget.ts';
 import { plainDescriptor } from '../../core/update-codec/index.ts';
 import { updateLayout } from '../../core/update-codec/update-layout.ts';
@@ -37,7 +38,12 @@ describe('RunWorker privacy budget', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function site(name: string, maxEpsilon: number | null, allowPlaintext = true): { worker: (runId: string) => RunWorker; ledger: PrivacyLedger; config: SiteConfig } {
+  function site(
+    name: string,
+    maxEpsilon: number | null,
+    allowPlaintext = true,
+    runSpec: ModelSpec = spec,
+  ): { worker: (runId: string) => RunWorker; ledger: PrivacyLedger; config: SiteConfig } {
     const config = SiteConfigSchema.parse({
       dataDir: join(dir, name, 'state'),
       keyFile: join(dir, name, 'at-rest.key'),
@@ -48,7 +54,7 @@ describe('RunWorker privacy budget', () => {
     const key = initSiteStorage(config);
     const ledger = PrivacyLedger.open(privacyLedgerDir(config.dataDir), key);
     const worker = (runId: string): RunWorker =>
-      new RunWorker({ site: name, runId, spec, config, states: new RunStateStore(config.dataDir, key), heKeys: new HeKeyStore(config.dataDir, key), ledger });
+      new RunWorker({ site: name, runId, spec: runSpec, config, states: new RunStateStore(config.dataDir, key), heKeys: new HeKeyStore(config.dataDir, key), ledger });
     return { worker, ledger, config };
   }
 
@@ -64,7 +70,7 @@ describe('RunWorker privacy budget', () => {
   it('accepts within its cap with the exact planned spend, then stops before the step that would cross it', async () => {
     const probe = await site('probe', null).worker('run-probe').decide('alice', PLAIN);
     const n = probe.numExamples;
-    const planned = planRunSpend(spec, n, 1 / (10 * n));
+    const planned = planRunSpend(spec, n, 1 / (10 * n), { exposure: 'plaintext' });
     expect(probe.planned?.epsilon).toBe(planned.epsilon);
 
     // A cap the whole run fits in, by a margin smaller than one round's worth.
@@ -132,4 +138,75 @@ describe('RunWorker privacy budget', () => {
     expect((await e.decide('alice', { kind: 'bfv-pending', key: { keyId: 'b'.repeat(32) } })).accept).toBe(true);
     await expect(e.encoderFor(plainDescriptor(updateLayout(spec).length))).rejects.toMatchObject({ code: 'COHORT_E_SITE_CODEC_REFUSED' });
   });
+  it('charges plaintext site-level DP at z / sqrt(minSites) against the coordinator, encrypted at z sqrt((m - 1) / m)', async () => {
+    // Site level only, so the patient's epsilon is the site-level figure.
+    const siteOnly: ModelSpec = { ...spec, privacy: { site: { noiseMultiplier: 2, clipNorm: 0.5 } }, minSites: 4 };
+    const plain = site('plain-charge', null, true, siteOnly).worker('run-p');
+    const p = await plain.decide('alice', PLAIN);
+    const delta = 1 / (10 * p.numExamples);
+    const gauss = (sigma: number, rounds: number): number => computeEpsilon({ q: 1, sigma, steps: rounds, delta }).epsilon;
+    expect(p.accept).toBe(true);
+    expect(p.planned?.siteEpsilon).toBe(gauss(2 / Math.sqrt(4), 3));
+    expect(p.planned?.epsilon).toBe(p.planned?.siteEpsilon);
+
+    const encrypted = await site('bfv-charge', null, true, siteOnly).worker('run-q').decide('alice', { kind: 'bfv-pending', key: { keyId: 'c'.repeat(32) } });
+    expect(encrypted.planned?.siteEpsilon).toBe(gauss(2 * Math.sqrt(3 / 4), 3));
+
+    // The ledger charges the same figure round by round.
+    await plain.train({ round: 1, proximalMu: 0 }, plainDescriptor(updateLayout(siteOnly).length));
+    const ledger = site('plain-charge', null, true, siteOnly).ledger;
+    expect(ledger.entries().filter((e) => e.runId === 'run-p').map((e) => [e.event, e.siteEpsilon])).toEqual([
+      ['accept', 0],
+      ['round', gauss(1, 1)],
+    ]);
+  }, 60_000);
+
+  it('reserves a run\'s planned spend at accept: a second run is declined while it stands, and accepted once the first ends and releases the rest', async () => {
+    const probe = await site('probe-2', null).worker('run-probe').decide('alice', PLAIN);
+    const planned = planRunSpend(spec, probe.numExamples, 1 / (10 * probe.numExamples), { exposure: 'plaintext' });
+    const P = planned.epsilon;
+    // Room for one whole run and most of a second, not for two.
+    const cap = 1.9 * P;
+    const { worker, ledger } = site('shared', cap);
+    const one = worker('run-1');
+    const two = worker('run-2');
+
+    // Offered together: exactly one is accepted; the other is declined against its reservation.
+    const decisions = await Promise.all([one.decide('alice', PLAIN), two.decide('alice', PLAIN)]);
+    expect(decisions.map((d) => d.accept).sort()).toEqual([false, true]);
+    const [first, second] = decisions[0]!.accept ? [one, two] : [two, one];
+    const declined = decisions.find((d) => !d.accept)!;
+    expect(declined.reasonCode).toBe('COHORT_E_PRIVACY_BUDGET_EXCEEDED');
+    expect(declined.reason).toMatch(/spent or reserved epsilon/);
+    expect(ledger.entries()).toHaveLength(1);
+    expect(ledger.entries()[0]).toMatchObject({ runId: first.runId, event: 'accept', epsilon: 0, reservedEpsilon: P, reservedDelta: planned.delta });
+    expect(ledger.totalSpent().epsilon).toBe(0);
+    expect(ledger.totalCommitted()).toEqual({ epsilon: P, delta: planned.delta });
+
+    // The first trains a round: still declined, the reservation (the plan) stands over the spend.
+    await first.train({ round: 1, proximalMu: 0 }, plainDescriptor(updateLayout(spec).length));
+    const spentOne = ledger.spentByRun().get(first.runId)!.epsilon;
+    expect(spentOne).toBeGreaterThan(0);
+    expect(spentOne).toBeLessThan(0.9 * P);
+    expect((await second.decide('alice', PLAIN)).reasonCode).toBe('COHORT_E_PRIVACY_BUDGET_EXCEEDED');
+
+    // The first ends after one round of three (cancelled): its stop releases what it did not spend.
+    first.end();
+    first.end(); // idempotent: one stop only
+    expect(ledger.totalCommitted()).toEqual({ epsilon: spentOne, delta: planned.delta });
+    const accepted = await second.decide('alice', PLAIN);
+    expect(accepted.accept).toBe(true);
+    expect(ledger.totalCommitted().epsilon).toBe(spentOne + P);
+    expect(ledger.totalCommitted().epsilon).toBeLessThanOrEqual(cap);
+
+    // The chain holds the reservations and the release, and verifies after a restart.
+    const reopened = site('shared', cap).ledger;
+    expect(reopened.entries().map((e) => [e.runId === first.runId ? 'first' : 'second', e.event, e.epsilon, e.reservedEpsilon])).toEqual([
+      ['first', 'accept', 0, P],
+      ['first', 'round', spentOne, P],
+      ['first', 'stop', spentOne, spentOne],
+      ['second', 'accept', 0, P],
+    ]);
+    expect(reopened.totalCommitted()).toEqual(ledger.totalCommitted());
+  }, 60_000);
 });

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { registerPrivacyCommands } from '../../../cli/commands/privacy.ts';
 import { computeEpsilon, noiseForTargetEpsilon } from '../../../core/privacy/index.ts';
 import { runCli, runCliJson } from './run-cli.ts';
@@ -91,5 +95,93 @@ describe('cohort privacy noise', () => {
     const { err, exitCode } = await run(['privacy', 'noise', '--target-epsilon', '1e', '--sampling-rate', '0.1', '--steps', '10', '--delta', '1e-5']);
     expect(exitCode).toBe(2);
     expect(err).toBe('error COHORT_E_PRIVACY_INVALID_ARGUMENT: --target-epsilon: expected a decimal number, got "1e"\n');
+  });
+});
+
+describe('cohort privacy plan', () => {
+  // demo-private.yaml: DP-SGD sigma 1.0, batch 64, 1 epoch; site z 0.3 (fixed clipping); 50 rounds; minSites 4.
+  const DEMO = join(import.meta.dirname, '../../../models/examples/demo-private.yaml');
+  const N = 200;
+  const DELTA = 1 / (10 * N);
+  let dir: string;
+  let adaptiveSpec: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-plan-'));
+    const spec = parseYaml(readFileSync(DEMO, 'utf8')) as Record<string, unknown>;
+    adaptiveSpec = join(dir, 'adaptive.yaml');
+    // Site level only, adaptive: z 0.8, sigma_b 4, minSites 2, 10 rounds.
+    writeFileSync(
+      adaptiveSpec,
+      JSON.stringify({ ...spec, privacy: { site: { noiseMultiplier: 0.8, clipNorm: 0.5, adaptive: { countNoiseMultiplier: 4 } } }, minSites: 2, rounds: 10 }),
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const gauss = (sigma: number, rounds: number): number => computeEpsilon({ q: 1, sigma, steps: rounds, delta: DELTA }).epsilon;
+
+  it('fixed clipping, encrypted: every figure equals the accountant on the formulas, the participant figure charged', async () => {
+    const json = await runJson(['privacy', 'plan', '--spec', DEMO, '--records', String(N), '--json']);
+    // q = 64 / 200 = 0.32; 1 epoch = round(1 / 0.32) = 3 steps a round; 150 steps in 50 rounds.
+    const record = computeEpsilon({ q: 0.32, sigma: 1, steps: 150, delta: DELTA }).epsilon;
+    const z = 0.3;
+    const participants = gauss(z * Math.sqrt(3 / 4), 50);
+    expect(json).toEqual({
+      record: { epsilon: record, delta: DELTA, samplingRate: 0.32, steps: 150, noiseMultiplier: 1 },
+      site: {
+        epsilon: gauss(z, 50),
+        epsilonReplaceOne: gauss(z / 2, 50),
+        epsilonAgainstParticipants: participants,
+        epsilonAgainstCoordinator: gauss(z, 50),
+        chargedEpsilon: participants,
+        chargedAgainst: 'participants',
+        delta: DELTA,
+        noiseMultiplier: z,
+        updateNoiseMultiplier: z,
+        rounds: 50,
+        minSites: 4,
+      },
+      epsilon: Math.min(record, participants),
+      delta: DELTA,
+      records: N,
+      codec: 'bfv',
+      stepsPerRound: 3,
+      rounds: 50,
+    });
+  });
+
+  it('the plain codec charges z / sqrt(minSites) against the coordinator', async () => {
+    const json = (await runJson(['privacy', 'plan', '--spec', DEMO, '--records', String(N), '--codec', 'plain', '--json'])) as { site: Record<string, unknown>; codec: string };
+    expect(json.codec).toBe('plain');
+    expect(json.site).toMatchObject({ epsilonAgainstCoordinator: gauss(0.3 / 2, 50), chargedEpsilon: gauss(0.3 / 2, 50), chargedAgainst: 'coordinator' });
+  });
+
+  it('adaptive clipping, site level only: the count is inside z, replace-one from (z_u / 2)^-2 + sigma_b^-2', async () => {
+    const json = (await runJson(['privacy', 'plan', '--spec', adaptiveSpec, '--records', String(N), '--delta', String(DELTA), '--json'])) as Record<string, unknown>;
+    const zU = (0.8 ** -2 - 8 ** -2) ** -0.5;
+    const zReplace = ((zU / 2) ** -2 + 4 ** -2) ** -0.5;
+    const site = json.site as Record<string, number>;
+    expect(json.record).toBeNull();
+    expect(site.epsilon).toBe(gauss(0.8, 10));
+    expect(site.epsilonReplaceOne).toBeCloseTo(gauss(zReplace, 10), 10);
+    expect(site.epsilonAgainstParticipants).toBe(gauss(0.8 * Math.SQRT1_2, 10));
+    expect(site.updateNoiseMultiplier).toBeCloseTo(zU, 14);
+    expect(site.countNoiseMultiplier).toBe(4);
+    expect(json.epsilon).toBe(site.chargedEpsilon);
+    expect(site.chargedEpsilon).toBe(site.epsilonAgainstParticipants);
+  });
+
+  it('prints every figure for people without --json', async () => {
+    const { out, exitCode } = await run(['privacy', 'plan', '--spec', DEMO, '--records', String(N)]);
+    expect(exitCode).toBe(0);
+    expect(out).toMatch(/^privacy plan for a site with 200 training records, at delta 0.0005, codec bfv\n/);
+    expect(out).toMatch(/zero-out, against a participating site: epsilon /);
+    expect(out).toMatch(/replace-one, against the aggregate: +epsilon .* \(reported, not charged\)/);
+    expect(out).toMatch(/a patient's guarantee .*: epsilon 30\.05401 at delta 0\.0005\n$/);
+  });
+
+  it('refuses a bad record count and an unknown codec with exit status 2', async () => {
+    expect((await run(['privacy', 'plan', '--spec', DEMO, '--records', '0'])).err).toBe('error COHORT_E_PRIVACY_INVALID_ARGUMENT: --records: expected a positive integer, got 0\n');
+    const codec = await run(['privacy', 'plan', '--spec', DEMO, '--records', '10', '--codec', 'ckks']);
+    expect([codec.exitCode, codec.err]).toEqual([2, 'error COHORT_E_GENERAL_USAGE: --codec: expected bfv or plain, got "ckks"\n']);
   });
 });

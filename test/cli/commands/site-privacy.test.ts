@@ -46,6 +46,8 @@ describe('cohort site privacy', () => {
         { runId: 'run-b', epsilon: 1.5, delta: 2e-5, recordEpsilon: 2, siteEpsilon: 1.5, rounds: 1, steps: 10, lastUpdate: '2025-03-01T10:05:00.000Z', stopped: false },
       ],
       total: { epsilon: 2.25, delta: 3.0000000000000004e-5 },
+      // No reservations in this ledger (accepts without one): what the runs hold is what they spent.
+      committed: { epsilon: 2.25, delta: 3.0000000000000004e-5 },
       budget: { maxEpsilon: 10, maxDelta: null },
     });
   });
@@ -63,6 +65,17 @@ describe('cohort site privacy', () => {
         'total: epsilon 2.25, delta 0.00003 (sums over runs)\n' +
         'budget: epsilon maximum 10, 7.75 remaining; delta no cap\n',
     );
+  });
+
+  it("shows a running run's reservation and counts it against the cap", async () => {
+    writeLedger();
+    const key = loadKeyFile(join(dir, 'site.key'));
+    const ledger = PrivacyLedger.open(ledgerDir(), key, { now: () => new Date('2025-03-01T11:00:00.000Z') });
+    ledger.append({ runId: 'run-c', event: 'accept', round: 0, recordEpsilon: 0, siteEpsilon: 0, epsilon: 0, delta: 1e-5, steps: 0, reservedEpsilon: 3, reservedDelta: 1e-5 });
+    const { out } = await runCli(register, ['site', 'privacy', '--config', config]);
+    expect(out).toContain('run run-c: epsilon 0 (record 0, site 0), delta 0.00001, 0 rounds, 0 steps, in progress, reserved epsilon 3, last update 2025-03-01T11:00:00.000Z\n');
+    expect(out).toContain('committed: epsilon 5.25, delta 0.00004 (spent, with running runs\' reservations)\n');
+    expect(out).toContain('budget: epsilon maximum 10, 4.75 remaining; delta no cap\n');
   });
 
   it("shows an empty ledger for a site that has run nothing, with the policy's caps", async () => {

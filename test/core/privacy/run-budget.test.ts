@@ -14,17 +14,19 @@ const SPEC: RunPrivacySpec = {
   privacy: { record: { noiseMultiplier: 1.1, clipNorm: 1 }, site: { noiseMultiplier: 0.8, clipNorm: 0.1 } },
   training: { epochs: 2, batchSize: 32 },
   rounds: 10,
+  minSites: 2,
 };
 
 describe('planRunSpend', () => {
-  it('equals the RDP accountant composed by hand over every round, at both levels', () => {
+  it('equals the RDP accountant composed by hand over every round, at both levels (site level charged against a participant)', () => {
     // n = 1000: q = 32 / 1000 = 0.032, steps per round = 2 epochs * round(1 / 0.032 = 31.25) = 62.
     const plan = planRunSpend(SPEC, 1000, 1e-5);
     const record = new RdpAccountant();
     const site = new RdpAccountant();
     for (let round = 0; round < 10; round++) {
       record.compose({ q: 0.032, sigma: 1.1, steps: 62 });
-      site.compose({ q: 1, sigma: 0.8, steps: 1 });
+      // Charged against a participating site, which knows its own half of the noise: z sqrt((2 - 1) / 2).
+      site.compose({ q: 1, sigma: 0.8 * Math.SQRT1_2, steps: 1 });
     }
     expect(plan.samplingRate).toBe(0.032);
     expect(plan.stepsPerRound).toBe(62);
@@ -35,10 +37,14 @@ describe('planRunSpend', () => {
     expect(plan.epsilon).toBe(Math.min(plan.recordEpsilon, plan.siteEpsilon));
   });
 
-  it('charges the site level as the plain Gaussian: RDP a * rounds / (2 z^2)', () => {
+  it('charges the site level as the plain Gaussian at the participant multiplier: RDP a * rounds / (2 (z / sqrt 2)^2)', () => {
     const plan = planRunSpend(SPEC, 1000, 1e-5);
-    const rdp = DEFAULT_RDP_ORDERS.map((a) => (a * 10) / (2 * 0.8 ** 2));
+    const rdp = DEFAULT_RDP_ORDERS.map((a) => (a * 10) / (2 * (0.8 ** 2 / 2)));
     expect(plan.siteEpsilon).toBeCloseTo(epsilonFromRdp(DEFAULT_RDP_ORDERS, rdp, 1e-5).epsilon, 12);
+    // The zero-out figure against the aggregate's readers (multiplier z) is reported beside it, and is smaller.
+    const zeroOut = epsilonFromRdp(DEFAULT_RDP_ORDERS, DEFAULT_RDP_ORDERS.map((a) => (a * 10) / (2 * 0.8 ** 2)), 1e-5).epsilon;
+    expect(plan.plan.site?.epsilon).toBeCloseTo(zeroOut, 12);
+    expect(plan.plan.site?.epsilon).toBeLessThan(plan.siteEpsilon);
     // The site level dominates here: ten rounds at z = 0.8 cost more than DP-SGD at sigma 1.1 and q 0.032.
     expect(plan.siteEpsilon).toBeGreaterThan(plan.recordEpsilon);
   });
@@ -61,7 +67,7 @@ describe('planRunSpend', () => {
   });
 
   it('is unbounded without noise, and takes the one level present', () => {
-    const none = planRunSpend({ training: SPEC.training, rounds: 10 }, 1000, 1e-5);
+    const none = planRunSpend({ training: SPEC.training, rounds: 10, minSites: 2 }, 1000, 1e-5);
     expect(none).toMatchObject({ recordEpsilon: Infinity, siteEpsilon: Infinity, epsilon: Infinity });
     const siteOnly = planRunSpend({ ...SPEC, privacy: { site: SPEC.privacy!.site } }, 1000, 1e-5);
     expect(siteOnly.recordEpsilon).toBe(Infinity);

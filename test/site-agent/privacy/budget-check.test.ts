@@ -20,7 +20,7 @@ describe('checkRunAgainstBudget', () => {
       code: 'COHORT_E_PRIVACY_BUDGET_EXCEEDED',
       reason:
         'the run would spend epsilon 3.2 (record level 3.2, site level unbounded) at delta 0.00001; ' +
-        'this site has spent epsilon 8.1 of its maximum 10, so 1.9 remains',
+        'this site has spent or reserved epsilon 8.1 of its maximum 10, so 1.9 remains',
     });
   });
 
@@ -28,7 +28,7 @@ describe('checkRunAgainstBudget', () => {
     expect(checkRunAgainstBudget({ planned: { epsilon: 1, delta: 1e-5 }, spent: { epsilon: 1, delta: 9.5e-5 }, maxEpsilon: 10, maxDelta: 1e-4 })).toEqual({
       ok: false,
       code: 'COHORT_E_PRIVACY_BUDGET_EXCEEDED',
-      reason: 'the run would spend delta 0.00001; this site has spent delta 0.000095 of its maximum 0.0001, so 0.000005 remains',
+      reason: 'the run would spend delta 0.00001; this site has spent or reserved delta 0.000095 of its maximum 0.0001, so 0.000005 remains',
     });
   });
 
@@ -53,7 +53,7 @@ describe('a site enforcing its budget with its ledger', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   // Record-level DP only: n = 1000, q = 0.05, 1 epoch = 20 steps a round.
-  const SPEC: RunPrivacySpec = { privacy: { record: { noiseMultiplier: 1, clipNorm: 1 } }, training: { epochs: 1, batchSize: 50 }, rounds: 20 };
+  const SPEC: RunPrivacySpec = { privacy: { record: { noiseMultiplier: 1, clipNorm: 1 } }, training: { epochs: 1, batchSize: 50 }, rounds: 20, minSites: 2 };
   const N = 1000;
   const MAX_EPSILON = 10;
 

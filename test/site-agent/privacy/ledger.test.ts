@@ -213,4 +213,38 @@ describe('PrivacyLedger', () => {
     ledger.append({ ...spend('run-nodp', 'round', 1, Infinity), recordEpsilon: Infinity });
     expect(PrivacyLedger.open(ledgerDir(), key).totalSpent()).toEqual({ epsilon: Infinity, delta: 1e-5 });
   });
+
+  it('reserves at accept, holds the larger of plan and spend while running, and releases the rest at the stop', () => {
+    const ledger = PrivacyLedger.open(ledgerDir(), key, { now: clock() });
+    ledger.append({ ...spend('run-r', 'accept', 0, 0), delta: 1e-5, reservedEpsilon: 2, reservedDelta: 1e-5 });
+    ledger.append(spend('run-old', 'accept', 0, 0)); // accepted before reservations: holds what it spends
+    ledger.append(spend('run-old', 'round', 1, 0.25));
+    expect(ledger.totalCommitted()).toEqual({ epsilon: 2.25, delta: 2e-5 });
+    expect(ledger.totalCommitted({ excludeRun: 'run-r' })).toEqual({ epsilon: 0.25, delta: 1e-5 });
+    expect(ledger.totalSpent()).toEqual({ epsilon: 0.25, delta: 2e-5 });
+    // A retrained round may take the spend past the plan: the larger is held.
+    ledger.append(spend('run-r', 'round', 1, 1.5));
+    ledger.append(spend('run-r', 'round', 2, 2.5));
+    expect(ledger.entries().at(-1)).toMatchObject({ reservedEpsilon: 2.5, reservedDelta: 1e-5 });
+    ledger.release('run-r');
+    expect(ledger.entries().at(-1)).toMatchObject({ event: 'stop', round: 2, epsilon: 2.5, reservedEpsilon: 2.5 });
+    expect(ledger.release('run-r')).toBeUndefined();
+    expect(ledger.release('run-unknown')).toBeUndefined();
+    // Read back: the chain covers the reservations, and old-style entries have none.
+    const back = PrivacyLedger.open(ledgerDir(), key);
+    expect(back.entries()).toEqual(ledger.entries());
+    expect(back.entries().find((e) => e.runId === 'run-old')).not.toHaveProperty('reservedEpsilon');
+    expect(back.totalCommitted()).toEqual({ epsilon: 2.75, delta: 2e-5 });
+  });
+
+  it('refuses a reservation outside an accept, and an out-of-range one', () => {
+    const ledger = PrivacyLedger.open(ledgerDir(), key);
+    ledger.append(spend('run-x', 'accept', 0, 0));
+    expect(() => ledger.append({ ...spend('run-x', 'round', 1, 1), reservedEpsilon: 3, reservedDelta: 0 })).toThrow(
+      expect.objectContaining({ code: 'COHORT_E_PRIVACY_LEDGER_ENTRY_INVALID', message: 'privacy ledger append for run "run-x": a reservation is made at accept only; later entries derive it' }),
+    );
+    expect(() => ledger.append({ ...spend('run-y', 'accept', 0, 0), reservedEpsilon: -1, reservedDelta: 0 })).toThrow(
+      expect.objectContaining({ message: 'privacy ledger append for run "run-y": reservedEpsilon: expected a number >= 0 or Infinity, got -1' }),
+    );
+  });
 });

@@ -103,7 +103,8 @@ describe('simulate with site-level DP and adaptive clipping, encrypted', () => {
     expect(first).toBe(Math.fround(0.05));
     expect(second).toBeGreaterThan(0);
     expect(second).not.toBe(first);
-    const expected = computeEpsilon({ q: 1, sigma: 1, steps: 2, delta: 1 / 400 }).epsilon;
+    // Charged against a participating site (minSites 2): z sqrt(1 / 2), encrypted.
+    const expected = computeEpsilon({ q: 1, sigma: Math.SQRT1_2, steps: 2, delta: 1 / 400 }).epsilon;
     expect(result.privacy[0]).toMatchObject({ steps: 0, rounds: 2, siteEpsilon: expected, epsilon: expected, recordEpsilon: Number.POSITIVE_INFINITY });
   });
 });
