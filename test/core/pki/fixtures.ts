@@ -22,6 +22,13 @@ export function tempDir(prefix = 'cohort-pki-'): { dir: string; cleanup: () => v
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A fresh temporary directory for the current test, removed when it finishes. */
+export function tempDirForTest(prefix = 'cohort-pki-'): { dir: string } {
+  const { dir, cleanup } = tempDir(prefix);
+  onTestFinished(cleanup);
+  return { dir };
+}
+
 /** Writes a consortium file into `dir` and returns its path. */
 export function writeConsortium(dir: string, text = DEMO_CONSORTIUM, name = 'consortium.yaml'): string {
   const path = join(dir, name);
@@ -34,8 +41,7 @@ export function writeConsortium(dir: string, text = DEMO_CONSORTIUM, name = 'con
  * directory is removed when the test finishes.
  */
 export async function provisionedForTest(options: { now?: Date } = {}): Promise<{ tmp: string; file: string; out: string; result: EnrolledConsortium }> {
-  const { dir: tmp, cleanup } = tempDir();
-  onTestFinished(cleanup);
+  const { dir: tmp } = tempDirForTest();
   const file = writeConsortium(tmp);
   const out = join(tmp, 'out');
   const result = await provisionConsortium(file, out, options);

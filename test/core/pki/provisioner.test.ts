@@ -29,7 +29,7 @@ import {
 import { caught } from '../../support/caught.ts';
 import { holdsKeyBytes } from '../../support/key-bytes.ts';
 import { provisionConsortium } from '../../support/provision.ts';
-import { DEMO_CONSORTIUM, tempDir, writeConsortium } from './fixtures.ts';
+import { DEMO_CONSORTIUM, tempDir, tempDirForTest, writeConsortium } from './fixtures.ts';
 
 const execFileAsync = promisify(execFile);
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -279,127 +279,103 @@ describe('one provision command at a time (.provisioner/lock)', () => {
 
 describe('certificates within the CA', () => {
   it('ends a certificate with its CA, however long its validity', async () => {
-    const tmp = tempDir();
-    try {
-      const file = writeConsortium(tmp.dir, DEMO_CONSORTIUM + 'pki: { caValidityDays: 100 }\n');
-      const prov = join(tmp.dir, 'out');
-      const caKey = newPassphraseFile(join(tmp.dir, 'p'));
-      await initProvisioner(file, prov, { caKey, now: NOW });
-      const { requestFile } = await enroll('coordinator', join(tmp.dir, 'coordinator'));
-      const signed = await signRequest(prov, requestFile, { caKey, now: new Date(NOW.getTime() + 50 * DAY) });
-      const ca = new X509Certificate(readFileSync(join(prov, '.provisioner', 'ca.crt')));
-      expect(signed.notAfter).toBe(new Date(ca.validTo).toISOString());
-      expect(new Date(ca.validTo).getTime()).toBe(Math.floor((NOW.getTime() + 100 * DAY) / 1000) * 1000);
-    } finally {
-      tmp.cleanup();
-    }
+    const tmp = tempDirForTest();
+    const file = writeConsortium(tmp.dir, DEMO_CONSORTIUM + 'pki: { caValidityDays: 100 }\n');
+    const prov = join(tmp.dir, 'out');
+    const caKey = newPassphraseFile(join(tmp.dir, 'p'));
+    await initProvisioner(file, prov, { caKey, now: NOW });
+    const { requestFile } = await enroll('coordinator', join(tmp.dir, 'coordinator'));
+    const signed = await signRequest(prov, requestFile, { caKey, now: new Date(NOW.getTime() + 50 * DAY) });
+    const ca = new X509Certificate(readFileSync(join(prov, '.provisioner', 'ca.crt')));
+    expect(signed.notAfter).toBe(new Date(ca.validTo).toISOString());
+    expect(new Date(ca.validTo).getTime()).toBe(Math.floor((NOW.getTime() + 100 * DAY) / 1000) * 1000);
   });
 });
 
 describe('changing an enrolled consortium', () => {
   it('add-site adds a name and nothing else; the site enrols and its request is signed; existing files stay byte-identical', async () => {
-    const tmp = tempDir();
-    try {
-      const out = join(tmp.dir, 'out');
-      const { caKey } = await provisionConsortium(writeConsortium(tmp.dir), out);
-      const before = new Map(filesUnder(out).map((f) => [f, readFileSync(f)] as const));
-      expect(await addSite(out, 'hospital-c')).toEqual({ name: 'hospital-c', role: 'site' });
-      expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
-      const { requestFile } = await enroll('hospital-c', join(tmp.dir, 'hospital-c'));
-      const signed = await signRequest(out, requestFile, { caKey });
-      expect([signed.name, signed.role, signed.renewed]).toEqual(['hospital-c', 'site', false]);
-      for (const [path, bytes] of before) if (!path.endsWith('state.json')) expect(readFileSync(path).equals(bytes), path).toBe(true);
-      expect(readState(out).consortium.sites.map((s) => s.name)).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
-    } finally {
-      tmp.cleanup();
-    }
+    const tmp = tempDirForTest();
+    const out = join(tmp.dir, 'out');
+    const { caKey } = await provisionConsortium(writeConsortium(tmp.dir), out);
+    const before = new Map(filesUnder(out).map((f) => [f, readFileSync(f)] as const));
+    expect(await addSite(out, 'hospital-c')).toEqual({ name: 'hospital-c', role: 'site' });
+    expect(filesOf(out)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
+    const { requestFile } = await enroll('hospital-c', join(tmp.dir, 'hospital-c'));
+    const signed = await signRequest(out, requestFile, { caKey });
+    expect([signed.name, signed.role, signed.renewed]).toEqual(['hospital-c', 'site', false]);
+    for (const [path, bytes] of before) if (!path.endsWith('state.json')) expect(readFileSync(path).equals(bytes), path).toBe(true);
+    expect(readState(out).consortium.sites.map((s) => s.name)).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
   });
 
   it('revoke lists every serial of the name in both CRLs and re-issues nothing; crl renews', async () => {
-    const tmp = tempDir();
-    try {
-      const out = join(tmp.dir, 'out');
-      const { caKey } = await provisionConsortium(writeConsortium(tmp.dir), out, { now: NOW });
-      const b = readState(out).issued.find((i) => i.name === 'hospital-b');
-      const certBefore = readFileSync(join(out, 'hospital-b', 'hospital-b.crt'));
-      const later = new Date(NOW.getTime() + DAY);
+    const tmp = tempDirForTest();
+    const out = join(tmp.dir, 'out');
+    const { caKey } = await provisionConsortium(writeConsortium(tmp.dir), out, { now: NOW });
+    const b = readState(out).issued.find((i) => i.name === 'hospital-b');
+    const certBefore = readFileSync(join(out, 'hospital-b', 'hospital-b.crt'));
+    const later = new Date(NOW.getTime() + DAY);
 
-      const r = await revoke(out, 'hospital-b', { reason: 'keyCompromise', now: later, caKey });
+    const r = await revoke(out, 'hospital-b', { reason: 'keyCompromise', now: later, caKey });
 
-      expect(r).toEqual({
-        name: 'hospital-b',
-        role: 'site',
-        serial: b?.serial,
-        reason: 'keyCompromise',
-        crlFiles: [join(out, '.provisioner', 'crl.pem'), join(out, 'coordinator', 'crl.pem')],
-        revokedSerials: [b?.serial],
-      });
-      const kitCrl = readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8');
-      expect(readFileSync(join(out, '.provisioner', 'crl.pem'), 'utf8')).toBe(kitCrl);
-      const crl = await verifyCrl(kitCrl, readFileSync(join(out, 'coordinator', 'ca.crt'), 'utf8'), 'crl.pem', later);
-      expect(crl.revoked).toEqual([{ serial: b?.serial, revokedAt: later, reason: 'keyCompromise' }]);
-      expect(readFileSync(join(out, 'hospital-b', 'hospital-b.crt')).equals(certBefore)).toBe(true);
-      expect(await openssl('crl', '-in', join(out, 'coordinator', 'crl.pem'), '-noout', '-CAfile', join(out, 'coordinator', 'ca.crt'))).toMatch(/verify OK/);
+    expect(r).toEqual({
+      name: 'hospital-b',
+      role: 'site',
+      serial: b?.serial,
+      reason: 'keyCompromise',
+      crlFiles: [join(out, '.provisioner', 'crl.pem'), join(out, 'coordinator', 'crl.pem')],
+      revokedSerials: [b?.serial],
+    });
+    const kitCrl = readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8');
+    expect(readFileSync(join(out, '.provisioner', 'crl.pem'), 'utf8')).toBe(kitCrl);
+    const crl = await verifyCrl(kitCrl, readFileSync(join(out, 'coordinator', 'ca.crt'), 'utf8'), 'crl.pem', later);
+    expect(crl.revoked).toEqual([{ serial: b?.serial, revokedAt: later, reason: 'keyCompromise' }]);
+    expect(readFileSync(join(out, 'hospital-b', 'hospital-b.crt')).equals(certBefore)).toBe(true);
+    expect(await openssl('crl', '-in', join(out, 'coordinator', 'crl.pem'), '-noout', '-CAfile', join(out, 'coordinator', 'ca.crt'))).toMatch(/verify OK/);
 
-      const renewed = await renewCrl(out, { now: new Date(later.getTime() + DAY), caKey });
-      expect(renewed.revokedSerials).toEqual([b?.serial]);
-      expect(readCrl(readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8')).nextUpdate?.getTime()).toBe(later.getTime() + 31 * DAY);
-    } finally {
-      tmp.cleanup();
-    }
+    const renewed = await renewCrl(out, { now: new Date(later.getTime() + DAY), caKey });
+    expect(renewed.revokedSerials).toEqual([b?.serial]);
+    expect(readCrl(readFileSync(join(out, 'coordinator', 'crl.pem'), 'utf8')).nextUpdate?.getTime()).toBe(later.getTime() + 31 * DAY);
   });
 
   it('refuses what would overwrite or confuse the consortium, with exact codes', async () => {
-    const tmp = tempDir();
-    try {
-      const out = join(tmp.dir, 'out');
-      const file = writeConsortium(tmp.dir);
-      const { caKey } = await provisionConsortium(file, out);
-      const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
-      expect(await code(initProvisioner(file, out, { caKey }))).toBe('COHORT_E_PKI_ALREADY_PROVISIONED');
-      expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).toBe(caBefore);
-      expect(await code(addSite(out, 'hospital-a'))).toBe('COHORT_E_PKI_NAME_EXISTS');
-      expect(await code(addSite(out, 'alice'))).toBe('COHORT_E_PKI_NAME_EXISTS');
-      expect(await code(addSite(out, 'Hospital_C'))).toBe('COHORT_E_PKI_INVALID_INPUT');
-      expect(await code(addUser(out, 'bob', 'janitor'))).toBe('COHORT_E_PKI_INVALID_INPUT');
-      expect(await code(revoke(out, 'nobody', { caKey }))).toBe('COHORT_E_PKI_UNKNOWN_NAME');
-      expect(await code(revoke(out, 'alice', { reason: 'bored', caKey }))).toBe('COHORT_E_PKI_INVALID_INPUT');
-      await revoke(out, 'alice', { caKey });
-      expect(await code(revoke(out, 'alice', { caKey }))).toBe('COHORT_E_PKI_ALREADY_REVOKED');
-      expect(await code(addSite(join(tmp.dir, 'elsewhere'), 'x'))).toBe('COHORT_E_PKI_NOT_PROVISIONED');
-      expect(await code(enroll('hospital-a', join(out, 'hospital-a')))).toBe('COHORT_E_PKI_ENROLLMENT_EXISTS');
-      expect(await code(initProvisioner(file, join(tmp.dir, 'no-key')))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
-      writeFileSync(join(out, '.provisioner', 'state.json'), '{"version": 1}');
-      expect(await code(addSite(out, 'hospital-c'))).toBe('COHORT_E_PKI_STATE_INVALID');
-    } finally {
-      tmp.cleanup();
-    }
+    const tmp = tempDirForTest();
+    const out = join(tmp.dir, 'out');
+    const file = writeConsortium(tmp.dir);
+    const { caKey } = await provisionConsortium(file, out);
+    const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
+    expect(await code(initProvisioner(file, out, { caKey }))).toBe('COHORT_E_PKI_ALREADY_PROVISIONED');
+    expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).toBe(caBefore);
+    expect(await code(addSite(out, 'hospital-a'))).toBe('COHORT_E_PKI_NAME_EXISTS');
+    expect(await code(addSite(out, 'alice'))).toBe('COHORT_E_PKI_NAME_EXISTS');
+    expect(await code(addSite(out, 'Hospital_C'))).toBe('COHORT_E_PKI_INVALID_INPUT');
+    expect(await code(addUser(out, 'bob', 'janitor'))).toBe('COHORT_E_PKI_INVALID_INPUT');
+    expect(await code(revoke(out, 'nobody', { caKey }))).toBe('COHORT_E_PKI_UNKNOWN_NAME');
+    expect(await code(revoke(out, 'alice', { reason: 'bored', caKey }))).toBe('COHORT_E_PKI_INVALID_INPUT');
+    await revoke(out, 'alice', { caKey });
+    expect(await code(revoke(out, 'alice', { caKey }))).toBe('COHORT_E_PKI_ALREADY_REVOKED');
+    expect(await code(addSite(join(tmp.dir, 'elsewhere'), 'x'))).toBe('COHORT_E_PKI_NOT_PROVISIONED');
+    expect(await code(enroll('hospital-a', join(out, 'hospital-a')))).toBe('COHORT_E_PKI_ENROLLMENT_EXISTS');
+    expect(await code(initProvisioner(file, join(tmp.dir, 'no-key')))).toBe('COHORT_E_PKI_CA_KEY_LOCKED');
+    writeFileSync(join(out, '.provisioner', 'state.json'), '{"version": 1}');
+    expect(await code(addSite(out, 'hospital-c'))).toBe('COHORT_E_PKI_STATE_INVALID');
   });
 
   it('--force replaces the CA', async () => {
-    const tmp = tempDir();
-    try {
-      const out = join(tmp.dir, 'out');
-      const file = writeConsortium(tmp.dir);
-      await provisionConsortium(file, out);
-      const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
-      await provisionConsortium(file, out, { force: true });
-      expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).not.toBe(caBefore);
-      expect(loadKit(join(out, 'hospital-a')).caPem).toBe(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8'));
-    } finally {
-      tmp.cleanup();
-    }
+    const tmp = tempDirForTest();
+    const out = join(tmp.dir, 'out');
+    const file = writeConsortium(tmp.dir);
+    await provisionConsortium(file, out);
+    const caBefore = readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8');
+    await provisionConsortium(file, out, { force: true });
+    expect(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8')).not.toBe(caBefore);
+    expect(loadKit(join(out, 'hospital-a')).caPem).toBe(readFileSync(join(out, '.provisioner', 'ca.crt'), 'utf8'));
   });
 
   it('refuses an invalid consortium file before writing anything', async () => {
-    const tmp = tempDir();
-    try {
-      const file = writeConsortium(tmp.dir, 'name: x\n');
-      const caKey = newPassphraseFile(join(tmp.dir, 'p'));
-      expect(await code(initProvisioner(file, join(tmp.dir, 'out'), { caKey }))).toBe('COHORT_E_CONFIG_INVALID');
-      expect(filesOf(tmp.dir)).toEqual(['consortium.yaml', 'p']);
-    } finally {
-      tmp.cleanup();
-    }
+    const tmp = tempDirForTest();
+    const file = writeConsortium(tmp.dir, 'name: x\n');
+    const caKey = newPassphraseFile(join(tmp.dir, 'p'));
+    expect(await code(initProvisioner(file, join(tmp.dir, 'out'), { caKey }))).toBe('COHORT_E_CONFIG_INVALID');
+    expect(filesOf(tmp.dir)).toEqual(['consortium.yaml', 'p']);
   });
 });
