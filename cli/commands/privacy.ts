@@ -4,6 +4,7 @@
  * budget. `plan` prints what a spec costs a site with n records, with the same function the
  * site agent decides on (core/privacy/run-budget.ts planPrivacy).
  */
+import { formatPrivacy } from '../../core/privacy/format.ts';
 import type { Command } from 'commander';
 import { CohortError, GeneralErrors, PrivacyErrors } from '../../core/errors/index.ts';
 import { computeEpsilon, noiseForTargetEpsilon, planPrivacy, runDelta, type PrivacyPlan } from '../../core/privacy/index.ts';
@@ -44,9 +45,7 @@ function jsonNumber(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-function fmt(x: number): string {
-  return Number.isFinite(x) ? String(Number(x.toPrecision(7))) : 'unbounded';
-}
+const fmt = (x: number): string => formatPrivacy(x, 7);
 
 function runEpsilon(flags: PrivacyFlags): void {
   const samplingRate = numberFlag(flags.samplingRate, '--sampling-rate', checkSamplingRate);
@@ -98,6 +97,7 @@ export interface PrivacyPlanJson {
     epsilonAgainstCoordinator: number | null;
     chargedEpsilon: number | null;
     chargedAgainst: string;
+    epsilonForPatients: number | null;
     delta: number;
     noiseMultiplier: number;
     updateNoiseMultiplier: number;
@@ -125,6 +125,7 @@ export function planJson(plan: PrivacyPlan): PrivacyPlanJson {
       epsilonAgainstCoordinator: jsonNumber(site.epsilonAgainstCoordinator),
       chargedEpsilon: jsonNumber(site.chargedEpsilon),
       chargedAgainst: site.chargedAgainst,
+      epsilonForPatients: jsonNumber(site.epsilonForPatients),
       delta: site.delta,
       noiseMultiplier: site.noiseMultiplier,
       updateNoiseMultiplier: site.updateNoiseMultiplier,
@@ -155,12 +156,13 @@ function planHuman(plan: PrivacyPlan): string {
       `site level (noise multiplier ${site.noiseMultiplier}, update ${fmt(site.updateNoiseMultiplier)}, ${count}; ${site.rounds} rounds, minSites ${site.minSites}):`,
       `  zero-out, against the aggregate:        epsilon ${fmt(site.epsilon)}`,
       `  zero-out, against a participating site: epsilon ${fmt(site.epsilonAgainstParticipants)}`,
-      `  zero-out, against the coordinator:      epsilon ${fmt(site.epsilonAgainstCoordinator)}${plan.exposure === 'plaintext' ? ' (plain codec: it sees each update with only its own noise share)' : ''}`,
-      `  replace-one, against the aggregate:     epsilon ${fmt(site.epsilonReplaceOne)} (reported, not charged)`,
-      `  charged (weakest applicable, against ${site.chargedAgainst === 'coordinator' ? 'the coordinator' : 'a participating site'}): epsilon ${fmt(site.chargedEpsilon)}`,
+      `  zero-out, against the coordinator:      epsilon ${fmt(site.epsilonAgainstCoordinator)}${plan.exposure === 'plaintext' ? ' (plain codec: it sees each update with only its own noise share)' : ' (it could pass one site\'s ciphertext off as a sum: sums are not yet verified)'}`,
+      `  replace-one, against the aggregate:     epsilon ${fmt(site.epsilonReplaceOne)}`,
+      `  the hospital's guarantee (zero-out, weakest applicable, against ${site.chargedAgainst === 'coordinator' ? 'the coordinator' : 'a participating site'}): epsilon ${fmt(site.chargedEpsilon)}`,
+      `  one patient's record (replace-one within the site, same observer): epsilon ${fmt(site.epsilonForPatients)}`,
     );
   } else lines.push('site level: off (no privacy.site)');
-  lines.push(`a patient's guarantee (the smaller of record level and charged site level): epsilon ${fmt(plan.epsilon)} at delta ${fmt(plan.delta)}`);
+  lines.push(`a patient's guarantee (the smaller of record level and the site level for one record; charged and capped): epsilon ${fmt(plan.epsilon)} at delta ${fmt(plan.delta)}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -5,16 +5,16 @@
  *   DP-SGD, the Poisson-subsampled Gaussian with q = min(1, batchSize / n) and
  *   sigma = privacy.record.noiseMultiplier, `stepsPerRound` steps a round, composed over
  *   every round of the run.
- * - Site level (protects the hospital's whole contribution; zero-out adjacency): the
- *   Gaussian mechanism, q = 1, one step a round, at the multiplier of the weakest observer
- *   that applies (site-adjacency.ts): z * sqrt((minSites - 1) / minSites) against a
- *   participating site under encryption, z / sqrt(minSites) against the coordinator under
- *   the plain codec. The zero-out figure against the aggregate (z), the replace-one figure
- *   and the others are reported beside it by planPrivacy.
+ * - Site level: the Gaussian mechanism, q = 1, one step a round (site-adjacency.ts). For a
+ *   patient, the neighbour is the same site with one record changed: the update moves by up
+ *   to 2S and the count bit by up to 1, i.e. replace-one adjacency, at the weakest observer
+ *   that applies (today the coordinator: z_replace / sqrt(minSites), see site-adjacency.ts on
+ *   why encrypted sums do not yet earn more). That is `siteEpsilon` here. The hospital-level
+ *   zero-out figures (the whole contribution) are reported beside it by planPrivacy.
  *
- * Each guarantee alone protects a patient (changing a patient's records changes only
- * their site's contribution), so a patient's effective epsilon is the smaller of the
- * two. Without either kind of noise it is Infinity.
+ * A patient's effective epsilon is the smaller of the record-level and this site-level
+ * bound: each alone bounds what one record changes. Without either kind of noise it is
+ * Infinity. That is what the ledger charges and the site's cap applies to.
  *
  * Across runs a site's total spend is the SUM of each run's epsilon and of each run's
  * delta: basic composition, valid for any runs whatever their mechanisms (tighter RDP
@@ -49,7 +49,7 @@ export interface RunPrivacySpec {
 export interface RunSpend {
   /** Record-level epsilon (DP-SGD); Infinity without record-level noise. */
   readonly recordEpsilon: number;
-  /** Site-level epsilon charged (the weakest applicable observer, site-adjacency.ts); Infinity without site-level noise. */
+  /** Site-level bound on one patient's record (replace-one, weakest applicable observer, site-adjacency.ts); Infinity without site-level noise. */
   readonly siteEpsilon: number;
   /** min(recordEpsilon, siteEpsilon): the patient's effective guarantee. */
   readonly epsilon: number;
@@ -147,7 +147,7 @@ function figures(m: RunMechanisms, options: AccountantOptions): { record: Record
 export function spendAfter(m: RunMechanisms, options: AccountantOptions = {}): RunSpend {
   const { record, site, delta } = figures(m, options);
   const recordEpsilon = record?.epsilon ?? Infinity;
-  const siteEpsilon = site?.chargedEpsilon ?? Infinity;
+  const siteEpsilon = site?.epsilonForPatients ?? Infinity;
   return { recordEpsilon, siteEpsilon, epsilon: Math.min(recordEpsilon, siteEpsilon), delta };
 }
 
@@ -216,7 +216,7 @@ export function planPrivacy(spec: RunPrivacySpec, records: number, delta: number
     },
     options,
   );
-  const epsilon = Math.min(f.record?.epsilon ?? Infinity, f.site?.chargedEpsilon ?? Infinity);
+  const epsilon = Math.min(f.record?.epsilon ?? Infinity, f.site?.epsilonForPatients ?? Infinity);
   return { record: f.record, site: f.site, epsilon, delta: f.delta, samplingRate, stepsPerRound, rounds, records, exposure };
 }
 
@@ -228,7 +228,7 @@ export function planPrivacy(spec: RunPrivacySpec, records: number, delta: number
 export function planRunSpend(spec: RunPrivacySpec, records: number, delta: number, options: PlanOptions = {}): PlannedRunSpend {
   const plan = planPrivacy(spec, records, delta, options);
   const recordEpsilon = plan.record?.epsilon ?? Infinity;
-  const siteEpsilon = plan.site?.chargedEpsilon ?? Infinity;
+  const siteEpsilon = plan.site?.epsilonForPatients ?? Infinity;
   return { recordEpsilon, siteEpsilon, epsilon: plan.epsilon, delta: plan.delta, stepsPerRound: plan.stepsPerRound, samplingRate: plan.samplingRate, rounds: plan.rounds, plan };
 }
 

@@ -18,14 +18,21 @@
  * - against a participating site, which knows its own noise share (1 / minSites of the
  *   variance): z * sqrt((m - 1) / m), m = minSites (participantsFactor; with minSites 1,
  *   z: a round with another participant has at least two sites, each adding all of z);
- * - against the coordinator: under the plain codec it sees each update with only its own
- *   share of the noise, z / sqrt(minSites); under encryption it sees no update, and the
- *   decrypted aggregate carries z (the zero-out figure).
+ * - against the coordinator: z / sqrt(minSites). Under the plain codec it sees each update
+ *   with only its own share of the noise. Under encryption it sees no update, but the sites do
+ *   not yet verify that a round's sum is over distinct sites' contributions: a coordinator can
+ *   present one site's ciphertext minSites times as the "sum", which every participant then
+ *   decrypts, carrying that site's share of the noise only. Until contributions are signed and
+ *   checked (the masked-aggregation issue), the encrypted runs are charged as the plain ones.
  *
- * The CHARGED site-level figure is the weakest zero-out guarantee over the observers that
- * apply to the run (the largest epsilon): the participating sites always (they decrypt the
- * aggregate), the coordinator's view under the plain codec, the aggregate's readers. Replace-one
- * is a different relation, reported beside and not charged.
+ * Two figures are what the accounting uses:
+ * - the hospital-level figure (`chargedEpsilon`): the weakest zero-out guarantee over the
+ *   observers that apply (the largest epsilon), today the one against the coordinator;
+ * - the patient-level bound from site-level noise (`epsilonForPatients`): one patient's record
+ *   changes its site's update by up to 2S and its count bit by up to 1, i.e. replace-one, not
+ *   zero-out; against the same weakest observer: multiplier z_replace / sqrt(minSites). A
+ *   patient's guarantee is min(record-level epsilon, this), and that is what the ledger charges
+ *   and the site's cap applies to (run-budget.ts).
  */
 import { adaptiveUpdateNoiseMultiplier } from './adaptive-clipping.ts';
 import { computeEpsilon, type AccountantOptions } from './rdp-accountant.ts';
@@ -59,8 +66,10 @@ export interface SiteLevelMultipliers {
   readonly replaceOne: number;
   /** Zero-out, against a participating site that knows its own share: z sqrt((m - 1) / m). */
   readonly againstParticipants: number;
-  /** Zero-out, against the coordinator: z / sqrt(minSites) under the plain codec, z under encryption. */
+  /** Zero-out, against the coordinator: z / sqrt(minSites) (sums are not yet verified, so under encryption too). */
   readonly againstCoordinator: number;
+  /** Replace-one against the weakest observer: the site-level bound on one patient's record, z_replace / sqrt(minSites). */
+  readonly forPatients: number;
 }
 
 /** Every site-level figure of R rounds at the site's delta. Epsilons are Infinity where a multiplier is 0. */
@@ -70,9 +79,11 @@ export interface SiteLevelFigures {
   readonly epsilonReplaceOne: number;
   readonly epsilonAgainstParticipants: number;
   readonly epsilonAgainstCoordinator: number;
-  /** What the ledger charges and the cap applies to: the largest epsilon among the zero-out figures that apply. */
+  /** The hospital-level figure: the largest epsilon among the zero-out figures that apply. */
   readonly chargedEpsilon: number;
   readonly chargedAgainst: ChargedObserver;
+  /** The site-level bound on one patient's record (replace-one, weakest observer): what a patient's guarantee takes beside the record level. */
+  readonly epsilonForPatients: number;
   readonly delta: number;
   /** z, the spec's total site-level multiplier. */
   readonly noiseMultiplier: number;
@@ -101,6 +112,19 @@ export function participantsFactor(minSites: number): number {
   return Math.sqrt((Math.max(m, 2) - 1) / m);
 }
 
+/**
+ * Whether the sites verify that an encrypted round's sum is over distinct sites' signed
+ * contributions. Not yet (the masked-aggregation issue builds it): until then a coordinator can
+ * make a "sum" of one site's ciphertext, and encryption earns no more than the plain codec
+ * against it.
+ */
+export const ENCRYPTED_SUMS_VERIFIED = false;
+
+/** The multiplier `m0` becomes against the coordinator: m0 / sqrt(minSites) unless it provably sees only verified sums. */
+function coordinatorMultiplier(m0: number, minSites: number, exposure: SiteExposure): number {
+  return exposure === 'encrypted' && ENCRYPTED_SUMS_VERIFIED ? m0 : m0 / Math.sqrt(minSites);
+}
+
 /** The per-round multipliers of `site` (see the file comment). */
 export function siteLevelMultipliers(site: SiteDpConfig, minSites: number, exposure: SiteExposure = 'encrypted'): SiteLevelMultipliers & { readonly update: number } {
   const z = checkNoiseMultiplier(site.noiseMultiplier, 'privacy.site.noiseMultiplier');
@@ -113,7 +137,8 @@ export function siteLevelMultipliers(site: SiteDpConfig, minSites: number, expos
     zeroOut: z,
     replaceOne,
     againstParticipants: z * participantsFactor(m),
-    againstCoordinator: exposure === 'plaintext' ? z / Math.sqrt(m) : z,
+    againstCoordinator: coordinatorMultiplier(z, m, exposure),
+    forPatients: coordinatorMultiplier(replaceOne, m, exposure),
   };
 }
 
@@ -134,6 +159,7 @@ export function siteLevelFigures(input: SiteLevelInput, options: AccountantOptio
   const epsilonReplaceOne = eps(multipliers.replaceOne);
   const epsilonAgainstParticipants = eps(multipliers.againstParticipants);
   const epsilonAgainstCoordinator = eps(multipliers.againstCoordinator);
+  const epsilonForPatients = eps(multipliers.forPatients);
   // The weakest zero-out guarantee that applies; ties go to the participants (the figure under encryption).
   const chargedAgainst: ChargedObserver = epsilonAgainstCoordinator > epsilonAgainstParticipants ? 'coordinator' : 'participants';
   const adaptive = input.site.adaptive;
@@ -144,6 +170,7 @@ export function siteLevelFigures(input: SiteLevelInput, options: AccountantOptio
     epsilonAgainstCoordinator,
     chargedEpsilon: Math.max(epsilon, epsilonAgainstParticipants, epsilonAgainstCoordinator),
     chargedAgainst,
+    epsilonForPatients,
     delta,
     noiseMultiplier: multipliers.zeroOut,
     updateNoiseMultiplier: update,

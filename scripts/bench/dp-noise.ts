@@ -9,7 +9,7 @@
  */
 import { noiseForTargetEpsilon } from '../../core/privacy/noise-search.ts';
 import { defaultDelta, dpSgdSchedule } from '../../core/privacy/run-budget.ts';
-import { participantsFactor } from '../../core/privacy/site-adjacency.ts';
+import { siteLevelMultipliers } from '../../core/privacy/site-adjacency.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 
 /** The largest multiplier any site needs to keep its own mechanism (q, steps) within the target. */
@@ -26,11 +26,13 @@ export function recordNoiseForTarget(spec: ModelSpec, records: readonly number[]
 }
 
 /**
- * The site-level z (one Gaussian release per round, q = 1): every site's CHARGED site-level
- * epsilon is at most `targetEpsilon`. Encrypted, the charge is against a participating site,
- * multiplier z sqrt((minSites - 1) / minSites) (site-adjacency.ts), so z is the multiplier
- * found divided by that factor.
+ * The site-level z (one Gaussian release per round, q = 1): every site's charged site-level
+ * epsilon, the bound for one patient's record (site-adjacency.ts `forPatients`), is at most
+ * `targetEpsilon`. That multiplier is proportional to z (replace-one against the weakest
+ * observer: z / (2 sqrt(minSites)) while encrypted sums are unverified), so z is the
+ * multiplier found divided by the ratio at z = 1.
  */
 export function siteNoiseForTarget(spec: ModelSpec, records: readonly number[], targetEpsilon: number): number {
-  return largestNeeded(records, targetEpsilon, () => ({ q: 1, steps: spec.rounds })) / participantsFactor(spec.minSites);
+  const ratio = siteLevelMultipliers({ noiseMultiplier: 1, clipNorm: 1 }, spec.minSites, 'encrypted').forPatients;
+  return largestNeeded(records, targetEpsilon, () => ({ q: 1, steps: spec.rounds })) / ratio;
 }

@@ -51,7 +51,7 @@ function section(step: DpStepRatios, rows: readonly DpAccuracyRow[], hospitals: 
       `(DP-SGD: Poisson sampling q = ${s.training.batchSize}/n at each site, round(1/q) steps per round, per-example clip C = ${s.recordClipNorm}; site level: fixed clip S = ${s.siteClipNorm}, unweighted mean). ` +
       `Accuracy on the pooled test split after the final round: mean over ${s.seeds.length} noise seeds (min–max). ` +
       'The budget is per site (delta = 1/(10 n) at each site); the spec carries one noise multiplier, so it is the largest any site needs to meet the target, and every site spends at most the target ' +
-      `(${binding(rows)} exactly). Site level: the charged figure, zero-out against a participating site (multiplier z sqrt((minSites - 1) / minSites), docs/privacy-accounting.md). ∞: no DP, still encrypted.`,
+      `(${binding(rows)} exactly). Site level: the charged figure, one patient's record (replace-one) against the coordinator, whose sums the sites cannot yet verify (multiplier z / (2 sqrt(minSites)), docs/privacy-accounting.md); the hospital-level zero-out figures are smaller. ∞: no DP, still encrypted.`,
     '',
     `| DP | target epsilon | noise multiplier | pooled-test accuracy | epsilon spent (${hospitals.join(' / ')}) |`,
     '| --- | --- | --- | --- | --- |',

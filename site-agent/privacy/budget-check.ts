@@ -4,6 +4,7 @@
  * composition: epsilons add, deltas add), stay within the maximum its policy sets? The
  * coordinator cannot override it.
  */
+import { formatPrivacy } from '../../core/privacy/format.ts';
 import { PrivacyErrors } from '../../core/errors/index.ts';
 import type { EpsilonDelta, RunSpend } from '../../core/privacy/run-budget.ts';
 
@@ -22,10 +23,8 @@ export interface BudgetCheckInput {
   readonly maxDelta: number | null;
 }
 
-/** An epsilon or delta for people: 6 significant digits, or "unbounded". */
-export function fmt(x: number): string {
-  return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : 'unbounded';
-}
+/** An epsilon or delta for people: 6 significant digits rounded up, or "unbounded". */
+export const fmt = (x: number): string => formatPrivacy(x, 6);
 
 function levels(planned: RunSpend | EpsilonDelta): string {
   if (!('recordEpsilon' in planned)) return '';

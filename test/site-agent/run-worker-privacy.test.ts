@@ -138,26 +138,27 @@ describe('RunWorker privacy budget', () => {
     expect((await e.decide('alice', { kind: 'bfv-pending', key: { keyId: 'b'.repeat(32) } })).accept).toBe(true);
     await expect(e.encoderFor(plainDescriptor(updateLayout(spec).length))).rejects.toMatchObject({ code: 'COHORT_E_SITE_CODEC_REFUSED' });
   });
-  it('charges plaintext site-level DP at z / sqrt(minSites) against the coordinator, encrypted at z sqrt((m - 1) / m)', async () => {
-    // Site level only, so the patient's epsilon is the site-level figure.
+  it('charges a patient replace-one (z / 2) against the coordinator (1 / sqrt(minSites)), plain and encrypted alike while sums are unverified', async () => {
+    // Site level only, so the patient's epsilon is the site-level figure for one record.
     const siteOnly: ModelSpec = { ...spec, privacy: { site: { noiseMultiplier: 2, clipNorm: 0.5 } }, minSites: 4 };
     const plain = site('plain-charge', null, true, siteOnly).worker('run-p');
     const p = await plain.decide('alice', PLAIN);
     const delta = 1 / (10 * p.numExamples);
     const gauss = (sigma: number, rounds: number): number => computeEpsilon({ q: 1, sigma, steps: rounds, delta }).epsilon;
     expect(p.accept).toBe(true);
-    expect(p.planned?.siteEpsilon).toBe(gauss(2 / Math.sqrt(4), 3));
+    expect(p.planned?.siteEpsilon).toBe(gauss(2 / 2 / Math.sqrt(4), 3));
     expect(p.planned?.epsilon).toBe(p.planned?.siteEpsilon);
 
     const encrypted = await site('bfv-charge', null, true, siteOnly).worker('run-q').decide('alice', { kind: 'bfv-pending', key: { keyId: 'c'.repeat(32) } });
-    expect(encrypted.planned?.siteEpsilon).toBe(gauss(2 * Math.sqrt(3 / 4), 3));
+    // The coordinator could pass one site's ciphertext off as the sum of four: encryption earns no more yet.
+    expect(encrypted.planned?.siteEpsilon).toBe(gauss(2 / 2 / Math.sqrt(4), 3));
 
     // The ledger charges the same figure round by round.
     await plain.train({ round: 1, proximalMu: 0 }, plainDescriptor(updateLayout(siteOnly).length));
     const ledger = site('plain-charge', null, true, siteOnly).ledger;
     expect(ledger.entries().filter((e) => e.runId === 'run-p').map((e) => [e.event, e.siteEpsilon])).toEqual([
       ['accept', 0],
-      ['round', gauss(1, 1)],
+      ['round', gauss(0.5, 1)],
     ]);
   }, 60_000);
 

@@ -119,28 +119,32 @@ describe('cohort privacy plan', () => {
 
   const gauss = (sigma: number, rounds: number): number => computeEpsilon({ q: 1, sigma, steps: rounds, delta: DELTA }).epsilon;
 
-  it('fixed clipping, encrypted: every figure equals the accountant on the formulas, the participant figure charged', async () => {
+  it('fixed clipping, encrypted: every figure equals the accountant on the formulas; a patient gets replace-one against the coordinator', async () => {
     const json = await runJson(['privacy', 'plan', '--spec', DEMO, '--records', String(N), '--json']);
     // q = 64 / 200 = 0.32; 1 epoch = round(1 / 0.32) = 3 steps a round; 150 steps in 50 rounds.
     const record = computeEpsilon({ q: 0.32, sigma: 1, steps: 150, delta: DELTA }).epsilon;
     const z = 0.3;
     const participants = gauss(z * Math.sqrt(3 / 4), 50);
+    // Sums are not yet verified, so the coordinator may isolate one site's quarter of the noise variance.
+    const coordinator = gauss(z / 2, 50);
+    const forPatients = gauss(z / 2 / 2, 50);
     expect(json).toEqual({
       record: { epsilon: record, delta: DELTA, samplingRate: 0.32, steps: 150, noiseMultiplier: 1 },
       site: {
         epsilon: gauss(z, 50),
         epsilonReplaceOne: gauss(z / 2, 50),
         epsilonAgainstParticipants: participants,
-        epsilonAgainstCoordinator: gauss(z, 50),
-        chargedEpsilon: participants,
-        chargedAgainst: 'participants',
+        epsilonAgainstCoordinator: coordinator,
+        chargedEpsilon: coordinator,
+        chargedAgainst: 'coordinator',
+        epsilonForPatients: forPatients,
         delta: DELTA,
         noiseMultiplier: z,
         updateNoiseMultiplier: z,
         rounds: 50,
         minSites: 4,
       },
-      epsilon: Math.min(record, participants),
+      epsilon: Math.min(record, forPatients),
       delta: DELTA,
       records: N,
       codec: 'bfv',
@@ -166,8 +170,11 @@ describe('cohort privacy plan', () => {
     expect(site.epsilonAgainstParticipants).toBe(gauss(0.8 * Math.SQRT1_2, 10));
     expect(site.updateNoiseMultiplier).toBeCloseTo(zU, 14);
     expect(site.countNoiseMultiplier).toBe(4);
-    expect(json.epsilon).toBe(site.chargedEpsilon);
-    expect(site.chargedEpsilon).toBe(site.epsilonAgainstParticipants);
+    expect(site.chargedEpsilon).toBe(site.epsilonAgainstCoordinator);
+    expect(site.epsilonAgainstCoordinator).toBeCloseTo(gauss(0.8 * Math.SQRT1_2, 10), 10);
+    // A patient: replace-one (z / 2 with adaptive clipping too) against the coordinator.
+    expect(site.epsilonForPatients).toBeCloseTo(gauss(0.8 / 2 / Math.SQRT2, 10), 10);
+    expect(json.epsilon).toBe(site.epsilonForPatients);
   });
 
   it('prints every figure for people without --json', async () => {
@@ -175,7 +182,8 @@ describe('cohort privacy plan', () => {
     expect(exitCode).toBe(0);
     expect(out).toMatch(/^privacy plan for a site with 200 training records, at delta 0.0005, codec bfv\n/);
     expect(out).toMatch(/zero-out, against a participating site: epsilon /);
-    expect(out).toMatch(/replace-one, against the aggregate: +epsilon .* \(reported, not charged\)/);
+    expect(out).toMatch(/replace-one, against the aggregate: +epsilon 1294\.881\n/);
+    expect(out).toMatch(/one patient's record \(replace-one within the site, same observer\): epsilon 4961\.547\n/);
     expect(out).toMatch(/a patient's guarantee .*: epsilon 30\.05401 at delta 0\.0005\n$/);
   });
 

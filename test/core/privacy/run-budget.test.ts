@@ -18,15 +18,16 @@ const SPEC: RunPrivacySpec = {
 };
 
 describe('planRunSpend', () => {
-  it('equals the RDP accountant composed by hand over every round, at both levels (site level charged against a participant)', () => {
+  it('equals the RDP accountant composed by hand over every round, at both levels (the site level replace-one, against the coordinator)', () => {
     // n = 1000: q = 32 / 1000 = 0.032, steps per round = 2 epochs * round(1 / 0.032 = 31.25) = 62.
     const plan = planRunSpend(SPEC, 1000, 1e-5);
     const record = new RdpAccountant();
     const site = new RdpAccountant();
     for (let round = 0; round < 10; round++) {
       record.compose({ q: 0.032, sigma: 1.1, steps: 62 });
-      // Charged against a participating site, which knows its own half of the noise: z sqrt((2 - 1) / 2).
-      site.compose({ q: 1, sigma: 0.8 * Math.SQRT1_2, steps: 1 });
+      // One patient's record is replace-one within its site (z / 2), and the coordinator, whose sums
+      // the sites cannot yet verify, may isolate one site's share of the noise (1 / sqrt(2)).
+      site.compose({ q: 1, sigma: 0.8 / 2 / Math.SQRT2, steps: 1 });
     }
     expect(plan.samplingRate).toBe(0.032);
     expect(plan.stepsPerRound).toBe(62);
@@ -37,9 +38,9 @@ describe('planRunSpend', () => {
     expect(plan.epsilon).toBe(Math.min(plan.recordEpsilon, plan.siteEpsilon));
   });
 
-  it('charges the site level as the plain Gaussian at the participant multiplier: RDP a * rounds / (2 (z / sqrt 2)^2)', () => {
+  it('charges the site level as the plain Gaussian at multiplier z / 2 / sqrt(2): RDP a * rounds / (2 (z^2 / 8))', () => {
     const plan = planRunSpend(SPEC, 1000, 1e-5);
-    const rdp = DEFAULT_RDP_ORDERS.map((a) => (a * 10) / (2 * (0.8 ** 2 / 2)));
+    const rdp = DEFAULT_RDP_ORDERS.map((a) => (a * 10) / (2 * (0.8 ** 2 / 8)));
     expect(plan.siteEpsilon).toBeCloseTo(epsilonFromRdp(DEFAULT_RDP_ORDERS, rdp, 1e-5).epsilon, 12);
     // The zero-out figure against the aggregate's readers (multiplier z) is reported beside it, and is smaller.
     const zeroOut = epsilonFromRdp(DEFAULT_RDP_ORDERS, DEFAULT_RDP_ORDERS.map((a) => (a * 10) / (2 * 0.8 ** 2)), 1e-5).epsilon;

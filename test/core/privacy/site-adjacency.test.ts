@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { computeEpsilon, DEFAULT_RDP_ORDERS } from '../../../core/privacy/index.ts';
-import { participantsFactor, siteLevelFigures } from '../../../core/privacy/site-adjacency.ts';
+import { ENCRYPTED_SUMS_VERIFIED, participantsFactor, siteLevelFigures } from '../../../core/privacy/site-adjacency.ts';
 
 const DELTA = 1e-5;
 const ROUNDS = 20;
@@ -25,16 +25,21 @@ function closedForm(m: number, rounds: number, delta: number): number {
 }
 
 describe('siteLevelFigures', () => {
-  it('fixed clipping, encrypted: zero-out z, replace-one z / 2, against participants z sqrt((m - 1) / m); charges the last', () => {
+  it('fixed clipping, encrypted: zero-out z, replace-one z / 2, participants z sqrt((m - 1) / m), coordinator z / sqrt(m) while sums are unverified', () => {
     const z = 1.2;
     const f = siteLevelFigures({ site: { noiseMultiplier: z, clipNorm: 0.5 }, rounds: ROUNDS, minSites: 3, delta: DELTA });
-    expect(f.multipliers).toEqual({ zeroOut: z, replaceOne: z / 2, againstParticipants: z * Math.sqrt(2 / 3), againstCoordinator: z });
+    expect(ENCRYPTED_SUMS_VERIFIED).toBe(false);
+    expect(f.multipliers).toEqual({ zeroOut: z, replaceOne: z / 2, againstParticipants: z * Math.sqrt(2 / 3), againstCoordinator: z / Math.sqrt(3), forPatients: z / 2 / Math.sqrt(3) });
     expect(f.epsilon).toBe(accountant(z));
     expect(f.epsilonReplaceOne).toBe(accountant(z / 2));
     expect(f.epsilonAgainstParticipants).toBe(accountant(z * Math.sqrt(2 / 3)));
-    expect(f.epsilonAgainstCoordinator).toBe(f.epsilon);
-    expect(f.chargedEpsilon).toBe(f.epsilonAgainstParticipants);
-    expect(f.chargedAgainst).toBe('participants');
+    // The coordinator can pass one site's ciphertext off as a sum of three: z / sqrt(3) against it, under encryption too.
+    expect(f.epsilonAgainstCoordinator).toBe(accountant(z / Math.sqrt(3)));
+    expect(f.chargedEpsilon).toBe(f.epsilonAgainstCoordinator);
+    expect(f.chargedAgainst).toBe('coordinator');
+    // A patient's record is replace-one within its site, against the same observer.
+    expect(f.epsilonForPatients).toBe(accountant(z / 2 / Math.sqrt(3)));
+    expect(f.epsilonForPatients).toBeGreaterThan(f.chargedEpsilon);
     expect(f).toMatchObject({ noiseMultiplier: z, updateNoiseMultiplier: z, rounds: ROUNDS, minSites: 3, delta: DELTA, exposure: 'encrypted' });
     expect(f).not.toHaveProperty('countNoiseMultiplier');
     // Ordering: the participant view is weaker than the aggregate's, replace-one weaker still here.
@@ -74,7 +79,8 @@ describe('siteLevelFigures', () => {
     // 4 z_u^-2 + sigma_b^-2 = 4 (z^-2 - (2 sigma_b)^-2) + sigma_b^-2 = 4 z^-2.
     expect(zReplace).toBeCloseTo(z / 2, 14);
     expect(f.epsilonAgainstParticipants).toBe(accountant(z * Math.SQRT1_2));
-    expect(f.chargedEpsilon).toBe(f.epsilonAgainstParticipants);
+    expect(f.chargedEpsilon).toBe(f.epsilonAgainstCoordinator);
+    expect(f.epsilonForPatients).toBeCloseTo(accountant(z / 2 / Math.SQRT2), 10);
   });
 
   it('plain codec: the coordinator sees each update with its own share, z / sqrt(minSites), and that is charged', () => {
@@ -85,6 +91,7 @@ describe('siteLevelFigures', () => {
     expect(f.chargedEpsilon).toBe(f.epsilonAgainstCoordinator);
     expect(f.chargedAgainst).toBe('coordinator');
     expect(f.chargedEpsilon).toBeGreaterThan(f.epsilonAgainstParticipants);
+    expect(f.epsilonForPatients).toBe(accountant(z / 2 / 2));
   });
 
   it('minSites 1: a round with another participant has two sites, each adding all of z', () => {

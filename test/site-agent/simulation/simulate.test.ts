@@ -103,8 +103,12 @@ describe('simulate with site-level DP and adaptive clipping, encrypted', () => {
     expect(first).toBe(Math.fround(0.05));
     expect(second).toBeGreaterThan(0);
     expect(second).not.toBe(first);
-    // Charged against a participating site (minSites 2): z sqrt(1 / 2), encrypted.
-    const expected = computeEpsilon({ q: 1, sigma: Math.SQRT1_2, steps: 2, delta: 1 / 400 }).epsilon;
-    expect(result.privacy[0]).toMatchObject({ steps: 0, rounds: 2, siteEpsilon: expected, epsilon: expected, recordEpsilon: Number.POSITIVE_INFINITY });
+    // A patient's record: replace-one (z / 2, adaptive too) against the coordinator, whose sums are unverified (1 / sqrt(2)).
+    const expected = computeEpsilon({ q: 1, sigma: 0.5 * Math.SQRT1_2, steps: 2, delta: 1 / 400 }).epsilon;
+    // (z_replace is computed from z_update and sigma_b, so it equals z / 2 to rounding.)
+    const p = result.privacy[0];
+    expect(p).toMatchObject({ steps: 0, rounds: 2, recordEpsilon: Number.POSITIVE_INFINITY });
+    expect(p?.siteEpsilon).toBeCloseTo(expected, 10);
+    expect(p?.epsilon).toBe(p?.siteEpsilon);
   });
 });
