@@ -1,8 +1,9 @@
 /**
  * `cohort`: one command, subcommands per role.
- *   operator:        provision, coordinator start
- *   hospital IT:     site init, site start
- *   data scientist:  run submit|status|watch|list|cancel, simulate, privacy
+ *   everyone:        enroll (own key and certificate request)
+ *   operator:        provision init|sign|add-site|add-user|revoke|crl, coordinator start
+ *   hospital IT:     site init, site start, site fingerprint, site key-ceremony (key holder), site privacy
+ *   data scientist:  run submit|status|watch|list|cancel, simulate, privacy epsilon|noise|plan
  *   everyone:        demo
  */
 import { Command } from 'commander';
