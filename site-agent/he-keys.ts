@@ -10,6 +10,7 @@
  * The associated data names the file's role and key id, so a sealed file moved or renamed
  * into another slot fails to open.
  */
+import { hkdfSync } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSealedFile, writeSealedFile } from '../core/crypto/at-rest.ts';
@@ -27,6 +28,14 @@ export class HeKeyStore {
     private readonly atRestKey: Buffer,
   ) {
     this.dir = join(dataDir, 'he');
+  }
+
+  /**
+   * The key of this site's dataset fingerprints (HMAC), derived from its at-rest key with HKDF:
+   * the same across runs and restarts, known to no one outside the site.
+   */
+  datasetFingerprintKey(): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.atRestKey, Buffer.alloc(0), 'cohort/dataset-fingerprint-key/v1', 32));
   }
 
   private exchangePath(): string {

@@ -95,7 +95,7 @@ export class RunWorker {
       if (!mapping) {
         throw new CohortError(SiteErrors.DATASET_UNKNOWN, `this site has no dataset "${this.spec.dataset}" in its config`, { details: { dataset: this.spec.dataset } });
       }
-      this.dataset = await prepareDataset({ spec: this.spec, mapping, phiAllowList: this.o.config.policy.phiAllowList });
+      this.dataset = await prepareDataset({ spec: this.spec, mapping, phiAllowList: this.o.config.policy.phiAllowList, fingerprintKey: this.o.heKeys.datasetFingerprintKey() });
     }
     return this.dataset;
   }

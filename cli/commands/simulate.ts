@@ -1,4 +1,5 @@
 /** `cohort simulate`: the same rounds in one process, for researchers. */
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CohortError, GeneralErrors } from '../../core/errors/index.ts';
@@ -31,8 +32,10 @@ export function registerSimulateCommand(program: Command): void {
         await selectBackend(opts.backend as 'auto', spec.model.family);
         const names = [...spec.features.map((f) => f.name), spec.label.name];
         const sites: SimulatedSite[] = [];
+        // One process, no site secret to keep: a fresh fingerprint key (the simulator reports no fingerprint).
+        const fingerprintKey = randomBytes(32);
         for (const { name, path } of opts.site.map(parseSiteArg)) {
-          const data = await prepareDataset({ spec, mapping: { path, columns: Object.fromEntries(names.map((n) => [n, n])) } });
+          const data = await prepareDataset({ spec, mapping: { path, columns: Object.fromEntries(names.map((n) => [n, n])) }, fingerprintKey });
           sites.push({ name, train: data.train, test: data.test });
         }
         const result = await simulate(

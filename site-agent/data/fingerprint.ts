@@ -1,10 +1,12 @@
 /**
- * The dataset fingerprint a model's provenance carries: SHA-256 over a canonical byte
- * encoding of the site's encoded training matrix and its column names. It lets anyone
- * holding the same extract and spec confirm which data a model was trained on, and
- * reveals nothing about the rows to anyone else.
+ * The dataset fingerprint a model's provenance carries: HMAC-SHA256, under a key only the
+ * site holds, over a canonical byte encoding of the site's encoded training matrix and its
+ * column names. The site can later show which data a model was trained on (it recomputes
+ * the HMAC); nobody else can test guesses against it. An unkeyed hash could not promise
+ * that: whoever knows every row but one tries each value of the missing cell until the hash
+ * matches (test/site-agent/data/fingerprint.test.ts runs that attack).
  */
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Matrix } from '../../models/features.ts';
 
 const DOMAIN = 'cohort/dataset-fingerprint/v1';
@@ -17,11 +19,12 @@ function float32LE(values: Float32Array): Buffer {
 }
 
 /**
- * Hex SHA-256 of: a domain tag, the JSON of {columns, rows, cols}, then x and y as
- * little-endian float32, each part separated by a NUL byte.
+ * Hex HMAC-SHA256 under `key` (at least 32 bytes) of: a domain tag, the JSON of
+ * {columns, rows, cols}, then x and y as little-endian float32, each part separated by a NUL byte.
  */
-export function datasetFingerprint(train: Matrix, columns: readonly string[]): string {
-  return createHash('sha256')
+export function datasetFingerprint(train: Matrix, columns: readonly string[], key: Buffer): string {
+  if (key.length < 32) throw new RangeError('datasetFingerprint: the key must have at least 32 bytes');
+  return createHmac('sha256', key)
     .update(`${DOMAIN}\0`)
     .update(`${JSON.stringify({ columns, rows: train.rows, cols: train.cols })}\0`)
     .update(float32LE(train.x))

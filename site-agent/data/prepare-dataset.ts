@@ -26,6 +26,8 @@ export interface PrepareDatasetOptions {
   readonly mapping: DatasetMapping;
   /** Local column names the site policy allows even though they look like identifiers. */
   readonly phiAllowList?: readonly string[];
+  /** The site's secret fingerprint key (HeKeyStore.datasetFingerprintKey). */
+  readonly fingerprintKey: Buffer;
 }
 
 /** A site's data, ready for local training. Holds no raw value and no identifier. */
@@ -38,7 +40,7 @@ export interface PreparedDataset {
   readonly columns: string[];
   /** Rows dropped for a missing value in a column the spec uses. */
   readonly droppedRows: number;
-  /** Hex SHA-256 of the training matrix and columns (see fingerprint.ts). */
+  /** Hex HMAC-SHA256, under the site's fingerprint key, of the training matrix and columns (see fingerprint.ts). */
   readonly fingerprint: string;
   /** What the PHI guard checked, for the site's audit log. */
   readonly phiGuard: PhiGuardReport;
@@ -79,7 +81,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
     test: scaled.test,
     columns,
     droppedRows,
-    fingerprint: datasetFingerprint(scaled.train, columns),
+    fingerprint: datasetFingerprint(scaled.train, columns, options.fingerprintKey),
     phiGuard,
   };
 }

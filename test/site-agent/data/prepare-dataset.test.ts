@@ -8,6 +8,9 @@ let remove: () => Promise<void>;
 beforeAll(async () => ({ dir, remove } = await tempDir()));
 afterAll(async () => remove());
 
+/** A fixed site fingerprint key for the tests. */
+const FP_KEY = Buffer.alloc(32, 3);
+
 const spec: DatasetSpec = {
   features: [
     { name: 'age', type: 'numeric', preprocess: 'standardize' },
@@ -36,7 +39,7 @@ describe('prepareDataset', () => {
   it('encodes and standardises a hand-written extract exactly, using the split column', async () => {
     const path = await writeCsv(dir, 'extract.csv', EXTRACT);
 
-    const data = await prepareDataset({ spec, mapping: { path, columns, split } });
+    const data = await prepareDataset({ spec, mapping: { path, columns, split }, fingerprintKey: FP_KEY });
 
     expect(data.columns).toEqual(['age', 'sex', 'cp=2', 'cp=3', 'cp=4']);
     expect(data.droppedRows).toBe(1);
@@ -66,7 +69,7 @@ describe('prepareDataset', () => {
     const otherAge = await writeCsv(dir, 'fp-c.csv', EXTRACT.map((l) => l.replace(',60,', ',61,')));
 
     const [a, b, c] = await Promise.all(
-      [original, otherIds, otherAge].map((path) => prepareDataset({ spec, mapping: { path, columns, split } })),
+      [original, otherIds, otherAge].map((path) => prepareDataset({ spec, mapping: { path, columns, split }, fingerprintKey: FP_KEY })),
     );
 
     expect(b?.fingerprint).toBe(a?.fingerprint);
@@ -78,9 +81,9 @@ describe('prepareDataset', () => {
     for (let i = 1; i <= 20; i++) lines.push(`${30 + i},${i},${(i % 4) + 1},${i % 2}`);
     const path = await writeCsv(dir, 'seeded.csv', lines);
 
-    const first = await prepareDataset({ spec, mapping: { path, columns } });
-    const again = await prepareDataset({ spec, mapping: { path, columns } });
-    const otherSeed = await prepareDataset({ spec: { ...spec, seed: 43 }, mapping: { path, columns } });
+    const first = await prepareDataset({ spec, mapping: { path, columns }, fingerprintKey: FP_KEY });
+    const again = await prepareDataset({ spec, mapping: { path, columns }, fingerprintKey: FP_KEY });
+    const otherSeed = await prepareDataset({ spec: { ...spec, seed: 43 }, mapping: { path, columns }, fingerprintKey: FP_KEY });
 
     const sexes = (m: { x: Float32Array; rows: number }) => Array.from({ length: m.rows }, (_, r) => m.x[r * 5 + 1]);
     expect(first.test.rows).toBe(6);
@@ -95,7 +98,7 @@ describe('prepareDataset', () => {
   it('refuses a split cell that is neither the train nor the test value', async () => {
     const path = await writeCsv(dir, 'bad-split.csv', [...EXTRACT.slice(0, 3), 'SYN009,"A, B",x,45,1,1,0,VALIDATE']);
 
-    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split } }));
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split }, fingerprintKey: FP_KEY }));
 
     expect(error.code).toBe(DataErrors.SPLIT_VALUE_UNKNOWN.code);
     expect(error.details).toEqual({ file: path, row: 4, column: 'SPLIT', allowed: ['TRAIN', 'TEST'] });
@@ -104,7 +107,7 @@ describe('prepareDataset', () => {
   it('refuses a non-numeric clinical cell with its line and local column', async () => {
     const path = await writeCsv(dir, 'not-numeric.csv', [...EXTRACT.slice(0, 2), 'SYN002,"Roe, Rick",??,fifty,0,4,0,TRAIN', EXTRACT[5] ?? '']);
 
-    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split } }));
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split }, fingerprintKey: FP_KEY }));
 
     expect(error.code).toBe(DataErrors.NOT_NUMERIC.code);
     expect(error.details).toEqual({ file: path, row: 3, column: 'AGE_YRS', feature: 'age' });
@@ -113,7 +116,7 @@ describe('prepareDataset', () => {
   it('refuses an unknown category with its line, local column and the allowed levels', async () => {
     const path = await writeCsv(dir, 'unknown-cp.csv', [...EXTRACT.slice(0, 4), 'SYN004,"Loe, Lee",y,60,1,5,0,TRAIN']);
 
-    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split } }));
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split }, fingerprintKey: FP_KEY }));
 
     expect(error.code).toBe(DataErrors.UNKNOWN_CATEGORY.code);
     expect(error.details).toEqual({ file: path, row: 5, column: 'CHEST_PAIN', feature: 'cp', allowed: ['1', '2', '3', '4'] });
@@ -122,7 +125,7 @@ describe('prepareDataset', () => {
   it('refuses an extract where a split ends up empty', async () => {
     const path = await writeCsv(dir, 'no-test.csv', EXTRACT.slice(0, 5));
 
-    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split } }));
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns, split }, fingerprintKey: FP_KEY }));
 
     expect(error.code).toBe(DataErrors.EMPTY.code);
     expect(error.details).toEqual({ file: path, rows: 3, trainRows: 3, testRows: 0, droppedRows: 1 });
@@ -131,7 +134,7 @@ describe('prepareDataset', () => {
   it('refuses an extract whose every row has a missing value', async () => {
     const path = await writeCsv(dir, 'all-missing.csv', ['AGE_YRS,SEX_CD,CHEST_PAIN,DX', '?,1,1,0', '50,,1,1']);
 
-    const error = await caught(prepareDataset({ spec, mapping: { path, columns } }));
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns }, fingerprintKey: FP_KEY }));
 
     expect(error.code).toBe(DataErrors.EMPTY.code);
     expect(error.details['droppedRows']).toBe(2);
@@ -140,7 +143,7 @@ describe('prepareDataset', () => {
   it('refuses a feature mapped to an identifier column before reading the extract', async () => {
     const path = await writeCsv(dir, 'phi.csv', EXTRACT);
 
-    const error = await caught(prepareDataset({ spec, mapping: { path, columns: { ...columns, sex: 'MRN' }, split } }));
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns: { ...columns, sex: 'MRN' }, split }, fingerprintKey: FP_KEY }));
 
     expect(error.code).toBe(DataErrors.PHI_COLUMN.code);
     expect(error.details['columns']).toEqual([{ feature: 'sex', column: 'MRN', byName: ['H'], byContent: [] }]);
@@ -149,14 +152,14 @@ describe('prepareDataset', () => {
   it('reads a flagged column when the site policy allow-lists it', async () => {
     const path = await writeCsv(dir, 'allowed.csv', ['AGE_YRS,SEX_ID,CHEST_PAIN,DX', '40,1,1,0', '50,0,2,1', '60,1,3,0', '70,0,4,1']);
 
-    const data = await prepareDataset({ spec, mapping: { path, columns: { ...columns, sex: 'SEX_ID' } }, phiAllowList: ['SEX_ID'] });
+    const data = await prepareDataset({ spec, mapping: { path, columns: { ...columns, sex: 'SEX_ID' } }, phiAllowList: ['SEX_ID'], fingerprintKey: FP_KEY });
 
     expect(data.train.rows + data.test.rows).toBe(4);
     expect(data.phiGuard.columns.find((c) => c.column === 'SEX_ID')?.allowed).toBe(true);
   });
 
   it('reports a missing extract as GENERAL_FILE_NOT_FOUND', async () => {
-    const error = await caught(prepareDataset({ spec, mapping: { path: `${dir}/nope.csv`, columns } }));
+    const error = await caught(prepareDataset({ spec, mapping: { path: `${dir}/nope.csv`, columns }, fingerprintKey: FP_KEY }));
 
     expect(error.code).toBe(GeneralErrors.FILE_NOT_FOUND.code);
   });
