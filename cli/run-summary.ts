@@ -1,4 +1,5 @@
 /** One JSON shape and one text layout for a run's status, used by status, watch and the demo. */
+import { formatPrivacy } from '../core/privacy/format.ts';
 import type { RunStatus__Output } from '../protos/gen/cohort/v1/RunStatus.ts';
 
 export interface MetricsJson {
@@ -107,7 +108,7 @@ export function formatRunSummary(j: RunSummaryJson): string {
   const lines = [`run ${j.runId} (${j.name}): ${j.state}  strategy ${j.strategy}  codec ${j.codec}`];
   if (j.errorCode) lines.push(`  error ${j.errorCode}: ${j.error ?? ''}`);
   lines.push('  sites:');
-  const eps = (e: SpendJson | null | undefined): string => (e ? (e.epsilon === null ? 'unbounded' : e.epsilon.toFixed(2)) : '-');
+  const eps = (e: SpendJson | null | undefined): string => (e ? (e.epsilon === null ? 'unbounded' : formatPrivacy(e.epsilon, 3)) : '-');
   for (const x of j.sites) {
     const privacy = x.privacy ? `  epsilon spent ${eps(x.privacy.spent)} of planned ${eps(x.privacy.planned)}${x.privacy.spent?.stoppedAtBudget ? ' (stopped at budget)' : ''}` : '';
     lines.push(`    ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${x.numExamples} training rows${x.reason ? `  (${x.reason})` : ''}${privacy}`);

@@ -12,7 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExpiryWatch } from '../core/pki/expiry.ts';
-import { normalizeSerial } from '../core/pki/identity.ts';
+import { identityFromCertificate } from '../core/pki/identity.ts';
 import type { Kit } from '../core/pki/kit.ts';
 import type { Logger } from '../core/logging.ts';
 import { CohortError, GeneralErrors } from '../core/errors/index.ts';
@@ -55,8 +55,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const creds = await serverCredentials(kit);
   // Certificates are short-lived: warn, from the certificates callers present, before one lapses.
   creds.expiryWatch = new ExpiryWatch((w) => log.warn(w, `the certificate of ${w.role} ${w.name} expires in ${w.daysLeft} days: it must send a new request for the operator to sign`));
-  const own = new X509Certificate(kit.certPem);
-  creds.expiryWatch.note({ name: kit.name, role: kit.role, serial: normalizeSerial(own.serialNumber) }, new Date(own.validTo));
+  creds.expiryWatch.note(identityFromCertificate(kit.certPem), new Date(new X509Certificate(kit.certPem).validTo));
   // The round engine is synchronous; the (key-free) BFV adder needs the WebAssembly module ready.
   await loadSeal();
   const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));

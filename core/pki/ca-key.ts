@@ -5,7 +5,7 @@
  *   derived by scrypt from a passphrase read from an owner-only file (never from an
  *   environment variable); everything from node:crypto.
  * - `pkcs11`: the key pair is made and kept inside a PKCS#11 token (an HSM, or SoftHSM2 in
- *   tests); `.provisioner/ca-key.json` records only which token and label hold it.
+ *   tests); `.provisioner/state.json` records only which token and label hold it.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -100,7 +100,7 @@ export function decryptKeyPem(envelopeText: string, passphrase: Buffer, source: 
   }
 }
 
-/** What `.provisioner/ca-key.json` records of an HSM-held CA key: where it is, never a PIN. */
+/** What `.provisioner/state.json` records of where the CA key is (`caKey`): for an HSM, the token and label, never a PIN. */
 export interface CaKeyRecord {
   readonly store: 'passphrase' | 'pkcs11';
   readonly pkcs11?: Omit<Pkcs11Config, 'pinFile'>;
@@ -119,8 +119,7 @@ export async function createCaKey(access: CaKeyAccess): Promise<{ key: CaSigning
   const keys = await generateKeyPair();
   const encryptedPem = encryptKeyPem(await privateKeyToPem(keys.privateKey), passphrase);
   passphrase.fill(0);
-  const privateKey = await signingKeyFromPem(await privateKeyToPem(keys.privateKey));
-  return { key: { privateKey, publicKey: keys.publicKey, crypto: nodeCrypto, close: () => undefined }, record: { store: 'passphrase' }, encryptedPem };
+  return { key: { ...keys, crypto: nodeCrypto, close: () => undefined }, record: { store: 'passphrase' }, encryptedPem };
 }
 
 /** Unlocks the CA key recorded in `record`, with the access the operator gave this command. */
