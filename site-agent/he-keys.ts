@@ -52,23 +52,19 @@ export class HeKeyStore {
     return this.pathFor(keyId, '.key.sealed');
   }
 
-  private rosterPath(): string {
-    return join(this.dir, 'roster.sealed');
-  }
-
   /** Whether the exchange key exists yet (the agent makes it when it first connects). */
   hasExchangeKey(): boolean {
     return existsSync(this.exchangePath());
   }
 
-  /** Where the key holder's roster is kept (for messages). */
+  /** Where the key holder's roster is kept. */
   rosterFile(): string {
-    return this.rosterPath();
+    return join(this.dir, 'roster.sealed');
   }
 
   /** Whether the roster file exists (the key holder writes it on every ceremony). */
   hasRoster(): boolean {
-    return existsSync(this.rosterPath());
+    return existsSync(this.rosterFile());
   }
 
   /** The ids of the HE keys this site holds, sorted. */
@@ -82,14 +78,14 @@ export class HeKeyStore {
 
   /** The key holder's roster of confirmed sites; empty before its first confirmation. */
   roster(consortium: string): Roster {
-    const path = this.rosterPath();
+    const path = this.rosterFile();
     if (!existsSync(path)) return emptyRoster(consortium);
     return parseRoster(readSealedFile(path, this.atRestKey, 'cohort-he-roster').toString('utf8'), consortium, path);
   }
 
   saveRoster(roster: Roster): void {
     makePrivateDir(this.dir);
-    writeSealedFile(this.rosterPath(), this.atRestKey, Buffer.from(JSON.stringify(roster)), 'cohort-he-roster');
+    writeSealedFile(this.rosterFile(), this.atRestKey, Buffer.from(JSON.stringify(roster)), 'cohort-he-roster');
   }
 
   /** The site's X25519 exchange key, created (and sealed to disk) on first use. */

@@ -53,6 +53,17 @@ export function derInteger(n: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array([0x02, bytes.length, ...bytes]);
 }
 
+/** The CRL number's value (a DER INTEGER), when it fits a safe integer. */
+export function crlNumberOf(crl: x509.X509Crl): number | undefined {
+  const ext = crl.extensions.find((e) => e.type === CRL_NUMBER_OID);
+  if (ext === undefined) return undefined;
+  const der = new Uint8Array(ext.value);
+  if (der[0] !== 0x02 || der[1] === undefined || der[1] !== der.length - 2 || der.length > 10) return undefined;
+  let n = 0;
+  for (const b of der.subarray(2)) n = n * 256 + b;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 function evenHex(serial: string): string {
   const hex = normalizeSerial(serial);
   return hex.length % 2 === 0 ? hex : `0${hex}`;
@@ -135,7 +146,13 @@ export async function verifyCrl(pem: string, caCertPem: string, source = 'crl.pe
     throw new CohortError(PkiErrors.CRL_INVALID, `CRL ${source} ${why}`, { details: { file: source } });
   };
   if (crl.issuer !== ca.subject) return fail(`was issued by "${crl.issuer}", not by the consortium CA "${ca.subject}"`);
-  if (!(await crl.verify({ publicKey: ca }))) return fail('has a signature the consortium CA did not make');
+  let signed = false;
+  try {
+    signed = await crl.verify({ publicKey: ca });
+  } catch {
+    // An unverifiable signature (an unsupported algorithm, a malformed value) is not the CA's.
+  }
+  if (!signed) return fail('has a signature the consortium CA did not make');
   if (crl.nextUpdate !== undefined && crl.nextUpdate.getTime() <= now.getTime()) {
     return fail(`expired at ${crl.nextUpdate.toISOString()} (nextUpdate)`);
   }

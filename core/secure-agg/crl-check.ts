@@ -6,10 +6,10 @@
  * that CRL lists.
  */
 import { CohortError, SecureAggErrors } from '../errors/index.ts';
+import { crlNumberOf } from '../pki/crl.ts';
+import { msOf } from './key-ceremony.ts';
 import { normalizeSerial } from '../pki/identity.ts';
 import { x509 } from '../pki/x509.ts';
-
-const CRL_NUMBER_OID = '2.5.29.20';
 
 /** A CRL that passed {@link verifyCeremonyCrl}. */
 export interface CeremonyCrl {
@@ -20,17 +20,6 @@ export interface CeremonyCrl {
   /** Revoked serials, normalised (lowercase hex, no leading zeros). */
   readonly revokedSerials: ReadonlySet<string>;
   isRevoked(serial: string): boolean;
-}
-
-/** The CRL number's value (a DER INTEGER), when it fits a safe integer. */
-function crlNumberOf(crl: x509.X509Crl): number | undefined {
-  const ext = crl.extensions.find((e) => e.type === CRL_NUMBER_OID);
-  if (ext === undefined) return undefined;
-  const der = new Uint8Array(ext.value);
-  if (der[0] !== 0x02 || der[1] === undefined || der[1] !== der.length - 2 || der.length > 10) return undefined;
-  let n = 0;
-  for (const b of der.subarray(2)) n = n * 256 + b;
-  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /**
@@ -63,7 +52,7 @@ export async function verifyCeremonyCrl(
     throw invalid('its signature could not be checked', e);
   }
   if (!signed) throw invalid('its signature was not made by the consortium CA of this kit');
-  const now = options.now === undefined ? Date.now() : typeof options.now === 'number' ? options.now : options.now.getTime();
+  const now = msOf(options.now);
   const nextUpdate = crl.nextUpdate;
   if (nextUpdate === undefined) throw stale('it has no nextUpdate, so nothing says when it stops being current');
   if (nextUpdate.getTime() <= now) throw stale(`it expired at ${nextUpdate.toISOString()} (nextUpdate); revocations since may be missing`);

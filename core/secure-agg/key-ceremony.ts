@@ -139,7 +139,8 @@ export function exchangePublicKeyOf(privateKeyDer: Uint8Array): Buffer {
   return createPublicKey(createPrivateKey({ key: Buffer.from(privateKeyDer), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
 }
 
-const msOf = (t: Date | number | undefined): number => (t === undefined ? Date.now() : typeof t === 'number' ? t : t.getTime());
+/** A clock reading as milliseconds: now when undefined. */
+export const msOf = (t: Date | number | undefined): number => (t === undefined ? Date.now() : typeof t === 'number' ? t : t.getTime());
 
 function announcementBytes(a: Pick<ExchangeKeyAnnouncement, 'consortium' | 'site' | 'issuedAt' | 'expiresAt'>, publicKeyDer: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(`${KEX_CONTEXT}\0${a.consortium}\0${a.site}\0${a.issuedAt}\0${a.expiresAt}\0`), Buffer.from(publicKeyDer)]);

@@ -14,7 +14,7 @@
  */
 import { CohortError, SecureAggErrors, isCohortError } from '../errors/index.ts';
 import type { CeremonyCrl } from './crl-check.ts';
-import { verifyExchangeKey, type CeremonyIdentity, type VerifiedExchangeKey } from './key-ceremony.ts';
+import { msOf, verifyExchangeKey, type CeremonyIdentity, type VerifiedExchangeKey } from './key-ceremony.ts';
 
 export const ROSTER_VERSION = 1;
 
@@ -90,7 +90,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The roster with `key` confirmed (by the key holder's IT) as its site's current certificate and exchange key. */
 export function confirmMember(roster: Roster, key: VerifiedExchangeKey, now: Date | number = Date.now()): Roster {
-  const at = typeof now === 'number' ? now : now.getTime();
+  const at = msOf(now);
   return withMember(roster, {
     site: key.site,
     certificateFingerprint: key.certificateFingerprint,
@@ -148,7 +148,7 @@ export interface ScreenResult {
  */
 export function screenAnnouncements(input: ScreenInput): ScreenResult {
   const { holder, crl } = input;
-  const now = input.now === undefined ? Date.now() : typeof input.now === 'number' ? input.now : input.now.getTime();
+  const now = msOf(input.now);
   const accept = input.accept ?? new Map<string, string>();
   let roster = input.roster;
   const seal: VerifiedExchangeKey[] = [];
@@ -199,8 +199,9 @@ export function screenAnnouncements(input: ScreenInput): ScreenResult {
     }
     const reason = awaitingReason(member, key);
     if (reason === undefined) {
-      // On the roster as announced: the newest issue time seen becomes the replay bound.
-      roster = withMember(roster, { ...(member as RosterMember), lastIssuedAt: iso(Math.max(key.issuedAtMs, Date.parse((member as RosterMember).lastIssuedAt))) });
+      // On the roster as announced (so `member` is set; older announcements were refused above):
+      // this one's issue time becomes the replay bound.
+      roster = withMember(roster, { ...(member as RosterMember), lastIssuedAt: iso(key.issuedAtMs) });
       seal.push(key);
     } else if (given !== undefined) {
       roster = confirmMember(roster, key, now);

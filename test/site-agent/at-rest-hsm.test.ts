@@ -15,16 +15,10 @@ import { loadSiteConfig, type SiteConfig } from '../../site-agent/site-config.ts
 import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { loadSiteKey } from '../../site-agent/site-key.ts';
 import { caughtSync } from '../support/caught.ts';
+import { holdsKeyBytes } from '../support/key-bytes.ts';
 import { setupSoftHsm, type SoftHsm, type SoftHsmToken } from '../support/softhsm.ts';
 
 const AD = 'cohort-test-state';
-
-/** Whether `bytes` hold `key` raw, or as base64, base64url or hex (either case). */
-function holdsKey(bytes: Buffer, key: Buffer): boolean {
-  const text = bytes.toString('latin1');
-  const lower = text.toLowerCase();
-  return bytes.includes(key) || text.includes(key.toString('base64')) || text.includes(key.toString('base64url')) || lower.includes(key.toString('hex'));
-}
 
 /**
  * The attack on a stolen key file: every 32-byte string the file yields (its bytes, its
@@ -84,7 +78,7 @@ describe('the site at-rest key wrapped by an HSM (SoftHSM2)', () => {
     expect(statSync(config.keyFile).mode & 0o777).toBe(0o600);
     const file = readFileSync(config.keyFile);
     expect(file.toString('utf8').startsWith('#cohort-wrapped-key v1\n')).toBe(true);
-    expect(holdsKey(file, key)).toBe(false);
+    expect(holdsKeyBytes(file, key)).toBe(false);
 
     expect(loadSiteKey(config).equals(key)).toBe(true);
     expect(loadSiteKey(siteConfig(siteToken)).equals(key)).toBe(true);
@@ -102,7 +96,7 @@ describe('the site at-rest key wrapped by an HSM (SoftHSM2)', () => {
     const plain = siteConfig(undefined, 'plain.key');
     const plainKey = initSiteStorage(plain);
     const plainSealed = Buffer.from(readFileSync(plain.keyFile));
-    expect(holdsKey(plainSealed, plainKey)).toBe(true);
+    expect(holdsKeyBytes(plainSealed, plainKey)).toBe(true);
     const sealedUnderPlain = join(dir, 'plain.sealed');
     writeSealedFile(sealedUnderPlain, plainKey, Buffer.from('phi-derived'), AD);
     expect(keyFromFileAlone(plain.keyFile, readFileSync(sealedUnderPlain))?.equals(plainKey)).toBe(true);

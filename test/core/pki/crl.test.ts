@@ -1,5 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { crlNumberOf } from '../../../core/pki/crl.ts';
 import { createCrl, readCrl, verifyCrl } from '../../../core/pki/index.ts';
+import { x509 } from '../../../core/pki/x509.ts';
 import { newCa } from './fixtures.ts';
 
 const NOW = new Date('2026-05-01T00:00:00Z');
@@ -47,5 +53,21 @@ describe('certificate revocation list', () => {
       message: 'CRL crl.pem expired at 2026-05-31T00:00:00.000Z (nextUpdate)',
     });
     expect(() => readCrl('-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n')).toThrow(expect.objectContaining({ code: 'COHORT_E_PKI_CRL_INVALID' }));
+  });
+
+  it('reads back the CRL number it wrote, as openssl reads it', async () => {
+    const { ca: authority } = await ca();
+    const dir = mkdtempSync(join(tmpdir(), 'cohort-crlnum-'));
+    try {
+      for (const n of [1, 127, 128, 300, 65_536]) {
+        const pem = await createCrl(authority, [], { validityDays: 30, crlNumber: n, now: NOW });
+        writeFileSync(join(dir, 'c.pem'), pem);
+        const printed = execFileSync('openssl', ['crl', '-in', join(dir, 'c.pem'), '-noout', '-crlnumber'], { encoding: 'utf8' }).trim();
+        expect([n, Number.parseInt(printed.replace(/^crlNumber=(0x)?/, ''), 16)]).toEqual([n, n]);
+        expect(crlNumberOf(new x509.X509Crl(pem))).toBe(n);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
