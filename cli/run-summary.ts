@@ -7,6 +7,10 @@ export interface MetricsJson {
   loss: number;
   accuracy: number;
   auc: number;
+  /** Consortium metrics: the sites whose evaluations were summed (0 for a site's own metrics). */
+  evaluators: number;
+  /** Bound on the summed AUC's distance from the pooled rows' AUC (score histograms); 0 for a site's own. */
+  aucResolution: number;
 }
 
 /** A site's planned and spent privacy for the run; epsilon null = unbounded (no DP at that level). */
@@ -22,13 +26,26 @@ export interface SpendJson {
   siteEpsilon: number | null;
   steps: number;
   stoppedAtBudget: boolean;
+  /** How the site releases its record count: exact, rounded to N, withheld (null: not reported). */
+  recordCounts: string | null;
+  /** Whether the site sends its own metrics to the coordinator. */
+  siteMetrics: boolean;
 }
 
 function spend(x: unknown): SpendJson | null {
   if (x === null || typeof x !== 'object') return null;
   const o = x as Record<string, unknown>;
   const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  return { epsilon: num(o.epsilon), delta: Number(o.delta ?? 0), recordEpsilon: num(o.recordEpsilon), siteEpsilon: num(o.siteEpsilon), steps: Number(o.steps ?? 0), stoppedAtBudget: o.stoppedAtBudget === true };
+  return {
+    epsilon: num(o.epsilon),
+    delta: Number(o.delta ?? 0),
+    recordEpsilon: num(o.recordEpsilon),
+    siteEpsilon: num(o.siteEpsilon),
+    steps: Number(o.steps ?? 0),
+    stoppedAtBudget: o.stoppedAtBudget === true,
+    recordCounts: typeof o.recordCounts === 'string' && o.recordCounts !== '' ? o.recordCounts : null,
+    siteMetrics: o.siteMetrics === true,
+  };
 }
 
 function sitePrivacy(json: string): SitePrivacyJson | null {
@@ -55,14 +72,16 @@ export interface RunSummaryJson {
     round: number;
     state: string;
     contributors: number;
-    sites: Array<{ site: string; state: string; evalState: string; failureCode: string | null; trainLoss: number; metrics: MetricsJson | null }>;
+    /** `metrics`: the site's own, present only when its release policy sent them. */
+    sites: Array<{ site: string; state: string; evalState: string; scoreState: string; failureCode: string | null; trainLoss: number; metrics: MetricsJson | null }>;
+    /** The consortium metrics the sites decrypted and agreed on; null while open, or withheld. */
     metrics: MetricsJson | null;
   }>;
   final: MetricsJson | null;
 }
 
-function metrics(m: { numExamples: string; loss: number; accuracy: number; auc: number } | null): MetricsJson | null {
-  return m ? { numExamples: Number(m.numExamples), loss: m.loss, accuracy: m.accuracy, auc: m.auc } : null;
+function metrics(m: { numExamples: string; loss: number; accuracy: number; auc: number; evaluators: number; aucResolution: number } | null): MetricsJson | null {
+  return m ? { numExamples: Number(m.numExamples), loss: m.loss, accuracy: m.accuracy, auc: m.auc, evaluators: m.evaluators, aucResolution: m.aucResolution } : null;
 }
 
 export function summarizeRun(s: RunStatus__Output): RunSummaryJson {
@@ -70,7 +89,7 @@ export function summarizeRun(s: RunStatus__Output): RunSummaryJson {
     round: r.round,
     state: r.state,
     contributors: r.contributors,
-    sites: r.sites.map((x) => ({ site: x.site, state: x.state, evalState: x.evalState, failureCode: x.failureCode || null, trainLoss: x.trainLoss, metrics: metrics(x.metrics) })),
+    sites: r.sites.map((x) => ({ site: x.site, state: x.state, evalState: x.evalState, scoreState: x.scoreState, failureCode: x.failureCode || null, trainLoss: x.trainLoss, metrics: metrics(x.metrics) })),
     metrics: metrics(r.metrics),
   }));
   const closed = rounds.filter((r) => r.state === 'CLOSED');
@@ -111,13 +130,17 @@ export function formatRunSummary(j: RunSummaryJson): string {
   const eps = (e: SpendJson | null | undefined): string => (e ? (e.epsilon === null ? 'unbounded' : formatPrivacy(e.epsilon, 3)) : '-');
   for (const x of j.sites) {
     const privacy = x.privacy ? `  epsilon spent ${eps(x.privacy.spent)} of planned ${eps(x.privacy.planned)}${x.privacy.spent?.stoppedAtBudget ? ' (stopped at budget)' : ''}` : '';
-    lines.push(`    ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${x.numExamples} training rows${x.reason ? `  (${x.reason})` : ''}${privacy}`);
+    const release = x.privacy?.planned ?? x.privacy?.spent;
+    const counts = release?.recordCounts === 'withheld' ? 'training rows withheld' : `${x.numExamples} training rows${release?.recordCounts ? ` (${release.recordCounts})` : ''}`;
+    const own = release ? `; own metrics ${release.siteMetrics ? 'shared' : 'kept at the site'}` : '';
+    lines.push(`    ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${counts}${x.reason ? `  (${x.reason})` : ''}${privacy}${own}`);
   }
-  lines.push('  round  state      sites  loss    accuracy  auc');
+  lines.push('  round  state      sites  loss    accuracy  auc     (consortium: summed under the encryption, decrypted by the sites)');
   for (const r of j.rounds) {
-    lines.push(`  ${String(r.round).padStart(5)}  ${r.state.padEnd(10)} ${String(r.contributors).padStart(5)}  ${f(r.metrics?.loss, 4)}  ${f(r.metrics?.accuracy)}     ${f(r.metrics?.auc)}`);
+    const res = r.metrics && r.metrics.aucResolution > 0 ? ` ±${f(r.metrics.aucResolution)}` : '';
+    lines.push(`  ${String(r.round).padStart(5)}  ${r.state.padEnd(10)} ${String(r.contributors).padStart(5)}  ${f(r.metrics?.loss, 4)}  ${f(r.metrics?.accuracy)}     ${f(r.metrics?.auc)}${res}`);
     for (const x of r.sites) {
-      lines.push(`         ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${x.evalState.padEnd(9)} ${x.metrics ? `acc ${f(x.metrics.accuracy)} auc ${f(x.metrics.auc)} n=${x.metrics.numExamples}` : ''}${x.failureCode ? ` ${x.failureCode}` : ''}`);
+      lines.push(`         ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${x.evalState.padEnd(9)} ${x.metrics ? `own: acc ${f(x.metrics.accuracy)} auc ${f(x.metrics.auc)} n=${x.metrics.numExamples}` : ''}${x.failureCode ? ` ${x.failureCode}` : ''}`);
     }
   }
   if (j.finalWeightsSha256) lines.push(`  final weights sha256 ${j.finalWeightsSha256}`);
@@ -131,7 +154,7 @@ export function formatRunSummary(j: RunSummaryJson): string {
  */
 export function runStateLine(s: RunStatus__Output): string {
   const round = s.roundStatus.at(-1);
-  const sites = round ? ` [${round.sites.map((x) => `${x.site} ${x.state}/${x.evalState}`).join(', ')}]` : '';
+  const sites = round ? ` [${round.sites.map((x) => `${x.site} ${x.state}/${x.evalState}${x.scoreState === 'WAITING' ? '' : `/${x.scoreState}`}`).join(', ')}]` : '';
   const where = round ? ` round ${round.round}/${s.rounds} ${round.state}${sites}` : ` sites [${s.sites.map((x) => `${x.site} ${x.state}`).join(', ')}]`;
   const end = s.errorCode ? ` ${s.errorCode}` : '';
   return `${s.state}${where}${s.modelId ? ` model ${s.modelId}` : ''}${end}`;

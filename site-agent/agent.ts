@@ -49,6 +49,22 @@ export const REANNOUNCE_INTERVAL_MS = 12 * 3_600_000;
 
 type AgentState = 'STARTING' | 'CONNECTED' | 'RECONNECTING' | 'STOPPED';
 
+type SumChunk = { index: number; data: Buffer; contributors: number };
+
+/** Reads a stream of summed chunks (an aggregate or a summed evaluation) to its end. */
+function downloadSums(open: (onData: (c: SumChunk) => void) => grpc.ClientReadableStream<unknown>): Promise<{ chunks: Uint8Array[]; contributors: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let contributors = 0;
+    const stream = open((c) => {
+      chunks.push(c.data);
+      contributors = c.contributors;
+    });
+    stream.on('error', (e: grpc.ServiceError) => reject(fromServiceError(e)));
+    stream.on('end', () => resolve({ chunks, contributors }));
+  });
+}
+
 export class SiteAgent {
   private state: AgentState = 'STARTING';
   private client: SiteServiceClient | undefined;
@@ -234,6 +250,9 @@ export class SiteAgent {
         case 'TASK_KIND_EVALUATE':
           await this.evaluate(client, task);
           return;
+        case 'TASK_KIND_SCORE':
+          await this.score(client, task);
+          return;
         case 'TASK_KIND_FINISH':
           log.info({ runId: task.runId, state: task.runState, message: task.message }, 'run finished');
           if (task.runState === 'COMPLETED') await this.release(client, task);
@@ -334,23 +353,8 @@ export class SiteAgent {
 
   private async downloadAggregate(client: SiteServiceClient, worker: RunWorker, codec: CodecDescriptor, round: number): Promise<Float64Array> {
     await worker.encoderFor(codec);
-    return new Promise((resolve, reject) => {
-      const chunks: Uint8Array[] = [];
-      let contributors = 0;
-      const stream = client.downloadAggregate({ runId: worker.runId, round });
-      stream.on('data', (c: { index: number; data: Buffer; contributors: number }) => {
-        chunks.push(c.data);
-        contributors = c.contributors;
-      });
-      stream.on('error', (e: grpc.ServiceError) => reject(fromServiceError(e)));
-      stream.on('end', () => {
-        try {
-          resolve(worker.decodeAggregate(chunks, contributors));
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
+    const { chunks, contributors } = await downloadSums((cb) => client.downloadAggregate({ runId: worker.runId, round }).on('data', cb));
+    return worker.decodeAggregate(chunks, contributors);
   }
 
   private async evaluate(client: SiteServiceClient, task: Task__Output): Promise<void> {
@@ -360,19 +364,31 @@ export class SiteAgent {
     await this.catchUp(client, worker, codec, task.round);
     let global = worker.globalState();
     if (global.round === task.round - 1) global = worker.applyAggregate(task.round, await this.downloadAggregate(client, worker, codec, task.round));
-    const metrics = await worker.evaluate(global.weights);
+    const { chunks, own } = await worker.evaluate(global.weights);
     const hash = weightsSha256(global.weights);
     const report = {
       runId: task.runId,
       round: task.round,
       weightsSha256: hash,
-      numExamples: String(metrics.numExamples),
-      loss: metrics.loss,
-      accuracy: metrics.accuracy,
-      auc: metrics.auc,
+      evaluationChunks: chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)),
+      // The site's own metrics only when its release policy lets them go.
+      siteMetrics: own !== undefined,
+      ...(own ? { numExamples: String(own.numExamples), loss: own.loss, accuracy: own.accuracy, auc: own.auc } : {}),
       privacy: worker.privacySpent(),
     };
     await unary((o, cb) => client.reportEvaluation(report, o, cb));
-    this.options.log.info({ runId: task.runId, round: task.round, weightsSha256: hash, ...metrics }, 'evaluation reported');
+    // Local metrics stay in the site's own log either way.
+    this.options.log.info({ runId: task.runId, round: task.round, weightsSha256: hash, sharedWithCoordinator: own !== undefined }, 'evaluation reported');
+  }
+
+  /** Decrypts the round's summed evaluation and reports the consortium metrics it holds. */
+  private async score(client: SiteServiceClient, task: Task__Output): Promise<void> {
+    const worker = this.workerFor(task);
+    await worker.encoderFor(JSON.parse(task.codecJson) as CodecDescriptor);
+    const { chunks, contributors } = await downloadSums((cb) => client.downloadEvaluation({ runId: task.runId, round: task.round }).on('data', cb));
+    const m = worker.decodeEvaluation(chunks, contributors);
+    const report = { runId: task.runId, round: task.round, numExamples: String(m.numExamples), evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution };
+    await unary((o, cb) => client.reportConsortiumMetrics(report, o, cb));
+    this.options.log.info({ runId: task.runId, round: task.round, ...m }, 'consortium metrics reported');
   }
 }

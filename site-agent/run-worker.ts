@@ -6,7 +6,8 @@
  * decisions.
  */
 import { createHash } from 'node:crypto';
-import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors } from '../core/errors/index.ts';
+import { consortiumMetrics, evaluationCodec, evaluationVector, type ConsortiumMetrics } from '../core/evaluation/summed-metrics.ts';
+import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors, type ErrorDefinition } from '../core/errors/index.ts';
 import { GaussianSampler } from '../core/privacy/gaussian.ts';
 import { dpSgdSchedule, planRunSpend, runDelta, runSpendAfter, stepsWithinBudget, type RunSpend } from '../core/privacy/run-budget.ts';
 import type { SiteExposure } from '../core/privacy/site-adjacency.ts';
@@ -28,7 +29,8 @@ import type { RunGlobalState, RunStateStore } from './run-state.ts';
 import type { SiteConfig } from './site-config.ts';
 import { assertDpCompatible } from './training/dp-compatibility.ts';
 import { recordDpOptions } from './training/dp-options.ts';
-import { evaluate, trainLocal } from './training/local-trainer.ts';
+import { metricsOf, predictProbabilities, trainLocal, type EvaluationResult } from './training/local-trainer.ts';
+import { recordCountsLabel, releasedCount } from './privacy/release-policy.ts';
 import { trainingSeed } from './training/training-seed.ts';
 
 export interface OfferDecision {
@@ -67,8 +69,41 @@ export function exposureOf(codecKind: string): SiteExposure {
   return codecKind === 'plain' ? 'plaintext' : 'encrypted';
 }
 
-function toProto(spend: RunSpend, steps: number, stopped: boolean): PrivacySpend {
-  return { epsilon: spend.epsilon, delta: spend.delta, recordEpsilon: spend.recordEpsilon, siteEpsilon: spend.siteEpsilon, steps: String(steps), stoppedAtBudget: stopped };
+/** What a site's evaluation sends: its evaluation vector encoded, and its own metrics if its policy lets them go. */
+export interface SiteEvaluationReport {
+  readonly chunks: Uint8Array[];
+  readonly own: EvaluationResult | undefined;
+}
+
+/** A spend as reported, with how the site releases its other numbers beside it. */
+function toProto(spend: RunSpend, steps: number, stopped: boolean, release: SiteConfig['policy']['release']): PrivacySpend {
+  return {
+    epsilon: spend.epsilon,
+    delta: spend.delta,
+    recordEpsilon: spend.recordEpsilon,
+    siteEpsilon: spend.siteEpsilon,
+    steps: String(steps),
+    stoppedAtBudget: stopped,
+    recordCounts: recordCountsLabel(release),
+    siteMetrics: release.siteMetrics,
+  };
+}
+
+/**
+ * Decodes a sum with `encoder` and, under BFV, checks the summand count its check slots prove:
+ * at least `minimum`, and the count the coordinator names. A plain sum is returned as decoded:
+ * the coordinator sees every plain value anyway.
+ */
+function checkedSum(encoder: UpdateEncoder, chunks: readonly Uint8Array[], contributors: number, minimum: number, what: string, error: ErrorDefinition): Float64Array {
+  if (!(encoder instanceof BfvUpdateEncoder)) return encoder.decode(chunks);
+  const { sum, summands } = encoder.decodeAggregate(chunks);
+  if (summands < minimum) {
+    throw new CohortError(error, `the sum holds ${summands} ${what}, fewer than the run's minSites ${minimum}`, { details: { summands, minSites: minimum } });
+  }
+  if (summands !== contributors) {
+    throw new CohortError(error, `the sum holds ${summands} ${what}, the coordinator says ${contributors}`, { details: { summands, contributors } });
+  }
+  return sum;
 }
 
 export class RunWorker {
@@ -78,6 +113,8 @@ export class RunWorker {
   private readonly layout: UpdateLayout;
   private dataset: PreparedDataset | undefined;
   private encoder: UpdateEncoder | undefined;
+  /** The encoder of the run's evaluation vectors (core/evaluation/summed-metrics.ts). */
+  private evalEncoder: UpdateEncoder | undefined;
   /** The global state in memory; the sealed file on disk is read once, written on every change. */
   private state: RunGlobalState | undefined;
 
@@ -126,6 +163,9 @@ export class RunWorker {
     if (policy.allowedSubmitters.length > 0 && !policy.allowedSubmitters.includes(submittedBy)) {
       return decline(new CohortError(SiteErrors.SUBMITTER_NOT_ALLOWED, `runs from "${submittedBy}" are not allowed by this site's policy`));
     }
+    if (policy.release.recordCounts === 'withheld' && !this.layout.unweighted) {
+      return decline(new CohortError(SiteErrors.COUNT_WITHHELD, 'the run weights updates by example count, and this site\'s policy withholds its record count (policy.release.recordCounts: withheld)'));
+    }
     if (policy.allowedFeatures.length > 0) {
       const refused = this.spec.features.map((f) => f.name).filter((f) => !policy.allowedFeatures.includes(f));
       if (refused.length > 0) return decline(new CohortError(SiteErrors.FEATURE_NOT_ALLOWED, `features not allowed by this site's policy: ${refused.join(', ')}`));
@@ -167,7 +207,9 @@ export class RunWorker {
         reservedDelta: planned.delta,
       });
     }
-    return { accept: true, reasonCode: '', reason: '', numExamples: data.train.rows, fingerprint: data.fingerprint, planned: toProto(planned, 0, false) };
+    // The count as the release policy gives it (0: withheld).
+    const numExamples = releasedCount(data.train.rows, policy.release) ?? 0;
+    return { accept: true, reasonCode: '', reason: '', numExamples, fingerprint: data.fingerprint, planned: toProto(planned, 0, false, policy.release) };
   }
 
   /**
@@ -188,17 +230,29 @@ export class RunWorker {
           details: { runId: this.runId, codec: codec.kind },
         });
       }
-      if (codec.kind === 'plain') this.encoder = createPlainEncoder(codec.length);
-      else {
+      if (codec.kind === 'plain') {
+        this.encoder = createPlainEncoder(codec.length);
+        this.evalEncoder = createPlainEncoder(evaluationCodec(codec).length);
+      } else {
         this.checkRunParameters(codec, await loadSeal());
         const key = this.o.heKeys.secretKey(codec.keyId);
         if (key === undefined) throw new CohortError(SecureAggErrors.NO_KEY, `this site does not hold HE key ${codec.keyId} of run ${this.runId}`, { details: { keyId: codec.keyId } });
-        // Clamping only ever touches site-level noise beyond 8 sigma: updates are clipped to the bound first.
-        this.encoder = await BfvUpdateEncoder.create(codec, key, { clampOutOfRange: true });
-        key.fill(0);
+        try {
+          // Clamping only ever touches site-level noise beyond 8 sigma: updates are clipped to the bound first.
+          this.encoder = await BfvUpdateEncoder.create(codec, key, { clampOutOfRange: true });
+          // Evaluation sums are counts and a bounded loss sum: a value out of range is an error, never clamped.
+          this.evalEncoder = await BfvUpdateEncoder.create(evaluationCodec(codec) as BfvCodecDescriptor, key);
+        } finally {
+          key.fill(0);
+        }
       }
     }
     return this.encoder;
+  }
+
+  private evaluationEncoder(): UpdateEncoder {
+    if (!this.evalEncoder) throw new Error('encoderFor must run first');
+    return this.evalEncoder;
   }
 
   /**
@@ -227,25 +281,30 @@ export class RunWorker {
   decodeAggregate(chunks: readonly Uint8Array[], contributors: number): Float64Array {
     const encoder = this.encoder;
     if (!encoder) throw new Error('encoderFor must run first');
-    if (!(encoder instanceof BfvUpdateEncoder)) return encoder.decode(chunks);
-    const decoded = encoder.decodeAggregate(chunks);
     // Each site's noise share assumes at least minSites shares in the sum.
-    if (decoded.summands < this.spec.minSites) {
-      throw new CohortError(SecureAggErrors.AGGREGATE_INCONSISTENT, `the aggregate sums ${decoded.summands} updates, fewer than the run's minSites ${this.spec.minSites}`, {
-        details: { summands: decoded.summands, minSites: this.spec.minSites },
+    return checkedSum(encoder, chunks, contributors, this.spec.minSites, 'updates', SecureAggErrors.AGGREGATE_INCONSISTENT);
+  }
+
+  /**
+   * Decrypts a round's summed evaluation into the consortium metrics. Refuses a sum of fewer
+   * than minSites evaluations (it would show one site's metrics) or of another count than the
+   * coordinator names (under plain, the count is the sum's last value).
+   */
+  decodeEvaluation(chunks: readonly Uint8Array[], contributors: number): ConsortiumMetrics {
+    const metrics = consortiumMetrics(checkedSum(this.evaluationEncoder(), chunks, contributors, this.spec.minSites, 'evaluations', SiteErrors.EVALUATION_INVALID));
+    if (metrics.evaluators !== contributors) {
+      throw new CohortError(SiteErrors.EVALUATION_INVALID, `the summed evaluation counts ${metrics.evaluators} evaluations, the coordinator says ${contributors}`, {
+        details: { evaluators: metrics.evaluators, contributors },
       });
     }
-    if (decoded.summands !== contributors) {
-      throw new CohortError(SecureAggErrors.AGGREGATE_INCONSISTENT, `the aggregate sums ${decoded.summands} updates, the coordinator says ${contributors} sites contributed`, {
-        details: { summands: decoded.summands, contributors },
-      });
-    }
-    return decoded.sum;
+    return metrics;
   }
 
   dispose(): void {
     this.encoder?.dispose();
+    this.evalEncoder?.dispose();
     this.encoder = undefined;
+    this.evalEncoder = undefined;
   }
 
   /** The global state as of the last applied round (0 = initial weights). */
@@ -310,14 +369,16 @@ export class RunWorker {
       spec: this.spec,
       global: global.weights,
       trained: result.weights,
-      numExamples: n,
+      // The weight of a weighted update is a released count (withheld sites join only unweighted runs).
+      numExamples: releasedCount(n, this.o.config.policy.release) ?? 1,
       codec,
       serverState: global.serverState,
       rng: GaussianSampler.secure(),
     });
     const spend = runSpendAfter(this.spec, samplingRate, stepsTotal, releases + 1, delta, exposure);
     this.o.ledger.append({ ...spend, runId: this.runId, round: fit.round, event: result.stoppedEarly ? 'stop' : 'round', steps: stepsTotal });
-    return { vector, numExamples: n, trainLoss: result.meanLoss };
+    // The training loss is one of the site's own metrics: it leaves only if the policy says so.
+    return { vector, numExamples: n, trainLoss: this.o.config.policy.release.siteMetrics ? result.meanLoss : Number.NaN };
   }
 
   /** Applies the decoded aggregate of `round` with the strategy's server step and saves it. */
@@ -343,11 +404,17 @@ export class RunWorker {
   privacySpent(): PrivacySpend | null {
     const last = this.o.ledger.entries().filter((e) => e.runId === this.runId).at(-1);
     if (!last) return null;
-    return toProto(last, last.steps, last.event === 'stop');
+    return toProto(last, last.steps, last.event === 'stop', this.o.config.policy.release);
   }
 
-  async evaluate(weights: Float32Array): Promise<{ numExamples: number; loss: number; accuracy: number; auc: number }> {
+  /**
+   * Evaluates `weights` on the held-out split: the evaluation vector under the run's codec, and
+   * the site's own metrics only when its release policy lets them go (undefined otherwise).
+   */
+  async evaluate(weights: Float32Array): Promise<SiteEvaluationReport> {
     const data = await this.data();
-    return evaluate(this.spec, weights, data.test);
+    const probabilities = await predictProbabilities(this.spec, weights, data.test);
+    const chunks = [...this.evaluationEncoder().encode(evaluationVector(probabilities, data.test.y))];
+    return { chunks, own: this.o.config.policy.release.siteMetrics ? metricsOf(probabilities, data.test) : undefined };
   }
 }

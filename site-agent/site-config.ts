@@ -28,6 +28,32 @@ export const PrivacyPolicySchema = z
   })
   .strict();
 
+/**
+ * What of its own numbers a site lets leave it, beside the DP-noised updates (issue 10 part 4,
+ * docs/privacy-accounting.md "Released numbers"). Per-site record counts and metrics are not
+ * covered by any epsilon, so they leave only as this says.
+ */
+export const ReleasePolicySchema = z
+  .object({
+    /**
+     * The site's training-record count, in its answer to an offer and as the weight of a
+     * weighted update: `exact`, `rounded` to a multiple of `roundTo` (half up, at least
+     * `roundTo`), or `withheld` (not sent; the site then joins only unweighted runs).
+     */
+    recordCounts: z.enum(['exact', 'rounded', 'withheld']).default('rounded'),
+    /** The unit of `rounded` counts. */
+    roundTo: z.number().int().min(2).default(10),
+    /**
+     * Whether the site's own held-out metrics (loss, accuracy, AUC, row count) and training
+     * loss go to the coordinator, where every data scientist of the run sees them. Off by
+     * default: the consortium's metrics are summed under the encryption without them.
+     */
+    siteMetrics: z.boolean().default(false),
+  })
+  .strict();
+
+export type ReleasePolicy = z.infer<typeof ReleasePolicySchema>;
+
 export const SitePolicySchema = z
   .object({
     /** Smallest number of usable training rows for which the site joins a run. */
@@ -44,6 +70,7 @@ export const SitePolicySchema = z
      */
     allowPlaintext: z.boolean().default(false),
     privacy: PrivacyPolicySchema.prefault({}),
+    release: ReleasePolicySchema.prefault({}),
   })
   .strict();
 

@@ -27,6 +27,9 @@ interface DemoOptions {
   encryption?: boolean;
 }
 
+/** What the demo's synthetic hospitals let leave them beside their updates (site-config.ts ReleasePolicySchema). */
+const DEMO_RELEASE = { recordCounts: 'exact', siteMetrics: true } as const;
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
@@ -49,7 +52,8 @@ export function registerDemoCommand(program: Command): void {
       let consortium: LocalConsortium | undefined;
       try {
         out(`cohort demo: ${sites} hospitals, ${rounds} rounds, work directory ${workdir}\n`);
-        consortium = await LocalConsortium.create({ workdir, sites, seed: Number(opts.seed), allowPlaintext: opts.encryption === false });
+        // Synthetic patients: the demo's hospitals let their own metrics and exact counts go, so the output can show them.
+        consortium = await LocalConsortium.create({ workdir, sites, seed: Number(opts.seed), allowPlaintext: opts.encryption === false, release: () => DEMO_RELEASE });
         out(`  enrolled ${sites + 5} participants by certificate request (each key made in its own directory; the CA key encrypted under a passphrase) and generated synthetic extracts\n`);
         consortium.startCoordinator();
         for (const s of consortium.siteNames) consortium.initSite(s);
@@ -65,6 +69,9 @@ export function registerDemoCommand(program: Command): void {
         const address = `127.0.0.1:${consortium.port}`;
         const { runId } = await submitRun(alice, specPath, opts.encryption === false ? 'plain' : 'bfv', address);
         out(`  run ${runId} submitted by alice (data-scientist)\n`);
+        out(
+          '  consortium metrics are summed under the encryption and decrypted only by the sites; these synthetic hospitals also share their own metrics and exact record counts (policy.release: siteMetrics true, recordCounts exact), which a real site keeps by default\n',
+        );
         const progress = opts.json || !process.stdout.isTTY ? undefined : progressPrinter();
         let lastRound = 0;
         const final = await watchRun(
@@ -75,7 +82,7 @@ export function registerDemoCommand(program: Command): void {
             if (!progress) {
               for (const r of s.roundStatus.filter((x) => x.state === 'CLOSED' && x.round > lastRound)) {
                 lastRound = r.round;
-                out(`  round ${r.round}/${rounds} closed: accuracy ${r.metrics?.accuracy.toFixed(3)} auc ${r.metrics?.auc.toFixed(3)} (${r.contributors} sites)\n`);
+                out(`  round ${r.round}/${rounds} closed: ${r.metrics ? `consortium accuracy ${r.metrics.accuracy.toFixed(3)} auc ${r.metrics.auc.toFixed(3)} (±${r.metrics.aucResolution.toFixed(3)}) over ${r.metrics.numExamples} held-out rows of ${r.metrics.evaluators} sites` : 'consortium metrics withheld (fewer than minSites evaluations)'} (${r.contributors} updates)\n`);
               }
             }
           },

@@ -40,6 +40,8 @@ export interface LocalConsortiumOptions {
   maxEpsilon?: number | null;
   /** Let the sites join plaintext runs (policy.allowPlaintext; development and benchmarks only). */
   allowPlaintext?: boolean;
+  /** Each site's policy.release (what of its own numbers leaves it); default: the policy default. */
+  release?: (site: string, index: number) => Record<string, unknown> | undefined;
 }
 
 export async function freePort(): Promise<number> {
@@ -95,7 +97,8 @@ export class LocalConsortium {
     // read from the key holder's kit, which exists from enrolment on.
     const keyHolder = siteNames[0] as string;
     const keyHolderKey = signingKeyFingerprint(loadKit(join(kitsDir, keyHolder)).certPem);
-    for (const h of hospitals) {
+    for (const [index, h] of hospitals.entries()) {
+      const release = options.release?.(h.site, index);
       const dir = join(workdir, 'sites', h.site);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       writeFileSync(
@@ -111,6 +114,7 @@ export class LocalConsortium {
             minExamples: 20,
             ...(options.allowPlaintext ? { allowPlaintext: true } : {}),
             ...(options.maxEpsilon === undefined ? {} : { privacy: { maxEpsilon: options.maxEpsilon } }),
+            ...(release ? { release } : {}),
           },
         }),
       );

@@ -7,10 +7,11 @@
 import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
 import { CohortError, GeneralErrors, RunErrors, UpdateErrors } from '../../core/errors/index.ts';
-import { strategyFromSpec, type SiteEvaluation, type SiteFailure, type Strategy } from '../../core/strategies/index.ts';
+import { evaluationCodec, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
+import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
 import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
-import type { StateStore, RunRow } from '../state/store.ts';
+import type { StateStore, RunRow, SumKind } from '../state/store.ts';
 import { assertTransition, ROUND_TRANSITIONS, RUN_TRANSITIONS, TERMINAL_RUN_STATES, type RoundState, type RunState } from '../state/states.ts';
 import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts';
 import { Presence } from './presence.ts';
@@ -47,10 +48,42 @@ export interface EngineEvents {
   run: [runId: string];
 }
 
+/** Summed chunks as the coordinator streams them back. */
+export interface SummedChunks {
+  chunks: () => Iterable<Buffer>;
+  chunkCount: number;
+  contributors: number;
+}
+
+/** One site's evaluation report, as the engine takes it. */
+export interface EvaluationInput {
+  readonly weightsSha256: string;
+  /** The site's evaluation vector under the run's evaluation codec. */
+  readonly chunks: readonly Uint8Array[];
+  /** The site's own metrics, only when its release policy lets them go. */
+  readonly own?: SiteEvaluation;
+  readonly privacyJson?: string;
+}
+
+type RoundSite = ReturnType<StateStore['roundSites']>[number];
+
+/** What each open round state waits for from a site, and how a site that does not answer is marked. */
+const STAGES: Partial<Record<RoundState, { what: string; pending: (s: RoundSite) => boolean; failed: Partial<RoundSite> }>> = {
+  COLLECTING: { what: 'update', pending: (s) => s.state === 'PENDING', failed: { state: 'FAILED' } },
+  AGGREGATED: { what: 'evaluation', pending: (s) => s.eval_state === 'PENDING', failed: { eval_state: 'FAILED' } },
+  SCORING: { what: 'report of the consortium metrics', pending: (s) => s.score_state === 'PENDING', failed: { score_state: 'FAILED' } },
+};
+
+/** Metrics as stored and compared: JSON with NaN written as null, so equal numbers give equal text. */
+function metricsJson(m: ConsortiumMetrics): string {
+  return JSON.stringify({ numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution });
+}
+
 export class RunEngine extends EventEmitter<EngineEvents> {
   readonly presence: Presence;
   private readonly now: () => number;
-  private readonly adders = new Map<string, ChunkAdder>();
+  /** Per run: the adder of its updates and the adder of its evaluation vectors. */
+  private readonly adders = new Map<string, Record<SumKind, ChunkAdder>>();
   private readonly strategies = new Map<string, Strategy>();
 
   constructor(
@@ -130,11 +163,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.store.tx(() => {
       this.setRunState(run, to, { error_code: errorCode, error: errorCode ? message : null });
       const round = this.store.getRound(run.run_id, run.current_round);
-      if (round && (round.state === 'COLLECTING' || round.state === 'AGGREGATED')) this.setRoundState(run.run_id, round.round, round.state, 'FAILED');
+      if (round && (round.state === 'COLLECTING' || round.state === 'AGGREGATED' || round.state === 'SCORING')) this.setRoundState(run.run_id, round.round, round.state, 'FAILED');
       this.store.appendEvent('coordinator', `run.${to.toLowerCase()}`, run.run_id, { errorCode, message }, now);
     });
-    this.adders.get(run.run_id)?.dispose();
-    this.adders.delete(run.run_id);
+    this.disposeAdders(run.run_id);
     for (const site of participants) this.emit('push', site, finishTask(run.run_id, to, message));
     this.emit('run', run.run_id);
   }
@@ -162,8 +194,9 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const membership = this.store.getRunSite(runId, site);
     if (!membership) throw new CohortError(RunErrors.INVALID_REQUEST, `site ${site} was not invited to run ${runId}`);
     if (run.state !== 'RECRUITING' || membership.state !== 'INVITED') return; // late or repeated answer: idempotent
-    if (accept && !(detail.numExamples > 0)) {
-      throw new CohortError(RunErrors.INVALID_REQUEST, 'an accepting site must report num_examples > 0', { details: { field: 'num_examples' } });
+    // 0 is a withheld count (the site's release policy); an accepting site never has 0 rows.
+    if (accept && !(Number.isSafeInteger(detail.numExamples) && detail.numExamples >= 0)) {
+      throw new CohortError(RunErrors.INVALID_REQUEST, 'an accepting site must report num_examples as an integer >= 0 (0: withheld)', { details: { field: 'num_examples' } });
     }
     const now = this.now();
     this.store.tx(() => {
@@ -208,13 +241,28 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.emit('run', run.run_id);
   }
 
-  adderOf(run: RunRow): ChunkAdder {
-    let adder = this.adders.get(run.run_id);
-    if (!adder) {
-      adder = createChunkAdder(JSON.parse(run.codec_json) as CodecDescriptor);
-      this.adders.set(run.run_id, adder);
+  /** The adder of a running run's updates, or (`evaluation`) of its evaluation vectors, whose codec derives from the run's. */
+  adderOf(run: RunRow, kind: SumKind = 'update'): ChunkAdder {
+    let adders = this.adders.get(run.run_id);
+    if (!adders) {
+      const codec = JSON.parse(run.codec_json) as CodecDescriptor;
+      const update = createChunkAdder(codec);
+      try {
+        adders = { update, evaluation: createChunkAdder(evaluationCodec(codec)) };
+      } catch (e) {
+        update.dispose();
+        throw e;
+      }
+      this.adders.set(run.run_id, adders);
     }
-    return adder;
+    return adders[kind];
+  }
+
+  private disposeAdders(runId: string): void {
+    const adders = this.adders.get(runId);
+    adders?.update.dispose();
+    adders?.evaluation.dispose();
+    this.adders.delete(runId);
   }
 
   strategyOf(runId: string): Strategy {
@@ -266,37 +314,95 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   }
 
   /** The summed chunks of a round whose collection has closed. */
-  aggregateOf(runId: string, round: number): { chunks: () => Iterable<Buffer>; chunkCount: number; contributors: number } {
-    const run = this.getRunOrThrow(runId);
+  aggregateOf(runId: string, round: number): SummedChunks {
     const r = this.store.getRound(runId, round);
     if (!r || r.state === 'COLLECTING' || (r.state === 'FAILED' && r.contributors === 0)) {
       throw new CohortError(RunErrors.AGGREGATE_NOT_READY, `the aggregate of round ${round} of run ${runId} is not available (${r?.state ?? 'no such round'})`);
     }
-    const chunkCount = this.adderOf(run).chunkCount;
+    return this.summed(runId, round, 'update', r.contributors);
+  }
+
+  /**
+   * The summed evaluation vectors of a round whose evaluations are all in (SCORING, or CLOSED
+   * with consortium metrics). `contributors` is the number of evaluations summed.
+   */
+  evaluationSumOf(runId: string, round: number): SummedChunks {
+    const r = this.store.getRound(runId, round);
+    if (!r || !(r.state === 'SCORING' || (r.state === 'CLOSED' && r.metrics_json !== null))) {
+      throw new CohortError(RunErrors.AGGREGATE_NOT_READY, `the summed evaluation of round ${round} of run ${runId} is not available (${r?.state ?? 'no such round'})`);
+    }
+    const evaluators = this.store.roundSites(runId, round).filter((s) => s.eval_state === 'EVALUATED').length;
+    return this.summed(runId, round, 'evaluation', evaluators);
+  }
+
+  private summed(runId: string, round: number, kind: SumKind, contributors: number): SummedChunks {
+    const chunkCount = this.adderOf(this.getRunOrThrow(runId), kind).chunkCount;
     const store = this.store;
     return {
       chunkCount,
-      contributors: r.contributors,
+      contributors,
       *chunks() {
         for (let i = 0; i < chunkCount; i++) {
-          const c = store.getSum(runId, round, i);
-          if (!c) throw new CohortError(RunErrors.AGGREGATE_NOT_READY, `chunk ${i} of round ${round} is missing`);
+          const c = store.getSum(runId, round, i, kind);
+          if (!c) throw new CohortError(RunErrors.AGGREGATE_NOT_READY, `${kind} chunk ${i} of round ${round} is missing`);
           yield c;
         }
       },
     };
   }
 
-  reportEvaluation(site: string, runId: string, round: number, weightsSha256: string, evaluation: SiteEvaluation, privacyJson?: string): void {
+  /**
+   * A site's evaluation of round `round`'s model: the hash of the weights it now holds, its
+   * evaluation vector under the run's codec (added into the round's evaluation sum in the same
+   * transaction that marks it evaluated), and its own metrics only if its policy lets them go.
+   */
+  reportEvaluation(site: string, runId: string, round: number, report: EvaluationInput): void {
     const run = this.getRunOrThrow(runId);
     const r = this.store.getRound(runId, round);
     const rs = this.store.getRoundSite(runId, round, site);
     if (!r || !rs || run.state !== 'RUNNING' || r.state !== 'AGGREGATED' || rs.eval_state !== 'PENDING') return; // late or repeated: idempotent
-    if (!/^[0-9a-f]{64}$/.test(weightsSha256)) throw new CohortError(RunErrors.INVALID_REQUEST, 'weights_sha256 must be 64 hex characters');
+    if (!/^[0-9a-f]{64}$/.test(report.weightsSha256)) throw new CohortError(RunErrors.INVALID_REQUEST, 'weights_sha256 must be 64 hex characters');
+    const adder = this.adderOf(run, 'evaluation');
+    if (report.chunks.length !== adder.chunkCount) {
+      throw new CohortError(UpdateErrors.TRUNCATED, `an evaluation has ${adder.chunkCount} chunk(s) under this run's codec, the report holds ${report.chunks.length}`, {
+        details: { chunks: report.chunks.length, expected: adder.chunkCount },
+      });
+    }
+    // Every chunk is checked before any is added: a bad one changes nothing.
+    report.chunks.forEach((c, i) => adder.validate(c, i));
     const now = this.now();
     this.store.tx(() => {
-      this.store.updateRoundSite(runId, round, site, { eval_state: 'EVALUATED', weights_sha256: weightsSha256, eval_json: JSON.stringify(evaluation), updated_at_ms: now });
-      if (privacyJson) this.store.setRunSitePrivacy(runId, site, { privacy_json: privacyJson });
+      for (const [i, chunk] of report.chunks.entries()) this.store.putSum(runId, round, i, adder.add(this.store.getSum(runId, round, i, 'evaluation'), chunk, i), 'evaluation');
+      this.store.updateRoundSite(runId, round, site, {
+        eval_state: 'EVALUATED',
+        weights_sha256: report.weightsSha256,
+        eval_json: report.own ? JSON.stringify(report.own) : null,
+        updated_at_ms: now,
+      });
+      if (report.privacyJson) this.store.setRunSitePrivacy(runId, site, { privacy_json: report.privacyJson });
+    });
+    this.emit('run', runId);
+    this.tick();
+  }
+
+  /**
+   * The consortium metrics a site decrypted from the round's summed evaluation. Recorded per
+   * site; the round closes with them only if every reporting site gives the same numbers.
+   */
+  reportConsortiumMetrics(site: string, runId: string, round: number, metrics: ConsortiumMetrics): void {
+    const run = this.getRunOrThrow(runId);
+    const r = this.store.getRound(runId, round);
+    const rs = this.store.getRoundSite(runId, round, site);
+    if (!r || !rs || run.state !== 'RUNNING' || r.state !== 'SCORING' || rs.score_state !== 'PENDING') return; // late or repeated: idempotent
+    const counts = [metrics.numExamples, metrics.evaluators];
+    const rates = [metrics.loss, metrics.accuracy, metrics.aucResolution];
+    if (!counts.every((x) => Number.isSafeInteger(x) && x >= 0) || !rates.every((x) => Number.isFinite(x) || Number.isNaN(x)) || !(Number.isFinite(metrics.auc) || Number.isNaN(metrics.auc))) {
+      throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: counts must be non-negative integers and rates finite or NaN', { details: { field: 'metrics' } });
+    }
+    const now = this.now();
+    this.store.tx(() => {
+      this.store.updateRoundSite(runId, round, site, { score_state: 'REPORTED', score_json: metricsJson(metrics), updated_at_ms: now });
+      this.store.appendEvent(site, 'round.metrics', runId, { round }, now);
     });
     this.emit('run', runId);
     this.tick();
@@ -318,6 +424,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         this.store.updateRoundSite(runId, round, site, { state: 'FAILED', failure_code: code, failure: message, updated_at_ms: now });
       } else if (r.state === 'AGGREGATED' && rs.eval_state === 'PENDING') {
         this.store.updateRoundSite(runId, round, site, { eval_state: 'FAILED', failure_code: code, failure: message, updated_at_ms: now });
+      } else if (r.state === 'SCORING' && rs.score_state === 'PENDING') {
+        this.store.updateRoundSite(runId, round, site, { score_state: 'FAILED', failure_code: code, failure: message, updated_at_ms: now });
       }
       this.store.appendEvent(site, 'site.failure', runId, { round, code }, now);
     });
@@ -375,24 +483,25 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const sites = this.store.roundSites(run.run_id, round.round);
     const pastDeadline = now >= round.deadline_ms;
     // Failures are data: late and disconnected sites are recorded, the round goes on.
+    const stage = STAGES[round.state];
     this.store.tx(() => {
       for (const s of sites) {
-        const pending = (round.state === 'COLLECTING' && s.state === 'PENDING') || (round.state === 'AGGREGATED' && s.eval_state === 'PENDING');
-        if (!pending) continue;
+        if (!stage?.pending(s)) continue;
         let failure: { code: string; message: string } | undefined;
-        if (pastDeadline) failure = { code: RunErrors.ROUND_DEADLINE.code, message: `no ${round.state === 'COLLECTING' ? 'update' : 'evaluation'} before the round deadline` };
+        if (pastDeadline) failure = { code: RunErrors.ROUND_DEADLINE.code, message: `no ${stage.what} before the round deadline` };
         else if (this.presence.awayFor(s.site, now) > this.options.siteGraceMs) {
           failure = { code: RunErrors.SITE_DISCONNECTED.code, message: `disconnected for more than ${this.options.siteGraceMs} ms` };
         }
         if (!failure) continue;
-        const field = round.state === 'COLLECTING' ? { state: 'FAILED' as const } : { eval_state: 'FAILED' as const };
+        const field = stage.failed;
         this.store.updateRoundSite(run.run_id, round.round, s.site, { ...field, failure_code: failure.code, failure: failure.message, updated_at_ms: now });
         this.store.appendEvent('coordinator', 'site.failure', run.run_id, { round: round.round, site: s.site, code: failure.code }, now);
       }
     });
     const fresh = this.store.roundSites(run.run_id, round.round);
     if (round.state === 'COLLECTING') this.maybeCloseCollection(run, round.round, fresh);
-    else if (round.state === 'AGGREGATED') this.maybeCloseRound(run, round.round, fresh);
+    else if (round.state === 'AGGREGATED') this.maybeCloseEvaluation(run, round.round, fresh);
+    else if (round.state === 'SCORING') this.maybeCloseScoring(run, round.round, fresh);
   }
 
   private maybeCloseCollection(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
@@ -413,7 +522,12 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.emit('run', run.run_id);
   }
 
-  private maybeCloseRound(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
+  /**
+   * Every evaluation is in: the sites must hold the same weights. Then the sites decrypt the
+   * evaluations' sum (SCORING), unless it holds fewer than minSites of them, which would show
+   * the other sites one site's metrics: that round closes without consortium metrics.
+   */
+  private maybeCloseEvaluation(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
     if (sites.some((s) => s.eval_state === 'PENDING')) return;
     const evaluated = sites.filter((s) => s.eval_state === 'EVALUATED');
     const hashes = new Set(evaluated.map((s) => s.weights_sha256));
@@ -426,15 +540,49 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       this.endRun(run, 'FAILED', RunErrors.HASH_MISMATCH.code, `round ${round}: sites hold different global weights ${JSON.stringify(bySite)}`);
       return;
     }
-    const results: SiteEvaluation[] = evaluated.map((s) => ({ ...(JSON.parse(s.eval_json ?? '{}') as SiteEvaluation), site: s.site }));
-    const failures: SiteFailure[] = sites.filter((s) => s.state === 'FAILED' || s.eval_state === 'FAILED').map((s) => ({ site: s.site, code: s.failure_code ?? '', message: s.failure ?? '' }));
-    const metrics = this.strategyOf(run.run_id).aggregateEvaluate(round, results, failures);
     const hash = [...hashes][0] ?? null;
     const now = this.now();
+    if (evaluated.length < run.min_sites) {
+      this.store.tx(() => {
+        this.store.updateRun(run.run_id, { final_weights_sha256: hash }, now);
+        this.store.appendEvent('coordinator', 'round.metrics-withheld', run.run_id, { round, evaluations: evaluated.length, minSites: run.min_sites }, now);
+      });
+      this.closeRound(run, round, 'AGGREGATED', null);
+      return;
+    }
     this.store.tx(() => {
-      this.setRoundState(run.run_id, round, 'AGGREGATED', 'CLOSED', { closed_at_ms: now, metrics_json: JSON.stringify(metrics) });
+      this.setRoundState(run.run_id, round, 'AGGREGATED', 'SCORING', { deadline_ms: now + run.round_timeout_ms });
       this.store.updateRun(run.run_id, { final_weights_sha256: hash }, now);
-      this.store.appendEvent('coordinator', 'round.close', run.run_id, { round, weightsSha256: hash }, now);
+      for (const s of evaluated) this.store.updateRoundSite(run.run_id, round, s.site, { score_state: 'PENDING', updated_at_ms: now });
+      this.store.appendEvent('coordinator', 'round.evaluated', run.run_id, { round, evaluations: evaluated.length, weightsSha256: hash }, now);
+    });
+    for (const s of evaluated) this.emit('tasks', s.site);
+    this.emit('run', run.run_id);
+  }
+
+  /** Every report of the consortium metrics is in: they must agree, and become the round's metrics. */
+  private maybeCloseScoring(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
+    if (sites.some((s) => s.score_state === 'PENDING')) return;
+    const reported = sites.filter((s) => s.score_state === 'REPORTED');
+    if (reported.length === 0) {
+      this.endRun(run, 'FAILED', RunErrors.QUORUM_LOST.code, `round ${round}: no site reported the consortium metrics`);
+      return;
+    }
+    const values = new Set(reported.map((s) => s.score_json));
+    if (values.size > 1) {
+      const bySite = Object.fromEntries(reported.map((s) => [s.site, JSON.parse(s.score_json ?? 'null') as unknown]));
+      this.endRun(run, 'FAILED', RunErrors.METRICS_MISMATCH.code, `round ${round}: sites decrypted different consortium metrics ${JSON.stringify(bySite)}`);
+      return;
+    }
+    this.closeRound(run, round, 'SCORING', [...values][0] ?? null);
+  }
+
+  private closeRound(run: RunRow, round: number, from: RoundState, metricsJson: string | null): void {
+    const now = this.now();
+    const weightsSha256 = this.getRunOrThrow(run.run_id).final_weights_sha256;
+    this.store.tx(() => {
+      this.setRoundState(run.run_id, round, from, 'CLOSED', { closed_at_ms: now, metrics_json: metricsJson });
+      this.store.appendEvent('coordinator', 'round.close', run.run_id, { round, weightsSha256 }, now);
     });
     const fresh = this.getRunOrThrow(run.run_id);
     if (round >= run.rounds) this.endRun(fresh, 'COMPLETED', null, `completed ${round} rounds`);

@@ -29,6 +29,8 @@ export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: 
       });
     } else if (round.state === 'AGGREGATED' && rs.eval_state === 'PENDING') {
       tasks.push({ ...base, taskId: `${run.run_id}:evaluate:${run.current_round}`, kind: 'TASK_KIND_EVALUATE', round: run.current_round, fitConfigJson: '' });
+    } else if (round.state === 'SCORING' && rs.score_state === 'PENDING') {
+      tasks.push({ ...base, taskId: `${run.run_id}:score:${run.current_round}`, kind: 'TASK_KIND_SCORE', round: run.current_round, fitConfigJson: '' });
     }
   }
   return tasks;

@@ -3,10 +3,12 @@ import type { RunStatus } from '../../protos/gen/cohort/v1/RunStatus.ts';
 import type { Metrics } from '../../protos/gen/cohort/v1/Metrics.ts';
 import type { StateStore } from '../state/store.ts';
 
+/** Stored metrics JSON (NaN stored as null) to the Metrics message. */
 function metrics(json: string | null): Metrics | null {
   if (!json) return null;
-  const m = JSON.parse(json) as { numExamples: number; loss: number; accuracy: number; auc: number };
-  return { numExamples: String(m.numExamples), loss: m.loss, accuracy: m.accuracy, auc: m.auc };
+  const m = JSON.parse(json) as { numExamples: number; loss: number | null; accuracy: number | null; auc: number | null; evaluators?: number; aucResolution?: number | null };
+  const num = (x: number | null | undefined): number => x ?? Number.NaN;
+  return { numExamples: String(m.numExamples), loss: num(m.loss), accuracy: num(m.accuracy), auc: num(m.auc), evaluators: m.evaluators ?? 0, aucResolution: m.aucResolution ?? 0 };
 }
 
 export function runStatus(store: StateStore, runId: string): RunStatus | undefined {
@@ -47,6 +49,8 @@ export function runStatus(store: StateStore, runId: string): RunStatus | undefin
         site: s.site,
         state: s.state,
         evalState: s.eval_state,
+        scoreState: s.score_state,
+        // Present only when the site's release policy sent them.
         metrics: metrics(s.eval_json),
         failureCode: s.failure_code ?? '',
         failure: s.failure ?? '',

@@ -8,7 +8,9 @@ import { toServiceError } from '../../core/rpc/status-errors.ts';
 import type { SiteServiceHandlers } from '../../protos/gen/cohort/v1/SiteService.ts';
 import type { UpdateChunk__Output } from '../../protos/gen/cohort/v1/UpdateChunk.ts';
 import type { ChunkAdder } from '../../core/update-codec/index.ts';
-import type { RunEngine } from '../engine/run-engine.ts';
+import type { RunEngine, SummedChunks } from '../engine/run-engine.ts';
+import type { AggregateChunk } from '../../protos/gen/cohort/v1/AggregateChunk.ts';
+import type { AggregateRequest__Output } from '../../protos/gen/cohort/v1/AggregateRequest.ts';
 import type { SiteTask } from '../engine/tasks.ts';
 import { authorize } from './access.ts';
 import type { CallWithAuthContext, RevocationGuard } from '../../core/tls/credentials.ts';
@@ -43,6 +45,34 @@ function unary<Req, Res>(
   };
 }
 
+/**
+ * Streams a round's sums (its aggregate, or its summed evaluation) to a participant. Every site
+ * holds the consortium key, so only the run's participants may fetch them.
+ */
+function streamSums(ctx: SiteServiceContext, sums: (runId: string, round: number) => SummedChunks): grpc.handleServerStreamingCall<AggregateRequest__Output, AggregateChunk> {
+  return (call) => {
+    void (async () => {
+      try {
+        const site = authorize(call, SITE, ctx.guard).name;
+        const { runId, round } = call.request;
+        if (ctx.engine.store.getRunSite(runId, site)?.state !== 'ACCEPTED') {
+          throw new CohortError(RunErrors.PERMISSION_DENIED, `site ${site} does not take part in run ${runId}; it may not download its sums`, { details: { runId, site } });
+        }
+        const agg = sums(runId, round);
+        let index = 0;
+        for (const data of agg.chunks()) {
+          const ok = call.write({ index, chunkCount: agg.chunkCount, data, contributors: agg.contributors });
+          index++;
+          if (!ok) await new Promise<void>((resolve) => call.once('drain', resolve));
+        }
+        call.end();
+      } catch (e) {
+        call.emit('error', toServiceError(e));
+      }
+    })();
+  };
+}
+
 export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandlers {
   const { engine, log } = ctx;
   return {
@@ -70,13 +100,25 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
     }),
 
     ReportEvaluation: unary(ctx, (site, req) => {
-      engine.reportEvaluation(site, req.runId, req.round, req.weightsSha256, {
-        site,
+      engine.reportEvaluation(site, req.runId, req.round, {
+        weightsSha256: req.weightsSha256,
+        chunks: req.evaluationChunks,
+        // The site's own metrics only when it says it shares them.
+        ...(req.siteMetrics ? { own: { site, numExamples: Number(req.numExamples), loss: req.loss, accuracy: req.accuracy, auc: req.auc } } : {}),
+        ...(req.privacy ? { privacyJson: JSON.stringify(req.privacy) } : {}),
+      });
+      return { ok: true };
+    }),
+
+    ReportConsortiumMetrics: unary(ctx, (site, req) => {
+      engine.reportConsortiumMetrics(site, req.runId, req.round, {
         numExamples: Number(req.numExamples),
+        evaluators: req.evaluators,
         loss: req.loss,
         accuracy: req.accuracy,
         auc: req.auc,
-      }, req.privacy ? JSON.stringify(req.privacy) : undefined);
+        aucResolution: req.aucResolution,
+      });
       return { ok: true };
     }),
 
@@ -274,27 +316,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       });
     },
 
-    DownloadAggregate(call) {
-      void (async () => {
-        try {
-          const site = authorize(call, SITE, ctx.guard).name;
-          const { runId, round } = call.request;
-          // Every site holds the consortium key, so only the run's participants may fetch its sums.
-          if (engine.store.getRunSite(runId, site)?.state !== 'ACCEPTED') {
-            throw new CohortError(RunErrors.PERMISSION_DENIED, `site ${site} does not take part in run ${runId}; it may not download its aggregates`, { details: { runId, site } });
-          }
-          const agg = engine.aggregateOf(runId, round);
-          let index = 0;
-          for (const data of agg.chunks()) {
-            const ok = call.write({ index, chunkCount: agg.chunkCount, data, contributors: agg.contributors });
-            index++;
-            if (!ok) await new Promise<void>((resolve) => call.once('drain', resolve));
-          }
-          call.end();
-        } catch (e) {
-          call.emit('error', toServiceError(e));
-        }
-      })();
-    },
+    DownloadAggregate: streamSums(ctx, (runId, round) => engine.aggregateOf(runId, round)),
+    DownloadEvaluation: streamSums(ctx, (runId, round) => engine.evaluationSumOf(runId, round)),
   };
 }

@@ -1,5 +1,5 @@
 /** SQLite schema of the coordinator's state. Versioned; migrations run at open. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,12 +65,24 @@ CREATE TABLE IF NOT EXISTS round_sites (
   train_loss REAL,
   weights_sha256 TEXT,
   eval_json TEXT,
+  score_state TEXT NOT NULL DEFAULT 'WAITING',
+  score_json TEXT,
   updated_at_ms INTEGER NOT NULL,
   PRIMARY KEY (run_id, round, site)
 );
 
 -- One running sum per chunk index of a round: what the coordinator aggregates.
 CREATE TABLE IF NOT EXISTS round_sums (
+  run_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  chunk_index INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (run_id, round, chunk_index)
+);
+
+-- The same for a round's evaluation vectors (core/evaluation/summed-metrics.ts): the sites
+-- alone decrypt the sum and report the consortium metrics.
+CREATE TABLE IF NOT EXISTS eval_sums (
   run_id TEXT NOT NULL,
   round INTEGER NOT NULL,
   chunk_index INTEGER NOT NULL,
@@ -147,4 +159,10 @@ export const MIGRATE_1_TO_2 = [
   'ALTER TABLE runs ADD COLUMN model_id TEXT',
   'ALTER TABLE run_sites ADD COLUMN planned_json TEXT',
   'ALTER TABLE run_sites ADD COLUMN privacy_json TEXT',
+];
+
+/** Version 2 to 3: each site's report of the consortium metrics (eval_sums comes from SCHEMA_SQL). */
+export const MIGRATE_2_TO_3 = [
+  "ALTER TABLE round_sites ADD COLUMN score_state TEXT NOT NULL DEFAULT 'WAITING'",
+  'ALTER TABLE round_sites ADD COLUMN score_json TEXT',
 ];

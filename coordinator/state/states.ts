@@ -16,12 +16,18 @@ export const TERMINAL_RUN_STATES: readonly RunState[] = ['COMPLETED', 'FAILED', 
 
 export type RunSiteState = 'INVITED' | 'ACCEPTED' | 'DECLINED';
 
-/** COLLECTING: updates stream in. AGGREGATED: the sum is final, sites evaluate. CLOSED / FAILED: done. */
-export type RoundState = 'COLLECTING' | 'AGGREGATED' | 'CLOSED' | 'FAILED';
+/**
+ * COLLECTING: updates stream in. AGGREGATED: the sum is final, sites apply it and send their
+ * encrypted evaluations. SCORING: the evaluations' sum is final, sites decrypt it and report
+ * the consortium metrics. CLOSED / FAILED: done. A round with fewer than minSites evaluations
+ * closes from AGGREGATED without consortium metrics.
+ */
+export type RoundState = 'COLLECTING' | 'AGGREGATED' | 'SCORING' | 'CLOSED' | 'FAILED';
 
 export const ROUND_TRANSITIONS: Readonly<Record<RoundState, readonly RoundState[]>> = {
   COLLECTING: ['AGGREGATED', 'FAILED'],
-  AGGREGATED: ['CLOSED', 'FAILED'],
+  AGGREGATED: ['SCORING', 'CLOSED', 'FAILED'],
+  SCORING: ['CLOSED', 'FAILED'],
   CLOSED: [],
   FAILED: [],
 };
@@ -31,6 +37,9 @@ export type SiteRoundState = 'PENDING' | 'DELIVERED' | 'FAILED';
 
 /** A site's evaluation of the round's new global model. */
 export type SiteEvalState = 'WAITING' | 'PENDING' | 'EVALUATED' | 'FAILED';
+
+/** A site's report of the consortium metrics it decrypted from the round's summed evaluation. */
+export type SiteScoreState = 'WAITING' | 'PENDING' | 'REPORTED' | 'FAILED';
 
 export function assertTransition<S extends string>(table: Readonly<Record<S, readonly S[]>>, what: string, from: S, to: S): void {
   if (!table[from].includes(to)) throw new Error(`illegal ${what} transition ${from} -> ${to}`);

@@ -6,8 +6,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MIGRATE_1_TO_2, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
-import type { RoundState, RunSiteState, RunState, SiteEvalState, SiteRoundState } from './states.ts';
+import { MIGRATE_1_TO_2, MIGRATE_2_TO_3, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import type { RoundState, RunSiteState, RunState, SiteEvalState, SiteRoundState, SiteScoreState } from './states.ts';
 
 export interface RunRow {
   run_id: string;
@@ -70,9 +70,18 @@ export interface RoundSiteRow {
   bytes: number;
   train_loss: number | null;
   weights_sha256: string | null;
+  /** The site's own metrics, only when its release policy lets them go. */
   eval_json: string | null;
+  score_state: SiteScoreState;
+  /** The consortium metrics this site decrypted and reported (ConsortiumMetrics JSON). */
+  score_json: string | null;
   updated_at_ms: number;
 }
+
+/** Which running sums: a round's updates, or its evaluation vectors. */
+export type SumKind = 'update' | 'evaluation';
+
+const SUM_TABLES: Readonly<Record<SumKind, string>> = { update: 'round_sums', evaluation: 'eval_sums' };
 
 export interface SiteRow {
   site: string;
@@ -92,10 +101,13 @@ export class StateStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     const existing = this.schemaVersion();
-    if (existing === 1) {
+    const migrations: readonly (readonly string[])[] = [MIGRATE_1_TO_2, MIGRATE_2_TO_3];
+    for (let from = existing ?? SCHEMA_VERSION; from < SCHEMA_VERSION; from++) {
+      const steps = migrations[from - 1];
+      if (!steps) break;
       this.tx(() => {
-        for (const sql of MIGRATE_1_TO_2) this.db.exec(sql);
-        this.db.prepare('UPDATE meta SET value = ? WHERE key = ?').run('2', 'schema_version');
+        for (const sql of steps) this.db.exec(sql);
+        this.db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(from + 1), 'schema_version');
       });
     }
     this.db.exec(SCHEMA_SQL);
@@ -221,17 +233,17 @@ export class StateStore {
       .run({ ...fields, run_id: runId, round, site });
   }
 
-  getSum(runId: string, round: number, chunkIndex: number): Buffer | undefined {
-    const row = this.db.prepare('SELECT data FROM round_sums WHERE run_id = ? AND round = ? AND chunk_index = ?').get(runId, round, chunkIndex) as
+  getSum(runId: string, round: number, chunkIndex: number, kind: SumKind = 'update'): Buffer | undefined {
+    const row = this.db.prepare(`SELECT data FROM ${SUM_TABLES[kind]} WHERE run_id = ? AND round = ? AND chunk_index = ?`).get(runId, round, chunkIndex) as
       | { data: Buffer }
       | undefined;
     return row?.data;
   }
 
-  putSum(runId: string, round: number, chunkIndex: number, data: Uint8Array): void {
+  putSum(runId: string, round: number, chunkIndex: number, data: Uint8Array, kind: SumKind = 'update'): void {
     this.db
       .prepare(
-        `INSERT INTO round_sums (run_id, round, chunk_index, data) VALUES (?, ?, ?, ?)
+        `INSERT INTO ${SUM_TABLES[kind]} (run_id, round, chunk_index, data) VALUES (?, ?, ?, ?)
          ON CONFLICT (run_id, round, chunk_index) DO UPDATE SET data = excluded.data`,
       )
       .run(runId, round, chunkIndex, Buffer.from(data.buffer, data.byteOffset, data.byteLength));

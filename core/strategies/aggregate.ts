@@ -1,29 +1,4 @@
 /** Pure math shared by strategies. */
-import type { AggregatedEvaluation, SiteEvaluation } from './strategy.ts';
-
-/** Example-weighted mean of the sites' metrics; AUC averages only the sites that have one. */
-export function weightedEvaluation(results: readonly SiteEvaluation[]): AggregatedEvaluation {
-  let n = 0;
-  let loss = 0;
-  let accuracy = 0;
-  let aucN = 0;
-  let auc = 0;
-  for (const r of results) {
-    n += r.numExamples;
-    loss += r.loss * r.numExamples;
-    accuracy += r.accuracy * r.numExamples;
-    if (Number.isFinite(r.auc)) {
-      aucN += r.numExamples;
-      auc += r.auc * r.numExamples;
-    }
-  }
-  return {
-    numExamples: n,
-    loss: n > 0 ? loss / n : Number.NaN,
-    accuracy: n > 0 ? accuracy / n : Number.NaN,
-    auc: aucN > 0 ? auc / aucN : Number.NaN,
-  };
-}
 
 /** Splits a decoded aggregate [sum w*delta..., sum w] into the weighted mean delta. */
 export function meanFromWeightedSum(sum: Float64Array): { meanDelta: Float32Array; totalWeight: number } {

@@ -1,4 +1,3 @@
-import { weightedEvaluation } from './aggregate.ts';
 import type { Strategy } from './strategy.ts';
 
 /** FedAvg (McMahan et al. 2017): x_{t+1} = x_t + Delta_t, Delta_t weighted by example count. */
@@ -13,6 +12,5 @@ export function fedAvg(): Strategy {
       for (let i = 0; i < next.length; i++) next[i] = (weights[i] ?? 0) + (meanDelta[i] ?? 0);
       return { weights: next, state };
     },
-    aggregateEvaluate: (_round, results) => weightedEvaluation(results),
   };
 }

@@ -7,10 +7,10 @@ import { fedProx } from './fed-prox.ts';
 import { fedYogi } from './fed-yogi.ts';
 import type { Strategy } from './strategy.ts';
 
-export type { Strategy, FitConfig, ServerState, ServerStepResult, SiteEvaluation, SiteFailure, AggregatedEvaluation } from './strategy.ts';
+export type { Strategy, FitConfig, ServerState, ServerStepResult, SiteEvaluation } from './strategy.ts';
 export type { FedOptOptions } from './fed-opt.ts';
 export type { FedAvgMOptions } from './fed-avgm.ts';
-export { meanFromWeightedSum, updateVectorFrom, weightedUpdateVector, weightedEvaluation } from './aggregate.ts';
+export { meanFromWeightedSum, updateVectorFrom, weightedUpdateVector } from './aggregate.ts';
 export { fedAvg, fedProx, fedAdam, fedYogi, fedAdagrad, fedAvgM };
 
 /** The one place that maps a spec's strategy to its implementation. */

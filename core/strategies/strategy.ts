@@ -1,7 +1,7 @@
 /**
  * A federated strategy: pure functions, no I/O (after Flower's Strategy). The round
- * engine at the coordinator calls `configureFit` and `aggregateEvaluate`; it never
- * branches on the algorithm. The server step (`applyAggregate`) runs at every site on
+ * engine at the coordinator calls `configureFit`; it never branches on the algorithm.
+ * Metrics are not a strategy's: the sites sum them under the encryption (core/evaluation). The server step (`applyAggregate`) runs at every site on
  * the decrypted mean update, with the same deterministic code, so that server
  * optimizers work while the coordinator never sees the aggregate in the clear.
  */
@@ -21,26 +21,13 @@ export interface ServerStepResult {
   readonly state: ServerState;
 }
 
-/** One site's evaluation of the new global model on its held-out split. */
+/** One site's own evaluation of the new global model on its held-out split (sent only when its policy allows). */
 export interface SiteEvaluation {
   readonly site: string;
   readonly numExamples: number;
   readonly loss: number;
   readonly accuracy: number;
   /** NaN when the held-out split has a single class. */
-  readonly auc: number;
-}
-
-export interface SiteFailure {
-  readonly site: string;
-  readonly code: string;
-  readonly message: string;
-}
-
-export interface AggregatedEvaluation {
-  readonly numExamples: number;
-  readonly loss: number;
-  readonly accuracy: number;
   readonly auc: number;
 }
 
@@ -53,5 +40,4 @@ export interface Strategy {
    * Delta_t = sum_k n_k (x_k - x_t) / sum_k n_k. Must be deterministic: every site runs it.
    */
   applyAggregate(weights: Float32Array, meanDelta: Float32Array, state: ServerState, round: number): ServerStepResult;
-  aggregateEvaluate(round: number, results: readonly SiteEvaluation[], failures: readonly SiteFailure[]): AggregatedEvaluation;
 }

@@ -5,6 +5,7 @@ import type { Ack as _cohort_v1_Ack, Ack__Output as _cohort_v1_Ack__Output } fro
 import type { AggregateChunk as _cohort_v1_AggregateChunk, AggregateChunk__Output as _cohort_v1_AggregateChunk__Output } from './cohort/v1/AggregateChunk.ts';
 import type { AggregateRequest as _cohort_v1_AggregateRequest, AggregateRequest__Output as _cohort_v1_AggregateRequest__Output } from './cohort/v1/AggregateRequest.ts';
 import type { Chunk as _cohort_v1_Chunk, Chunk__Output as _cohort_v1_Chunk__Output } from './cohort/v1/Chunk.ts';
+import type { ConsortiumMetricsReport as _cohort_v1_ConsortiumMetricsReport, ConsortiumMetricsReport__Output as _cohort_v1_ConsortiumMetricsReport__Output } from './cohort/v1/ConsortiumMetricsReport.ts';
 import type { CrlResponse as _cohort_v1_CrlResponse, CrlResponse__Output as _cohort_v1_CrlResponse__Output } from './cohort/v1/CrlResponse.ts';
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from './cohort/v1/EvaluationReport.ts';
 import type { ExchangeKeyRequest as _cohort_v1_ExchangeKeyRequest, ExchangeKeyRequest__Output as _cohort_v1_ExchangeKeyRequest__Output } from './cohort/v1/ExchangeKeyRequest.ts';
@@ -43,6 +44,7 @@ export interface ProtoGrpcType {
       AggregateChunk: MessageTypeDefinition<_cohort_v1_AggregateChunk, _cohort_v1_AggregateChunk__Output>
       AggregateRequest: MessageTypeDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateRequest__Output>
       Chunk: MessageTypeDefinition<_cohort_v1_Chunk, _cohort_v1_Chunk__Output>
+      ConsortiumMetricsReport: MessageTypeDefinition<_cohort_v1_ConsortiumMetricsReport, _cohort_v1_ConsortiumMetricsReport__Output>
       CrlResponse: MessageTypeDefinition<_cohort_v1_CrlResponse, _cohort_v1_CrlResponse__Output>
       EvaluationReport: MessageTypeDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationReport__Output>
       ExchangeKeyRequest: MessageTypeDefinition<_cohort_v1_ExchangeKeyRequest, _cohort_v1_ExchangeKeyRequest__Output>

@@ -15,14 +15,15 @@
  * The result reports each site's privacy spend for the run (simulation-privacy.ts).
  */
 import { GaussianSampler, type GaussianSource } from '../../core/privacy/gaussian.ts';
-import { strategyFromSpec, type AggregatedEvaluation, type SiteEvaluation } from '../../core/strategies/index.ts';
+import { consortiumMetrics, EVAL_VECTOR_LENGTH, evaluationVector, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
+import { strategyFromSpec, type SiteEvaluation } from '../../core/strategies/index.ts';
 import type { RecordedCodec } from '../../core/update-codec/codec-plan.ts';
 import type { Matrix } from '../../models/features.ts';
 import { deriveSeed, mulberry32 } from '../../models/seeded-random.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { initialWeights } from '../../models/weight-layout.ts';
 import { applyDecodedAggregate, initialServerState, siteClipNorm, siteUpdateVector, type RoundState } from '../round-math.ts';
-import { evaluate, trainLocal } from '../training/local-trainer.ts';
+import { metricsOf, predictProbabilities, trainLocal } from '../training/local-trainer.ts';
 import type { UniformSource } from '../training/poisson-sampling.ts';
 import { trainingSeed } from '../training/training-seed.ts';
 import { createSimulationCodec, type SimulationCodecKind } from './simulation-codec.ts';
@@ -41,7 +42,8 @@ export interface SimulatedSite {
 export interface SimulatedRound {
   round: number;
   sites: SiteEvaluation[];
-  metrics: AggregatedEvaluation;
+  /** The consortium metrics, from the sites' evaluation vectors summed as the sites sum them. */
+  metrics: ConsortiumMetrics;
   /** The site-level clip norm the round's updates were clipped to; absent without privacy.site. */
   siteClipNorm?: number;
 }
@@ -113,8 +115,13 @@ export async function simulate(
       }
       state = applyDecodedAggregate(spec, strategy, state, codec.aggregate(vectors), round);
       const evals: SiteEvaluation[] = [];
-      for (const site of sites) evals.push({ site: site.name, ...(await evaluate(spec, state.weights, site.test)) });
-      const r: SimulatedRound = { round, sites: evals, metrics: strategy.aggregateEvaluate(round, evals, []), ...(Number.isNaN(clipNorm) ? {} : { siteClipNorm: clipNorm }) };
+      const summed = new Float64Array(EVAL_VECTOR_LENGTH);
+      for (const site of sites) {
+        const probabilities = await predictProbabilities(spec, state.weights, site.test);
+        evals.push({ site: site.name, ...metricsOf(probabilities, site.test) });
+        evaluationVector(probabilities, site.test.y).forEach((x, i) => (summed[i]! += x));
+      }
+      const r: SimulatedRound = { round, sites: evals, metrics: consortiumMetrics(summed), ...(Number.isNaN(clipNorm) ? {} : { siteClipNorm: clipNorm }) };
       rounds.push(r);
       onRound?.(r);
     }

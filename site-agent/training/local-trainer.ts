@@ -228,12 +228,21 @@ function predict(model: tf.LayersModel, data: Matrix): Float32Array {
  * to [1e-7, 1 - 1e-7]), accuracy at 0.5, and rank AUC.
  */
 export async function evaluate(spec: ModelSpec, weights: Float32Array, data: Matrix): Promise<EvaluationResult> {
+  return metricsOf(await predictProbabilities(spec, weights, data), data);
+}
+
+/** The model's predicted probabilities on each row of `data`. */
+export async function predictProbabilities(spec: ModelSpec, weights: Float32Array, data: Matrix): Promise<Float32Array> {
   checkMatrix(spec, data, 'evaluation');
   checkFiniteWeights(weights, 'evaluated');
-  const probabilities = await withModel(spec, (model) => {
+  return withModel(spec, (model) => {
     setFlatWeights(model, weights);
     return predict(model, data);
   });
+}
+
+/** {@link evaluate}'s metrics from predictions already made. */
+export function metricsOf(probabilities: Float32Array, data: Matrix): EvaluationResult {
   return {
     numExamples: data.rows,
     loss: binaryCrossEntropy(probabilities, data.y),

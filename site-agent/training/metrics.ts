@@ -3,8 +3,10 @@
  * numbers every site reports are computed the same way on every backend.
  */
 
-/** Probabilities are clipped to [EPSILON, 1 - EPSILON] before the logarithm, as Keras does. */
-export const EPSILON = 1e-7;
+import { EVAL_PROBABILITY_CLIP } from '../../core/evaluation/summed-metrics.ts';
+
+/** Probabilities are clipped to [EPSILON, 1 - EPSILON] before the logarithm, as Keras does (the summed evaluation uses the same clip). */
+export const EPSILON = EVAL_PROBABILITY_CLIP;
 
 type Values = ArrayLike<number>;
 

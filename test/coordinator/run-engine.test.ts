@@ -8,6 +8,7 @@ import { assertTransition, ROUND_TRANSITIONS, RUN_TRANSITIONS } from '../../coor
 import { isCohortError, UpdateErrors, RunErrors } from '../../core/errors/index.ts';
 import { plainDescriptor } from '../../core/update-codec/index.ts';
 import { PlainUpdateEncoder } from '../../core/update-codec/plain-codec.ts';
+import { consortiumMetrics, EVAL_VECTOR_LENGTH, evaluationVector, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
 import { parseSpec } from '../../models/validate-spec.ts';
 
 const spec = parseSpec({
@@ -34,6 +35,21 @@ function sumOf(engine: RunEngine, runId: string, round: number): number[] {
   const out: number[] = [];
   for (const c of agg.chunks()) out.push(...new Float64Array(Uint8Array.from(c).buffer));
   return out;
+}
+
+/** A site's evaluation report: its evaluation vector of `scores` against `labels`, plain-encoded. */
+function evaluation(hash: string, scores: number[], labels: number[], own?: { numExamples: number; loss: number; accuracy: number; auc: number }) {
+  const enc = new PlainUpdateEncoder(plainDescriptor(EVAL_VECTOR_LENGTH));
+  return { weightsSha256: hash, chunks: [...enc.encode(evaluationVector(scores, labels))], ...(own ? { own: { site: 'x', ...own } } : {}) };
+}
+
+const SOME = evaluation('a'.repeat(64), [0.9, 0.2], [1, 0]);
+
+function evaluationSumOf(engine: RunEngine, runId: string, round: number): Float64Array {
+  const agg = engine.evaluationSumOf(runId, round);
+  const out: number[] = [];
+  for (const c of agg.chunks()) out.push(...new Float64Array(Uint8Array.from(c).buffer));
+  return Float64Array.from(out);
 }
 
 describe('RunEngine', () => {
@@ -108,7 +124,9 @@ describe('RunEngine', () => {
   it('refuses a replayed update for an earlier round', () => {
     const runId = startedRun();
     for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
-    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, 1, 'a'.repeat(64), { site: s, numExamples: 5, loss: 0.5, accuracy: 0.8, auc: 0.9 });
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, 1, SOME);
+    const metrics = consortiumMetrics(evaluationSumOf(engine, runId, 1));
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportConsortiumMetrics(s, runId, 1, metrics);
     expect(store.getRun(runId)?.current_round).toBe(2);
     expect(() => engine.commitUpdate('site-a', runId, 1, source([1, 1, 1]))).toThrow(expect.objectContaining({ code: UpdateErrors.WRONG_ROUND.code }));
   });
@@ -140,29 +158,93 @@ describe('RunEngine', () => {
   it('stops the run when sites report different global weights', () => {
     const runId = startedRun();
     for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
-    engine.reportEvaluation('site-a', runId, 1, 'a'.repeat(64), { site: 'site-a', numExamples: 5, loss: 0.5, accuracy: 0.8, auc: 0.9 });
-    engine.reportEvaluation('site-b', runId, 1, 'a'.repeat(64), { site: 'site-b', numExamples: 5, loss: 0.5, accuracy: 0.8, auc: 0.9 });
-    engine.reportEvaluation('site-c', runId, 1, 'b'.repeat(64), { site: 'site-c', numExamples: 5, loss: 0.5, accuracy: 0.8, auc: 0.9 });
+    engine.reportEvaluation('site-a', runId, 1, SOME);
+    engine.reportEvaluation('site-b', runId, 1, SOME);
+    engine.reportEvaluation('site-c', runId, 1, { ...SOME, weightsSha256: 'b'.repeat(64) });
     expect(store.getRun(runId)?.state).toBe('FAILED');
     expect(store.getRun(runId)?.error_code).toBe(RunErrors.HASH_MISMATCH.code);
   });
 
-  it('closes a round with example-weighted metrics and completes after the last round', () => {
+  it('sums the evaluations, lets the sites decrypt them, and closes with the metrics they agree on', () => {
     const runId = startedRun();
+    const scores = { 'site-a': [0.9, 0.4, 0.7], 'site-b': [0.1, 0.8], 'site-c': [0.3] };
+    const labels = { 'site-a': [1, 0, 0], 'site-b': [0, 1], 'site-c': [1] };
+    const sites = ['site-a', 'site-b', 'site-c'] as const;
     for (const round of [1, 2]) {
-      for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, round, source([1, 1, 1]));
-      engine.reportEvaluation('site-a', runId, round, 'c'.repeat(64), { site: 'site-a', numExamples: 10, loss: 1, accuracy: 0.5, auc: 0.6 });
-      engine.reportEvaluation('site-b', runId, round, 'c'.repeat(64), { site: 'site-b', numExamples: 30, loss: 2, accuracy: 0.9, auc: 0.8 });
-      engine.reportEvaluation('site-c', runId, round, 'c'.repeat(64), { site: 'site-c', numExamples: 0, loss: 0, accuracy: 0, auc: Number.NaN });
+      for (const s of sites) engine.commitUpdate(s, runId, round, source([1, 1, 1]));
+      // site-b shares its own metrics (its policy allows), the others do not.
+      for (const s of sites) engine.reportEvaluation(s, runId, round, evaluation('c'.repeat(64), scores[s], labels[s], s === 'site-b' ? { numExamples: 2, loss: 0.16, accuracy: 1, auc: 1 } : undefined));
+      expect(store.getRound(runId, round)?.state).toBe('SCORING');
+      expect(engine.pendingTasks('site-a').map((t) => t.kind)).toEqual(['TASK_KIND_SCORE']);
+      const sum = evaluationSumOf(engine, runId, round);
+      expect(engine.evaluationSumOf(runId, round).contributors).toBe(3);
+      const metrics = consortiumMetrics(sum);
+      for (const s of sites) engine.reportConsortiumMetrics(s, runId, round, metrics);
     }
     const run = store.getRun(runId);
     expect(run?.state).toBe('COMPLETED');
     expect(run?.final_weights_sha256).toBe('c'.repeat(64));
-    const m = JSON.parse(store.getRound(runId, 2)?.metrics_json ?? '{}') as { numExamples: number; loss: number; accuracy: number; auc: number };
-    expect(m.numExamples).toBe(40);
-    expect(m.loss).toBeCloseTo(1.75, 12);
-    expect(m.accuracy).toBeCloseTo(0.8, 12);
-    expect(m.auc).toBeCloseTo(0.75, 12);
+    const m = JSON.parse(store.getRound(runId, 2)?.metrics_json ?? '{}') as ConsortiumMetrics;
+    // Pooled by hand: 6 rows, 3 positives; correct at 0.5: 0.9(1) 0.4(0) 0.1(0) 0.8(1) = 4 of 6.
+    expect(m.numExamples).toBe(6);
+    expect(m.evaluators).toBe(3);
+    expect(m.accuracy).toBe(4 / 6);
+    // Positives 0.9, 0.8, 0.3 against negatives 0.4, 0.7, 0.1: 0.9 and 0.8 beat all three, 0.3 beats 0.1: 7 of 9 pairs.
+    expect(m.auc).toBe(7 / 9);
+    expect(m.aucResolution).toBe(0);
+    const loss = -(Math.log(0.9) + Math.log(0.6) + Math.log(0.3) + Math.log(0.9) + Math.log(0.8) + Math.log(0.3)) / 6;
+    expect(m.loss).toBeCloseTo(loss, 12);
+    // Only the sharing site's own metrics are on record.
+    expect(store.roundSites(runId, 2).map((r) => [r.site, r.eval_json === null])).toEqual([['site-a', true], ['site-b', false], ['site-c', true]]);
+  });
+
+  it('fails the run when sites decrypt different consortium metrics', () => {
+    const runId = startedRun();
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, 1, SOME);
+    const metrics = consortiumMetrics(evaluationSumOf(engine, runId, 1));
+    engine.reportConsortiumMetrics('site-a', runId, 1, metrics);
+    engine.reportConsortiumMetrics('site-b', runId, 1, metrics);
+    engine.reportConsortiumMetrics('site-c', runId, 1, { ...metrics, accuracy: 0.99 });
+    expect(store.getRun(runId)?.state).toBe('FAILED');
+    expect(store.getRun(runId)?.error_code).toBe(RunErrors.METRICS_MISMATCH.code);
+    expect(store.getRound(runId, 1)?.state).toBe('FAILED');
+  });
+
+  it('closes a round without consortium metrics when fewer than minSites evaluations came in', () => {
+    const runId = startedRun();
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
+    engine.reportEvaluation('site-a', runId, 1, SOME);
+    engine.reportFailure('site-b', runId, 1, 'COHORT_E_SITE_TRAINING_FAILED', 'gone');
+    engine.reportFailure('site-c', runId, 1, 'COHORT_E_SITE_TRAINING_FAILED', 'gone');
+    expect(store.getRound(runId, 1)?.state).toBe('CLOSED');
+    expect(store.getRound(runId, 1)?.metrics_json).toBeNull();
+    expect(() => engine.evaluationSumOf(runId, 1)).toThrow(expect.objectContaining({ code: RunErrors.AGGREGATE_NOT_READY.code }));
+    expect(store.getRun(runId)?.current_round).toBe(2);
+  });
+
+  it('refuses an evaluation whose chunks are not the run\'s evaluation codec, and adds nothing', () => {
+    const runId = startedRun();
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
+    const short = { weightsSha256: 'a'.repeat(64), chunks: [new Uint8Array(16)] };
+    expect(() => engine.reportEvaluation('site-a', runId, 1, short)).toThrow(expect.objectContaining({ code: UpdateErrors.CHUNK_SIZE.code }));
+    expect(store.getSum(runId, 1, 0, 'evaluation')).toBeUndefined();
+    expect(store.getRoundSite(runId, 1, 'site-a')?.eval_state).toBe('PENDING');
+  });
+
+  it('marks a site that does not report the consortium metrics in time as failed and closes with the others', () => {
+    const runId = startedRun();
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, 1, SOME);
+    const metrics = consortiumMetrics(evaluationSumOf(engine, runId, 1));
+    engine.reportConsortiumMetrics('site-a', runId, 1, metrics);
+    engine.reportConsortiumMetrics('site-b', runId, 1, metrics);
+    now += 60_001;
+    engine.tick();
+    expect(store.getRoundSite(runId, 1, 'site-c')?.score_state).toBe('FAILED');
+    expect(store.getRoundSite(runId, 1, 'site-c')?.failure_code).toBe(RunErrors.ROUND_DEADLINE.code);
+    expect(store.getRound(runId, 1)?.state).toBe('CLOSED');
+    expect((JSON.parse(store.getRound(runId, 1)?.metrics_json ?? '{}') as ConsortiumMetrics).numExamples).toBe(6);
   });
 
   it('survives a reopen of the state file mid-round: delivered updates stay counted once', () => {

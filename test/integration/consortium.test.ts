@@ -18,6 +18,11 @@ import { signingKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
+import { prepareDataset } from '../../site-agent/data/prepare-dataset.ts';
+import type { Matrix } from '../../models/features.ts';
+import { predictProbabilities } from '../../site-agent/training/local-trainer.ts';
+import { accuracy, binaryAuc, binaryCrossEntropy } from '../../site-agent/training/metrics.ts';
+import type { ModelSpec } from '../../models/spec-schema.ts';
 import { filesUnder } from '../support/in-process-coordinator.ts';
 import { holdsKeyBytes } from '../support/key-bytes.ts';
 
@@ -40,7 +45,8 @@ describe('a local consortium over mTLS', () => {
     // No privacy cap: these runs test the protocol; budgets have their own tests.
     // The coordinator's own clocks (a site's grace after a disconnect, recruiting) at their
     // defaults: on a loaded machine a site may take seconds to redial after the coordinator restarts.
-    c = await LocalConsortium.create({ workdir: dir, sites: 3, seed: 11, rowsPerSite: 160, maxEpsilon: null });
+    // The first site lets its own metrics go; the others keep theirs (the default).
+    c = await LocalConsortium.create({ workdir: dir, sites: 3, seed: 11, rowsPerSite: 160, maxEpsilon: null, release: (_site, i) => (i === 0 ? { siteMetrics: true } : undefined) });
     address = `127.0.0.1:${c.port}`;
     c.startCoordinator();
     for (const s of c.siteNames) {
@@ -63,6 +69,36 @@ describe('a local consortium over mTLS', () => {
     const training = slow ? { ...base.training, epochs: 40, batchSize: 4 } : base.training;
     writeFileSync(p, JSON.stringify({ ...base, rounds, minSites: 2, testFraction: 0.3, training }));
     return p;
+  }
+
+  /** Every site's held-out rows for `spec`, split as the sites split them, stacked. */
+  async function pooledTestRows(spec: ModelSpec): Promise<Matrix> {
+    const parts: Matrix[] = [];
+    for (const s of c.siteNames) {
+      const config = loadSiteConfig(join(dir, 'sites', s, 'site.yaml'));
+      const mapping = config.datasets[spec.dataset]!;
+      parts.push((await prepareDataset({ spec, mapping, phiAllowList: config.policy.phiAllowList, fingerprintKey: Buffer.alloc(32) })).test);
+    }
+    const cols = parts[0]!.cols;
+    const rows = parts.reduce((n, p) => n + p.rows, 0);
+    const x = new Float32Array(rows * cols);
+    const y = new Float32Array(rows);
+    let at = 0;
+    for (const p of parts) {
+      x.set(p.x, at * cols);
+      y.set(p.y, at);
+      at += p.rows;
+    }
+    return { ...parts[0]!, x, y, rows };
+  }
+
+  function modelWeights(modelId: string): Buffer {
+    const db = new Database(join(dir, 'coordinator-state', 'coordinator.sqlite'), { readonly: true });
+    try {
+      return (db.prepare('SELECT weights FROM models WHERE model_id = ?').get(modelId) as { weights: Buffer }).weights;
+    } finally {
+      db.close();
+    }
   }
 
   /** The consortium HE key as site `name` holds it (sealed at rest), or undefined. */
@@ -107,6 +143,9 @@ describe('a local consortium over mTLS', () => {
     expect([...hashes][0]).toBe(final.finalWeightsSha256);
     // It learns through the noise: the synthetic extracts start near 0.4 accuracy.
     expect(final.roundStatus[2]?.metrics?.accuracy).toBeGreaterThan(0.55);
+    // Only the site whose policy lets them go has metrics of its own on record, in every round.
+    for (const r of final.roundStatus) expect(r.sites.map((s) => s.metrics !== null)).toEqual([true, false, false]);
+    expect(summarizeRun(final).sites.map((s) => s.privacy?.planned?.siteMetrics)).toEqual([true, false, false]);
     // The run record holds the public parameters chosen for the 3 sites, with their headroom.
     const codec = JSON.parse(final.codecJson) as { kind: string; keyId: string; maxSummands: number; polyModulusDegree: number; headroom: { valueBits: number; noiseBits: number } };
     expect([codec.kind, codec.keyId, codec.maxSummands, codec.polyModulusDegree]).toEqual(['bfv', ceremony.keyId, 3, 4096]);
@@ -126,6 +165,18 @@ describe('a local consortium over mTLS', () => {
     } finally {
       db.close();
     }
+    // The last round's consortium metrics are those of the pooled held-out rows under the released weights.
+    const spec = JSON.parse(readFileSync(specFile(3), 'utf8')) as ModelSpec;
+    const pooled = await pooledTestRows(spec);
+    const weights = new Float32Array(Uint8Array.from(modelWeights(released.modelId)).buffer);
+    const probabilities = await predictProbabilities(spec, weights, pooled);
+    const m = final.roundStatus[2]?.metrics;
+    expect(Number(m?.numExamples)).toBe(pooled.rows);
+    expect(m?.evaluators).toBe(3);
+    expect(m?.accuracy).toBe(accuracy(probabilities, pooled.y));
+    // Each site's loss sum is kept to 1/256 nat.
+    expect(Math.abs((m?.loss ?? 0) - binaryCrossEntropy(probabilities, pooled.y))).toBeLessThan(3 / 256 / pooled.rows);
+    expect(Math.abs((m?.auc ?? 0) - binaryAuc(probabilities, pooled.y))).toBeLessThanOrEqual((m?.aucResolution ?? 0) + 1e-12);
     // Now every site holds the key; no byte of it (raw, base64 or hex), nor the key envelope, is in the coordinator's state.
     expect(c.siteNames.map((s) => siteKey(s) !== undefined)).toEqual([true, true, true]);
     const key = siteKey(c.siteNames[1] as string)!;

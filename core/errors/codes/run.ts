@@ -33,6 +33,12 @@ export const RunErrors = defineErrors({
     meaning: 'Sites reported different hashes for the new global weights; they no longer hold the same model.',
     fix: 'The sites run different agent versions or one applied a corrupt aggregate; align versions and resubmit.',
   },
+  METRICS_MISMATCH: {
+    code: 'COHORT_E_RUN_METRICS_MISMATCH',
+    grpc: status.DATA_LOSS,
+    meaning: 'Sites reported different consortium metrics after decrypting the same summed evaluation; a site or the sum is faulty.',
+    fix: 'The sites run different agent versions or one decrypted a corrupt sum; align versions and resubmit.',
+  },
   ROUND_DEADLINE: {
     code: 'COHORT_E_RUN_ROUND_DEADLINE',
     grpc: status.DEADLINE_EXCEEDED,

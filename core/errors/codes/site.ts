@@ -69,6 +69,18 @@ export const SiteErrors = defineErrors({
     meaning: 'The aggregate downloaded from the coordinator was incomplete or could not be decoded.',
     fix: 'The site retries; if it persists, check the coordinator\'s state directory.',
   },
+  COUNT_WITHHELD: {
+    code: 'COHORT_E_SITE_COUNT_WITHHELD',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The site declined a run that weights updates by example count: its policy withholds its record count (`policy.release.recordCounts: withheld`), and a weighted update would carry it.',
+    fix: 'Submit the run unweighted (site-level DP runs always are), or have the site round its count instead (`recordCounts: rounded`).',
+  },
+  EVALUATION_INVALID: {
+    code: 'COHORT_E_SITE_EVALUATION_INVALID',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The site refused to evaluate or to open a round\'s summed evaluation: its held-out split is too large for one summed evaluation, or the sum holds fewer evaluations than the run\'s minSites (it would show one site\'s metrics) or another count than the coordinator says.',
+    fix: 'A sum of fewer than minSites evaluations is the coordinator withholding sites or an attack; the round closes without consortium metrics. Split a held-out set past 2^20 rows.',
+  },
   PLAINTEXT_REFUSED: {
     code: 'COHORT_E_SITE_CODEC_REFUSED',
     grpc: status.FAILED_PRECONDITION,

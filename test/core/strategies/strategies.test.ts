@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meanFromWeightedSum, strategyFromSpec, updateVectorFrom, weightedEvaluation } from '../../../core/strategies/index.ts';
+import { meanFromWeightedSum, strategyFromSpec, updateVectorFrom } from '../../../core/strategies/index.ts';
 
 describe('update vectors and their sum', () => {
   it('builds [w * (trained - global)..., w]', () => {
@@ -32,13 +32,5 @@ describe('strategies', () => {
     expect(s.name).toBe('fedprox');
     expect(s.configureFit(2)).toEqual({ round: 2, proximalMu: 0.01 });
     expect([...s.applyAggregate(Float32Array.from([1]), Float32Array.from([2]), {}, 1).weights]).toEqual([3]);
-  });
-
-  it('weights metrics by examples and averages AUC only over sites that have one', () => {
-    const m = weightedEvaluation([
-      { site: 'a', numExamples: 10, loss: 1, accuracy: 0.5, auc: 0.6 },
-      { site: 'b', numExamples: 30, loss: 2, accuracy: 0.9, auc: Number.NaN },
-    ]);
-    expect(m).toEqual({ numExamples: 40, loss: 1.75, accuracy: 0.8, auc: 0.6 });
   });
 });

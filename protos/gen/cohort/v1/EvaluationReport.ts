@@ -10,6 +10,9 @@ export interface EvaluationReport {
    * SHA-256 (hex) of the new global weights after the server step.
    */
   'weightsSha256'?: (string);
+  /**
+   * The site's own metrics, present only when its release policy allows (site_metrics).
+   */
   'numExamples'?: (number | string | Long);
   'loss'?: (number | string);
   'accuracy'?: (number | string);
@@ -18,6 +21,14 @@ export interface EvaluationReport {
    * What this run has spent at this site so far.
    */
   'privacy'?: (_cohort_v1_PrivacySpend | null);
+  /**
+   * The site's evaluation vector under the run's codec (the chunks of its evaluation codec).
+   */
+  'evaluationChunks'?: (Buffer | Uint8Array | string)[];
+  /**
+   * Whether fields 4 to 7 hold the site's own metrics.
+   */
+  'siteMetrics'?: (boolean);
 }
 
 export interface EvaluationReport__Output {
@@ -27,6 +38,9 @@ export interface EvaluationReport__Output {
    * SHA-256 (hex) of the new global weights after the server step.
    */
   'weightsSha256': (string);
+  /**
+   * The site's own metrics, present only when its release policy allows (site_metrics).
+   */
   'numExamples': (string);
   'loss': (number);
   'accuracy': (number);
@@ -35,4 +49,12 @@ export interface EvaluationReport__Output {
    * What this run has spent at this site so far.
    */
   'privacy': (_cohort_v1_PrivacySpend__Output | null);
+  /**
+   * The site's evaluation vector under the run's codec (the chunks of its evaluation codec).
+   */
+  'evaluationChunks': (Buffer)[];
+  /**
+   * Whether fields 4 to 7 hold the site's own metrics.
+   */
+  'siteMetrics': (boolean);
 }

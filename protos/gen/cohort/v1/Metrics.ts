@@ -7,6 +7,11 @@ export interface Metrics {
   'loss'?: (number | string);
   'accuracy'?: (number | string);
   'auc'?: (number | string);
+  /**
+   * Consortium metrics: sites whose evaluations the sum holds, and the AUC's resolution.
+   */
+  'evaluators'?: (number);
+  'aucResolution'?: (number | string);
 }
 
 export interface Metrics__Output {
@@ -14,4 +19,9 @@ export interface Metrics__Output {
   'loss': (number);
   'accuracy': (number);
   'auc': (number);
+  /**
+   * Consortium metrics: sites whose evaluations the sum holds, and the AUC's resolution.
+   */
+  'evaluators': (number);
+  'aucResolution': (number);
 }

@@ -19,6 +19,14 @@ export interface PrivacySpend {
    * The site stopped training because the next step would cross its budget.
    */
   'stoppedAtBudget'?: (boolean);
+  /**
+   * How the site releases its record count: "exact", "rounded to N" or "withheld".
+   */
+  'recordCounts'?: (string);
+  /**
+   * Whether the site sends its own metrics (held-out and training loss) to the coordinator.
+   */
+  'siteMetrics'?: (boolean);
 }
 
 /**
@@ -38,4 +46,12 @@ export interface PrivacySpend__Output {
    * The site stopped training because the next step would cross its budget.
    */
   'stoppedAtBudget': (boolean);
+  /**
+   * How the site releases its record count: "exact", "rounded to N" or "withheld".
+   */
+  'recordCounts': (string);
+  /**
+   * Whether the site sends its own metrics (held-out and training loss) to the coordinator.
+   */
+  'siteMetrics': (boolean);
 }

@@ -12,7 +12,8 @@ export interface RunResponse {
   'reasonCode'?: (string);
   'reason'?: (string);
   /**
-   * Number of training examples the site will use (accepted runs).
+   * Number of training examples the site will use (accepted runs), as its release policy
+   * gives it: exact, rounded, or 0 when withheld.
    */
   'numExamples'?: (number | string | Long);
   /**
@@ -34,7 +35,8 @@ export interface RunResponse__Output {
   'reasonCode': (string);
   'reason': (string);
   /**
-   * Number of training examples the site will use (accepted runs).
+   * Number of training examples the site will use (accepted runs), as its release policy
+   * gives it: exact, rounded, or 0 when withheld.
    */
   'numExamples': (string);
   /**

@@ -8,6 +8,9 @@ export interface SiteRoundStatus {
    * The site's update this round: PENDING, DELIVERED, FAILED
    */
   'state'?: (string);
+  /**
+   * The site's own held-out metrics, only when its release policy lets them go.
+   */
   'metrics'?: (_cohort_v1_Metrics | null);
   'failureCode'?: (string);
   'failure'?: (string);
@@ -17,6 +20,10 @@ export interface SiteRoundStatus {
    * The site's evaluation of the round's new model: WAITING, PENDING, EVALUATED, FAILED
    */
   'evalState'?: (string);
+  /**
+   * Its report of the consortium metrics: WAITING, PENDING, REPORTED, FAILED
+   */
+  'scoreState'?: (string);
 }
 
 export interface SiteRoundStatus__Output {
@@ -25,6 +32,9 @@ export interface SiteRoundStatus__Output {
    * The site's update this round: PENDING, DELIVERED, FAILED
    */
   'state': (string);
+  /**
+   * The site's own held-out metrics, only when its release policy lets them go.
+   */
   'metrics': (_cohort_v1_Metrics__Output | null);
   'failureCode': (string);
   'failure': (string);
@@ -34,4 +44,8 @@ export interface SiteRoundStatus__Output {
    * The site's evaluation of the round's new model: WAITING, PENDING, EVALUATED, FAILED
    */
   'evalState': (string);
+  /**
+   * Its report of the consortium metrics: WAITING, PENDING, REPORTED, FAILED
+   */
+  'scoreState': (string);
 }

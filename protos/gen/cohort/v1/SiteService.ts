@@ -5,6 +5,7 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { Ack as _cohort_v1_Ack, Ack__Output as _cohort_v1_Ack__Output } from '../../cohort/v1/Ack.ts';
 import type { AggregateChunk as _cohort_v1_AggregateChunk, AggregateChunk__Output as _cohort_v1_AggregateChunk__Output } from '../../cohort/v1/AggregateChunk.ts';
 import type { AggregateRequest as _cohort_v1_AggregateRequest, AggregateRequest__Output as _cohort_v1_AggregateRequest__Output } from '../../cohort/v1/AggregateRequest.ts';
+import type { ConsortiumMetricsReport as _cohort_v1_ConsortiumMetricsReport, ConsortiumMetricsReport__Output as _cohort_v1_ConsortiumMetricsReport__Output } from '../../cohort/v1/ConsortiumMetricsReport.ts';
 import type { CrlResponse as _cohort_v1_CrlResponse, CrlResponse__Output as _cohort_v1_CrlResponse__Output } from '../../cohort/v1/CrlResponse.ts';
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from '../../cohort/v1/EvaluationReport.ts';
 import type { ExchangeKeyRequest as _cohort_v1_ExchangeKeyRequest, ExchangeKeyRequest__Output as _cohort_v1_ExchangeKeyRequest__Output } from '../../cohort/v1/ExchangeKeyRequest.ts';
@@ -41,6 +42,17 @@ export interface SiteServiceClient extends grpc.Client {
    */
   downloadAggregate(argument: _cohort_v1_AggregateRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
   downloadAggregate(argument: _cohort_v1_AggregateRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
+  
+  /**
+   * Streams the sum of a round's evaluation vectors, once every evaluation is in.
+   */
+  DownloadEvaluation(argument: _cohort_v1_AggregateRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
+  DownloadEvaluation(argument: _cohort_v1_AggregateRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
+  /**
+   * Streams the sum of a round's evaluation vectors, once every evaluation is in.
+   */
+  downloadEvaluation(argument: _cohort_v1_AggregateRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
+  downloadEvaluation(argument: _cohort_v1_AggregateRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_AggregateChunk__Output>;
   
   /**
    * The consortium CRL the coordinator enforces now (its kit's crl.pem, as last reloaded).
@@ -173,14 +185,31 @@ export interface SiteServiceClient extends grpc.Client {
   releaseModel(argument: _cohort_v1_ReleaseModelRequest, callback: grpc.requestCallback<_cohort_v1_ReleaseReceipt__Output>): grpc.ClientUnaryCall;
   
   /**
-   * After applying the aggregate: the hash of the new global weights and evaluation.
+   * The consortium metrics the site decrypted from that sum; every site must report the same.
+   */
+  ReportConsortiumMetrics(argument: _cohort_v1_ConsortiumMetricsReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  ReportConsortiumMetrics(argument: _cohort_v1_ConsortiumMetricsReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  ReportConsortiumMetrics(argument: _cohort_v1_ConsortiumMetricsReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  ReportConsortiumMetrics(argument: _cohort_v1_ConsortiumMetricsReport, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  /**
+   * The consortium metrics the site decrypted from that sum; every site must report the same.
+   */
+  reportConsortiumMetrics(argument: _cohort_v1_ConsortiumMetricsReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  reportConsortiumMetrics(argument: _cohort_v1_ConsortiumMetricsReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  reportConsortiumMetrics(argument: _cohort_v1_ConsortiumMetricsReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  reportConsortiumMetrics(argument: _cohort_v1_ConsortiumMetricsReport, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * After applying the aggregate: the hash of the new global weights and the site's
+   * evaluation vector, encrypted like its update (core/evaluation/summed-metrics.ts).
    */
   ReportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
   ReportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
   ReportEvaluation(argument: _cohort_v1_EvaluationReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
   ReportEvaluation(argument: _cohort_v1_EvaluationReport, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
   /**
-   * After applying the aggregate: the hash of the new global weights and evaluation.
+   * After applying the aggregate: the hash of the new global weights and the site's
+   * evaluation vector, encrypted like its update (core/evaluation/summed-metrics.ts).
    */
   reportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
   reportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
@@ -257,6 +286,11 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
   DownloadAggregate: grpc.handleServerStreamingCall<_cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk>;
   
   /**
+   * Streams the sum of a round's evaluation vectors, once every evaluation is in.
+   */
+  DownloadEvaluation: grpc.handleServerStreamingCall<_cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk>;
+  
+  /**
    * The consortium CRL the coordinator enforces now (its kit's crl.pem, as last reloaded).
    * The key holder verifies it against its own CA certificate before sealing.
    */
@@ -302,7 +336,13 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
   ReleaseModel: grpc.handleUnaryCall<_cohort_v1_ReleaseModelRequest__Output, _cohort_v1_ReleaseReceipt>;
   
   /**
-   * After applying the aggregate: the hash of the new global weights and evaluation.
+   * The consortium metrics the site decrypted from that sum; every site must report the same.
+   */
+  ReportConsortiumMetrics: grpc.handleUnaryCall<_cohort_v1_ConsortiumMetricsReport__Output, _cohort_v1_Ack>;
+  
+  /**
+   * After applying the aggregate: the hash of the new global weights and the site's
+   * evaluation vector, encrypted like its update (core/evaluation/summed-metrics.ts).
    */
   ReportEvaluation: grpc.handleUnaryCall<_cohort_v1_EvaluationReport__Output, _cohort_v1_Ack>;
   
@@ -331,6 +371,7 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
 
 export interface SiteServiceDefinition extends grpc.ServiceDefinition {
   DownloadAggregate: MethodDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateChunk, _cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk__Output>
+  DownloadEvaluation: MethodDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateChunk, _cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk__Output>
   GetCrl: MethodDefinition<_cohort_v1_GetCrlRequest, _cohort_v1_CrlResponse, _cohort_v1_GetCrlRequest__Output, _cohort_v1_CrlResponse__Output>
   GetKeyCeremony: MethodDefinition<_cohort_v1_KeyCeremonyRequest, _cohort_v1_KeyCeremonyStatus, _cohort_v1_KeyCeremonyRequest__Output, _cohort_v1_KeyCeremonyStatus__Output>
   GetSealedKey: MethodDefinition<_cohort_v1_GetSealedKeyRequest, _cohort_v1_SealedKeyResponse, _cohort_v1_GetSealedKeyRequest__Output, _cohort_v1_SealedKeyResponse__Output>
@@ -339,6 +380,7 @@ export interface SiteServiceDefinition extends grpc.ServiceDefinition {
   PublishSealedKeys: MethodDefinition<_cohort_v1_PublishSealedKeysRequest, _cohort_v1_Ack, _cohort_v1_PublishSealedKeysRequest__Output, _cohort_v1_Ack__Output>
   Register: MethodDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterResponse, _cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse__Output>
   ReleaseModel: MethodDefinition<_cohort_v1_ReleaseModelRequest, _cohort_v1_ReleaseReceipt, _cohort_v1_ReleaseModelRequest__Output, _cohort_v1_ReleaseReceipt__Output>
+  ReportConsortiumMetrics: MethodDefinition<_cohort_v1_ConsortiumMetricsReport, _cohort_v1_Ack, _cohort_v1_ConsortiumMetricsReport__Output, _cohort_v1_Ack__Output>
   ReportEvaluation: MethodDefinition<_cohort_v1_EvaluationReport, _cohort_v1_Ack, _cohort_v1_EvaluationReport__Output, _cohort_v1_Ack__Output>
   ReportFailure: MethodDefinition<_cohort_v1_FailureReport, _cohort_v1_Ack, _cohort_v1_FailureReport__Output, _cohort_v1_Ack__Output>
   RespondToRun: MethodDefinition<_cohort_v1_RunResponse, _cohort_v1_Ack, _cohort_v1_RunResponse__Output, _cohort_v1_Ack__Output>

@@ -18,6 +18,10 @@ export const TaskKind = {
    * The run ended (completed, failed or cancelled); the site may clean up.
    */
   TASK_KIND_FINISH: 'TASK_KIND_FINISH',
+  /**
+   * Download the summed evaluation of `round`, decrypt it, report the consortium metrics.
+   */
+  TASK_KIND_SCORE: 'TASK_KIND_SCORE',
 } as const;
 
 export type TaskKind =
@@ -43,5 +47,10 @@ export type TaskKind =
    */
   | 'TASK_KIND_FINISH'
   | 4
+  /**
+   * Download the summed evaluation of `round`, decrypt it, report the consortium metrics.
+   */
+  | 'TASK_KIND_SCORE'
+  | 5
 
 export type TaskKind__Output = typeof TaskKind[keyof typeof TaskKind]

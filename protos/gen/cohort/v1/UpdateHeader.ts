@@ -8,7 +8,8 @@ export interface UpdateHeader {
   'chunkCount'?: (number);
   'totalBytes'?: (number | string | Long);
   /**
-   * Local training loss (for progress display only).
+   * Local training loss (for progress display only); NaN unless the site's release policy
+   * lets its own metrics go.
    */
   'trainLoss'?: (number | string);
 }
@@ -19,7 +20,8 @@ export interface UpdateHeader__Output {
   'chunkCount': (number);
   'totalBytes': (string);
   /**
-   * Local training loss (for progress display only).
+   * Local training loss (for progress display only); NaN unless the site's release policy
+   * lets its own metrics go.
    */
   'trainLoss': (number);
 }

@@ -1,0 +1,162 @@
+/**
+ * What of its own numbers a site lets leave it (policy.release), through the real RunWorker on
+ * a real extract: record counts exact, rounded or withheld, its own metrics only when allowed,
+ * and a summed evaluation opened only when it holds at least minSites evaluations. The last is
+ * the attack test: a coordinator that hands one site's encrypted evaluation back as "the sum"
+ * would show that site's metrics to every other site; the run worker refuses it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consortiumMetrics, evaluationCodec, EVAL_VECTOR_LENGTH } from '../../core/evaluation/summed-metrics.ts';
+import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
+import { generateConsortiumKey, type ConsortiumKey } from '../../core/secure-agg/keys.ts';
+import { consortiumKeyContext } from '../../core/secure-agg/parameters.ts';
+import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts';
+import { plainDescriptor, type BfvCodecDescriptor } from '../../core/update-codec/index.ts';
+import { updateLayout } from '../../core/update-codec/update-layout.ts';
+import type { ModelSpec } from '../../models/spec-schema.ts';
+import { loadSpecFile } from '../../models/validate-spec.ts';
+import { initialWeights } from '../../models/weight-layout.ts';
+import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
+import { HeKeyStore } from '../../site-agent/he-keys.ts';
+import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
+import { releasedCount } from '../../site-agent/privacy/release-policy.ts';
+import { RunStateStore } from '../../site-agent/run-state.ts';
+import { RunWorker } from '../../site-agent/run-worker.ts';
+import { ReleasePolicySchema, SiteConfigSchema } from '../../site-agent/site-config.ts';
+import { initSiteStorage } from '../../site-agent/site-init.ts';
+import { evaluate } from '../../site-agent/training/local-trainer.ts';
+
+const PLAIN = { kind: 'plain' };
+/** Site-level DP: every site sends weight 1 (unweighted). */
+const PRIVATE: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml')), rounds: 2, minSites: 2 };
+/** No DP: updates are weighted by the site's example count. */
+const WEIGHTED: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/heart-logistic.yaml')), dataset: 'heart', privacy: undefined, rounds: 2, minSites: 2 };
+
+describe('RunWorker release policy', () => {
+  let dir: string;
+  let extract: string;
+  let key: ConsortiumKey;
+  let n = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-release-'));
+    const [h] = await generateHospitals({ sites: 1, seed: 11, rowsPerSite: 157, outDir: join(dir, 'extracts') });
+    extract = h!.path;
+    key = await generateConsortiumKey(await consortiumKeyContext());
+  }, 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  let sites = 0;
+  function worker(spec: ModelSpec, release: Record<string, unknown>, runId = 'run-r'): RunWorker {
+    const name = `site-${sites++}`;
+    const config = SiteConfigSchema.parse({
+      dataDir: join(dir, name, 'state'),
+      keyFile: join(dir, name, 'at-rest.key'),
+      datasets: { heart: { path: extract, columns: syntheticColumnMapping() } },
+      policy: { allowPlaintext: true, privacy: { maxEpsilon: null }, release },
+    });
+    const atRest = initSiteStorage(config);
+    const heKeys = new HeKeyStore(config.dataDir, atRest);
+    heKeys.save(key.params, key.secretKey);
+    return new RunWorker({ site: name, runId, spec, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
+  }
+
+  it('rounds half up to the unit and never below one unit; exact and withheld as named', () => {
+    const rounded = ReleasePolicySchema.parse({ recordCounts: 'rounded', roundTo: 25 });
+    expect([0, 12, 13, 37, 38, 157].map((x) => releasedCount(x, rounded))).toEqual([25, 25, 25, 25, 50, 150]);
+    expect(releasedCount(157, ReleasePolicySchema.parse({ recordCounts: 'exact' }))).toBe(157);
+    expect(releasedCount(157, ReleasePolicySchema.parse({ recordCounts: 'withheld' }))).toBeUndefined();
+    // The default is rounded to 10 with the site's own metrics kept at the site.
+    expect(ReleasePolicySchema.parse({})).toEqual({ recordCounts: 'rounded', roundTo: 10, siteMetrics: false });
+  });
+
+  it('answers an offer with its count as the policy gives it, and says how beside the planned spend', async () => {
+    const exact = await worker(WEIGHTED, { recordCounts: 'exact' }).decide('alice', PLAIN);
+    n = exact.numExamples;
+    expect(n).toBeGreaterThan(100);
+    expect(exact.planned).toMatchObject({ recordCounts: 'exact', siteMetrics: false });
+    const rounded = await worker(WEIGHTED, { recordCounts: 'rounded', roundTo: 25 }).decide('alice', PLAIN);
+    expect(rounded).toMatchObject({ accept: true, numExamples: Math.max(25, Math.floor(n / 25 + 0.5) * 25), planned: { recordCounts: 'rounded to 25' } });
+    expect(rounded.numExamples % 25).toBe(0);
+  });
+
+  it('withholding its count, declines a weighted run with COUNT_WITHHELD and joins an unweighted one sending 0', async () => {
+    const weighted = await worker(WEIGHTED, { recordCounts: 'withheld' }).decide('alice', PLAIN);
+    expect(weighted).toMatchObject({ accept: false, reasonCode: 'COHORT_E_SITE_COUNT_WITHHELD', numExamples: 0 });
+    const unweighted = await worker(PRIVATE, { recordCounts: 'withheld' }).decide('alice', PLAIN);
+    expect(unweighted).toMatchObject({ accept: true, numExamples: 0, planned: { recordCounts: 'withheld' } });
+  });
+
+  it('weights a weighted update by the released count, and sends its training loss only when its own metrics may go', async () => {
+    const codec = plainDescriptor(updateLayout(WEIGHTED).length);
+    const fit = { round: 1, proximalMu: 0 };
+    const kept = worker(WEIGHTED, { recordCounts: 'rounded', roundTo: 25 });
+    expect((await kept.decide('alice', PLAIN)).accept).toBe(true);
+    await kept.encoderFor(codec);
+    const trained = await kept.train(fit, codec);
+    expect(trained.vector[updateLayout(WEIGHTED).weightSlot]).toBe(Math.floor(n / 25 + 0.5) * 25);
+    expect(trained.trainLoss).toBeNaN();
+    const shared = worker(WEIGHTED, { recordCounts: 'exact', siteMetrics: true });
+    expect((await shared.decide('alice', PLAIN)).accept).toBe(true);
+    await shared.encoderFor(codec);
+    const t = await shared.train(fit, codec);
+    expect(t.vector[updateLayout(WEIGHTED).weightSlot]).toBe(n);
+    expect(Number.isFinite(t.trainLoss)).toBe(true);
+  });
+
+  it('evaluates into the summed vector always, and into its own metrics only when allowed', async () => {
+    const codec = plainDescriptor(updateLayout(WEIGHTED).length);
+    const weights = initialWeights(WEIGHTED);
+    const kept = worker(WEIGHTED, {});
+    await kept.decide('alice', PLAIN);
+    await kept.encoderFor(codec);
+    const a = await kept.evaluate(weights);
+    expect(a.own).toBeUndefined();
+    const sum = kept.decodeEvaluation(a.chunks, 1);
+    const shared = worker(WEIGHTED, { siteMetrics: true });
+    await shared.decide('alice', PLAIN);
+    await shared.encoderFor(codec);
+    const b = await shared.evaluate(weights);
+    // The same rows and weights: the site's own metrics are the trainer's, and the summed vector says the same.
+    const data = await shared.data();
+    const direct = await evaluate(WEIGHTED, weights, data.test);
+    expect(b.own).toEqual(direct);
+    expect(sum.numExamples).toBe(direct.numExamples);
+    expect(sum.accuracy).toBe(direct.accuracy);
+    expect(sum.loss).toBeCloseTo(direct.loss, 12);
+    expect(Math.abs(sum.auc - direct.auc)).toBeLessThanOrEqual(sum.aucResolution + 1e-12);
+  });
+
+  it('refuses a summed evaluation that holds one site\'s evaluation alone (the coordinator isolating it); the same bytes opened without the check show that site\'s metrics', async () => {
+    const request: RunCodec = { kind: 'bfv-pending', length: updateLayout(PRIVATE).length, key: key.params };
+    const victim = worker(PRIVATE, {}, 'run-bfv');
+    const reader = worker(PRIVATE, {}, 'run-bfv');
+    expect((await victim.decide('alice', request)).accept).toBe(true);
+    expect((await reader.decide('alice', request)).accept).toBe(true);
+    const codec = finalCodec(PRIVATE, request, [{ num_examples: 0 }, { num_examples: 0 }]) as BfvCodecDescriptor;
+    await victim.encoderFor(codec);
+    await reader.encoderFor(codec);
+    const { chunks } = await victim.evaluate(initialWeights(PRIVATE));
+    // The coordinator claims one contributor, truthfully: the check is minSites, not honesty.
+    expect(() => reader.decodeEvaluation(chunks, 1)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID' }));
+    expect(() => reader.decodeEvaluation(chunks, 2)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID' }));
+    // Without the defence: any key holder decrypts the lone ciphertext to the victim's exact held-out counts.
+    const raw = await BfvUpdateEncoder.create(evaluationCodec(codec) as BfvCodecDescriptor, key.secretKey);
+    try {
+      const opened = raw.decodeAggregate(chunks);
+      expect(opened.summands).toBe(1);
+      expect(opened.sum).toHaveLength(EVAL_VECTOR_LENGTH);
+      const victimData = await victim.data();
+      expect(consortiumMetrics(opened.sum).numExamples).toBe(victimData.test.rows);
+      expect(consortiumMetrics(opened.sum).accuracy).toBe((await evaluate(PRIVATE, initialWeights(PRIVATE), victimData.test)).accuracy);
+    } finally {
+      raw.dispose();
+      victim.dispose();
+      reader.dispose();
+    }
+  });
+});
