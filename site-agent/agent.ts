@@ -260,6 +260,8 @@ export class SiteAgent {
           this.options.ledger.release(task.runId);
           this.workers.get(task.runId)?.dispose();
           this.workers.delete(task.runId);
+          // Until acknowledged, the coordinator sends this task again on every reconnect.
+          await unary((o, cb) => client.acknowledgeFinish({ runId: task.runId }, o, cb));
           return;
         default:
           log.warn({ kind: task.kind }, 'unknown task kind ignored');

@@ -217,6 +217,20 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.tick();
   }
 
+  /** The site has handled the end of a run it was invited to: its FINISH task is no longer pending. Idempotent. */
+  acknowledgeEnd(site: string, runId: string): void {
+    const run = this.getRunOrThrow(runId);
+    if (!TERMINAL_RUN_STATES.includes(run.state)) {
+      throw new CohortError(RunErrors.INVALID_REQUEST, `run ${runId} is ${run.state}; only an ended run's end can be acknowledged`, { details: { runId, state: run.state } });
+    }
+    if (!this.store.getRunSite(runId, site)) throw new CohortError(RunErrors.INVALID_REQUEST, `site ${site} was not invited to run ${runId}`);
+    const now = this.now();
+    this.store.tx(() => {
+      this.store.acknowledgeEnd(runId, site, now);
+      this.store.appendEvent(site, 'run.end-acknowledged', runId, {}, now);
+    });
+  }
+
   pendingTasks(site: string): SiteTask[] {
     return pendingTasksFor(this.store, site, (runId, round) => JSON.stringify(this.strategyOf(runId).configureFit(round)));
   }

@@ -6,7 +6,9 @@ import type { StateStore } from '../state/store.ts';
 export type SiteTask = Task__Output;
 
 export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: (runId: string, round: number) => string): SiteTask[] {
-  const tasks: SiteTask[] = [];
+  // A run's end stays pending until the site acknowledges it: a site offline when the run ended
+  // still learns of it on reconnect and frees its privacy reservation.
+  const tasks: SiteTask[] = store.unacknowledgedEnds(site).map((run) => finishTask(run.run_id, run.state, run.error ?? `run ${run.state.toLowerCase()}`));
   for (const run of store.runsInState('RECRUITING', 'RUNNING')) {
     const base = { runId: run.run_id, specJson: run.spec_json, codecJson: run.codec_json, runState: run.state, message: '', submittedBy: run.submitted_by };
     const membership = store.getRunSite(run.run_id, site);

@@ -110,6 +110,11 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       return { ok: true };
     }),
 
+    AcknowledgeFinish: unary(ctx, (site, req) => {
+      engine.acknowledgeEnd(site, req.runId);
+      return { ok: true };
+    }),
+
     ReportConsortiumMetrics: unary(ctx, (site, req) => {
       engine.reportConsortiumMetrics(site, req.runId, req.round, {
         numExamples: Number(req.numExamples),

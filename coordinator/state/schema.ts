@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS run_sites (
   dataset_fingerprint TEXT,
   planned_json TEXT,
   privacy_json TEXT,
+  -- When the site acknowledged the run's end (its FINISH task); until then the task stays pending.
+  finish_acked_ms INTEGER,
   updated_at_ms INTEGER NOT NULL,
   PRIMARY KEY (run_id, site)
 );
@@ -161,8 +163,9 @@ export const MIGRATE_1_TO_2 = [
   'ALTER TABLE run_sites ADD COLUMN privacy_json TEXT',
 ];
 
-/** Version 2 to 3: each site's report of the consortium metrics (eval_sums comes from SCHEMA_SQL). */
+/** Version 2 to 3: each site's report of the consortium metrics and its acknowledgement of a run's end (eval_sums comes from SCHEMA_SQL). */
 export const MIGRATE_2_TO_3 = [
+  'ALTER TABLE run_sites ADD COLUMN finish_acked_ms INTEGER',
   "ALTER TABLE round_sites ADD COLUMN score_state TEXT NOT NULL DEFAULT 'WAITING'",
   'ALTER TABLE round_sites ADD COLUMN score_json TEXT',
 ];

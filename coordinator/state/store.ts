@@ -44,6 +44,8 @@ export interface RunSiteRow {
   planned_json?: string | null;
   /** JSON PrivacySpend the site last reported. */
   privacy_json?: string | null;
+  /** When the site acknowledged the run's end; null while its FINISH task is pending. */
+  finish_acked_ms?: number | null;
   updated_at_ms: number;
 }
 
@@ -182,6 +184,21 @@ export class StateStore {
 
   getRunSite(runId: string, site: string): RunSiteRow | undefined {
     return this.db.prepare('SELECT * FROM run_sites WHERE run_id = ? AND site = ?').get(runId, site) as RunSiteRow | undefined;
+  }
+
+  /** Ended runs this site was invited to and has not acknowledged the end of, oldest first. */
+  unacknowledgedEnds(site: string): RunRow[] {
+    return this.db
+      .prepare(
+        `SELECT r.* FROM runs r JOIN run_sites s ON s.run_id = r.run_id
+         WHERE s.site = ? AND s.finish_acked_ms IS NULL AND r.state IN ('COMPLETED', 'FAILED', 'CANCELLED')
+         ORDER BY r.updated_at_ms, r.run_id`,
+      )
+      .all(site) as RunRow[];
+  }
+
+  acknowledgeEnd(runId: string, site: string, now: number): void {
+    this.db.prepare('UPDATE run_sites SET finish_acked_ms = ? WHERE run_id = ? AND site = ? AND finish_acked_ms IS NULL').run(now, runId, site);
   }
 
   runSites(runId: string): RunSiteRow[] {

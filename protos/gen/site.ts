@@ -10,6 +10,7 @@ import type { CrlResponse as _cohort_v1_CrlResponse, CrlResponse__Output as _coh
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from './cohort/v1/EvaluationReport.ts';
 import type { ExchangeKeyRequest as _cohort_v1_ExchangeKeyRequest, ExchangeKeyRequest__Output as _cohort_v1_ExchangeKeyRequest__Output } from './cohort/v1/ExchangeKeyRequest.ts';
 import type { FailureReport as _cohort_v1_FailureReport, FailureReport__Output as _cohort_v1_FailureReport__Output } from './cohort/v1/FailureReport.ts';
+import type { FinishAck as _cohort_v1_FinishAck, FinishAck__Output as _cohort_v1_FinishAck__Output } from './cohort/v1/FinishAck.ts';
 import type { GetCrlRequest as _cohort_v1_GetCrlRequest, GetCrlRequest__Output as _cohort_v1_GetCrlRequest__Output } from './cohort/v1/GetCrlRequest.ts';
 import type { GetSealedKeyRequest as _cohort_v1_GetSealedKeyRequest, GetSealedKeyRequest__Output as _cohort_v1_GetSealedKeyRequest__Output } from './cohort/v1/GetSealedKeyRequest.ts';
 import type { HeartbeatRequest as _cohort_v1_HeartbeatRequest, HeartbeatRequest__Output as _cohort_v1_HeartbeatRequest__Output } from './cohort/v1/HeartbeatRequest.ts';
@@ -49,6 +50,7 @@ export interface ProtoGrpcType {
       EvaluationReport: MessageTypeDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationReport__Output>
       ExchangeKeyRequest: MessageTypeDefinition<_cohort_v1_ExchangeKeyRequest, _cohort_v1_ExchangeKeyRequest__Output>
       FailureReport: MessageTypeDefinition<_cohort_v1_FailureReport, _cohort_v1_FailureReport__Output>
+      FinishAck: MessageTypeDefinition<_cohort_v1_FinishAck, _cohort_v1_FinishAck__Output>
       GetCrlRequest: MessageTypeDefinition<_cohort_v1_GetCrlRequest, _cohort_v1_GetCrlRequest__Output>
       GetSealedKeyRequest: MessageTypeDefinition<_cohort_v1_GetSealedKeyRequest, _cohort_v1_GetSealedKeyRequest__Output>
       HeartbeatRequest: MessageTypeDefinition<_cohort_v1_HeartbeatRequest, _cohort_v1_HeartbeatRequest__Output>

@@ -247,6 +247,24 @@ describe('RunEngine', () => {
     expect((JSON.parse(store.getRound(runId, 1)?.metrics_json ?? '{}') as ConsortiumMetrics).numExamples).toBe(6);
   });
 
+  it('keeps a run\'s end pending for every invited site until that site acknowledges it, across a reopen', () => {
+    const runId = startedRun();
+    engine.cancelRun(runId, 'alice');
+    const finish = { taskId: `${runId}:finish`, kind: 'TASK_KIND_FINISH', runId, runState: 'CANCELLED', message: 'run cancelled' };
+    for (const s of ['site-a', 'site-b', 'site-c']) expect(engine.pendingTasks(s)).toEqual([expect.objectContaining(finish)]);
+    engine.acknowledgeEnd('site-a', runId);
+    engine.acknowledgeEnd('site-a', runId); // idempotent
+    store.close();
+    store = new StateStore(join(dir, 'state.sqlite'));
+    engine = new RunEngine(store, { siteGraceMs: 5_000, recruitTimeoutMs: 10_000, now: () => now });
+    expect(engine.pendingTasks('site-a')).toEqual([]);
+    expect(engine.pendingTasks('site-b')).toEqual([expect.objectContaining(finish)]);
+    // A running run's end cannot be acknowledged, nor one the site was never invited to.
+    const running = startedRun();
+    expect(() => engine.acknowledgeEnd('site-b', running)).toThrow(expect.objectContaining({ code: RunErrors.INVALID_REQUEST.code }));
+    expect(() => engine.acknowledgeEnd('site-z', runId)).toThrow(expect.objectContaining({ code: RunErrors.INVALID_REQUEST.code }));
+  });
+
   it('survives a reopen of the state file mid-round: delivered updates stay counted once', () => {
     const runId = startedRun();
     engine.commitUpdate('site-a', runId, 1, source([1, 2, 10]));

@@ -17,6 +17,9 @@ import { readChunk } from '../../core/secure-agg/chunk-format.ts';
 import { signingKeyFingerprint } from '../../core/secure-agg/fingerprints.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
+import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
+import type { LedgerEntry } from '../../site-agent/privacy/ledger-chain.ts';
+import { waitForState } from '../../cli/demo/wait-for-state.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
 import { prepareDataset } from '../../site-agent/data/prepare-dataset.ts';
 import type { Matrix } from '../../models/features.ts';
@@ -233,5 +236,28 @@ describe('a local consortium over mTLS', () => {
     const failed = round3?.sites.find((s) => s.site === victim);
     expect(failed?.state).toBe('FAILED');
     expect(failed?.failureCode).toBe('COHORT_E_RUN_SITE_DISCONNECTED');
+    // Killed, it missed the run's end and still holds its reservation; restarted, it is sent the end, frees the rest and acknowledges.
+    const config = loadSiteConfig(join(dir, 'sites', victim, 'site.yaml'));
+    const ledger = (): LedgerEntry[] => PrivacyLedger.open(privacyLedgerDir(config.dataDir), loadKeyFile(config.keyFile)).entries().filter((e) => e.runId === runId);
+    expect(ledger().map((e) => e.event)).not.toContain('stop');
+    c.startSite(victim);
+    await waitForState({
+      what: `${victim} to acknowledge the end of ${runId}`,
+      read: async () => {
+        const db = new Database(join(dir, 'coordinator-state', 'coordinator.sqlite'), { readonly: true });
+        try {
+          return (db.prepare('SELECT finish_acked_ms FROM run_sites WHERE run_id = ? AND site = ?').get(runId, victim) as { finish_acked_ms: number | null }).finish_acked_ms;
+        } finally {
+          db.close();
+        }
+      },
+      done: (acked) => acked !== null,
+      describe: (acked) => `finish_acked_ms ${acked}`,
+    });
+    const stop = ledger().at(-1);
+    expect(stop?.event).toBe('stop');
+    // The stop's reservation is what was spent: nothing more stays held for the run.
+    expect(stop?.reservedEpsilon).toBe(stop?.epsilon);
+    await c.waitForSites(3);
   }, TEST_TIMEOUT_MS);
 });

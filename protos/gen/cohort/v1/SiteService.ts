@@ -10,6 +10,7 @@ import type { CrlResponse as _cohort_v1_CrlResponse, CrlResponse__Output as _coh
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from '../../cohort/v1/EvaluationReport.ts';
 import type { ExchangeKeyRequest as _cohort_v1_ExchangeKeyRequest, ExchangeKeyRequest__Output as _cohort_v1_ExchangeKeyRequest__Output } from '../../cohort/v1/ExchangeKeyRequest.ts';
 import type { FailureReport as _cohort_v1_FailureReport, FailureReport__Output as _cohort_v1_FailureReport__Output } from '../../cohort/v1/FailureReport.ts';
+import type { FinishAck as _cohort_v1_FinishAck, FinishAck__Output as _cohort_v1_FinishAck__Output } from '../../cohort/v1/FinishAck.ts';
 import type { GetCrlRequest as _cohort_v1_GetCrlRequest, GetCrlRequest__Output as _cohort_v1_GetCrlRequest__Output } from '../../cohort/v1/GetCrlRequest.ts';
 import type { GetSealedKeyRequest as _cohort_v1_GetSealedKeyRequest, GetSealedKeyRequest__Output as _cohort_v1_GetSealedKeyRequest__Output } from '../../cohort/v1/GetSealedKeyRequest.ts';
 import type { HeartbeatRequest as _cohort_v1_HeartbeatRequest, HeartbeatRequest__Output as _cohort_v1_HeartbeatRequest__Output } from '../../cohort/v1/HeartbeatRequest.ts';
@@ -32,6 +33,21 @@ import type { WatchTasksRequest as _cohort_v1_WatchTasksRequest, WatchTasksReque
  * Site agents call these. Every RPC requires the `site` role.
  */
 export interface SiteServiceClient extends grpc.Client {
+  /**
+   * The site has handled a run's end (FINISH): the task is no longer sent on reconnect.
+   */
+  AcknowledgeFinish(argument: _cohort_v1_FinishAck, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  AcknowledgeFinish(argument: _cohort_v1_FinishAck, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  AcknowledgeFinish(argument: _cohort_v1_FinishAck, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  AcknowledgeFinish(argument: _cohort_v1_FinishAck, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  /**
+   * The site has handled a run's end (FINISH): the task is no longer sent on reconnect.
+   */
+  acknowledgeFinish(argument: _cohort_v1_FinishAck, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  acknowledgeFinish(argument: _cohort_v1_FinishAck, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  acknowledgeFinish(argument: _cohort_v1_FinishAck, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  acknowledgeFinish(argument: _cohort_v1_FinishAck, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  
   /**
    * Streams the aggregate (running sums) of a closed round back to the site.
    */
@@ -281,6 +297,11 @@ export interface SiteServiceClient extends grpc.Client {
  */
 export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
+   * The site has handled a run's end (FINISH): the task is no longer sent on reconnect.
+   */
+  AcknowledgeFinish: grpc.handleUnaryCall<_cohort_v1_FinishAck__Output, _cohort_v1_Ack>;
+  
+  /**
    * Streams the aggregate (running sums) of a closed round back to the site.
    */
   DownloadAggregate: grpc.handleServerStreamingCall<_cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk>;
@@ -370,6 +391,7 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface SiteServiceDefinition extends grpc.ServiceDefinition {
+  AcknowledgeFinish: MethodDefinition<_cohort_v1_FinishAck, _cohort_v1_Ack, _cohort_v1_FinishAck__Output, _cohort_v1_Ack__Output>
   DownloadAggregate: MethodDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateChunk, _cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk__Output>
   DownloadEvaluation: MethodDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateChunk, _cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk__Output>
   GetCrl: MethodDefinition<_cohort_v1_GetCrlRequest, _cohort_v1_CrlResponse, _cohort_v1_GetCrlRequest__Output, _cohort_v1_CrlResponse__Output>
