@@ -11,6 +11,7 @@ import { sumSpends } from '../../core/privacy/run-budget.ts';
 import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
 import { summarizeRuns, type RunLedgerSummary } from '../../site-agent/privacy/ledger-summary.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
+import { recordCountsLabel } from '../../site-agent/privacy/release-policy.ts';
 import { loadSiteKey } from '../../site-agent/site-key.ts';
 import { EXIT_FAILURE, runCommand } from '../output.ts';
 import { fmt } from '../../site-agent/privacy/budget-check.ts';
@@ -27,6 +28,8 @@ export interface SitePrivacyReport {
   readonly committed: { readonly epsilon: number; readonly delta: number };
   /** The site policy's caps (policy.privacy); null: no cap. */
   readonly budget: { readonly maxEpsilon: number | null; readonly maxDelta: number | null };
+  /** What else leaves the site, no epsilon covering it (policy.release): `recordCounts` as printed (`rounded to 10`). */
+  readonly release: { readonly recordCounts: string; readonly siteMetrics: boolean };
 }
 
 /** Reads the ledger of the site `configPath` describes. A broken chain is reported, not thrown; an unreadable file throws. */
@@ -51,6 +54,7 @@ export function readSitePrivacy(configPath: string): SitePrivacyReport {
     total: sumSpends(runs),
     committed: ledger.totalCommitted(),
     budget: { maxEpsilon, maxDelta },
+    release: { recordCounts: recordCountsLabel(config.policy.release), siteMetrics: config.policy.release.siteMetrics },
   };
 }
 
@@ -72,6 +76,9 @@ function human(report: SitePrivacyReport): string {
   const cap = (max: number | null, held: number): string =>
     max === null ? 'no cap' : `maximum ${fmt(max)}, ${fmt(Math.max(0, max - held))} remaining`;
   lines.push(`budget: epsilon ${cap(report.budget.maxEpsilon, committed.epsilon)}; delta ${cap(report.budget.maxDelta, committed.delta)}`);
+  lines.push(
+    `released without noise (policy.release): record counts ${report.release.recordCounts}; own metrics ${report.release.siteMetrics ? 'sent to the coordinator' : 'kept at the site'}; consortium metrics only as a sum of at least minSites sites`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

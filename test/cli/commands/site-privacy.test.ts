@@ -49,6 +49,7 @@ describe('cohort site privacy', () => {
       // No reservations in this ledger (accepts without one): what the runs hold is what they spent.
       committed: { epsilon: 2.25, delta: 3.0000000000000004e-5 },
       budget: { maxEpsilon: 10, maxDelta: null },
+      release: { recordCounts: 'rounded to 10', siteMetrics: false },
     });
   });
 
@@ -63,7 +64,8 @@ describe('cohort site privacy', () => {
         'run run-a: epsilon 0.75 (record 0.75, site unbounded), delta 0.00001, 2 rounds, 40 steps, stopped, last update 2025-03-01T10:03:00.000Z\n' +
         'run run-b: epsilon 1.5 (record 2, site 1.5), delta 0.00002, 1 rounds, 10 steps, in progress, last update 2025-03-01T10:05:00.000Z\n' +
         'total: epsilon 2.25, delta 0.00003 (sums over runs)\n' +
-        'budget: epsilon maximum 10, 7.75 remaining; delta no cap\n',
+        'budget: epsilon maximum 10, 7.75 remaining; delta no cap\n' +
+        'released without noise (policy.release): record counts rounded to 10; own metrics kept at the site; consortium metrics only as a sum of at least minSites sites\n',
     );
   });
 
