@@ -363,6 +363,8 @@ export class SiteAgent {
     const worker = this.workerFor(task);
     await this.useBackendFor(worker);
     const codec = JSON.parse(task.codecJson) as CodecDescriptor;
+    // After a restart the round may already be applied: the encoders are needed all the same.
+    await worker.encoderFor(codec);
     await this.catchUp(client, worker, codec, task.round);
     let global = worker.globalState();
     if (global.round === task.round - 1) global = worker.applyAggregate(task.round, await this.downloadAggregate(client, worker, codec, task.round));
@@ -379,7 +381,6 @@ export class SiteAgent {
       privacy: worker.privacySpent(),
     };
     await unary((o, cb) => client.reportEvaluation(report, o, cb));
-    // Local metrics stay in the site's own log either way.
     this.options.log.info({ runId: task.runId, round: task.round, weightsSha256: hash, sharedWithCoordinator: own !== undefined }, 'evaluation reported');
   }
 

@@ -6,8 +6,9 @@
  * decisions.
  */
 import { createHash } from 'node:crypto';
-import { consortiumMetrics, evaluationCodec, evaluationVector, type ConsortiumMetrics } from '../core/evaluation/summed-metrics.ts';
+import { consortiumMetrics, evaluationCodec, evaluationsNeeded, evaluationVector, type ConsortiumMetrics } from '../core/evaluation/summed-metrics.ts';
 import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors, type ErrorDefinition } from '../core/errors/index.ts';
+import { roundUpPrivacy } from '../core/privacy/format.ts';
 import { GaussianSampler } from '../core/privacy/gaussian.ts';
 import { dpSgdSchedule, planRunSpend, runDelta, runSpendAfter, stepsWithinBudget, type RunSpend } from '../core/privacy/run-budget.ts';
 import type { SiteExposure } from '../core/privacy/site-adjacency.ts';
@@ -75,14 +76,22 @@ export interface SiteEvaluationReport {
   readonly own: EvaluationResult | undefined;
 }
 
-/** A spend as reported, with how the site releases its other numbers beside it. */
+/**
+ * A spend as reported, with how the site releases its other numbers beside it. The figures are a
+ * function of the site's record count (delta 1/(10 n), sampling rate batch/n, steps), so when the
+ * site does not release its count exactly they go out coarsened: epsilons rounded up to 2
+ * significant digits, delta up to 1, and no step count. Rounded up, they remain true bounds; they
+ * narrow the count down less, not to nothing (docs/privacy-accounting.md).
+ */
 function toProto(spend: RunSpend, steps: number, stopped: boolean, release: SiteConfig['policy']['release']): PrivacySpend {
+  const exact = release.recordCounts === 'exact';
+  const eps = (x: number): number => (exact ? x : roundUpPrivacy(x, 2));
   return {
-    epsilon: spend.epsilon,
-    delta: spend.delta,
-    recordEpsilon: spend.recordEpsilon,
-    siteEpsilon: spend.siteEpsilon,
-    steps: String(steps),
+    epsilon: eps(spend.epsilon),
+    delta: exact ? spend.delta : roundUpPrivacy(spend.delta, 1),
+    recordEpsilon: eps(spend.recordEpsilon),
+    siteEpsilon: eps(spend.siteEpsilon),
+    steps: exact ? String(steps) : '0',
     stoppedAtBudget: stopped,
     recordCounts: recordCountsLabel(release),
     siteMetrics: release.siteMetrics,
@@ -176,7 +185,9 @@ export class RunWorker {
       if (this.spec.privacy?.record) assertDpCompatible(this.spec);
       data = await this.data();
       if (data.train.rows < policy.minExamples) {
-        return decline(new CohortError(SiteErrors.COHORT_TOO_SMALL, `${data.train.rows} usable training rows, the site policy needs at least ${policy.minExamples}`));
+        // The row count is named only when the site releases it exactly.
+        const rows = policy.release.recordCounts === 'exact' ? `${data.train.rows} usable training rows` : 'fewer usable training rows than the minimum';
+        return decline(new CohortError(SiteErrors.COHORT_TOO_SMALL, `${rows}, the site policy needs at least ${policy.minExamples}`));
       }
       planned = planRunSpend(this.spec, data.train.rows, this.delta(data.train.rows), { exposure: exposureOf(codec.kind) });
     } catch (e) {
@@ -190,7 +201,11 @@ export class RunWorker {
       maxEpsilon: this.maxEpsilon,
       maxDelta: policy.privacy.maxDelta ?? Number.POSITIVE_INFINITY,
     });
-    if (!budget.ok) return { accept: false, reasonCode: budget.code, reason: budget.reason, numExamples: 0, fingerprint: '' };
+    if (!budget.ok) {
+      // The figures in the reason are functions of the record count: sent only when the count is.
+      const reason = policy.release.recordCounts === 'exact' ? budget.reason : 'the run would take this site past its privacy budget (the figures are withheld with its record count)';
+      return { accept: false, reasonCode: budget.code, reason, numExamples: 0, fingerprint: '' };
+    }
     this.o.states.saveAcceptedCodec(this.runId, codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' });
     if (!this.o.ledger.entries().some((e) => e.runId === this.runId)) {
       // The accept reserves the planned spend; the run's stop (ledger.release) frees what it did not spend.
@@ -287,14 +302,18 @@ export class RunWorker {
 
   /**
    * Decrypts a round's summed evaluation into the consortium metrics. Refuses a sum of fewer
-   * than minSites evaluations (it would show one site's metrics) or of another count than the
-   * coordinator names (under plain, the count is the sum's last value).
+   * than minSites evaluations, and never fewer than 3 (with one it would show that site's
+   * metrics, with two each site would read the other's), or of another count than the
+   * coordinator names: under BFV the check slots' count, and for both codecs the sum's
+   * evaluator slot. What this does not stop (one site's ciphertext added to itself) is in
+   * docs/trust-model.md.
    */
   decodeEvaluation(chunks: readonly Uint8Array[], contributors: number): ConsortiumMetrics {
-    const metrics = consortiumMetrics(checkedSum(this.evaluationEncoder(), chunks, contributors, this.spec.minSites, 'evaluations', SiteErrors.EVALUATION_INVALID));
-    if (metrics.evaluators !== contributors) {
-      throw new CohortError(SiteErrors.EVALUATION_INVALID, `the summed evaluation counts ${metrics.evaluators} evaluations, the coordinator says ${contributors}`, {
-        details: { evaluators: metrics.evaluators, contributors },
+    const needed = evaluationsNeeded(this.spec.minSites);
+    const metrics = consortiumMetrics(checkedSum(this.evaluationEncoder(), chunks, contributors, needed, 'evaluations', SiteErrors.EVALUATION_INVALID));
+    if (metrics.evaluators < needed || metrics.evaluators !== contributors) {
+      throw new CohortError(SiteErrors.EVALUATION_INVALID, `the summed evaluation counts ${metrics.evaluators} evaluations; it needs at least ${needed}, and the coordinator says ${contributors}`, {
+        details: { evaluators: metrics.evaluators, contributors, needed },
       });
     }
     return metrics;
@@ -415,6 +434,8 @@ export class RunWorker {
     const data = await this.data();
     const probabilities = await predictProbabilities(this.spec, weights, data.test);
     const chunks = [...this.evaluationEncoder().encode(evaluationVector(probabilities, data.test.y))];
-    return { chunks, own: this.o.config.policy.release.siteMetrics ? metricsOf(probabilities, data.test) : undefined };
+    const release = this.o.config.policy.release;
+    // Its own held-out count goes as its counts go: rounded, or 0 when withheld.
+    return { chunks, own: release.siteMetrics ? { ...metricsOf(probabilities, data.test), numExamples: releasedCount(data.test.rows, release) ?? 0 } : undefined };
   }
 }

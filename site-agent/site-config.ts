@@ -29,9 +29,10 @@ export const PrivacyPolicySchema = z
   .strict();
 
 /**
- * What of its own numbers a site lets leave it, beside the DP-noised updates (issue 10 part 4,
- * docs/privacy-accounting.md "Released numbers"). Per-site record counts and metrics are not
- * covered by any epsilon, so they leave only as this says.
+ * What of its own numbers a site lets leave it, beside the DP-noised updates
+ * (docs/privacy-accounting.md, "Released numbers that no epsilon covers"). Per-site record
+ * counts and metrics are not covered by any epsilon, so they leave only as this says. Under the
+ * `plain` codec (allowPlaintext) the coordinator sees each site's evaluation vector, whatever this says.
  */
 export const ReleasePolicySchema = z
   .object({
@@ -66,7 +67,8 @@ export const SitePolicySchema = z
     phiAllowList: z.array(z.string()).default([]),
     /**
      * Whether this site joins runs whose updates travel unencrypted (the `plain` codec, for
-     * development). Off by default: a coordinator must not be able to downgrade a run.
+     * development). Off by default: a coordinator must not be able to downgrade a run. A plain
+     * run also shows the coordinator this site's evaluation vector (its held-out counts).
      */
     allowPlaintext: z.boolean().default(false),
     privacy: PrivacyPolicySchema.prefault({}),

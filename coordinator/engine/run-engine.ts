@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
 import { CohortError, GeneralErrors, RunErrors, UpdateErrors } from '../../core/errors/index.ts';
-import { evaluationCodec, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
+import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
 import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
@@ -538,8 +538,9 @@ export class RunEngine extends EventEmitter<EngineEvents> {
 
   /**
    * Every evaluation is in: the sites must hold the same weights. Then the sites decrypt the
-   * evaluations' sum (SCORING), unless it holds fewer than minSites of them, which would show
-   * the other sites one site's metrics: that round closes without consortium metrics.
+   * evaluations' sum (SCORING), unless it holds fewer than minSites of them (and never fewer
+   * than 3: with two, each site would read the other's by subtracting its own), which the sites
+   * would refuse: that round closes without consortium metrics.
    */
   private maybeCloseEvaluation(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
     if (sites.some((s) => s.eval_state === 'PENDING')) return;
@@ -556,10 +557,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     }
     const hash = [...hashes][0] ?? null;
     const now = this.now();
-    if (evaluated.length < run.min_sites) {
+    if (evaluated.length < evaluationsNeeded(run.min_sites)) {
       this.store.tx(() => {
         this.store.updateRun(run.run_id, { final_weights_sha256: hash }, now);
-        this.store.appendEvent('coordinator', 'round.metrics-withheld', run.run_id, { round, evaluations: evaluated.length, minSites: run.min_sites }, now);
+        this.store.appendEvent('coordinator', 'round.metrics-withheld', run.run_id, { round, evaluations: evaluated.length, needed: evaluationsNeeded(run.min_sites) }, now);
       });
       this.closeRound(run, round, 'AGGREGATED', null);
       return;
@@ -574,12 +575,17 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.emit('run', run.run_id);
   }
 
-  /** Every report of the consortium metrics is in: they must agree, and become the round's metrics. */
+  /**
+   * Every report of the consortium metrics is in: they must agree, and become the round's
+   * metrics. With no report (every site failed or refused the sum) the round closes without
+   * metrics, as with too few evaluations: the sites already agreed on the weights.
+   */
   private maybeCloseScoring(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
     if (sites.some((s) => s.score_state === 'PENDING')) return;
     const reported = sites.filter((s) => s.score_state === 'REPORTED');
     if (reported.length === 0) {
-      this.endRun(run, 'FAILED', RunErrors.QUORUM_LOST.code, `round ${round}: no site reported the consortium metrics`);
+      this.store.appendEvent('coordinator', 'round.metrics-withheld', run.run_id, { round, reports: 0 }, this.now());
+      this.closeRound(run, round, 'SCORING', null);
       return;
     }
     const values = new Set(reported.map((s) => s.score_json));

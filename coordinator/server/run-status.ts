@@ -55,7 +55,8 @@ export function runStatus(store: StateStore, runId: string): RunStatus | undefin
         failureCode: s.failure_code ?? '',
         failure: s.failure ?? '',
         weightsSha256: s.weights_sha256 ?? '',
-        trainLoss: s.train_loss ?? 0,
+        // NaN (not sent: DP, or the site keeps its own metrics) is stored as NULL.
+        trainLoss: s.train_loss ?? Number.NaN,
       })),
     })),
     errorCode: run.error_code ?? '',

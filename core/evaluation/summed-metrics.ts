@@ -1,5 +1,6 @@
 /**
- * Evaluation summed under the run's encryption (docs/privacy-accounting.md, "Evaluation").
+ * Evaluation summed under the run's encryption (docs/privacy-accounting.md, "Released numbers
+ * that no epsilon covers").
  *
  * Each site turns its held-out predictions into one vector of sums,
  *
@@ -35,6 +36,17 @@ const POSITIVES = 1;
 const CORRECT = 2;
 const LOSS_SUM = 3;
 const HISTOGRAMS = 4;
+
+/**
+ * Fewest evaluations a summed evaluation may hold, whatever the run's minSites: a site that
+ * decrypts a sum and subtracts its own vector then still sees a sum over at least two others.
+ */
+export const MIN_EVALUATIONS = 3;
+
+/** The evaluations a round's sum needs before anyone decrypts it: minSites, and never fewer than {@link MIN_EVALUATIONS}. */
+export function evaluationsNeeded(minSites: number): number {
+  return Math.max(MIN_EVALUATIONS, minSites);
+}
 
 /** Length of the evaluation vector: four sums, two histograms, the evaluator count. */
 export const EVAL_VECTOR_LENGTH = HISTOGRAMS + 2 * EVAL_HISTOGRAM_BINS + 1;
@@ -144,5 +156,7 @@ export function evaluationCodec(run: CodecDescriptor): CodecDescriptor {
       details: { maxSummands: run.maxSummands },
     });
   }
+  // The same paramsId: it names the key and ring (the key envelope and the context check it), so
+  // update and evaluation chunks differ only in shape and in the evaluator count a sum carries.
   return { ...run, length: EVAL_VECTOR_LENGTH, scale: EVAL_SCALE, maxAbsValue: EVAL_MAX_VALUE, maxWeight: 1 };
 }

@@ -223,6 +223,22 @@ describe('RunEngine', () => {
     expect(store.getRun(runId)?.current_round).toBe(2);
   });
 
+  it('opens no sum of two evaluations even at minSites 2 (each site would read the other\'s), and closes without metrics when no site reports', () => {
+    const runId = startedRun();
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
+    engine.reportEvaluation('site-a', runId, 1, SOME);
+    engine.reportEvaluation('site-b', runId, 1, SOME);
+    engine.reportFailure('site-c', runId, 1, 'COHORT_E_SITE_TRAINING_FAILED', 'gone');
+    expect(store.getRound(runId, 1)).toMatchObject({ state: 'CLOSED', metrics_json: null });
+    // Round 2: three evaluations, but every site refuses or fails the sum: the round still closes, the run goes on.
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 2, source([1, 1, 1]));
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, 2, SOME);
+    expect(store.getRound(runId, 2)?.state).toBe('SCORING');
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportFailure(s, runId, 2, 'COHORT_E_SITE_EVALUATION_INVALID', 'refused');
+    expect(store.getRound(runId, 2)).toMatchObject({ state: 'CLOSED', metrics_json: null });
+    expect(store.getRun(runId)?.state).toBe('COMPLETED');
+  });
+
   it('refuses an evaluation whose chunks are not the run\'s evaluation codec, and adds nothing', () => {
     const runId = startedRun();
     for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));

@@ -24,6 +24,7 @@ import { loadSiteConfig } from '../../site-agent/site-config.ts';
 import { prepareDataset } from '../../site-agent/data/prepare-dataset.ts';
 import type { Matrix } from '../../models/features.ts';
 import { predictProbabilities } from '../../site-agent/training/local-trainer.ts';
+import { selectBackend } from '../../site-agent/training/backend.ts';
 import { accuracy, binaryAuc, binaryCrossEntropy } from '../../site-agent/training/metrics.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { filesUnder } from '../support/in-process-coordinator.ts';
@@ -172,6 +173,8 @@ describe('a local consortium over mTLS', () => {
     const spec = JSON.parse(readFileSync(specFile(3), 'utf8')) as ModelSpec;
     const pooled = await pooledTestRows(spec);
     const weights = new Float32Array(Uint8Array.from(modelWeights(released.modelId)).buffer);
+    // The backend the agents chose ('auto'), so that the test's predictions are the sites' to the bit.
+    await selectBackend('auto', spec.model.family);
     const probabilities = await predictProbabilities(spec, weights, pooled);
     const m = final.roundStatus[2]?.metrics;
     expect(Number(m?.numExamples)).toBe(pooled.rows);

@@ -18,7 +18,7 @@ import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
 import { generateConsortiumKey } from '../../core/secure-agg/keys.ts';
 import { consortiumKeyContext } from '../../core/secure-agg/parameters.ts';
 import type { BfvCodecDescriptor } from '../../core/update-codec/index.ts';
-import { consortiumMetrics, evaluationCodec, evaluationVector, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
+import { consortiumMetrics, evaluationCodec, evaluationVector } from '../../core/evaluation/summed-metrics.ts';
 import { updateLayout } from '../../core/update-codec/update-layout.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import type { AdminServiceClient } from '../../protos/gen/cohort/v1/AdminService.ts';
@@ -96,13 +96,6 @@ describe('an encrypted run over mTLS', () => {
     const { scores, labels } = HELD_OUT[site];
     const evaluationChunks = [...(await evalEncoderFor(site)).encode(evaluationVector(scores, labels))];
     return unary((o, cb) => client(site).reportEvaluation({ runId, round, weightsSha256: hash, evaluationChunks }, o, cb));
-  }
-  /** What a site does in SCORING: decrypts the summed evaluation and reports the consortium metrics. */
-  async function score(site: keyof typeof HELD_OUT, round: number): Promise<ConsortiumMetrics> {
-    const metrics = consortiumMetrics((await evalEncoderFor(site)).decodeAggregate(await download(site, round, 'evaluation')).sum);
-    const { numExamples, ...rest } = metrics;
-    await unary((o, cb) => client(site).reportConsortiumMetrics({ runId, round, numExamples: String(numExamples), ...rest }, o, cb));
-    return metrics;
   }
   function download(site: string, round: number, what: 'aggregate' | 'evaluation' = 'aggregate'): Promise<Uint8Array[]> {
     return new Promise((resolve, reject) => {
@@ -244,27 +237,28 @@ describe('an encrypted run over mTLS', () => {
   const weightsOf = (round: number): Buffer => Buffer.from(Float32Array.from({ length: LENGTH - 1 }, (_, i) => round + i / 16).buffer);
   const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-  it('sums the sites\' encrypted evaluations; only the sites decrypt them, and the round closes with the pooled metrics', async () => {
+  it('sums the sites\' encrypted evaluations, and with two of them opens none: each site would read the other\'s by subtracting its own', async () => {
     await evaluate('site-a', 1, sha(weightsOf(1)));
     await evaluate('site-b', 1, sha(weightsOf(1)));
-    expect(coordinator.engine.store.getRound(runId, 1)?.state).toBe('SCORING');
-    // The coordinator holds one ciphertext chunk, not the plaintext vector: its bytes are not the float64 or integer encoding of the counts.
+    // The coordinator holds one ciphertext chunk, not the plaintext vector.
     const held = sums.prepare('SELECT data FROM eval_sums WHERE run_id = ? AND round = 1').all(runId) as { data: Buffer }[];
     expect(held).toHaveLength(1);
     const plain = Buffer.from(evaluationVector([0.9, 0.35, 0.6, 0.2, 0.7], [1, 0, 1, 0, 0]).buffer);
     expect(held[0]?.data.includes(plain.subarray(0, 32))).toBe(false);
-    // Nor does any site's own metric reach it.
+    // The sum decrypts to the two vectors' sum (what a site would learn, and why it is not opened).
+    const sum = (await evalEncoderFor('site-a')).decodeAggregate(held.map((h) => h.data));
+    expect(sum.summands).toBe(2);
+    expect(consortiumMetrics(sum.sum)).toMatchObject({ numExamples: 5, evaluators: 2, accuracy: 4 / 5, auc: 5 / 6 });
+    // Nor does any site's own metric reach the coordinator, and the round closes without consortium metrics.
     expect(coordinator.engine.store.roundSites(runId, 1).map((r) => r.eval_json)).toEqual([null, null]);
-    const a = await score('site-a', 1);
-    const b = await score('site-b', 1);
-    expect(b).toEqual(a);
-    // Pooled by hand: 5 rows, 2 positives (0.9, 0.6) against 3 negatives (0.35, 0.2, 0.7): 0.9 beats 3, 0.6 beats 2: AUC 5/6.
-    // Correct at 0.5: 0.9, 0.35, 0.6, 0.2 = 4 of 5.
-    expect(a).toMatchObject({ numExamples: 5, evaluators: 2, accuracy: 4 / 5, auc: 5 / 6, aucResolution: 0 });
-    const loss = -(Math.log(0.9) + Math.log(0.65) + Math.log(0.6) + Math.log(0.8) + Math.log(0.3)) / 5;
-    // Each site's loss sum is kept to 1/256 nat: two sites, five rows.
-    expect(Math.abs(a.loss - loss)).toBeLessThan(2 / 256 / 5);
-    expect(JSON.parse(coordinator.engine.store.getRound(runId, 1)?.metrics_json ?? '{}')).toEqual(a);
+    expect(coordinator.engine.store.getRound(runId, 1)).toMatchObject({ state: 'CLOSED', metrics_json: null });
+    const err = await download('site-a', 1, 'evaluation').then(
+      () => {
+        throw new Error('expected the summed evaluation to be refused');
+      },
+      (e: unknown) => e,
+    );
+    expect(fromServiceError(err as Parameters<typeof fromServiceError>[0]).code).toBe('COHORT_E_RUN_AGGREGATE_NOT_READY');
   });
 
   it('refuses a replay of a round-1 update once round 2 collects, and a release before completion', async () => {
@@ -287,8 +281,6 @@ describe('an encrypted run over mTLS', () => {
     const agreed = weightsOf(2);
     await evaluate('site-a', 2, sha(agreed));
     await evaluate('site-b', 2, sha(agreed));
-    await score('site-a', 2);
-    await score('site-b', 2);
     expect(coordinator.engine.getRunOrThrow(runId)).toMatchObject({ state: 'COMPLETED', final_weights_sha256: sha(agreed) });
 
     const release = (site: string, weights: Buffer): Promise<{ modelId: string; weightsSha256: string }> =>

@@ -49,7 +49,8 @@ describe('RunWorker privacy budget', () => {
       keyFile: join(dir, name, 'at-rest.key'),
       datasets: { heart: { path: extract, columns: syntheticColumnMapping() } },
       // Plaintext keeps this test about budgets; encryption has its own tests.
-      policy: { allowPlaintext, privacy: { maxEpsilon } },
+      // Exact counts: these tests compare the reported figures with the accountant's to the last digit (coarsened ones have their own test).
+      policy: { allowPlaintext, privacy: { maxEpsilon }, release: { recordCounts: 'exact' } },
     });
     const key = initSiteStorage(config);
     const ledger = PrivacyLedger.open(privacyLedgerDir(config.dataDir), key);

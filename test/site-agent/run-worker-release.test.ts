@@ -23,6 +23,10 @@ import { generateHospitals, syntheticColumnMapping } from '../../scripts/dataset
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
 import { releasedCount } from '../../site-agent/privacy/release-policy.ts';
+import { BfvChunkAdder } from '../../core/secure-agg/bfv-chunk-adder.ts';
+import { loadSeal } from '../../core/secure-agg/seal-library.ts';
+import { PlainChunkAdder } from '../../core/update-codec/plain-codec.ts';
+import { planRunSpend, runDelta } from '../../core/privacy/run-budget.ts';
 import { RunStateStore } from '../../site-agent/run-state.ts';
 import { RunWorker } from '../../site-agent/run-worker.ts';
 import { ReleasePolicySchema, SiteConfigSchema } from '../../site-agent/site-config.ts';
@@ -51,13 +55,13 @@ describe('RunWorker release policy', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   let sites = 0;
-  function worker(spec: ModelSpec, release: Record<string, unknown>, runId = 'run-r'): RunWorker {
+  function worker(spec: ModelSpec, release: Record<string, unknown>, runId = 'run-r', maxEpsilon: number | null = null): RunWorker {
     const name = `site-${sites++}`;
     const config = SiteConfigSchema.parse({
       dataDir: join(dir, name, 'state'),
       keyFile: join(dir, name, 'at-rest.key'),
       datasets: { heart: { path: extract, columns: syntheticColumnMapping() } },
-      policy: { allowPlaintext: true, privacy: { maxEpsilon: null }, release },
+      policy: { allowPlaintext: true, privacy: { maxEpsilon }, release },
     });
     const atRest = initSiteStorage(config);
     const heKeys = new HeKeyStore(config.dataDir, atRest);
@@ -82,6 +86,23 @@ describe('RunWorker release policy', () => {
     const rounded = await worker(WEIGHTED, { recordCounts: 'rounded', roundTo: 25 }).decide('alice', PLAIN);
     expect(rounded).toMatchObject({ accept: true, numExamples: Math.max(25, Math.floor(n / 25 + 0.5) * 25), planned: { recordCounts: 'rounded to 25' } });
     expect(rounded.numExamples % 25).toBe(0);
+  });
+
+  it('sends its privacy figures coarsened (rounded up) and without steps when its count is not exact, and names no figure in a decline', async () => {
+    const d = await worker(PRIVATE, { recordCounts: 'rounded' }).decide('alice', PLAIN);
+    const exact = planRunSpend(PRIVATE, n, runDelta(n, undefined), { exposure: 'plaintext' });
+    expect(d.planned).toMatchObject({ steps: '0', recordCounts: 'rounded to 10' });
+    // Rounded up: never below the true figure, two significant digits, within one unit of the second.
+    const unit = 10 ** (Math.floor(Math.log10(exact.epsilon)) - 1);
+    const epsilon = Number(d.planned?.epsilon ?? 0);
+    expect(epsilon).toBeGreaterThanOrEqual(exact.epsilon);
+    expect(epsilon - exact.epsilon).toBeLessThan(unit);
+    expect(Number(epsilon.toPrecision(2))).toBe(epsilon);
+    const delta = Number(d.planned?.delta ?? 0);
+    expect(delta).toBeGreaterThanOrEqual(exact.delta);
+    expect(Number(delta.toPrecision(1))).toBe(delta);
+    // With a cap it cannot meet, the decline says so without the figures (they would give n away).
+    expect(await worker(PRIVATE, { recordCounts: 'rounded' }, 'run-r', 0.01).decide('alice', PLAIN)).toMatchObject({ accept: false, reasonCode: 'COHORT_E_PRIVACY_BUDGET_EXCEEDED', reason: 'the run would take this site past its privacy budget (the figures are withheld with its record count)' });
   });
 
   it('withholding its count, declines a weighted run with COUNT_WITHHELD and joins an unweighted one sending 0', async () => {
@@ -116,7 +137,13 @@ describe('RunWorker release policy', () => {
     await kept.encoderFor(codec);
     const a = await kept.evaluate(weights);
     expect(a.own).toBeUndefined();
-    const sum = kept.decodeEvaluation(a.chunks, 1);
+    // Three sites' vectors summed as the coordinator sums them (here three copies: the same extract).
+    const adder = new PlainChunkAdder(plainDescriptor(EVAL_VECTOR_LENGTH));
+    const summed = adder.add(adder.add(adder.add(undefined, a.chunks[0]!, 0), a.chunks[0]!, 0), a.chunks[0]!, 0);
+    expect(() => kept.decodeEvaluation([adder.add(undefined, a.chunks[0]!, 0)], 1)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID' }));
+    expect(() => kept.decodeEvaluation([summed], 2)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID' }));
+    const tripled = kept.decodeEvaluation([summed], 3);
+    const sum = { ...tripled, numExamples: tripled.numExamples / 3 };
     const shared = worker(WEIGHTED, { siteMetrics: true });
     await shared.decide('alice', PLAIN);
     await shared.encoderFor(codec);
@@ -124,7 +151,8 @@ describe('RunWorker release policy', () => {
     // The same rows and weights: the site's own metrics are the trainer's, and the summed vector says the same.
     const data = await shared.data();
     const direct = await evaluate(WEIGHTED, weights, data.test);
-    expect(b.own).toEqual(direct);
+    // Its own metrics, with its held-out count as its counts go (rounded to 10 by default).
+    expect(b.own).toEqual({ ...direct, numExamples: releasedCount(direct.numExamples, ReleasePolicySchema.parse({})) });
     expect(sum.numExamples).toBe(direct.numExamples);
     expect(sum.accuracy).toBe(direct.accuracy);
     expect(sum.loss).toBeCloseTo(direct.loss, 12);
@@ -141,9 +169,19 @@ describe('RunWorker release policy', () => {
     await victim.encoderFor(codec);
     await reader.encoderFor(codec);
     const { chunks } = await victim.evaluate(initialWeights(PRIVATE));
-    // The coordinator claims one contributor, truthfully: the check is minSites, not honesty.
+    // The coordinator claims one contributor, truthfully: the check is the count, not honesty.
     expect(() => reader.decodeEvaluation(chunks, 1)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID' }));
     expect(() => reader.decodeEvaluation(chunks, 2)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID' }));
+    // Two evaluations are refused too: the reader would subtract its own and hold the victim's.
+    const adder = new BfvChunkAdder(await loadSeal(), evaluationCodec(codec) as BfvCodecDescriptor);
+    const own = (await reader.evaluate(initialWeights(PRIVATE))).chunks[0]!;
+    try {
+      expect(() => reader.decodeEvaluation([adder.add(adder.add(undefined, chunks[0]!, 0), own, 0)], 2)).toThrow(
+        expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID', message: expect.stringContaining('fewer than the run\'s minSites 3') }),
+      );
+    } finally {
+      adder.dispose();
+    }
     // Without the defence: any key holder decrypts the lone ciphertext to the victim's exact held-out counts.
     const raw = await BfvUpdateEncoder.create(evaluationCodec(codec) as BfvCodecDescriptor, key.secretKey);
     try {
