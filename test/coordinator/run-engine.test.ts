@@ -74,6 +74,13 @@ describe('RunEngine', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Every site delivers and evaluates round `round`; returns the consortium metrics its evaluation sum decrypts to. */
+  function evaluatedRound(runId: string, round: number): ConsortiumMetrics {
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, round, source([1, 1, 1]));
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, round, SOME);
+    return consortiumMetrics(evaluationSumOf(engine, runId, round));
+  }
+
   function startedRun(): string {
     const run = engine.submitRun({ spec, codec: plainDescriptor(LENGTH), submittedBy: 'alice' });
     for (const s of ['site-a', 'site-b', 'site-c']) engine.respondToRun(s, run.run_id, true, { reasonCode: '', reason: '', numExamples: 10, fingerprint: 'f' });
@@ -123,9 +130,7 @@ describe('RunEngine', () => {
 
   it('refuses a replayed update for an earlier round', () => {
     const runId = startedRun();
-    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
-    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, 1, SOME);
-    const metrics = consortiumMetrics(evaluationSumOf(engine, runId, 1));
+    const metrics = evaluatedRound(runId, 1);
     for (const s of ['site-a', 'site-b', 'site-c']) engine.reportConsortiumMetrics(s, runId, 1, metrics);
     expect(store.getRun(runId)?.current_round).toBe(2);
     expect(() => engine.commitUpdate('site-a', runId, 1, source([1, 1, 1]))).toThrow(expect.objectContaining({ code: UpdateErrors.WRONG_ROUND.code }));
@@ -200,9 +205,7 @@ describe('RunEngine', () => {
 
   it('fails the run when sites decrypt different consortium metrics', () => {
     const runId = startedRun();
-    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
-    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, 1, SOME);
-    const metrics = consortiumMetrics(evaluationSumOf(engine, runId, 1));
+    const metrics = evaluatedRound(runId, 1);
     engine.reportConsortiumMetrics('site-a', runId, 1, metrics);
     engine.reportConsortiumMetrics('site-b', runId, 1, metrics);
     engine.reportConsortiumMetrics('site-c', runId, 1, { ...metrics, accuracy: 0.99 });
@@ -250,9 +253,7 @@ describe('RunEngine', () => {
 
   it('marks a site that does not report the consortium metrics in time as failed and closes with the others', () => {
     const runId = startedRun();
-    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
-    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, 1, SOME);
-    const metrics = consortiumMetrics(evaluationSumOf(engine, runId, 1));
+    const metrics = evaluatedRound(runId, 1);
     engine.reportConsortiumMetrics('site-a', runId, 1, metrics);
     engine.reportConsortiumMetrics('site-b', runId, 1, metrics);
     now += 60_001;

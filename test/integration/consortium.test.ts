@@ -23,6 +23,7 @@ import { waitForState } from '../../cli/demo/wait-for-state.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
 import { prepareDataset } from '../../site-agent/data/prepare-dataset.ts';
 import type { Matrix } from '../../models/features.ts';
+import { concatRows } from '../../scripts/datasets/heart-disease.ts';
 import { predictProbabilities } from '../../site-agent/training/local-trainer.ts';
 import { selectBackend } from '../../site-agent/training/backend.ts';
 import { accuracy, binaryAuc, binaryCrossEntropy } from '../../site-agent/training/metrics.ts';
@@ -83,17 +84,7 @@ describe('a local consortium over mTLS', () => {
       const mapping = config.datasets[spec.dataset]!;
       parts.push((await prepareDataset({ spec, mapping, phiAllowList: config.policy.phiAllowList, fingerprintKey: Buffer.alloc(32) })).test);
     }
-    const cols = parts[0]!.cols;
-    const rows = parts.reduce((n, p) => n + p.rows, 0);
-    const x = new Float32Array(rows * cols);
-    const y = new Float32Array(rows);
-    let at = 0;
-    for (const p of parts) {
-      x.set(p.x, at * cols);
-      y.set(p.y, at);
-      at += p.rows;
-    }
-    return { ...parts[0]!, x, y, rows };
+    return concatRows(parts);
   }
 
   function modelWeights(modelId: string): Buffer {
