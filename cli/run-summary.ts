@@ -129,8 +129,12 @@ export function formatRunSummary(j: RunSummaryJson): string {
   lines.push('  sites:');
   const eps = (e: SpendJson | null | undefined): string => (e ? (e.epsilon === null ? 'unbounded' : formatPrivacy(e.epsilon, 3)) : '-');
   for (const x of j.sites) {
-    const privacy = x.privacy ? `  epsilon spent ${eps(x.privacy.spent)} of planned ${eps(x.privacy.planned)}${x.privacy.spent?.stoppedAtBudget ? ' (stopped at budget)' : ''}` : '';
     const release = x.privacy?.planned ?? x.privacy?.spent;
+    const privacy = !x.privacy
+      ? ''
+      : release?.recordCounts === 'withheld'
+        ? '  epsilon withheld with the record count (the site\'s own ledger has it)'
+        : `  epsilon spent ${eps(x.privacy.spent)} of planned ${eps(x.privacy.planned)}${release?.recordCounts?.startsWith('rounded') ? ' (bounds over the rounded count)' : ''}${x.privacy.spent?.stoppedAtBudget ? ' (stopped at budget)' : ''}`;
     const counts = release?.recordCounts === 'withheld' ? 'training rows withheld' : `${x.numExamples} training rows${release?.recordCounts ? ` (${release.recordCounts})` : ''}`;
     const own = release ? `; own metrics ${release.siteMetrics ? 'shared' : 'kept at the site'}` : '';
     lines.push(`    ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${counts}${x.reason ? `  (${x.reason})` : ''}${privacy}${own}`);

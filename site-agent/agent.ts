@@ -20,6 +20,7 @@ import { ensureHeKey, publishExchangeKey } from './key-ceremony.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunStateStore } from './run-state.ts';
 import { RunWorker, weightsSha256, type OfferedCodec } from './run-worker.ts';
+import { releasedMessage } from './privacy/release-policy.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
 import { selectBackend } from './training/backend.ts';
 
@@ -255,7 +256,8 @@ export class SiteAgent {
           return;
         case 'TASK_KIND_FINISH':
           log.info({ runId: task.runId, state: task.runState, message: task.message }, 'run finished');
-          if (task.runState === 'COMPLETED') await this.release(client, task);
+          // A FINISH sent again (until acknowledged) names the model once it is in the registry.
+          if (task.runState === 'COMPLETED' && task.modelId === '') await this.release(client, task);
           // Whatever the end (completed, cancelled, failed), the ledger's stop frees the unspent reservation.
           this.options.ledger.release(task.runId);
           this.workers.get(task.runId)?.dispose();
@@ -270,7 +272,8 @@ export class SiteAgent {
       const err = e instanceof CohortError ? e : undefined;
       if (err?.code === TransportErrors.TRANSPORT.code) throw e; // the connection is gone; the task comes back on reconnect
       log.error({ runId: task.runId, round: task.round, code: err?.code, err: (e as Error).message }, 'task failed; reporting');
-      const report = { runId: task.runId, round: task.round, code: err?.code ?? 'COHORT_E_SITE_TRAINING_FAILED', message: (e as Error).message };
+      const code = err?.code ?? 'COHORT_E_SITE_TRAINING_FAILED';
+      const report = { runId: task.runId, round: task.round, code, message: releasedMessage(code, (e as Error).message, this.options.config.policy.release) };
       await unary((o, cb) => client.reportFailure(report, o, cb)).catch(() => undefined);
     }
   }

@@ -31,7 +31,7 @@ import type { SiteConfig } from './site-config.ts';
 import { assertDpCompatible } from './training/dp-compatibility.ts';
 import { recordDpOptions } from './training/dp-options.ts';
 import { metricsOf, predictProbabilities, trainLocal, type EvaluationResult } from './training/local-trainer.ts';
-import { recordCountsLabel, releasedCount } from './privacy/release-policy.ts';
+import { countsReleasedAs, recordCountsLabel, releasedCount, releasedMessage } from './privacy/release-policy.ts';
 import { trainingSeed } from './training/training-seed.ts';
 
 export interface OfferDecision {
@@ -76,22 +76,14 @@ export interface SiteEvaluationReport {
   readonly own: EvaluationResult | undefined;
 }
 
-/**
- * A spend as reported, with how the site releases its other numbers beside it. The figures are a
- * function of the site's record count (delta 1/(10 n), sampling rate batch/n, steps), so when the
- * site does not release its count exactly they go out coarsened: epsilons rounded up to 2
- * significant digits, delta up to 1, and no step count. Rounded up, they remain true bounds; they
- * narrow the count down less, not to nothing (docs/privacy-accounting.md).
- */
+/** A spend as reported, with how the site releases its other numbers beside it. */
 function toProto(spend: RunSpend, steps: number, stopped: boolean, release: SiteConfig['policy']['release']): PrivacySpend {
-  const exact = release.recordCounts === 'exact';
-  const eps = (x: number): number => (exact ? x : roundUpPrivacy(x, 2));
   return {
-    epsilon: eps(spend.epsilon),
-    delta: exact ? spend.delta : roundUpPrivacy(spend.delta, 1),
-    recordEpsilon: eps(spend.recordEpsilon),
-    siteEpsilon: eps(spend.siteEpsilon),
-    steps: exact ? String(steps) : '0',
+    epsilon: spend.epsilon,
+    delta: spend.delta,
+    recordEpsilon: spend.recordEpsilon,
+    siteEpsilon: spend.siteEpsilon,
+    steps: String(steps),
     stoppedAtBudget: stopped,
     recordCounts: recordCountsLabel(release),
     siteMetrics: release.siteMetrics,
@@ -107,7 +99,7 @@ function checkedSum(encoder: UpdateEncoder, chunks: readonly Uint8Array[], contr
   if (!(encoder instanceof BfvUpdateEncoder)) return encoder.decode(chunks);
   const { sum, summands } = encoder.decodeAggregate(chunks);
   if (summands < minimum) {
-    throw new CohortError(error, `the sum holds ${summands} ${what}, fewer than the run's minSites ${minimum}`, { details: { summands, minSites: minimum } });
+    throw new CohortError(error, `the sum holds ${summands} ${what}, fewer than the ${minimum} it needs`, { details: { summands, needed: minimum } });
   }
   if (summands !== contributors) {
     throw new CohortError(error, `the sum holds ${summands} ${what}, the coordinator says ${contributors}`, { details: { summands, contributors } });
@@ -122,6 +114,8 @@ export class RunWorker {
   private readonly layout: UpdateLayout;
   private dataset: PreparedDataset | undefined;
   private encoder: UpdateEncoder | undefined;
+  /** The largest planned spend over the counts the site's release covers (reported()), once computed. */
+  private bucketPlan: RunSpend | undefined;
   /** The encoder of the run's evaluation vectors (core/evaluation/summed-metrics.ts). */
   private evalEncoder: UpdateEncoder | undefined;
   /** The global state in memory; the sealed file on disk is read once, written on every change. */
@@ -160,7 +154,7 @@ export class RunWorker {
    * (no HE key for an encrypted run).
    */
   async decide(submittedBy: string, codec: OfferedCodec, refusal?: CohortError): Promise<OfferDecision> {
-    const decline = (e: CohortError): OfferDecision => ({ accept: false, reasonCode: e.code, reason: e.message, numExamples: 0, fingerprint: '' });
+    const decline = (e: CohortError): OfferDecision => ({ accept: false, reasonCode: e.code, reason: releasedMessage(e.code, e.message, this.o.config.policy.release), numExamples: 0, fingerprint: '' });
     if (refusal) return decline(refusal);
     const policy = this.o.config.policy;
     if (codec.kind === 'plain' && !policy.allowPlaintext) {
@@ -224,7 +218,7 @@ export class RunWorker {
     }
     // The count as the release policy gives it (0: withheld).
     const numExamples = releasedCount(data.train.rows, policy.release) ?? 0;
-    return { accept: true, reasonCode: '', reason: '', numExamples, fingerprint: data.fingerprint, planned: toProto(planned, 0, false, policy.release) };
+    return { accept: true, reasonCode: '', reason: '', numExamples, fingerprint: data.fingerprint, planned: this.reported(planned, 0, false, codec.kind === 'plain' ? 'plaintext' : 'encrypted') };
   }
 
   /**
@@ -423,7 +417,29 @@ export class RunWorker {
   privacySpent(): PrivacySpend | null {
     const last = this.o.ledger.entries().filter((e) => e.runId === this.runId).at(-1);
     if (!last) return null;
-    return toProto(last, last.steps, last.event === 'stop', this.o.config.policy.release);
+    const accepted = this.o.states.acceptedCodec(this.runId);
+    return this.reported(last, last.steps, last.event === 'stop', exposureOf(accepted?.kind ?? 'bfv'));
+  }
+
+  /**
+   * A spend as it leaves the site. Its figures are functions of the record count (delta
+   * 1/(10 n), sampling rate batch/n, steps per round), so unless the count is released exactly
+   * they go out as bounds over every count the release covers: for `rounded`, the largest
+   * planned figures over the rounding bucket (or the spend itself where a re-trained round took
+   * it past them), rounded up, without a step count; for `withheld`, no figures (NaN).
+   */
+  private reported(spend: RunSpend, steps: number, stopped: boolean, exposure: SiteExposure): PrivacySpend {
+    const release = this.o.config.policy.release;
+    const exact = toProto(spend, steps, stopped, release);
+    if (release.recordCounts === 'exact') return exact;
+    const counts = this.dataset ? countsReleasedAs(this.dataset.train.rows, release, this.o.config.policy.minExamples) : undefined;
+    if (counts === undefined) return { ...exact, epsilon: Number.NaN, delta: Number.NaN, recordEpsilon: Number.NaN, siteEpsilon: Number.NaN, steps: '0' };
+    this.bucketPlan ??= counts
+      .map((n) => planRunSpend(this.spec, n, this.delta(n), { exposure }))
+      .reduce<RunSpend>((m, p) => ({ epsilon: Math.max(m.epsilon, p.epsilon), delta: Math.max(m.delta, p.delta), recordEpsilon: Math.max(m.recordEpsilon, p.recordEpsilon), siteEpsilon: Math.max(m.siteEpsilon, p.siteEpsilon) }), { epsilon: 0, delta: 0, recordEpsilon: 0, siteEpsilon: 0 });
+    const bound = (planned: number, actual: number): number => roundUpPrivacy(Math.max(planned, actual), 2);
+    const b = this.bucketPlan;
+    return { ...exact, epsilon: bound(b.epsilon, spend.epsilon), delta: bound(b.delta, spend.delta), recordEpsilon: bound(b.recordEpsilon, spend.recordEpsilon), siteEpsilon: bound(b.siteEpsilon, spend.siteEpsilon), steps: '0' };
   }
 
   /**
@@ -434,8 +450,7 @@ export class RunWorker {
     const data = await this.data();
     const probabilities = await predictProbabilities(this.spec, weights, data.test);
     const chunks = [...this.evaluationEncoder().encode(evaluationVector(probabilities, data.test.y))];
-    const release = this.o.config.policy.release;
-    // Its own held-out count goes as its counts go: rounded, or 0 when withheld.
-    return { chunks, own: release.siteMetrics ? { ...metricsOf(probabilities, data.test), numExamples: releasedCount(data.test.rows, release) ?? 0 } : undefined };
+    // siteMetrics needs exact counts (site-config.ts): a shared accuracy is a ratio of them.
+    return { chunks, own: this.o.config.policy.release.siteMetrics ? metricsOf(probabilities, data.test) : undefined };
   }
 }

@@ -42,8 +42,8 @@ export const ReleasePolicySchema = z
      * `roundTo`), or `withheld` (not sent; the site then joins only unweighted runs).
      */
     recordCounts: z.enum(['exact', 'rounded', 'withheld']).default('rounded'),
-    /** The unit of `rounded` counts. */
-    roundTo: z.number().int().min(2).default(10),
+    /** The unit of `rounded` counts (at most 1000: the reported privacy figures are bounded over each count it covers). */
+    roundTo: z.number().int().min(2).max(1000).default(10),
     /**
      * Whether the site's own held-out metrics (loss, accuracy, AUC, row count) and training
      * loss go to the coordinator, where every data scientist of the run sees them. Off by
@@ -51,7 +51,12 @@ export const ReleasePolicySchema = z
      */
     siteMetrics: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  // A site's own accuracy is correct / rows: shared, it gives the held-out count away (a continued fraction recovers it).
+  .refine((r) => !r.siteMetrics || r.recordCounts === 'exact', {
+    message: 'siteMetrics: true needs recordCounts: exact (a shared accuracy or AUC is a ratio of counts and gives the exact count away)',
+    path: ['siteMetrics'],
+  });
 
 export type ReleasePolicy = z.infer<typeof ReleasePolicySchema>;
 

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
-import { CohortError, GeneralErrors, RunErrors, UpdateErrors } from '../../core/errors/index.ts';
+import { CohortError, GeneralErrors, RunErrors, SiteErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
 import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
@@ -226,8 +226,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     if (!this.store.getRunSite(runId, site)) throw new CohortError(RunErrors.INVALID_REQUEST, `site ${site} was not invited to run ${runId}`);
     const now = this.now();
     this.store.tx(() => {
-      this.store.acknowledgeEnd(runId, site, now);
-      this.store.appendEvent(site, 'run.end-acknowledged', runId, {}, now);
+      // Recorded once: a repeated acknowledgement adds nothing to the event log.
+      if (this.store.acknowledgeEnd(runId, site, now)) this.store.appendEvent(site, 'run.end-acknowledged', runId, {}, now);
     });
   }
 
@@ -577,11 +577,18 @@ export class RunEngine extends EventEmitter<EngineEvents> {
 
   /**
    * Every report of the consortium metrics is in: they must agree, and become the round's
-   * metrics. With no report (every site failed or refused the sum) the round closes without
+   * metrics. With no report (every site failed: deadline, disconnect) the round closes without
    * metrics, as with too few evaluations: the sites already agreed on the weights.
    */
   private maybeCloseScoring(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
     if (sites.some((s) => s.score_state === 'PENDING')) return;
+    // A site that refused the sum (too few evaluations, a count that does not match) saw a
+    // coordinator fault or attack: the run stops, as on a weights mismatch.
+    const refused = sites.filter((s) => s.score_state === 'FAILED' && s.failure_code === SiteErrors.EVALUATION_INVALID.code);
+    if (refused.length > 0) {
+      this.endRun(run, 'FAILED', SiteErrors.EVALUATION_INVALID.code, `round ${round}: ${refused.map((s) => s.site).join(', ')} refused the summed evaluation: ${refused[0]?.failure ?? ''}`);
+      return;
+    }
     const reported = sites.filter((s) => s.score_state === 'REPORTED');
     if (reported.length === 0) {
       this.store.appendEvent('coordinator', 'round.metrics-withheld', run.run_id, { round, reports: 0 }, this.now());

@@ -8,9 +8,9 @@ export type SiteTask = Task__Output;
 export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: (runId: string, round: number) => string): SiteTask[] {
   // A run's end stays pending until the site acknowledges it: a site offline when the run ended
   // still learns of it on reconnect and frees its privacy reservation.
-  const tasks: SiteTask[] = store.unacknowledgedEnds(site).map((run) => finishTask(run.run_id, run.state, run.error ?? `run ${run.state.toLowerCase()}`));
+  const tasks: SiteTask[] = store.unacknowledgedEnds(site).map((run) => finishTask(run.run_id, run.state, run.error ?? `run ${run.state.toLowerCase()}`, run.model_id ?? ''));
   for (const run of store.runsInState('RECRUITING', 'RUNNING')) {
-    const base = { runId: run.run_id, specJson: run.spec_json, codecJson: run.codec_json, runState: run.state, message: '', submittedBy: run.submitted_by };
+    const base = { runId: run.run_id, specJson: run.spec_json, codecJson: run.codec_json, runState: run.state, message: '', submittedBy: run.submitted_by, modelId: '' };
     const membership = store.getRunSite(run.run_id, site);
     if (run.state === 'RECRUITING') {
       if (membership?.state === 'INVITED') {
@@ -38,6 +38,6 @@ export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: 
   return tasks;
 }
 
-export function finishTask(runId: string, runState: string, message: string): SiteTask {
-  return { taskId: `${runId}:finish`, kind: 'TASK_KIND_FINISH', runId, round: 0, specJson: '', codecJson: '', fitConfigJson: '', runState, message, submittedBy: '' };
+export function finishTask(runId: string, runState: string, message: string, modelId = ''): SiteTask {
+  return { taskId: `${runId}:finish`, kind: 'TASK_KIND_FINISH', runId, round: 0, specJson: '', codecJson: '', fitConfigJson: '', runState, message, submittedBy: '', modelId };
 }

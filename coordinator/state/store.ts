@@ -197,8 +197,9 @@ export class StateStore {
       .all(site) as RunRow[];
   }
 
-  acknowledgeEnd(runId: string, site: string, now: number): void {
-    this.db.prepare('UPDATE run_sites SET finish_acked_ms = ? WHERE run_id = ? AND site = ? AND finish_acked_ms IS NULL').run(now, runId, site);
+  /** Records the site's acknowledgement of the run's end; false when it was already recorded. */
+  acknowledgeEnd(runId: string, site: string, now: number): boolean {
+    return this.db.prepare('UPDATE run_sites SET finish_acked_ms = ? WHERE run_id = ? AND site = ? AND finish_acked_ms IS NULL').run(now, runId, site).changes > 0;
   }
 
   runSites(runId: string): RunSiteRow[] {

@@ -20,6 +20,48 @@ export function releasedCount(n: number, policy: ReleasePolicy): number | undefi
   }
 }
 
+/**
+ * Every training-row count at or above `minimum` that the policy releases as it releases `n`:
+ * `[n]` for exact, the rounding bucket for rounded, undefined for withheld (any count). What a
+ * site reports that depends on its count is bounded over this set, so it says no more than the
+ * released count does.
+ */
+export function countsReleasedAs(n: number, policy: ReleasePolicy, minimum: number): number[] | undefined {
+  const released = releasedCount(n, policy);
+  if (released === undefined) return undefined;
+  if (policy.recordCounts === 'exact') return [n];
+  const lo = Math.max(minimum, released === policy.roundTo ? 1 : released - policy.roundTo / 2);
+  const out: number[] = [];
+  for (let m = Math.ceil(lo); releasedCount(m, policy) === released || m <= n; m++) if (releasedCount(m, policy) === released) out.push(m);
+  return out;
+}
+
+/**
+ * Codes whose messages never carry a count or a figure derived from one: the site's policy
+ * refusals and the key and codec checks. Every other message (data preparation, training, the
+ * ledger) may, e.g. "N rows kept", so it leaves a site that does not release its count exactly
+ * only as its code.
+ */
+const COUNT_FREE_CODES = new Set([
+  'COHORT_E_SITE_CODEC_REFUSED',
+  'COHORT_E_SITE_SUBMITTER_NOT_ALLOWED',
+  'COHORT_E_SITE_FEATURE_NOT_ALLOWED',
+  'COHORT_E_SITE_COUNT_WITHHELD',
+  'COHORT_E_SITE_COHORT_TOO_SMALL',
+  'COHORT_E_SITE_DATASET_UNKNOWN',
+  'COHORT_E_PRIVACY_BUDGET_EXCEEDED',
+]);
+
+/**
+ * The text a site sends the coordinator for an error (a decline reason, a failure report): the
+ * message when the count is released exactly or the code's messages carry no count, else a
+ * fixed text; the full message stays in the site's own log.
+ */
+export function releasedMessage(code: string, message: string, policy: ReleasePolicy): string {
+  if (policy.recordCounts === 'exact' || COUNT_FREE_CODES.has(code) || code.startsWith('COHORT_E_SECURE_AGG_')) return message;
+  return 'details are in the site\'s own log (its policy does not release its record count, which such messages can carry)';
+}
+
 /** How the policy releases record counts, as printed with the guarantee: `exact`, `rounded to 10`, `withheld`. */
 export function recordCountsLabel(policy: ReleasePolicy): string {
   return policy.recordCounts === 'rounded' ? `rounded to ${policy.roundTo}` : policy.recordCounts;

@@ -226,20 +226,32 @@ describe('RunEngine', () => {
     expect(store.getRun(runId)?.current_round).toBe(2);
   });
 
-  it('opens no sum of two evaluations even at minSites 2 (each site would read the other\'s), and closes without metrics when no site reports', () => {
+  it('opens no sum of two evaluations even at minSites 2 (each site would read the other\'s), and closes without metrics when no site reports in time', () => {
     const runId = startedRun();
     for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 1, source([1, 1, 1]));
     engine.reportEvaluation('site-a', runId, 1, SOME);
     engine.reportEvaluation('site-b', runId, 1, SOME);
     engine.reportFailure('site-c', runId, 1, 'COHORT_E_SITE_TRAINING_FAILED', 'gone');
     expect(store.getRound(runId, 1)).toMatchObject({ state: 'CLOSED', metrics_json: null });
-    // Round 2: three evaluations, but every site refuses or fails the sum: the round still closes, the run goes on.
-    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, runId, 2, source([1, 1, 1]));
-    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, runId, 2, SOME);
+    // Round 2: three evaluations, but no site reports before the deadline: the round still closes, the run goes on.
+    evaluatedRound(runId, 2);
     expect(store.getRound(runId, 2)?.state).toBe('SCORING');
-    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportFailure(s, runId, 2, 'COHORT_E_SITE_EVALUATION_INVALID', 'refused');
+    now += 60_001;
+    engine.tick();
+    expect(store.roundSites(runId, 2).map((s) => s.score_state)).toEqual(['FAILED', 'FAILED', 'FAILED']);
     expect(store.getRound(runId, 2)).toMatchObject({ state: 'CLOSED', metrics_json: null });
     expect(store.getRun(runId)?.state).toBe('COMPLETED');
+  });
+
+  it('stops the run when a site refuses the summed evaluation (a coordinator fault or attack)', () => {
+    const runId = startedRun();
+    const metrics = evaluatedRound(runId, 1);
+    engine.reportConsortiumMetrics('site-a', runId, 1, metrics);
+    engine.reportConsortiumMetrics('site-b', runId, 1, metrics);
+    engine.reportFailure('site-c', runId, 1, 'COHORT_E_SITE_EVALUATION_INVALID', 'the sum holds 2 evaluations, fewer than the 3 it needs');
+    expect(store.getRun(runId)).toMatchObject({ state: 'FAILED', error_code: 'COHORT_E_SITE_EVALUATION_INVALID' });
+    expect(store.getRun(runId)?.error).toBe('round 1: site-c refused the summed evaluation: the sum holds 2 evaluations, fewer than the 3 it needs');
+    expect(store.getRound(runId, 1)?.state).toBe('FAILED');
   });
 
   it('refuses an evaluation whose chunks are not the run\'s evaluation codec, and adds nothing', () => {
@@ -268,16 +280,22 @@ describe('RunEngine', () => {
     const runId = startedRun();
     engine.cancelRun(runId, 'alice');
     const finish = { taskId: `${runId}:finish`, kind: 'TASK_KIND_FINISH', runId, runState: 'CANCELLED', message: 'run cancelled' };
-    for (const s of ['site-a', 'site-b', 'site-c']) expect(engine.pendingTasks(s)).toEqual([expect.objectContaining(finish)]);
+    for (const s of ['site-a', 'site-b', 'site-c']) expect(engine.pendingTasks(s)).toEqual([expect.objectContaining({ ...finish, modelId: '' })]);
+    // Beside a running run, the old end comes first and the current work is still there.
+    const running = startedRun();
+    expect(engine.pendingTasks('site-b').map((t) => [t.kind, t.runId])).toEqual([
+      ['TASK_KIND_FINISH', runId],
+      ['TASK_KIND_TRAIN', running],
+    ]);
     engine.acknowledgeEnd('site-a', runId);
-    engine.acknowledgeEnd('site-a', runId); // idempotent
+    engine.acknowledgeEnd('site-a', runId); // idempotent, and recorded once
+    expect(store.db.prepare("SELECT COUNT(*) AS n FROM events WHERE action = 'run.end-acknowledged'").get()).toEqual({ n: 1 });
     store.close();
     store = new StateStore(join(dir, 'state.sqlite'));
     engine = new RunEngine(store, { siteGraceMs: 5_000, recruitTimeoutMs: 10_000, now: () => now });
-    expect(engine.pendingTasks('site-a')).toEqual([]);
-    expect(engine.pendingTasks('site-b')).toEqual([expect.objectContaining(finish)]);
+    expect(engine.pendingTasks('site-a').map((t) => t.kind)).toEqual(['TASK_KIND_TRAIN']);
+    expect(engine.pendingTasks('site-b')[0]).toEqual(expect.objectContaining(finish));
     // A running run's end cannot be acknowledged, nor one the site was never invited to.
-    const running = startedRun();
     expect(() => engine.acknowledgeEnd('site-b', running)).toThrow(expect.objectContaining({ code: RunErrors.INVALID_REQUEST.code }));
     expect(() => engine.acknowledgeEnd('site-z', runId)).toThrow(expect.objectContaining({ code: RunErrors.INVALID_REQUEST.code }));
   });

@@ -1,16 +1,23 @@
 /**
- * A coordinator state file written by the previous version (schema 2) opens under this one:
- * the migration adds the consortium-metrics and end-acknowledgement columns and the evaluation
- * sums table, and keeps every row. The version-2 file is made by removing exactly what
- * version 3 added from a fresh one.
+ * A coordinator state file written by the previous version (schema 2, its SQL kept in
+ * fixtures/state-schema-v2.sql as it was released) opens under this one: the migration brings
+ * every table to exactly the columns a fresh file has, and keeps every row.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../coordinator/state/schema.ts';
 import { StateStore } from '../../coordinator/state/store.ts';
+
+const V2_SQL = readFileSync(join(import.meta.dirname, 'fixtures/state-schema-v2.sql'), 'utf8');
+
+/** Every table's columns (name, type, not-null, default), as SQLite describes them. */
+function columns(db: Database.Database): Record<string, unknown[]> {
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+  return Object.fromEntries(tables.map((t) => [t, (db.prepare(`PRAGMA table_info(${t})`).all() as { name: string; type: string; notnull: number; dflt_value: unknown }[]).map((c) => [c.name, c.type, c.notnull, c.dflt_value]).sort()]));
+}
 
 describe('coordinator state migration', () => {
   const dirs: string[] = [];
@@ -22,14 +29,10 @@ describe('coordinator state migration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-migrate-'));
     dirs.push(dir);
     const path = join(dir, 'state.sqlite');
-    new StateStore(path).close();
     const db = new Database(path);
+    db.exec(V2_SQL);
     db.exec(`
-      ALTER TABLE round_sites DROP COLUMN score_state;
-      ALTER TABLE round_sites DROP COLUMN score_json;
-      ALTER TABLE run_sites DROP COLUMN finish_acked_ms;
-      DROP TABLE eval_sums;
-      UPDATE meta SET value = '2' WHERE key = 'schema_version';
+      INSERT INTO meta (key, value) VALUES ('schema_version', '2');
       INSERT INTO runs (run_id, name, state, spec_json, spec_sha256, codec_json, strategy, rounds, min_sites, round_timeout_ms, submitted_by, recruit_deadline_ms, created_at_ms, updated_at_ms)
         VALUES ('run-old', 'old', 'COMPLETED', '{}', 'x', '{"kind":"plain"}', 'fedavg', 1, 2, 1000, 'alice', 0, 1, 1);
       INSERT INTO run_sites (run_id, site, state, num_examples, updated_at_ms) VALUES ('run-old', 'site-a', 'ACCEPTED', 10, 1);
@@ -37,8 +40,11 @@ describe('coordinator state migration', () => {
     `);
     db.close();
     expect(SCHEMA_VERSION).toBe(3);
+    const fresh = new StateStore(join(dir, 'fresh.sqlite'));
     const store = new StateStore(path);
     try {
+      // Column for column the same as a file made by this version (order of adding aside).
+      expect(columns(store.db)).toEqual(columns(fresh.db));
       expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('3');
       expect(store.getRoundSite('run-old', 1, 'site-a')).toMatchObject({ state: 'DELIVERED', eval_state: 'EVALUATED', score_state: 'WAITING', score_json: null });
       // An old ended run's end was never acknowledged: its FINISH task is sent once more, then acknowledged.
@@ -47,6 +53,7 @@ describe('coordinator state migration', () => {
       expect([...(store.getSum('run-old', 1, 0, 'evaluation') ?? [])]).toEqual([1, 2]);
     } finally {
       store.close();
+      fresh.close();
     }
   });
 

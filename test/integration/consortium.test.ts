@@ -51,7 +51,7 @@ describe('a local consortium over mTLS', () => {
     // The coordinator's own clocks (a site's grace after a disconnect, recruiting) at their
     // defaults: on a loaded machine a site may take seconds to redial after the coordinator restarts.
     // The first site lets its own metrics go; the others keep theirs (the default).
-    c = await LocalConsortium.create({ workdir: dir, sites: 3, seed: 11, rowsPerSite: 160, maxEpsilon: null, release: (_site, i) => (i === 0 ? { siteMetrics: true } : undefined) });
+    c = await LocalConsortium.create({ workdir: dir, sites: 3, seed: 11, rowsPerSite: 160, maxEpsilon: null, release: (_site, i) => (i === 0 ? { siteMetrics: true, recordCounts: 'exact' } : undefined) });
     address = `127.0.0.1:${c.port}`;
     c.startCoordinator();
     for (const s of c.siteNames) {

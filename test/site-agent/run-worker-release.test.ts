@@ -42,6 +42,8 @@ const WEIGHTED: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../m
 describe('RunWorker release policy', () => {
   let dir: string;
   let extract: string;
+  /** A second hospital with a few rows more: another count in the same rounding bucket. */
+  let neighbour: string;
   let key: ConsortiumKey;
   let n = 0;
 
@@ -49,18 +51,20 @@ describe('RunWorker release policy', () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-release-'));
     const [h] = await generateHospitals({ sites: 1, seed: 11, rowsPerSite: 157, outDir: join(dir, 'extracts') });
     extract = h!.path;
+    const [g] = await generateHospitals({ sites: 1, seed: 11, rowsPerSite: 160, outDir: join(dir, 'extracts-2') });
+    neighbour = g!.path;
     key = await generateConsortiumKey(await consortiumKeyContext());
   }, 60_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   let sites = 0;
-  function worker(spec: ModelSpec, release: Record<string, unknown>, runId = 'run-r', maxEpsilon: number | null = null): RunWorker {
+  function worker(spec: ModelSpec, release: Record<string, unknown>, runId = 'run-r', maxEpsilon: number | null = null, path = extract): RunWorker {
     const name = `site-${sites++}`;
     const config = SiteConfigSchema.parse({
       dataDir: join(dir, name, 'state'),
       keyFile: join(dir, name, 'at-rest.key'),
-      datasets: { heart: { path: extract, columns: syntheticColumnMapping() } },
+      datasets: { heart: { path, columns: syntheticColumnMapping() } },
       policy: { allowPlaintext: true, privacy: { maxEpsilon }, release },
     });
     const atRest = initSiteStorage(config);
@@ -88,21 +92,52 @@ describe('RunWorker release policy', () => {
     expect(rounded.numExamples % 25).toBe(0);
   });
 
-  it('sends its privacy figures coarsened (rounded up) and without steps when its count is not exact, and names no figure in a decline', async () => {
-    const d = await worker(PRIVATE, { recordCounts: 'rounded' }).decide('alice', PLAIN);
-    const exact = planRunSpend(PRIVATE, n, runDelta(n, undefined), { exposure: 'plaintext' });
-    expect(d.planned).toMatchObject({ steps: '0', recordCounts: 'rounded to 10' });
-    // Rounded up: never below the true figure, two significant digits, within one unit of the second.
-    const unit = 10 ** (Math.floor(Math.log10(exact.epsilon)) - 1);
-    const epsilon = Number(d.planned?.epsilon ?? 0);
-    expect(epsilon).toBeGreaterThanOrEqual(exact.epsilon);
-    expect(epsilon - exact.epsilon).toBeLessThan(unit);
-    expect(Number(epsilon.toPrecision(2))).toBe(epsilon);
-    const delta = Number(d.planned?.delta ?? 0);
-    expect(delta).toBeGreaterThanOrEqual(exact.delta);
-    expect(Number(delta.toPrecision(1))).toBe(delta);
-    // With a cap it cannot meet, the decline says so without the figures (they would give n away).
-    expect(await worker(PRIVATE, { recordCounts: 'rounded' }, 'run-r', 0.01).decide('alice', PLAIN)).toMatchObject({ accept: false, reasonCode: 'COHORT_E_PRIVACY_BUDGET_EXCEEDED', reason: 'the run would take this site past its privacy budget (the figures are withheld with its record count)' });
+  it('reports privacy figures that say no more than its released count: the same for every count in the rounding bucket, none when withheld', async () => {
+    const a = worker(PRIVATE, { recordCounts: 'rounded' });
+    const b = worker(PRIVATE, { recordCounts: 'rounded' }, 'run-r', null, neighbour);
+    const [da, db] = [await a.decide('alice', PLAIN), await b.decide('alice', PLAIN)];
+    const [na, nb] = [(await a.data()).train.rows, (await b.data()).train.rows];
+    // Two counts, one released count.
+    expect(na).not.toBe(nb);
+    expect(da.numExamples).toBe(db.numExamples);
+    const exactA = planRunSpend(PRIVATE, na, runDelta(na, undefined), { exposure: 'plaintext' });
+    const exactB = planRunSpend(PRIVATE, nb, runDelta(nb, undefined), { exposure: 'plaintext' });
+    // The exact plans differ (so they would tell the counts apart); the reported ones do not.
+    expect(exactA.recordEpsilon).not.toBe(exactB.recordEpsilon);
+    expect(da.planned).toEqual(db.planned);
+    expect(da.planned).toMatchObject({ steps: '0', recordCounts: 'rounded to 10' });
+    // Each is a true bound for either count: at least the exact figure, rounded up to 2 digits.
+    for (const exact of [exactA, exactB]) {
+      expect(Number(da.planned?.epsilon)).toBeGreaterThanOrEqual(exact.epsilon);
+      expect(Number(da.planned?.recordEpsilon)).toBeGreaterThanOrEqual(exact.recordEpsilon);
+      expect(Number(da.planned?.delta)).toBeGreaterThanOrEqual(exact.delta);
+    }
+    expect(Number(Number(da.planned?.epsilon).toPrecision(2))).toBe(da.planned?.epsilon);
+    // After a round, the spend it reports is the same bound (never the exact spend, which depends on n).
+    const codec = plainDescriptor(updateLayout(PRIVATE).length);
+    await a.encoderFor(codec);
+    await a.train({ round: 1, proximalMu: 0 }, codec);
+    expect(a.privacySpent()).toEqual({ ...da.planned, stoppedAtBudget: false });
+    // Withheld: no figures at all.
+    const w = await worker(PRIVATE, { recordCounts: 'withheld' }).decide('alice', PLAIN);
+    expect(w.planned).toMatchObject({ epsilon: Number.NaN, delta: Number.NaN, recordEpsilon: Number.NaN, siteEpsilon: Number.NaN, steps: '0', recordCounts: 'withheld' });
+    // With a cap it cannot meet, the decline says so without the figures.
+    expect(await worker(PRIVATE, { recordCounts: 'rounded' }, 'run-r', 0.01).decide('alice', PLAIN)).toMatchObject({
+      accept: false,
+      reasonCode: 'COHORT_E_PRIVACY_BUDGET_EXCEEDED',
+      reason: 'the run would take this site past its privacy budget (the figures are withheld with its record count)',
+    });
+  });
+
+  it('sends a count-bearing error as its code only, and refuses siteMetrics without exact counts', async () => {
+    const broken = worker(PRIVATE, { recordCounts: 'rounded' }, 'run-r', null, join(dir, 'no-such.csv'));
+    const d = await broken.decide('alice', PLAIN);
+    expect(d.accept).toBe(false);
+    expect(d.reason).toBe('details are in the site\'s own log (its policy does not release its record count, which such messages can carry)');
+    const open = await worker(PRIVATE, { recordCounts: 'exact' }, 'run-r', null, join(dir, 'no-such.csv')).decide('alice', PLAIN);
+    expect(open.reasonCode).toBe(d.reasonCode);
+    expect(open.reason).toContain('no-such.csv');
+    expect(() => ReleasePolicySchema.parse({ siteMetrics: true })).toThrow(/siteMetrics: true needs recordCounts: exact/);
   });
 
   it('withholding its count, declines a weighted run with COUNT_WITHHELD and joins an unweighted one sending 0', async () => {
@@ -140,19 +175,23 @@ describe('RunWorker release policy', () => {
     // Three sites' vectors summed as the coordinator sums them (here three copies: the same extract).
     const adder = new PlainChunkAdder(plainDescriptor(EVAL_VECTOR_LENGTH));
     const summed = adder.add(adder.add(adder.add(undefined, a.chunks[0]!, 0), a.chunks[0]!, 0), a.chunks[0]!, 0);
-    expect(() => kept.decodeEvaluation([adder.add(undefined, a.chunks[0]!, 0)], 1)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID' }));
-    expect(() => kept.decodeEvaluation([summed], 2)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID' }));
+    const one = adder.add(undefined, a.chunks[0]!, 0);
+    const two = adder.add(adder.add(undefined, a.chunks[0]!, 0), a.chunks[0]!, 0);
+    // One or two evaluations, counted truthfully: refused on the minimum, not on a count mismatch.
+    expect(() => kept.decodeEvaluation([one], 1)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID', details: expect.objectContaining({ evaluators: 1, needed: 3 }) }));
+    expect(() => kept.decodeEvaluation([two], 2)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID', details: expect.objectContaining({ evaluators: 2, needed: 3 }) }));
+    // Three, but the coordinator names another count.
+    expect(() => kept.decodeEvaluation([summed], 2)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID', details: expect.objectContaining({ evaluators: 3, contributors: 2 }) }));
     const tripled = kept.decodeEvaluation([summed], 3);
     const sum = { ...tripled, numExamples: tripled.numExamples / 3 };
-    const shared = worker(WEIGHTED, { siteMetrics: true });
+    const shared = worker(WEIGHTED, { siteMetrics: true, recordCounts: 'exact' });
     await shared.decide('alice', PLAIN);
     await shared.encoderFor(codec);
     const b = await shared.evaluate(weights);
     // The same rows and weights: the site's own metrics are the trainer's, and the summed vector says the same.
     const data = await shared.data();
     const direct = await evaluate(WEIGHTED, weights, data.test);
-    // Its own metrics, with its held-out count as its counts go (rounded to 10 by default).
-    expect(b.own).toEqual({ ...direct, numExamples: releasedCount(direct.numExamples, ReleasePolicySchema.parse({})) });
+    expect(b.own).toEqual(direct);
     expect(sum.numExamples).toBe(direct.numExamples);
     expect(sum.accuracy).toBe(direct.accuracy);
     expect(sum.loss).toBeCloseTo(direct.loss, 12);
@@ -177,7 +216,7 @@ describe('RunWorker release policy', () => {
     const own = (await reader.evaluate(initialWeights(PRIVATE))).chunks[0]!;
     try {
       expect(() => reader.decodeEvaluation([adder.add(adder.add(undefined, chunks[0]!, 0), own, 0)], 2)).toThrow(
-        expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID', message: expect.stringContaining('fewer than the run\'s minSites 3') }),
+        expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID', message: 'the sum holds 2 evaluations, fewer than the 3 it needs' }),
       );
     } finally {
       adder.dispose();

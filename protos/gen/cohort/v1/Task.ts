@@ -31,6 +31,10 @@ export interface Task {
    * The data scientist who submitted the run (site policy may restrict submitters).
    */
   'submittedBy'?: (string);
+  /**
+   * FINISH of a completed run whose model is already in the registry: its id (the site need not upload it again).
+   */
+  'modelId'?: (string);
 }
 
 export interface Task__Output {
@@ -62,4 +66,8 @@ export interface Task__Output {
    * The data scientist who submitted the run (site policy may restrict submitters).
    */
   'submittedBy': (string);
+  /**
+   * FINISH of a completed run whose model is already in the registry: its id (the site need not upload it again).
+   */
+  'modelId': (string);
 }
