@@ -15,6 +15,7 @@ import { TrainingErrors } from './codes/training.ts';
 import { RunErrors } from './codes/run.ts';
 import { SiteErrors } from './codes/site.ts';
 import { ConfigErrors } from './codes/config.ts';
+import { AuditErrors } from './codes/audit.ts';
 
 export { CohortError, defineErrors, isCohortError, type ErrorDefinition } from './cohort-error.ts';
 export { GeneralErrors, TransportErrors } from './codes/general.ts';
@@ -28,6 +29,7 @@ export { TrainingErrors } from './codes/training.ts';
 export { RunErrors } from './codes/run.ts';
 export { SiteErrors } from './codes/site.ts';
 export { ConfigErrors } from './codes/config.ts';
+export { AuditErrors } from './codes/audit.ts';
 
 /** Every error family, by area name. Add new areas here. */
 export const ERROR_FAMILIES: Readonly<Record<string, Readonly<Record<string, ErrorDefinition>>>> = {
@@ -42,6 +44,7 @@ export const ERROR_FAMILIES: Readonly<Record<string, Readonly<Record<string, Err
   'run': RunErrors,
   'site': SiteErrors,
   'config': ConfigErrors,
+  'audit': AuditErrors,
 };
 
 export function allErrorDefinitions(): ErrorDefinition[] {

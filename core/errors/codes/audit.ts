@@ -1,0 +1,94 @@
+import { status } from '@grpc/grpc-js';
+import { defineErrors } from '../cohort-error.ts';
+
+/**
+ * Errors of the audit area: the hash-chained, Merkle-checkpointed audit log
+ * (core/audit) and its verifier (`cohort audit verify`). Every tampering kind has its
+ * own code, and the details name the record `index` at fault.
+ */
+export const AuditErrors = defineErrors({
+  LOG_UNREADABLE: {
+    code: 'COHORT_E_AUDIT_LOG_UNREADABLE',
+    grpc: status.NOT_FOUND,
+    meaning: 'The audit log (audit.jsonl) or a checkpoint file named for verification does not exist or cannot be read.',
+    fix: 'Pass the audit directory (<state dir>/audit) or the audit.jsonl file itself, and a readable --checkpoint file.',
+  },
+  LOG_TORN: {
+    code: 'COHORT_E_AUDIT_LOG_TORN',
+    grpc: status.DATA_LOSS,
+    meaning: 'The last line of the audit log (or checkpoint file) has no newline: an append was cut off mid-line, or the file was cut.',
+    fix: 'Start the writer (the coordinator) once: it sets the torn bytes aside in a .torn file, records the repair, and re-appends the lost events; then verify again.',
+  },
+  RECORD_MALFORMED: {
+    code: 'COHORT_E_AUDIT_RECORD_MALFORMED',
+    grpc: status.DATA_LOSS,
+    meaning: 'A line of the audit log is not a well-formed audit record (not JSON, or a field is missing or of the wrong type).',
+    fix: 'The log was altered or damaged at the named record; compare it with a copy or with the checkpoints other parties hold.',
+  },
+  RECORD_ALTERED: {
+    code: 'COHORT_E_AUDIT_RECORD_ALTERED',
+    grpc: status.DATA_LOSS,
+    meaning: 'An audit record no longer hashes to what the next record committed to in its prev field: its bytes were changed.',
+    fix: 'Treat the log as tampered from the named record; restore it from a copy and investigate who could write the state directory.',
+  },
+  RECORD_INSERTED: {
+    code: 'COHORT_E_AUDIT_RECORD_INSERTED',
+    grpc: status.DATA_LOSS,
+    meaning: 'A line of the audit log carries an index that belongs earlier in the log: a record was inserted or duplicated.',
+    fix: 'Treat the log as tampered at the named position; restore it from a copy and investigate.',
+  },
+  RECORD_DELETED: {
+    code: 'COHORT_E_AUDIT_RECORD_DELETED',
+    grpc: status.DATA_LOSS,
+    meaning: 'The audit log skips the named record index: one or more records were deleted.',
+    fix: 'Treat the log as tampered at the named record; restore it from a copy and investigate.',
+  },
+  RECORD_REORDERED: {
+    code: 'COHORT_E_AUDIT_RECORD_REORDERED',
+    grpc: status.DATA_LOSS,
+    meaning: 'The named record appears at another position of the audit log: records were moved or swapped.',
+    fix: 'Treat the log as tampered at the named record; restore it from a copy and investigate.',
+  },
+  LOG_TRUNCATED: {
+    code: 'COHORT_E_AUDIT_LOG_TRUNCATED',
+    grpc: status.DATA_LOSS,
+    meaning: 'The audit log holds fewer records than a signed checkpoint covers: records at its end were removed.',
+    fix: 'Restore the log from a copy; the checkpoint proves how many records existed when it was signed.',
+  },
+  CHECKPOINT_MISMATCH: {
+    code: 'COHORT_E_AUDIT_CHECKPOINT_MISMATCH',
+    grpc: status.DATA_LOSS,
+    meaning: 'The Merkle root of the log at a checkpoint\'s tree size differs from the signed root: the history was rewritten or forked after the checkpoint was signed.',
+    fix: 'Treat the log as rewritten between the named tree sizes; compare with the checkpoints other parties hold.',
+  },
+  CHECKPOINT_MALFORMED: {
+    code: 'COHORT_E_AUDIT_CHECKPOINT_MALFORMED',
+    grpc: status.DATA_LOSS,
+    meaning: 'A checkpoint line is not a well-formed signed checkpoint (JSON with a C2SP tlog-checkpoint note and a certificate), or its origin is not this log\'s.',
+    fix: 'The checkpoint file was altered or belongs to another log; verify against the checkpoints other parties hold.',
+  },
+  CHECKPOINT_SIGNATURE: {
+    code: 'COHORT_E_AUDIT_CHECKPOINT_SIGNATURE',
+    grpc: status.DATA_LOSS,
+    meaning: 'A checkpoint\'s signature (or its signed-note key id) does not verify under the certificate it carries.',
+    fix: 'The checkpoint was forged or re-signed with another key; treat the log and its checkpoints as tampered.',
+  },
+  CHECKPOINT_SIGNER: {
+    code: 'COHORT_E_AUDIT_CHECKPOINT_SIGNER',
+    grpc: status.PERMISSION_DENIED,
+    meaning: 'A checkpoint is signed by a certificate that does not chain to the consortium CA given with --ca, does not name the log\'s writer, or differs from the other checkpoints\' signer.',
+    fix: 'Pass the consortium\'s ca.crt with --ca; a checkpoint signed by anyone else is not evidence of this log.',
+  },
+  PROOF_INVALID: {
+    code: 'COHORT_E_AUDIT_PROOF_INVALID',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'An RFC 9162 inclusion or consistency proof does not verify (wrong length, wrong hash, sizes out of order, or not fully consumed).',
+    fix: 'Ask the log for a fresh proof between the sizes you hold; a log that cannot prove consistency with a checkpoint it signed has forked.',
+  },
+  WRITER_REFUSED: {
+    code: 'COHORT_E_AUDIT_WRITER_REFUSED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The audit log writer refused to open: the log on disk does not verify against its own last checkpoint, so appending would sign over a tampered history.',
+    fix: 'Run `cohort audit verify` on the audit directory to find the first bad record, restore the log from a copy, then start again.',
+  },
+});
