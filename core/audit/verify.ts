@@ -1,0 +1,163 @@
+/**
+ * Verifies an audit log against its hash chain and its signed checkpoints, and names the
+ * first record at fault. The chain (each `prev` is the SHA-256 of the line before, each
+ * `index` its position) finds what was changed, inserted, deleted or moved in place; the
+ * checkpoints (signed Merkle roots) find what was cut off the end and what was rewritten
+ * wholesale with a recomputed chain.
+ */
+import { AuditErrors, CohortError } from '../errors/index.ts';
+import { parseCheckpointLine, verifyCheckpointSignature, type CheckpointSigner, type ParsedCheckpoint } from './checkpoint.ts';
+import { readLineFile } from './lines.ts';
+import { leafHash, treeHash } from './merkle.ts';
+import { ZERO_HASH, lineHash, parseRecord, type AuditRecord } from './record.ts';
+
+export interface VerifyInput {
+  /** audit.jsonl. */
+  readonly logFile: string;
+  /** checkpoints.jsonl files (the writer's, and any kept elsewhere); absent files are skipped. */
+  readonly checkpointFiles: readonly string[];
+  /** The consortium CA certificate; without it, signers are checked only against each other. */
+  readonly caPem?: string;
+}
+
+export interface VerifySummary {
+  readonly records: number;
+  readonly checkpoints: number;
+  /** Tree size of the largest checkpoint, 0 without one. */
+  readonly treeSize: number;
+  /** Its root hash, base64 as in the note; null without a checkpoint. */
+  readonly root: string | null;
+  /** Root of the whole log, base64. */
+  readonly logRoot: string;
+  /** Records past the largest checkpoint: only the chain vouches for them. */
+  readonly uncheckpointed: number;
+  readonly origin: string | null;
+  readonly signer: { readonly name: string; readonly role: string; readonly chainedToCa: boolean } | null;
+}
+
+/** What a verified log holds: the summary, and the records with their leaf hashes for the writer. */
+export interface VerifiedLog {
+  readonly summary: VerifySummary;
+  readonly records: readonly AuditRecord[];
+  readonly lines: readonly Buffer[];
+  readonly leaves: readonly Buffer[];
+  readonly checkpoints: readonly ParsedCheckpoint[];
+}
+
+function fault(def: typeof AuditErrors[keyof typeof AuditErrors], index: number, message: string, details: Record<string, unknown> = {}): CohortError {
+  return new CohortError(def, `record ${index}: ${message}`, { details: { index, ...details } });
+}
+
+function parseAll(lines: readonly Buffer[]): AuditRecord[] {
+  return lines.map((line, j) => {
+    const r = parseRecord(line);
+    if ('problem' in r) throw fault(AuditErrors.RECORD_MALFORMED, j, r.problem);
+    return r.record;
+  });
+}
+
+/** The first break of position or chain, classified; undefined when the chain holds. */
+function chainFault(lines: readonly Buffer[], records: readonly AuditRecord[]): CohortError | undefined {
+  const n = records.length;
+  const hashes = lines.map(lineHash);
+  for (let j = 0; j < n; j++) {
+    const r = records[j]!;
+    if (r.index !== j) return positionFault(lines, records, j);
+    const expected = j === 0 ? ZERO_HASH : hashes[j - 1]!;
+    if (r.prev !== expected) {
+      // Record j is in its place but does not commit to the line before it: that line was
+      // changed, unless record j's own bytes changed too (then its successor's link breaks).
+      const selfBroken = j + 1 < n && records[j + 1]!.prev !== hashes[j];
+      const altered = selfBroken || j === 0 ? j : j - 1;
+      return fault(AuditErrors.RECORD_ALTERED, altered, `its bytes differ from what record ${altered + 1 < n ? altered + 1 : j} committed to (prev)`);
+    }
+  }
+  return undefined;
+}
+
+function positionFault(lines: readonly Buffer[], records: readonly AuditRecord[], j: number): CohortError {
+  const indexes = records.map((r) => r.index);
+  const claimed = indexes[j]!;
+  const sorted = [...indexes].sort((a, b) => a - b);
+  if (sorted.every((v, i) => v === i)) {
+    const at = indexes.indexOf(j);
+    return fault(AuditErrors.RECORD_REORDERED, j, `it stands at line ${at} and line ${j} holds record ${claimed}: records were moved`, { line: at });
+  }
+  if (!indexes.includes(j)) {
+    return fault(AuditErrors.RECORD_DELETED, j, `no line holds it; line ${j} holds record ${claimed}: records were deleted`, { line: j });
+  }
+  if (claimed < j && !lines[j]!.equals(lines[claimed]!)) {
+    // Line j is the genuine record `claimed` (it commits to the line before its place):
+    // the lines from `claimed` up to j were inserted ahead of it.
+    const expected = claimed === 0 ? ZERO_HASH : lineHash(lines[claimed - 1]!);
+    if (records[j]!.prev === expected) return fault(AuditErrors.RECORD_INSERTED, claimed, `line ${claimed} is not the record the log committed to there; lines ${claimed}..${j - 1} were inserted`, { line: claimed });
+  }
+  return fault(AuditErrors.RECORD_INSERTED, j, `line ${j} claims index ${claimed}: a record was inserted`, { line: j });
+}
+
+function readCheckpoints(files: readonly string[]): ParsedCheckpoint[] {
+  const out: ParsedCheckpoint[] = [];
+  for (const file of files) {
+    const { lines, torn } = readLineFile(file);
+    if (torn) throw new CohortError(AuditErrors.LOG_TORN, `${file}: the last line (${torn.bytes.length} bytes at offset ${torn.offset}) has no newline`, { details: { file, checkpoint: out.length + lines.length, offset: torn.offset } });
+    for (const line of lines) out.push(parseCheckpointLine(line, out.length));
+  }
+  return out;
+}
+
+/**
+ * Verifies the log and checkpoints; returns what they hold, or throws the coded error of
+ * the first fault: LOG_TORN, RECORD_MALFORMED, RECORD_ALTERED, RECORD_INSERTED,
+ * RECORD_DELETED, RECORD_REORDERED (details.index = the record), then per checkpoint in
+ * order of tree size CHECKPOINT_MALFORMED, CHECKPOINT_SIGNATURE, CHECKPOINT_SIGNER,
+ * LOG_TRUNCATED (details.index = the first missing record) or CHECKPOINT_MISMATCH.
+ */
+export function verifyAuditLog(input: VerifyInput): VerifiedLog {
+  const { lines, torn } = readLineFile(input.logFile);
+  if (torn) {
+    throw fault(AuditErrors.LOG_TORN, lines.length, `the last line (${torn.bytes.length} bytes at offset ${torn.offset}) has no newline: an append was cut off`, { offset: torn.offset, bytes: torn.bytes.length });
+  }
+  const records = parseAll(lines);
+  const broken = chainFault(lines, records);
+  if (broken) throw broken;
+  const leaves = lines.map((l) => leafHash(l));
+
+  const checkpoints = readCheckpoints(input.checkpointFiles);
+  let signer: (CheckpointSigner & { origin: string }) | undefined;
+  const order = checkpoints.map((cp, i) => ({ cp, i })).sort((a, b) => a.cp.size - b.cp.size);
+  // The largest tree size already shown to match: a rewrite starts past it.
+  let matched = 0;
+  for (const { cp, i } of order) {
+    const s = verifyCheckpointSignature(cp, i, input.caPem);
+    // One log, one origin. With the CA, any certificate it issued to the writer will do (keys
+    // renew); without it, only the key of the first checkpoint, or anyone could sign.
+    if (signer && (cp.origin !== signer.origin || (input.caPem === undefined && s.spki !== signer.spki))) {
+      throw new CohortError(AuditErrors.CHECKPOINT_SIGNER, `checkpoint ${i} (tree size ${cp.size}) is signed by another key or for another log than checkpoint ${order[0]!.i}`, { details: { checkpoint: i, treeSize: cp.size } });
+    }
+    signer ??= { ...s, origin: cp.origin };
+    if (cp.size > records.length) {
+      throw fault(AuditErrors.LOG_TRUNCATED, records.length, `the log ends before it, but checkpoint ${i} covers ${cp.size} records: the log was truncated`, { checkpoint: i, treeSize: cp.size, records: records.length });
+    }
+    if (!treeHash(leaves, cp.size).equals(cp.root)) {
+      if (matched === cp.size) matched = order.filter((o) => o.cp.size < cp.size).at(-1)?.cp.size ?? 0;
+      throw new CohortError(
+        AuditErrors.CHECKPOINT_MISMATCH,
+        `the first ${cp.size} records do not hash to the root signed in checkpoint ${i}: the history was rewritten or forked from a record in ${matched}..${cp.size - 1}`,
+        { details: { checkpoint: i, treeSize: cp.size, from: matched } },
+      );
+    }
+    matched = cp.size;
+  }
+  const latest = order.at(-1)?.cp;
+  const summary: VerifySummary = {
+    records: records.length,
+    checkpoints: checkpoints.length,
+    treeSize: latest?.size ?? 0,
+    root: latest ? latest.root.toString('base64') : null,
+    logRoot: treeHash(leaves).toString('base64'),
+    uncheckpointed: records.length - (latest?.size ?? 0),
+    origin: latest?.origin ?? null,
+    signer: signer ? { name: signer.identity.name, role: signer.identity.role, chainedToCa: signer.chainedToCa } : null,
+  };
+  return { summary, records, lines, leaves, checkpoints };
+}
