@@ -7,6 +7,7 @@
  *   everyone:        demo
  */
 import { Command } from 'commander';
+import { registerAuditCommands } from './commands/audit.ts';
 import { registerCoordinatorCommands } from './commands/coordinator.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerModelCommands } from './commands/model.ts';
@@ -30,5 +31,6 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerPrivacyCommands(program);
   registerDemoCommand(program);
+  registerAuditCommands(program);
   return program;
 }
