@@ -11,6 +11,9 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AuditLog } from '../core/audit/audit-log.ts';
+import { eventRecord, lastEventId } from '../core/audit/events.ts';
+import type { AuditActor } from '../core/audit/record.ts';
 import { ExpiryWatch } from '../core/pki/expiry.ts';
 import { identityFromCertificate } from '../core/pki/identity.ts';
 import type { Kit } from '../core/pki/kit.ts';
@@ -20,6 +23,7 @@ import { MAX_MESSAGE_BYTES, SITE_MAX_RECONNECT_BACKOFF_MS } from '../core/rpc/cl
 import { serverCredentials, watchCrlFile } from '../core/tls/credentials.ts';
 import { loadCohortProtos } from '../protos/load.ts';
 import { RunEngine } from './engine/run-engine.ts';
+import { observeAuthorization } from './server/access.ts';
 import { adminServiceHandlers } from './server/admin-service.ts';
 import { siteServiceHandlers } from './server/site-service.ts';
 import { loadSeal } from '../core/secure-agg/seal-library.ts';
@@ -58,7 +62,17 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   creds.expiryWatch.note(identityFromCertificate(kit.certPem), new Date(new X509Certificate(kit.certPem).validTo));
   // The round engine is synchronous; the (key-free) BFV adder needs the WebAssembly module ready.
   await loadSeal();
-  const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
+  // Refuses (COHORT_E_AUDIT_WRITER_REFUSED) a log that does not verify against its own checkpoints.
+  const audit = AuditLog.open(join(options.stateDir, 'audit'), { certPem: kit.certPem, keyPem: kit.keyPem, caPem: kit.caPem });
+  for (const r of audit.repairs) log.warn({ file: r.file, bytes: r.bytes, savedTo: r.savedTo }, 'audit log: a torn last line (an append cut off by a crash) was set aside and the repair recorded');
+  let store: StateStore;
+  try {
+    store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
+  } catch (e) {
+    audit.close();
+    throw e;
+  }
+  const detachAudit = attachAudit(audit, store, creds, log);
   const engine = new RunEngine(store, { siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
 
   const stopWatching = kit.crlPath
@@ -114,7 +128,68 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
           resolve();
         });
       });
-      store.close();
+      detachAudit();
+      try {
+        if (!audit.isOpen) return;
+        store.deliverEvents();
+        audit.append({ actor: audit.self, action: 'coordinator.stop', outcome: 'ok' });
+        // A stopped log has no record past its last checkpoint.
+        audit.checkpoint();
+      } finally {
+        audit.close();
+        store.close();
+      }
     },
   };
+}
+
+/** Events after which a signed checkpoint is written (and at a clean stop). */
+const CHECKPOINT_AFTER: ReadonlySet<string> = new Set(['round.close', 'model.release']);
+
+/**
+ * Connects the audit log: every committed event of the state store becomes a record
+ * (appended after its transaction commits; on start, the events past the log's last
+ * recorded event id are appended first, marked reconciled), every refused call a record,
+ * and a checkpoint follows each round close and model release. Returns the detach function.
+ */
+function attachAudit(audit: AuditLog, store: StateStore, guard: Parameters<typeof observeAuthorization>[0], log: Logger): () => void {
+  const existing = audit.takeExisting();
+  // Names are never reused in a consortium, so a name has one role: learnt from the log, the sites table and each authorized call.
+  const roles = new Map<string, string>(existing.map((r) => [r.actor.name, r.actor.role]));
+  roles.set(audit.self.name, audit.self.role);
+  roles.set('coordinator', 'coordinator');
+  const actorOf = (name: string): AuditActor => {
+    if (!roles.has(name) && store.sites().some((s) => s.site === name)) roles.set(name, 'site');
+    return { name, role: roles.get(name) ?? '(unknown)' };
+  };
+  let reconciled = 0;
+  let starting = true;
+  store.attachEventSink(lastEventId(existing), {
+    deliver: (event) => {
+      audit.append(eventRecord(event, actorOf, starting ? { reconciled: true } : {}));
+      if (starting) reconciled++;
+      if (CHECKPOINT_AFTER.has(event.action)) audit.checkpoint();
+    },
+    onError: (err, event) => log.error({ err: (err as Error).message, eventId: event.id }, 'audit log append failed; the event stays in the state store and is appended after the next commit'),
+  });
+  starting = false;
+  audit.append({ actor: audit.self, action: 'coordinator.start', outcome: 'ok', details: { reconciledEvents: reconciled } });
+  return observeAuthorization(guard, {
+    allowed: (id) => {
+      roles.set(id.name, id.role);
+    },
+    refused: (caller, rpc, error) => {
+      try {
+        audit.append({
+          actor: caller === null ? { name: '(unauthenticated)', role: '(none)' } : { name: caller.name, role: caller.role ?? '(unknown)' },
+          action: 'rpc.refused',
+          target: { rpc, ...(caller?.serial === undefined ? {} : { certificate: caller.serial }) },
+          outcome: 'refused',
+          details: { code: error.code },
+        });
+      } catch (e) {
+        log.error({ err: (e as Error).message, rpc }, 'audit log append of a refused call failed');
+      }
+    },
+  });
 }

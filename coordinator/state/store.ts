@@ -85,6 +85,22 @@ export type SumKind = 'update' | 'evaluation';
 
 const SUM_TABLES: Readonly<Record<SumKind, string>> = { update: 'round_sums', evaluation: 'eval_sums' };
 
+/** A committed row of the events table, as the audit log receives it. */
+export interface EventRow {
+  id: number;
+  at_ms: number;
+  actor: string;
+  action: string;
+  run_id: string | null;
+  detail_json: string;
+}
+
+/** Where committed events go (the audit log), and what to do when delivery fails. */
+export interface EventSink {
+  deliver(event: EventRow): void;
+  onError(error: unknown, event: EventRow): void;
+}
+
 export interface SiteRow {
   site: string;
   agent_version: string;
@@ -95,6 +111,7 @@ export interface SiteRow {
 
 export class StateStore {
   readonly db: Database.Database;
+  private sink: { target: EventSink; after: number } | undefined;
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -129,9 +146,41 @@ export class StateStore {
     this.db.close();
   }
 
-  /** Runs fn in one transaction; nested calls join the outer one. */
+  /** Runs fn in one transaction; nested calls join the outer one. Committed events then go to the event sink. */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    const outermost = !this.db.inTransaction;
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      if (outermost) this.deliverEvents();
+    }
+  }
+
+  /**
+   * Sends every committed event with an id above `afterId` to `sink`, now (the start-up
+   * reconciliation) and after each later commit. The events table is the source of truth:
+   * an event reaches the sink only once its transaction has committed, and one the sink
+   * failed to take, or that a crash kept from it, is sent again at the next delivery.
+   */
+  attachEventSink(afterId: number, sink: EventSink): void {
+    this.sink = { target: sink, after: afterId };
+    this.deliverEvents();
+  }
+
+  /** Delivers committed events the sink has not taken yet; a no-op inside a transaction. */
+  deliverEvents(): void {
+    const sink = this.sink;
+    if (sink === undefined || this.db.inTransaction || !this.db.open) return;
+    const rows = this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id').all(sink.after) as EventRow[];
+    for (const row of rows) {
+      try {
+        sink.target.deliver(row);
+      } catch (e) {
+        sink.target.onError(e, row);
+        return;
+      }
+      sink.after = row.id;
+    }
   }
 
   insertRun(row: RunRow): void {
@@ -292,6 +341,8 @@ export class StateStore {
     this.db
       .prepare('INSERT INTO events (at_ms, actor, action, run_id, detail_json) VALUES (?, ?, ?, ?, ?)')
       .run(now, actor, action, runId, JSON.stringify(detail));
+    // Outside a transaction the insert has committed already; inside one, tx() delivers after COMMIT.
+    if (!this.db.inTransaction) this.deliverEvents();
   }
 
   // ---- key ceremony -------------------------------------------------------------------
