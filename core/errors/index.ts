@@ -16,6 +16,7 @@ import { RunErrors } from './codes/run.ts';
 import { SiteErrors } from './codes/site.ts';
 import { ConfigErrors } from './codes/config.ts';
 import { AuditErrors } from './codes/audit.ts';
+import { DicomErrors } from './codes/dicom.ts';
 
 export { CohortError, defineErrors, isCohortError, type ErrorDefinition } from './cohort-error.ts';
 export { GeneralErrors, TransportErrors } from './codes/general.ts';
@@ -30,6 +31,7 @@ export { RunErrors } from './codes/run.ts';
 export { SiteErrors } from './codes/site.ts';
 export { ConfigErrors } from './codes/config.ts';
 export { AuditErrors } from './codes/audit.ts';
+export { DicomErrors } from './codes/dicom.ts';
 
 /** Every error family, by area name. Add new areas here. */
 export const ERROR_FAMILIES: Readonly<Record<string, Readonly<Record<string, ErrorDefinition>>>> = {
@@ -45,6 +47,7 @@ export const ERROR_FAMILIES: Readonly<Record<string, Readonly<Record<string, Err
   'site': SiteErrors,
   'config': ConfigErrors,
   'audit': AuditErrors,
+  'dicom': DicomErrors,
 };
 
 export function allErrorDefinitions(): ErrorDefinition[] {
