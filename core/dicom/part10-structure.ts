@@ -1,0 +1,123 @@
+/**
+ * A structural check of a DICOM Part 10 file, run before dcmjs reads it: dcmjs reads a
+ * file cut inside its pixel data as if the pixels were shorter, so the cut would go
+ * unnoticed. This walks every element, item and undefined-length sequence and fails on
+ * the first one that runs past the end of the file. It reads no values except the
+ * transfer syntax.
+ */
+
+export const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
+export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+
+/** Why a file's structure was refused: `at` is the byte offset of the element at fault. */
+export class StructureProblem extends Error {
+  constructor(
+    readonly kind: 'not-dicom' | 'truncated' | 'malformed',
+    readonly at: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StructureProblem';
+  }
+}
+
+/** The file meta information as far as reading the rest needs it. */
+export interface FileMeta {
+  readonly transferSyntaxUid: string;
+  /** Byte offset of the first data set element, after group 0002. */
+  readonly datasetOffset: number;
+}
+
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+const UNDEFINED = 0xffffffff;
+const MAX_DEPTH = 64;
+
+interface Header {
+  readonly group: number;
+  readonly element: number;
+  readonly vr: string | undefined;
+  readonly length: number;
+  readonly size: number;
+}
+
+function readHeader(b: Uint8Array, view: DataView, pos: number, implicit: boolean): Header {
+  if (pos + 8 > b.length) throw new StructureProblem('truncated', pos, `the file ends inside the element header at byte ${pos}`);
+  const group = view.getUint16(pos, true);
+  const element = view.getUint16(pos + 2, true);
+  if (implicit || group === 0xfffe) return { group, element, vr: undefined, length: view.getUint32(pos + 4, true), size: 8 };
+  const vr = String.fromCharCode(b[pos + 4]!, b[pos + 5]!);
+  if (!/^[A-Z]{2}$/.test(vr)) throw new StructureProblem('malformed', pos, `element (${hex(group)},${hex(element)}) at byte ${pos} has no valid VR`);
+  if (!LONG_VRS.has(vr)) return { group, element, vr, length: view.getUint16(pos + 6, true), size: 8 };
+  if (pos + 12 > b.length) throw new StructureProblem('truncated', pos, `the file ends inside the element header at byte ${pos}`);
+  return { group, element, vr, length: view.getUint32(pos + 8, true), size: 12 };
+}
+
+const hex = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
+
+/** Reads group 0002: the 128-byte preamble, "DICM", and the transfer syntax. */
+export function readFileMeta(b: Uint8Array): FileMeta {
+  if (b.length < 132 || String.fromCharCode(...b.subarray(128, 132)) !== 'DICM') {
+    throw new StructureProblem('not-dicom', 0, 'no 128-byte preamble followed by "DICM"');
+  }
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let pos = 132;
+  let transferSyntaxUid: string | undefined;
+  while (pos + 8 <= b.length && view.getUint16(pos, true) === 0x0002) {
+    const h = readHeader(b, view, pos, false);
+    if (h.length === UNDEFINED || pos + h.size + h.length > b.length) throw new StructureProblem('truncated', pos, `file meta element (0002,${hex(h.element)}) runs past the end of the file`);
+    if (h.element === 0x0000 && h.length === 4 && pos + 12 + view.getUint32(pos + 8, true) > b.length) {
+      throw new StructureProblem('truncated', pos, 'the file ends inside its file meta information');
+    }
+    if (h.element === 0x0010) transferSyntaxUid = String.fromCharCode(...b.subarray(pos + h.size, pos + h.size + h.length)).replace(/[\0 ]+$/, '');
+    pos += h.size + h.length;
+  }
+  if (transferSyntaxUid === undefined) {
+    if (pos + 8 > b.length) throw new StructureProblem('truncated', pos, 'the file ends inside its file meta information');
+    throw new StructureProblem('malformed', pos, 'the file meta information has no Transfer Syntax UID (0002,0010)');
+  }
+  return { transferSyntaxUid, datasetOffset: pos };
+}
+
+/** Walks the data set from `offset` to the end of the file; throws a StructureProblem on the first overrun. */
+export function checkDatasetStructure(b: Uint8Array, offset: number, implicit: boolean): void {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+  /** Elements from pos; inside an undefined-length item, up to and past its delimiter. */
+  const elements = (pos: number, implicitHere: boolean, inItem: boolean, depth: number): number => {
+    if (depth > MAX_DEPTH) throw new StructureProblem('malformed', pos, `sequences nested deeper than ${MAX_DEPTH}`);
+    while (pos < b.length) {
+      const h = readHeader(b, view, pos, implicitHere);
+      if (h.group === 0xfffe) {
+        if (inItem && h.element === 0xe00d) return pos + 8;
+        throw new StructureProblem('malformed', pos, `unexpected delimiter (FFFE,${hex(h.element)}) at byte ${pos}`);
+      }
+      if (h.length === UNDEFINED) {
+        // A sequence, encapsulated pixel data, or UN holding an implicit VR sequence (PS3.5 6.2.2).
+        pos = items(pos + h.size, implicitHere || h.vr === 'UN', depth + 1);
+      } else {
+        if (pos + h.size + h.length > b.length) {
+          throw new StructureProblem('truncated', pos, `element (${hex(h.group)},${hex(h.element)}) at byte ${pos} declares ${h.length} bytes, ${b.length - pos - h.size} remain`);
+        }
+        pos += h.size + h.length;
+      }
+    }
+    if (inItem) throw new StructureProblem('truncated', pos, 'the file ends inside a sequence item');
+    return pos;
+  };
+
+  const items = (pos: number, implicitHere: boolean, depth: number): number => {
+    for (;;) {
+      if (pos + 8 > b.length) throw new StructureProblem('truncated', pos, 'the file ends inside a sequence');
+      const group = view.getUint16(pos, true);
+      const element = view.getUint16(pos + 2, true);
+      const length = view.getUint32(pos + 4, true);
+      if (group === 0xfffe && element === 0xe0dd) return pos + 8;
+      if (group !== 0xfffe || element !== 0xe000) throw new StructureProblem('malformed', pos, `expected an item or a sequence delimiter at byte ${pos}`);
+      if (length === UNDEFINED) pos = elements(pos + 8, implicitHere, true, depth);
+      else if (pos + 8 + length > b.length) throw new StructureProblem('truncated', pos, `an item at byte ${pos} declares ${length} bytes, ${b.length - pos - 8} remain`);
+      else pos += 8 + length;
+    }
+  };
+
+  elements(offset, implicit, false, 0);
+}
