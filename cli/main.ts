@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerCoordinatorCommands } from './commands/coordinator.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerDicomCommands } from './commands/dicom.ts';
 import { registerModelCommands } from './commands/model.ts';
 import { registerPrivacyCommands } from './commands/privacy.ts';
 import { registerProvisionCommands } from './commands/provision.ts';
@@ -32,5 +33,6 @@ export function buildProgram(): Command {
   registerPrivacyCommands(program);
   registerDemoCommand(program);
   registerAuditCommands(program);
+  registerDicomCommands(program);
   return program;
 }
