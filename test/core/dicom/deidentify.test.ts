@@ -244,3 +244,35 @@ describe('deidentifyDicom: Retain Patient Characteristics', () => {
     ]);
   });
 });
+
+describe('deidentifyDicom: what cannot be read or would be falsified', () => {
+  it('removes an attribute unknown to the dictionary and the table when it is encoded as UN, and group lengths', () => {
+    const hidden = new Uint8Array(Buffer.from('HIDDEN-IN-UN-VALUE')).buffer;
+    const input = makeFile({ extra: { '0018FFF0': { vr: 'UN', Value: [hidden] }, '00280000': { vr: 'UL', Value: [1234] } } });
+    expect(bytesContain(input, 'HIDDEN-IN-UN-VALUE')).toBe(true);
+    expect(parse(input).elements[x('00280000')]).toBeDefined();
+    const ds = parse(deid(input));
+    expect(presence(ds, '0018FFF0')).toBe('absent');
+    expect(presence(ds, '00280000')).toBe('absent');
+  });
+
+  it('refuses, as MALFORMED and without quoting it, a value dcmjs cannot write back', () => {
+    // dcmjs reads a UN element of a known tag as the dictionary's VR (DS here), then cannot write the value.
+    const input = makeFile({ extra: { '00180088': { vr: 'UN', Value: [new Uint8Array(Buffer.from('HIDDEN-IN-UN-VALUE')).buffer] } } });
+    try {
+      deid(input);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as { code: string }).code).toBe('COHORT_E_DICOM_MALFORMED');
+      expect((e as Error).message).toBe('input: an attribute cannot be written back');
+    }
+  });
+
+  it('removes overlay data and curve data in any group of their ranges', () => {
+    const words = new Uint8Array(Buffer.from('OVERLAYBITS1')).buffer;
+    const input = makeFile({ extra: { '60003000': { vr: 'OW', Value: [words] }, '60024000': { vr: 'LT', Value: ['OVERLAY-COMMENT-X'] }, '50100010': { vr: 'US', Value: [2] } } });
+    const ds = parse(deid(input));
+    for (const tag of ['60003000', '60024000', '50100010']) expect(presence(ds, tag)).toBe('absent');
+  });
+});
+
