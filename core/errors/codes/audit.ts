@@ -91,4 +91,28 @@ export const AuditErrors = defineErrors({
     meaning: 'The audit log writer refused to open: the log on disk does not verify against its own last checkpoint, so appending would sign over a tampered history.',
     fix: 'Run `cohort audit verify` on the audit directory to find the first bad record, restore the log from a copy, then start again.',
   },
+  WRITER_LOCKED: {
+    code: 'COHORT_E_AUDIT_WRITER_LOCKED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'Another live process holds the audit directory\'s lock file (audit/lock, its pid inside): two writers on one log would fork its hash chain.',
+    fix: 'Stop the other coordinator that uses this state directory (the pid is in the lock file), or give this one its own --state directory. A lock left by a process that is no longer running is taken over on its own.',
+  },
+  ANCHOR_MISMATCH: {
+    code: 'COHORT_E_AUDIT_ANCHOR_MISMATCH',
+    grpc: status.DATA_LOSS,
+    meaning: 'The audit files fall below, or disagree with, the last signed checkpoint the coordinator recorded in its SQLite state (tree size and root): checkpoints.jsonl or audit.jsonl was cut, deleted or rewritten.',
+    fix: 'Do not start over it: restore audit.jsonl and checkpoints.jsonl from a copy, run `cohort audit verify` on them, and investigate who could write the state directory.',
+  },
+  EVENT_MISMATCH: {
+    code: 'COHORT_E_AUDIT_EVENT_MISMATCH',
+    grpc: status.DATA_LOSS,
+    meaning: 'A record past the last signed checkpoint names an event id whose row in the state store\'s events table is missing or says something else (action, actor, run, time or details): the unsigned tail of the log was rewritten.',
+    fix: 'Do not start over it: restore audit.jsonl from a copy and investigate; the details name the record and the event id.',
+  },
+  LOG_UNCHECKED: {
+    code: 'COHORT_E_AUDIT_LOG_UNCHECKED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The audit log has records but no signed checkpoint covers any of them: only the hash chain was checked, and whoever can write the file can rewrite it entirely.',
+    fix: 'Verify again once the writer has signed a checkpoint (after a round close, a model release or a clean stop), pass a checkpoint kept elsewhere with --checkpoint, or pass --allow-unchecked to accept a chain-only check.',
+  },
 });
