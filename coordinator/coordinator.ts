@@ -12,6 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../core/audit/audit-log.ts';
+import { sqliteAuditState } from '../core/audit/anchor.ts';
 import { eventRecord, lastEventId } from '../core/audit/events.ts';
 import type { AuditActor } from '../core/audit/record.ts';
 import { ExpiryWatch } from '../core/pki/expiry.ts';
@@ -62,17 +63,22 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   creds.expiryWatch.note(identityFromCertificate(kit.certPem), new Date(new X509Certificate(kit.certPem).validTo));
   // The round engine is synchronous; the (key-free) BFV adder needs the WebAssembly module ready.
   await loadSeal();
-  // Refuses (COHORT_E_AUDIT_WRITER_REFUSED) a log that does not verify against its own checkpoints.
-  const audit = AuditLog.open(join(options.stateDir, 'audit'), { certPem: kit.certPem, keyPem: kit.keyPem, caPem: kit.caPem });
-  for (const r of audit.repairs) log.warn({ file: r.file, bytes: r.bytes, savedTo: r.savedTo }, 'audit log: a torn last line (an append cut off by a crash) was set aside and the repair recorded');
-  let store: StateStore;
+  const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
+  let audit: AuditLog;
   try {
-    store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
+    // Takes the audit directory's lock (COHORT_E_AUDIT_WRITER_LOCKED while another coordinator runs on this state),
+    // and refuses a log that does not verify against its checkpoints (COHORT_E_AUDIT_WRITER_REFUSED), that falls
+    // below the last checkpoint recorded in SQLite (COHORT_E_AUDIT_ANCHOR_MISMATCH) or whose unsigned tail
+    // disagrees with the events table (COHORT_E_AUDIT_EVENT_MISMATCH).
+    audit = AuditLog.open(join(options.stateDir, 'audit'), { certPem: kit.certPem, keyPem: kit.keyPem, caPem: kit.caPem }, { state: sqliteAuditState(store.db) });
   } catch (e) {
-    audit.close();
+    store.close();
     throw e;
   }
-  const detachAudit = attachAudit(audit, store, creds, log);
+  for (const r of audit.repairs) {
+    log.warn({ file: r.file, bytes: r.bytes, savedTo: r.savedTo }, r.savedTo === null ? 'audit log: a last line without its newline was whole and valid; the newline was restored and the repair recorded' : 'audit log: a torn last line (an append cut off by a crash) was set aside and the repair recorded');
+  }
+  const auditLink = attachAudit(audit, store, creds, log);
   const engine = new RunEngine(store, { siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
 
   const stopWatching = kit.crlPath
@@ -103,8 +109,20 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   new ReflectionService({ ...packageDefinition, ...protoLoader.loadSync(healthProtoPath) }).addToServer(server);
 
   const listen = options.listen ?? `0.0.0.0:${kit.coordinatorAddress.split(':').pop() ?? '7443'}`;
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync(listen, creds, (err, p) => (err ? reject(err) : resolve(p))));
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => server.bindAsync(listen, creds, (err, p) => (err ? reject(err) : resolve(p))));
+  } catch (e) {
+    stopWatching();
+    server.forceShutdown();
+    auditLink.detach();
+    audit.close();
+    store.close();
+    throw e;
+  }
   log.info({ port, consortium: kit.consortium, stateDir: options.stateDir }, 'coordinator listening (mTLS, TLS 1.2+)');
+  // Only a coordinator that is serving says it started.
+  auditLink.started();
 
   // Resume: the clock re-evaluates every active run from durable state.
   const resumed = store.runsInState('RECRUITING', 'RUNNING');
@@ -128,7 +146,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
           resolve();
         });
       });
-      detachAudit();
+      auditLink.detach();
       try {
         if (!audit.isOpen) return;
         store.deliverEvents();
@@ -150,9 +168,10 @@ const CHECKPOINT_AFTER: ReadonlySet<string> = new Set(['round.close', 'model.rel
  * Connects the audit log: every committed event of the state store becomes a record
  * (appended after its transaction commits; on start, the events past the log's last
  * recorded event id are appended first, marked reconciled), every refused call a record,
- * and a checkpoint follows each round close and model release. Returns the detach function.
+ * and a checkpoint follows each round close and model release. `started` appends
+ * coordinator.start (once the server has bound); `detach` stops the refused-call records.
  */
-function attachAudit(audit: AuditLog, store: StateStore, guard: Parameters<typeof observeAuthorization>[0], log: Logger): () => void {
+function attachAudit(audit: AuditLog, store: StateStore, guard: Parameters<typeof observeAuthorization>[0], log: Logger): { started(): void; detach(): void } {
   const existing = audit.takeExisting();
   // Names are never reused in a consortium, so a name has one role: learnt from the log, the sites table and each authorized call.
   const roles = new Map<string, string>(existing.map((r) => [r.actor.name, r.actor.role]));
@@ -166,15 +185,22 @@ function attachAudit(audit: AuditLog, store: StateStore, guard: Parameters<typeo
   let starting = true;
   store.attachEventSink(lastEventId(existing), {
     deliver: (event) => {
+      // Throws only when the append failed (and was cut back off the file): the store then keeps the event for the next delivery.
       audit.append(eventRecord(event, actorOf, starting ? { reconciled: true } : {}));
       if (starting) reconciled++;
-      if (CHECKPOINT_AFTER.has(event.action)) audit.checkpoint();
+      // The event is in the log now; a failed checkpoint must not make the store deliver it twice.
+      if (CHECKPOINT_AFTER.has(event.action)) {
+        try {
+          audit.checkpoint();
+        } catch (e) {
+          log.error({ err: (e as Error).message, eventId: event.id }, 'audit checkpoint failed; the next round close, model release or stop signs one over these records');
+        }
+      }
     },
     onError: (err, event) => log.error({ err: (err as Error).message, eventId: event.id }, 'audit log append failed; the event stays in the state store and is appended after the next commit'),
   });
   starting = false;
-  audit.append({ actor: audit.self, action: 'coordinator.start', outcome: 'ok', details: { reconciledEvents: reconciled } });
-  return observeAuthorization(guard, {
+  const detach = observeAuthorization(guard, {
     allowed: (id) => {
       roles.set(id.name, id.role);
     },
@@ -192,4 +218,14 @@ function attachAudit(audit: AuditLog, store: StateStore, guard: Parameters<typeo
       }
     },
   });
+  return {
+    started: () => {
+      try {
+        audit.append({ actor: audit.self, action: 'coordinator.start', outcome: 'ok', details: { reconciledEvents: reconciled } });
+      } catch (e) {
+        log.error({ err: (e as Error).message }, 'audit log append of coordinator.start failed');
+      }
+    },
+    detach,
+  };
 }

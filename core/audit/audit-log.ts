@@ -2,25 +2,37 @@
  * The audit log writer: `<dir>/audit.jsonl`, one hash-chained record per line, the leaves
  * of an RFC 9162 Merkle tree; `<dir>/checkpoints.jsonl`, the signed tree heads.
  *
- * Durability: each line is written whole and fsynced before `append` returns; a
- * checkpoint is written only over records already fsynced. A crash mid-append leaves a
- * torn last line (no newline). Opening the log detects it, moves the torn bytes aside to
- * `<file>.torn-<offset>` (never silently dropped), cuts the file back to its last complete
- * line and appends an `audit.repair` record naming the bytes' size and hash. The writer
- * then verifies the whole log against its own checkpoints and refuses to open
- * (COHORT_E_AUDIT_WRITER_REFUSED) over a log that does not verify, so that it never signs
- * a checkpoint over a history it did not write.
+ * One writer per directory: `<dir>/lock` (with the pid) is held from open to close.
+ *
+ * Durability: each line is written whole and fsynced before `append` returns; an append
+ * that fails is cut back off the file, so a retry writes the same index. A checkpoint is
+ * written only over records already fsynced, and its size and root are then kept in the
+ * writer's state beside the files (the anchor, in the coordinator's SQLite).
+ *
+ * Opening reads both files and decides what a torn last line (no newline) needs: a
+ * complete, valid line gets its newline back; anything else is moved aside to a new
+ * `<file>.torn-<offset>` file. It first verifies what the files will hold after that repair
+ * (the chain, the checkpoints, the anchor, and each record past the last checkpoint against
+ * its event), and refuses to open (COHORT_E_AUDIT_WRITER_REFUSED, _ANCHOR_MISMATCH,
+ * _EVENT_MISMATCH) without changing anything when they do not verify: the writer never
+ * signs a checkpoint over a history it did not write. Only then does it repair, and it
+ * records each repair as an `audit.repair` record.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditErrors, CohortError, isCohortError } from '../errors/index.ts';
 import { identityFromCertificate } from '../pki/identity.ts';
-import { auditOrigin, signCheckpoint, type CheckpointLine } from './checkpoint.ts';
-import { appendDurably, fsyncDirectory, readLineFile } from './lines.ts';
-import { MerkleFrontier, leafHash } from './merkle.ts';
-import { ZERO_HASH, lineHash, serializeRecord, type AuditActor, type AuditDetailValue, type AuditOutcome, type AuditRecord, type AuditTarget } from './record.ts';
-import { verifyAuditLog } from './verify.ts';
+import type { AuditAnchor, AuditState } from './anchor.ts';
+import { auditOrigin, parseCheckpointLine, signCheckpoint, type CheckpointLine } from './checkpoint.ts';
+import { eventMismatch } from './events.ts';
+import { AppendRollbackError, appendDurably, fsyncDirectory, readLineFile, type LineFile } from './lines.ts';
+import { acquireAuditLock } from './lock.ts';
+import { EMPTY_ROOT, MerkleFrontier, leafHash } from './merkle.ts';
+import { ZERO_HASH, lineHash, parseRecord, serializeRecord, type AppendInput, type AuditActor, type AuditRecord } from './record.ts';
+import { verifyAuditContent, type VerifiedLog } from './verify.ts';
+
+export type { AppendInput } from './record.ts';
 
 export const AUDIT_LOG_FILE = 'audit.jsonl';
 export const CHECKPOINT_FILE = 'checkpoints.jsonl';
@@ -33,39 +45,68 @@ export interface AuditSigner {
   readonly caPem?: string;
 }
 
-export interface AppendInput {
-  /** When it happened; now by default. */
-  readonly time?: Date;
-  readonly actor: AuditActor;
-  readonly action: string;
-  readonly target?: AuditTarget;
-  readonly outcome: AuditOutcome;
-  readonly details?: Readonly<Record<string, AuditDetailValue>>;
-}
 
-/** A torn last line the writer set aside on open. */
+/** A torn last line the writer found on open: set aside, or, when it was a whole valid line short of its newline, given its newline back. */
 export interface AuditRepair {
   readonly file: string;
   readonly offset: number;
   readonly bytes: number;
   readonly sha256: string;
-  readonly savedTo: string;
+  /** Where the torn bytes were moved; null when the line was kept and its newline restored. */
+  readonly savedTo: string | null;
 }
 
-function setAsideTorn(file: string): AuditRepair | null {
-  const { torn } = readLineFile(file);
-  if (!torn) return null;
-  const savedTo = `${file}.torn-${torn.offset}`;
-  writeFileSync(savedTo, torn.bytes, { mode: 0o600, flush: true });
-  fsyncDirectory(savedTo);
-  truncateSync(file, torn.offset);
-  const fd = openSync(file, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+/** What opening will do about a file's torn tail, decided before anything is changed. */
+interface TornPlan {
+  readonly file: string;
+  readonly offset: number;
+  readonly bytes: Buffer;
+  /** The torn bytes are a complete, valid line: keep them and add the newline. */
+  readonly restore: boolean;
+}
+
+function planTorn(file: string, content: LineFile, complete: (line: Buffer) => boolean): { lines: Buffer[]; plan: TornPlan | null } {
+  const { lines, torn } = content;
+  if (!torn) return { lines, plan: null };
+  const restore = complete(torn.bytes);
+  return { lines: restore ? [...lines, torn.bytes] : lines, plan: { file, offset: torn.offset, bytes: torn.bytes, restore } };
+}
+
+/** The first free name `<file>.torn-<offset>[.<n>]`, created exclusively: an earlier set-aside file is never overwritten. */
+function writeTornFile(file: string, offset: number, bytes: Buffer): string {
+  for (let n = 0; ; n++) {
+    const savedTo = n === 0 ? `${file}.torn-${offset}` : `${file}.torn-${offset}.${n}`;
+    try {
+      writeFileSync(savedTo, bytes, { mode: 0o600, flag: 'wx', flush: true });
+      fsyncDirectory(savedTo);
+      return savedTo;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   }
-  return { file, offset: torn.offset, bytes: torn.bytes.length, sha256: createHash('sha256').update(torn.bytes).digest('hex'), savedTo };
+}
+
+function applyTorn(plan: TornPlan): AuditRepair {
+  const sha256 = createHash('sha256').update(plan.bytes).digest('hex');
+  let savedTo: string | null = null;
+  if (plan.restore) {
+    const fd = openSync(plan.file, 'a');
+    try {
+      appendDurably(fd, Buffer.from('\n'));
+    } finally {
+      closeSync(fd);
+    }
+  } else {
+    savedTo = writeTornFile(plan.file, plan.offset, plan.bytes);
+    truncateSync(plan.file, plan.offset);
+    const fd = openSync(plan.file, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return { file: plan.file, offset: plan.offset, bytes: plan.bytes.length, sha256, savedTo };
 }
 
 function openForAppend(file: string): number {
@@ -75,6 +116,18 @@ function openForAppend(file: string): number {
   return fd;
 }
 
+export interface AuditOpenOptions {
+  /**
+   * The writer's durable state beside the two files (the coordinator's SQLite): the size
+   * and root of the last checkpoint it signed, and the events its records came from.
+   * Without it, the writer trusts whatever checkpoints.jsonl holds (tests, tools).
+   */
+  readonly state?: AuditState;
+}
+
+const refused = (def: typeof AuditErrors.ANCHOR_MISMATCH | typeof AuditErrors.EVENT_MISMATCH, dir: string, message: string, details: Record<string, unknown>): CohortError =>
+  new CohortError(def, `the audit log in ${dir}: ${message}; refusing to append to it`, { details: { dir, ...details } });
+
 export class AuditLog {
   readonly logFile: string;
   readonly checkpointFile: string;
@@ -82,28 +135,61 @@ export class AuditLog {
   readonly origin: string;
   /** The writer as an actor: its certificate's name and role. */
   readonly self: AuditActor;
-  private existing: readonly AuditRecord[];
+  private existing: readonly AuditRecord[] = [];
   readonly repairs: readonly AuditRepair[];
   private readonly frontier = new MerkleFrontier();
-  private prev: string;
-  private checkpointed: number;
+  private prev = ZERO_HASH;
+  private checkpointed = 0;
+  private checkpointedRoot: Buffer = EMPTY_ROOT;
   private logFd: number | undefined;
   private checkpointFd: number | undefined;
+
+  private readonly releaseLock: () => void;
+  private readonly state: AuditState | undefined;
 
   private constructor(
     readonly dir: string,
     private readonly signer: AuditSigner,
+    options: AuditOpenOptions,
   ) {
     this.logFile = join(dir, AUDIT_LOG_FILE);
     this.checkpointFile = join(dir, CHECKPOINT_FILE);
     const identity = identityFromCertificate(signer.certPem);
     this.origin = auditOrigin(identity);
     this.self = { name: identity.name, role: identity.role };
+    this.state = options.state;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.repairs = [setAsideTorn(this.logFile), setAsideTorn(this.checkpointFile)].filter((r): r is AuditRepair => r !== null);
-    let verified;
+    // One writer per directory, taken before anything is read or changed (COHORT_E_AUDIT_WRITER_LOCKED).
+    this.releaseLock = acquireAuditLock(dir);
     try {
-      verified = verifyAuditLog({ logFile: this.logFile, checkpointFiles: [this.checkpointFile], ...(signer.caPem === undefined ? {} : { caPem: signer.caPem }) });
+      this.repairs = this.openVerified();
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Reads both files, decides what a torn tail needs, verifies what the files will hold after
+   * that repair (against the checkpoints, the anchor and the events) and only then changes
+   * anything: a log that does not verify is left exactly as it was found.
+   */
+  private openVerified(): AuditRepair[] {
+    const { dir } = this;
+    const isRecord = (line: Buffer): boolean => 'record' in parseRecord(line);
+    const isCheckpoint = (line: Buffer): boolean => {
+      try {
+        parseCheckpointLine(line, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const log = planTorn(this.logFile, readLineFile(this.logFile), isRecord);
+    const cps = planTorn(this.checkpointFile, readLineFile(this.checkpointFile), isCheckpoint);
+    let verified: VerifiedLog;
+    try {
+      verified = verifyAuditContent({ lines: log.lines, checkpoints: cps.lines.map((l, i) => parseCheckpointLine(l, i)), ...(this.signer.caPem === undefined ? {} : { caPem: this.signer.caPem }) });
     } catch (e) {
       const inner = isCohortError(e) ? { code: e.code, ...e.details } : {};
       throw new CohortError(AuditErrors.WRITER_REFUSED, `the audit log in ${dir} does not verify (${(e as Error).message}); refusing to append to it`, { details: { dir, ...inner }, cause: e });
@@ -112,20 +198,64 @@ export class AuditLog {
     if (summary.origin !== null && summary.origin !== this.origin) {
       throw new CohortError(AuditErrors.WRITER_REFUSED, `the audit log in ${dir} belongs to ${summary.origin}, not to ${this.origin}`, { details: { dir, origin: summary.origin } });
     }
-    for (const leaf of verified.leaves) this.frontier.append(leaf);
+    for (const leaf of verified.leaves) {
+      this.frontier.append(leaf);
+      if (this.frontier.size === summary.treeSize) this.checkpointedRoot = this.frontier.root();
+    }
+    const anchor = this.state?.readAnchor(this.origin);
+    if (anchor !== undefined) this.checkAnchor(anchor, verified.leaves, summary.treeSize);
+    if (this.state !== undefined) this.checkUnsigned(records.slice(summary.treeSize));
+    // Verified: now the repairs, then the writer's own state.
+    const repairs = [log.plan, cps.plan].filter((p): p is TornPlan => p !== null).map(applyTorn);
+    if (this.state !== undefined && summary.treeSize > 0 && (anchor === undefined || summary.treeSize > anchor.size)) {
+      // A checkpoint signed before a crash kept the anchor from following, or the first open with an anchor.
+      this.state.writeAnchor(this.origin, { size: summary.treeSize, root: this.checkpointedRoot });
+    }
     this.prev = lines.length === 0 ? ZERO_HASH : lineHash(lines.at(-1)!);
     this.checkpointed = summary.treeSize;
     this.existing = records;
     this.logFd = openForAppend(this.logFile);
     this.checkpointFd = openForAppend(this.checkpointFile);
-    for (const r of this.repairs) {
-      this.append({ actor: this.self, action: 'audit.repair', outcome: 'ok', details: { file: r.file.endsWith(CHECKPOINT_FILE) ? CHECKPOINT_FILE : AUDIT_LOG_FILE, offset: r.offset, tornBytes: r.bytes, tornSha256: r.sha256 } });
+    for (const r of repairs) {
+      const file = r.file.endsWith(CHECKPOINT_FILE) ? CHECKPOINT_FILE : AUDIT_LOG_FILE;
+      this.append({ actor: this.self, action: 'audit.repair', outcome: 'ok', details: { file, offset: r.offset, tornBytes: r.bytes, tornSha256: r.sha256, ...(r.savedTo === null ? { newlineRestored: true } : {}) } });
+    }
+    return repairs;
+  }
+
+  /** The files must reach the last checkpoint this writer signed, with its root. */
+  private checkAnchor(anchor: AuditAnchor, leaves: readonly Buffer[], treeSize: number): void {
+    const details = { anchorSize: anchor.size, treeSize, records: leaves.length };
+    if (treeSize < anchor.size) {
+      throw refused(AuditErrors.ANCHOR_MISMATCH, this.dir, `its latest checkpoint covers ${treeSize} records, but the last checkpoint this writer signed covers ${anchor.size}: checkpoints were removed`, details);
+    }
+    const at = new MerkleFrontier();
+    for (let i = 0; i < anchor.size; i++) at.append(leaves[i]!);
+    if (!at.root().equals(anchor.root)) {
+      throw refused(AuditErrors.ANCHOR_MISMATCH, this.dir, `its first ${anchor.size} records do not hash to the root of the last checkpoint this writer signed: the history was rewritten`, details);
+    }
+  }
+
+  /** Records past the last checkpoint are vouched for by the chain only: each one from an event must be that event. */
+  private checkUnsigned(unsigned: readonly AuditRecord[]): void {
+    for (const r of unsigned) {
+      const id = r.details.eventId;
+      if (typeof id !== 'number') continue;
+      const event = this.state!.event(id);
+      const field = event === undefined ? 'eventId' : eventMismatch(r, event);
+      if (field !== undefined) {
+        throw refused(AuditErrors.EVENT_MISMATCH, this.dir, `record ${r.index}, past the last checkpoint, ${event === undefined ? `names event ${id}, which the events table does not hold` : `differs from event ${id} in its ${field}`}`, {
+          index: r.index,
+          eventId: id,
+          field,
+        });
+      }
     }
   }
 
   /** Opens (creating if needed) the audit log in `dir`, repairing a torn tail and verifying the rest. */
-  static open(dir: string, signer: AuditSigner): AuditLog {
-    return new AuditLog(dir, signer);
+  static open(dir: string, signer: AuditSigner, options: AuditOpenOptions = {}): AuditLog {
+    return new AuditLog(dir, signer, options);
   }
 
   /** The records found on open, once (callers scan them, e.g. for the last event id); the log keeps no copy. */
@@ -159,7 +289,7 @@ export class AuditLog {
       prev: this.prev,
     };
     const line = serializeRecord(record);
-    appendDurably(this.logFd, Buffer.concat([line, Buffer.from('\n')]));
+    this.appendOrClose(this.logFd, Buffer.concat([line, Buffer.from('\n')]));
     this.frontier.append(leafHash(line));
     this.prev = lineHash(line);
     return record;
@@ -169,9 +299,13 @@ export class AuditLog {
   checkpoint(): CheckpointLine | null {
     if (this.checkpointFd === undefined) throw new Error(`audit log ${this.logFile} is closed`);
     if (this.frontier.size === this.checkpointed) return null;
-    const line = signCheckpoint({ origin: this.origin, size: this.frontier.size, root: this.frontier.root() }, this.signer);
-    appendDurably(this.checkpointFd, Buffer.from(`${JSON.stringify(line)}\n`, 'utf8'));
+    const root = this.frontier.root();
+    const line = signCheckpoint({ origin: this.origin, size: this.frontier.size, root }, this.signer);
+    this.appendOrClose(this.checkpointFd, Buffer.from(`${JSON.stringify(line)}\n`, 'utf8'));
     this.checkpointed = this.frontier.size;
+    this.checkpointedRoot = root;
+    // After the line is durable: the anchor never names a checkpoint the file may lack.
+    this.state?.writeAnchor(this.origin, { size: this.checkpointed, root });
     return line;
   }
 
@@ -184,10 +318,31 @@ export class AuditLog {
     return this.logFd !== undefined;
   }
 
-  close(): void {
+  /**
+   * appendDurably, which cuts the file back to where the append began on any error, so the
+   * in-memory tree and the file still agree and a retry writes the same index again. When
+   * even the cut failed, the writer closes its files: nothing more is appended until the log
+   * is reopened (and verified) by a new writer.
+   */
+  private appendOrClose(fd: number, bytes: Buffer): void {
+    try {
+      appendDurably(fd, bytes);
+    } catch (e) {
+      if (e instanceof AppendRollbackError) this.closeFiles();
+      throw e;
+    }
+  }
+
+  private closeFiles(): void {
     if (this.logFd !== undefined) closeSync(this.logFd);
     if (this.checkpointFd !== undefined) closeSync(this.checkpointFd);
     this.logFd = undefined;
     this.checkpointFd = undefined;
+  }
+
+  /** Closes the files and releases the directory's lock. */
+  close(): void {
+    this.closeFiles();
+    this.releaseLock();
   }
 }

@@ -3,9 +3,8 @@
  * move to the target, the rest of the detail passes `safeDetails`, and the event id goes
  * into the details so that a restarted writer knows which events it already holds.
  */
-import type { AppendInput } from './audit-log.ts';
 import { safeDetails } from './details.ts';
-import type { AuditActor, AuditOutcome, AuditRecord, AuditTarget } from './record.ts';
+import type { AppendInput, AuditActor, AuditDetailValue, AuditOutcome, AuditRecord, AuditTarget } from './record.ts';
 
 /** The shape of an events-table row (coordinator/state/store.ts EventRow). */
 export interface StoredEvent {
@@ -42,13 +41,16 @@ export function eventRecord(event: StoredEvent, actorOf: (name: string) => Audit
     if (field !== undefined && fits) target[field] = value as string | number;
     else rest[key] = value;
   }
+  const details: Record<string, AuditDetailValue> = { eventId: event.id, ...safeDetails(rest), ...extra };
+  // Set last so that a detail key "eventId" cannot stand in for the real row id (the key keeps its first place in the line).
+  details.eventId = event.id;
   return {
     time: new Date(event.at_ms),
     actor: actorOf(event.actor),
     action: event.action,
     target: target as AuditTarget,
     outcome: outcomeOf(event.action),
-    details: { eventId: event.id, ...safeDetails(rest), ...extra },
+    details,
   };
 }
 
@@ -60,4 +62,29 @@ export function lastEventId(records: readonly AuditRecord[]): number {
     if (typeof id === 'number' && id > last) last = id;
   }
   return last;
+}
+
+/** JSON with object keys sorted, so that two records compare by content, not key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Whether `record` is what `event` makes (the record's role aside, which the events table
+ * does not hold): the first field that differs, or undefined when it matches.
+ */
+export function eventMismatch(record: AuditRecord, event: StoredEvent): string | undefined {
+  const expected = eventRecord(event, () => record.actor, record.details.reconciled === true ? { reconciled: true } : {});
+  if (record.actor.name !== event.actor) return 'actor';
+  if (record.action !== expected.action) return 'action';
+  if (canonical(record.target) !== canonical(expected.target ?? {})) return 'target';
+  if (record.time !== expected.time!.toISOString()) return 'time';
+  if (record.outcome !== expected.outcome) return 'outcome';
+  if (canonical(record.details) !== canonical(expected.details ?? {})) return 'details';
+  return undefined;
 }

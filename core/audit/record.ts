@@ -44,6 +44,17 @@ export interface AuditRecord {
   readonly prev: string;
 }
 
+/** What a caller gives the writer to append: the record without its index and prev. */
+export interface AppendInput {
+  /** When it happened; now by default. */
+  readonly time?: Date;
+  readonly actor: AuditActor;
+  readonly action: string;
+  readonly target?: AuditTarget;
+  readonly outcome: AuditOutcome;
+  readonly details?: Readonly<Record<string, AuditDetailValue>>;
+}
+
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** The schema a line must meet; `.strict()` so that an added field is as visible as a changed one. */

@@ -8,7 +8,7 @@
 import { AuditErrors, CohortError } from '../errors/index.ts';
 import { parseCheckpointLine, verifyCheckpointSignature, type CheckpointSigner, type ParsedCheckpoint } from './checkpoint.ts';
 import { readLineFile } from './lines.ts';
-import { leafHash, treeHash } from './merkle.ts';
+import { MerkleFrontier, leafHash } from './merkle.ts';
 import { ZERO_HASH, lineHash, parseRecord, type AuditRecord } from './record.ts';
 
 export interface VerifyInput {
@@ -18,6 +18,19 @@ export interface VerifyInput {
   readonly checkpointFiles: readonly string[];
   /** The consortium CA certificate; without it, signers are checked only against each other. */
   readonly caPem?: string;
+  /** The log's origin, when the verifier knows whose log it must be. */
+  readonly origin?: string;
+  /** The role the signer's certificate must name (the coordinator's log: 'coordinator'). */
+  readonly role?: string;
+}
+
+/** What vouches for the log: nothing but the chain, checkpoints that agree with each other, or checkpoints signed by a certificate of the CA. */
+export type AuditTrust = 'none' | 'self-consistent' | 'ca';
+
+/** An `audit.repair` record: the writer set a torn line aside (or restored its newline) on open. */
+export interface RepairNote {
+  readonly index: number;
+  readonly file: string;
 }
 
 export interface VerifySummary {
@@ -33,6 +46,14 @@ export interface VerifySummary {
   readonly uncheckpointed: number;
   readonly origin: string | null;
   readonly signer: { readonly name: string; readonly role: string; readonly chainedToCa: boolean } | null;
+  /** none: no checkpoint; self-consistent: checkpoints, no CA given; ca: every signer chained to --ca. */
+  readonly trust: AuditTrust;
+  /**
+   * The writer's repairs of checkpoints.jsonl: a checkpoint line was cut (a crash while
+   * signing, or someone cut the file). A cut checkpoint is evidence lost: compare the log
+   * with a checkpoints.jsonl kept elsewhere.
+   */
+  readonly checkpointRepairs: readonly RepairNote[];
 }
 
 /** What a verified log holds: the summary, and the records with their leaf hashes for the writer. */
@@ -105,6 +126,15 @@ function readCheckpoints(files: readonly string[]): ParsedCheckpoint[] {
   return out;
 }
 
+/** The content of a log and its checkpoints, read already (the writer checks what a repair would leave before making it). */
+export interface VerifyContent {
+  readonly lines: readonly Buffer[];
+  readonly checkpoints: readonly ParsedCheckpoint[];
+  readonly caPem?: string;
+  readonly origin?: string;
+  readonly role?: string;
+}
+
 /**
  * Verifies the log and checkpoints; returns what they hold, or throws the coded error of
  * the first fault: LOG_TORN, RECORD_MALFORMED, RECORD_ALTERED, RECORD_INSERTED,
@@ -117,16 +147,29 @@ export function verifyAuditLog(input: VerifyInput): VerifiedLog {
   if (torn) {
     throw fault(AuditErrors.LOG_TORN, lines.length, `the last line (${torn.bytes.length} bytes at offset ${torn.offset}) has no newline: an append was cut off`, { offset: torn.offset, bytes: torn.bytes.length });
   }
+  return verifyAuditContent({ lines, checkpoints: readCheckpoints(input.checkpointFiles), ...pick(input) });
+}
+
+function pick(input: { caPem?: string; origin?: string; role?: string }): { caPem?: string; origin?: string; role?: string } {
+  return { ...(input.caPem === undefined ? {} : { caPem: input.caPem }), ...(input.origin === undefined ? {} : { origin: input.origin }), ...(input.role === undefined ? {} : { role: input.role }) };
+}
+
+/** verifyAuditLog on content already read; the same checks and errors, bar LOG_TORN. */
+export function verifyAuditContent(input: VerifyContent): VerifiedLog {
+  const { lines, checkpoints } = input;
   const records = parseAll(lines);
   const broken = chainFault(lines, records);
   if (broken) throw broken;
   const leaves = lines.map((l) => leafHash(l));
 
-  const checkpoints = readCheckpoints(input.checkpointFiles);
   let signer: (CheckpointSigner & { origin: string }) | undefined;
   const order = checkpoints.map((cp, i) => ({ cp, i })).sort((a, b) => a.cp.size - b.cp.size);
+  // One pass: the frontier grows leaf by leaf, and each checkpoint is checked when the tree reaches its size.
+  const frontier = new MerkleFrontier();
   // The largest tree size already shown to match: a rewrite starts past it.
   let matched = 0;
+  // The matched size before `matched` (two checkpoints of one size: a mismatch of the second starts past the size before).
+  let matchedBefore = 0;
   for (const { cp, i } of order) {
     const s = verifyCheckpointSignature(cp, i, input.caPem);
     // One log, one origin. With the CA, any certificate it issued to the writer will do (keys
@@ -134,30 +177,45 @@ export function verifyAuditLog(input: VerifyInput): VerifiedLog {
     if (signer && (cp.origin !== signer.origin || (input.caPem === undefined && s.spki !== signer.spki))) {
       throw new CohortError(AuditErrors.CHECKPOINT_SIGNER, `checkpoint ${i} (tree size ${cp.size}) is signed by another key or for another log than checkpoint ${order[0]!.i}`, { details: { checkpoint: i, treeSize: cp.size } });
     }
+    if (input.origin !== undefined && cp.origin !== input.origin) {
+      throw new CohortError(AuditErrors.CHECKPOINT_SIGNER, `checkpoint ${i} (tree size ${cp.size}) is of the log ${cp.origin}, not of ${input.origin}`, { details: { checkpoint: i, treeSize: cp.size, origin: cp.origin } });
+    }
+    if (input.role !== undefined && s.identity.role !== input.role) {
+      throw new CohortError(AuditErrors.CHECKPOINT_SIGNER, `checkpoint ${i} (tree size ${cp.size}) is signed by ${s.identity.role} "${s.identity.name}", not by a ${input.role}: a self-consistent log of another participant`, {
+        details: { checkpoint: i, treeSize: cp.size, role: s.identity.role },
+      });
+    }
     signer ??= { ...s, origin: cp.origin };
     if (cp.size > records.length) {
       throw fault(AuditErrors.LOG_TRUNCATED, records.length, `the log ends before it, but checkpoint ${i} covers ${cp.size} records: the log was truncated`, { checkpoint: i, treeSize: cp.size, records: records.length });
     }
-    if (!treeHash(leaves, cp.size).equals(cp.root)) {
-      if (matched === cp.size) matched = order.filter((o) => o.cp.size < cp.size).at(-1)?.cp.size ?? 0;
+    while (frontier.size < cp.size) frontier.append(leaves[frontier.size]!);
+    if (!frontier.root().equals(cp.root)) {
+      if (matched === cp.size) matched = matchedBefore;
       throw new CohortError(
         AuditErrors.CHECKPOINT_MISMATCH,
         `the first ${cp.size} records do not hash to the root signed in checkpoint ${i}: the history was rewritten or forked from a record in ${matched}..${cp.size - 1}`,
         { details: { checkpoint: i, treeSize: cp.size, from: matched } },
       );
     }
-    matched = cp.size;
+    if (cp.size > matched) {
+      matchedBefore = matched;
+      matched = cp.size;
+    }
   }
+  while (frontier.size < leaves.length) frontier.append(leaves[frontier.size]!);
   const latest = order.at(-1)?.cp;
   const summary: VerifySummary = {
     records: records.length,
     checkpoints: checkpoints.length,
     treeSize: latest?.size ?? 0,
     root: latest ? latest.root.toString('base64') : null,
-    logRoot: treeHash(leaves).toString('base64'),
+    logRoot: frontier.root().toString('base64'),
     uncheckpointed: records.length - (latest?.size ?? 0),
     origin: latest?.origin ?? null,
     signer: signer ? { name: signer.identity.name, role: signer.identity.role, chainedToCa: signer.chainedToCa } : null,
+    trust: latest === undefined ? 'none' : input.caPem === undefined ? 'self-consistent' : 'ca',
+    checkpointRepairs: records.filter((r) => r.action === 'audit.repair' && r.details.file === 'checkpoints.jsonl').map((r) => ({ index: r.index, file: 'checkpoints.jsonl' })),
   };
   return { summary, records, lines, leaves, checkpoints };
 }

@@ -16,6 +16,8 @@ import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { refusal, startTestConsortium, type TestConsortium } from '../support/in-process-coordinator.ts';
 import { rmSync } from 'node:fs';
+import { appendIo } from '../../core/audit/lines.ts';
+import { caught } from '../support/caught.ts';
 
 const SPEC = loadSpecFile(join(import.meta.dirname, '../../models/examples/heart-logistic.yaml'));
 
@@ -99,5 +101,34 @@ describe('the coordinator audit log', () => {
     expect(lines[6]!.details).toEqual({ reconciledEvents: 1 });
     const s = auditVerify(auditDir, { ca: caFile });
     expect({ records: s.records, uncheckpointed: s.uncheckpointed, checkpoints: s.checkpoints }).toEqual({ records: 9, uncheckpointed: 0, checkpoints: 3 });
+  }, 60_000);
+
+  it('refuses a second coordinator on the same state (COHORT_E_AUDIT_WRITER_LOCKED) before it appends anything, and a failed checkpoint does not append its event twice', async () => {
+    const state = join(t.dir, 'state');
+    const start = () => startCoordinator({ kit: t.kit('coordinator'), stateDir: state, listen: '127.0.0.1:0', log: createLogger('test', { level: 'silent' }) });
+    const first = await start();
+    const before = linesOf(join(auditDir, 'audit.jsonl')).length;
+    // Before the fix the second appended coordinator.start (it failed only later, binding the port): a fork.
+    expect(await caught(start())).toMatchObject({ code: 'COHORT_E_AUDIT_WRITER_LOCKED', details: { pid: process.pid } });
+    expect(linesOf(join(auditDir, 'audit.jsonl'))).toHaveLength(before);
+    // The round close's record is appended (fsync 1), its checkpoint's fsync (2) fails.
+    const fsync = appendIo.fsyncSync;
+    let calls = 0;
+    appendIo.fsyncSync = (fd) => {
+      if (++calls === 2) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+      fsync(fd);
+    };
+    try {
+      first.engine.store.appendEvent('coordinator', 'round.close', runId, { round: 2 }, Date.UTC(2025, 0, 4));
+    } finally {
+      appendIo.fsyncSync = fsync;
+    }
+    first.engine.store.appendEvent('alice', 'run.cancel', runId, {}, Date.UTC(2025, 0, 5));
+    await first.stop();
+    const lines = linesOf(join(auditDir, 'audit.jsonl')).map((l) => JSON.parse(l) as Line);
+    const ids = lines.map((l) => l.details.eventId).filter((id) => id !== undefined);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(lines.slice(before - 1).map((l) => l.action)).toEqual(['coordinator.start', 'round.close', 'run.cancel', 'coordinator.stop']);
+    expect(auditVerify(auditDir, { ca: caFile })).toMatchObject({ uncheckpointed: 0, trust: 'ca' });
   }, 60_000);
 });
