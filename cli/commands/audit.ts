@@ -10,7 +10,16 @@ import { runCommand } from '../output.ts';
 export interface AuditVerifyOptions {
   readonly checkpoint?: string;
   readonly ca?: string;
+  /** The log's origin (cohort/<consortium>/<role>/<name>/audit) when the verifier knows whose log it must be. */
+  readonly origin?: string;
+  /** The role the checkpoints' signer must have; the coordinator's by default. */
+  readonly role?: string;
+  /** Accept a log whose records no checkpoint covers (the chain alone vouches for them). */
+  readonly allowUnchecked?: boolean;
 }
+
+/** The coordinator's log is the one `cohort audit verify` checks unless told otherwise. */
+export const DEFAULT_SIGNER_ROLE = 'coordinator';
 
 function readable(path: string, what: string): string {
   if (!existsSync(path)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `${what} ${path} does not exist`, { details: { path } });
@@ -24,14 +33,32 @@ export function auditVerify(target: string, opts: AuditVerifyOptions): VerifySum
   const checkpointFiles = [join(dirname(logFile), CHECKPOINT_FILE)].filter((f) => existsSync(f));
   if (opts.checkpoint !== undefined) checkpointFiles.push(readable(resolve(opts.checkpoint), 'checkpoint file'));
   const caPem = opts.ca === undefined ? undefined : readFileSync(readable(resolve(opts.ca), 'CA certificate'), 'utf8');
-  return verifyAuditLog({ logFile, checkpointFiles, ...(caPem === undefined ? {} : { caPem }) }).summary;
+  const summary = verifyAuditLog({
+    logFile,
+    checkpointFiles,
+    role: opts.role ?? DEFAULT_SIGNER_ROLE,
+    ...(caPem === undefined ? {} : { caPem }),
+    ...(opts.origin === undefined ? {} : { origin: opts.origin }),
+  }).summary;
+  if (summary.records > 0 && summary.treeSize === 0 && opts.allowUnchecked !== true) {
+    throw new CohortError(AuditErrors.LOG_UNCHECKED, `${logFile}: ${summary.records} records and no checkpoint covers any of them (trust: none); only the hash chain was checked, and anyone who can write the file can rewrite it whole. Pass --allow-unchecked to accept that`, {
+      details: { records: summary.records, checkpoints: summary.checkpoints, trust: summary.trust },
+    });
+  }
+  return summary;
 }
 
+const TRUST_TEXT: Readonly<Record<VerifySummary['trust'], string>> = {
+  none: 'trust: none (no checkpoint: only the hash chain was checked, nothing proves the log was not cut or rewritten)',
+  'self-consistent': 'trust: self-consistent (the checkpoints agree with the log and with each other, but no --ca was given: anyone who can write the files can re-sign them with a key of their own)',
+  ca: 'trust: ca (every checkpoint is signed by a certificate the consortium CA issued to the log\'s writer)',
+};
+
 function human(s: VerifySummary): string {
-  const lines = [`audit log intact: ${s.records} records, ${s.checkpoints} checkpoints`];
-  if (s.root === null) lines.push('no checkpoint: only the hash chain was checked, nothing proves the log was not cut or rewritten');
-  else lines.push(`latest checkpoint: tree size ${s.treeSize}, root ${s.root} (${s.origin})`);
+  const lines = [`audit log intact: ${s.records} records, ${s.checkpoints} checkpoints`, TRUST_TEXT[s.trust]];
+  if (s.root !== null) lines.push(`latest checkpoint: tree size ${s.treeSize}, root ${s.root} (${s.origin})`);
   if (s.signer) lines.push(`signed by ${s.signer.role} ${s.signer.name}, ${s.signer.chainedToCa ? 'certificate issued by the consortium CA' : 'certificate NOT checked against a CA (pass --ca)'}`);
+  for (const r of s.checkpointRepairs) lines.push(`WARNING: record ${r.index} is the writer's repair of checkpoints.jsonl: a checkpoint line was cut (a crash while signing, or someone cut the file); compare with a checkpoints.jsonl kept elsewhere (--checkpoint)`);
   if (s.uncheckpointed > 0) lines.push(`${s.uncheckpointed} records after the latest checkpoint are vouched for by the hash chain only`);
   return `${lines.join('\n')}\n`;
 }
@@ -43,6 +70,9 @@ export function registerAuditCommands(program: Command): void {
     .description('verify an audit log (its directory or audit.jsonl): hash chain, Merkle checkpoints and their signatures')
     .option('--checkpoint <file>', 'another checkpoints.jsonl to check the log against (one you kept earlier)')
     .option('--ca <ca.pem>', 'the consortium CA certificate: checkpoint signers must chain to it')
+    .option('--origin <origin>', 'the log\'s origin, cohort/<consortium>/<role>/<name>/audit: checkpoints of any other log are refused')
+    .option('--role <role>', 'the role the checkpoints\' signer must have', DEFAULT_SIGNER_ROLE)
+    .option('--allow-unchecked', 'exit 0 even when no checkpoint covers any record (the hash chain alone vouches for them)')
     .option('--json', 'print the result as JSON')
     .action(async (path: string, opts: AuditVerifyOptions & { json?: boolean }) => {
       await runCommand(opts.json, () => auditVerify(path, opts), human);

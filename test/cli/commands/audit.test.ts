@@ -75,6 +75,8 @@ describe('cohort audit verify, intact', () => {
       uncheckpointed: 0,
       origin: ORIGIN,
       signer: { name: 'coordinator', role: 'coordinator', chainedToCa: true },
+      trust: 'ca',
+      checkpointRepairs: [],
     });
   });
 
@@ -84,7 +86,9 @@ describe('cohort audit verify, intact', () => {
     const { out, err, exitCode } = await runCli(registerAuditCommands, ['audit', 'verify', join(dir, 'audit.jsonl')]);
     expect({ exitCode, err }).toEqual({ exitCode: 0, err: '' });
     expect(out).toBe(
-      `audit log intact: 10 records, 3 checkpoints\nlatest checkpoint: tree size 10, root ${treeHash(leaves).toString('base64')} (${ORIGIN})\n` +
+      'audit log intact: 10 records, 3 checkpoints\n' +
+        'trust: self-consistent (the checkpoints agree with the log and with each other, but no --ca was given: anyone who can write the files can re-sign them with a key of their own)\n' +
+        `latest checkpoint: tree size 10, root ${treeHash(leaves).toString('base64')} (${ORIGIN})\n` +
         'signed by coordinator coordinator, certificate NOT checked against a CA (pass --ca)\n',
     );
   });
@@ -197,5 +201,39 @@ describe('what the CA and a kept checkpoint add', () => {
     expect(r.exitCode).toBe(1);
     expect(r.error?.code).toBe('COHORT_E_AUDIT_CHECKPOINT_MISMATCH');
     expect(r.error?.details).toMatchObject({ treeSize: 8, from: 4 });
+  });
+});
+
+describe('whose log, and how much is vouched for', () => {
+  it('refuses a self-consistent log a site signed with its own CA-issued certificate, unless --role names the site', async () => {
+    const dir = mkdtempSync(join(kits.dir, `site-${n++}-`));
+    writeLog(dir, kits.site, 3, [3]);
+    // Before --role, this passed --ca and read as a verified log; the signer is a site, not the coordinator.
+    const r = await verify(dir, '--ca', kits.caFile);
+    expect(r.exitCode).toBe(1);
+    expect(r.error).toMatchObject({ code: 'COHORT_E_AUDIT_CHECKPOINT_SIGNER', details: { role: 'site' } });
+    const asSite = await verify(dir, '--ca', kits.caFile, '--role', 'site');
+    expect(asSite.exitCode).toBe(0);
+    expect(JSON.parse(asSite.out)).toMatchObject({ trust: 'ca', signer: { name: 'site-a', role: 'site', chainedToCa: true } });
+    const wrongOrigin = await verify(dir, '--ca', kits.caFile, '--role', 'site', '--origin', ORIGIN);
+    expect(wrongOrigin.error).toMatchObject({ code: 'COHORT_E_AUDIT_CHECKPOINT_SIGNER', details: { origin: 'cohort/audit-test/site/site-a/audit' } });
+    expect((await verify(pristine, '--ca', kits.caFile, '--origin', ORIGIN)).exitCode).toBe(0);
+  });
+
+  it('exits 1 with COHORT_E_AUDIT_LOG_UNCHECKED when records exist and no checkpoint covers any, unless --allow-unchecked', async () => {
+    const dir = mkdtempSync(join(kits.dir, `unchecked-${n++}-`));
+    writeLog(dir, kits.coordinator, 3, []);
+    const r = await verify(dir, '--ca', kits.caFile);
+    expect(r.exitCode).toBe(1);
+    expect(r.error).toMatchObject({ code: 'COHORT_E_AUDIT_LOG_UNCHECKED', details: { records: 3, checkpoints: 0, trust: 'none' } });
+    const allowed = await verify(dir, '--ca', kits.caFile, '--allow-unchecked');
+    expect(allowed.exitCode).toBe(0);
+    expect(JSON.parse(allowed.out)).toMatchObject({ records: 3, checkpoints: 0, treeSize: 0, trust: 'none', uncheckpointed: 3 });
+    const { out } = await runCli(registerAuditCommands, ['audit', 'verify', dir, '--allow-unchecked']);
+    expect(out).toContain('trust: none (no checkpoint');
+    // An empty log has nothing to vouch for.
+    const empty = mkdtempSync(join(kits.dir, `empty-${n++}-`));
+    writeFileSync(join(empty, 'audit.jsonl'), '');
+    expect(JSON.parse((await verify(empty)).out)).toMatchObject({ records: 0, trust: 'none' });
   });
 });
