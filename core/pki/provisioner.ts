@@ -6,10 +6,10 @@
  * certificate, ca.crt and kit.yaml, without any key) go to `<out>/<name>/` for the
  * operator to hand back.
  */
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { coordinatorAddress, coordinatorServerName, loadConsortiumFile, PARTICIPANT_NAME, type Consortium } from '../config/consortium.ts';
+import { releaseOwnLock, tryLock } from '../pid-lock.ts';
 import { CohortError, PkiErrors } from '../errors/index.ts';
 import { createCaCertificate, DAY_MS, issueCertificate, loadCa, readCertificateRequest, type CertificateAuthority, type Participant } from './ca.ts';
 import { createCaKey, openCaKey, type CaKeyAccess } from './ca-key.ts';
@@ -209,24 +209,6 @@ function readProvisioner(outDir: string): { state: ProvisionerState; caPem: stri
   }
 }
 
-/** Whether the process that wrote a lock file is still alive (a lock of a killed command is stale). */
-function lockHolderAlive(lockFile: string): boolean {
-  let text: string;
-  try {
-    text = readFileSync(lockFile, 'utf8');
-  } catch {
-    return false; // released meanwhile
-  }
-  const pid = Number(text.trim());
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** How long a command waits for another to release `.provisioner/lock`. */
 const LOCK_WAIT_MS = 30_000;
 
@@ -245,31 +227,17 @@ async function underLock<T>(
   readState(outDir); // COHORT_E_PKI_NOT_PROVISIONED before any lock file is made
   const { lock } = provisionerPaths(outDir);
   const deadline = Date.now() + waitMs;
-  for (;;) {
-    // Written whole under another name, then linked: the lock never exists without its pid.
-    const tmp = `${lock}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeNewFile(tmp, `${process.pid}\n`, OWNER_ONLY_FILE);
-    try {
-      linkSync(tmp, lock);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (!lockHolderAlive(lock)) {
-        rmSync(lock, { force: true });
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        throw new CohortError(PkiErrors.BUSY, `another provision command is changing ${outDir} (${lock}); run this one again when it has finished`, { details: { lock } });
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    } finally {
-      rmSync(tmp, { force: true });
+  // A lock left by a killed command is taken over (core/pid-lock.ts).
+  while (!tryLock(lock).taken) {
+    if (Date.now() >= deadline) {
+      throw new CohortError(PkiErrors.BUSY, `another provision command is changing ${outDir} (${lock}); run this one again when it has finished`, { details: { lock } });
     }
+    await new Promise((r) => setTimeout(r, 50));
   }
   try {
     return await change({ outDir, ...readProvisioner(outDir) });
   } finally {
-    rmSync(lock, { force: true });
+    releaseOwnLock(lock);
   }
 }
 
