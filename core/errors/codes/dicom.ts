@@ -3,7 +3,7 @@ import { defineErrors } from '../cohort-error.ts';
 
 /**
  * Errors of the DICOM area: de-identification by PS3.15 Annex E (core/dicom) and
- * `cohort dicom deid`. The skip codes (NOT_DICOM to NO_PATIENT_ID) are reasons a file is
+ * `cohort dicom deid`. The skip codes (NOT_DICOM to NO_PATIENT_ID, and DUPLICATE_INSTANCE) are reasons a file is
  * left out of a de-identified set, reported per file; the run goes on. Messages and
  * details name the file and the attribute tag, never an attribute's value.
  */
@@ -43,6 +43,12 @@ export const DicomErrors = defineErrors({
     grpc: status.FAILED_PRECONDITION,
     meaning: 'The file is a secondary capture (SOP Class 1.2.840.10008.5.1.4.1.1.7 or .7.x) without Burned In Annotation (0028,0301): a screenshot or scan may show identifying text.',
     fix: 'Check the image; if it carries no identifying text, set Burned In Annotation to NO and de-identify again.',
+  },
+  RECOGNIZABLE_VISUAL_FEATURES: {
+    code: 'COHORT_E_DICOM_RECOGNIZABLE_VISUAL_FEATURES',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The file declares Recognizable Visual Features (0028,0302) = YES: its pixels may show the patient recognizably (a face, a photograph, a surface rendering), which header de-identification cannot remove.',
+    fix: 'Leave such images out, or deface them with a reviewed tool and set Recognizable Visual Features to NO before de-identifying.',
   },
   NO_PATIENT_ID: {
     code: 'COHORT_E_DICOM_NO_PATIENT_ID',
