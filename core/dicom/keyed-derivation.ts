@@ -15,10 +15,20 @@ export const MIN_SECRET_BYTES = 32;
 const SALT = Buffer.from('cohort/dicom-deid/v1');
 
 export interface DeidKeys {
-  /** `2.25.` followed by the decimal HMAC-SHA256 of `uid`, truncated to 128 bits (PS3.5 B.2). */
+  /** `2.25.` followed by the decimal HMAC-SHA256 of the UID (padding stripped, uidText), truncated to 128 bits (PS3.5 B.2). */
   uid(original: string): string;
   /** Whole days to add to every date of the patient with this Patient ID. */
   dateShiftDays(patientId: string): number;
+}
+
+/**
+ * A UID value as it is hashed and compared: without the NUL or space padding a writer may
+ * put at either end (PS3.5 pads UI with a trailing NUL; dcmjs and other parsers differ on
+ * what they strip). Every path that derives a new UID or reads a UID goes through this, so
+ * a padded and an unpadded copy of one UID map to the same new UID.
+ */
+export function uidText(value: string): string {
+  return value.replace(/^[\0 ]+|[\0 ]+$/g, '');
 }
 
 function subkey(secret: Uint8Array, info: string): Buffer {
@@ -32,7 +42,8 @@ export function deidKeys(secret: Uint8Array): DeidKeys {
   const dateKey = subkey(secret, 'date-shift');
   const uids = new Map<string, string>();
   return {
-    uid(original: string): string {
+    uid(value: string): string {
+      const original = uidText(value);
       let out = uids.get(original);
       if (out === undefined) {
         const mac = createHmac('sha256', uidKey).update(original, 'ascii').digest();

@@ -6,6 +6,8 @@
  * transfer syntax.
  */
 
+import { uidText } from './keyed-derivation.ts';
+
 export const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 
@@ -26,6 +28,8 @@ export interface FileMeta {
   readonly transferSyntaxUid: string;
   /** Byte offset of the first data set element, after group 0002. */
   readonly datasetOffset: number;
+  /** The bytes of group 0002 after its group length element: what (0002,0000) must say. */
+  readonly groupLength: number;
 }
 
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
@@ -62,20 +66,30 @@ export function readFileMeta(b: Uint8Array): FileMeta {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let pos = 132;
   let transferSyntaxUid: string | undefined;
+  let declaredLength: number | undefined;
   while (pos + 8 <= b.length && view.getUint16(pos, true) === 0x0002) {
     const h = readHeader(b, view, pos, false);
     if (h.length === UNDEFINED || pos + h.size + h.length > b.length) throw new StructureProblem('truncated', pos, `file meta element (0002,${hex(h.element)}) runs past the end of the file`);
     if (h.element === 0x0000 && h.length === 4 && pos + 12 + view.getUint32(pos + 8, true) > b.length) {
       throw new StructureProblem('truncated', pos, 'the file ends inside its file meta information');
     }
-    if (h.element === 0x0010) transferSyntaxUid = String.fromCharCode(...b.subarray(pos + h.size, pos + h.size + h.length)).replace(/[\0 ]+$/, '');
+    if (pos === 132 && h.element === 0x0000 && h.vr === 'UL' && h.length === 4) declaredLength = view.getUint32(pos + 8, true);
+    if (h.element === 0x0010) transferSyntaxUid = uidText(String.fromCharCode(...b.subarray(pos + h.size, pos + h.size + h.length)));
     pos += h.size + h.length;
   }
   if (transferSyntaxUid === undefined) {
     if (pos + 8 > b.length) throw new StructureProblem('truncated', pos, 'the file ends inside its file meta information');
     throw new StructureProblem('malformed', pos, 'the file meta information has no Transfer Syntax UID (0002,0010)');
   }
-  return { transferSyntaxUid, datasetOffset: pos };
+  // dcmjs reads as much of the file meta as (0002,0000) says and the rest as the data set,
+  // so a wrong group length would carry meta elements (Source AE Title, Private Information)
+  // into the data set, and one that overruns would read data set elements as meta.
+  const groupLength = pos - 144;
+  if (declaredLength === undefined) throw new StructureProblem('malformed', 132, 'the file meta information does not start with its group length (0002,0000)');
+  if (declaredLength !== groupLength) {
+    throw new StructureProblem('malformed', 132, `the file meta group length (0002,0000) says ${declaredLength} bytes, group 0002 holds ${groupLength}`);
+  }
+  return { transferSyntaxUid, datasetOffset: pos, groupLength };
 }
 
 /** Walks the data set from `offset` to the end of the file; throws a StructureProblem on the first overrun. */

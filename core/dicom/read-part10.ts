@@ -5,6 +5,7 @@
  */
 import dcmjs, { type DicomDict } from 'dcmjs';
 import { CohortError, DicomErrors } from '../errors/index.ts';
+import { uidText } from './keyed-derivation.ts';
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, StructureProblem, checkDatasetStructure, readFileMeta } from './part10-structure.ts';
 
 // dcmjs warns on the console about what it repairs while reading; the structural check
@@ -42,18 +43,28 @@ export function readPart10(bytes: Uint8Array, file: string): Part10File {
     throw e;
   }
   const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let dicom: DicomDict;
   try {
-    return { transferSyntaxUid, dicom: dcmjs.data.DicomMessage.readFile(copy) };
+    dicom = dcmjs.data.DicomMessage.readFile(copy);
   } catch (e) {
-    throw new CohortError(DicomErrors.MALFORMED, `${file}: ${e instanceof Error ? e.message : String(e)}`, { details: { file }, cause: e });
+    // dcmjs's message can quote what it read (a value, a VR); the reason is fixed text, the message stays in the cause.
+    throw new CohortError(DicomErrors.MALFORMED, `${file}: the file cannot be parsed`, { details: { file }, cause: e });
   }
+  // dcmjs splits meta from data set where (0002,0000) says (it keeps no copy of that
+  // element); readFileMeta refused the file unless that is where group 0002 ends. Should
+  // the two readers still disagree on the transfer syntax, the split is not to be trusted.
+  const dcmjsTransferSyntax = dicom.meta['00020010']?.Value?.[0];
+  if (typeof dcmjsTransferSyntax !== 'string' || uidText(dcmjsTransferSyntax) !== transferSyntaxUid) {
+    throw new CohortError(DicomErrors.MALFORMED, `${file}: the file meta information is read differently by the two readers`, { details: { file } });
+  }
+  return { transferSyntaxUid, dicom };
 }
 
 /** The first value of a string element, trimmed; undefined when absent or empty. */
 export function firstString(ds: Readonly<Record<string, { Value?: unknown[] }>>, tag: string): string | undefined {
   const v = ds[tag]?.Value?.[0];
   if (typeof v !== 'string') return undefined;
-  const s = v.replace(/[\0 ]+$/, '').trim();
+  const s = v.replace(/^[\0 ]+|[\0 ]+$/g, '');
   return s === '' ? undefined : s;
 }
 
