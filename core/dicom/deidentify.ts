@@ -8,8 +8,8 @@
 import dcmjs, { type DcmDataset, type DcmElement } from 'dcmjs';
 import { CohortError, DicomErrors } from '../errors/index.ts';
 import { defaultActionTable, type ActionRow, type ActionTable } from './action-table.ts';
-import { shiftDate, shiftDateTime, type DeidKeys } from './keyed-derivation.ts';
-import { firstString, readPart10 } from './read-part10.ts';
+import { shiftDate, shiftDateTime, uidText, type DeidKeys } from './keyed-derivation.ts';
+import { firstNumber, firstString, readPart10 } from './read-part10.ts';
 
 export interface DeidOptions {
   readonly keys: DeidKeys;
@@ -37,6 +37,26 @@ const BINARY_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
 const NUMERIC_VRS = new Set(['DS', 'IS', 'FL', 'FD', 'SL', 'SS', 'UL', 'US', 'SV', 'UV']);
 const DUMMY_TEXT = 'DEIDENTIFIED';
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
+/** The DICOM root: UIDs under it are defined by the standard (PS3.6 Annex A: SOP classes, transfer syntaxes, coding schemes, context groups, well-known instances) and identify no one. */
+export const DICOM_UID_ROOT = '1.2.840.10008.';
+const FREE_TEXT_VRS = new Set(['LO', 'SH', 'ST', 'LT', 'UT', 'UC']);
+
+/**
+ * Text attributes outside Table E.1-1 that are kept: technical descriptions a model needs
+ * or that name equipment types, not people or places, and the code sequence macro's
+ * fields, without which no code sequence (anatomy, view, procedure) can be read. Every
+ * other LO, SH, ST, LT, UT and UC attribute the table does not list is removed.
+ */
+export const KEPT_TEXT_ATTRIBUTES: ReadonlyMap<string, string> = new Map([
+  ['00080070', 'Manufacturer'],
+  ['00081090', "Manufacturer's Model Name"],
+  ['00181020', 'Software Versions'],
+  ['00181210', 'Convolution Kernel'],
+  ['00080100', 'Code Value'],
+  ['00080102', 'Coding Scheme Designator'],
+  ['00080103', 'Coding Scheme Version'],
+  ['00080104', 'Code Meaning'],
+]);
 
 /** Cohort's Implementation Class UID (0002,0012) for the files it writes: 2.25 form of a fixed UUID. */
 export const IMPLEMENTATION_CLASS_UID = '2.25.203360420455466036468390848209232187470';
@@ -123,13 +143,44 @@ function shifted(el: DcmElement, days: number): unknown[] | undefined {
   return out;
 }
 
-function processElement(el: DcmElement, row: ActionRow | undefined, walk: Walk, mayShift = true): DcmElement | undefined {
-  if (row === undefined) {
-    // Not in the table: a standard attribute the profile keeps. UN hides its content
-    // (possibly a sequence with identifiers inside), so it cannot be kept unread.
-    if (el.vr === 'UN') return undefined;
-    return el.vr === 'SQ' ? { vr: 'SQ', Value: items(el, walk) } : el;
+/** A UID value outside the table: kept when the standard defines it, else keyed. */
+function unlistedUid(v: unknown, keys: DeidKeys): string {
+  const text = uidText(String(v));
+  return text.startsWith(DICOM_UID_ROOT) ? text : keys.uid(text);
+}
+
+/**
+ * An attribute Table E.1-1 does not list gets a default by its VR (docs/dicom-deid.md):
+ * UI -> U except UIDs under the DICOM root; PN, UR -> X; DA, DT -> shifted under the
+ * dates option, else X; TM -> kept under the dates option, else X; free text -> X unless
+ * in KEPT_TEXT_ATTRIBUTES; UN -> X (unreadable); sequences are walked; codes and numbers
+ * are kept.
+ */
+function unlistedElement(tag: string, el: DcmElement, walk: Walk): DcmElement | undefined {
+  switch (el.vr) {
+    case 'SQ':
+      return { vr: 'SQ', Value: items(el, walk) };
+    case 'UI':
+      return { vr: 'UI', Value: (el.Value ?? []).map((v) => unlistedUid(v, walk.options.keys)) };
+    case 'PN':
+    case 'UR':
+    case 'UN':
+      return undefined;
+    case 'DA':
+    case 'DT': {
+      const values = walk.shiftDays === undefined ? undefined : shifted(el, walk.shiftDays);
+      return values === undefined ? undefined : { vr: el.vr, Value: values };
+    }
+    case 'TM':
+      return walk.options.retainDates === true ? el : undefined;
+    default:
+      if (FREE_TEXT_VRS.has(el.vr) && !KEPT_TEXT_ATTRIBUTES.has(tag.toUpperCase())) return undefined;
+      return el;
   }
+}
+
+function processElement(tag: string, el: DcmElement, row: ActionRow | undefined, walk: Walk, mayShift = true): DcmElement | undefined {
+  if (row === undefined) return unlistedElement(tag, el, walk);
   const action = resolveAction(row, el.vr, mayShift ? walk.options : { ...walk.options, retainDates: false });
   switch (action) {
     case 'remove':
@@ -145,12 +196,12 @@ function processElement(el: DcmElement, row: ActionRow | undefined, walk: Walk, 
       // U* on a sequence: keep its items, whose UIDs get U by their own rows.
       if (el.vr === 'SQ') return { vr: 'SQ', Value: items(el, walk) };
       if (el.vr !== 'UI') return { vr: el.vr, Value: dummyValue(el, walk.options.keys) };
-      return { vr: 'UI', Value: (el.Value ?? []).map((v) => walk.options.keys.uid(String(v).replace(/[\0 ]+$/, ''))) };
+      return { vr: 'UI', Value: (el.Value ?? []).map((v) => walk.options.keys.uid(String(v))) };
     case 'shift': {
       const days = walk.shiftDays;
       const values = days === undefined ? undefined : shifted(el, days);
       // A partial or unreadable date cannot be shifted: the Basic Profile action applies.
-      if (values === undefined) return processElement(el, row, walk, false);
+      if (values === undefined) return processElement(tag, el, row, walk, false);
       return { vr: el.vr, Value: values };
     }
   }
@@ -167,12 +218,48 @@ function dataset(ds: DcmDataset, walk: Walk): DcmDataset {
     const group = Number.parseInt(tag.slice(0, 4), 16);
     // Private attributes (odd groups; the table's last row says X, and Cohort does not
     // implement Retain Safe Private) go whatever table is passed; so do group lengths,
-    // which the changes would falsify.
-    if (group % 2 === 1 || tag.endsWith('0000')) continue;
-    const next = processElement(el, walk.table.lookup(tag), walk);
+    // which the changes would falsify; so do command, file meta and directory elements
+    // (groups 0000, 0002, 0004), which belong in no data set (the file meta is rebuilt),
+    // and every overlay attribute (groups 6000-60FF: data, labels, descriptions, positions).
+    if (group % 2 === 1 || tag.endsWith('0000') || group === 0x0000 || group === 0x0002 || group === 0x0004 || (group >= 0x6000 && group <= 0x60ff)) continue;
+    const next = processElement(tag, el, walk.table.lookup(tag), walk);
     if (next !== undefined) out[tag] = next;
   }
   return out;
+}
+
+/**
+ * Native pixel data with the bits outside Bits Stored (above High Bit, and below its
+ * lowest stored bit) set to zero: old equipment kept overlays there (PS3.5 8.1.2, retired),
+ * and they can hold burned-in text. `undefined` when there is nothing to clear.
+ */
+function clearedPixelData(ds: DcmDataset, file: string): DcmElement | undefined {
+  const el = ds['7FE00010'];
+  const allocated = firstNumber(ds, '00280100');
+  if (el === undefined || allocated === undefined || ![8, 16, 32].includes(allocated)) return undefined;
+  const stored = firstNumber(ds, '00280101') ?? allocated;
+  const highBit = firstNumber(ds, '00280102') ?? stored - 1;
+  if (!Number.isInteger(stored) || !Number.isInteger(highBit) || stored < 1 || stored > allocated || highBit < stored - 1 || highBit >= allocated) {
+    throw new CohortError(DicomErrors.MALFORMED, `${file}: Bits Stored (0028,0101) and High Bit (0028,0102) do not fit Bits Allocated (0028,0100)`, { details: { file } });
+  }
+  if (stored === allocated) return undefined;
+  const low = highBit + 1 - stored;
+  const mask = (2 ** stored - 1) * 2 ** low;
+  const bytesPer = allocated / 8;
+  const values = (el.Value ?? []).map((v) => {
+    if (!(v instanceof ArrayBuffer)) return v;
+    const copy = v.slice(0);
+    const view = new DataView(copy);
+    const n = Math.floor(copy.byteLength / bytesPer);
+    for (let i = 0; i < n; i++) {
+      const at = i * bytesPer;
+      if (bytesPer === 1) view.setUint8(at, view.getUint8(at) & mask);
+      else if (bytesPer === 2) view.setUint16(at, view.getUint16(at, true) & mask, true);
+      else view.setUint32(at, (view.getUint32(at, true) & mask) >>> 0, true);
+    }
+    return copy;
+  });
+  return { ...el, Value: values };
 }
 
 const code = (c: { value: string; meaning: string }): DcmDataset => ({
@@ -197,6 +284,9 @@ function refuseImage(ds: DcmDataset, sopClassUid: string | undefined, file: stri
   const burnedIn = firstString(ds, '00280301')?.toUpperCase();
   if (burnedIn === 'YES') {
     throw new CohortError(DicomErrors.BURNED_IN_ANNOTATION, `${file}: Burned In Annotation (0028,0301) is YES`, { details: { file } });
+  }
+  if (firstString(ds, '00280302')?.toUpperCase() === 'YES') {
+    throw new CohortError(DicomErrors.RECOGNIZABLE_VISUAL_FEATURES, `${file}: Recognizable Visual Features (0028,0302) is YES`, { details: { file } });
   }
   const secondaryCapture = sopClassUid === SECONDARY_CAPTURE || sopClassUid?.startsWith(`${SECONDARY_CAPTURE}.`) === true;
   if (secondaryCapture && burnedIn === undefined) {
@@ -227,16 +317,20 @@ export function deidentifyDicom(bytes: Uint8Array, options: DeidOptions, file = 
   const newSop = options.keys.uid(sopInstanceUid);
   const meta: DcmDataset = {
     '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer] },
-    ...(sopClassUid === undefined ? {} : { '00020002': { vr: 'UI', Value: [sopClassUid] } }),
+    // The data set's SOP Class UID gets the rule of UIDs outside the table; the meta says the same.
+    ...(sopClassUid === undefined ? {} : { '00020002': { vr: 'UI', Value: [unlistedUid(sopClassUid, options.keys)] } }),
     '00020003': { vr: 'UI', Value: [newSop] },
     '00020010': { vr: 'UI', Value: [transferSyntaxUid] },
     '00020012': { vr: 'UI', Value: [IMPLEMENTATION_CLASS_UID] },
     '00020013': { vr: 'SH', Value: [IMPLEMENTATION_VERSION_NAME] },
   };
+  const out = dataset(ds, walk);
+  const pixels = clearedPixelData(out, file);
+  if (pixels !== undefined) out['7FE00010'] = pixels;
   let written: Uint8Array;
   try {
     const dict = new dcmjs.data.DicomDict(meta);
-    dict.dict = { ...dataset(ds, walk), ...markers(options) };
+    dict.dict = { ...out, ...markers(options) };
     written = new Uint8Array(dict.write());
   } catch (e) {
     // A value dcmjs read but cannot write back; its message may quote the value, so it stays in the cause.
