@@ -5,7 +5,7 @@
  * goes on. The input directory is only read.
  */
 import { mkdirSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CohortError, DicomErrors, isCohortError } from '../errors/index.ts';
 import { deidentifyDicom, type DeidOptions } from './deidentify.ts';
 
@@ -52,6 +52,26 @@ const inside = (child: string, parent: string): boolean => {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 };
 
+/**
+ * The real path `path` has or will have: the nearest existing ancestor resolved through its
+ * symbolic links, with the components not created yet appended (`link/new/out`, with
+ * `link` pointing into the input, resolves into the input).
+ */
+function realpathOfNearest(path: string): string {
+  const rest: string[] = [];
+  let at = path;
+  for (;;) {
+    try {
+      return join(realpathSync(at), ...rest.reverse());
+    } catch {
+      const parent = dirname(at);
+      if (parent === at) return path;
+      rest.push(basename(at));
+      at = parent;
+    }
+  }
+}
+
 /** Refuses an output directory equal to, inside or around the input directory. */
 export function checkDirectories(inDir: string, outDir: string): { inDir: string; outDir: string } {
   let input: string;
@@ -62,12 +82,7 @@ export function checkDirectories(inDir: string, outDir: string): { inDir: string
     throw new CohortError(DicomErrors.INPUT_UNREADABLE, `input directory ${inDir} does not exist or is not a directory`, { details: { path: inDir }, cause: e });
   }
   const output = resolve(outDir);
-  let outputReal = output;
-  try {
-    outputReal = realpathSync(output);
-  } catch {
-    // Not created yet: its resolved path is what it will be.
-  }
+  const outputReal = realpathOfNearest(output);
   if (inside(outputReal, input) || inside(input, outputReal)) {
     throw new CohortError(DicomErrors.OUTPUT_INSIDE_INPUT, `output directory ${outDir} is, contains or lies inside the input directory ${inDir}`, {
       details: { input: inDir, output: outDir },

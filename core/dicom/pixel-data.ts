@@ -38,6 +38,14 @@ function required(ds: DcmDataset, tag: string, name: string, file: string): numb
   return n;
 }
 
+/** An attribute that must be a positive integer when present (Number of Frames, Samples per Pixel), else `fallback`. */
+function positive(ds: DcmDataset, tag: string, name: string, file: string, fallback: number): number {
+  if (ds[tag]?.Value === undefined || ds[tag]?.Value?.length === 0) return fallback;
+  const n = firstNumber(ds, tag);
+  if (n === undefined || !Number.isInteger(n) || n < 1) throw unsupported(file, `${name} (${tag.slice(0, 4)},${tag.slice(4)}) is not a positive integer`);
+  return n;
+}
+
 function pixelBytes(ds: DcmDataset, file: string): Uint8Array {
   const values = ds['7FE00010']?.Value;
   if (values === undefined || values.length === 0) throw unsupported(file, 'no Pixel Data (7FE0,0010)');
@@ -52,12 +60,12 @@ function pixelBytes(ds: DcmDataset, file: string): Uint8Array {
 export function decodePixelDataset(ds: DcmDataset, file = 'input'): PixelArray {
   const rows = required(ds, '00280010', 'Rows', file);
   const columns = required(ds, '00280011', 'Columns', file);
-  const samplesPerPixel = firstNumber(ds, '00280002') ?? 1;
+  const samplesPerPixel = positive(ds, '00280002', 'Samples per Pixel', file, 1);
   const bitsAllocated = required(ds, '00280100', 'Bits Allocated', file);
   const bitsStored = firstNumber(ds, '00280101') ?? bitsAllocated;
   const highBit = firstNumber(ds, '00280102') ?? bitsStored - 1;
   const pixelRepresentation = firstNumber(ds, '00280103') === 1 ? 1 : 0;
-  const frames = firstNumber(ds, '00280008') ?? 1;
+  const frames = positive(ds, '00280008', 'Number of Frames', file, 1);
   if (![8, 16, 32].includes(bitsAllocated)) throw unsupported(file, `Bits Allocated ${bitsAllocated} is not 8, 16 or 32`);
   if (bitsStored < 1 || bitsStored > bitsAllocated || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
     throw unsupported(file, `Bits Stored ${bitsStored} and High Bit ${highBit} do not fit Bits Allocated ${bitsAllocated}`);
