@@ -55,6 +55,23 @@ describe('deidentifyDirectory', () => {
     }
   });
 
+  it('refuses an output path not created yet whose existing ancestor is a symbolic link into the input', () => {
+    const input = join(root, 'real-input');
+    mkdirSync(input);
+    writeFileSync(join(input, 'a.dcm'), makeFile());
+    symlinkSync(input, join(root, 'link-to-input'));
+    const target = join(root, 'link-to-input', 'new', 'out');
+    try {
+      deidentifyDirectory(input, target, { keys });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as CohortError).code).toBe(DicomErrors.OUTPUT_INSIDE_INPUT.code);
+    }
+    expect(listFiles(input)).toEqual(['a.dcm']); // nothing was written inside
+    // A new path under a real directory beside the input is accepted.
+    expect(deidentifyDirectory(input, join(root, 'beside', 'new', 'out'), { keys }).written).toHaveLength(1);
+  });
+
   it('reports progress after every file', () => {
     const input = join(root, 'progress');
     mkdirSync(input);

@@ -109,4 +109,20 @@ describe('decodePixelData', () => {
     expect(code(() => decodePixelData(makeFile({ extra: { '00280010': undefined } })))).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
     expect(code(() => decodePixelData(makeFile({ transferSyntax: '1.2.840.10008.1.2.4.50' })))).toBe(DicomErrors.TRANSFER_SYNTAX_UNSUPPORTED.code);
   });
+
+  it.each([
+    ['Number of Frames', '00280008', 'IS', -1],
+    ['Number of Frames', '00280008', 'IS', 0],
+    ['Number of Frames', '00280008', 'IS', 1.5],
+    ['Samples per Pixel', '00280002', 'US', 0],
+  ])('refuses %s (%s) = %s with PIXEL_DATA_UNSUPPORTED, not a RangeError', (name, tag, vr, value) => {
+    try {
+      decodePixelData(makeFile({ extra: { [tag]: { vr, Value: [value] } } }), 'img.dcm');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(CohortError);
+      expect((e as CohortError).code).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
+      expect((e as CohortError).message).toBe(`img.dcm: ${name} (${tag.slice(0, 4)},${tag.slice(4)}) is not a positive integer`);
+    }
+  });
 });
