@@ -28,6 +28,7 @@
  * clipping, noise scale and accounting, not the production noise generator.
  */
 import type { Matrix } from '../../models/features.ts';
+import { concatRows } from '../datasets/heart-disease.ts';
 import { deriveSeed, mulberry32, type Rng } from '../../models/seeded-random.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { initialWeights, sizeOf, weightLayout } from '../../models/weight-layout.ts';
@@ -168,16 +169,9 @@ export function drawInclusion(count: number, seed: number): boolean[] {
 /** The patient rows followed by the included canaries. */
 export function withCanaries(patients: Matrix, canaries: Matrix, included: readonly boolean[]): Matrix {
   const chosen = included.flatMap((inside, i) => (inside ? [i] : []));
-  const rows = patients.rows + chosen.length;
-  const x = new Float32Array(rows * patients.cols);
-  const y = new Float32Array(rows);
-  x.set(patients.x);
-  y.set(patients.y);
-  chosen.forEach((c, j) => {
-    x.set(canaries.x.subarray(c * canaries.cols, (c + 1) * canaries.cols), (patients.rows + j) * patients.cols);
-    y[patients.rows + j] = canaries.y[c]!;
-  });
-  return { x, y, rows, cols: patients.cols };
+  const x = new Float32Array(chosen.length * canaries.cols);
+  chosen.forEach((c, j) => x.set(canaries.x.subarray(c * canaries.cols, (c + 1) * canaries.cols), j * canaries.cols));
+  return concatRows([patients, { x, y: Float32Array.from(chosen, (c) => canaries.y[c]!), rows: chosen.length, cols: canaries.cols }]);
 }
 
 const ACTIVATIONS: Record<string, (z: number) => number> = {
