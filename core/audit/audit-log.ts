@@ -28,7 +28,7 @@ import { auditOrigin, parseCheckpointLine, signCheckpoint, type CheckpointLine }
 import { eventMismatch } from './events.ts';
 import { AppendRollbackError, appendDurably, fsyncDirectory, readLineFile, type LineFile } from './lines.ts';
 import { acquireAuditLock } from './lock.ts';
-import { EMPTY_ROOT, MerkleFrontier, leafHash } from './merkle.ts';
+import { MerkleFrontier, leafHash, treeHash } from './merkle.ts';
 import { ZERO_HASH, lineHash, parseRecord, serializeRecord, type AppendInput, type AuditActor, type AuditRecord } from './record.ts';
 import { verifyAuditContent, type VerifiedLog } from './verify.ts';
 
@@ -137,10 +137,9 @@ export class AuditLog {
   readonly self: AuditActor;
   private existing: readonly AuditRecord[] = [];
   readonly repairs: readonly AuditRepair[];
-  private readonly frontier = new MerkleFrontier();
+  private frontier = new MerkleFrontier();
   private prev = ZERO_HASH;
   private checkpointed = 0;
-  private checkpointedRoot: Buffer = EMPTY_ROOT;
   private logFd: number | undefined;
   private checkpointFd: number | undefined;
 
@@ -194,24 +193,21 @@ export class AuditLog {
       const inner = isCohortError(e) ? { code: e.code, ...e.details } : {};
       throw new CohortError(AuditErrors.WRITER_REFUSED, `the audit log in ${dir} does not verify (${(e as Error).message}); refusing to append to it`, { details: { dir, ...inner }, cause: e });
     }
-    const { summary, records, lines } = verified;
+    const { summary, records } = verified;
     if (summary.origin !== null && summary.origin !== this.origin) {
       throw new CohortError(AuditErrors.WRITER_REFUSED, `the audit log in ${dir} belongs to ${summary.origin}, not to ${this.origin}`, { details: { dir, origin: summary.origin } });
     }
-    for (const leaf of verified.leaves) {
-      this.frontier.append(leaf);
-      if (this.frontier.size === summary.treeSize) this.checkpointedRoot = this.frontier.root();
-    }
     const anchor = this.state?.readAnchor(this.origin);
-    if (anchor !== undefined) this.checkAnchor(anchor, verified.leaves, summary.treeSize);
+    if (anchor !== undefined) this.checkAnchor(anchor, verified);
     if (this.state !== undefined) this.checkUnsigned(records.slice(summary.treeSize));
     // Verified: now the repairs, then the writer's own state.
     const repairs = [log.plan, cps.plan].filter((p): p is TornPlan => p !== null).map(applyTorn);
     if (this.state !== undefined && summary.treeSize > 0 && (anchor === undefined || summary.treeSize > anchor.size)) {
       // A checkpoint signed before a crash kept the anchor from following, or the first open with an anchor.
-      this.state.writeAnchor(this.origin, { size: summary.treeSize, root: this.checkpointedRoot });
+      this.state.writeAnchor(this.origin, { size: summary.treeSize, root: verified.checkpointRoots.get(summary.treeSize)! });
     }
-    this.prev = lines.length === 0 ? ZERO_HASH : lineHash(lines.at(-1)!);
+    this.frontier = verified.frontier;
+    this.prev = log.lines.length === 0 ? ZERO_HASH : lineHash(log.lines.at(-1)!);
     this.checkpointed = summary.treeSize;
     this.existing = records;
     this.logFd = openForAppend(this.logFile);
@@ -223,15 +219,20 @@ export class AuditLog {
     return repairs;
   }
 
-  /** The files must reach the last checkpoint this writer signed, with its root. */
-  private checkAnchor(anchor: AuditAnchor, leaves: readonly Buffer[], treeSize: number): void {
+  /**
+   * The files must reach the last checkpoint this writer signed, with its root: the root
+   * verification found for a checkpoint of that size, or, when none is of that size, the
+   * tree rebuilt over the first anchor.size leaves.
+   */
+  private checkAnchor(anchor: AuditAnchor, verified: VerifiedLog): void {
+    const { leaves, checkpointRoots } = verified;
+    const { treeSize } = verified.summary;
     const details = { anchorSize: anchor.size, treeSize, records: leaves.length };
     if (treeSize < anchor.size) {
       throw refused(AuditErrors.ANCHOR_MISMATCH, this.dir, `its latest checkpoint covers ${treeSize} records, but the last checkpoint this writer signed covers ${anchor.size}: checkpoints were removed`, details);
     }
-    const at = new MerkleFrontier();
-    for (let i = 0; i < anchor.size; i++) at.append(leaves[i]!);
-    if (!at.root().equals(anchor.root)) {
+    const root = checkpointRoots.get(anchor.size) ?? treeHash(leaves, anchor.size);
+    if (!root.equals(anchor.root)) {
       throw refused(AuditErrors.ANCHOR_MISMATCH, this.dir, `its first ${anchor.size} records do not hash to the root of the last checkpoint this writer signed: the history was rewritten`, details);
     }
   }
@@ -303,7 +304,6 @@ export class AuditLog {
     const line = signCheckpoint({ origin: this.origin, size: this.frontier.size, root }, this.signer);
     this.appendOrClose(this.checkpointFd, Buffer.from(`${JSON.stringify(line)}\n`, 'utf8'));
     this.checkpointed = this.frontier.size;
-    this.checkpointedRoot = root;
     // After the line is durable: the anchor never names a checkpoint the file may lack.
     this.state?.writeAnchor(this.origin, { size: this.checkpointed, root });
     return line;

@@ -63,6 +63,10 @@ export interface VerifiedLog {
   readonly lines: readonly Buffer[];
   readonly leaves: readonly Buffer[];
   readonly checkpoints: readonly ParsedCheckpoint[];
+  /** The tree over every leaf, as verification folded it: a writer goes on appending to it (it is the caller's from here). */
+  readonly frontier: MerkleFrontier;
+  /** Each verified checkpoint's tree size and the root it was shown to have. */
+  readonly checkpointRoots: ReadonlyMap<number, Buffer>;
 }
 
 function fault(def: typeof AuditErrors[keyof typeof AuditErrors], index: number, message: string, details: Record<string, unknown> = {}): CohortError {
@@ -170,6 +174,7 @@ export function verifyAuditContent(input: VerifyContent): VerifiedLog {
   let matched = 0;
   // The matched size before `matched` (two checkpoints of one size: a mismatch of the second starts past the size before).
   let matchedBefore = 0;
+  const checkpointRoots = new Map<number, Buffer>();
   for (const { cp, i } of order) {
     const s = verifyCheckpointSignature(cp, i, input.caPem);
     // One log, one origin. With the CA, any certificate it issued to the writer will do (keys
@@ -198,6 +203,7 @@ export function verifyAuditContent(input: VerifyContent): VerifiedLog {
         { details: { checkpoint: i, treeSize: cp.size, from: matched } },
       );
     }
+    checkpointRoots.set(cp.size, cp.root);
     if (cp.size > matched) {
       matchedBefore = matched;
       matched = cp.size;
@@ -217,5 +223,5 @@ export function verifyAuditContent(input: VerifyContent): VerifiedLog {
     trust: latest === undefined ? 'none' : input.caPem === undefined ? 'self-consistent' : 'ca',
     checkpointRepairs: records.filter((r) => r.action === 'audit.repair' && r.details.file === 'checkpoints.jsonl').map((r) => ({ index: r.index, file: 'checkpoints.jsonl' })),
   };
-  return { summary, records, lines, leaves, checkpoints };
+  return { summary, records, lines, leaves, checkpoints, frontier, checkpointRoots };
 }
