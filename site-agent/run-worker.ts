@@ -218,7 +218,7 @@ export class RunWorker {
     }
     // The count as the release policy gives it (0: withheld).
     const numExamples = releasedCount(data.train.rows, policy.release) ?? 0;
-    return { accept: true, reasonCode: '', reason: '', numExamples, fingerprint: data.fingerprint, planned: this.reported(planned, 0, false, codec.kind === 'plain' ? 'plaintext' : 'encrypted') };
+    return { accept: true, reasonCode: '', reason: '', numExamples, fingerprint: data.fingerprint, planned: this.reported(planned, 0, false) };
   }
 
   /**
@@ -417,8 +417,7 @@ export class RunWorker {
   privacySpent(): PrivacySpend | null {
     const last = this.o.ledger.entries().filter((e) => e.runId === this.runId).at(-1);
     if (!last) return null;
-    const accepted = this.o.states.acceptedCodec(this.runId);
-    return this.reported(last, last.steps, last.event === 'stop', exposureOf(accepted?.kind ?? 'bfv'));
+    return this.reported(last, last.steps, last.event === 'stop');
   }
 
   /**
@@ -428,18 +427,28 @@ export class RunWorker {
    * planned figures over the rounding bucket (or the spend itself where a re-trained round took
    * it past them), rounded up, without a step count; for `withheld`, no figures (NaN).
    */
-  private reported(spend: RunSpend, steps: number, stopped: boolean, exposure: SiteExposure): PrivacySpend {
+  private reported(spend: RunSpend, steps: number, stopped: boolean): PrivacySpend {
     const release = this.o.config.policy.release;
     const exact = toProto(spend, steps, stopped, release);
     if (release.recordCounts === 'exact') return exact;
-    const counts = this.dataset ? countsReleasedAs(this.dataset.train.rows, release, this.o.config.policy.minExamples) : undefined;
-    if (counts === undefined) return { ...exact, epsilon: Number.NaN, delta: Number.NaN, recordEpsilon: Number.NaN, siteEpsilon: Number.NaN, steps: '0' };
-    this.bucketPlan ??= counts
-      .map((n) => planRunSpend(this.spec, n, this.delta(n), { exposure }))
-      .reduce<RunSpend>((m, p) => ({ epsilon: Math.max(m.epsilon, p.epsilon), delta: Math.max(m.delta, p.delta), recordEpsilon: Math.max(m.recordEpsilon, p.recordEpsilon), siteEpsilon: Math.max(m.siteEpsilon, p.siteEpsilon) }), { epsilon: 0, delta: 0, recordEpsilon: 0, siteEpsilon: 0 });
+    this.bucketPlan ??= this.planOverReleasedCounts();
+    if (this.bucketPlan === undefined) return { ...exact, epsilon: Number.NaN, delta: Number.NaN, recordEpsilon: Number.NaN, siteEpsilon: Number.NaN, steps: '0' };
     const bound = (planned: number, actual: number): number => roundUpPrivacy(Math.max(planned, actual), 2);
     const b = this.bucketPlan;
     return { ...exact, epsilon: bound(b.epsilon, spend.epsilon), delta: bound(b.delta, spend.delta), recordEpsilon: bound(b.recordEpsilon, spend.recordEpsilon), siteEpsilon: bound(b.siteEpsilon, spend.siteEpsilon), steps: '0' };
+  }
+
+  /**
+   * The largest planned spend over every count the site's release covers, for the codec it
+   * accepted (recorded before any report); undefined when withheld (or the data is not loaded).
+   */
+  private planOverReleasedCounts(): RunSpend | undefined {
+    const counts = this.dataset ? countsReleasedAs(this.dataset.train.rows, this.o.config.policy.release, this.o.config.policy.minExamples) : undefined;
+    if (counts === undefined) return undefined;
+    const exposure = exposureOf(this.o.states.acceptedCodec(this.runId)?.kind ?? 'bfv');
+    return counts
+      .map((n) => planRunSpend(this.spec, n, this.delta(n), { exposure }))
+      .reduce<RunSpend>((m, p) => ({ epsilon: Math.max(m.epsilon, p.epsilon), delta: Math.max(m.delta, p.delta), recordEpsilon: Math.max(m.recordEpsilon, p.recordEpsilon), siteEpsilon: Math.max(m.siteEpsilon, p.siteEpsilon) }), { epsilon: 0, delta: 0, recordEpsilon: 0, siteEpsilon: 0 });
   }
 
   /**

@@ -65,6 +65,17 @@ export interface ConsortiumMetrics {
   readonly aucResolution: number;
 }
 
+/** One row's cross-entropy: the probability clipped to [EVAL_PROBABILITY_CLIP, 1 - EVAL_PROBABILITY_CLIP], as Keras does. */
+export function exampleLoss(probability: number, positive: boolean): number {
+  const p = Math.min(Math.max(probability, EVAL_PROBABILITY_CLIP), 1 - EVAL_PROBABILITY_CLIP);
+  return positive ? -Math.log(p) : -Math.log(1 - p);
+}
+
+/** Whether a score predicts the label at `threshold` (score above it: positive). */
+export function isCorrect(score: number, positive: boolean, threshold = 0.5): boolean {
+  return score > threshold === positive;
+}
+
 function binOf(p: number): number {
   return Math.min(EVAL_HISTOGRAM_BINS - 1, Math.max(0, Math.floor(p * EVAL_HISTOGRAM_BINS)));
 }
@@ -85,11 +96,10 @@ export function evaluationVector(probabilities: ArrayLike<number>, labels: Array
     const score = probabilities[i] as number;
     if (!Number.isFinite(score)) throw new RangeError(`probability at row ${i} is not finite`);
     const positive = labels[i] === 1;
-    const p = Math.min(Math.max(score, EVAL_PROBABILITY_CLIP), 1 - EVAL_PROBABILITY_CLIP);
     v[ROWS]! += 1;
     if (positive) v[POSITIVES]! += 1;
-    if ((score > 0.5) === positive) v[CORRECT]! += 1;
-    v[LOSS_SUM]! -= positive ? Math.log(p) : Math.log(1 - p);
+    if (isCorrect(score, positive)) v[CORRECT]! += 1;
+    v[LOSS_SUM]! += exampleLoss(score, positive);
     v[HISTOGRAMS + (positive ? EVAL_HISTOGRAM_BINS : 0) + binOf(score)]! += 1;
   }
   v[EVAL_VECTOR_LENGTH - 1] = 1;

@@ -30,10 +30,11 @@ export function countsReleasedAs(n: number, policy: ReleasePolicy, minimum: numb
   const released = releasedCount(n, policy);
   if (released === undefined) return undefined;
   if (policy.recordCounts === 'exact') return [n];
-  const lo = Math.max(minimum, released === policy.roundTo ? 1 : released - policy.roundTo / 2);
-  const out: number[] = [];
-  for (let m = Math.ceil(lo); releasedCount(m, policy) === released || m <= n; m++) if (releasedCount(m, policy) === released) out.push(m);
-  return out;
+  // Half up: released r covers [r - u/2, r + u/2), and the lowest unit also every count below it.
+  const u = policy.roundTo;
+  const lo = Math.max(minimum, released === u ? 1 : Math.ceil(released - u / 2));
+  const hi = Math.ceil(released + u / 2) - 1;
+  return Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => lo + i);
 }
 
 /**

@@ -3,7 +3,7 @@
  * numbers every site reports are computed the same way on every backend.
  */
 
-import { EVAL_PROBABILITY_CLIP } from '../../core/evaluation/summed-metrics.ts';
+import { EVAL_PROBABILITY_CLIP, exampleLoss, isCorrect } from '../../core/evaluation/summed-metrics.ts';
 
 /** Probabilities are clipped to [EPSILON, 1 - EPSILON] before the logarithm, as Keras does (the summed evaluation uses the same clip). */
 export const EPSILON = EVAL_PROBABILITY_CLIP;
@@ -50,7 +50,7 @@ export function accuracy(scores: Values, labels: Values, threshold = 0.5): numbe
   checkLengths(scores, labels);
   if (scores.length === 0) return Number.NaN;
   let correct = 0;
-  for (let i = 0; i < scores.length; i++) if ((scores[i]! > threshold ? 1 : 0) === labels[i]) correct++;
+  for (let i = 0; i < scores.length; i++) if (isCorrect(scores[i]!, labels[i] === 1, threshold)) correct++;
   return correct / scores.length;
 }
 
@@ -59,9 +59,6 @@ export function binaryCrossEntropy(probabilities: Values, labels: Values): numbe
   checkLengths(probabilities, labels);
   if (probabilities.length === 0) return Number.NaN;
   let sum = 0;
-  for (let i = 0; i < probabilities.length; i++) {
-    const p = Math.min(Math.max(probabilities[i]!, EPSILON), 1 - EPSILON);
-    sum -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
-  }
+  for (let i = 0; i < probabilities.length; i++) sum += exampleLoss(probabilities[i]!, labels[i] === 1);
   return sum / probabilities.length;
 }

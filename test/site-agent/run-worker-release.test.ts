@@ -22,7 +22,7 @@ import { initialWeights } from '../../models/weight-layout.ts';
 import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
-import { releasedCount } from '../../site-agent/privacy/release-policy.ts';
+import { countsReleasedAs, releasedCount } from '../../site-agent/privacy/release-policy.ts';
 import { BfvChunkAdder } from '../../core/secure-agg/bfv-chunk-adder.ts';
 import { loadSeal } from '../../core/secure-agg/seal-library.ts';
 import { PlainChunkAdder } from '../../core/update-codec/plain-codec.ts';
@@ -80,6 +80,18 @@ describe('RunWorker release policy', () => {
     expect(releasedCount(157, ReleasePolicySchema.parse({ recordCounts: 'withheld' }))).toBeUndefined();
     // The default is rounded to 10 with the site's own metrics kept at the site.
     expect(ReleasePolicySchema.parse({})).toEqual({ recordCounts: 'rounded', roundTo: 10, siteMetrics: false });
+  });
+
+  it('finds exactly the counts a rounded count covers, by brute force over every count', () => {
+    for (const roundTo of [2, 3, 10, 25]) {
+      const policy = ReleasePolicySchema.parse({ recordCounts: 'rounded', roundTo });
+      for (let n = 20; n <= 300; n++) {
+        const brute = Array.from({ length: 400 }, (_, i) => i + 1).filter((m) => m >= 20 && releasedCount(m, policy) === releasedCount(n, policy));
+        expect(countsReleasedAs(n, policy, 20), `roundTo ${roundTo}, n ${n}`).toEqual(brute);
+      }
+    }
+    expect(countsReleasedAs(157, ReleasePolicySchema.parse({ recordCounts: 'exact' }), 20)).toEqual([157]);
+    expect(countsReleasedAs(157, ReleasePolicySchema.parse({ recordCounts: 'withheld' }), 20)).toBeUndefined();
   });
 
   it('answers an offer with its count as the policy gives it, and says how beside the planned spend', async () => {
