@@ -163,7 +163,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.store.tx(() => {
       this.setRunState(run, to, { error_code: errorCode, error: errorCode ? message : null });
       const round = this.store.getRound(run.run_id, run.current_round);
-      if (round && (round.state === 'COLLECTING' || round.state === 'AGGREGATED' || round.state === 'SCORING')) this.setRoundState(run.run_id, round.round, round.state, 'FAILED');
+      // An open round (one with a stage still waiting on sites) fails with the run.
+      if (round && STAGES[round.state]) this.setRoundState(run.run_id, round.round, round.state, 'FAILED');
       this.store.appendEvent('coordinator', `run.${to.toLowerCase()}`, run.run_id, { errorCode, message }, now);
     });
     this.disposeAdders(run.run_id);
@@ -409,8 +410,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const rs = this.store.getRoundSite(runId, round, site);
     if (!r || !rs || run.state !== 'RUNNING' || r.state !== 'SCORING' || rs.score_state !== 'PENDING') return; // late or repeated: idempotent
     const counts = [metrics.numExamples, metrics.evaluators];
-    const rates = [metrics.loss, metrics.accuracy, metrics.aucResolution];
-    if (!counts.every((x) => Number.isSafeInteger(x) && x >= 0) || !rates.every((x) => Number.isFinite(x) || Number.isNaN(x)) || !(Number.isFinite(metrics.auc) || Number.isNaN(metrics.auc))) {
+    const rates = [metrics.loss, metrics.accuracy, metrics.auc, metrics.aucResolution];
+    if (!counts.every((x) => Number.isSafeInteger(x) && x >= 0) || !rates.every((x) => Number.isFinite(x) || Number.isNaN(x))) {
       throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: counts must be non-negative integers and rates finite or NaN', { details: { field: 'metrics' } });
     }
     const now = this.now();
@@ -433,14 +434,9 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const rs = this.store.getRoundSite(runId, round, site);
     const r = this.store.getRound(runId, round);
     if (!rs || !r) return;
+    const stage = STAGES[r.state];
     this.store.tx(() => {
-      if (r.state === 'COLLECTING' && rs.state === 'PENDING') {
-        this.store.updateRoundSite(runId, round, site, { state: 'FAILED', failure_code: code, failure: message, updated_at_ms: now });
-      } else if (r.state === 'AGGREGATED' && rs.eval_state === 'PENDING') {
-        this.store.updateRoundSite(runId, round, site, { eval_state: 'FAILED', failure_code: code, failure: message, updated_at_ms: now });
-      } else if (r.state === 'SCORING' && rs.score_state === 'PENDING') {
-        this.store.updateRoundSite(runId, round, site, { score_state: 'FAILED', failure_code: code, failure: message, updated_at_ms: now });
-      }
+      if (stage?.pending(rs)) this.store.updateRoundSite(runId, round, site, { ...stage.failed, failure_code: code, failure: message, updated_at_ms: now });
       this.store.appendEvent(site, 'site.failure', runId, { round, code }, now);
     });
     this.emit('run', runId);
