@@ -20,13 +20,6 @@ import { PRIVACY_AUDIT_SETTINGS, runPrivacyAudit, type PrivacyAuditResult } from
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/**
- * The same audit (these settings, runPrivacyAudit with seed 1, ..., 6) run once by hand when
- * the settings were fixed: the ranges of lowerBound and noNoiseLowerBound. Quoted in the doc,
- * not recomputed; rerun them if the settings change.
- */
-const OTHER_SEEDS = { dp: '0 to 0.27', noNoise: '2.13 to 2.86' };
-
 const f2 = (x: number): string => x.toFixed(2);
 const f3 = (x: number): string => x.toFixed(3);
 const e3 = (x: number): string => x.toExponential(3);
@@ -89,7 +82,7 @@ function section(r: PrivacyAuditResult, seconds: number): string {
       `it pays for delta through Theorem 3's term 2 m delta (here ${(2 * r.canaries * r.delta).toFixed(3)}) times a binomial window, so it sits a little below the delta = 0 figure, ` +
       'which answers a different question (pure epsilon-DP, which DP-SGD does not claim).',
       '',
-      `Other seeds (measured once when the settings were fixed, not rerun by this command): seeds 1 to 6 gave lower bounds ${OTHER_SEEDS.dp} under DP and ${OTHER_SEEDS.noNoise} without noise.`,
+
     '',
     "Limits: a lower bound from one run is loose: one-run audits of input-space canaries through a trained model's outputs are known to sit far below the true epsilon " +
       `(the canaries interfere with one another, and the number of guesses caps what one run can show: ${r.guesses} right of ${r.guesses} proves only about ln(r / ln(1 / beta)) = ` +
