@@ -112,6 +112,9 @@ export interface SiteRow {
 export class StateStore {
   readonly db: Database.Database;
   private sink: { target: EventSink; after: number } | undefined;
+  /** Set by appendEvent, at attach and by a failed delivery: only then has deliverEvents anything to read. */
+  private eventsPending = false;
+  private eventsAfter: Database.Statement | undefined;
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -164,18 +167,25 @@ export class StateStore {
    */
   attachEventSink(afterId: number, sink: EventSink): void {
     this.sink = { target: sink, after: afterId };
+    this.eventsPending = true;
     this.deliverEvents();
   }
 
-  /** Delivers committed events the sink has not taken yet; a no-op inside a transaction. */
+  /**
+   * Delivers committed events the sink has not taken yet; a no-op inside a transaction, and
+   * when no event was appended since the last delivery (a failed one is tried again).
+   */
   deliverEvents(): void {
     const sink = this.sink;
-    if (sink === undefined || this.db.inTransaction || !this.db.open) return;
-    const rows = this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id').all(sink.after) as EventRow[];
+    if (sink === undefined || !this.eventsPending || this.db.inTransaction || !this.db.open) return;
+    this.eventsPending = false;
+    this.eventsAfter ??= this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id');
+    const rows = this.eventsAfter.all(sink.after) as EventRow[];
     for (const row of rows) {
       try {
         sink.target.deliver(row);
       } catch (e) {
+        this.eventsPending = true;
         sink.target.onError(e, row);
         return;
       }
@@ -341,6 +351,7 @@ export class StateStore {
     this.db
       .prepare('INSERT INTO events (at_ms, actor, action, run_id, detail_json) VALUES (?, ?, ?, ?, ?)')
       .run(now, actor, action, runId, JSON.stringify(detail));
+    this.eventsPending = true;
     // Outside a transaction the insert has committed already; inside one, tx() delivers after COMMIT.
     if (!this.db.inTransaction) this.deliverEvents();
   }
