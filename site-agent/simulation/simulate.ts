@@ -42,7 +42,7 @@ export interface SimulatedSite {
 export interface SimulatedRound {
   round: number;
   sites: SiteEvaluation[];
-  /** The consortium metrics, from the sites' evaluation vectors summed as the sites sum them. */
+  /** The consortium metrics, from the sites' evaluation vectors summed in plain float64 (the run sums them under its codec). */
   metrics: ConsortiumMetrics;
   /** The site-level clip norm the round's updates were clipped to; absent without privacy.site. */
   siteClipNorm?: number;
