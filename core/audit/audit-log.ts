@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { AuditErrors, CohortError, isCohortError } from '../errors/index.ts';
 import { identityFromCertificate } from '../pki/identity.ts';
 import type { AuditAnchor, AuditState } from './anchor.ts';
-import { auditOrigin, parseCheckpointLine, signCheckpoint, type CheckpointLine } from './checkpoint.ts';
+import { auditOrigin, checkpointKey, parseCheckpointLine, signCheckpoint, type CheckpointKey, type CheckpointLine } from './checkpoint.ts';
 import { eventMismatch } from './events.ts';
 import { AppendRollbackError, appendDurably, fsyncDirectory, readLineFile, type LineFile } from './lines.ts';
 import { acquireAuditLock } from './lock.ts';
@@ -145,6 +145,8 @@ export class AuditLog {
 
   private readonly releaseLock: () => void;
   private readonly state: AuditState | undefined;
+  /** The signer's key and key id, parsed at the first checkpoint and kept. */
+  private key: CheckpointKey | undefined;
 
   private constructor(
     readonly dir: string,
@@ -301,7 +303,7 @@ export class AuditLog {
     if (this.checkpointFd === undefined) throw new Error(`audit log ${this.logFile} is closed`);
     if (this.frontier.size === this.checkpointed) return null;
     const root = this.frontier.root();
-    const line = signCheckpoint({ origin: this.origin, size: this.frontier.size, root }, this.signer);
+    const line = signCheckpoint({ origin: this.origin, size: this.frontier.size, root }, (this.key ??= checkpointKey(this.origin, this.signer)));
     this.appendOrClose(this.checkpointFd, Buffer.from(`${JSON.stringify(line)}\n`, 'utf8'));
     this.checkpointed = this.frontier.size;
     // After the line is durable: the anchor never names a checkpoint the file may lack.

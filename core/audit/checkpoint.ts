@@ -52,19 +52,36 @@ export interface ParsedCheckpoint extends CheckpointBody {
   readonly certificate: string;
 }
 
-/** SHA-256(key name || 0x0A || 0x02 || SPKI DER)[:4]. */
-export function keyIdOf(keyName: string, publicKey: KeyObject): Buffer {
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
+function keyIdOfSpki(keyName: string, spki: Buffer): Buffer {
   return createHash('sha256').update(keyName, 'utf8').update(Buffer.from([0x0a, ECDSA_SIGNATURE_TYPE])).update(spki).digest().subarray(0, 4);
 }
 
-/** Signs a checkpoint with the writer's PKCS#8 PEM key; the certificate names the writer. */
-export function signCheckpoint(body: CheckpointBody, signer: { certPem: string; keyPem: string }): CheckpointLine {
-  const text = formatCheckpointBody(body);
+/** SHA-256(key name || 0x0A || 0x02 || SPKI DER)[:4]. */
+export function keyIdOf(keyName: string, publicKey: KeyObject): Buffer {
+  return keyIdOfSpki(keyName, publicKey.export({ type: 'spki', format: 'der' }));
+}
+
+/** A writer's signing key, parsed once, with its key id under the log's key name (its origin). */
+export interface CheckpointKey {
+  readonly origin: string;
+  readonly certPem: string;
+  readonly key: KeyObject;
+  readonly keyId: Buffer;
+}
+
+/** Parses the writer's PKCS#8 PEM key and computes its key id for `origin`, once for every checkpoint it signs. */
+export function checkpointKey(origin: string, signer: { certPem: string; keyPem: string }): CheckpointKey {
   const key = createPrivateKey(signer.keyPem);
-  const keyId = keyIdOf(body.origin, createPublicKey(key));
-  const signature = sign('sha256', Buffer.from(text, 'utf8'), key);
-  return { note: `${text}\n\u2014 ${body.origin} ${Buffer.concat([keyId, signature]).toString('base64')}\n`, certificate: signer.certPem };
+  return { origin, certPem: signer.certPem, key, keyId: keyIdOf(origin, createPublicKey(key)) };
+}
+
+/** Signs a checkpoint with the writer's key (a PKCS#8 PEM, or one parsed by checkpointKey); the certificate names the writer. */
+export function signCheckpoint(body: CheckpointBody, signer: CheckpointKey | { certPem: string; keyPem: string }): CheckpointLine {
+  const k = 'key' in signer ? signer : checkpointKey(body.origin, signer);
+  if (k.origin !== body.origin) throw new Error(`the checkpoint key was prepared for ${k.origin}, not for ${body.origin}`);
+  const text = formatCheckpointBody(body);
+  const signature = sign('sha256', Buffer.from(text, 'utf8'), k.key);
+  return { note: `${text}\n\u2014 ${body.origin} ${Buffer.concat([k.keyId, signature]).toString('base64')}\n`, certificate: k.certPem };
 }
 
 function malformed(index: number, why: string): CohortError {
@@ -113,35 +130,59 @@ export interface CheckpointSigner {
   readonly chainedToCa: boolean;
 }
 
+/** A carried certificate, parsed once per verification. */
+interface ParsedCertificate {
+  readonly cert: X509Certificate;
+  readonly identity: Identity;
+  readonly publicKey: KeyObject;
+  readonly spki: Buffer;
+  /** Whether the CA issued it; computed on first need. */
+  issuedByCa?: boolean;
+}
+
+/** Checks one parsed checkpoint; see checkpointVerifier. */
+export type CheckpointVerifier = (cp: ParsedCheckpoint, index: number) => CheckpointSigner;
+
 /**
- * Checks a parsed checkpoint: the key name is the origin, the carried certificate names the
- * log's writer (its origin), the key id and the ECDSA signature verify under that
- * certificate, and, with `caPem`, the certificate was issued by the consortium CA.
- * Throws COHORT_E_AUDIT_CHECKPOINT_SIGNATURE or COHORT_E_AUDIT_CHECKPOINT_SIGNER.
+ * A checker for the checkpoints of one verification: each checks a parsed checkpoint: the
+ * key name is the origin, the carried certificate names the log's writer (its origin), the
+ * key id and the ECDSA signature verify under that certificate, and, with `caPem`, the
+ * certificate was issued by the consortium CA. The CA is parsed once, and each distinct
+ * certificate once (its identity, key and SPKI). Throws COHORT_E_AUDIT_CHECKPOINT_SIGNATURE
+ * or COHORT_E_AUDIT_CHECKPOINT_SIGNER.
  */
-export function verifyCheckpointSignature(cp: ParsedCheckpoint, index: number, caPem?: string): CheckpointSigner {
-  const details = { checkpoint: index, treeSize: cp.size };
-  const badSig = (why: string): CohortError => new CohortError(AuditErrors.CHECKPOINT_SIGNATURE, `checkpoint ${index} (tree size ${cp.size}): ${why}`, { details });
-  const badSigner = (why: string): CohortError => new CohortError(AuditErrors.CHECKPOINT_SIGNER, `checkpoint ${index} (tree size ${cp.size}): ${why}`, { details });
-  let cert: X509Certificate;
-  let identity: Identity;
-  try {
-    cert = new X509Certificate(cp.certificate);
-    identity = identityFromCertificate(cp.certificate);
-  } catch {
-    throw badSigner('the certificate it carries is not a Cohort participant certificate');
-  }
-  if (cp.keyName !== cp.origin) throw badSig(`signed by key "${cp.keyName}", not by the log's key "${cp.origin}"`);
-  if (auditOrigin(identity) !== cp.origin) throw badSigner(`the certificate names ${identity.role} "${identity.name}", whose log is ${auditOrigin(identity)}, not ${cp.origin}`);
-  const publicKey = cert.publicKey;
-  if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw badSigner('the certificate key is not ECDSA P-256');
-  if (!keyIdOf(cp.keyName, publicKey).equals(cp.keyId)) throw badSig('the signature\'s key id is not the certificate key\'s');
-  if (!verify('sha256', Buffer.from(cp.text, 'utf8'), publicKey, cp.signature)) throw badSig('the signature does not verify under the certificate key');
-  let chainedToCa = false;
-  if (caPem !== undefined) {
-    const ca = new X509Certificate(caPem);
-    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw badSigner(`the certificate of "${identity.name}" was not issued by the consortium CA`);
-    chainedToCa = true;
-  }
-  return { identity, spki: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), chainedToCa };
+export function checkpointVerifier(caPem?: string): CheckpointVerifier {
+  let ca: X509Certificate | undefined;
+  const certificates = new Map<string, ParsedCertificate>();
+  return (cp, index) => {
+    const details = { checkpoint: index, treeSize: cp.size };
+    const badSig = (why: string): CohortError => new CohortError(AuditErrors.CHECKPOINT_SIGNATURE, `checkpoint ${index} (tree size ${cp.size}): ${why}`, { details });
+    const badSigner = (why: string): CohortError => new CohortError(AuditErrors.CHECKPOINT_SIGNER, `checkpoint ${index} (tree size ${cp.size}): ${why}`, { details });
+    let parsed = certificates.get(cp.certificate);
+    if (parsed === undefined) {
+      try {
+        const cert = new X509Certificate(cp.certificate);
+        const identity = identityFromCertificate(cp.certificate);
+        const publicKey = cert.publicKey;
+        parsed = { cert, identity, publicKey, spki: publicKey.export({ type: 'spki', format: 'der' }) };
+      } catch {
+        throw badSigner('the certificate it carries is not a Cohort participant certificate');
+      }
+      certificates.set(cp.certificate, parsed);
+    }
+    const { cert, identity, publicKey } = parsed;
+    if (cp.keyName !== cp.origin) throw badSig(`signed by key "${cp.keyName}", not by the log's key "${cp.origin}"`);
+    if (auditOrigin(identity) !== cp.origin) throw badSigner(`the certificate names ${identity.role} "${identity.name}", whose log is ${auditOrigin(identity)}, not ${cp.origin}`);
+    if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw badSigner('the certificate key is not ECDSA P-256');
+    if (!keyIdOfSpki(cp.keyName, parsed.spki).equals(cp.keyId)) throw badSig('the signature\'s key id is not the certificate key\'s');
+    if (!verify('sha256', Buffer.from(cp.text, 'utf8'), publicKey, cp.signature)) throw badSig('the signature does not verify under the certificate key');
+    let chainedToCa = false;
+    if (caPem !== undefined) {
+      ca ??= new X509Certificate(caPem);
+      parsed.issuedByCa ??= cert.checkIssued(ca) && cert.verify(ca.publicKey);
+      if (!parsed.issuedByCa) throw badSigner(`the certificate of "${identity.name}" was not issued by the consortium CA`);
+      chainedToCa = true;
+    }
+    return { identity, spki: parsed.spki.toString('base64'), chainedToCa };
+  };
 }

@@ -6,7 +6,7 @@
  * wholesale with a recomputed chain.
  */
 import { AuditErrors, CohortError } from '../errors/index.ts';
-import { parseCheckpointLine, verifyCheckpointSignature, type CheckpointSigner, type ParsedCheckpoint } from './checkpoint.ts';
+import { checkpointVerifier, parseCheckpointLine, type CheckpointSigner, type ParsedCheckpoint } from './checkpoint.ts';
 import { readLineFile } from './lines.ts';
 import { MerkleFrontier, leafHash } from './merkle.ts';
 import { ZERO_HASH, lineHash, parseRecord, type AuditRecord } from './record.ts';
@@ -174,9 +174,10 @@ export function verifyAuditContent(input: VerifyContent): VerifiedLog {
   let matched = 0;
   // The matched size before `matched` (two checkpoints of one size: a mismatch of the second starts past the size before).
   let matchedBefore = 0;
+  const verifySignature = checkpointVerifier(input.caPem);
   const checkpointRoots = new Map<number, Buffer>();
   for (const { cp, i } of order) {
-    const s = verifyCheckpointSignature(cp, i, input.caPem);
+    const s = verifySignature(cp, i);
     // One log, one origin. With the CA, any certificate it issued to the writer will do (keys
     // renew); without it, only the key of the first checkpoint, or anyone could sign.
     if (signer && (cp.origin !== signer.origin || (input.caPem === undefined && s.spki !== signer.spki))) {
