@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { StoredEvent } from '../../core/audit/events.ts';
 import { MIGRATE_1_TO_2, MIGRATE_2_TO_3, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import type { RoundState, RunSiteState, RunState, SiteEvalState, SiteRoundState, SiteScoreState } from './states.ts';
 
@@ -85,20 +86,10 @@ export type SumKind = 'update' | 'evaluation';
 
 const SUM_TABLES: Readonly<Record<SumKind, string>> = { update: 'round_sums', evaluation: 'eval_sums' };
 
-/** A committed row of the events table, as the audit log receives it. */
-export interface EventRow {
-  id: number;
-  at_ms: number;
-  actor: string;
-  action: string;
-  run_id: string | null;
-  detail_json: string;
-}
-
 /** Where committed events go (the audit log), and what to do when delivery fails. */
 export interface EventSink {
-  deliver(event: EventRow): void;
-  onError(error: unknown, event: EventRow): void;
+  deliver(event: StoredEvent): void;
+  onError(error: unknown, event: StoredEvent): void;
 }
 
 export interface SiteRow {
@@ -180,7 +171,7 @@ export class StateStore {
     if (sink === undefined || !this.eventsPending || this.db.inTransaction || !this.db.open) return;
     this.eventsPending = false;
     this.eventsAfter ??= this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id');
-    const rows = this.eventsAfter.all(sink.after) as EventRow[];
+    const rows = this.eventsAfter.all(sink.after) as StoredEvent[];
     for (const row of rows) {
       try {
         sink.target.deliver(row);

@@ -6,7 +6,7 @@
 import { safeDetails } from './details.ts';
 import type { AppendInput, AuditActor, AuditDetailValue, AuditOutcome, AuditRecord, AuditTarget } from './record.ts';
 
-/** The shape of an events-table row (coordinator/state/store.ts EventRow). */
+/** A committed row of the events table, as the audit log receives it (coordinator/state/store.ts EventSink). */
 export interface StoredEvent {
   readonly id: number;
   readonly at_ms: number;
