@@ -60,11 +60,11 @@ export function readPart10(bytes: Uint8Array, file: string): Part10File {
   return { transferSyntaxUid, dicom };
 }
 
-/** The first value of a string element, trimmed; undefined when absent or empty. */
+/** The first value of a string element, its NUL or space padding trimmed at either end (uidText); undefined when absent or empty. */
 export function firstString(ds: Readonly<Record<string, { Value?: unknown[] }>>, tag: string): string | undefined {
   const v = ds[tag]?.Value?.[0];
   if (typeof v !== 'string') return undefined;
-  const s = v.replace(/^[\0 ]+|[\0 ]+$/g, '');
+  const s = uidText(v);
   return s === '' ? undefined : s;
 }
 
