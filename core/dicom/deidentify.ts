@@ -9,6 +9,7 @@ import dcmjs, { type DcmDataset, type DcmElement } from 'dcmjs';
 import { CohortError, DicomErrors } from '../errors/index.ts';
 import { defaultActionTable, type ActionRow, type ActionTable } from './action-table.ts';
 import { shiftDate, shiftDateTime, uidText, type DeidKeys } from './keyed-derivation.ts';
+import { storedBits } from './pixel-data.ts';
 import { firstNumber, firstString, readPart10 } from './read-part10.ts';
 
 export interface DeidOptions {
@@ -237,9 +238,8 @@ function clearedPixelData(ds: DcmDataset, file: string): DcmElement | undefined 
   const el = ds['7FE00010'];
   const allocated = firstNumber(ds, '00280100');
   if (el === undefined || allocated === undefined || ![8, 16, 32].includes(allocated)) return undefined;
-  const stored = firstNumber(ds, '00280101') ?? allocated;
-  const highBit = firstNumber(ds, '00280102') ?? stored - 1;
-  if (!Number.isInteger(stored) || !Number.isInteger(highBit) || stored < 1 || stored > allocated || highBit < stored - 1 || highBit >= allocated) {
+  const { bitsStored: stored, highBit, fits } = storedBits(ds, allocated);
+  if (!fits) {
     throw new CohortError(DicomErrors.MALFORMED, `${file}: Bits Stored (0028,0101) and High Bit (0028,0102) do not fit Bits Allocated (0028,0100)`, { details: { file } });
   }
   if (stored === allocated) return undefined;

@@ -46,6 +46,18 @@ function positive(ds: DcmDataset, tag: string, name: string, file: string, fallb
   return n;
 }
 
+/**
+ * Bits Stored (0028,0101; Bits Allocated when absent) and High Bit (0028,0102; Bits Stored
+ * - 1 when absent), and whether they fit within `bitsAllocated`: whole numbers with
+ * 1 <= Bits Stored <= Bits Allocated and Bits Stored - 1 <= High Bit < Bits Allocated.
+ */
+export function storedBits(ds: DcmDataset, bitsAllocated: number): { readonly bitsStored: number; readonly highBit: number; readonly fits: boolean } {
+  const bitsStored = firstNumber(ds, '00280101') ?? bitsAllocated;
+  const highBit = firstNumber(ds, '00280102') ?? bitsStored - 1;
+  const fits = Number.isInteger(bitsStored) && Number.isInteger(highBit) && bitsStored >= 1 && bitsStored <= bitsAllocated && highBit >= bitsStored - 1 && highBit < bitsAllocated;
+  return { bitsStored, highBit, fits };
+}
+
 function pixelBytes(ds: DcmDataset, file: string): Uint8Array {
   const values = ds['7FE00010']?.Value;
   if (values === undefined || values.length === 0) throw unsupported(file, 'no Pixel Data (7FE0,0010)');
@@ -62,12 +74,11 @@ export function decodePixelDataset(ds: DcmDataset, file = 'input'): PixelArray {
   const columns = required(ds, '00280011', 'Columns', file);
   const samplesPerPixel = positive(ds, '00280002', 'Samples per Pixel', file, 1);
   const bitsAllocated = required(ds, '00280100', 'Bits Allocated', file);
-  const bitsStored = firstNumber(ds, '00280101') ?? bitsAllocated;
-  const highBit = firstNumber(ds, '00280102') ?? bitsStored - 1;
+  const { bitsStored, highBit, fits } = storedBits(ds, bitsAllocated);
   const pixelRepresentation = firstNumber(ds, '00280103') === 1 ? 1 : 0;
   const frames = positive(ds, '00280008', 'Number of Frames', file, 1);
   if (![8, 16, 32].includes(bitsAllocated)) throw unsupported(file, `Bits Allocated ${bitsAllocated} is not 8, 16 or 32`);
-  if (bitsStored < 1 || bitsStored > bitsAllocated || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
+  if (!fits) {
     throw unsupported(file, `Bits Stored ${bitsStored} and High Bit ${highBit} do not fit Bits Allocated ${bitsAllocated}`);
   }
   const count = rows * columns * samplesPerPixel * frames;
