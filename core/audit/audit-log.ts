@@ -311,11 +311,6 @@ export class AuditLog {
     return line;
   }
 
-  /** Tree size of the last checkpoint written. */
-  get checkpointedSize(): number {
-    return this.checkpointed;
-  }
-
   get isOpen(): boolean {
     return this.logFd !== undefined;
   }

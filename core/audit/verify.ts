@@ -60,9 +60,7 @@ export interface VerifySummary {
 export interface VerifiedLog {
   readonly summary: VerifySummary;
   readonly records: readonly AuditRecord[];
-  readonly lines: readonly Buffer[];
   readonly leaves: readonly Buffer[];
-  readonly checkpoints: readonly ParsedCheckpoint[];
   /** The tree over every leaf, as verification folded it: a writer goes on appending to it (it is the caller's from here). */
   readonly frontier: MerkleFrontier;
   /** Each verified checkpoint's tree size and the root it was shown to have. */
@@ -151,11 +149,7 @@ export function verifyAuditLog(input: VerifyInput): VerifiedLog {
   if (torn) {
     throw fault(AuditErrors.LOG_TORN, lines.length, `the last line (${torn.bytes.length} bytes at offset ${torn.offset}) has no newline: an append was cut off`, { offset: torn.offset, bytes: torn.bytes.length });
   }
-  return verifyAuditContent({ lines, checkpoints: readCheckpoints(input.checkpointFiles), ...pick(input) });
-}
-
-function pick(input: { caPem?: string; origin?: string; role?: string }): { caPem?: string; origin?: string; role?: string } {
-  return { ...(input.caPem === undefined ? {} : { caPem: input.caPem }), ...(input.origin === undefined ? {} : { origin: input.origin }), ...(input.role === undefined ? {} : { role: input.role }) };
+  return verifyAuditContent({ ...input, lines, checkpoints: readCheckpoints(input.checkpointFiles) });
 }
 
 /** verifyAuditLog on content already read; the same checks and errors, bar LOG_TORN. */
@@ -224,5 +218,5 @@ export function verifyAuditContent(input: VerifyContent): VerifiedLog {
     trust: latest === undefined ? 'none' : input.caPem === undefined ? 'self-consistent' : 'ca',
     checkpointRepairs: records.filter((r) => r.action === 'audit.repair' && r.details.file === 'checkpoints.jsonl').map((r) => ({ index: r.index, file: 'checkpoints.jsonl' })),
   };
-  return { summary, records, lines, leaves, checkpoints, frontier, checkpointRoots };
+  return { summary, records, leaves, frontier, checkpointRoots };
 }
