@@ -11,6 +11,7 @@ import { deidKeys } from '../../../core/dicom/keyed-derivation.ts';
 import { decodePixelData, modalityValues } from '../../../core/dicom/pixel-data.ts';
 import { CohortError, DicomErrors } from '../../../core/errors/index.ts';
 import { CT_IMAGE, IMPLICIT, PIXELS, SECRET, makeFile, writePart10 } from './fixture.ts';
+import { caughtSync } from '../../support/caught.ts';
 
 const us = (v: number): { vr: string; Value: unknown[] } => ({ vr: 'US', Value: [v] });
 
@@ -31,16 +32,6 @@ function image(attrs: { rows: number; cols: number; bits: number; stored?: numbe
   };
   return writePart10(ds, ts);
 }
-
-const code = (f: () => unknown): string => {
-  try {
-    f();
-    return 'decoded';
-  } catch (e) {
-    if (e instanceof CohortError) return e.code;
-    throw e;
-  }
-};
 
 describe('decodePixelData', () => {
   it('decodes the 12-bit signed CT of the fixture and applies its rescale', () => {
@@ -102,12 +93,12 @@ describe('decodePixelData', () => {
 
   it('refuses pixel data it cannot decode with PIXEL_DATA_UNSUPPORTED', () => {
     const px = new Uint16Array(4).buffer;
-    expect(code(() => decodePixelData(image({ rows: 2, cols: 2, bits: 16, pixels: new Uint16Array(3).buffer })))).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
-    expect(code(() => decodePixelData(image({ rows: 2, cols: 2, bits: 12, pixels: px })))).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
-    expect(code(() => decodePixelData(image({ rows: 2, cols: 2, bits: 16, stored: 17, pixels: px })))).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
-    expect(code(() => decodePixelData(makeFile({ extra: { '7FE00010': undefined } })))).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
-    expect(code(() => decodePixelData(makeFile({ extra: { '00280010': undefined } })))).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
-    expect(code(() => decodePixelData(makeFile({ transferSyntax: '1.2.840.10008.1.2.4.50' })))).toBe(DicomErrors.TRANSFER_SYNTAX_UNSUPPORTED.code);
+    expect(caughtSync(() => decodePixelData(image({ rows: 2, cols: 2, bits: 16, pixels: new Uint16Array(3).buffer }))).code).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
+    expect(caughtSync(() => decodePixelData(image({ rows: 2, cols: 2, bits: 12, pixels: px }))).code).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
+    expect(caughtSync(() => decodePixelData(image({ rows: 2, cols: 2, bits: 16, stored: 17, pixels: px }))).code).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
+    expect(caughtSync(() => decodePixelData(makeFile({ extra: { '7FE00010': undefined } }))).code).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
+    expect(caughtSync(() => decodePixelData(makeFile({ extra: { '00280010': undefined } }))).code).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
+    expect(caughtSync(() => decodePixelData(makeFile({ transferSyntax: '1.2.840.10008.1.2.4.50' }))).code).toBe(DicomErrors.TRANSFER_SYNTAX_UNSUPPORTED.code);
   });
 
   it.each([
@@ -116,13 +107,9 @@ describe('decodePixelData', () => {
     ['Number of Frames', '00280008', 'IS', 1.5],
     ['Samples per Pixel', '00280002', 'US', 0],
   ])('refuses %s (%s) = %s with PIXEL_DATA_UNSUPPORTED, not a RangeError', (name, tag, vr, value) => {
-    try {
-      decodePixelData(makeFile({ extra: { [tag]: { vr, Value: [value] } } }), 'img.dcm');
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(CohortError);
-      expect((e as CohortError).code).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
-      expect((e as CohortError).message).toBe(`img.dcm: ${name} (${tag.slice(0, 4)},${tag.slice(4)}) is not a positive integer`);
-    }
+    const e = caughtSync(() => decodePixelData(makeFile({ extra: { [tag]: { vr, Value: [value] } } }), 'img.dcm'));
+    expect(e).toBeInstanceOf(CohortError);
+    expect(e.code).toBe(DicomErrors.PIXEL_DATA_UNSUPPORTED.code);
+    expect(e.message).toBe(`img.dcm: ${name} (${tag.slice(0, 4)},${tag.slice(4)}) is not a positive integer`);
   });
 });

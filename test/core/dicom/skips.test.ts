@@ -11,6 +11,7 @@ import { deidKeys } from '../../../core/dicom/keyed-derivation.ts';
 import { CohortError, DicomErrors } from '../../../core/errors/index.ts';
 import { SECONDARY_CAPTURE, SECRET, bytesContain, makeFile } from './fixture.ts';
 import { parse } from './second-parser.ts';
+import { caughtSync } from '../../support/caught.ts';
 
 const keys = deidKeys(SECRET);
 
@@ -47,13 +48,9 @@ describe('images whose pixels may show identifiers', () => {
   });
 
   it('names the file and not a value in its reason', () => {
-    try {
-      deidentifyDicom(makeFile({ extra: { '00280301': cs('YES') } }), { keys }, 'scans/img1.dcm');
-      expect.unreachable();
-    } catch (e) {
-      expect((e as CohortError).message).toBe('scans/img1.dcm: Burned In Annotation (0028,0301) is YES');
-      expect((e as CohortError).details).toEqual({ file: 'scans/img1.dcm' });
-    }
+    const e = caughtSync(() => deidentifyDicom(makeFile({ extra: { '00280301': cs('YES') } }), { keys }, 'scans/img1.dcm'));
+    expect(e.message).toBe('scans/img1.dcm: Burned In Annotation (0028,0301) is YES');
+    expect(e.details).toEqual({ file: 'scans/img1.dcm' });
   });
 });
 
