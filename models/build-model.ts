@@ -30,6 +30,13 @@ function buildMlp(inputs: number, spec: Extract<ModelSpec['model'], { family: 'm
   return model;
 }
 
+/** Cox proportional hazards: the linear risk score (log relative hazard) x . beta, one Dense(1) without bias or activation. */
+function buildCox(inputs: number): tf.LayersModel {
+  const model = tf.sequential({ name: 'cox_ph' });
+  model.add(tf.layers.dense({ name: 'output', units: 1, activation: 'linear', useBias: false, inputShape: [inputs] }));
+  return model;
+}
+
 /** Refuses a model whose weights differ from the layout the spec promises every site. */
 function checkLayout(model: tf.LayersModel, layout: readonly WeightSpec[]): void {
   const actual = model.weights;
@@ -47,7 +54,7 @@ function checkLayout(model: tf.LayersModel, layout: readonly WeightSpec[]): void
 
 /**
  * Builds the spec's model: logistic regression is one Dense(1, sigmoid) on the design
- * matrix; an MLP is Dense hidden layers (with Dropout when set) then Dense(1, sigmoid);
+ * matrix; cox-ph one Dense(1) without bias, its output the risk score; an MLP is Dense hidden layers (with Dropout when set) then Dense(1, sigmoid);
  * a Keras topology is deserialised by tfjs-layers. Weights start from TensorFlow.js's
  * initializers; callers set them with `setFlatWeights(model, initialWeights(spec))` or the
  * round's global weights. Async because tfjs-layers' deserialiser is.
@@ -62,6 +69,9 @@ export async function buildModel(spec: BuildableSpec): Promise<tf.LayersModel> {
       break;
     case 'mlp':
       model = buildMlp(inputs, spec.model);
+      break;
+    case 'cox-ph':
+      model = buildCox(inputs);
       break;
     case 'keras': {
       // weightLayout above has already read and checked the chain; only the config is needed here.

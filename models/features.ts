@@ -3,14 +3,16 @@
  * model builder both derive it from the spec alone, so every site's matrix has the same
  * columns in the same order without any site seeing another's data.
  */
-import type { FeatureSpec, ModelSpec } from './spec-schema.ts';
+import type { FeatureSpec, LabelSpec, ModelSpec } from './spec-schema.ts';
 
 /** A dense row-major design matrix with binary labels. */
 export interface Matrix {
   /** rows * cols values, row-major. */
   readonly x: Float32Array;
-  /** rows labels, 0 or 1. */
+  /** rows labels, 0 or 1; under a survival label, the event indicator (1 = observed, 0 = censored). */
   readonly y: Float32Array;
+  /** Under a survival label only: each row's follow-up time (finite, non-negative). */
+  readonly time?: Float64Array;
   readonly rows: number;
   readonly cols: number;
 }
@@ -30,4 +32,9 @@ export function designColumns(spec: Pick<ModelSpec, 'features'>): string[] {
 /** Width of the design matrix: the model's input dimension. */
 export function inputDimOf(spec: Pick<ModelSpec, 'features'>): number {
   return designColumns(spec).length;
+}
+
+/** The spec names the label reads: the label column, or a survival label's time and event columns. */
+export function labelColumns(spec: { readonly label: LabelSpec }): string[] {
+  return spec.label.type === 'survival' ? [spec.label.time, spec.label.event] : [spec.label.name];
 }

@@ -41,6 +41,21 @@ export const LabelSchema = z
   })
   .strict();
 
+/**
+ * A survival label (the cox-ph family): the follow-up time column and the event column
+ * (1 = the event was observed at that time, otherwise censored then). Times must be
+ * finite and non-negative.
+ */
+export const SurvivalLabelSchema = z
+  .object({
+    type: z.literal('survival'),
+    time: Identifier,
+    event: Identifier,
+    /** Values of the event column counted as an observed event (after mapping); others are censored. */
+    eventValues: z.array(z.union([z.string(), z.number()])).min(1).default([1]),
+  })
+  .strict();
+
 export const LogisticRegressionSchema = z.object({ family: z.literal('logistic-regression') }).strict();
 
 export const MlpSchema = z
@@ -60,7 +75,14 @@ export const KerasTopologySchema = z
   })
   .strict();
 
-export const ModelSchema = z.discriminatedUnion('family', [LogisticRegressionSchema, MlpSchema, KerasTopologySchema]);
+/**
+ * Cox proportional hazards: a linear risk score x . beta (no intercept: the partial
+ * likelihood does not identify one), trained on the Breslow partial likelihood over the
+ * site's risk sets. Needs a survival label.
+ */
+export const CoxPhSchema = z.object({ family: z.literal('cox-ph') }).strict();
+
+export const ModelSchema = z.discriminatedUnion('family', [LogisticRegressionSchema, MlpSchema, KerasTopologySchema, CoxPhSchema]);
 
 export const TrainingSchema = z
   .object({
@@ -214,9 +236,10 @@ export const ModelSpecSchema = z
     /** The consortium-level dataset name; each site maps it to a local extract. */
     dataset: Identifier,
     features: z.array(FeatureSchema).min(1).max(10_000),
-    label: LabelSchema,
+    label: z.discriminatedUnion('type', [LabelSchema, SurvivalLabelSchema]),
     model: ModelSchema,
-    loss: z.literal('binary-crossentropy').default('binary-crossentropy'),
+    /** cox-partial-likelihood: the negative Breslow log partial likelihood (cox-ph only; parseSpec fills it in for cox-ph). */
+    loss: z.enum(['binary-crossentropy', 'cox-partial-likelihood']).default('binary-crossentropy'),
     training: TrainingSchema,
     strategy: StrategySchema.default({ name: 'fedavg' }),
     /** Differential privacy; absent means none. */
@@ -236,6 +259,8 @@ export const ModelSpecSchema = z
 
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
 export type ModelSpec = z.output<typeof ModelSpecSchema>;
+export type LabelSpec = z.output<typeof ModelSpecSchema>['label'];
+export type SurvivalLabelSpec = z.output<typeof SurvivalLabelSchema>;
 export type FeatureSpec = z.output<typeof FeatureSchema>;
 export type ModelFamily = z.output<typeof ModelSchema>;
 export type StrategySpec = z.output<typeof StrategySchema>;

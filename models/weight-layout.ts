@@ -77,6 +77,10 @@ export function weightLayout(spec: Pick<ModelSpec, 'features' | 'model'>): Weigh
       all.push(...denseWeights('output', width, 1, true, true));
       break;
     }
+    case 'cox-ph':
+      // The linear risk score x . beta, no bias; beta starts at 0 (every patient at the same risk), as lifelines starts.
+      all = [{ name: 'output/kernel', shape: [inputs, 1], init: 'zeros', trainable: true }];
+      break;
     case 'keras':
       all = readKerasChain(model.topology, inputs).layers.flatMap(kerasLayerWeights);
       break;

@@ -7,6 +7,7 @@
  */
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
+import { labelColumns } from '../../models/features.ts';
 import { isMissing } from './cell-values.ts';
 import type { CsvSample } from './csv-source.ts';
 import type { DatasetMapping } from './dataset-mapping.ts';
@@ -68,7 +69,7 @@ export function guardMapping(
   allowList: readonly string[],
 ): PhiGuardReport {
   const allowed = new Set(allowList);
-  const read: { feature: string; column: string }[] = [...spec.features.map((f) => f.name), spec.label.name].map((feature) => ({
+  const read: { feature: string; column: string }[] = [...spec.features.map((f) => f.name), ...labelColumns(spec)].map((feature) => ({
     feature,
     column: mapping.columns[feature] ?? feature,
   }));

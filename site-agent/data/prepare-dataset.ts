@@ -5,7 +5,7 @@
  * statistics, and the dataset fingerprint the model's provenance records.
  */
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
-import { designColumns, type Matrix } from '../../models/features.ts';
+import { designColumns, labelColumns, type Matrix } from '../../models/features.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { readCsvRows, readCsvSample, type CsvSourceOptions } from './csv-source.ts';
 import type { DatasetMapping, SplitColumn } from './dataset-mapping.ts';
@@ -54,7 +54,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
   const { spec, mapping } = options;
   const source: CsvSourceOptions = {
     path: mapping.path,
-    need: [...spec.features.map((f) => f.name), spec.label.name],
+    need: [...spec.features.map((f) => f.name), ...labelColumns(spec)],
     columns: mapping.columns,
     ...(mapping.split ? { splitColumn: mapping.split.column } : {}),
   };

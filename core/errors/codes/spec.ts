@@ -21,6 +21,13 @@ export const SpecErrors = defineErrors({
     meaning: 'A Keras topology uses a layer class, activation or layer option that Cohort cannot train; the message names the layer class and its index.',
     fix: 'Use only InputLayer, Dense, Dropout, Activation, BatchNormalization and LayerNormalization, without regularizers or constraints, or use the `mlp` family.',
   },
+  DP_UNSUPPORTED_MODEL: {
+    code: 'COHORT_E_SPEC_DP_UNSUPPORTED_MODEL',
+    grpc: status.INVALID_ARGUMENT,
+    meaning:
+      "Record-level DP (spec.privacy.record, DP-SGD) was asked for a cox-ph model: the Cox partial likelihood couples the patients of a risk set (each patient's term sums over everyone still at risk), so one patient's record changes the gradient of others and per-example clipping bounds nothing.",
+    fix: 'Remove spec.privacy.record; protect the run with site-level DP (spec.privacy.site), which clips and noises each site\'s whole update and applies to cox-ph.',
+  },
   KERAS_SHAPE: {
     code: 'COHORT_E_SPEC_KERAS_SHAPE',
     grpc: status.INVALID_ARGUMENT,
