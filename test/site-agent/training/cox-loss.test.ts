@@ -148,7 +148,7 @@ describe('trainLocal on a cox-ph spec', () => {
   });
 
   it('refuses rows without times (COHORT_E_TRAINING_DATA_SHAPE) and record-level DP (COHORT_E_SPEC_DP_UNSUPPORTED_MODEL)', async () => {
-    const { time: _time, ...untimed } = data;
+    const untimed: Matrix = { x: data.x, y: data.y, rows: data.rows, cols: data.cols };
     const noTime = await trainLocal({ spec, weights: new Float32Array(WIDTH), data: untimed, fit: { round: 1, proximalMu: 0 }, seed: 1 }).catch((e: unknown) => e);
     expect(noTime).toMatchObject({ code: 'COHORT_E_TRAINING_DATA_SHAPE' });
 
