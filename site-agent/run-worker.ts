@@ -173,6 +173,9 @@ export class RunWorker {
       const refused = this.spec.features.map((f) => f.name).filter((f) => !policy.allowedFeatures.includes(f));
       if (refused.length > 0) return decline(new CohortError(SiteErrors.FEATURE_NOT_ALLOWED, `features not allowed by this site's policy: ${refused.join(', ')}`));
     }
+    if (this.spec.model.family === 'cox-ph') {
+      return decline(new CohortError(SiteErrors.NETWORKED_FAMILY_UNSUPPORTED, 'networked runs of model family "cox-ph" are not supported yet: the evaluation report has no C-index; use the simulator'));
+    }
     let data: PreparedDataset;
     let planned: RunSpend;
     try {
