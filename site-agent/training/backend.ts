@@ -77,11 +77,11 @@ async function activate(name: BackendName, importModule: (s: string) => Promise<
 /**
  * Which backend `auto` prefers for a model family once no native TensorFlow is
  * available: WebAssembly for MLP and Keras models (their larger matmuls gain from it),
- * plain JS for logistic regression (its tiny matmuls lose more to WebAssembly call
- * overhead than they gain). See docs/model-spec.md, "Training backends".
+ * plain JS for logistic regression and cox-ph (one linear score: their tiny matmuls lose
+ * more to WebAssembly call overhead than they gain). See docs/model-spec.md, "Training backends".
  */
 export function portableBackendFor(family: ModelFamily['family']): 'wasm' | 'cpu' {
-  return family === 'logistic-regression' ? 'cpu' : 'wasm';
+  return family === 'logistic-regression' || family === 'cox-ph' ? 'cpu' : 'wasm';
 }
 
 /**

@@ -43,8 +43,8 @@ export interface LocalTrainResult {
   readonly weights: Float32Array;
   readonly numExamples: number;
   /**
-   * Mean over steps of the batch cross-entropy before each update (proximal term
-   * excluded). NaN under DP: the realised batches' loss is not privatised, so the
+   * Mean over steps of the batch loss before each update (cross-entropy, or for cox-ph the
+   * negative partial log-likelihood; proximal term excluded). NaN under DP: the realised batches' loss is not privatised, so the
    * trainer does not release it.
    */
   readonly meanLoss: number;
@@ -181,8 +181,9 @@ async function dpLoop(state: LoopState, spec: ModelSpec, rowCount: number, dp: D
 
 /**
  * Trains the spec's model from the global weights on the site's data for the spec's
- * epochs or steps, with the FedProx term when `fit.proximalMu > 0`, and with DP-SGD
- * when `dp` is set. Throws COHORT_E_TRAINING_DATA_SHAPE, COHORT_E_TRAINING_WEIGHTS_SHAPE,
+ * epochs or steps (cox-ph: on the Breslow partial likelihood of each batch, cox-loss.ts),
+ * with the FedProx term when `fit.proximalMu > 0`, and with DP-SGD when `dp` is set
+ * (never for cox-ph: COHORT_E_SPEC_DP_UNSUPPORTED_MODEL). Throws COHORT_E_TRAINING_DATA_SHAPE, COHORT_E_TRAINING_WEIGHTS_SHAPE,
  * COHORT_E_TRAINING_NON_FINITE (diverged), and under DP COHORT_E_TRAINING_DP_CONFIG or
  * COHORT_E_TRAINING_DP_UNSUPPORTED_LAYER; every tensor it made is disposed either way.
  */
