@@ -126,7 +126,14 @@ describe('guardMapping', () => {
 
     const report = guardMapping(spec, byId, { header, sample: { ...sample, VISIT_ID: ['2', '5'] } }, ['VISIT_ID']);
 
-    expect(report.columns[1]).toEqual({ feature: 'visits', column: 'VISIT_ID', byName: ['R'], byContent: [], allowed: true });
+    expect(report.columns[1]).toEqual({
+      feature: 'visits',
+      column: 'VISIT_ID',
+      byName: ['R'],
+      byContent: [],
+      reasons: [{ kind: 'R', by: 'name', rule: 'column-name', why: 'the column name has the identifier word "id"' }],
+      allowed: true,
+    });
   });
 
   it('checks the split column too', async () => {

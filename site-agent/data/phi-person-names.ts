@@ -1,0 +1,126 @@
+/**
+ * Safe Harbor kind A (names) in cells: whole cells that are a person's name and names inside
+ * free text, found with the first-name and surname dictionaries (name-dictionary.ts) and
+ * with the context that marks a name whatever its spelling: a title (Mr., Mrs., Dr.), a
+ * kinship word ("daughter Maria", "her husband, Tomas"), "named"/"name is".
+ */
+import { nameDictionary } from './name-dictionary.ts';
+import type { ContentRule } from './phi-shapes.ts';
+
+/** A capitalised word: "Maria", "O'Neil", "Smith-Jones"; or an all-capitals one ("MARIA"). */
+const CAPITALISED = /^[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*$/;
+const ALL_CAPS = /^[A-Z]{2,}(?:['’-][A-Z]+)*$/;
+
+interface Token {
+  readonly text: string;
+  readonly lower: string;
+}
+
+function tokens(text: string): Token[] {
+  return [...text.matchAll(/[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]/g)].map((m) => ({ text: m[0], lower: m[0].toLowerCase() }));
+}
+
+const isFirst = (t: Token | undefined): boolean => t !== undefined && CAPITALISED.test(t.text) && nameDictionary().firstNames.has(t.lower);
+const isSurname = (t: Token | undefined): boolean => t !== undefined && CAPITALISED.test(t.text) && nameDictionary().surnames.has(t.lower);
+
+/** "First Last" or "First M. Last" anywhere in the text, both parts in the dictionaries. */
+function hasFirstLast(text: string): boolean {
+  const ts = tokens(text);
+  for (let i = 0; i < ts.length - 1; i++) {
+    if (!isFirst(ts[i])) continue;
+    let j = i + 1;
+    if (/^[A-Z]$/.test(ts[j]?.text ?? '')) j += ts[j + 1]?.text === '.' ? 2 : 1;
+    if (isSurname(ts[j])) return true;
+  }
+  return false;
+}
+
+/** A whole cell that is a name: "Maria Lopez", "MARIA LOPEZ", "Maria J. Lopez". */
+function isWholeName(cell: string): boolean {
+  const words = cell.split(/\s+/);
+  if (words.length < 2 || words.length > 4) return false;
+  const normalised = words.every((w) => ALL_CAPS.test(w.replace(/\.$/, '')) || /^[A-Z]\.?$/.test(w))
+    ? words.map((w) => (w.length > 2 ? w[0] + w.slice(1).toLowerCase() : w)).join(' ')
+    : cell;
+  return /^[A-Z][A-Za-z'’-]+(?: [A-Z]\.?)*(?: [A-Z][A-Za-z'’-]+)+$/.test(normalised) && hasFirstLast(normalised);
+}
+
+/** "Last, First" anywhere in the text, both in the dictionaries (the whole-cell form needs no dictionary). */
+function hasLastCommaFirst(text: string): boolean {
+  for (const m of text.matchAll(/(?<![\w'])([A-Z][a-z'’-]+), ([A-Z][a-z'’-]+)\b/g)) {
+    const { firstNames, surnames } = nameDictionary();
+    if (surnames.has((m[1] ?? '').toLowerCase()) && firstNames.has((m[2] ?? '').toLowerCase())) return true;
+  }
+  return false;
+}
+
+const TITLE = /(?<![\w])(?:Mr|Mrs|Ms|Mx|Dr|Prof|Rev)\.?\s+(?:[A-Z]\.\s*)?[A-Z][a-z'’-]+/;
+
+const KIN = 'wife|husband|spouse|partner|fianc[eé]e?|mother|mom|mum|father|dad|son|daughter|brother|sister|sibling|aunt|uncle|niece|nephew|cousin|grandmother|grandfather|grandma|grandpa|grandson|granddaughter|stepson|stepdaughter|guardian|caregiver|friend|neighbou?r|roommate|boyfriend|girlfriend';
+/** A kinship word followed by a capitalised word: "daughter Maria", "her husband, Tomas,", "son (Ravi)". */
+const KIN_NAME = new RegExp(`\\b(?:${KIN})s?\\b\\s*(?:[,:(]\\s*|is\\s+|named\\s+|called\\s+)?([A-Z][a-z'’-]+)`, 'gi');
+const NAMED = /\b(?:named|called|name is|name:)\s+([A-Z][a-z'’-]+)/g;
+
+/** Kinship or "named" followed by a capitalised word that is not an everyday word (the name need not be in a dictionary). */
+function hasContextName(text: string): boolean {
+  for (const pattern of [KIN_NAME, NAMED]) {
+    for (const m of text.matchAll(pattern)) {
+      const word = m[1] ?? '';
+      // The kinship pattern is case-insensitive for the kinship word; the name must still start with a capital.
+      if (/^[A-Z][a-z]/.test(word) && !NOT_A_NAME.has(word.toLowerCase())) return true;
+    }
+  }
+  return false;
+}
+
+/*
+ * Capitalised words that follow a kinship word in clinical notes without being a name
+ * ("mother Deceased", "father Hx of MI"); everyday words of the dictionaries' stop list are
+ * also names the dictionaries dropped, so context catches them ("daughter Hope").
+ */
+const NOT_A_NAME: ReadonlySet<string> = new Set([
+  'a', 'an', 'and', 'as', 'at', 'by', 'deceased', 'died', 'for', 'from', 'has', 'had', 'hx', 'history', 'in', 'is', 'lives', 'living',
+  'of', 'on', 'present', 'reports', 'says', 'states', 'the', 'to', 'was', 'who', 'with', 'alive', 'also', 'age', 'aged', 'diabetic',
+  'healthy', 'well', 'unknown', 'not', 'no', 'none', 'passed', 'at', 'here', 'there', 'visiting', 'called', 'side',
+]);
+
+/** A single capitalised or all-capitals word. */
+const oneWord = (v: string): string | undefined => (/^[A-Za-z][A-Za-z'’-]+$/.test(v) && (CAPITALISED.test(v) || ALL_CAPS.test(v)) ? v.toLowerCase() : undefined);
+
+/** Name rules, in the order they are reported. */
+export const NAME_CONTENT_RULES: readonly ContentRule[] = [
+  { category: 'A', rule: 'last-comma-first', why: 'a whole cell written "Last, First"', strength: 'any', test: (v) => /^[A-Z][A-Za-z'-]+,\s*[A-Z][A-Za-z'-]+(?:\s+[A-Z]\.?)?$/.test(v) },
+  { category: 'A', rule: 'first-last', why: 'a whole cell that is a dictionary first name and a census surname ("First Last")', strength: 'any', test: isWholeName },
+  {
+    category: 'A',
+    rule: 'name-in-text',
+    why: 'a dictionary first name followed by a census surname, or "Surname, First", inside text',
+    strength: 'any',
+    test: (v) => /\s/.test(v) && v.split(/\s+/).length > 2 && (hasFirstLast(v) || hasLastCommaFirst(v)),
+  },
+  { category: 'A', rule: 'title-name', why: 'a title (Mr., Mrs., Ms., Dr., Prof.) followed by a capitalised word', strength: 'any', test: (v) => TITLE.test(v) },
+  { category: 'A', rule: 'relative-name', why: 'a kinship word (wife, son, daughter, ...) or "named" followed by a capitalised word', strength: 'any', test: hasContextName },
+  {
+    category: 'A',
+    rule: 'first-name-column',
+    why: 'most cells are single dictionary first names, with at least 10 different ones',
+    strength: 'share',
+    minDistinct: 10,
+    test: (v) => {
+      const w = oneWord(v);
+      return w !== undefined && nameDictionary().firstNames.has(w);
+    },
+  },
+  {
+    category: 'A',
+    rule: 'surname-column',
+    // Census surnames include body parts and everyday words (Back, Knee, Eye, Mass): a category column of those has few levels.
+    why: 'most cells are single census surnames, with at least 20 different ones',
+    strength: 'share',
+    minDistinct: 20,
+    test: (v) => {
+      const w = oneWord(v);
+      return w !== undefined && nameDictionary().surnames.has(w);
+    },
+  },
+];
