@@ -21,7 +21,9 @@ function tokens(text: string): Token[] {
 }
 
 const isFirst = (t: Token | undefined): boolean => t !== undefined && CAPITALISED.test(t.text) && nameDictionary().firstNames.has(t.lower);
-const isSurname = (t: Token | undefined): boolean => t !== undefined && CAPITALISED.test(t.text) && nameDictionary().surnames.has(t.lower);
+/** Street types are census surnames too ("Washington Lane" is an address, not a person). */
+const STREET_TYPES: ReadonlySet<string> = new Set(['street', 'avenue', 'road', 'lane', 'drive', 'boulevard', 'court', 'way', 'place', 'terrace', 'circle', 'parkway', 'highway', 'square', 'st', 'ave', 'rd', 'ln', 'dr', 'blvd', 'ct']);
+const isSurname = (t: Token | undefined): boolean => t !== undefined && CAPITALISED.test(t.text) && nameDictionary().surnames.has(t.lower) && !STREET_TYPES.has(t.lower);
 
 /** "First Last" or "First M. Last" anywhere in the text, both parts in the dictionaries. */
 function hasFirstLast(text: string): boolean {

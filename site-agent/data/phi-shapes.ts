@@ -153,14 +153,15 @@ const MBI = /\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y\d]\d-?[AC-HJKMNP-RT-Y][AC-HJ
 
 /** A labelled number in free text: "<label> [no.|number|#|:] <code with a digit>". */
 const labelled = (labels: string, flags = 'i'): RegExp =>
-  new RegExp(`(?:${labels})\\.?\\s*(?:no\\.?|number|num|#|id)?\\s*[:#]?\\s*(?=[A-Z0-9-]*\\d)[A-Z0-9][A-Z0-9-]{4,}\\b`, flags);
+  new RegExp(`(?:${labels})\\.?(?:\\s*(?:no\\.?|number|num|#|id))?[\\s:#]+(?=[A-Z0-9-]*\\d)[A-Z0-9][A-Z0-9-]{4,}\\b`, flags);
 
 const MRN_LABEL = labelled('\\bMRN|\\bMR#|\\bmedical record|\\bchart');
 const PLAN_LABEL = labelled('\\b(?:member|subscriber|policy|medicaid|medicare|insurance|health plan|beneficiary|group)\\s*(?:id|no\\.?|number|#)');
 const ACCOUNT_LABEL = labelled('\\b(?:acct|account|a/c|billing|invoice)');
-const LICENCE_LABEL = new RegExp(`${labelled("\\b(?:driver'?s? )?licen[cs]e|\\blic|\\bcertificate|\\bcert|\\bNPI|\\bDEA").source}|\\bDL\\s*#?\\s*:?\\s*[A-Z0-9]{5,}\\b`, 'i');
+const LICENCE_LABEL = labelled("\\b(?:driver'?s? )?licen[cs]e|\\blic\\b|\\bcertificate|\\bcert\\b|\\bNPI|\\bDEA");
+const DL_LABEL = /\bDL\s*#?\s*:?\s*[A-Z0-9]{5,}\b/;
 const PLATE_LABEL = /\b(?:licen[cs]e plate|plate(?: no\.?| number| #)?|registration(?: no\.?| number))\s*[:#]?\s*[A-Z0-9][A-Z0-9 -]{2,8}[A-Z0-9]\b/i;
-const SERIAL_LABEL = /\b(?:serial(?: no\.?| number| #)?|S\/N|SN|IMEI|UDI)\s*[:#]?\s*(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,}\b/;
+const SERIAL_LABEL = /\b(?:serial(?: no\.?| number| #)?|(?:S\/N|SN|IMEI|UDI)\b)\s*[:#-]?\s*(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,}\b/;
 const SSN_LABEL = /\b(?:SSN|social security(?: no\.?| number| #)?)\s*[:#]?\s*\d{9}\b/i;
 const ZIP_LABEL = /\b(?:zip|zip code|postal code|postcode)\s*[:#]?\s*\d{5}(?:-\d{4})?\b/i;
 
@@ -200,7 +201,7 @@ export const SHAPE_RULES: readonly ContentRule[] = [
   { category: 'K', rule: 'dea-number', why: 'most cells are DEA registration numbers (2 letters, 7 digits, valid check digit)', strength: 'share', test: (v) => /^[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}$/.test(v) && deaValid(v) },
   { category: 'K', rule: 'dea-in-text', why: 'a DEA registration number with a valid check digit in text', strength: 'any', test: (v) => /\s/.test(v) && hasDea(v) },
   { category: 'K', rule: 'npi', why: 'most cells are National Provider Identifiers (10 digits passing the NPI Luhn check)', strength: 'share', test: npiValid },
-  { category: 'K', rule: 'licence-in-text', why: 'a number labelled licence, certificate, NPI, DEA or DL', strength: 'any', test: (v) => LICENCE_LABEL.test(v) },
+  { category: 'K', rule: 'licence-in-text', why: 'a number labelled licence, certificate, NPI, DEA or DL', strength: 'any', test: (v) => LICENCE_LABEL.test(v) || DL_LABEL.test(v) },
   { category: 'K', rule: 'driver-licence-shape', why: 'most cells are one letter and 7, 8 or 12 digits, driver\'s licence shapes of several US states', strength: 'share', test: (v) => /^[A-Z](?:\d{7}|\d{8}|\d{12})$/.test(v) },
   { category: 'L', rule: 'vin', why: 'a vehicle identification number (17 characters with a valid check digit)', strength: 'any', test: hasVin },
   { category: 'L', rule: 'plate-shape', why: 'most cells have the shape of a licence plate (ABC-1234, 7ABC123, AB12 CDE)', strength: 'share', test: (v) => /^(?:[A-Z]{3}[- ]\d{3,4}|\d[A-Z]{3}\d{3}|[A-Z]{2}\d{2} [A-Z]{3})$/.test(v) },
