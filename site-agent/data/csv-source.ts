@@ -280,7 +280,7 @@ export function selectColumns(
 /** Maps an error of the read stream to a CohortError that names the file. */
 function ioError(path: string, e: NodeJS.ErrnoException): CohortError {
   if (e.code === 'ENOENT') {
-    return new CohortError(GeneralErrors.FILE_NOT_FOUND, `${path}: no such file (expected the CSV extract named by dataset.path)`, {
+    return new CohortError(GeneralErrors.FILE_NOT_FOUND, `${path}: no such file (expected a CSV extract; a site config names it in dataset.path)`, {
       details: { file: path },
     });
   }
