@@ -64,8 +64,11 @@ const present = (cells: readonly string[]): string[] => cells.map((v) => v.trim(
 function contentReasons(cells: readonly string[], minShare: number): PhiReason[] {
   if (cells.length === 0) return [];
   const reasons: PhiReason[] = [];
+  const withDigit = cells.filter((v) => /\d/.test(v));
+  const withCapital = cells.filter((v) => /[A-Z]/.test(v));
   for (const rule of CONTENT_RULES) {
-    const matching = cells.filter((v) => rule.test(v));
+    const candidates = rule.needs === 'digit' ? withDigit : rule.needs === 'capital' ? withCapital : cells;
+    const matching = candidates.filter((v) => rule.test(v));
     const fires =
       rule.strength === 'any'
         ? matching.length > 0

@@ -16,8 +16,14 @@ interface Token {
   readonly lower: string;
 }
 
+let lastTokens: { text: string; tokens: Token[] } | undefined;
+
+/** Words and single other characters; the rules of one cell ask one after the other, so the last cell's are kept. */
 function tokens(text: string): Token[] {
-  return [...text.matchAll(/[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]/g)].map((m) => ({ text: m[0], lower: m[0].toLowerCase() }));
+  if (lastTokens?.text === text) return lastTokens.tokens;
+  const found = [...text.matchAll(/[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]/g)].map((m) => ({ text: m[0], lower: m[0].toLowerCase() }));
+  lastTokens = { text, tokens: found };
+  return found;
 }
 
 const isFirst = (t: Token | undefined): boolean => t !== undefined && CAPITALISED.test(t.text) && nameDictionary().firstNames.has(t.lower);
@@ -58,19 +64,28 @@ function hasLastCommaFirst(text: string): boolean {
 
 const TITLE = /(?<![\w])(?:Mr|Mrs|Ms|Mx|Dr|Prof|Rev)\.?\s+(?:[A-Z]\.\s*)?[A-Z][a-z'’-]+/;
 
-const KIN = 'wife|husband|spouse|partner|fianc[eé]e?|mother|mom|mum|father|dad|son|daughter|brother|sister|sibling|aunt|uncle|niece|nephew|cousin|grandmother|grandfather|grandma|grandpa|grandson|granddaughter|stepson|stepdaughter|guardian|caregiver|friend|neighbou?r|roommate|boyfriend|girlfriend';
-/** A kinship word followed by a capitalised word: "daughter Maria", "her husband, Tomas,", "son (Ravi)". */
-const KIN_NAME = new RegExp(`\\b(?:${KIN})s?\\b\\s*(?:[,:(]\\s*|is\\s+|named\\s+|called\\s+)?([A-Z][a-z'’-]+)`, 'gi');
-const NAMED = /\b(?:named|called|name is|name:)\s+([A-Z][a-z'’-]+)/g;
+/** Kinship words (and their plurals): the capitalised word after one is a relative's name ("daughter Maria", "her husband, Tomas,", "son (Ravi)"). */
+const KIN: ReadonlySet<string> = new Set(
+  'wife husband spouse partner fiance fiancee fiancé fiancée mother mom mum father dad son daughter brother sister sibling aunt uncle niece nephew cousin grandmother grandfather grandma grandpa grandson granddaughter stepson stepdaughter guardian caregiver friend neighbor neighbour roommate boyfriend girlfriend'
+    .split(' ')
+    .flatMap((w) => [w, `${w}s`]),
+);
+/** Words between a kinship word (or "named") and the name: "daughter, Maria", "son is Ravi", "a friend called Sam". */
+const BRIDGE: ReadonlySet<string> = new Set([',', ':', '(', 'is', 'named', 'called']);
 
-/** Kinship or "named" followed by a capitalised word that is not an everyday word (the name need not be in a dictionary). */
+/** Kinship or "named"/"called"/"name is" followed by a capitalised word that is not an everyday word (the name need not be in a dictionary). */
 function hasContextName(text: string): boolean {
-  for (const pattern of [KIN_NAME, NAMED]) {
-    for (const m of text.matchAll(pattern)) {
-      const word = m[1] ?? '';
-      // The kinship pattern is case-insensitive for the kinship word; the name must still start with a capital.
-      if (/^[A-Z][a-z]/.test(word) && !NOT_A_NAME.has(word.toLowerCase())) return true;
+  const ts = tokens(text);
+  for (let i = 1; i < ts.length; i++) {
+    const word = ts[i]!;
+    if (!/^[A-Z][a-z]/.test(word.text) || NOT_A_NAME.has(word.lower)) continue;
+    let j = i - 1;
+    let named = false;
+    while (j > 0 && j >= i - 2 && BRIDGE.has(ts[j]!.lower)) {
+      named ||= ts[j]!.lower === 'named' || ts[j]!.lower === 'called' || (ts[j]!.lower === 'is' && ts[j - 1]?.lower === 'name') || (ts[j]!.text === ':' && ts[j - 1]?.lower === 'name');
+      j--;
     }
+    if (named || KIN.has(ts[j]!.lower)) return true;
   }
   return false;
 }
@@ -91,22 +106,24 @@ const oneWord = (v: string): string | undefined => (/^[A-Za-z][A-Za-z'’-]+$/.t
 
 /** Name rules, in the order they are reported. */
 export const NAME_CONTENT_RULES: readonly ContentRule[] = [
-  { category: 'A', rule: 'last-comma-first', why: 'a whole cell written "Last, First"', strength: 'any', test: (v) => /^[A-Z][A-Za-z'-]+,\s*[A-Z][A-Za-z'-]+(?:\s+[A-Z]\.?)?$/.test(v) },
-  { category: 'A', rule: 'first-last', why: 'a whole cell that is a dictionary first name and a census surname ("First Last")', strength: 'any', test: isWholeName },
+  { category: 'A', rule: 'last-comma-first', why: 'a whole cell written "Last, First"', strength: 'any', needs: 'capital', test: (v) => /^[A-Z][A-Za-z'-]+,\s*[A-Z][A-Za-z'-]+(?:\s+[A-Z]\.?)?$/.test(v) },
+  { category: 'A', rule: 'first-last', why: 'a whole cell that is a dictionary first name and a census surname ("First Last")', strength: 'any', needs: 'capital', test: isWholeName },
   {
     category: 'A',
     rule: 'name-in-text',
     why: 'a dictionary first name followed by a census surname, or "Surname, First", inside text',
     strength: 'any',
+    needs: 'capital',
     test: (v) => /\s/.test(v) && v.split(/\s+/).length > 2 && (hasFirstLast(v) || hasLastCommaFirst(v)),
   },
-  { category: 'A', rule: 'title-name', why: 'a title (Mr., Mrs., Ms., Dr., Prof.) followed by a capitalised word', strength: 'any', test: (v) => TITLE.test(v) },
-  { category: 'A', rule: 'relative-name', why: 'a kinship word (wife, son, daughter, ...) or "named" followed by a capitalised word', strength: 'any', test: hasContextName },
+  { category: 'A', rule: 'title-name', why: 'a title (Mr., Mrs., Ms., Dr., Prof.) followed by a capitalised word', strength: 'any', needs: 'capital', test: (v) => TITLE.test(v) },
+  { category: 'A', rule: 'relative-name', why: 'a kinship word (wife, son, daughter, ...) or "named" followed by a capitalised word', strength: 'any', needs: 'capital', test: hasContextName },
   {
     category: 'A',
     rule: 'first-name-column',
     why: 'most cells are single dictionary first names, with at least 10 different ones',
     strength: 'share',
+    needs: 'capital',
     minDistinct: 10,
     test: (v) => {
       const w = oneWord(v);
@@ -119,6 +136,7 @@ export const NAME_CONTENT_RULES: readonly ContentRule[] = [
     // Census surnames include body parts and everyday words (Back, Knee, Eye, Mass): a category column of those has few levels.
     why: 'most cells are single census surnames, with at least 20 different ones',
     strength: 'share',
+    needs: 'capital',
     minDistinct: 20,
     test: (v) => {
       const w = oneWord(v);

@@ -16,6 +16,8 @@ export interface ContentRule {
   /** The rule in words. */
   readonly why: string;
   readonly strength: 'any' | 'share';
+  /** A cheap precondition: cells without a digit (or a capital letter) cannot match, so the test is skipped for them. */
+  readonly needs?: 'digit' | 'capital';
   /** For `share` rules: the matching cells must also hold at least this many different values. */
   readonly minDistinct?: number;
   test(cell: string): boolean;
@@ -108,13 +110,18 @@ const US_PHONE = /(?<![\w+/.-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}
 const INTL_PHONE = /(?<![\w+])\+\d{1,3}(?:[\s.-]?\d{2,4}){2,5}(?!\d)/g;
 
 /** Phone numbers in the text; `fax` true for those preceded (within a few words) by "fax". */
+let lastPhones: { text: string; found: { fax: boolean }[] } | undefined;
+
 function phones(text: string): { fax: boolean }[] {
+  // The phone and fax rules ask about the same cell one after the other.
+  if (lastPhones?.text === text) return lastPhones.found;
   const found: { fax: boolean }[] = [];
   const note = (index: number): void => {
     found.push({ fax: /\bfax\b|\bfacsimile\b/i.test(text.slice(Math.max(0, index - 16), index)) });
   };
   for (const m of text.matchAll(US_PHONE)) note(m.index);
   for (const m of text.matchAll(INTL_PHONE)) if (digitCount(m[0]) >= 8 && digitCount(m[0]) <= 15) note(m.index);
+  lastPhones = { text, found };
   return found;
 }
 
@@ -175,44 +182,44 @@ const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/i
 
 /** Every content rule but the name rules, in category order. */
 export const SHAPE_RULES: readonly ContentRule[] = [
-  { category: 'B', rule: 'zip-plus-4', why: 'a ZIP+4 code (5 digits, dash, 4 digits)', strength: 'any', test: (v) => /(?<![\d-])\d{5}-\d{4}(?![\d-])/.test(v) },
-  { category: 'B', rule: 'zip-5', why: 'most cells are 5-digit numbers, the shape of a ZIP code', strength: 'share', test: (v) => /^\d{5}$/.test(v) },
-  { category: 'B', rule: 'zip-in-text', why: 'a 5-digit ZIP code labelled "ZIP" or "postal code"', strength: 'any', test: (v) => ZIP_LABEL.test(v) },
-  { category: 'B', rule: 'street-address', why: 'a street address (house number, street name, street type) or a P.O. box', strength: 'any', test: (v) => STREET_ADDRESS.test(v) || PO_BOX.test(v) },
-  { category: 'B', rule: 'city-state-zip', why: 'a "City, ST 12345" line of an address', strength: 'any', test: (v) => CITY_STATE_ZIP.test(v) },
-  { category: 'C', rule: 'date', why: 'a date with day and month (ISO, month/day/year, day.month.year, named month)', strength: 'any', test: (v) => hasNumericDate(v) || NAMED_DATE.test(v) },
-  { category: 'C', rule: 'month-day-or-year', why: 'a named month with a day or a year (an element of a date other than the year)', strength: 'any', test: (v) => MONTH_DAY.test(v) || MONTH_YEAR_NUMERIC.test(v) },
-  { category: 'C', rule: 'compact-date', why: 'most cells are 8-digit YYYYMMDD dates', strength: 'share', test: (v) => COMPACT_DATE.test(v) },
-  { category: 'C', rule: 'age-over-89-in-text', why: 'an age of 90 or more written in text ("92-year-old", "95 yo", "aged 91")', strength: 'any', test: (v) => AGE_OVER_89.test(v) },
-  { category: 'D', rule: 'phone', why: 'a telephone number (North American or international format)', strength: 'any', test: (v) => phones(v).some((p) => !p.fax) },
-  { category: 'E', rule: 'fax', why: 'a telephone-shaped number labelled "fax"', strength: 'any', test: (v) => phones(v).some((p) => p.fax) },
+  { category: 'B', rule: 'zip-plus-4', why: 'a ZIP+4 code (5 digits, dash, 4 digits)', strength: 'any', needs: 'digit', test: (v) => /(?<![\d-])\d{5}-\d{4}(?![\d-])/.test(v) },
+  { category: 'B', rule: 'zip-5', why: 'most cells are 5-digit numbers, the shape of a ZIP code', strength: 'share', needs: 'digit', test: (v) => /^\d{5}$/.test(v) },
+  { category: 'B', rule: 'zip-in-text', why: 'a 5-digit ZIP code labelled "ZIP" or "postal code"', strength: 'any', needs: 'digit', test: (v) => ZIP_LABEL.test(v) },
+  { category: 'B', rule: 'street-address', why: 'a street address (house number, street name, street type) or a P.O. box', strength: 'any', needs: 'digit', test: (v) => STREET_ADDRESS.test(v) || PO_BOX.test(v) },
+  { category: 'B', rule: 'city-state-zip', why: 'a "City, ST 12345" line of an address', strength: 'any', needs: 'digit', test: (v) => CITY_STATE_ZIP.test(v) },
+  { category: 'C', rule: 'date', why: 'a date with day and month (ISO, month/day/year, day.month.year, named month)', strength: 'any', needs: 'digit', test: (v) => hasNumericDate(v) || NAMED_DATE.test(v) },
+  { category: 'C', rule: 'month-day-or-year', why: 'a named month with a day or a year (an element of a date other than the year)', strength: 'any', needs: 'digit', test: (v) => MONTH_DAY.test(v) || MONTH_YEAR_NUMERIC.test(v) },
+  { category: 'C', rule: 'compact-date', why: 'most cells are 8-digit YYYYMMDD dates', strength: 'share', needs: 'digit', test: (v) => COMPACT_DATE.test(v) },
+  { category: 'C', rule: 'age-over-89-in-text', why: 'an age of 90 or more written in text ("92-year-old", "95 yo", "aged 91")', strength: 'any', needs: 'digit', test: (v) => AGE_OVER_89.test(v) },
+  { category: 'D', rule: 'phone', why: 'a telephone number (North American or international format)', strength: 'any', needs: 'digit', test: (v) => phones(v).some((p) => !p.fax) },
+  { category: 'E', rule: 'fax', why: 'a telephone-shaped number labelled "fax"', strength: 'any', needs: 'digit', test: (v) => phones(v).some((p) => p.fax) },
   { category: 'F', rule: 'email', why: 'an email address', strength: 'any', test: (v) => /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/.test(v) },
-  { category: 'G', rule: 'ssn', why: 'a social security number (3-2-4 digits, or 9 digits labelled SSN)', strength: 'any', test: (v) => /(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])/.test(v) || SSN_LABEL.test(v) },
-  { category: 'H', rule: 'mrn-prefixed', why: 'a code of 1-4 letters and 6 or more digits, the shape of a medical record number', strength: 'any', test: (v) => /^[A-Za-z]{1,4}[-_]?\d{6,}$/.test(v) },
-  { category: 'H', rule: 'long-digit-run', why: 'most cells are runs of 7 or more digits (or 6 or more with a leading zero), the shape of a record number', strength: 'share', test: (v) => /^\d{7,}$/.test(v) || /^0\d{5,}$/.test(v) },
-  { category: 'H', rule: 'mrn-in-text', why: 'a number labelled "MRN" or "medical record" in text', strength: 'any', test: (v) => MRN_LABEL.test(v) },
-  { category: 'I', rule: 'medicare-mbi', why: 'a Medicare Beneficiary Identifier (11 characters in the CMS MBI pattern)', strength: 'any', test: (v) => MBI.test(v) },
-  { category: 'I', rule: 'medicare-hicn', why: 'most cells are 9 digits and a letter, the shape of a Medicare claim number (HICN)', strength: 'share', test: (v) => /^\d{9}[A-Z]\d?$/.test(v) },
-  { category: 'I', rule: 'plan-number-in-text', why: 'a number labelled member, subscriber, policy, Medicaid or Medicare ID', strength: 'any', test: (v) => PLAN_LABEL.test(v) },
-  { category: 'J', rule: 'card-number', why: 'a payment card number in 4-digit groups that passes the Luhn check', strength: 'any', test: hasCardNumber },
-  { category: 'J', rule: 'card-number-bare', why: 'most cells are 13-19 digits that pass the Luhn check (payment card numbers)', strength: 'share', test: (v) => /^\d{13,19}$/.test(v) && luhnValid(v) },
-  { category: 'J', rule: 'iban', why: 'an IBAN (bank account number) that passes its mod-97 check', strength: 'any', test: (v) => /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(v.replace(/ /g, '')) && ibanValid(v.replace(/ /g, '')) },
-  { category: 'J', rule: 'account-in-text', why: 'a number labelled "account" or "acct" in text', strength: 'any', test: (v) => ACCOUNT_LABEL.test(v) },
-  { category: 'K', rule: 'dea-number', why: 'most cells are DEA registration numbers (2 letters, 7 digits, valid check digit)', strength: 'share', test: (v) => /^[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}$/.test(v) && deaValid(v) },
-  { category: 'K', rule: 'dea-in-text', why: 'a DEA registration number with a valid check digit in text', strength: 'any', test: (v) => /\s/.test(v) && hasDea(v) },
-  { category: 'K', rule: 'npi', why: 'most cells are National Provider Identifiers (10 digits passing the NPI Luhn check)', strength: 'share', test: npiValid },
-  { category: 'K', rule: 'licence-in-text', why: 'a number labelled licence, certificate, NPI, DEA or DL', strength: 'any', test: (v) => LICENCE_LABEL.test(v) || DL_LABEL.test(v) },
-  { category: 'K', rule: 'driver-licence-shape', why: 'most cells are one letter and 7, 8 or 12 digits, driver\'s licence shapes of several US states', strength: 'share', test: (v) => /^[A-Z](?:\d{7}|\d{8}|\d{12})$/.test(v) },
-  { category: 'L', rule: 'vin', why: 'a vehicle identification number (17 characters with a valid check digit)', strength: 'any', test: hasVin },
-  { category: 'L', rule: 'plate-shape', why: 'most cells have the shape of a licence plate (ABC-1234, 7ABC123, AB12 CDE)', strength: 'share', test: (v) => /^(?:[A-Z]{3}[- ]\d{3,4}|\d[A-Z]{3}\d{3}|[A-Z]{2}\d{2} [A-Z]{3})$/.test(v) },
-  { category: 'L', rule: 'plate-in-text', why: 'a licence plate or registration number labelled as such in text', strength: 'any', test: (v) => PLATE_LABEL.test(v) },
-  { category: 'M', rule: 'udi', why: 'a GS1 unique device identifier ("(01)" and a 14-digit GTIN)', strength: 'any', test: (v) => /\(01\)\d{14}/.test(v) || /^01\d{14}(?:1[017]|21)/.test(v) },
-  { category: 'M', rule: 'mac-address', why: 'a MAC address', strength: 'any', test: (v) => /(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])/.test(v) },
-  { category: 'M', rule: 'serial-number', why: 'a serial number, IMEI or UDI labelled as such ("SN", "S/N", "serial no.")', strength: 'any', test: (v) => SERIAL_LABEL.test(v) },
-  { category: 'M', rule: 'imei', why: 'most cells are 15 digits that pass the Luhn check (IMEI device numbers)', strength: 'share', test: (v) => /^\d{15}$/.test(v) && luhnValid(v) },
+  { category: 'G', rule: 'ssn', why: 'a social security number (3-2-4 digits, or 9 digits labelled SSN)', strength: 'any', needs: 'digit', test: (v) => /(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])/.test(v) || SSN_LABEL.test(v) },
+  { category: 'H', rule: 'mrn-prefixed', why: 'a code of 1-4 letters and 6 or more digits, the shape of a medical record number', strength: 'any', needs: 'digit', test: (v) => /^[A-Za-z]{1,4}[-_]?\d{6,}$/.test(v) },
+  { category: 'H', rule: 'long-digit-run', why: 'most cells are runs of 7 or more digits (or 6 or more with a leading zero), the shape of a record number', strength: 'share', needs: 'digit', test: (v) => /^\d{7,}$/.test(v) || /^0\d{5,}$/.test(v) },
+  { category: 'H', rule: 'mrn-in-text', why: 'a number labelled "MRN" or "medical record" in text', strength: 'any', needs: 'digit', test: (v) => MRN_LABEL.test(v) },
+  { category: 'I', rule: 'medicare-mbi', why: 'a Medicare Beneficiary Identifier (11 characters in the CMS MBI pattern)', strength: 'any', needs: 'digit', test: (v) => MBI.test(v) },
+  { category: 'I', rule: 'medicare-hicn', why: 'most cells are 9 digits and a letter, the shape of a Medicare claim number (HICN)', strength: 'share', needs: 'digit', test: (v) => /^\d{9}[A-Z]\d?$/.test(v) },
+  { category: 'I', rule: 'plan-number-in-text', why: 'a number labelled member, subscriber, policy, Medicaid or Medicare ID', strength: 'any', needs: 'digit', test: (v) => PLAN_LABEL.test(v) },
+  { category: 'J', rule: 'card-number', why: 'a payment card number in 4-digit groups that passes the Luhn check', strength: 'any', needs: 'digit', test: hasCardNumber },
+  { category: 'J', rule: 'card-number-bare', why: 'most cells are 13-19 digits that pass the Luhn check (payment card numbers)', strength: 'share', needs: 'digit', test: (v) => /^\d{13,19}$/.test(v) && luhnValid(v) },
+  { category: 'J', rule: 'iban', why: 'an IBAN (bank account number) that passes its mod-97 check', strength: 'any', needs: 'digit', test: (v) => /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(v.replace(/ /g, '')) && ibanValid(v.replace(/ /g, '')) },
+  { category: 'J', rule: 'account-in-text', why: 'a number labelled "account" or "acct" in text', strength: 'any', needs: 'digit', test: (v) => ACCOUNT_LABEL.test(v) },
+  { category: 'K', rule: 'dea-number', why: 'most cells are DEA registration numbers (2 letters, 7 digits, valid check digit)', strength: 'share', needs: 'digit', test: (v) => /^[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}$/.test(v) && deaValid(v) },
+  { category: 'K', rule: 'dea-in-text', why: 'a DEA registration number with a valid check digit in text', strength: 'any', needs: 'digit', test: (v) => /\s/.test(v) && hasDea(v) },
+  { category: 'K', rule: 'npi', why: 'most cells are National Provider Identifiers (10 digits passing the NPI Luhn check)', strength: 'share', needs: 'digit', test: npiValid },
+  { category: 'K', rule: 'licence-in-text', why: 'a number labelled licence, certificate, NPI, DEA or DL', strength: 'any', needs: 'digit', test: (v) => LICENCE_LABEL.test(v) || DL_LABEL.test(v) },
+  { category: 'K', rule: 'driver-licence-shape', why: 'most cells are one letter and 7, 8 or 12 digits, driver\'s licence shapes of several US states', strength: 'share', needs: 'digit', test: (v) => /^[A-Z](?:\d{7}|\d{8}|\d{12})$/.test(v) },
+  { category: 'L', rule: 'vin', why: 'a vehicle identification number (17 characters with a valid check digit)', strength: 'any', needs: 'digit', test: hasVin },
+  { category: 'L', rule: 'plate-shape', why: 'most cells have the shape of a licence plate (ABC-1234, 7ABC123, AB12 CDE)', strength: 'share', needs: 'digit', test: (v) => /^(?:[A-Z]{3}[- ]\d{3,4}|\d[A-Z]{3}\d{3}|[A-Z]{2}\d{2} [A-Z]{3})$/.test(v) },
+  { category: 'L', rule: 'plate-in-text', why: 'a licence plate or registration number labelled as such in text', strength: 'any', needs: 'digit', test: (v) => PLATE_LABEL.test(v) },
+  { category: 'M', rule: 'udi', why: 'a GS1 unique device identifier ("(01)" and a 14-digit GTIN)', strength: 'any', needs: 'digit', test: (v) => /\(01\)\d{14}/.test(v) || /^01\d{14}(?:1[017]|21)/.test(v) },
+  { category: 'M', rule: 'mac-address', why: 'a MAC address', strength: 'any', needs: 'digit', test: (v) => /(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])/.test(v) },
+  { category: 'M', rule: 'serial-number', why: 'a serial number, IMEI or UDI labelled as such ("SN", "S/N", "serial no.")', strength: 'any', needs: 'digit', test: (v) => SERIAL_LABEL.test(v) },
+  { category: 'M', rule: 'imei', why: 'most cells are 15 digits that pass the Luhn check (IMEI device numbers)', strength: 'share', needs: 'digit', test: (v) => /^\d{15}$/.test(v) && luhnValid(v) },
   { category: 'N', rule: 'url', why: 'a URL', strength: 'any', test: (v) => /\b(?:https?|ftp):\/\/\S+/i.test(v) || /\bwww\.[\w-]+\.\S+/i.test(v) },
-  { category: 'O', rule: 'ipv4', why: 'an IPv4 address', strength: 'any', test: hasIpv4 },
-  { category: 'O', rule: 'ipv6', why: 'an IPv6 address', strength: 'any', test: (v) => IPV6_FULL.test(v) || (IPV6_SHORT.test(v) && v.includes('::') && /[0-9a-f]/i.test(v)) },
+  { category: 'O', rule: 'ipv4', why: 'an IPv4 address', strength: 'any', needs: 'digit', test: hasIpv4 },
+  { category: 'O', rule: 'ipv6', why: 'an IPv6 address', strength: 'any', needs: 'digit', test: (v) => IPV6_FULL.test(v) || (IPV6_SHORT.test(v) && v.includes('::') && /[0-9a-f]/i.test(v)) },
   { category: 'P', rule: 'biometric-file', why: 'a voice recording or fingerprint file name (.wav, .wsq, .fmr, ...)', strength: 'any', test: (v) => /^\S+\.(?:wav|wsq|fmr|fir|ansi378|iso19794|an2)$/i.test(v) },
   { category: 'P', rule: 'biometric-template', why: 'a base64 blob of 64 bytes or more, the form biometric templates are exported in', strength: 'any', test: (v) => /^[A-Za-z0-9+/]{86,}={0,2}$/.test(v) && /[a-z]/.test(v) && /[A-Z]/.test(v) },
   { category: 'Q', rule: 'image-file', why: 'an image file name or an inline image (.jpg, .png, .dcm, data:image/...)', strength: 'any', test: (v) => /^\S+\.(?:jpe?g|png|gif|bmp|tiff?|heic|webp|dcm)$/i.test(v) || /^data:image\//i.test(v) },

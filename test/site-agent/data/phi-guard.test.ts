@@ -151,6 +151,8 @@ describe('scanValues: every Safe Harbor kind, in whole cells and inside free tex
     ['A', 'the same in capitals', ['MARIA LOPEZ'], ['A']],
     ['A', 'a title and a surname no dictionary holds', ['Seen by Dr. Okonkwo-Vale today.'], ['A']],
     ['A', 'a relative named in a note', ['Accompanied by her daughter Zyllia, who drove.'], ['A']],
+    ['A', 'a person introduced by "named"', ['Lives with a friend named Quorra.'], ['A']],
+    ['A', 'a person given by "name:"', ['Contact name: Ilse'], ['A']],
     ['A', 'a person named without context', ['Spoke with James Miller about discharge.'], ['A']],
     ['B', 'a street address in text', ['Lives at 4410 Cedar Avenue, apt 2.'], ['B']],
     ['B', 'a city, state and ZIP line', ['Springfield, IL 62704'], ['B']],
@@ -280,7 +282,7 @@ describe('scanColumn', () => {
 describe('guardMapping on free text', () => {
   it('refuses a feature mapped to a notes column that names relatives, without quoting them', async () => {
     const spec: Pick<ModelSpec, 'features' | 'label'> = {
-      features: [{ name: 'history', type: 'categorical', categories: ['x'] }],
+      features: [{ name: 'history', type: 'categorical', categories: ['x'], preprocess: 'one-hot', dropFirst: false }],
       label: { name: 'disease', type: 'binary', positive: [1] },
     };
     const sample = { NOTES: ['Stable. Her son Dariusz visits.', 'No change.'], DX: ['1', '0'] };
