@@ -19,8 +19,12 @@ import { mulberry32, type Rng } from '../../models/seeded-random.ts';
 /** One generated column: its header, its truth and how a cell is drawn. */
 export interface PhiBenchColumn {
   readonly name: string;
-  /** `identifier`: a whole-cell identifier column; `notes`: free text with an identifier kind inside; `clean`: nothing to find. */
-  readonly group: 'identifier' | 'notes' | 'clean';
+  /**
+   * `identifier`: a whole-cell identifier column; `notes`: free text with an identifier kind
+   * inside; `clean`: nothing to find. `hard-identifier` and `hard-clean`: cases the guard is
+   * known to get wrong (docs/phi-guard.md, Limits), measured and reported apart.
+   */
+  readonly group: 'identifier' | 'notes' | 'clean' | 'hard-identifier' | 'hard-clean';
   /** The Safe Harbor kinds the column holds; empty for a clean column. */
   readonly kinds: readonly SafeHarborCategory[];
   /** What the column holds, in words (for the benchmark's table). */
@@ -170,6 +174,8 @@ const id = (kinds: SafeHarborCategory[], what: string, cell: Generator['cell']):
 const notes = (kinds: SafeHarborCategory[], what: string, embed: (r: Rng) => string): Generator => ({ group: 'notes', kinds, what, cell: (r) => note(r, embed) });
 const clean = (what: string, cell: Generator['cell']): Generator => ({ group: 'clean', kinds: [], what, cell });
 
+const hard = (kinds: SafeHarborCategory[], what: string, cell: Generator['cell']): Generator => ({ group: kinds.length > 0 ? 'hard-identifier' : 'hard-clean', kinds, what, cell });
+
 /** The columns, in file order. Identifier and notes columns get innocent names; clean ones realistic clinical names. */
 const GENERATORS: readonly (Generator & { readonly header?: string })[] = [
   id(['A'], 'full names "First Last" (half the surnames made up)', (r) => `${first(r)} ${surname(r)}`),
@@ -193,7 +199,7 @@ const GENERATORS: readonly (Generator & { readonly header?: string })[] = [
     return `${pad(d, 2)}.${pad(m, 2)}.${y}`;
   }),
   id(['C'], 'month and year "March 2021"', (r) => `${pick(r, LONG_MONTHS)} ${1990 + int(r, 35)}`),
-  { ...id(['C'], 'ages, some 90 or more, in a column named AGE_AT_VISIT', (r) => String(r() < 0.05 ? 90 + int(r, 15) : 20 + int(r, 70))), header: 'AGE_AT_VISIT' },
+  { ...id(['C'], 'ages, one in twenty 90 or more (row 1, 21, ...), in a column named AGE_AT_VISIT', (r, i) => String(i % 20 === 0 ? 90 + int(r, 15) : 20 + int(r, 70))), header: 'AGE_AT_VISIT' },
   { ...id(['B'], '3-digit ZIPs, one in ten restricted (row 1, 11, ...), in a column named ZIP3', (r, i) => (i % 10 === 0 ? pick(r, RESTRICTED_ZIP3) : String(300 + int(r, 200)))), header: 'ZIP3' },
   id(['D'], 'phone numbers in three formats', phone),
   id(['D'], 'international phone numbers', (r) => `+44 20 7946 0${digits(r, 3)}`),
@@ -263,8 +269,17 @@ const GENERATORS: readonly (Generator & { readonly header?: string })[] = [
   { ...clean('body sites', (r) => pick(r, BODY_SITES)), header: 'SITE' },
   { ...clean('3-digit ZIP prefixes, none restricted', (r) => String(300 + int(r, 200))), header: 'ZIP3_OK' },
   { ...clean('LOINC codes', (r) => pick(r, ['2345-7', '4548-4', '2093-3', '2160-0', '718-7', '6690-2'])), header: 'LOINC' },
+  { ...clean('CPT procedure codes (5 digits, the shape of a ZIP)', (r) => pick(r, ['99213', '99214', '93000', '71046', '80053', '85025', '36415', '93306'])), header: 'CPT_CODE' },
+  { ...clean('SNOMED CT concept IDs (6-18 digits, the shape of a record number)', (r) => pick(r, ['22298006', '38341003', '44054006', '195967001', '73211009', '49436004', '84114007'])), header: 'SNOMED_ID' },
+  { ...clean('NDC drug codes', (r) => pick(r, ['00002-1433-80', '00093-7214-01', '00378-0208-01', '68180-0513-01'])), header: 'NDC' },
   { ...clean('HbA1c %', (r) => `${(5 + r() * 5).toFixed(1)}%`), header: 'A1C' },
   { ...clean('clinical notes without identifiers', (r) => `${sentence(r)} ${sentence(r)} ${sentence(r)}`), header: 'NOTE_CLEAN' },
+  hard(['A'], 'notes naming a person in lower case ("spoke with maria lopez")', (r) => note(r, (q) => `Spoke with ${first(q).toLowerCase()} ${surname(q).toLowerCase()} today.`)),
+  hard(['A'], 'notes naming a neighbour by surname alone, in lower case', (r) => note(r, (q) => `Neighbour ${surname(q).toLowerCase()} checks in daily.`)),
+  hard(['C'], 'ages 20 to 104 under an innocent name', (r) => String(20 + int(r, 85))),
+  hard(['B'], 'city names alone', (r) => pick(r, CITIES)),
+  hard([], 'CPT codes under an innocent name (5 digits, the shape of a ZIP)', (r) => pick(r, ['99213', '99214', '93000', '71046', '80053', '85025', '36415', '93306'])),
+  hard([], 'notes with "May" as a verb before a number', (r) => `${sentence(r)} May 2 more sessions help, patient asks.`),
 ];
 
 /** The extract for one seed: `rows` rows of every column. */

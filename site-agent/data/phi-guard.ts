@@ -10,7 +10,7 @@ import type { ModelSpec } from '../../models/spec-schema.ts';
 import { isMissing } from './cell-values.ts';
 import type { CsvSample } from './csv-source.ts';
 import type { DatasetMapping } from './dataset-mapping.ts';
-import { categoriesOfName, isAgeColumnName, isZipColumnName, matchesOfName, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
+import { categoriesOfName, isAgeColumnName, isClinicalCodeColumnName, isZipColumnName, matchesOfName, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
 import { NAME_CONTENT_RULES } from './phi-person-names.ts';
 import { SHAPE_RULES, type ContentRule } from './phi-shapes.ts';
 
@@ -61,12 +61,13 @@ export function scanColumnName(name: string): SafeHarborCategory[] {
 const present = (cells: readonly string[]): string[] => cells.map((v) => v.trim()).filter((v) => !isMissing(v));
 
 /** The content rules that fire on these (present, trimmed) cells, with their counts. */
-function contentReasons(cells: readonly string[], minShare: number): PhiReason[] {
+function contentReasons(cells: readonly string[], minShare: number, strongOnly = false): PhiReason[] {
   if (cells.length === 0) return [];
   const reasons: PhiReason[] = [];
   const withDigit = cells.filter((v) => /\d/.test(v));
   const withCapital = cells.filter((v) => /[A-Z]/.test(v));
   for (const rule of CONTENT_RULES) {
+    if (strongOnly && rule.strength === 'share') continue;
     const candidates = rule.needs === 'digit' ? withDigit : rule.needs === 'capital' ? withCapital : cells;
     const matching = candidates.filter((v) => rule.test(v));
     const fires =
@@ -98,12 +99,16 @@ const CODE = /^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_-]{5,}$/;
  */
 export function scanColumn(name: string, cells: readonly string[], minShare = WEAK_SHAPE_SHARE): ColumnVerdict {
   const values = present(cells);
+  const codes = isClinicalCodeColumnName(name);
   const zip3 = isZipColumnName(name) && values.length > 0 && values.every((v) => /^\d{3}$/.test(v));
   const reasons: PhiReason[] = matchesOfName(name)
     // A column of 3-digit ZIP prefixes is what Safe Harbor allows: the prefixes are judged below, not the name.
     .filter((m) => !(zip3 && m.category === 'B'))
+    // "SNOMED_ID", "LOINC_ID": the id of a code in a code system, not of a person.
+    .filter((m) => !(codes && m.category === 'R'))
     .map((m) => ({ kind: m.category, by: 'name' as const, rule: 'column-name', why: `the column name has the identifier word "${m.word}"` }));
-  reasons.push(...contentReasons(values, minShare));
+  // A column named for a clinical code system (CPT, SNOMED CT, NDC, ...) holds bare numbers shaped like ZIPs and record numbers: only strong shapes count there.
+  reasons.push(...contentReasons(values, minShare, codes));
   if (isAgeColumnName(name)) {
     const old = values.filter((v) => Number(v) >= 90 || /^(?:9\d|1[0-2]\d)\s*(?:y|yrs?|years?)$/i.test(v)).length;
     if (old > 0) reasons.push({ kind: 'C', by: 'content', rule: 'age-over-89', why: 'an age column with ages of 90 or more (Safe Harbor allows them only as one category, 90 or older)', cells: old });
@@ -112,7 +117,7 @@ export function scanColumn(name: string, cells: readonly string[], minShare = WE
     const restricted = values.filter((v) => RESTRICTED_ZIP3.has(v)).length;
     if (restricted > 0) reasons.push({ kind: 'B', by: 'content', rule: 'zip3-restricted', why: '3-digit ZIP prefixes of areas of 20,000 people or fewer, which Safe Harbor requires to be 000', cells: restricted });
   }
-  if (values.length >= UNIQUE_CODE_MIN_CELLS && new Set(values).size === values.length && values.every((v) => CODE.test(v) && !ICD10.test(v))) {
+  if (!codes && values.length >= UNIQUE_CODE_MIN_CELLS && new Set(values).size === values.length && values.every((v) => CODE.test(v) && !ICD10.test(v))) {
     reasons.push({ kind: 'R', by: 'content', rule: 'unique-code', why: 'every cell is a different code of letters and digits (a unique identifying code)', cells: values.length });
   }
   reasons.sort((a, b) => a.kind.localeCompare(b.kind) || (a.by === b.by ? 0 : a.by === 'name' ? -1 : 1));

@@ -75,6 +75,13 @@ const AGE_TOKENS: ReadonlySet<string> = new Set(['age', 'ages', 'ageyrs', 'ageye
 /** Name tokens of a ZIP code column: one holding only 3-digit values is judged by the 3-digit ZIP rule. */
 const ZIP_TOKENS: ReadonlySet<string> = new Set(['zip', 'zipcode', 'zip3', 'zip5', 'postal', 'postcode']);
 
+/**
+ * Name tokens of a column of clinical codes (CPT, HCPCS, SNOMED CT, LOINC, NDC, RxNorm,
+ * ICD, DRG): their codes are bare 5- to 18-digit numbers, the very shapes of ZIP codes and
+ * record numbers, so such a column is judged by its name and strong shapes only.
+ */
+const CLINICAL_CODE_TOKENS: ReadonlySet<string> = new Set(['cpt', 'hcpcs', 'snomed', 'snomedct', 'sctid', 'loinc', 'ndc', 'rxnorm', 'rxcui', 'icd', 'icd9', 'icd10', 'drg', 'msdrg']);
+
 /** Splits a column name into lower-case tokens: camelCase, snake_case, kebab, spaces, dots. */
 function nameTokens(name: string): string[] {
   return name
@@ -119,4 +126,9 @@ export function isAgeColumnName(name: string): boolean {
 /** True when the column name says it holds ZIP codes. */
 export function isZipColumnName(name: string): boolean {
   return nameTokens(name).some((t) => ZIP_TOKENS.has(t));
+}
+
+/** True when the column name says it holds clinical codes ("CPT_CODE", "snomed_id", "NDC"). */
+export function isClinicalCodeColumnName(name: string): boolean {
+  return nameTokens(name).some((t) => CLINICAL_CODE_TOKENS.has(t));
 }

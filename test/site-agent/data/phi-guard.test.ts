@@ -256,6 +256,18 @@ describe('scanColumn', () => {
     ]);
   });
 
+  it('judges a column named for a clinical code system by strong shapes only: CPT and SNOMED CT codes pass there, not elsewhere', () => {
+    const cpt = ['99213', '99214', '93000', '71046'];
+    const snomed = ['22298006', '38341003', '44054006', '195967001'];
+
+    expect(scanColumn('CPT_CODE', cpt)).toEqual({ suspected: [], reasons: [] });
+    expect(scanColumn('SNOMED_ID', snomed)).toEqual({ suspected: [], reasons: [] });
+    expect(scanColumn('proc', cpt).suspected).toEqual(['B']);
+    expect(scanColumn('concept', snomed).suspected).toEqual(['H']);
+    // A strong shape still counts under a code name.
+    expect(scanColumn('CPT_CODE', [...cpt, '900-12-3456']).suspected).toEqual(['G']);
+  });
+
   it('flags a column where every cell is a different letters-and-digits code', () => {
     const codes = Array.from({ length: 20 }, (_, i) => `QX${String(i).padStart(4, '0')}Z`);
     expect(scanColumn('ref', codes).suspected).toEqual(['R']);
