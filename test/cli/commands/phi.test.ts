@@ -68,7 +68,7 @@ describe('cohort phi scan', () => {
         { name: 'year', suspected: [], reasons: [] },
       ],
     });
-    for (const value of VALUES) expect(JSON.stringify(json)).not.toContain(value);
+    for (const value of VALUES) expect(JSON.stringify(json).replaceAll(dir, '')).not.toContain(value);
   });
 
   it('prints a readable report without --json', async () => {
@@ -82,7 +82,7 @@ describe('cohort phi scan', () => {
       '  who: A (names)',
     ]);
     expect(out).toContain('  age: clean\n');
-    for (const value of VALUES) expect(out).not.toContain(value);
+    for (const value of VALUES) expect(out.replaceAll(dir, '')).not.toContain(value);
   });
 
   it.each([
@@ -118,7 +118,7 @@ describe('cohort phi scan', () => {
     const error = (JSON.parse(err) as { error: { code: string; message: string } }).error;
     expect(error.code).toBe(code);
     expect(error.message).toContain(path);
-    expect(err).not.toContain('Maria');
+    expect(err.replaceAll(dir, '')).not.toContain('Maria');
   });
 
   it('refuses a bad --rows with a usage error (exit 2)', async () => {

@@ -76,7 +76,7 @@ describe('scanCsvFile', () => {
     const codes = await Promise.all(
       [join(dir, 'absent.csv'), folder, binary, latin1, ragged, empty].map(async (p) => {
         const e = await caught(scanCsvFile(p));
-        expect(e.message).not.toContain('Maria');
+        expect(e.message.replaceAll(dir, '')).not.toContain('Maria');
         return e.code;
       }),
     );
