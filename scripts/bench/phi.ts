@@ -116,10 +116,11 @@ export async function runPhiBench(): Promise<PhiBenchResult> {
 
 function markdown(r: PhiBenchResult): string {
   const kinds = Object.keys(r.perKind).sort() as SafeHarborCategory[];
-  const sizes = [...new Set(r.runs.map((x) => x.rows))].join(' and ');
+  const runs = r.runs.map((x) => `seed ${x.seed} at ${x.rows} rows`).join(', ');
   const lines = [
-    `Command: \`npm run bench:phi\` (generated extracts, seeds ${r.runs.map((x) => x.seed).join(', ')}, ${sizes} rows; \`scripts/datasets/phi-extract.ts\`; scanned through \`cohort phi scan\`'s reader; ${r.seconds.toFixed(1)} s in all, about ${Math.round(r.cellsPerSecond / 1000)}k cells a second on one core).`,
+    `Command: \`npm run bench:phi\` (generated extracts: ${runs}; \`scripts/datasets/phi-extract.ts\`; scanned through \`cohort phi scan\`'s reader; ${r.seconds.toFixed(1)} s in all, about ${Math.round(r.cellsPerSecond / 1000)}k cells a second on one core).`,
     'Identifier columns carry innocent names (`V01`, ...), except an age column and a 3-digit ZIP column, which only their names make identifiers; notes columns hold one identifier kind inside clinical sentences in about a third of their rows.',
+    'The rules were written with this generator at hand: the figures show that every shape it draws is covered and that its clean columns pass, not how the guard does on real extracts. The tests of the guard use their own fixtures, and the generator at another seed.',
     '',
     '| kind | columns holding it | flagged with this kind | flagged at all |',
     '| --- | --- | --- | --- |',
