@@ -118,9 +118,13 @@ export function categoriesOfName(name: string): SafeHarborCategory[] {
   return matchesOfName(name).map((m) => m.category);
 }
 
-/** True when the column name says it holds ages ("AGE", "age_yrs", "PatientAge"). */
+/** Units that make an age column count something other than years ("AGE_MONTHS": 120 is ten years). */
+const AGE_UNIT_TOKENS: ReadonlySet<string> = new Set(['month', 'months', 'mo', 'mos', 'week', 'weeks', 'wk', 'wks', 'day', 'days', 'hours', 'hrs']);
+
+/** True when the column name says it holds ages in years ("AGE", "age_yrs", "PatientAge"; not "AGE_MONTHS"). */
 export function isAgeColumnName(name: string): boolean {
-  return nameTokens(name).some((t) => AGE_TOKENS.has(t));
+  const tokens = nameTokens(name);
+  return tokens.some((t) => AGE_TOKENS.has(t)) && !tokens.some((t) => AGE_UNIT_TOKENS.has(t));
 }
 
 /** True when the column name says it holds ZIP codes. */

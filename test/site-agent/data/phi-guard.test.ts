@@ -240,8 +240,10 @@ describe('scanColumn', () => {
       reasons: [{ kind: 'C', by: 'content', rule: 'age-over-89', why: 'an age column with ages of 90 or more (Safe Harbor allows them only as one category, 90 or older)', cells: 1 }],
     });
     expect(scanColumn('AGE_YRS', ['45', '89', '63'])).toEqual({ suspected: [], reasons: [] });
-    // The same values under another name are lab values, not ages.
+    // The same values under another name are lab values, not ages; ages in months are not years.
     expect(scanColumn('SODIUM', ['135', '91', '140'])).toEqual({ suspected: [], reasons: [] });
+    expect(scanColumn('AGE_MONTHS', ['14', '120', '96'])).toEqual({ suspected: [], reasons: [] });
+    expect(scanColumn('PatientAge', ['95'])).toEqual(scanColumn('AGE_YRS', ['95']));
   });
 
   it('applies the 3-digit ZIP rule: allowed prefixes pass, a restricted one is flagged, 5 digits always', () => {
