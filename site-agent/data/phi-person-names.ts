@@ -43,14 +43,20 @@ function hasFirstLast(text: string): boolean {
   return false;
 }
 
-/** A whole cell that is a name: "Maria Lopez", "MARIA LOPEZ", "Maria J. Lopez". */
+/**
+ * A whole cell that is a name: "Maria Lopez", "MARIA LOPEZ", "Maria J. Lopez", and "Mark
+ * Johnson": a first name that is also an everyday word counts here, where it cannot be a
+ * word of a sentence.
+ */
 function isWholeName(cell: string): boolean {
   const words = cell.split(/\s+/);
   if (words.length < 2 || words.length > 4) return false;
   const normalised = words.every((w) => ALL_CAPS.test(w.replace(/\.$/, '')) || /^[A-Z]\.?$/.test(w))
     ? words.map((w) => (w.length > 2 ? w[0] + w.slice(1).toLowerCase() : w)).join(' ')
     : cell;
-  return /^[A-Z][A-Za-z'’-]+(?: [A-Z]\.?)*(?: [A-Z][A-Za-z'’-]+)+$/.test(normalised) && hasFirstLast(normalised);
+  if (!/^[A-Z][A-Za-z'’-]+(?: [A-Z]\.?)*(?: [A-Z][A-Za-z'’-]+)+$/.test(normalised)) return false;
+  const ts = tokens(normalised);
+  return hasFirstLast(normalised) || (nameDictionary().everydayFirstNames.has(ts[0]!.lower) && isSurname(ts.at(-1)));
 }
 
 /** "Last, First" anywhere in the text, both in the dictionaries (the whole-cell form needs no dictionary). */

@@ -149,6 +149,7 @@ describe('scanValues: every Safe Harbor kind, in whole cells and inside free tex
   it.each([
     ['A', 'a whole-cell "First Last" from the dictionaries', ['Maria Lopez'], ['A']],
     ['A', 'the same in capitals', ['MARIA LOPEZ'], ['A']],
+    ['A', 'a whole-cell name whose first name is an everyday word', ['Mark Johnson'], ['A']],
     ['A', 'a title and a surname no dictionary holds', ['Seen by Dr. Okonkwo-Vale today.'], ['A']],
     ['A', 'a relative named in a note', ['Accompanied by her daughter Zyllia, who drove.'], ['A']],
     ['A', 'a person introduced by "named"', ['Lives with a friend named Quorra.'], ['A']],
