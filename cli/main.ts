@@ -2,7 +2,7 @@
  * `cohort`: one command, subcommands per role.
  *   everyone:        enroll (own key and certificate request)
  *   operator:        provision init|sign|add-site|add-user|revoke|crl, coordinator start
- *   hospital IT:     site init, site start, site fingerprint, site key-ceremony (key holder), site privacy
+ *   hospital IT:     phi scan, site check, site init, site start, site fingerprint, site key-ceremony (key holder), site privacy
  *   data scientist:  run submit|status|watch|list|cancel, simulate, privacy epsilon|noise|plan
  *   everyone:        demo
  */
@@ -12,6 +12,7 @@ import { registerCoordinatorCommands } from './commands/coordinator.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDicomCommands } from './commands/dicom.ts';
 import { registerModelCommands } from './commands/model.ts';
+import { registerPhiCommands } from './commands/phi.ts';
 import { registerPrivacyCommands } from './commands/privacy.ts';
 import { registerProvisionCommands } from './commands/provision.ts';
 import { registerRunCommands } from './commands/run.ts';
@@ -34,5 +35,6 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerAuditCommands(program);
   registerDicomCommands(program);
+  registerPhiCommands(program);
   return program;
 }

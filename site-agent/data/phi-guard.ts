@@ -11,29 +11,118 @@ import { labelColumns } from '../../models/features.ts';
 import { isMissing } from './cell-values.ts';
 import type { CsvSample } from './csv-source.ts';
 import type { DatasetMapping } from './dataset-mapping.ts';
-import { categoriesOfName, categoriesOfValues, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
+import { categoriesOfName, isAgeColumnName, isClinicalCodeColumnName, isZipColumnName, matchesOfName, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
+import { NAME_CONTENT_RULES } from './phi-person-names.ts';
+import { SHAPE_RULES, type ContentRule } from './phi-shapes.ts';
 
 export { SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
 
-/** Share of sampled values a weak shape (5-digit number, long digit run) must reach to flag a column. */
+/** Share of present cells a `share` rule (a bare 5-digit number, a long digit run, ...) must reach to flag a column. */
 const WEAK_SHAPE_SHARE = 0.5;
 
+/** Every content rule: names first, then the other kinds in letter order. */
+const CONTENT_RULES: readonly ContentRule[] = [...NAME_CONTENT_RULES, ...SHAPE_RULES];
+
+/**
+ * 3-digit ZIP prefixes whose areas held 20,000 people or fewer at the 2000 census; Safe
+ * Harbor requires them to be written 000 (HHS, "Guidance Regarding Methods for
+ * De-identification of PHI", 2012, section 3.4).
+ */
+export const RESTRICTED_ZIP3: ReadonlySet<string> = new Set(['036', '059', '063', '102', '203', '556', '692', '790', '821', '823', '830', '831', '878', '879', '884', '890', '893']);
+
+/** Fewest present cells for the unique-code rule: fewer distinct codes say nothing. */
+const UNIQUE_CODE_MIN_CELLS = 20;
+
 const sorted = (c: Iterable<SafeHarborCategory>): SafeHarborCategory[] => [...new Set(c)].sort();
+
+/** Why a column is suspected: the kind, whether by its name or its cells, and the rule in words. Never a value. */
+export interface PhiReason {
+  readonly kind: SafeHarborCategory;
+  readonly by: 'name' | 'content';
+  /** Stable rule name (`column-name`, `phone`, `first-last`, `age-over-89`, ...). */
+  readonly rule: string;
+  /** The rule in words. */
+  readonly why: string;
+  /** How many cells matched (content rules only). */
+  readonly cells?: number;
+}
+
+/** The guard's verdict on one column. */
+export interface ColumnVerdict {
+  /** Safe Harbor kinds suspected, sorted; empty when the column looks clean. */
+  readonly suspected: SafeHarborCategory[];
+  readonly reasons: PhiReason[];
+}
 
 /** Safe Harbor categories a column name suggests (e.g. "PATIENT_DOB" -> ["C"]), sorted; [] for ordinary clinical names. */
 export function scanColumnName(name: string): SafeHarborCategory[] {
   return sorted(categoriesOfName(name));
 }
 
+const present = (cells: readonly string[]): string[] => cells.map((v) => v.trim()).filter((v) => !isMissing(v));
+
+/** The content rules that fire on these (present, trimmed) cells, with their counts. */
+function contentReasons(cells: readonly string[], minShare: number, strongOnly = false): PhiReason[] {
+  if (cells.length === 0) return [];
+  const reasons: PhiReason[] = [];
+  const withDigit = cells.filter((v) => /\d/.test(v));
+  const withCapital = cells.filter((v) => /[A-Z]/.test(v));
+  for (const rule of CONTENT_RULES) {
+    if (strongOnly && rule.strength === 'share') continue;
+    const candidates = rule.needs === 'digit' ? withDigit : rule.needs === 'capital' ? withCapital : cells;
+    const matching = candidates.filter((v) => rule.test(v));
+    const fires =
+      rule.strength === 'any'
+        ? matching.length > 0
+        : matching.length / cells.length >= minShare && new Set(matching).size >= (rule.minDistinct ?? 1);
+    if (fires) reasons.push({ kind: rule.category, by: 'content', rule: rule.rule, why: rule.why, cells: matching.length });
+  }
+  return reasons;
+}
+
 /**
  * Safe Harbor categories a sample of a column's values suggests, sorted. Missing markers
- * are ignored. Strong shapes (SSN, email, phone, full date, URL, IP, "Last, First", an
- * MRN with a letter prefix, ZIP+4) flag on a single value; weak ones (a bare 5-digit
- * number, a long digit run) when at least `minShare` of the values have that shape.
+ * are ignored. Strong shapes flag on a single cell, in a whole cell or inside free text;
+ * weak ones (a bare 5-digit number, a long digit run, a column of single first names)
+ * when at least `minShare` of the cells have that shape.
  */
 export function scanValues(sampleValues: readonly string[], minShare = WEAK_SHAPE_SHARE): SafeHarborCategory[] {
-  const present = sampleValues.map((v) => v.trim()).filter((v) => !isMissing(v));
-  return sorted(categoriesOfValues(present, minShare));
+  return sorted(contentReasons(present(sampleValues), minShare).map((r) => r.kind));
+}
+
+const ICD10 = /^[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$/;
+const CODE = /^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_-]{5,}$/;
+
+/**
+ * The full verdict on one column, from its name and its cells together: the name rules,
+ * the content rules, and the rules that need both (ages over 89 in an age column, the
+ * 3-digit ZIP rule) or the whole column (every cell a different code).
+ */
+export function scanColumn(name: string, cells: readonly string[], minShare = WEAK_SHAPE_SHARE): ColumnVerdict {
+  const values = present(cells);
+  const codes = isClinicalCodeColumnName(name);
+  const zip3 = isZipColumnName(name) && values.length > 0 && values.every((v) => /^\d{3}$/.test(v));
+  const reasons: PhiReason[] = matchesOfName(name)
+    // A column of 3-digit ZIP prefixes is what Safe Harbor allows: the prefixes are judged below, not the name.
+    .filter((m) => !(zip3 && m.category === 'B'))
+    // "SNOMED_ID", "LOINC_ID": the id of a code in a code system, not of a person.
+    .filter((m) => !(codes && m.category === 'R'))
+    .map((m) => ({ kind: m.category, by: 'name' as const, rule: 'column-name', why: `the column name has the identifier word "${m.word}"` }));
+  // A column named for a clinical code system (CPT, SNOMED CT, NDC, ...) holds bare numbers shaped like ZIPs and record numbers: only strong shapes count there.
+  reasons.push(...contentReasons(values, minShare, codes));
+  if (isAgeColumnName(name)) {
+    const old = values.filter((v) => Number(v) >= 90 || /^(?:9\d|1[0-2]\d)\s*(?:y|yrs?|years?)$/i.test(v)).length;
+    if (old > 0) reasons.push({ kind: 'C', by: 'content', rule: 'age-over-89', why: 'an age column with ages of 90 or more (Safe Harbor allows them only as one category, 90 or older)', cells: old });
+  }
+  if (zip3) {
+    const restricted = values.filter((v) => RESTRICTED_ZIP3.has(v)).length;
+    if (restricted > 0) reasons.push({ kind: 'B', by: 'content', rule: 'zip3-restricted', why: '3-digit ZIP prefixes of areas of 20,000 people or fewer, which Safe Harbor requires to be 000', cells: restricted });
+  }
+  if (!codes && values.length >= UNIQUE_CODE_MIN_CELLS && new Set(values).size === values.length && values.every((v) => CODE.test(v) && !ICD10.test(v))) {
+    reasons.push({ kind: 'R', by: 'content', rule: 'unique-code', why: 'every cell is a different code of letters and digits (a unique identifying code)', cells: values.length });
+  }
+  reasons.sort((a, b) => a.kind.localeCompare(b.kind) || (a.by === b.by ? 0 : a.by === 'name' ? -1 : 1));
+  return { suspected: sorted(reasons.map((r) => r.kind)), reasons };
 }
 
 /** The verdict on one column the spec would read. */
@@ -46,6 +135,8 @@ export interface GuardedColumn {
   readonly byName: SafeHarborCategory[];
   /** Categories suggested by the sampled values. */
   readonly byContent: SafeHarborCategory[];
+  /** Why, rule by rule (no value). */
+  readonly reasons: readonly PhiReason[];
   /** True when flagged but named in the allow-list. */
   readonly allowed: boolean;
 }
@@ -76,10 +167,16 @@ export function guardMapping(
   if (mapping.split) read.push({ feature: 'split', column: mapping.split.column });
 
   const columns = read.map(({ feature, column }): GuardedColumn => {
-    const byName = sorted([...scanColumnName(column), ...(feature === 'split' ? [] : scanColumnName(feature))]);
-    const byContent = scanValues(headerSample.sample[column] ?? []);
+    const verdict = scanColumn(column, headerSample.sample[column] ?? []);
+    const featureReasons: PhiReason[] =
+      feature === 'split' || feature === column
+        ? []
+        : matchesOfName(feature).map((m) => ({ kind: m.category, by: 'name', rule: 'feature-name', why: `the spec's feature name has the identifier word "${m.word}"` }));
+    const reasons = [...verdict.reasons, ...featureReasons];
+    const byName = sorted(reasons.filter((r) => r.by === 'name').map((r) => r.kind));
+    const byContent = sorted(reasons.filter((r) => r.by === 'content').map((r) => r.kind));
     const flagged = byName.length + byContent.length > 0;
-    return { feature, column, byName, byContent, allowed: flagged && allowed.has(column) };
+    return { feature, column, byName, byContent, reasons, allowed: flagged && allowed.has(column) };
   });
   const refused = columns.filter((c) => c.byName.length + c.byContent.length > 0 && !c.allowed);
   if (refused.length > 0) {

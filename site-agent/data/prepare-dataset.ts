@@ -16,7 +16,7 @@ import { seededTestMask } from './split.ts';
 import { standardize, standardizedColumns } from './standardize.ts';
 
 /** Rows of each mapped column the PHI guard samples before the full read. */
-const PHI_SAMPLE_ROWS = 200;
+export const PHI_SAMPLE_ROWS = 200;
 
 /** The parts of a spec that preparing a dataset reads. */
 export type DatasetSpec = Pick<ModelSpec, 'features' | 'label' | 'seed' | 'testFraction'>;

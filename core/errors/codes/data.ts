@@ -55,6 +55,12 @@ export const DataErrors = defineErrors({
     meaning: 'The extract exists but cannot be read (permissions, a directory, an I/O error).',
     fix: 'Give the site agent user read access to the file and check the path points at a file.',
   },
+  NOT_CSV: {
+    code: 'COHORT_E_DATA_NOT_CSV',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The file is not CSV text: its start holds NUL bytes or is not UTF-8 (an image, a spreadsheet, a PDF, a compressed file).',
+    fix: 'Export the extract as comma-separated UTF-8 text with a header line (from a spreadsheet: "Save as CSV UTF-8").',
+  },
   EMPTY: {
     code: 'COHORT_E_DATA_EMPTY',
     grpc: status.FAILED_PRECONDITION,

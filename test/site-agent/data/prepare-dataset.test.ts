@@ -149,6 +149,21 @@ describe('prepareDataset', () => {
     expect(error.details['columns']).toEqual([{ feature: 'sex', column: 'MRN', byName: ['H'], byContent: [] }]);
   });
 
+  it('refuses to train on exact ages over 89, which the guard once let through, unless the site allow-lists the column', async () => {
+    // The attack: a spec's "age" on an untop-coded extract trains, and releases a model, on exact ages of 90 and more.
+    const path = await writeCsv(dir, 'old.csv', ['AGE_YRS,SEX_CD,CHEST_PAIN,DX', '40,1,1,0', '93,0,2,1', '60,1,3,0', '97,0,4,1']);
+    const mapping = { path, columns };
+
+    const error = await caught(prepareDataset({ spec, mapping, fingerprintKey: FP_KEY }));
+    const bypassed = await prepareDataset({ spec, mapping, phiAllowList: ['AGE_YRS'], fingerprintKey: FP_KEY });
+
+    expect(error.code).toBe(DataErrors.PHI_COLUMN.code);
+    expect(error.details['columns']).toEqual([{ feature: 'age', column: 'AGE_YRS', byName: [], byContent: ['C'] }]);
+    expect(error.message.replaceAll(path, '')).not.toMatch(/93|97/);
+    // Without the guard (the column allow-listed) the exact ages are read and trained on.
+    expect(bypassed.train.rows + bypassed.test.rows).toBe(4);
+  });
+
   it('reads a flagged column when the site policy allow-lists it', async () => {
     const path = await writeCsv(dir, 'allowed.csv', ['AGE_YRS,SEX_ID,CHEST_PAIN,DX', '40,1,1,0', '50,0,2,1', '60,1,3,0', '70,0,4,1']);
 
