@@ -29,6 +29,7 @@ import { adminServiceHandlers } from './server/admin-service.ts';
 import { siteServiceHandlers } from './server/site-service.ts';
 import { loadSeal } from '../core/secure-agg/seal-library.ts';
 import { StateStore } from './state/store.ts';
+import { CRASH_POINT } from './state/crash-hook.ts';
 
 export interface CoordinatorOptions {
   kit: Kit;
@@ -61,6 +62,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   // Certificates are short-lived: warn, from the certificates callers present, before one lapses.
   creds.expiryWatch = new ExpiryWatch((w) => log.warn(w, `the certificate of ${w.role} ${w.name} expires in ${w.daysLeft} days: it must send a new request for the operator to sign`));
   creds.expiryWatch.note(identityFromCertificate(kit.certPem), new Date(new X509Certificate(kit.certPem).validTo));
+  if (CRASH_POINT) log.warn({ crashAt: CRASH_POINT }, 'COHORT_TEST_CRASH_AT is set: this coordinator will SIGKILL itself at that step (fault-injection tests only)');
   // The round engine is synchronous; the (key-free) BFV adder needs the WebAssembly module ready.
   await loadSeal();
   const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
