@@ -9,7 +9,7 @@ import { ReflectionService } from '@grpc/reflection';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../core/audit/audit-log.ts';
 import { sqliteAuditState } from '../core/audit/anchor.ts';
@@ -93,6 +93,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const crlNow = kit.crlPath ? readFileSync(kit.crlPath, 'utf8') : kit.crlPem;
   if (kit.crlPath && crlNow !== undefined && crlNow !== kit.crlPem) await creds.reloadCrl(crlNow, kit.crlPath);
 
+  // Spool files of uploads cut off by a crash: none is in flight before the server binds, and none was counted.
+  rmSync(join(options.stateDir, 'spool'), { recursive: true, force: true });
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 });
   const { site, admin, packageDefinition } = loadCohortProtos();
   server.addService(site.cohort.v1.SiteService.service, siteServiceHandlers({

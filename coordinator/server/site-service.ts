@@ -147,8 +147,11 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
 
     PublishExchangeKey: unary(ctx, (site, req) => {
       checkAnnouncementShape(req.announcementJson, site, ctx.guard.consortium);
-      engine.store.putExchangeKey(site, req.announcementJson, Date.now());
-      engine.store.appendEvent(site, 'key.exchange-key', null, {}, Date.now());
+      const now = Date.now();
+      engine.store.tx(() => {
+        engine.store.putExchangeKey(site, req.announcementJson, now);
+        engine.store.appendEvent(site, 'key.exchange-key', null, {}, now);
+      });
       return { ok: true };
     }),
 

@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { waitForState } from '../../cli/demo/wait-for-state.ts';
 import { parseCrashPoint } from '../../coordinator/state/crash-hook.ts';
 import { updateLayout } from '../../core/update-codec/update-layout.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
+import { filesUnder } from '../support/in-process-coordinator.ts';
 
 const TEST_TIMEOUT_MS = 1_200_000;
 /** heart-logistic without differential privacy: each site's weight is its exact example count. */
@@ -120,6 +121,8 @@ describe('a coordinator SIGKILLed at each persisted step of a round', () => {
     const final = await c.waitForRun(runId, 'completion with its model released after the last restart', (s) => s.state === 'COMPLETED' && s.modelId !== '');
     expect(TERMINAL_RUN_STATES).toContain(final.state);
     expect(final.errorCode).toBe('');
+    // Uploads cut off by the kills left no spool file behind (each start clears them; none was counted).
+    expect(existsSync(join(dir, 'coordinator-state', 'spool')) ? filesUnder(join(dir, 'coordinator-state', 'spool')) : []).toEqual([]);
     const weightSlot = updateLayout(loadSpecFile(specPath)).length - 1;
     withState((db) => {
       const counts = db.prepare("SELECT site, num_examples FROM run_sites WHERE run_id = ? AND state = 'ACCEPTED' ORDER BY site").all(runId) as { site: string; num_examples: number }[];
