@@ -437,7 +437,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.tick();
   }
 
-  reportFailure(site: string, runId: string, round: number, code: string, message: string): void {
+  /** A site's failure in the current stage of a round: as the site reports it, or (`recordedBy` 'coordinator') as the coordinator charges it. */
+  reportFailure(site: string, runId: string, round: number, code: string, message: string, recordedBy = site): void {
     const run = this.store.getRun(runId);
     if (!run) return;
     const now = this.now();
@@ -451,7 +452,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const stage = STAGES[r.state];
     this.store.tx(() => {
       if (stage?.pending(rs)) this.store.updateRoundSite(runId, round, site, { ...stage.failed, failure_code: code, failure: message, updated_at_ms: now });
-      this.store.appendEvent(site, 'site.failure', runId, { round, code }, now);
+      this.store.appendEvent(recordedBy, 'site.failure', runId, recordedBy === site ? { round, code } : { round, site, code }, now);
     });
     this.emit('run', runId);
     this.tick();

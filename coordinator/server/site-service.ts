@@ -291,7 +291,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         const charged = chargedToSender(e);
         if (allowed && charged) {
           // A bad upload costs its sender, not the round: the others' updates go on being summed.
-          engine.reportFailure(site, allowed.runId, allowed.round, charged.code, charged.message);
+          engine.reportFailure(site, allowed.runId, allowed.round, charged.code, charged.message, 'coordinator');
         }
         callback(toServiceError(e));
       };

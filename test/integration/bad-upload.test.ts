@@ -165,6 +165,12 @@ describe('a bad upload costs its sender, not the round', () => {
       ['site-c', 'FAILED', 'COHORT_E_UPDATE_NOT_SINGLE'],
       ['site-d', 'FAILED', 'COHORT_E_SECURE_AGG_PARAMS_MISMATCH'],
     ]);
+    // Recorded by the coordinator (the sites reported nothing), naming the site charged.
+    const failures = db.prepare("SELECT actor, detail_json FROM events WHERE run_id = ? AND action = 'site.failure' ORDER BY id").all(runId) as { actor: string; detail_json: string }[];
+    expect(failures.map((f) => [f.actor, JSON.parse(f.detail_json) as unknown])).toEqual([
+      ['coordinator', { round: 1, site: 'site-c', code: 'COHORT_E_UPDATE_NOT_SINGLE' }],
+      ['coordinator', { round: 1, site: 'site-d', code: 'COHORT_E_SECURE_AGG_PARAMS_MISMATCH' }],
+    ]);
     const agg = coordinator.engine.aggregateOf(runId, 1);
     const decoded = (await encoder('site-c')).decodeAggregate([...agg.chunks()]);
     expect(decoded.summands).toBe(2);
