@@ -27,6 +27,7 @@ import { checkRunAgainstBudget } from './privacy/budget-check.ts';
 import { applyDecodedAggregate, initialServerState, siteUpdateVector } from './round-math.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunGlobalState, RunStateStore } from './run-state.ts';
+import { acceptedRunOf } from './run-binding.ts';
 import type { SiteConfig } from './site-config.ts';
 import { assertDpCompatible } from './training/dp-compatibility.ts';
 import { recordDpOptions } from './training/dp-options.ts';
@@ -203,7 +204,8 @@ export class RunWorker {
       const reason = policy.release.recordCounts === 'exact' ? budget.reason : 'the run would take this site past its privacy budget (the figures are withheld with its record count)';
       return { accept: false, reasonCode: budget.code, reason, numExamples: 0, fingerprint: '' };
     }
-    this.o.states.saveAcceptedCodec(this.runId, codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' });
+    // The site binds what it accepts: spec, codec (and masking) are sealed, and later tasks must name the same (run-binding.ts).
+    this.o.states.saveAcceptedRun(this.runId, acceptedRunOf(this.spec, codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' }));
     if (!this.o.ledger.entries().some((e) => e.runId === this.runId)) {
       // The accept reserves the planned spend; the run's stop (ledger.release) frees what it did not spend.
       this.o.ledger.append({
@@ -350,6 +352,9 @@ export class RunWorker {
    * site-level clip and this site's share of the noise, exactly once per round.
    */
   async train(fit: FitConfig, codec: CodecDescriptor): Promise<{ vector: Float64Array; numExamples: number; trainLoss: number }> {
+    if (!(Number.isSafeInteger(fit.round) && fit.round >= 1 && fit.round <= this.spec.rounds)) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: round ${fit.round} is outside the spec's rounds 1..${this.spec.rounds}; not trained`, { details: { runId: this.runId, round: fit.round, field: 'round' } });
+    }
     const data = await this.data();
     const global = this.globalState();
     const n = data.train.rows;

@@ -95,5 +95,10 @@ export const SiteErrors = defineErrors({
       'The site declined a networked run of the cox-ph family: the round reports between sites and coordinator carry binary metrics (loss, accuracy, AUC) and not yet the C-index the survival evaluation sums.',
     fix: 'Train cox-ph specs with the simulator (`cohort simulate`, site-agent/simulation/), which runs the sites\' trainer, encryption and survival evaluation; networked cox-ph runs need the C-index in the evaluation report first.',
   },
+  TASK_UNBOUND: {
+    code: 'COHORT_E_SITE_TASK_UNBOUND',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The site refused a task that does not match the run it accepted: another spec (its SHA-256 differs from the one stored at the accept), another minSites, a round outside 1..spec.rounds, or a run it never accepted.',
+    fix: 'A task that changes the accepted run is a coordinator fault or attack; the site keeps the spec it accepted. Submit a new run to change the spec.',
+  },
 });
-
