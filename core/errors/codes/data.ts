@@ -67,4 +67,10 @@ export const DataErrors = defineErrors({
     meaning: 'A column mapped to a spec feature or label looks like a HIPAA Safe Harbor identifier, by its name or by its content.',
     fix: "Map the feature to a de-identified column, or, if the column is not an identifier, name it in the site policy's PHI allow-list.",
   },
+  IMAGE_IN_TABLE: {
+    code: 'COHORT_E_DATA_IMAGE_IN_TABLE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The spec has an image feature (the cnn family) but the site maps its dataset to a table: a CSV cell cannot hold an image.',
+    fix: 'Map the dataset to an imaging extract, or use a spec with numeric and categorical features for a table.',
+  },
 });
