@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CohortError, SpecErrors, TrainingErrors } from '../core/errors/index.ts';
+import { cnnPlan } from './cnn.ts';
 import { inputDimOf } from './features.ts';
 import { unwrapModelConfig } from './keras-topology.ts';
 import type { ModelSpec } from './spec-schema.ts';
@@ -34,6 +35,39 @@ function buildMlp(inputs: number, spec: Extract<ModelSpec['model'], { family: 'm
 function buildCox(inputs: number): tf.LayersModel {
   const model = tf.sequential({ name: 'cox_ph' });
   model.add(tf.layers.dense({ name: 'output', units: 1, activation: 'linear', useBias: false, inputShape: [inputs] }));
+  return model;
+}
+
+/**
+ * The cnn family: reshape the flat row to [h, w, c], the conv and pooling layers, flatten,
+ * Dense hidden layers, Dense(1, sigmoid). Layer names match weight-layout.ts.
+ */
+function buildCnn(spec: BuildableSpec): tf.LayersModel {
+  const plan = cnnPlan(spec);
+  const family = spec.model as Extract<ModelSpec['model'], { family: 'cnn' }>;
+  const { height, width, channels } = plan.image;
+  const model = tf.sequential({ name: 'cnn' });
+  model.add(tf.layers.reshape({ name: 'image', targetShape: [height, width, channels], inputShape: [height * width * channels] }));
+  for (const { name, layer } of plan.stages) {
+    if (layer.type === 'conv2d') {
+      model.add(
+        tf.layers.conv2d({
+          name,
+          filters: layer.filters,
+          kernelSize: layer.kernelSize,
+          strides: layer.strides,
+          padding: layer.padding,
+          activation: layer.activation,
+        }),
+      );
+    } else {
+      const options = { name, poolSize: layer.poolSize, strides: layer.strides ?? layer.poolSize, padding: 'valid' as const };
+      model.add(layer.type === 'max-pool' ? tf.layers.maxPooling2d(options) : tf.layers.averagePooling2d(options));
+    }
+  }
+  model.add(tf.layers.flatten({ name: 'flatten' }));
+  family.hidden.forEach((units, i) => model.add(tf.layers.dense({ name: `hidden_${i + 1}`, units, activation: family.activation })));
+  model.add(tf.layers.dense({ name: 'output', units: 1, activation: 'sigmoid' }));
   return model;
 }
 
@@ -72,6 +106,9 @@ export async function buildModel(spec: BuildableSpec): Promise<tf.LayersModel> {
       break;
     case 'cox-ph':
       model = buildCox(inputs);
+      break;
+    case 'cnn':
+      model = buildCnn(spec);
       break;
     case 'keras': {
       // weightLayout above has already read and checked the chain; only the config is needed here.

@@ -20,6 +20,14 @@ export interface Matrix {
 /** The encoded columns one feature contributes, in order. */
 export function featureColumns(feature: FeatureSpec): string[] {
   if (feature.type === 'numeric') return [feature.name];
+  // One column per pixel value, row-major with channels last: name[row,col,channel].
+  if (feature.type === 'image') {
+    const out: string[] = [];
+    for (let r = 0; r < feature.height; r++) {
+      for (let c = 0; c < feature.width; c++) for (let ch = 0; ch < feature.channels; ch++) out.push(`${feature.name}[${r},${c},${ch}]`);
+    }
+    return out;
+  }
   const levels = feature.dropFirst ? feature.categories.slice(1) : feature.categories;
   return levels.map((level) => `${feature.name}=${String(level)}`);
 }

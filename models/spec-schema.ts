@@ -30,7 +30,26 @@ export const CategoricalFeatureSchema = z
   })
   .strict();
 
-export const FeatureSchema = z.discriminatedUnion('type', [NumericFeatureSchema, CategoricalFeatureSchema]);
+/**
+ * An image: height x width x channels pixel values, one design column each (row-major,
+ * channels last). Normalisation is per image, so no statistic crosses records: `per-image`
+ * subtracts the image's own mean and divides by its own std; `range` divides by maxValue;
+ * `none` leaves the values. Only the cnn model family reads images (models/cnn.ts).
+ */
+export const ImageFeatureSchema = z
+  .object({
+    name: Identifier,
+    type: z.literal('image'),
+    height: z.number().int().min(4).max(256),
+    width: z.number().int().min(4).max(256),
+    channels: z.number().int().min(1).max(4).default(1),
+    normalization: z.enum(['per-image', 'range', 'none']).default('per-image'),
+    /** The divisor of `range` normalisation (255 for 8-bit, 4095 for 12-bit pixels). */
+    maxValue: z.number().positive().max(2 ** 32).default(255),
+  })
+  .strict();
+
+export const FeatureSchema = z.discriminatedUnion('type', [NumericFeatureSchema, CategoricalFeatureSchema, ImageFeatureSchema]);
 
 export const LabelSchema = z
   .object({
@@ -82,7 +101,38 @@ export const KerasTopologySchema = z
  */
 export const CoxPhSchema = z.object({ family: z.literal('cox-ph') }).strict();
 
-export const ModelSchema = z.discriminatedUnion('family', [LogisticRegressionSchema, MlpSchema, KerasTopologySchema, CoxPhSchema]);
+/** A convolution over the image; stride and padding as TensorFlow's (models/cnn.ts lists the shapes). */
+export const Conv2dLayerSchema = z
+  .object({
+    type: z.literal('conv2d'),
+    filters: z.number().int().min(1).max(256),
+    kernelSize: z.number().int().min(1).max(7),
+    strides: z.number().int().min(1).max(3).default(1),
+    padding: z.enum(['same', 'valid']).default('same'),
+    activation: z.enum(['relu', 'tanh', 'sigmoid', 'elu', 'linear']).default('relu'),
+  })
+  .strict();
+
+/** Max or average pooling, "valid" padding; strides default to the pool size. */
+export const Pool2dLayerSchema = z
+  .object({
+    type: z.enum(['max-pool', 'avg-pool']),
+    poolSize: z.number().int().min(2).max(4).default(2),
+    strides: z.number().int().min(1).max(4).optional(),
+  })
+  .strict();
+
+/** Conv and pooling layers over the spec's one image feature, then Dense hidden layers, then Dense(1, sigmoid). */
+export const CnnSchema = z
+  .object({
+    family: z.literal('cnn'),
+    layers: z.array(z.union([Conv2dLayerSchema, Pool2dLayerSchema])).min(1).max(16),
+    hidden: z.array(z.number().int().positive().max(4096)).max(4).default([]),
+    activation: z.enum(['relu', 'tanh', 'sigmoid', 'elu']).default('relu'),
+  })
+  .strict();
+
+export const ModelSchema = z.discriminatedUnion('family', [LogisticRegressionSchema, MlpSchema, KerasTopologySchema, CoxPhSchema, CnnSchema]);
 
 export const TrainingSchema = z
   .object({
@@ -263,6 +313,8 @@ export type LabelSpec = z.output<typeof ModelSpecSchema>['label'];
 export type SurvivalLabelSpec = z.output<typeof SurvivalLabelSchema>;
 export type FeatureSpec = z.output<typeof FeatureSchema>;
 export type ModelFamily = z.output<typeof ModelSchema>;
+export type ImageFeatureSpec = z.output<typeof ImageFeatureSchema>;
+export type CnnSpec = z.output<typeof CnnSchema>;
 export type StrategySpec = z.output<typeof StrategySchema>;
 export type TrainingSpec = z.output<typeof TrainingSchema>;
 export type FedAdamSpec = z.output<typeof FedAdamSchema>;

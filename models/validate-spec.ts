@@ -9,6 +9,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { deepFreeze } from '../core/config/load.ts';
 import { CohortError, GeneralErrors, SpecErrors } from '../core/errors/index.ts';
+import { cnnPlan, imageFeatureOf } from './cnn.ts';
 import { inputDimOf } from './features.ts';
 import { readKerasChain, DP_SGD_LAYER_CLASSES, listKerasLayers } from './keras-topology.ts';
 import { ModelSpecSchema, type ModelSpec } from './spec-schema.ts';
@@ -221,6 +222,8 @@ export function parseSpec(input: unknown, source?: string): ModelSpec {
   if (spec.model.family === 'cox-ph' && valueAt(input, ['loss']) === undefined) spec.loss = 'cox-partial-likelihood';
   if (spec.privacy?.record !== undefined) assertRecordDpApplies(spec);
   if (spec.model.family === 'keras') readKerasChain(spec.model.topology, inputDimOf(spec));
+  imageFeatureOf(spec);
+  if (spec.model.family === 'cnn') cnnPlan(spec);
   return deepFreeze(spec);
 }
 

@@ -21,6 +21,7 @@ import { bfvRunRequest, updateLayout, type UpdateLayout } from '../core/update-c
 import type { ModelSpec } from '../models/spec-schema.ts';
 import { initialWeights } from '../models/weight-layout.ts';
 import type { PrivacySpend } from '../protos/gen/cohort/v1/PrivacySpend.ts';
+import { prepareImagingDataset } from './data/imaging-dataset.ts';
 import { prepareDataset, type PreparedDataset } from './data/prepare-dataset.ts';
 import type { HeKeyStore } from './he-keys.ts';
 import { checkRunAgainstBudget } from './privacy/budget-check.ts';
@@ -136,7 +137,12 @@ export class RunWorker {
       if (!mapping) {
         throw new CohortError(SiteErrors.DATASET_UNKNOWN, `this site has no dataset "${this.spec.dataset}" in its config`, { details: { dataset: this.spec.dataset } });
       }
-      this.dataset = await prepareDataset({ spec: this.spec, mapping, phiAllowList: this.o.config.policy.phiAllowList, fingerprintKey: this.o.heKeys.datasetFingerprintKey() });
+      const fingerprintKey = this.o.heKeys.datasetFingerprintKey();
+      // A dicom dataset is de-identified here, inside the site, before any pixel reaches training.
+      this.dataset =
+        mapping.kind === 'dicom'
+          ? prepareImagingDataset({ spec: this.spec, mapping, fingerprintKey, ...this.o.heKeys.imagingCache() })
+          : await prepareDataset({ spec: this.spec, mapping, phiAllowList: this.o.config.policy.phiAllowList, fingerprintKey });
     }
     return this.dataset;
   }

@@ -6,6 +6,7 @@
  * kit, no network.
  */
 import { CohortError, DataErrors } from '../core/errors/index.ts';
+import { labelColumns } from '../models/features.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
 import { readCsvRows, readCsvSample, type CsvSourceOptions } from './data/csv-source.ts';
 import { guardMapping, type GuardedColumn } from './data/phi-guard.ts';
@@ -87,12 +88,12 @@ export async function checkSite(config: SiteConfig, spec?: { readonly path: stri
 
 /** The agent's own read path, stopped before training: the guard on a sample, then a count of the rows kept. */
 async function checkSpecRead(config: SiteConfig, mapping: SiteConfig['datasets'][string], spec: { readonly path: string; readonly spec: ModelSpec }): Promise<SpecReadCheck> {
-  const { features, label } = spec.spec;
+  const { features } = spec.spec;
   const allowed = config.policy.allowedFeatures;
   const notAllowedFeatures = allowed.length === 0 ? [] : features.map((f) => f.name).filter((n) => !allowed.includes(n));
   const source: CsvSourceOptions = {
     path: mapping.path,
-    need: [...features.map((f) => f.name), label.name],
+    need: [...features.map((f) => f.name), ...labelColumns(spec.spec)],
     columns: mapping.columns,
     ...(mapping.split ? { splitColumn: mapping.split.column } : {}),
   };

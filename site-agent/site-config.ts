@@ -137,6 +137,11 @@ export function loadSiteConfig(path: string): SiteConfig {
     dataDir: resolveFrom(base, config.dataDir),
     keyFile: resolveFrom(base, config.keyFile),
     ...(config.keyStore === undefined ? {} : { keyStore: { pkcs11: resolvePkcs11Paths(config.keyStore.pkcs11, base) } }),
-    datasets: Object.fromEntries(Object.entries(config.datasets).map(([name, m]) => [name, { ...m, path: resolveFrom(base, m.path) }])),
+    datasets: Object.fromEntries(
+      Object.entries(config.datasets).map(([name, m]) => [
+        name,
+        { ...m, path: resolveFrom(base, m.path), ...(m.labels === undefined ? {} : { labels: { ...m.labels, path: resolveFrom(base, m.labels.path) } }) },
+      ]),
+    ),
   };
 }

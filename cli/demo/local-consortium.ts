@@ -23,6 +23,7 @@ import { runStateLine } from '../run-summary.ts';
 import { enrollConsortium } from './enroll-consortium.ts';
 import { waitForState } from './wait-for-state.ts';
 import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
+import { generateStudies } from '../../scripts/datasets/synthetic-studies.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -42,6 +43,8 @@ export interface LocalConsortiumOptions {
   allowPlaintext?: boolean;
   /** Each site's policy.release (what of its own numbers leaves it); default: the policy default. */
   release?: (site: string, index: number) => Record<string, unknown> | undefined;
+  /** Also give every site an `imaging` dataset of kind dicom: this many generated studies of size x size pixels. */
+  imaging?: { readonly studies: number; readonly size: number };
 }
 
 export async function freePort(): Promise<number> {
@@ -72,6 +75,9 @@ export class LocalConsortium {
     const port = await freePort();
     const hospitals = await generateHospitals({ sites: options.sites, seed: options.seed ?? 7, rowsPerSite: options.rowsPerSite, outDir: join(workdir, 'extracts') });
     const siteNames = hospitals.map((h) => h.site);
+    const studies = options.imaging
+      ? generateStudies({ sites: siteNames, studies: options.imaging.studies, size: options.imaging.size, seed: options.seed ?? 7, outDir: join(workdir, 'studies') })
+      : [];
     const consortiumFile = join(workdir, 'consortium.yaml');
     writeFileSync(
       consortiumFile,
@@ -109,7 +115,10 @@ export class LocalConsortium {
           keyFile: './at-rest.key',
           ...(h.site === keyHolder ? {} : { keyHolderKey }),
           device: 'auto',
-          datasets: { heart: { path: h.path, columns: syntheticColumnMapping() } },
+          datasets: {
+            heart: { path: h.path, columns: syntheticColumnMapping() },
+            ...(studies[index] ? { imaging: { kind: 'dicom', path: studies[index].dir, labels: { path: studies[index].labels } } } : {}),
+          },
           policy: {
             minExamples: 20,
             ...(options.allowPlaintext ? { allowPlaintext: true } : {}),

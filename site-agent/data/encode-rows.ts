@@ -86,6 +86,11 @@ function encodeFeature(feature: FeatureSpec, row: EncodableRow, context: EncodeC
     }
     return [value];
   }
+  if (feature.type === 'image') {
+    throw new CohortError(DataErrors.IMAGE_IN_TABLE, `feature "${feature.name}" is an image; ${context.file ?? 'a table'} cannot supply it`, {
+      details: { feature: feature.name },
+    });
+  }
   const index = levelIndex(cell, feature.categories);
   if (index < 0) {
     const allowed = feature.categories.map(String);

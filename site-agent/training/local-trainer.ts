@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CohortError, TrainingErrors } from '../../core/errors/index.ts';
 import type { FitConfig } from '../../core/strategies/strategy.ts';
 import { flattenWeights, setFlatWeights } from '../../models/build-model.ts';
+import { imageFeatureOf, normalizeImages } from '../../models/cnn.ts';
 import type { Matrix } from '../../models/features.ts';
 import { deriveSeed } from '../../models/seeded-random.ts';
 import type { ModelSpec, TrainingSpec } from '../../models/spec-schema.ts';
@@ -94,6 +95,15 @@ function trainableSlices(model: tf.LayersModel, flat: Float32Array): tf.Tensor[]
     offset += size;
     return t;
   });
+}
+
+/**
+ * The model's input values: the matrix as it is, or for a cnn each image normalised as its
+ * spec feature says (per record, so training, evaluation and every site agree).
+ */
+function modelInputs(spec: ModelSpec, data: Matrix): Matrix {
+  const image = imageFeatureOf(spec);
+  return image === undefined ? data : { ...data, x: normalizeImages(data.x, image) };
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -188,9 +198,10 @@ async function dpLoop(state: LoopState, spec: ModelSpec, rowCount: number, dp: D
  * COHORT_E_TRAINING_DP_UNSUPPORTED_LAYER; every tensor it made is disposed either way.
  */
 export async function trainLocal(input: LocalTrainInput): Promise<LocalTrainResult> {
-  const { spec, weights, data, fit, seed, dp } = input;
-  checkMatrix(spec, data, 'training');
-  checkSurvivalData(spec, data, 'training');
+  const { spec, weights, fit, seed, dp } = input;
+  checkMatrix(spec, input.data, 'training');
+  checkSurvivalData(spec, input.data, 'training');
+  const data = modelInputs(spec, input.data);
   checkFiniteWeights(weights, 'global');
   if (dp !== undefined) {
     checkDpOptions(dp);
@@ -252,7 +263,7 @@ export async function predictProbabilities(spec: ModelSpec, weights: Float32Arra
   checkFiniteWeights(weights, 'evaluated');
   return withModel(spec, (model) => {
     setFlatWeights(model, weights);
-    return predict(model, data);
+    return predict(model, modelInputs(spec, data));
   });
 }
 

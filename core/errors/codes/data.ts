@@ -73,4 +73,22 @@ export const DataErrors = defineErrors({
     meaning: 'A column mapped to a spec feature or label looks like a HIPAA Safe Harbor identifier, by its name or by its content.',
     fix: "Map the feature to a de-identified column, or, if the column is not an identifier, name it in the site policy's PHI allow-list.",
   },
+  IMAGE_IN_TABLE: {
+    code: 'COHORT_E_DATA_IMAGE_IN_TABLE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The spec has an image feature (the cnn family) but the site maps its dataset to a table: a CSV cell cannot hold an image.',
+    fix: 'Map the dataset to an imaging extract, or use a spec with numeric and categorical features for a table.',
+  },
+  IMAGE_SHAPE: {
+    code: 'COHORT_E_DATA_IMAGE_SHAPE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'A DICOM image of an imaging dataset is not of the spec\'s height, width and channels (or has several frames), so it is left out; or the spec reading an imaging dataset has no image feature.',
+    fix: 'Resample the studies to the spec\'s size before they join, or change the image feature\'s height, width and channels.',
+  },
+  IMAGE_UNLABELED: {
+    code: 'COHORT_E_DATA_IMAGE_UNLABELED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'A DICOM file\'s study (or series) has no row in the dataset\'s labels file, so it is left out of training.',
+    fix: 'Add its Study (or Series) Instance UID and label to the labels CSV, or leave it out on purpose.',
+  },
 });

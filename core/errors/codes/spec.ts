@@ -34,4 +34,10 @@ export const SpecErrors = defineErrors({
     meaning: 'A Keras topology is not a single chain from an input as wide as the design matrix to one sigmoid output unit.',
     fix: 'Set the first layer\'s input shape to [null, <design-matrix width>] (one column per numeric feature, one per kept category level) and end with Dense(1, activation="sigmoid").',
   },
+  CNN_SHAPE: {
+    code: 'COHORT_E_SPEC_CNN_SHAPE',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'A cnn spec does not fit its image: the family needs exactly one feature of type "image" (and an image feature needs the cnn family), every conv or pooling window must fit the shape that reaches it, and no stride may exceed its window.',
+    fix: 'Give a cnn spec one image feature and nothing else; use "same" padding, smaller kernels or fewer pooling layers so that the image stays at least 1x1.',
+  },
 });
