@@ -1,0 +1,186 @@
+/**
+ * The model registry in MLflow's vocabulary: a registered model is a spec's name, each
+ * released run of it a numbered version (coordinator/engine/run-engine.ts releaseModel),
+ * and aliases (champion, challenger, ...) point at versions. Approval, aliases, rollback
+ * and export are recorded in the events table inside the transaction that makes the
+ * change, so each reaches the audit log (and a signed checkpoint follows, coordinator.ts).
+ * Free text (notes, intended use) is stored here and reaches the audit log only as its
+ * SHA-256 and length (core/audit/details.ts).
+ */
+import { CohortError, RegistryErrors, RunErrors } from '../../core/errors/index.ts';
+import type { ModelAliasRow, ModelInfo, ModelRow, StateStore } from '../state/store.ts';
+
+/** The caller of a registry change, from its verified certificate. */
+export interface RegistryCaller {
+  readonly name: string;
+  readonly role: string;
+}
+
+/** The alias a rollback moves, and the only one that must point at an approved version. */
+export const CHAMPION = 'champion';
+
+const ALIAS = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+const MAX_TEXT = 2000;
+
+function invalid(field: string, message: string): CohortError {
+  return new CohortError(RegistryErrors.INVALID_REQUEST, `${field}: ${message}`, { details: { field } });
+}
+
+/** A required free-text field: trimmed, non-empty, at most 2000 characters. */
+function text(field: string, value: string): string {
+  const t = value.trim();
+  if (t === '') throw invalid(field, 'is required and may not be empty');
+  if (t.length > MAX_TEXT) throw invalid(field, `has ${t.length} characters; at most ${MAX_TEXT}`);
+  return t;
+}
+
+function versionNumber(field: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw invalid(field, `expected a version number (1, 2, ...), got ${value}`);
+  return value;
+}
+
+export class ModelRegistry {
+  constructor(
+    readonly store: StateStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * A version from a reference: its model id, `<name>/<version>` or `<name>@<alias>`
+   * (MLflow's models:/<name>/<version> and models:/<name>@<alias>, without the scheme).
+   */
+  resolve(ref: string): ModelInfo {
+    const r = ref.trim();
+    const notFound = (what: string): CohortError => new CohortError(RegistryErrors.VERSION_NOT_FOUND, `no model version ${what}`, { details: { ref: r } });
+    if (r === '') throw invalid('ref', 'name a model id, <name>/<version> or <name>@<alias>');
+    const at = r.lastIndexOf('@');
+    if (at > 0) {
+      const alias = this.store.modelAlias(r.slice(0, at), r.slice(at + 1));
+      if (!alias) throw notFound(`is aliased "${r.slice(at + 1)}" in registered model "${r.slice(0, at)}"`);
+      return this.info(alias.model_id);
+    }
+    const slash = r.lastIndexOf('/');
+    if (slash > 0) {
+      const v = r.slice(slash + 1);
+      if (!/^[1-9][0-9]{0,8}$/.test(v)) throw invalid('ref', `"${v}" is not a version number`);
+      const m = this.store.modelVersion(r.slice(0, slash), Number(v));
+      if (!m) throw notFound(`${v} of registered model "${r.slice(0, slash)}"`);
+      return m;
+    }
+    const m = this.store.modelInfo(r);
+    if (!m) throw notFound(`has id "${r}"`);
+    return m;
+  }
+
+  private info(modelId: string): ModelInfo {
+    const m = this.store.modelInfo(modelId);
+    if (!m) throw new CohortError(RegistryErrors.VERSION_NOT_FOUND, `no model version has id "${modelId}"`, { details: { ref: modelId } });
+    return m;
+  }
+
+  /** Every version (or one registered model's) with the aliases. */
+  list(name?: string): { versions: ModelInfo[]; aliases: ModelAliasRow[] } {
+    const n = name === undefined || name === '' ? undefined : name;
+    return { versions: this.store.models(n), aliases: this.store.modelAliases(n) };
+  }
+
+  /** The aliases that point at a version. */
+  aliasesOf(m: ModelInfo): string[] {
+    return this.store.modelAliases(m.name).filter((a) => a.model_id === m.model_id).map((a) => a.alias);
+  }
+
+  /** Records who approved a version, when, why and for what use (the spec's description when `use` is empty). */
+  approve(caller: RegistryCaller, ref: string, note: string, use: string): ModelInfo {
+    const reason = text('note', note);
+    const m = this.resolve(ref);
+    const intendedUse = use.trim() === '' ? m.intended_use : use;
+    if (intendedUse.trim() === '') throw invalid('intended_use', 'the spec states no intended use (description); pass --use with the intended clinical use');
+    const useText = text('intended_use', intendedUse);
+    if (m.approval === 'APPROVED') {
+      throw new CohortError(RegistryErrors.ALREADY_APPROVED, `${m.name} version ${m.version} (${m.model_id}) was approved by ${m.approved_by ?? '?'} already`, {
+        details: { modelId: m.model_id },
+      });
+    }
+    const now = this.now();
+    this.store.tx(() => {
+      if (!this.store.approveModel(m.model_id, { approved_by: caller.name, approved_at_ms: now, approval_note: reason, intended_use: useText })) {
+        throw new CohortError(RegistryErrors.ALREADY_APPROVED, `${m.name} version ${m.version} (${m.model_id}) was approved already`, { details: { modelId: m.model_id } });
+      }
+      this.store.appendEvent(caller.name, 'model.approve', m.run_id, { modelId: m.model_id, name: m.name, version: m.version, weightsSha256: m.weights_sha256, note: reason, intendedUse: useText }, now);
+    });
+    return this.info(m.model_id);
+  }
+
+  /** Points `alias` of registered model `name` at `version`; champion only at an approved version. */
+  setAlias(caller: RegistryCaller, name: string, alias: string, version: number, note = ''): ModelAliasRow {
+    if (!ALIAS.test(alias)) throw invalid('alias', `"${alias}" is not an identifier (letters, digits, _ . -; at most 64)`);
+    const m = this.store.modelVersion(name, versionNumber('version', version));
+    if (!m) throw new CohortError(RegistryErrors.VERSION_NOT_FOUND, `no version ${version} of registered model "${name}"`, { details: { ref: `${name}/${version}` } });
+    if (alias === CHAMPION && m.approval !== 'APPROVED') {
+      throw new CohortError(RegistryErrors.NOT_APPROVED, `${name} version ${version} is not approved; "${CHAMPION}" points only at approved versions`, { details: { modelId: m.model_id } });
+    }
+    const now = this.now();
+    const previous = this.store.modelAlias(name, alias);
+    const row: ModelAliasRow = { name, alias, model_id: m.model_id, set_by: caller.name, set_at_ms: now, note: note.trim() === '' ? null : text('note', note) };
+    this.store.tx(() => {
+      this.store.setModelAlias(row);
+      this.store.appendEvent(caller.name, 'model.alias', m.run_id, { modelId: m.model_id, name, alias, version, previousModelId: previous?.model_id ?? null, ...(row.note === null ? {} : { note: row.note }) }, now);
+    });
+    return row;
+  }
+
+  /** Points champion back at an earlier approved version than the one it points at now, and records why. */
+  rollback(caller: RegistryCaller, name: string, toVersion: number, note: string): { alias: ModelAliasRow; from: ModelInfo; to: ModelInfo } {
+    const reason = text('note', note);
+    versionNumber('to_version', toVersion);
+    const current = this.store.modelAlias(name, CHAMPION);
+    if (!current) {
+      throw new CohortError(RegistryErrors.ROLLBACK_REFUSED, `registered model "${name}" has no ${CHAMPION}; nothing to roll back (set one with cohort model alias)`, { details: { name } });
+    }
+    const from = this.info(current.model_id);
+    const to = this.store.modelVersion(name, toVersion);
+    if (!to) throw new CohortError(RegistryErrors.VERSION_NOT_FOUND, `no version ${toVersion} of registered model "${name}"`, { details: { ref: `${name}/${toVersion}` } });
+    if (to.version >= from.version) {
+      throw new CohortError(RegistryErrors.ROLLBACK_REFUSED, `${CHAMPION} of "${name}" is version ${from.version}; a rollback goes to an earlier version, not ${to.version}`, {
+        details: { name, champion: from.version, to: to.version },
+      });
+    }
+    if (to.approval !== 'APPROVED') {
+      throw new CohortError(RegistryErrors.NOT_APPROVED, `${name} version ${to.version} was never approved; a rollback goes to an earlier approved version`, { details: { modelId: to.model_id } });
+    }
+    const now = this.now();
+    const alias: ModelAliasRow = { name, alias: CHAMPION, model_id: to.model_id, set_by: caller.name, set_at_ms: now, note: reason };
+    this.store.tx(() => {
+      this.store.setModelAlias(alias);
+      this.store.appendEvent(caller.name, 'model.rollback', to.run_id, { modelId: to.model_id, name, version: to.version, fromModelId: from.model_id, fromVersion: from.version, note: reason }, now);
+    });
+    return { alias, from, to: this.info(to.model_id) };
+  }
+
+  /**
+   * A version's weights and spec for export. An unapproved version only to an operator who
+   * asks for it (`allowUnapproved`), and recorded as such; every refusal is recorded too.
+   */
+  export(caller: RegistryCaller, ref: string, allowUnapproved: boolean): { model: ModelRow; specJson: string } {
+    const info = this.resolve(ref);
+    const refuse = (error: CohortError): never => {
+      this.store.tx(() => {
+        this.store.appendEvent(caller.name, 'model.export.refused', info.run_id, { modelId: info.model_id, name: info.name, version: info.version, code: error.code, allowUnapproved }, this.now());
+      });
+      throw error;
+    };
+    if (allowUnapproved && caller.role !== 'operator') {
+      refuse(new CohortError(RunErrors.PERMISSION_DENIED, `only an operator may export an unapproved version (--allow-unapproved); role "${caller.role}" may not`, { details: { role: caller.role } }));
+    }
+    if (info.approval !== 'APPROVED' && !allowUnapproved) {
+      refuse(new CohortError(RegistryErrors.NOT_APPROVED, `${info.name} version ${info.version} (${info.model_id}) is not approved; it cannot be exported`, { details: { modelId: info.model_id } }));
+    }
+    const model = this.store.getModel(info.model_id)!;
+    const run = this.store.getRun(info.run_id);
+    if (!run) throw new CohortError(RegistryErrors.VERSION_NOT_FOUND, `the run ${info.run_id} of ${info.model_id} is not in the state`, { details: { ref: info.model_id } });
+    this.store.tx(() => {
+      this.store.appendEvent(caller.name, 'model.export', info.run_id, { modelId: info.model_id, name: info.name, version: info.version, weightsSha256: info.weights_sha256, approved: info.approval === 'APPROVED', allowUnapproved }, this.now());
+    });
+    return { model, specJson: run.spec_json };
+  }
+}
