@@ -165,7 +165,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
 }
 
 /** Events after which a signed checkpoint is written (and at a clean stop): round closes and every registry change. */
-const CHECKPOINT_AFTER: ReadonlySet<string> = new Set(['round.close', 'model.release', 'model.approve', 'model.alias', 'model.rollback', 'model.export', 'model.export.refused']);
+const CHECKPOINT_AFTER: ReadonlySet<string> = new Set(['round.close', 'model.release', 'model.approve', 'model.alias', 'model.rollback', 'model.export', 'model.export.refused', 'model.download']);
 
 /**
  * Connects the audit log: every committed event of the state store becomes a record

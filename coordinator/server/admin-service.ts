@@ -107,9 +107,13 @@ export function adminServiceHandlers(ctx: AdminServiceContext): AdminServiceHand
 
     ListModels: unary(MODEL_READERS, () => ({ models: engine.store.models().map(modelEntry) })),
 
-    GetModel: unary(['data-scientist', 'operator', 'approver'], (_c, req) => {
+    GetModel: unary(['data-scientist', 'operator', 'approver'], (caller, req) => {
       const m = engine.store.getModel(req.modelId);
       if (!m) throw new CohortError(RunErrors.MODEL_NOT_FOUND, `no released model with id "${req.modelId}"`, { details: { modelId: req.modelId } });
+      // Raw weights, approved or not (research use): recorded like an export (coordinator/registry), so no copy leaves unseen.
+      engine.store.tx(() => {
+        engine.store.appendEvent(caller.name, 'model.download', m.run_id, { modelId: m.model_id, name: m.name, version: m.version, weightsSha256: m.weights_sha256, approved: m.approval === 'APPROVED' }, Date.now());
+      });
       return { model: modelEntry(m), weights: m.weights };
     }),
 

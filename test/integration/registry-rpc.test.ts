@@ -17,7 +17,7 @@ import type { RunningCoordinator } from '../../coordinator/coordinator.ts';
 import { verifyAuditLog } from '../../core/audit/verify.ts';
 import type { CohortError } from '../../core/errors/index.ts';
 import type { Kit } from '../../core/pki/kit.ts';
-import { registryClient, siteClient, unary } from '../../core/rpc/clients.ts';
+import { adminClient, registryClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { flattenWeights } from '../../models/build-model.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
@@ -226,6 +226,14 @@ describe('model registry over mTLS', () => {
     const raw = readFileSync(join(dir, 'state', 'audit', 'audit.jsonl'), 'utf8');
     expect(raw).not.toContain(NOTE);
     expect(raw).not.toContain(USE);
+  });
+
+  it('records a raw download of an unapproved version through AdminService.GetModel', async () => {
+    const c = adminClient(kit('alice'), address);
+    const blob = await unary<{ weights: Buffer }>((o, cb) => c.getModel({ modelId: modelIds[1]! }, o, cb)).finally(() => c.close());
+    expect(sha(blob.weights)).toBe(sha(bytesOf(weightsOf(2))));
+    const downloads = auditRecords().filter((r) => r.action === 'model.download');
+    expect(downloads.map((r) => [r.actor.name, r.actor.role, r.target.model, r.details.version, r.details.approved])).toEqual([['alice', 'data-scientist', modelIds[1], 2, false]]);
   });
 
   it('exports a layers model that TensorFlow.js loads and that predicts what the registry weights compute', async () => {
