@@ -1,0 +1,83 @@
+/**
+ * ModelRegistry on a real SQLite state file: the three reference forms, the refusals that
+ * need no network, and that a refused change leaves the state and the events as they were.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ModelRegistry } from '../../coordinator/registry/registry.ts';
+import { StateStore } from '../../coordinator/state/store.ts';
+import { caughtSync } from '../support/caught.ts';
+
+describe('ModelRegistry', () => {
+  let dir: string;
+  let store: StateStore;
+  let registry: ModelRegistry;
+  const carol = { name: 'carol', role: 'approver' };
+  const events = (): string[] => (store.db.prepare('SELECT action FROM events ORDER BY id').all() as { action: string }[]).map((e) => e.action);
+
+  function release(name: string, runId: string, at: number): string {
+    const modelId = `model-${runId}`;
+    store.tx(() => {
+      store.insertRun({
+        run_id: runId, name, state: 'COMPLETED', spec_json: '{}', spec_sha256: 's', codec_json: '{}', strategy: 'fedavg', rounds: 1, min_sites: 1, round_timeout_ms: 1,
+        current_round: 1, submitted_by: 'alice', recruit_deadline_ms: 0, error_code: null, error: null, final_weights_sha256: 'w', created_at_ms: at, updated_at_ms: at,
+      });
+      store.insertModel({
+        model_id: modelId, run_id: runId, name, weights_sha256: 'w', spec_sha256: 's', released_by: 'site-a', released_at_ms: at, bytes: 4, weights: Buffer.alloc(4), provenance_json: '{}',
+        version: store.nextModelVersion(name), software_version: '0.1.0', intended_use: '', approval: 'PENDING', approved_by: null, approved_at_ms: null, approval_note: null,
+      });
+    });
+    return modelId;
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-registry-'));
+    store = new StateStore(join(dir, 'state.sqlite'));
+    registry = new ModelRegistry(store, () => 1_000);
+    release('heart', 'r1', 1);
+    release('sepsis', 'r2', 2);
+    release('heart', 'r3', 3);
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('numbers versions per registered model and resolves ids, <name>/<version> and <name>@<alias>', () => {
+    expect(store.models().map((m) => [m.name, m.version, m.model_id])).toEqual([['heart', 1, 'model-r1'], ['heart', 2, 'model-r3'], ['sepsis', 1, 'model-r2']]);
+    expect(registry.resolve('model-r3').version).toBe(2);
+    expect(registry.resolve('heart/2').model_id).toBe('model-r3');
+    expect(registry.resolve(' sepsis/1 ').model_id).toBe('model-r2');
+    registry.setAlias({ name: 'oscar', role: 'operator' }, 'heart', 'challenger', 2);
+    expect(registry.resolve('heart@challenger').model_id).toBe('model-r3');
+    expect(registry.aliasesOf(registry.resolve('heart/2'))).toEqual(['challenger']);
+  });
+
+  it.each([
+    ['heart/3', 'COHORT_E_REGISTRY_VERSION_NOT_FOUND'],
+    ['heart/0', 'COHORT_E_REGISTRY_INVALID_REQUEST'],
+    ['heart/two', 'COHORT_E_REGISTRY_INVALID_REQUEST'],
+    ['heart@champion', 'COHORT_E_REGISTRY_VERSION_NOT_FOUND'],
+    ['model-nope', 'COHORT_E_REGISTRY_VERSION_NOT_FOUND'],
+    ['', 'COHORT_E_REGISTRY_INVALID_REQUEST'],
+  ])('refuses the reference %j with %s', (ref, code) => {
+    expect(caughtSync(() => registry.resolve(ref)).code).toBe(code);
+  });
+
+  it('refuses approval without an intended use anywhere, a bad alias, and changes nothing', () => {
+    const noUse = caughtSync(() => registry.approve(carol, 'heart/1', 'validated', ''));
+    expect([noUse.code, noUse.details]).toEqual(['COHORT_E_REGISTRY_INVALID_REQUEST', { field: 'intended_use' }]);
+    const badAlias = caughtSync(() => registry.setAlias(carol, 'heart', 'champion now', 1));
+    expect([badAlias.code, badAlias.details]).toEqual(['COHORT_E_REGISTRY_INVALID_REQUEST', { field: 'alias' }]);
+    const tooLong = caughtSync(() => registry.approve(carol, 'heart/1', 'x'.repeat(2001), 'triage'));
+    expect(tooLong.code).toBe('COHORT_E_REGISTRY_INVALID_REQUEST');
+    expect(store.modelInfo('model-r1')?.approval).toBe('PENDING');
+    expect(store.modelAliases()).toEqual([]);
+    expect(events()).toEqual([]);
+    const ok = registry.approve(carol, 'heart/1', 'validated', 'triage');
+    expect([ok.approval, ok.approved_by, ok.approved_at_ms, ok.approval_note, ok.intended_use]).toEqual(['APPROVED', 'carol', 1_000, 'validated', 'triage']);
+    expect(events()).toEqual(['model.approve']);
+  });
+});
