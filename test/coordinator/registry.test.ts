@@ -2,12 +2,13 @@
  * ModelRegistry on a real SQLite state file: the three reference forms, the refusals that
  * need no network, and that a refused change leaves the state and the events as they were.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModelRegistry } from '../../coordinator/registry/registry.ts';
 import { StateStore } from '../../coordinator/state/store.ts';
+import { COHORT_VERSION } from '../../core/version.ts';
 import { caughtSync } from '../support/caught.ts';
 
 describe('ModelRegistry', () => {
@@ -79,5 +80,10 @@ describe('ModelRegistry', () => {
     const ok = registry.approve(carol, 'heart/1', 'validated', 'triage');
     expect([ok.approval, ok.approved_by, ok.approved_at_ms, ok.approval_note, ok.intended_use]).toEqual(['APPROVED', 'carol', 1_000, 'validated', 'triage']);
     expect(events()).toEqual(['model.approve']);
+  });
+
+  it('records the software version package.json names', () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(COHORT_VERSION).toBe(pkg.version);
   });
 });

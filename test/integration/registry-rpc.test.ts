@@ -319,6 +319,16 @@ describe('model registry over mTLS', () => {
     const served = await as<ModelVersionExport__Output>('alice', (c, o, cb) => c.exportModelVersion({ ref: `${NAME}@champion`, allowUnapproved: false }, o, cb));
     expect(sha(served.weights)).toBe(sha(bytesOf(weightsOf(1))));
 
+    // The human listing: one line per version with its approval and aliases.
+    const listed = await cli(['list', '--kit', join(dir, 'kits', 'aud')]);
+    expect(listed.exitCode).toBe(0);
+    expect(listed.out.split('\n').filter((l) => l !== '').map((l) => l.replace(/ (by carol) \S+/, ' $1').replace(/sha256 \S+/, 'sha256'))).toEqual([
+      NAME,
+      `  v1  ${modelIds[0]}  run run-reg-1  APPROVED by carol  @champion  sha256`,
+      `  v2  ${modelIds[1]}  run run-reg-2  PENDING approval  @challenger  sha256`,
+      `  v3  ${modelIds[2]}  run run-reg-3  APPROVED by carol  sha256`,
+    ]);
+
     const records = auditRecords();
     const rollback = records.filter((r) => r.action === 'model.rollback');
     expect(rollback).toHaveLength(1);
