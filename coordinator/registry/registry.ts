@@ -4,9 +4,11 @@
  * and aliases (champion, challenger, ...) point at versions. Approval, aliases, rollback
  * and export are recorded in the events table inside the transaction that makes the
  * change, so each reaches the audit log (and a signed checkpoint follows, coordinator.ts).
- * Free text (notes, intended use) is stored here and reaches the audit log only as its
- * SHA-256 and length (core/audit/details.ts).
+ * Free text (notes, intended use) is stored here and goes into an event (so the audit log)
+ * only as its SHA-256 and byte length (`textDigest`): core/audit/details.ts would pass a
+ * one-word value such as a record number through as it is.
  */
+import { createHash } from 'node:crypto';
 import { CohortError, RegistryErrors, RunErrors } from '../../core/errors/index.ts';
 import type { ModelAliasRow, ModelInfo, ModelRow, StateStore } from '../state/store.ts';
 
@@ -32,6 +34,12 @@ function text(field: string, value: string): string {
   if (t === '') throw invalid(field, 'is required and may not be empty');
   if (t.length > MAX_TEXT) throw invalid(field, `has ${t.length} characters; at most ${MAX_TEXT}`);
   return t;
+}
+
+/** `<field>Sha256` and `<field>Bytes` of a free-text value, for an event: never the value itself. */
+export function textDigest(field: string, value: string): Record<string, string | number> {
+  const bytes = Buffer.from(value, 'utf8');
+  return { [`${field}Sha256`]: createHash('sha256').update(bytes).digest('hex'), [`${field}Bytes`]: bytes.length };
 }
 
 function versionNumber(field: string, value: number): number {
@@ -106,7 +114,7 @@ export class ModelRegistry {
       if (!this.store.approveModel(m.model_id, { approved_by: caller.name, approved_at_ms: now, approval_note: reason, intended_use: useText })) {
         throw new CohortError(RegistryErrors.ALREADY_APPROVED, `${m.name} version ${m.version} (${m.model_id}) was approved already`, { details: { modelId: m.model_id } });
       }
-      this.store.appendEvent(caller.name, 'model.approve', m.run_id, { modelId: m.model_id, name: m.name, version: m.version, weightsSha256: m.weights_sha256, note: reason, intendedUse: useText }, now);
+      this.store.appendEvent(caller.name, 'model.approve', m.run_id, { modelId: m.model_id, name: m.name, version: m.version, weightsSha256: m.weights_sha256, ...textDigest('note', reason), ...textDigest('intendedUse', useText) }, now);
     });
     return this.info(m.model_id);
   }
@@ -124,7 +132,7 @@ export class ModelRegistry {
     const row: ModelAliasRow = { name, alias, model_id: m.model_id, set_by: caller.name, set_at_ms: now, note: note.trim() === '' ? null : text('note', note) };
     this.store.tx(() => {
       this.store.setModelAlias(row);
-      this.store.appendEvent(caller.name, 'model.alias', m.run_id, { modelId: m.model_id, name, alias, version, previousModelId: previous?.model_id ?? null, ...(row.note === null ? {} : { note: row.note }) }, now);
+      this.store.appendEvent(caller.name, 'model.alias', m.run_id, { modelId: m.model_id, name, alias, version, previousModelId: previous?.model_id ?? null, ...(row.note === null ? {} : textDigest('note', row.note)) }, now);
     });
     return row;
   }
@@ -152,7 +160,7 @@ export class ModelRegistry {
     const alias: ModelAliasRow = { name, alias: CHAMPION, model_id: to.model_id, set_by: caller.name, set_at_ms: now, note: reason };
     this.store.tx(() => {
       this.store.setModelAlias(alias);
-      this.store.appendEvent(caller.name, 'model.rollback', to.run_id, { modelId: to.model_id, name, version: to.version, fromModelId: from.model_id, fromVersion: from.version, note: reason }, now);
+      this.store.appendEvent(caller.name, 'model.rollback', to.run_id, { modelId: to.model_id, name, version: to.version, fromModelId: from.model_id, fromVersion: from.version, ...textDigest('note', reason) }, now);
     });
     return { alias, from, to: this.info(to.model_id) };
   }

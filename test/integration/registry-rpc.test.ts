@@ -53,6 +53,8 @@ describe('model registry over mTLS', () => {
   /** Notes and uses are free text: they must reach the audit log only as hashes. */
   const NOTE = 'Validated on the 2026 retrospective cohort, committee minute 14';
   const USE = 'Decision support for cardiology triage of adults';
+  /** Single tokens that look like identifiers: core/audit's safeDetails would let them through as they are. */
+  const ONE_WORD = { note: 'MRN-00482913', use: 'MRN-00482914', aliasNote: 'MRN-00482915' } as const;
 
   const as = <T>(who: string, call: (c: RegistryServiceClient, o: grpc.CallOptions, cb: grpc.requestCallback<T>) => unknown): Promise<T> => {
     const c = registryClient(kit(who), address);
@@ -293,12 +295,13 @@ describe('model registry over mTLS', () => {
 
   it('rolls champion back to an earlier approved version, refusing later or unapproved targets and non-approvers', async () => {
     // Version 1 approved above; version 3 approved now; version 2 stays pending.
-    await as('carol', (c, o, cb) => c.approveModelVersion({ ref: modelIds[2]!, note: 'second validation', intendedUse: '' }, o, cb));
+    // One-word free text (an identifier typed as a note or use) must reach the log as a hash too, never verbatim.
+    await as('carol', (c, o, cb) => c.approveModelVersion({ ref: modelIds[2]!, note: ONE_WORD.note, intendedUse: ONE_WORD.use }, o, cb));
     const unapprovedChampion = await refusal(as('carol', (c, o, cb) => c.setModelAlias({ name: NAME, alias: 'champion', version: 2, note: '' }, o, cb)));
     expect([unapprovedChampion.code, unapprovedChampion.grpc]).toEqual(['COHORT_E_REGISTRY_NOT_APPROVED', grpc.status.FAILED_PRECONDITION]);
     const challenger = await as<ModelAlias__Output>('oscar', (c, o, cb) => c.setModelAlias({ name: NAME, alias: 'challenger', version: 2, note: '' }, o, cb));
     expect([challenger.alias, challenger.version, challenger.modelId]).toEqual(['challenger', 2, modelIds[1]]);
-    const champion = await runCliJson(registerModelCommands, ['model', 'alias', NAME, 'champion', '3', '--kit', join(dir, 'kits', 'carol'), '--json', '--address', address]);
+    const champion = await runCliJson(registerModelCommands, ['model', 'alias', NAME, 'champion', '3', '--note', ONE_WORD.aliasNote, '--kit', join(dir, 'kits', 'carol'), '--json', '--address', address]);
     expect(champion).toMatchObject({ alias: 'champion', version: 3, modelId: modelIds[2], setBy: 'carol' });
 
     const byScientist = await refusal(as('alice', (c, o, cb) => c.rollbackModel({ name: NAME, toVersion: 1, note: 'drift' }, o, cb)));
@@ -337,6 +340,14 @@ describe('model registry over mTLS', () => {
       ['oscar', 'challenger', 2, modelIds[1]],
       ['carol', 'champion', 3, modelIds[2]],
     ]);
+    // The one-word note and use: their SHA-256 and byte length only, nowhere in the log's bytes.
+    const approval3 = records.find((r) => r.action === 'model.approve' && r.target.model === modelIds[2]);
+    expect(approval3?.details).toMatchObject({ noteSha256: sha(Buffer.from(ONE_WORD.note)), noteBytes: ONE_WORD.note.length, intendedUseSha256: sha(Buffer.from(ONE_WORD.use)), intendedUseBytes: ONE_WORD.use.length });
+    expect(Object.keys(approval3?.details ?? {})).not.toContain('note');
+    const championAlias = records.find((r) => r.action === 'model.alias' && r.details.alias === 'champion');
+    expect(championAlias?.details).toMatchObject({ noteSha256: sha(Buffer.from(ONE_WORD.aliasNote)), noteBytes: ONE_WORD.aliasNote.length });
+    const rawLog = readFileSync(join(dir, 'state', 'audit', 'audit.jsonl'));
+    for (const text of Object.values(ONE_WORD)) expect(rawLog.includes(Buffer.from(text))).toBe(false);
     expect(records.filter((r) => r.action === 'model.release').map((r) => [r.actor.name, r.details.version, r.target.model])).toEqual([
       ['site-a', 1, modelIds[0]],
       ['site-a', 2, modelIds[1]],
