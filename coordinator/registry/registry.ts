@@ -24,6 +24,11 @@ export const CHAMPION = 'champion';
 const ALIAS = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 const MAX_TEXT = 2000;
 
+/** Alias names are case-insensitive, stored in lowercase: `Champion` is champion, approval check and all. */
+function aliasName(alias: string): string {
+  return alias.toLowerCase();
+}
+
 function invalid(field: string, message: string): CohortError {
   return new CohortError(RegistryErrors.INVALID_REQUEST, `${field}: ${message}`, { details: { field } });
 }
@@ -63,7 +68,7 @@ export class ModelRegistry {
     if (r === '') throw invalid('ref', 'name a model id, <name>/<version> or <name>@<alias>');
     const at = r.lastIndexOf('@');
     if (at > 0) {
-      const alias = this.store.modelAlias(r.slice(0, at), r.slice(at + 1));
+      const alias = this.store.modelAlias(r.slice(0, at), aliasName(r.slice(at + 1)));
       if (!alias) throw notFound(`is aliased "${r.slice(at + 1)}" in registered model "${r.slice(0, at)}"`);
       return this.info(alias.model_id);
     }
@@ -119,9 +124,10 @@ export class ModelRegistry {
     return this.info(m.model_id);
   }
 
-  /** Points `alias` of registered model `name` at `version`; champion only at an approved version. */
-  setAlias(caller: RegistryCaller, name: string, alias: string, version: number, note = ''): ModelAliasRow {
-    if (!ALIAS.test(alias)) throw invalid('alias', `"${alias}" is not an identifier (letters, digits, _ . -; at most 64)`);
+  /** Points `alias` (lowercased) of registered model `name` at `version`; champion only at an approved version. */
+  setAlias(caller: RegistryCaller, name: string, aliasGiven: string, version: number, note = ''): ModelAliasRow {
+    if (!ALIAS.test(aliasGiven)) throw invalid('alias', `"${aliasGiven}" is not an identifier (letters, digits, _ . -; at most 64)`);
+    const alias = aliasName(aliasGiven);
     const m = this.store.modelVersion(name, versionNumber('version', version));
     if (!m) throw new CohortError(RegistryErrors.VERSION_NOT_FOUND, `no version ${version} of registered model "${name}"`, { details: { ref: `${name}/${version}` } });
     if (alias === CHAMPION && m.approval !== 'APPROVED') {

@@ -82,6 +82,20 @@ describe('ModelRegistry', () => {
     expect(events()).toEqual(['model.approve']);
   });
 
+  it('takes alias names case-insensitively: "Champion" is champion, with its approval check', () => {
+    const unapproved = caughtSync(() => registry.setAlias(carol, 'heart', 'Champion', 1));
+    expect([unapproved.code, unapproved.details]).toEqual(['COHORT_E_REGISTRY_NOT_APPROVED', { modelId: 'model-r1' }]);
+    expect(caughtSync(() => registry.setAlias(carol, 'heart', 'CHAMPION', 2)).code).toBe('COHORT_E_REGISTRY_NOT_APPROVED');
+    expect(store.modelAliases()).toEqual([]);
+    registry.approve(carol, 'heart/2', 'validated', 'triage');
+    const row = registry.setAlias(carol, 'heart', 'ChAmPiOn', 2);
+    expect([row.alias, row.model_id]).toEqual(['champion', 'model-r3']);
+    registry.setAlias(carol, 'heart', 'Challenger', 1);
+    expect(store.modelAliases('heart').map((a) => [a.alias, a.model_id])).toEqual([['challenger', 'model-r1'], ['champion', 'model-r3']]);
+    expect(registry.resolve('heart@CHAMPION').model_id).toBe('model-r3');
+    expect(registry.resolve('heart@challenger').model_id).toBe('model-r1');
+  });
+
   it('records the software version package.json names', () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
     expect(COHORT_VERSION).toBe(pkg.version);
