@@ -143,7 +143,7 @@ export function registerModelCommands(program: Command): void {
     );
   });
 
-  common(model.command('alias <name> <alias> <version>').description('point an alias (champion, challenger, ...) at a version; champion only at an approved one').option('--note <text>', 'why'), 'approver or operator').action(
+  common(model.command('alias <name> <alias> <version>').description('point an alias (champion, challenger, ...) at a version; champion only by an approver, at an approved version, and not backwards (use rollback)').option('--note <text>', 'why'), 'approver or operator (champion: approver)').action(
     async (name: string, alias: string, version: string, opts: Common & { note?: string }) => {
       await runCommand(
         opts.json,

@@ -124,17 +124,34 @@ export class ModelRegistry {
     return this.info(m.model_id);
   }
 
-  /** Points `alias` (lowercased) of registered model `name` at `version`; champion only at an approved version. */
+  /**
+   * Points `alias` (lowercased) of registered model `name` at `version`. Champion: only by an
+   * approver, only at an approved version, and never backwards (that is `rollback`).
+   */
   setAlias(caller: RegistryCaller, name: string, aliasGiven: string, version: number, note = ''): ModelAliasRow {
     if (!ALIAS.test(aliasGiven)) throw invalid('alias', `"${aliasGiven}" is not an identifier (letters, digits, _ . -; at most 64)`);
     const alias = aliasName(aliasGiven);
+    // Champion is what clinical use follows: only an approver moves it (an operator may set any other alias).
+    if (alias === CHAMPION && caller.role !== 'approver') {
+      throw new CohortError(RunErrors.PERMISSION_DENIED, `only an approver may move "${CHAMPION}"; role "${caller.role}" may set other aliases`, { details: { role: caller.role, alias: CHAMPION } });
+    }
     const m = this.store.modelVersion(name, versionNumber('version', version));
     if (!m) throw new CohortError(RegistryErrors.VERSION_NOT_FOUND, `no version ${version} of registered model "${name}"`, { details: { ref: `${name}/${version}` } });
     if (alias === CHAMPION && m.approval !== 'APPROVED') {
       throw new CohortError(RegistryErrors.NOT_APPROVED, `${name} version ${version} is not approved; "${CHAMPION}" points only at approved versions`, { details: { modelId: m.model_id } });
     }
-    const now = this.now();
     const previous = this.store.modelAlias(name, alias);
+    if (alias === CHAMPION && previous) {
+      const current = this.info(previous.model_id);
+      if (m.version < current.version) {
+        throw new CohortError(
+          RegistryErrors.CHAMPION_NEEDS_ROLLBACK,
+          `${CHAMPION} of "${name}" is version ${current.version}; moving it back to ${m.version} is a rollback: cohort model rollback ${name} --to ${m.version} --note <why>`,
+          { details: { name, champion: current.version, to: m.version } },
+        );
+      }
+    }
+    const now = this.now();
     const row: ModelAliasRow = { name, alias, model_id: m.model_id, set_by: caller.name, set_at_ms: now, note: note.trim() === '' ? null : text('note', note) };
     this.store.tx(() => {
       this.store.setModelAlias(row);

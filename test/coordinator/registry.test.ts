@@ -96,6 +96,25 @@ describe('ModelRegistry', () => {
     expect(registry.resolve('heart@challenger').model_id).toBe('model-r1');
   });
 
+  it('lets only an approver move champion, and only forward: backwards is a rollback, with its note and record', () => {
+    const oscar = { name: 'oscar', role: 'operator' };
+    registry.approve(carol, 'heart/1', 'validated', 'triage');
+    registry.approve(carol, 'heart/2', 'validated again', 'triage');
+    const byOperator = caughtSync(() => registry.setAlias(oscar, 'heart', 'champion', 2));
+    expect([byOperator.code, byOperator.details]).toEqual(['COHORT_E_RUN_PERMISSION_DENIED', { role: 'operator', alias: 'champion' }]);
+    expect(store.modelAliases()).toEqual([]);
+    registry.setAlias(oscar, 'heart', 'challenger', 1);
+    registry.setAlias(carol, 'heart', 'champion', 2);
+    const back = caughtSync(() => registry.setAlias(carol, 'heart', 'champion', 1, 'drift'));
+    expect([back.code, back.details]).toEqual(['COHORT_E_REGISTRY_CHAMPION_NEEDS_ROLLBACK', { name: 'heart', champion: 2, to: 1 }]);
+    expect(back.message).toMatch(/cohort model rollback heart --to 1 --note/);
+    expect(caughtSync(() => registry.setAlias(oscar, 'heart', 'champion', 1)).code).toBe('COHORT_E_RUN_PERMISSION_DENIED');
+    expect(store.modelAlias('heart', 'champion')?.model_id).toBe('model-r3');
+    // The same version again is no move backwards; a rollback does the backwards move.
+    expect(registry.setAlias(carol, 'heart', 'champion', 2).model_id).toBe('model-r3');
+    expect(registry.rollback(carol, 'heart', 1, 'drift').to.model_id).toBe('model-r1');
+  });
+
   it('records the software version package.json names', () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
     expect(COHORT_VERSION).toBe(pkg.version);

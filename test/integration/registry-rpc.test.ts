@@ -303,6 +303,11 @@ describe('model registry over mTLS', () => {
     expect([challenger.alias, challenger.version, challenger.modelId]).toEqual(['challenger', 2, modelIds[1]]);
     const champion = await runCliJson(registerModelCommands, ['model', 'alias', NAME, 'champion', '3', '--note', ONE_WORD.aliasNote, '--kit', join(dir, 'kits', 'carol'), '--json', '--address', address]);
     expect(champion).toMatchObject({ alias: 'champion', version: 3, modelId: modelIds[2], setBy: 'carol' });
+    // An operator sets other aliases but never champion; an approver moves it back only by a rollback (with its note).
+    const byOperator = await refusal(as('oscar', (c, o, cb) => c.setModelAlias({ name: NAME, alias: 'champion', version: 1, note: '' }, o, cb)));
+    expect([byOperator.code, byOperator.grpc]).toEqual([PERMISSION, grpc.status.PERMISSION_DENIED]);
+    const backwards = await refusal(as('carol', (c, o, cb) => c.setModelAlias({ name: NAME, alias: 'Champion', version: 1, note: '' }, o, cb)));
+    expect([backwards.code, backwards.grpc]).toEqual(['COHORT_E_REGISTRY_CHAMPION_NEEDS_ROLLBACK', grpc.status.FAILED_PRECONDITION]);
 
     const byScientist = await refusal(as('alice', (c, o, cb) => c.rollbackModel({ name: NAME, toVersion: 1, note: 'drift' }, o, cb)));
     expect([byScientist.code, byScientist.grpc]).toEqual([PERMISSION, grpc.status.PERMISSION_DENIED]);

@@ -36,4 +36,10 @@ export const RegistryErrors = defineErrors({
     meaning: 'A rollback must point the champion alias at an earlier approved version than the one it points at now, and the model must have a champion.',
     fix: 'Check `cohort model list` for the champion and the approved versions below it; to point champion anywhere else use `cohort model alias`.',
   },
+  CHAMPION_NEEDS_ROLLBACK: {
+    code: 'COHORT_E_REGISTRY_CHAMPION_NEEDS_ROLLBACK',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'Pointing champion at an earlier version than the current champion is a rollback; `cohort model alias` does not move champion backwards.',
+    fix: 'As an approver, run `cohort model rollback <name> --to <version> --note <why>`, which records the reason and the version rolled back from.',
+  },
 });

@@ -92,14 +92,16 @@ export interface RegistryServiceClient extends grpc.Client {
   rollbackModel(argument: _cohort_v1_RollbackModelRequest, callback: grpc.requestCallback<_cohort_v1_ModelAlias__Output>): grpc.ClientUnaryCall;
   
   /**
-   * approver, operator. Points an alias at a version; champion only at an approved one.
+   * approver, operator. Points an alias at a version; champion only by an approver, at an
+   * approved version, and not to an earlier version than the current champion (RollbackModel).
    */
   SetModelAlias(argument: _cohort_v1_SetModelAliasRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ModelAlias__Output>): grpc.ClientUnaryCall;
   SetModelAlias(argument: _cohort_v1_SetModelAliasRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ModelAlias__Output>): grpc.ClientUnaryCall;
   SetModelAlias(argument: _cohort_v1_SetModelAliasRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ModelAlias__Output>): grpc.ClientUnaryCall;
   SetModelAlias(argument: _cohort_v1_SetModelAliasRequest, callback: grpc.requestCallback<_cohort_v1_ModelAlias__Output>): grpc.ClientUnaryCall;
   /**
-   * approver, operator. Points an alias at a version; champion only at an approved one.
+   * approver, operator. Points an alias at a version; champion only by an approver, at an
+   * approved version, and not to an earlier version than the current champion (RollbackModel).
    */
   setModelAlias(argument: _cohort_v1_SetModelAliasRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ModelAlias__Output>): grpc.ClientUnaryCall;
   setModelAlias(argument: _cohort_v1_SetModelAliasRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ModelAlias__Output>): grpc.ClientUnaryCall;
@@ -136,7 +138,8 @@ export interface RegistryServiceHandlers extends grpc.UntypedServiceImplementati
   RollbackModel: grpc.handleUnaryCall<_cohort_v1_RollbackModelRequest__Output, _cohort_v1_ModelAlias>;
   
   /**
-   * approver, operator. Points an alias at a version; champion only at an approved one.
+   * approver, operator. Points an alias at a version; champion only by an approver, at an
+   * approved version, and not to an earlier version than the current champion (RollbackModel).
    */
   SetModelAlias: grpc.handleUnaryCall<_cohort_v1_SetModelAliasRequest__Output, _cohort_v1_ModelAlias>;
   
