@@ -164,8 +164,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   };
 }
 
-/** Events after which a signed checkpoint is written (and at a clean stop): round closes and every registry change. */
-const CHECKPOINT_AFTER: ReadonlySet<string> = new Set(['round.close', 'model.release', 'model.approve', 'model.alias', 'model.rollback', 'model.export', 'model.export.refused', 'model.download']);
+/**
+ * Events after which a signed checkpoint is written (and at a clean stop): round closes and every
+ * registry event (`model.*`: releases, approvals, aliases, rollbacks, exports, downloads and their refusals).
+ */
+const checkpointAfter = (action: string): boolean => action === 'round.close' || action.startsWith('model.');
 
 /**
  * Connects the audit log: every committed event of the state store becomes a record
@@ -192,7 +195,7 @@ function attachAudit(audit: AuditLog, store: StateStore, guard: Parameters<typeo
       audit.append(eventRecord(event, actorOf, starting ? { reconciled: true } : {}));
       if (starting) reconciled++;
       // The event is in the log now; a failed checkpoint must not make the store deliver it twice.
-      if (CHECKPOINT_AFTER.has(event.action)) {
+      if (checkpointAfter(event.action)) {
         try {
           audit.checkpoint();
         } catch (e) {

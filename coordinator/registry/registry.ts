@@ -52,6 +52,12 @@ function versionNumber(field: string, value: number): number {
   return value;
 }
 
+/** What a refused request named, for its `.refused` record: never free text, only ids, numbers and hashes. */
+interface Attempt {
+  readonly runId: string | null;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
 export class ModelRegistry {
   constructor(
     readonly store: StateStore,
@@ -91,6 +97,44 @@ export class ModelRegistry {
     return m;
   }
 
+  /**
+   * Runs a registry change; a refusal (a CohortError) is recorded as `<action>.refused` with
+   * its code and what the request named (`attempt`), in its own transaction, so a checkpoint
+   * follows it like any registry change, and the change itself left nothing behind.
+   */
+  private refusing<T>(caller: RegistryCaller, action: string, attempt: () => Attempt, change: () => T): T {
+    try {
+      return change();
+    } catch (e) {
+      if (e instanceof CohortError) {
+        const a = attempt();
+        this.store.tx(() => {
+          this.store.appendEvent(caller.name, `${action}.refused`, a.runId, { ...a.detail, code: e.code }, this.now());
+        });
+      }
+      throw e;
+    }
+  }
+
+  /** What a refused request named by reference: the version when it exists, else the reference's hash only. */
+  private attemptOnRef(ref: string): Attempt {
+    let m: ModelInfo;
+    try {
+      m = this.resolve(ref);
+    } catch {
+      return { runId: null, detail: textDigest('ref', ref) };
+    }
+    return { runId: m.run_id, detail: { modelId: m.model_id, name: m.name, version: m.version } };
+  }
+
+  /** What a refused request named by registered model and version: the name only when it is registered, else its hash. */
+  private attemptOnVersion(name: string, version: number): Attempt {
+    const m = Number.isSafeInteger(version) ? this.store.modelVersion(name, version) : undefined;
+    if (m) return { runId: m.run_id, detail: { modelId: m.model_id, name: m.name, version: m.version } };
+    const v = Number.isFinite(version) ? version : null;
+    return { runId: null, detail: this.store.models(name).length > 0 ? { name, version: v } : { ...textDigest('name', name), version: v } };
+  }
+
   /** Every version (or one registered model's) with the aliases. */
   list(name?: string): { versions: ModelInfo[]; aliases: ModelAliasRow[] } {
     const n = name === undefined || name === '' ? undefined : name;
@@ -104,6 +148,10 @@ export class ModelRegistry {
 
   /** Records who approved a version, when, why and for what use (the spec's description when `use` is empty). */
   approve(caller: RegistryCaller, ref: string, note: string, use: string): ModelInfo {
+    return this.refusing(caller, 'model.approve', () => this.attemptOnRef(ref), () => this.approveNow(caller, ref, note, use));
+  }
+
+  private approveNow(caller: RegistryCaller, ref: string, note: string, use: string): ModelInfo {
     const reason = text('note', note);
     const m = this.resolve(ref);
     const intendedUse = use.trim() === '' ? m.intended_use : use;
@@ -129,6 +177,18 @@ export class ModelRegistry {
    * approver, only at an approved version, and never backwards (that is `rollback`).
    */
   setAlias(caller: RegistryCaller, name: string, aliasGiven: string, version: number, note = ''): ModelAliasRow {
+    return this.refusing(
+      caller,
+      'model.alias',
+      () => {
+        const a = this.attemptOnVersion(name, version);
+        return { ...a, detail: { ...a.detail, ...(ALIAS.test(aliasGiven) ? { alias: aliasName(aliasGiven) } : textDigest('alias', aliasGiven)) } };
+      },
+      () => this.setAliasNow(caller, name, aliasGiven, version, note),
+    );
+  }
+
+  private setAliasNow(caller: RegistryCaller, name: string, aliasGiven: string, version: number, note: string): ModelAliasRow {
     if (!ALIAS.test(aliasGiven)) throw invalid('alias', `"${aliasGiven}" is not an identifier (letters, digits, _ . -; at most 64)`);
     const alias = aliasName(aliasGiven);
     // Champion is what clinical use follows: only an approver moves it (an operator may set any other alias).
@@ -162,6 +222,10 @@ export class ModelRegistry {
 
   /** Points champion back at an earlier approved version than the one it points at now, and records why. */
   rollback(caller: RegistryCaller, name: string, toVersion: number, note: string): { alias: ModelAliasRow; from: ModelInfo; to: ModelInfo } {
+    return this.refusing(caller, 'model.rollback', () => this.attemptOnVersion(name, toVersion), () => this.rollbackNow(caller, name, toVersion, note));
+  }
+
+  private rollbackNow(caller: RegistryCaller, name: string, toVersion: number, note: string): { alias: ModelAliasRow; from: ModelInfo; to: ModelInfo } {
     const reason = text('note', note);
     versionNumber('to_version', toVersion);
     const current = this.store.modelAlias(name, CHAMPION);
@@ -193,18 +257,24 @@ export class ModelRegistry {
    * asks for it (`allowUnapproved`), and recorded as such; every refusal is recorded too.
    */
   export(caller: RegistryCaller, ref: string, allowUnapproved: boolean): { model: ModelRow; specJson: string } {
+    return this.refusing(
+      caller,
+      'model.export',
+      () => {
+        const a = this.attemptOnRef(ref);
+        return { ...a, detail: { ...a.detail, allowUnapproved } };
+      },
+      () => this.exportNow(caller, ref, allowUnapproved),
+    );
+  }
+
+  private exportNow(caller: RegistryCaller, ref: string, allowUnapproved: boolean): { model: ModelRow; specJson: string } {
     const info = this.resolve(ref);
-    const refuse = (error: CohortError): never => {
-      this.store.tx(() => {
-        this.store.appendEvent(caller.name, 'model.export.refused', info.run_id, { modelId: info.model_id, name: info.name, version: info.version, code: error.code, allowUnapproved }, this.now());
-      });
-      throw error;
-    };
     if (allowUnapproved && caller.role !== 'operator') {
-      refuse(new CohortError(RunErrors.PERMISSION_DENIED, `only an operator may export an unapproved version (--allow-unapproved); role "${caller.role}" may not`, { details: { role: caller.role } }));
+      throw new CohortError(RunErrors.PERMISSION_DENIED, `only an operator may export an unapproved version (--allow-unapproved); role "${caller.role}" may not`, { details: { role: caller.role } });
     }
     if (info.approval !== 'APPROVED' && !allowUnapproved) {
-      refuse(new CohortError(RegistryErrors.NOT_APPROVED, `${info.name} version ${info.version} (${info.model_id}) is not approved; it cannot be exported`, { details: { modelId: info.model_id } }));
+      throw new CohortError(RegistryErrors.NOT_APPROVED, `${info.name} version ${info.version} (${info.model_id}) is not approved; it cannot be exported`, { details: { modelId: info.model_id } });
     }
     const model = this.store.getModel(info.model_id)!;
     const run = this.store.getRun(info.run_id);

@@ -1,7 +1,8 @@
 /**
  * ModelRegistry on a real SQLite state file: the three reference forms, the refusals that
- * need no network, and that a refused change leaves the state and the events as they were.
+ * need no network, and that a refused change leaves the state as it was, with only its refusal recorded.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,10 +77,16 @@ describe('ModelRegistry', () => {
     expect(tooLong.code).toBe('COHORT_E_REGISTRY_INVALID_REQUEST');
     expect(store.modelInfo('model-r1')?.approval).toBe('PENDING');
     expect(store.modelAliases()).toEqual([]);
-    expect(events()).toEqual([]);
+    // Only the refusals are recorded: with their code and what they named, never the note or a malformed alias.
+    const refusals = store.db.prepare('SELECT action, run_id, detail_json FROM events ORDER BY id').all() as { action: string; run_id: string | null; detail_json: string }[];
+    expect(refusals.map((e) => [e.action, e.run_id, JSON.parse(e.detail_json) as unknown])).toEqual([
+      ['model.approve.refused', 'r1', { modelId: 'model-r1', name: 'heart', version: 1, code: 'COHORT_E_REGISTRY_INVALID_REQUEST' }],
+      ['model.alias.refused', 'r1', { modelId: 'model-r1', name: 'heart', version: 1, aliasSha256: createHash('sha256').update('champion now').digest('hex'), aliasBytes: 12, code: 'COHORT_E_REGISTRY_INVALID_REQUEST' }],
+      ['model.approve.refused', 'r1', { modelId: 'model-r1', name: 'heart', version: 1, code: 'COHORT_E_REGISTRY_INVALID_REQUEST' }],
+    ]);
     const ok = registry.approve(carol, 'heart/1', 'validated', 'triage');
     expect([ok.approval, ok.approved_by, ok.approved_at_ms, ok.approval_note, ok.intended_use]).toEqual(['APPROVED', 'carol', 1_000, 'validated', 'triage']);
-    expect(events()).toEqual(['model.approve']);
+    expect(events().slice(3)).toEqual(['model.approve']);
   });
 
   it('takes alias names case-insensitively: "Champion" is champion, with its approval check', () => {

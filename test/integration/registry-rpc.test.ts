@@ -317,6 +317,10 @@ describe('model registry over mTLS', () => {
     expect([toSame.code, toSame.grpc]).toEqual(['COHORT_E_REGISTRY_ROLLBACK_REFUSED', grpc.status.FAILED_PRECONDITION]);
     const noNote = await refusal(as('carol', (c, o, cb) => c.rollbackModel({ name: NAME, toVersion: 1, note: '' }, o, cb)));
     expect([noNote.code, noNote.grpc]).toEqual(['COHORT_E_REGISTRY_INVALID_REQUEST', grpc.status.INVALID_ARGUMENT]);
+    // The refusal is the log's last record, and a signed checkpoint covers it already.
+    const afterRefusal = auditRecords();
+    expect([afterRefusal.at(-1)?.action, afterRefusal.at(-1)?.details.code]).toEqual(['model.rollback.refused', 'COHORT_E_REGISTRY_INVALID_REQUEST']);
+    expect(verifyAudit().summary.treeSize).toBe(afterRefusal.length);
     expect((await as<ModelVersion__Output>('aud', (c, o, cb) => c.getModelVersion({ ref: `${NAME}@champion` }, o, cb))).version).toBe(3);
 
     const rolled = await runCliJson(registerModelCommands, ['model', 'rollback', NAME, '--to', '1', '--note', 'calibration drift at site-b', '--kit', join(dir, 'kits', 'carol'), '--json', '--address', address]);
@@ -353,18 +357,48 @@ describe('model registry over mTLS', () => {
     expect(championAlias?.details).toMatchObject({ noteSha256: sha(Buffer.from(ONE_WORD.aliasNote)), noteBytes: ONE_WORD.aliasNote.length });
     const rawLog = readFileSync(join(dir, 'state', 'audit', 'audit.jsonl'));
     for (const text of Object.values(ONE_WORD)) expect(rawLog.includes(Buffer.from(text))).toBe(false);
+    // Every refused registry change is recorded with its code (never its note); those of the role matrix name no
+    // existing model, so they carry the reference's hash.
+    const refusedChanges = records.filter((r) => /^model\.(approve|alias|rollback)\.refused$/.test(r.action) && r.details.name === NAME);
+    expect(refusedChanges.map((r) => [r.action, r.actor.name, r.outcome, r.details.code, r.target.model])).toEqual([
+      ['model.approve.refused', 'carol', 'refused', 'COHORT_E_REGISTRY_INVALID_REQUEST', modelIds[0]],
+      ['model.approve.refused', 'carol', 'refused', 'COHORT_E_REGISTRY_ALREADY_APPROVED', modelIds[0]],
+      ['model.alias.refused', 'carol', 'refused', 'COHORT_E_REGISTRY_NOT_APPROVED', modelIds[1]],
+      ['model.alias.refused', 'oscar', 'refused', PERMISSION, modelIds[0]],
+      ['model.alias.refused', 'carol', 'refused', 'COHORT_E_REGISTRY_CHAMPION_NEEDS_ROLLBACK', modelIds[0]],
+      ['model.rollback.refused', 'carol', 'refused', 'COHORT_E_REGISTRY_NOT_APPROVED', modelIds[1]],
+      ['model.rollback.refused', 'carol', 'refused', 'COHORT_E_REGISTRY_ROLLBACK_REFUSED', modelIds[2]],
+      ['model.rollback.refused', 'carol', 'refused', 'COHORT_E_REGISTRY_INVALID_REQUEST', modelIds[0]],
+    ]);
+    for (const r of refusedChanges) expect(Object.keys(r.details).filter((k) => k.startsWith('note'))).toEqual([]);
+    expect(refusedChanges.filter((r) => r.action === 'model.alias.refused').map((r) => r.details.alias)).toEqual(['champion', 'champion', 'champion']);
+    const unnamed = records.filter((r) => r.action.endsWith('.refused') && r.action.startsWith('model.') && r.details.name === undefined);
+    expect(unnamed.map((r) => [r.action, r.actor.name, r.details.code, r.details.refSha256 ?? r.details.nameSha256])).toEqual([
+      ['model.approve.refused', 'carol', 'COHORT_E_REGISTRY_VERSION_NOT_FOUND', sha(Buffer.from('model-none'))],
+      ['model.alias.refused', 'oscar', 'COHORT_E_REGISTRY_VERSION_NOT_FOUND', sha(Buffer.from('none'))],
+      ['model.alias.refused', 'carol', 'COHORT_E_REGISTRY_VERSION_NOT_FOUND', sha(Buffer.from('none'))],
+      ['model.rollback.refused', 'carol', 'COHORT_E_REGISTRY_ROLLBACK_REFUSED', sha(Buffer.from('none'))],
+      ['model.export.refused', 'alice', 'COHORT_E_REGISTRY_VERSION_NOT_FOUND', sha(Buffer.from('model-none'))],
+      ['model.export.refused', 'oscar', 'COHORT_E_REGISTRY_VERSION_NOT_FOUND', sha(Buffer.from('model-none'))],
+      ['model.export.refused', 'carol', 'COHORT_E_REGISTRY_VERSION_NOT_FOUND', sha(Buffer.from('model-none'))],
+    ]);
     expect(records.filter((r) => r.action === 'model.release').map((r) => [r.actor.name, r.details.version, r.target.model])).toEqual([
       ['site-a', 1, modelIds[0]],
       ['site-a', 2, modelIds[1]],
       ['site-a', 3, modelIds[2]],
     ]);
     // Every registry change is under a signed checkpoint: the log is intact, and the last checkpoint covers the rollback.
-    const audit = join(dir, 'state', 'audit');
-    const verified = verifyAuditLog({ logFile: join(audit, 'audit.jsonl'), checkpointFiles: [join(audit, 'checkpoints.jsonl')], caPem: kit('coordinator').caPem, role: 'coordinator' });
+    const verified = verifyAudit();
     expect(verified.summary.trust).toBe('ca');
     const lastRegistry = records.filter((r) => r.action.startsWith('model.')).at(-1)!;
     expect(verified.summary.treeSize).toBeGreaterThan(lastRegistry.index);
   });
+
+  /** The coordinator's audit log verified against its checkpoints (summary.treeSize: the latest checkpoint's). */
+  function verifyAudit(): ReturnType<typeof verifyAuditLog> {
+    const audit = join(dir, 'state', 'audit');
+    return verifyAuditLog({ logFile: join(audit, 'audit.jsonl'), checkpointFiles: [join(audit, 'checkpoints.jsonl')], caPem: kit('coordinator').caPem, role: 'coordinator' });
+  }
 
   /** The coordinator's audit records, parsed from its audit.jsonl. */
   function auditRecords(): { index: number; action: string; actor: { name: string; role: string }; target: Record<string, string | number>; outcome: string; details: Record<string, unknown> }[] {
