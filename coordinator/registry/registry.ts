@@ -277,6 +277,14 @@ export class ModelRegistry {
       throw new CohortError(RegistryErrors.NOT_APPROVED, `${info.name} version ${info.version} (${info.model_id}) is not approved; it cannot be exported`, { details: { modelId: info.model_id } });
     }
     const model = this.store.getModel(info.model_id)!;
+    // What leaves is what was released and approved: the stored bytes must still hash to the registered SHA-256.
+    if (createHash('sha256').update(model.weights).digest('hex') !== model.weights_sha256) {
+      throw new CohortError(
+        RegistryErrors.WEIGHTS_MISMATCH,
+        `${info.name} version ${info.version} (${info.model_id}): the stored weights do not hash to the registered SHA-256 ${model.weights_sha256}; they are not served`,
+        { details: { modelId: info.model_id } },
+      );
+    }
     const run = this.store.getRun(info.run_id);
     if (!run) throw new CohortError(RegistryErrors.VERSION_NOT_FOUND, `the run ${info.run_id} of ${info.model_id} is not in the state`, { details: { ref: info.model_id } });
     this.store.tx(() => {

@@ -6,11 +6,15 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModelRegistry } from '../../coordinator/registry/registry.ts';
 import { StateStore } from '../../coordinator/state/store.ts';
 import { COHORT_VERSION } from '../../core/version.ts';
 import { caughtSync } from '../support/caught.ts';
+
+const WEIGHTS = Buffer.from(new Float32Array([0.5]).buffer);
+const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
 describe('ModelRegistry', () => {
   let dir: string;
@@ -27,7 +31,7 @@ describe('ModelRegistry', () => {
         current_round: 1, submitted_by: 'alice', recruit_deadline_ms: 0, error_code: null, error: null, final_weights_sha256: 'w', created_at_ms: at, updated_at_ms: at,
       });
       store.insertModel({
-        model_id: modelId, run_id: runId, name, weights_sha256: 'w', spec_sha256: 's', released_by: 'site-a', released_at_ms: at, bytes: 4, weights: Buffer.alloc(4), provenance_json: '{}',
+        model_id: modelId, run_id: runId, name, weights_sha256: sha256(WEIGHTS), spec_sha256: 's', released_by: 'site-a', released_at_ms: at, bytes: 4, weights: WEIGHTS, provenance_json: '{}',
         version: store.nextModelVersion(name), software_version: '0.1.0', intended_use: '', approval: 'PENDING', approved_by: null, approved_at_ms: null, approval_note: null,
       });
     });
@@ -81,7 +85,7 @@ describe('ModelRegistry', () => {
     const refusals = store.db.prepare('SELECT action, run_id, detail_json FROM events ORDER BY id').all() as { action: string; run_id: string | null; detail_json: string }[];
     expect(refusals.map((e) => [e.action, e.run_id, JSON.parse(e.detail_json) as unknown])).toEqual([
       ['model.approve.refused', 'r1', { modelId: 'model-r1', name: 'heart', version: 1, code: 'COHORT_E_REGISTRY_INVALID_REQUEST' }],
-      ['model.alias.refused', 'r1', { modelId: 'model-r1', name: 'heart', version: 1, aliasSha256: createHash('sha256').update('champion now').digest('hex'), aliasBytes: 12, code: 'COHORT_E_REGISTRY_INVALID_REQUEST' }],
+      ['model.alias.refused', 'r1', { modelId: 'model-r1', name: 'heart', version: 1, aliasSha256: sha256('champion now'), aliasBytes: 12, code: 'COHORT_E_REGISTRY_INVALID_REQUEST' }],
       ['model.approve.refused', 'r1', { modelId: 'model-r1', name: 'heart', version: 1, code: 'COHORT_E_REGISTRY_INVALID_REQUEST' }],
     ]);
     const ok = registry.approve(carol, 'heart/1', 'validated', 'triage');
@@ -120,6 +124,21 @@ describe('ModelRegistry', () => {
     // The same version again is no move backwards; a rollback does the backwards move.
     expect(registry.setAlias(carol, 'heart', 'champion', 2).model_id).toBe('model-r3');
     expect(registry.rollback(carol, 'heart', 1, 'drift').to.model_id).toBe('model-r1');
+  });
+
+  it('refuses to serve weights that no longer hash to the registered SHA-256, and records the refusal', () => {
+    registry.approve(carol, 'heart/1', 'validated', 'triage');
+    expect(registry.export(carol, 'heart/1', false).model.weights).toEqual(WEIGHTS);
+    // The row altered behind the registry's back, through a second connection to the same SQLite file.
+    const other = new Database(store.path);
+    other.prepare('UPDATE models SET weights = ? WHERE model_id = ?').run(Buffer.from(new Float32Array([0.25]).buffer), 'model-r1');
+    other.close();
+    const err = caughtSync(() => registry.export(carol, 'heart/1', false));
+    expect([err.code, err.details]).toEqual(['COHORT_E_REGISTRY_WEIGHTS_MISMATCH', { modelId: 'model-r1' }]);
+    expect(err.message).not.toContain(sha256(Buffer.from(new Float32Array([0.25]).buffer)));
+    const last = store.db.prepare('SELECT action, detail_json FROM events ORDER BY id DESC LIMIT 1').get() as { action: string; detail_json: string };
+    expect([last.action, JSON.parse(last.detail_json)]).toEqual(['model.export.refused', { modelId: 'model-r1', name: 'heart', version: 1, allowUnapproved: false, code: 'COHORT_E_REGISTRY_WEIGHTS_MISMATCH' }]);
+    expect(events().filter((a) => a === 'model.export')).toHaveLength(1);
   });
 
   it('records the software version package.json names', () => {

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerModelCommands } from '../../cli/commands/model.ts';
 import type { RunningCoordinator } from '../../coordinator/coordinator.ts';
@@ -392,6 +393,25 @@ describe('model registry over mTLS', () => {
     expect(verified.summary.trust).toBe('ca');
     const lastRegistry = records.filter((r) => r.action.startsWith('model.')).at(-1)!;
     expect(verified.summary.treeSize).toBeGreaterThan(lastRegistry.index);
+  });
+
+  it('refuses over RPC to export weights altered in the state file (DATA_LOSS), and records it', async () => {
+    const state = new Database(coordinator.engine.store.path);
+    const original = (state.prepare('SELECT weights FROM models WHERE model_id = ?').get(modelIds[2]!) as { weights: Buffer }).weights;
+    const altered = Buffer.from(original);
+    altered[0]! ^= 0x01;
+    state.prepare('UPDATE models SET weights = ? WHERE model_id = ?').run(altered, modelIds[2]!);
+    try {
+      const err = await refusal(as('alice', (c, o, cb) => c.exportModelVersion({ ref: `${NAME}/3`, allowUnapproved: false }, o, cb)));
+      expect([err.code, err.grpc]).toEqual(['COHORT_E_REGISTRY_WEIGHTS_MISMATCH', grpc.status.DATA_LOSS]);
+      const last = auditRecords().at(-1)!;
+      expect([last.action, last.actor.name, last.target.model, last.details.code]).toEqual(['model.export.refused', 'alice', modelIds[2], 'COHORT_E_REGISTRY_WEIGHTS_MISMATCH']);
+    } finally {
+      state.prepare('UPDATE models SET weights = ? WHERE model_id = ?').run(original, modelIds[2]!);
+      state.close();
+    }
+    const restored = await as<ModelVersionExport__Output>('alice', (c, o, cb) => c.exportModelVersion({ ref: `${NAME}/3`, allowUnapproved: false }, o, cb));
+    expect(sha(restored.weights)).toBe(sha(bytesOf(weightsOf(3))));
   });
 
   /** The coordinator's audit log verified against its checkpoints (summary.treeSize: the latest checkpoint's). */

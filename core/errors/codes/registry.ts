@@ -42,4 +42,10 @@ export const RegistryErrors = defineErrors({
     meaning: 'Pointing champion at an earlier version than the current champion is a rollback; `cohort model alias` does not move champion backwards.',
     fix: 'As an approver, run `cohort model rollback <name> --to <version> --note <why>`, which records the reason and the version rolled back from.',
   },
+  WEIGHTS_MISMATCH: {
+    code: 'COHORT_E_REGISTRY_WEIGHTS_MISMATCH',
+    grpc: status.DATA_LOSS,
+    meaning: "A model version's stored weights no longer hash to the SHA-256 registered at release: the coordinator's state file was altered or damaged, so the weights are not served.",
+    fix: 'Do not use this version. Restore the state file from a backup and compare the audit log (`cohort audit verify`); the release record there carries the registered SHA-256.',
+  },
 });
