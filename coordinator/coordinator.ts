@@ -104,8 +104,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     crlPem: () => creds.crlPem,
     log,
   }));
-  server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, guard: creds, log }));
-  server.addService(registry.cohort.v1.RegistryService.service, registryServiceHandlers({ registry: new ModelRegistry(store), guard: creds, log }));
+  const models = new ModelRegistry(store);
+  server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, registry: models, guard: creds, log }));
+  server.addService(registry.cohort.v1.RegistryService.service, registryServiceHandlers({ registry: models, guard: creds, log }));
   const health = new HealthImplementation({ '': 'SERVING', 'cohort.v1.SiteService': 'SERVING', 'cohort.v1.AdminService': 'SERVING', 'cohort.v1.RegistryService': 'SERVING' });
   health.addToServer(server);
   // Reflection describes every service served: Cohort's three and grpc.health.v1.Health.

@@ -52,6 +52,12 @@ function versionNumber(field: string, value: number): number {
   return value;
 }
 
+/**
+ * How weights leave: `model.export` (RegistryService.ExportModelVersion) or `model.download`
+ * (AdminService.GetModel's raw weights). One rule for both, recorded under its own name.
+ */
+export type ExportAction = 'model.export' | 'model.download';
+
 /** What a refused request named, for its `.refused` record: never free text, only ids, numbers and hashes. */
 interface Attempt {
   readonly runId: string | null;
@@ -256,19 +262,19 @@ export class ModelRegistry {
    * A version's weights and spec for export. An unapproved version only to an operator who
    * asks for it (`allowUnapproved`), and recorded as such; every refusal is recorded too.
    */
-  export(caller: RegistryCaller, ref: string, allowUnapproved: boolean): { model: ModelRow; specJson: string } {
+  export(caller: RegistryCaller, ref: string, allowUnapproved: boolean, action: ExportAction = 'model.export'): { model: ModelRow; specJson: string } {
     return this.refusing(
       caller,
-      'model.export',
+      action,
       () => {
         const a = this.attemptOnRef(ref);
         return { ...a, detail: { ...a.detail, allowUnapproved } };
       },
-      () => this.exportNow(caller, ref, allowUnapproved),
+      () => this.exportNow(caller, ref, allowUnapproved, action),
     );
   }
 
-  private exportNow(caller: RegistryCaller, ref: string, allowUnapproved: boolean): { model: ModelRow; specJson: string } {
+  private exportNow(caller: RegistryCaller, ref: string, allowUnapproved: boolean, action: ExportAction): { model: ModelRow; specJson: string } {
     const info = this.resolve(ref);
     if (allowUnapproved && caller.role !== 'operator') {
       throw new CohortError(RunErrors.PERMISSION_DENIED, `only an operator may export an unapproved version (--allow-unapproved); role "${caller.role}" may not`, { details: { role: caller.role } });
@@ -288,7 +294,7 @@ export class ModelRegistry {
     const run = this.store.getRun(info.run_id);
     if (!run) throw new CohortError(RegistryErrors.VERSION_NOT_FOUND, `the run ${info.run_id} of ${info.model_id} is not in the state`, { details: { ref: info.model_id } });
     this.store.tx(() => {
-      this.store.appendEvent(caller.name, 'model.export', info.run_id, { modelId: info.model_id, name: info.name, version: info.version, weightsSha256: info.weights_sha256, approved: info.approval === 'APPROVED', allowUnapproved }, this.now());
+      this.store.appendEvent(caller.name, action, info.run_id, { modelId: info.model_id, name: info.name, version: info.version, weightsSha256: info.weights_sha256, approved: info.approval === 'APPROVED', allowUnapproved }, this.now());
     });
     return { model, specJson: run.spec_json };
   }

@@ -231,12 +231,28 @@ describe('model registry over mTLS', () => {
     expect(raw).not.toContain(USE);
   });
 
-  it('records a raw download of an unapproved version through AdminService.GetModel', async () => {
-    const c = adminClient(kit('alice'), address);
-    const blob = await unary<{ weights: Buffer }>((o, cb) => c.getModel({ modelId: modelIds[1]! }, o, cb)).finally(() => c.close());
-    expect(sha(blob.weights)).toBe(sha(bytesOf(weightsOf(2))));
-    const downloads = auditRecords().filter((r) => r.action === 'model.download');
-    expect(downloads.map((r) => [r.actor.name, r.actor.role, r.target.model, r.details.version, r.details.approved])).toEqual([['alice', 'data-scientist', modelIds[1], 2, false]]);
+  it('holds AdminService.GetModel (raw weights) to the export approval rule, recording downloads and refusals', async () => {
+    const getModel = (who: string, modelId: string) => {
+      const c = adminClient(kit(who), address);
+      return unary<{ weights: Buffer }>((o, cb) => c.getModel({ modelId }, o, cb)).finally(() => c.close());
+    };
+    // Version 2 is unapproved: no raw copy for anyone through GetModel (an operator's override is ExportModelVersion's --allow-unapproved).
+    for (const who of ['alice', 'carol', 'oscar']) {
+      const err = await refusal(getModel(who, modelIds[1]!));
+      expect([who, err.code, err.grpc]).toEqual([who, 'COHORT_E_REGISTRY_NOT_APPROVED', grpc.status.FAILED_PRECONDITION]);
+    }
+    // Version 1 was approved above: downloadable, byte for byte.
+    const blob = await getModel('alice', modelIds[0]!);
+    expect(sha(blob.weights)).toBe(sha(bytesOf(weightsOf(1))));
+    const records = auditRecords().filter((r) => r.action.startsWith('model.download'));
+    expect(records.map((r) => [r.action, r.actor.name, r.actor.role, r.target.model, r.details.version, r.details.approved ?? null, r.details.code ?? null])).toEqual([
+      ['model.download.refused', 'alice', 'data-scientist', modelIds[1], 2, null, 'COHORT_E_REGISTRY_NOT_APPROVED'],
+      ['model.download.refused', 'carol', 'approver', modelIds[1], 2, null, 'COHORT_E_REGISTRY_NOT_APPROVED'],
+      ['model.download.refused', 'oscar', 'operator', modelIds[1], 2, null, 'COHORT_E_REGISTRY_NOT_APPROVED'],
+      ['model.download', 'alice', 'data-scientist', modelIds[0], 1, true, null],
+    ]);
+    // Each under a signed checkpoint.
+    expect(verifyAudit().summary.treeSize).toBe(auditRecords().length);
   });
 
   it('exports a layers model that TensorFlow.js loads and that predicts what the registry weights compute', async () => {
