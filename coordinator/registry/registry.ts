@@ -3,7 +3,8 @@
  * released run of it a numbered version (coordinator/engine/run-engine.ts releaseModel),
  * and aliases (champion, challenger, ...) point at versions. Approval, aliases, rollback
  * and export are recorded in the events table inside the transaction that makes the
- * change, so each reaches the audit log (and a signed checkpoint follows, coordinator.ts).
+ * change, so each reaches the audit log (and a signed checkpoint follows, coordinator.ts);
+ * each refused change is recorded too, as `<action>.refused` with its code (`refusing`).
  * Free text (notes, intended use) is stored here and goes into an event (so the audit log)
  * only as its SHA-256 and byte length (`textDigest`): core/audit/details.ts would pass a
  * one-word value such as a record number through as it is.
