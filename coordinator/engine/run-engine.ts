@@ -14,6 +14,7 @@ import type { ModelSpec } from '../../models/spec-schema.ts';
 import type { StateStore, RunRow, SumKind } from '../state/store.ts';
 import { assertTransition, ROUND_TRANSITIONS, RUN_TRANSITIONS, TERMINAL_RUN_STATES, type RoundState, type RunState } from '../state/states.ts';
 import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts';
+import { COHORT_VERSION } from '../../core/version.ts';
 import { Presence } from './presence.ts';
 import { finishTask, pendingTasksFor, type SiteTask } from './tasks.ts';
 
@@ -682,6 +683,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const modelId = `model-${randomUUID().slice(0, 8)}`;
     const rounds = this.store.rounds(runId);
     const last = rounds[rounds.length - 1];
+    const agentVersions = new Map(this.store.sites().map((s) => [s.site, s.agent_version]));
     const provenance = {
       runId,
       specSha256: run.spec_sha256,
@@ -694,12 +696,22 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         numExamples: s.num_examples,
         datasetFingerprint: s.dataset_fingerprint,
         privacy: s.privacy_json ? (JSON.parse(s.privacy_json) as unknown) : null,
+        agentVersion: agentVersions.get(s.site) ?? null,
       })),
       finalMetrics: last?.metrics_json ? (JSON.parse(last.metrics_json) as unknown) : null,
-      approval: 'PENDING',
     };
+    const spec = JSON.parse(run.spec_json) as ModelSpec;
     this.store.tx(() => {
+      // Versions are numbered per registered model (the spec's name) in release order; approval comes later (coordinator/registry).
+      const version = this.store.nextModelVersion(run.name);
       this.store.insertModel({
+        version,
+        software_version: COHORT_VERSION,
+        intended_use: spec.description ?? '',
+        approval: 'PENDING',
+        approved_by: null,
+        approved_at_ms: null,
+        approval_note: null,
         model_id: modelId,
         run_id: runId,
         name: run.name,
@@ -712,7 +724,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         provenance_json: JSON.stringify(provenance),
       });
       this.store.updateRun(runId, { model_id: modelId }, now);
-      this.store.appendEvent(site, 'model.release', runId, { modelId, weightsSha256: hash }, now);
+      this.store.appendEvent(site, 'model.release', runId, { modelId, name: run.name, version, weightsSha256: hash }, now);
     });
     this.emit('run', runId);
     return modelId;

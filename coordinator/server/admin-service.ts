@@ -9,6 +9,7 @@ import { codecRequestFor } from '../../core/update-codec/codec-plan.ts';
 import type { ModelRow } from '../state/store.ts';
 import type { AdminServiceHandlers } from '../../protos/gen/cohort/v1/AdminService.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
+import type { ModelRegistry } from '../registry/registry.ts';
 import { TERMINAL_RUN_STATES, type RunState } from '../state/states.ts';
 import { authorize } from './access.ts';
 import type { RevocationGuard } from '../../core/tls/credentials.ts';
@@ -16,6 +17,8 @@ import { runStatus } from './run-status.ts';
 
 export interface AdminServiceContext {
   engine: RunEngine;
+  /** GetModel's weights leave under the registry's export rule. */
+  registry: ModelRegistry;
   guard: RevocationGuard;
   log: Logger;
 }
@@ -107,10 +110,13 @@ export function adminServiceHandlers(ctx: AdminServiceContext): AdminServiceHand
 
     ListModels: unary(MODEL_READERS, () => ({ models: engine.store.models().map(modelEntry) })),
 
-    GetModel: unary(['data-scientist', 'operator', 'approver'], (_c, req) => {
-      const m = engine.store.getModel(req.modelId);
-      if (!m) throw new CohortError(RunErrors.MODEL_NOT_FOUND, `no released model with id "${req.modelId}"`, { details: { modelId: req.modelId } });
-      return { model: modelEntry(m), weights: m.weights };
+    GetModel: unary(['data-scientist', 'operator', 'approver'], (caller, req) => {
+      if (!engine.store.modelInfo(req.modelId)) throw new CohortError(RunErrors.MODEL_NOT_FOUND, `no released model with id "${req.modelId}"`, { details: { modelId: req.modelId } });
+      // Raw weights leave under the export rule (coordinator/registry): approved versions only (an operator's
+      // override is ExportModelVersion's allow_unapproved), the weights checked against their SHA-256, and each
+      // download or refusal recorded (model.download, model.download.refused) under a checkpoint.
+      const { model } = ctx.registry.export(caller, req.modelId, false, 'model.download');
+      return { model: modelEntry(model), weights: model.weights };
     }),
 
     WatchRun(call) {
