@@ -113,6 +113,27 @@ describe('a site binds the run it accepted', () => {
     expect(caughtSync(() => boundSpec(states(), masked(undefined))).details).toMatchObject({ field: 'masking' });
   });
 
+  it('never rewrites the sealed codec on a second offer: a downgrade to plaintext or another key is refused, the same codec gets the same answer', async () => {
+    const id = 'run-reoffer';
+    const offer = async (codec: Parameters<RunWorker['decide']>[1]) => {
+      const w = worker(boundSpec(states(), task('TASK_KIND_OFFER', 0, specJson, id)), id);
+      try {
+        return await w.decide('alice', codec);
+      } finally {
+        w.dispose();
+      }
+    };
+    expect((await offer({ kind: 'bfv-pending', key: { keyId: 'K1' } })).accept).toBe(true);
+    for (const codec of [{ kind: 'plain' }, { kind: 'bfv-pending', key: { keyId: 'K2' } }]) {
+      const err = await caught(offer(codec));
+      expect(err.code).toBe('COHORT_E_SITE_TASK_UNBOUND');
+      expect(err.details).toEqual({ runId: id, kind: 'TASK_KIND_OFFER', round: 0, field: 'codec' });
+      expect(states().acceptedRun(id)?.codec).toEqual({ kind: 'bfv', keyId: 'K1' });
+    }
+    expect((await offer({ kind: 'bfv-pending', key: { keyId: 'K1' } })).accept).toBe(true);
+    expect(states().acceptedRun(id)?.codec).toEqual({ kind: 'bfv', keyId: 'K1' });
+  });
+
   it('does not train for a round past spec.rounds, whatever the fit configuration says', async () => {
     const w = worker(spec);
     try {
