@@ -113,6 +113,20 @@ describe('a site binds the run it accepted', () => {
     expect(caughtSync(() => boundSpec(states(), masked(undefined))).details).toMatchObject({ field: 'masking' });
   });
 
+  it('binds a run accepted by an older agent (only its codec on record) on first use: the first task\'s spec is sealed and required afterwards', () => {
+    const id = 'run-legacy';
+    states().saveAcceptedCodec(id, { kind: 'plain' });
+    // A first task naming a round outside its own spec's rounds seals nothing.
+    expect(caughtSync(() => boundSpec(states(), task('TASK_KIND_TRAIN', 3, specJson, id))).details).toEqual({ runId: id, kind: 'TASK_KIND_TRAIN', round: 3, field: 'round' });
+    expect(states().acceptedRun(id)).toBeUndefined();
+    expect(boundSpec(states(), task('TASK_KIND_TRAIN', 1, specJson, id))).toEqual(spec);
+    expect(states().acceptedRun(id)).toEqual({ specSha256: coordinatorSha, specJson, codec: { kind: 'plain' } });
+    const swapped = JSON.stringify({ ...spec, minSites: 1, rounds: 50 });
+    expect(caughtSync(() => boundSpec(states(), task('TASK_KIND_TRAIN', 2, swapped, id))).details).toEqual({ runId: id, kind: 'TASK_KIND_TRAIN', round: 2, field: 'minSites' });
+    expect(caughtSync(() => boundSpec(states(), task('TASK_KIND_TRAIN', 40, JSON.stringify({ ...spec, rounds: 50 }), id))).details).toMatchObject({ field: 'spec' });
+    expect(boundSpec(states(), task('TASK_KIND_EVALUATE', 2, specJson, id))).toEqual(spec);
+  });
+
   it('never rewrites the sealed codec on a second offer: a downgrade to plaintext or another key is refused, the same codec gets the same answer', async () => {
     const id = 'run-reoffer';
     const offer = async (codec: Parameters<RunWorker['decide']>[1]) => {
