@@ -9,7 +9,6 @@ import type { Logger } from '../core/logging.ts';
 import type { Kit } from '../core/pki/kit.ts';
 import { SITE_MAX_RECONNECT_BACKOFF_MS, siteClient, unary } from '../core/rpc/clients.ts';
 import { fromServiceError } from '../core/rpc/status-errors.ts';
-import type { FitConfig } from '../core/strategies/index.ts';
 import type { CodecDescriptor } from '../core/update-codec/index.ts';
 import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
 import type { Task__Output } from '../protos/gen/cohort/v1/Task.ts';
@@ -336,7 +335,8 @@ export class SiteAgent {
     await this.useBackendFor(worker);
     const codec = JSON.parse(task.codecJson) as CodecDescriptor;
     await this.catchUp(client, worker, codec, task.round);
-    const fit = JSON.parse(task.fitConfigJson) as FitConfig;
+    // The strategy's configuration for the task's round, from the accepted spec: the task's must equal it.
+    const fit = worker.fitFor(task.round, task.fitConfigJson);
     const encoder = await worker.encoderFor(codec);
     const { vector, trainLoss, numExamples } = await worker.train(fit, codec);
     try {

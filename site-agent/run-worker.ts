@@ -367,6 +367,7 @@ export class RunWorker {
     if (!(Number.isSafeInteger(fit.round) && fit.round >= 1 && fit.round <= this.spec.rounds)) {
       throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: round ${fit.round} is outside the spec's rounds 1..${this.spec.rounds}; not trained`, { details: { runId: this.runId, round: fit.round, field: 'round' } });
     }
+    this.fitFor(fit.round, fit);
     const data = await this.data();
     const global = this.globalState();
     const n = data.train.rows;
@@ -412,6 +413,29 @@ export class RunWorker {
     this.o.ledger.append({ ...spend, runId: this.runId, round: fit.round, event: result.stoppedEarly ? 'stop' : 'round', steps: stepsTotal });
     // The training loss is one of the site's own metrics: it leaves only if the policy says so.
     return { vector, numExamples: n, trainLoss: this.o.config.policy.release.siteMetrics ? result.meanLoss : Number.NaN };
+  }
+
+  /**
+   * The fit configuration of `round`, as the accepted spec's strategy gives it. Refuses one
+   * the coordinator sent (`offered`: parsed, or the task's JSON) that differs: another
+   * strategy setting (FedProx's mu on a FedAvg run) or another round than the task's.
+   */
+  fitFor(round: number, offered: unknown): FitConfig {
+    const expected = this.strategy.configureFit(round);
+    let fit = offered;
+    if (typeof offered === 'string') {
+      try {
+        fit = JSON.parse(offered) as unknown;
+      } catch {
+        fit = undefined;
+      }
+    }
+    if (!isDeepStrictEqual(fit, expected)) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: the round ${round} task's fit configuration is not the one the accepted spec's strategy (${this.strategy.name}) gives; not trained`, {
+        details: { runId: this.runId, round, field: 'fit' },
+      });
+    }
+    return expected;
   }
 
   /** Applies the decoded aggregate of `round` with the strategy's server step and saves it. */

@@ -148,6 +148,23 @@ describe('a site binds the run it accepted', () => {
     expect(states().acceptedRun(id)?.codec).toEqual({ kind: 'bfv', keyId: 'K1' });
   });
 
+  it('trains only with the fit configuration the accepted spec\'s strategy gives for the task\'s round', async () => {
+    const w = worker(spec);
+    try {
+      expect(spec.strategy).toEqual({ name: 'fedavg' });
+      expect(w.fitFor(2, JSON.stringify({ round: 2, proximalMu: 0 }))).toEqual({ round: 2, proximalMu: 0 });
+      for (const offered of [JSON.stringify({ round: 2, proximalMu: 0.5 }), JSON.stringify({ round: 1, proximalMu: 0 }), '{', '']) {
+        expect(caughtSync(() => w.fitFor(2, offered)).details).toEqual({ runId, round: 2, field: 'fit' });
+      }
+      // FedProx's proximal term on a FedAvg run is refused before any training.
+      const err = await caught(w.train({ round: 1, proximalMu: 5 }, plainDescriptor(updateLayout(spec).length)));
+      expect(err.code).toBe('COHORT_E_SITE_TASK_UNBOUND');
+      expect(err.details).toEqual({ runId, round: 1, field: 'fit' });
+    } finally {
+      w.dispose();
+    }
+  });
+
   it('does not train for a round past spec.rounds, whatever the fit configuration says', async () => {
     const w = worker(spec);
     try {
