@@ -63,6 +63,15 @@ export interface RunWorkerOptions {
   readonly ledger: PrivacyLedger;
 }
 
+/** JSON with object keys sorted, so that the same descriptor always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 /** The codec a site seals when it accepts `codec`. */
 function acceptedCodecOf(codec: OfferedCodec): AcceptedCodec {
   return codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' };
@@ -256,11 +265,12 @@ export class RunWorker {
           details: { runId: this.runId, codec: codec.kind },
         });
       }
+      if (codec.kind === 'bfv') this.checkRunParameters(codec, await loadSeal());
+      this.checkSealedDescriptor(codec);
       if (codec.kind === 'plain') {
         this.encoder = createPlainEncoder(codec.length);
         this.evalEncoder = createPlainEncoder(evaluationCodec(codec).length);
       } else {
-        this.checkRunParameters(codec, await loadSeal());
         const key = this.o.heKeys.secretKey(codec.keyId);
         if (key === undefined) throw new CohortError(SecureAggErrors.NO_KEY, `this site does not hold HE key ${codec.keyId} of run ${this.runId}`, { details: { keyId: codec.keyId } });
         try {
@@ -274,6 +284,23 @@ export class RunWorker {
       }
     }
     return this.encoder;
+  }
+
+  /**
+   * The final descriptor (for BFV: its site count and weight cap, chosen after the offer) is
+   * sealed on first use; every later task, also after a restart, must carry the same.
+   */
+  private checkSealedDescriptor(codec: CodecDescriptor): void {
+    const accepted = this.o.states.acceptedRun(this.runId);
+    if (!accepted) return;
+    const sha = createHash('sha256').update(canonicalJson(codec)).digest('hex');
+    if (accepted.codecSha256 === undefined) {
+      this.o.states.saveAcceptedRun(this.runId, { ...accepted, codecSha256: sha });
+    } else if (accepted.codecSha256 !== sha) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: the task's codec descriptor is not the one this site first worked with; the task is refused`, {
+        details: { runId: this.runId, field: 'codec' },
+      });
+    }
   }
 
   private evaluationEncoder(): UpdateEncoder {
