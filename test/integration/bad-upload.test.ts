@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCoordinator } from '../../coordinator/coordinator.ts';
+import { chargedToSender } from '../../coordinator/server/site-service.ts';
 import type { Kit } from '../../core/pki/kit.ts';
 import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { fromServiceError } from '../../core/rpc/status-errors.ts';
@@ -130,6 +131,16 @@ describe('a bad upload costs its sender, not the round', () => {
     expect(readChunk(poisoned, 'sum').header.summands).toBe(4);
     const reader = await encoder('site-b');
     expect(caughtSync(() => reader.decodeAggregate([poisoned])).code).toBe('COHORT_E_SECURE_AGG_WRONG_KEY');
+  });
+
+  it('refuses an upload claiming zero summands as not single, an error charged to its sender like any count but one', async () => {
+    const adder = await BfvChunkAdder.create(codec);
+    disposables.push(adder);
+    const zero = claimingSummands(await chunkOf('site-c'), 0);
+    const err = caughtSync(() => adder.validate(zero, 0));
+    expect(err.code).toBe('COHORT_E_UPDATE_NOT_SINGLE');
+    expect(err.message).toBe('chunk 0: says it sums 0 updates; an upload carries exactly one');
+    expect(chargedToSender(err)).toBe(err);
   });
 
   it('refuses an upload claiming two summands with COHORT_E_UPDATE_NOT_SINGLE and records it as the sender\'s failure', async () => {
