@@ -8,13 +8,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseCrashPoint } from '../../coordinator/state/crash-hook.ts';
+import { crashPointOf, parseCrashPoint } from '../../coordinator/state/crash-hook.ts';
+import { startCoordinator } from '../../coordinator/coordinator.ts';
 import { RunEngine, type UpdateSource } from '../../coordinator/engine/run-engine.ts';
 import { StateStore } from '../../coordinator/state/store.ts';
+import { createLogger } from '../../core/logging.ts';
+import type { Kit } from '../../core/pki/kit.ts';
 import { consortiumMetrics, EVAL_VECTOR_LENGTH, evaluationVector } from '../../core/evaluation/summed-metrics.ts';
 import { plainDescriptor } from '../../core/update-codec/index.ts';
 import { PlainUpdateEncoder } from '../../core/update-codec/plain-codec.ts';
 import { parseSpec } from '../../models/validate-spec.ts';
+import { caught } from '../support/caught.ts';
 
 const SITES = ['site-a', 'site-b', 'site-c'] as const;
 const spec = parseSpec({
@@ -158,5 +162,25 @@ describe('the test-only crash point', () => {
     expect(parseCrashPoint('round.open')).toEqual({ action: 'round.open', occurrence: 1, uncommitted: false });
     expect(parseCrashPoint('update.commit@2:uncommitted')).toEqual({ action: 'update.commit', occurrence: 2, uncommitted: true });
     expect(() => parseCrashPoint('round.open@0')).toThrow('COHORT_TEST_CRASH_AT="round.open@0" is not <action>[@<n>][:uncommitted]');
+  });
+
+  it('is live only under NODE_ENV=test, and a coordinator refuses to start with it set otherwise', async () => {
+    expect(crashPointOf({ NODE_ENV: 'test', COHORT_TEST_CRASH_AT: 'round.open' })).toEqual({ action: 'round.open', occurrence: 1, uncommitted: false });
+    expect(crashPointOf({ NODE_ENV: 'production', COHORT_TEST_CRASH_AT: 'round.open' })).toBeUndefined();
+    expect(crashPointOf({ COHORT_TEST_CRASH_AT: 'round.open' })).toBeUndefined();
+    const saved = { NODE_ENV: process.env.NODE_ENV, COHORT_TEST_CRASH_AT: process.env.COHORT_TEST_CRASH_AT };
+    process.env.NODE_ENV = 'production';
+    process.env.COHORT_TEST_CRASH_AT = 'round.open';
+    try {
+      // A kit that is no kit: before the refusal, the start would fail on it instead.
+      const err = await caught(startCoordinator({ kit: {} as Kit, log: createLogger('test', { level: 'silent' }), stateDir: '/nonexistent', listen: '127.0.0.1:0' }));
+      expect(err.code).toBe('COHORT_E_GENERAL_USAGE');
+      expect(err.details).toEqual({ variable: 'COHORT_TEST_CRASH_AT' });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });
