@@ -85,7 +85,35 @@ describe('crash windows of the round engine', () => {
     store.db.prepare('UPDATE runs SET current_round = ? WHERE run_id = ?').run(round - 1, runId);
   }
 
-  it('opens each round once and closes it once, the next open or the end following each close', () => {
+  /** Makes SQLite abort the transaction that records the event `action` (a fault in the second half of a transition). */
+  function faultAt(action: string): void {
+    store.db.exec(`CREATE TRIGGER fault BEFORE INSERT ON events WHEN NEW.action = '${action}' BEGIN SELECT RAISE(ABORT, 'injected fault'); END`);
+  }
+
+  it('starts a run and opens its round 1 in one transaction: a fault at the open leaves the run as it was before the start', () => {
+    faultAt('round.open');
+    const other = engine.submitRun({ spec, codec: plainDescriptor(3), submittedBy: 'alice' }).run_id;
+    const before = store.getRun(other);
+    for (const s of SITES) engine.respondToRun(s, other, true, { reasonCode: '', reason: '', numExamples: 10, fingerprint: 'f' });
+    expect(store.getRound(other, 1)).toBeUndefined();
+    const actions = (store.db.prepare('SELECT action FROM events WHERE run_id = ? ORDER BY id').all(other) as { action: string }[]).map((e) => e.action);
+    expect(actions.filter((a) => a === 'run.codec' || a === 'run.start' || a === 'round.open')).toEqual([]);
+    // The engine error then fails the run in its own transaction; the start itself never committed.
+    expect(before).toMatchObject({ state: 'RECRUITING', current_round: 0 });
+    expect(store.getRun(other)).toMatchObject({ state: 'FAILED', current_round: 0, error_code: 'COHORT_E_GENERAL_INTERNAL', error: 'engine error: injected fault' });
+  });
+
+  it('closes the last round and ends the run in one transaction: a fault at the end leaves the round unclosed', () => {
+    playRound(1);
+    faultAt('run.completed');
+    playRound(2);
+    // The engine error then fails the run and its open round; the close itself never committed.
+    expect(store.getRound(runId, 2)).toMatchObject({ state: 'FAILED', closed_at_ms: null, metrics_json: null });
+    expect(store.getRun(runId)).toMatchObject({ state: 'FAILED', current_round: 2, error_code: 'COHORT_E_GENERAL_INTERNAL' });
+    expect(events().filter((e) => e.action === 'round.close' || e.action === 'run.completed')).toEqual([{ action: 'round.close', round: 1 }]);
+  });
+
+  it('opens each round once and closes it once, in order (the atomicity is shown by the injected faults above)', () => {
     expect(store.getRun(runId)).toMatchObject({ state: 'RUNNING', current_round: 1 });
     const opened = store.db.prepare("SELECT COUNT(*) AS n FROM events WHERE run_id = ? AND action IN ('run.codec', 'round.open')").get(runId) as { n: number };
     expect(opened.n).toBe(2);
