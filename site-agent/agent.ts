@@ -17,8 +17,8 @@ import type { HeKeyStore } from './he-keys.ts';
 import { ensureHeKey, publishExchangeKey } from './key-ceremony.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunStateStore } from './run-state.ts';
-import { boundSpec } from './run-binding.ts';
-import { RunWorker, weightsSha256, type OfferedCodec } from './run-worker.ts';
+import { acceptedSpec, boundSpec } from './run-binding.ts';
+import { releasableWeights, RunWorker, weightsSha256, type OfferedCodec } from './run-worker.ts';
 import { releasedMessage } from './privacy/release-policy.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
 import { selectBackend } from './training/backend.ts';
@@ -303,8 +303,15 @@ export class SiteAgent {
    */
   private async release(client: SiteServiceClient, task: Task__Output): Promise<void> {
     // After an agent restart there is no worker in memory; the sealed run state has the weights.
-    const weights = this.workers.get(task.runId)?.globalState().weights ?? this.options.states.load(task.runId)?.weights;
-    if (!weights) return;
+    const worker = this.workers.get(task.runId);
+    const state = worker?.globalState() ?? this.options.states.load(task.runId);
+    const spec = worker?.spec ?? acceptedSpec(this.options.states, task.runId);
+    // Only weights that have the last round applied: a FINISH(COMPLETED) at another round releases nothing.
+    const weights = releasableWeights(spec, state);
+    if (!weights) {
+      this.options.log.warn({ runId: task.runId, round: state?.round ?? 0, rounds: spec?.rounds }, 'final model not released: this site does not hold the last round\'s weights');
+      return;
+    }
     const req = { runId: task.runId, weights: Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength), weightsSha256: weightsSha256(weights) };
     try {
       const receipt = await unary<{ modelId: string }>((o, cb) => client.releaseModel(req, o, cb));

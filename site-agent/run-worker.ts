@@ -77,6 +77,14 @@ function acceptedCodecOf(codec: OfferedCodec): AcceptedCodec {
   return codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' };
 }
 
+/**
+ * The weights a site may offer as the run's final model: those of its global state once it has
+ * applied the last round (spec.rounds), otherwise none, whatever round a FINISH comes at.
+ */
+export function releasableWeights(spec: ModelSpec | undefined, state: RunGlobalState | undefined): Float32Array | undefined {
+  return spec !== undefined && state !== undefined && state.round === spec.rounds ? state.weights : undefined;
+}
+
 export function weightsSha256(weights: Float32Array): string {
   return createHash('sha256').update(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength)).digest('hex');
 }
@@ -395,8 +403,15 @@ export class RunWorker {
       throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: round ${fit.round} is outside the spec's rounds 1..${this.spec.rounds}; not trained`, { details: { runId: this.runId, round: fit.round, field: 'round' } });
     }
     this.fitFor(fit.round, fit);
-    const data = await this.data();
     const global = this.globalState();
+    // No replays: never a round before the last one trained here, nor one whose aggregate is applied.
+    const lastTrained = Math.max(0, ...this.o.ledger.entries().filter((e) => e.runId === this.runId && e.event !== 'accept').map((e) => e.round));
+    if (fit.round < lastTrained || fit.round <= global.round) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: round ${fit.round} comes before what this site holds (trained round ${lastTrained}, applied round ${global.round}); not trained again`, {
+        details: { runId: this.runId, round: fit.round, field: 'round' },
+      });
+    }
+    const data = await this.data();
     const n = data.train.rows;
     const delta = this.delta(n);
     const { record } = this.spec.privacy ?? {};
