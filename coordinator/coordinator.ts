@@ -31,7 +31,7 @@ import { registryServiceHandlers } from './server/registry-service.ts';
 import { siteServiceHandlers } from './server/site-service.ts';
 import { loadSeal } from '../core/secure-agg/seal-library.ts';
 import { StateStore } from './state/store.ts';
-import { CRASH_POINT } from './state/crash-hook.ts';
+import { assertCrashHookAllowed, CRASH_POINT } from './state/crash-hook.ts';
 
 export interface CoordinatorOptions {
   kit: Kit;
@@ -53,6 +53,7 @@ export interface RunningCoordinator {
 
 export async function startCoordinator(options: CoordinatorOptions): Promise<RunningCoordinator> {
   const { kit, log } = options;
+  assertCrashHookAllowed(process.env);
   const siteGraceMs = options.siteGraceMs ?? 15_000;
   if (!(siteGraceMs > SITE_MAX_RECONNECT_BACKOFF_MS)) {
     throw new CohortError(GeneralErrors.USAGE, `site grace ${siteGraceMs} ms must exceed the agents' longest reconnect backoff (${SITE_MAX_RECONNECT_BACKOFF_MS} ms), or a coordinator restart would fail every site`, {

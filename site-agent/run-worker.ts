@@ -6,6 +6,7 @@
  * decisions.
  */
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { consortiumMetrics, evaluationCodec, evaluationsNeeded, evaluationVector, type ConsortiumMetrics } from '../core/evaluation/summed-metrics.ts';
 import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors, type ErrorDefinition } from '../core/errors/index.ts';
 import { roundUpPrivacy } from '../core/privacy/format.ts';
@@ -27,7 +28,7 @@ import type { HeKeyStore } from './he-keys.ts';
 import { checkRunAgainstBudget } from './privacy/budget-check.ts';
 import { applyDecodedAggregate, initialServerState, siteUpdateVector } from './round-math.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
-import type { RunGlobalState, RunStateStore } from './run-state.ts';
+import type { AcceptedCodec, RunGlobalState, RunStateStore } from './run-state.ts';
 import { acceptedRunOf } from './run-binding.ts';
 import type { SiteConfig } from './site-config.ts';
 import { assertDpCompatible } from './training/dp-compatibility.ts';
@@ -61,6 +62,28 @@ export interface RunWorkerOptions {
   readonly states: RunStateStore;
   readonly heKeys: HeKeyStore;
   readonly ledger: PrivacyLedger;
+}
+
+/** JSON with object keys sorted, so that the same descriptor always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The codec a site seals when it accepts `codec`. */
+function acceptedCodecOf(codec: OfferedCodec): AcceptedCodec {
+  return codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' };
+}
+
+/**
+ * The weights a site may offer as the run's final model: those of its global state once it has
+ * applied the last round (spec.rounds), otherwise none, whatever round a FINISH comes at.
+ */
+export function releasableWeights(spec: ModelSpec | undefined, state: RunGlobalState | undefined): Float32Array | undefined {
+  return spec !== undefined && state !== undefined && state.round === spec.rounds ? state.weights : undefined;
 }
 
 export function weightsSha256(weights: Float32Array): string {
@@ -162,6 +185,15 @@ export class RunWorker {
    */
   async decide(submittedBy: string, codec: OfferedCodec, refusal?: CohortError): Promise<OfferDecision> {
     const decline = (e: CohortError): OfferDecision => ({ accept: false, reasonCode: e.code, reason: releasedMessage(e.code, e.message, this.o.config.policy.release), numExamples: 0, fingerprint: '' });
+    // An offer again of a run this site accepted never rewrites what it sealed: the same codec gets
+    // the same answer, another codec or key (a downgrade to plaintext, a key switch) is refused.
+    const sealed = this.o.states.acceptedRun(this.runId);
+    const offered = acceptedCodecOf(codec);
+    if (sealed && !isDeepStrictEqual(sealed.codec, offered)) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: the offer now names codec "${codec.kind}"${codec.key ? ` under key ${codec.key.keyId}` : ''}, the run was accepted with "${sealed.codec.kind}"${sealed.codec.kind === 'bfv' ? ` under key ${sealed.codec.keyId}` : ''}; the offer is refused`, {
+        details: { runId: this.runId, kind: 'TASK_KIND_OFFER', round: 0, field: 'codec' },
+      });
+    }
     if (refusal) return decline(refusal);
     const policy = this.o.config.policy;
     if (codec.kind === 'plain' && !policy.allowPlaintext) {
@@ -211,7 +243,7 @@ export class RunWorker {
       return { accept: false, reasonCode: budget.code, reason, numExamples: 0, fingerprint: '' };
     }
     // The site binds what it accepts: spec, codec (and masking) are sealed, and later tasks must name the same (run-binding.ts).
-    this.o.states.saveAcceptedRun(this.runId, acceptedRunOf(this.spec, codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' }));
+    if (!sealed) this.o.states.saveAcceptedRun(this.runId, acceptedRunOf(this.spec, offered));
     if (!this.o.ledger.entries().some((e) => e.runId === this.runId)) {
       // The accept reserves the planned spend; the run's stop (ledger.release) frees what it did not spend.
       this.o.ledger.append({
@@ -250,11 +282,12 @@ export class RunWorker {
           details: { runId: this.runId, codec: codec.kind },
         });
       }
+      if (codec.kind === 'bfv') this.checkRunParameters(codec, await loadSeal());
+      this.checkSealedDescriptor(codec);
       if (codec.kind === 'plain') {
         this.encoder = createPlainEncoder(codec.length);
         this.evalEncoder = createPlainEncoder(evaluationCodec(codec).length);
       } else {
-        this.checkRunParameters(codec, await loadSeal());
         const key = this.o.heKeys.secretKey(codec.keyId);
         if (key === undefined) throw new CohortError(SecureAggErrors.NO_KEY, `this site does not hold HE key ${codec.keyId} of run ${this.runId}`, { details: { keyId: codec.keyId } });
         try {
@@ -268,6 +301,23 @@ export class RunWorker {
       }
     }
     return this.encoder;
+  }
+
+  /**
+   * The final descriptor (for BFV: its site count and weight cap, chosen after the offer) is
+   * sealed on first use; every later task, also after a restart, must carry the same.
+   */
+  private checkSealedDescriptor(codec: CodecDescriptor): void {
+    const accepted = this.o.states.acceptedRun(this.runId);
+    if (!accepted) return;
+    const sha = createHash('sha256').update(canonicalJson(codec)).digest('hex');
+    if (accepted.codecSha256 === undefined) {
+      this.o.states.saveAcceptedRun(this.runId, { ...accepted, codecSha256: sha });
+    } else if (accepted.codecSha256 !== sha) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: the task's codec descriptor is not the one this site first worked with; the task is refused`, {
+        details: { runId: this.runId, field: 'codec' },
+      });
+    }
   }
 
   private evaluationEncoder(): UpdateEncoder {
@@ -361,8 +411,16 @@ export class RunWorker {
     if (!(Number.isSafeInteger(fit.round) && fit.round >= 1 && fit.round <= this.spec.rounds)) {
       throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: round ${fit.round} is outside the spec's rounds 1..${this.spec.rounds}; not trained`, { details: { runId: this.runId, round: fit.round, field: 'round' } });
     }
-    const data = await this.data();
+    this.fitFor(fit.round, fit);
     const global = this.globalState();
+    // No replays: never a round before the last one trained here, nor one whose aggregate is applied.
+    const lastTrained = Math.max(0, ...this.o.ledger.entries().filter((e) => e.runId === this.runId && e.event !== 'accept').map((e) => e.round));
+    if (fit.round < lastTrained || fit.round <= global.round) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: round ${fit.round} comes before what this site holds (trained round ${lastTrained}, applied round ${global.round}); not trained again`, {
+        details: { runId: this.runId, round: fit.round, field: 'round' },
+      });
+    }
+    const data = await this.data();
     const n = data.train.rows;
     const delta = this.delta(n);
     const { record } = this.spec.privacy ?? {};
@@ -406,6 +464,29 @@ export class RunWorker {
     this.o.ledger.append({ ...spend, runId: this.runId, round: fit.round, event: result.stoppedEarly ? 'stop' : 'round', steps: stepsTotal });
     // The training loss is one of the site's own metrics: it leaves only if the policy says so.
     return { vector, numExamples: n, trainLoss: this.o.config.policy.release.siteMetrics ? result.meanLoss : Number.NaN };
+  }
+
+  /**
+   * The fit configuration of `round`, as the accepted spec's strategy gives it. Refuses one
+   * the coordinator sent (`offered`: parsed, or the task's JSON) that differs: another
+   * strategy setting (FedProx's mu on a FedAvg run) or another round than the task's.
+   */
+  fitFor(round: number, offered: unknown): FitConfig {
+    const expected = this.strategy.configureFit(round);
+    let fit = offered;
+    if (typeof offered === 'string') {
+      try {
+        fit = JSON.parse(offered) as unknown;
+      } catch {
+        fit = undefined;
+      }
+    }
+    if (!isDeepStrictEqual(fit, expected)) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: the round ${round} task's fit configuration is not the one the accepted spec's strategy (${this.strategy.name}) gives; not trained`, {
+        details: { runId: this.runId, round, field: 'fit' },
+      });
+    }
+    return expected;
   }
 
   /** Applies the decoded aggregate of `round` with the strategy's server step and saves it. */
