@@ -15,6 +15,7 @@ import { AuditLog } from '../core/audit/audit-log.ts';
 import { sqliteAuditState } from '../core/audit/anchor.ts';
 import { eventRecord, lastEventId } from '../core/audit/events.ts';
 import type { AuditActor } from '../core/audit/record.ts';
+import { readAgreementsFile } from '../core/governance/agreements.ts';
 import { ExpiryWatch } from '../core/pki/expiry.ts';
 import { identityFromCertificate } from '../core/pki/identity.ts';
 import type { Kit } from '../core/pki/kit.ts';
@@ -102,7 +103,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     crlPem: () => creds.crlPem,
     log,
   }));
-  server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, guard: creds, log }));
+  server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({
+    engine,
+    guard: creds,
+    log,
+    // Re-read at every submission: a renewed agreements.json copied into the kit applies without a restart.
+    agreementGate: { agreements: () => readAgreementsFile(kit.dir), audit: (input) => audit.append(input), self: audit.self },
+  }));
   const health = new HealthImplementation({ '': 'SERVING', 'cohort.v1.SiteService': 'SERVING', 'cohort.v1.AdminService': 'SERVING' });
   health.addToServer(server);
   // Reflection describes every service served: Cohort's two and grpc.health.v1.Health.

@@ -10,10 +10,11 @@
  *   cohort provision add-user <name> --role <role> --out <dir>
  *   cohort provision revoke <name> --out <dir> [--reason <reason>] (--ca-passphrase-file | --hsm)
  *   cohort provision crl --out <dir> (--ca-passphrase-file | --hsm)
+ *   cohort provision agreement <name> --kind BAA|DUA --reference <ref> --signed-on <date> --expires <date> --out <dir>
  */
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import { addSite, addUser, enroll, initProvisioner, renewCrl, revoke, signRequest, REVOCATION_REASONS, USER_ROLES, type CaKeyAccess } from '../../core/pki/index.ts';
+import { addSite, addUser, enroll, initProvisioner, recordAgreement, renewCrl, revoke, signRequest, REVOCATION_REASONS, USER_ROLES, type CaKeyAccess } from '../../core/pki/index.ts';
 import { loadPkcs11ConfigFile } from '../../core/pki/pkcs11.ts';
 import { CohortError, GeneralErrors } from '../../core/errors/index.ts';
 import { runCommand as run } from '../output.ts';
@@ -131,6 +132,26 @@ export function registerProvisionCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (name: string, opts: OutOptions & { role: string }) => {
       await run(opts.json, () => addUser(opts.out, name, opts.role), (k) => `added ${k.role} ${k.name}: sign their request with \`cohort provision sign ${k.name}.csr --out ${opts.out}\`\n`);
+    });
+
+  provision
+    .command('agreement')
+    .description('record the agreement (BAA or DUA) that covers a site or person; audited, and copied into the coordinator kit\'s agreements.json')
+    .argument('<name>', 'the site or person the agreement covers')
+    .requiredOption('--kind <kind>', 'BAA (business associate agreement) or DUA (data use agreement)')
+    .requiredOption('--reference <ref>', 'the agreement\'s reference (letters, digits, . _ : / -)')
+    .requiredOption('--signed-on <date>', 'the day it was signed (YYYY-MM-DD)')
+    .requiredOption('--expires <date>', 'the last day it is in force (YYYY-MM-DD)')
+    .requiredOption('--out <dir>', 'the directory `cohort provision init` wrote')
+    .option('--json', 'print one JSON object')
+    .action(async (name: string, opts: OutOptions & { kind: string; reference: string; signedOn: string; expires: string }) => {
+      await run(
+        opts.json,
+        () => recordAgreement(opts.out, name, { kind: opts.kind, reference: opts.reference, signedOn: opts.signedOn, expires: opts.expires }),
+        (r) =>
+          `recorded ${r.agreement.kind} ${r.agreement.reference} for ${r.role} ${r.name}: in force ${r.agreement.signedOn} through ${r.agreement.expires}\n` +
+          (r.agreementsFile === null ? '' : `agreements rewritten: ${shown(r.agreementsFile)} (copy it into the coordinator's kit directory)\n`),
+      );
     });
 
   withCaKeyOptions(

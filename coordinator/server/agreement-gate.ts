@@ -1,0 +1,48 @@
+/**
+ * Agreements before access, at the coordinator: a run involves every registered site, so
+ * before a run is accepted each site's agreement (from the coordinator kit's agreements.json,
+ * written by the provisioner) must be in force today. Every check is an `agreement.check`
+ * record in the coordinator's audit log, one per site, `ok` or `refused`.
+ */
+import type { AppendInput, AuditActor, AuditDetailValue } from '../../core/audit/record.ts';
+import type { CohortError } from '../../core/errors/index.ts';
+import { agreementRefusal, agreementStatus, type AgreementsFile } from '../../core/governance/agreements.ts';
+
+export interface AgreementGate {
+  /** The consortium's agreements as the coordinator kit holds them now; undefined when the kit has no agreements.json. */
+  readonly agreements: () => AgreementsFile | undefined;
+  /** Appends one record to the coordinator's audit log. */
+  readonly audit: (input: AppendInput) => void;
+  /** The coordinator, as the actor of its checks. */
+  readonly self: AuditActor;
+  readonly now?: () => Date;
+}
+
+/**
+ * Checks every site a run would involve; throws the first site's coded refusal
+ * (COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED or _MISSING) after auditing every check. Does
+ * nothing when the consortium does not require agreements or the kit has no agreements.json.
+ */
+export function checkRunAgreements(gate: AgreementGate, sites: readonly string[], requestedBy: string): void {
+  const book = gate.agreements();
+  if (book === undefined || !book.requireAgreements) return;
+  const now = gate.now?.() ?? new Date();
+  let first: CohortError | undefined;
+  for (const site of sites) {
+    const holder = book.participants.find((p) => p.name === site && p.role === 'site') ?? { name: site, role: 'site' };
+    const refusal = agreementRefusal(holder, now, 'start a run that involves it');
+    const a = holder.agreement;
+    const details: Record<string, AuditDetailValue> = {
+      participant: site,
+      role: 'site',
+      purpose: 'run',
+      state: agreementStatus(a, now).state,
+      requestedBy,
+      ...(a === undefined ? {} : { kind: a.kind, reference: a.reference, signedOn: a.signedOn, expires: a.expires }),
+      ...(refusal === undefined ? {} : { code: refusal.code }),
+    };
+    gate.audit({ actor: gate.self, action: 'agreement.check', target: { site }, outcome: refusal === undefined ? 'ok' : 'refused', details, time: now });
+    first ??= refusal;
+  }
+  if (first !== undefined) throw first;
+}
