@@ -5,8 +5,10 @@
  *   hospital IT:     site init, site start, site fingerprint, site key-ceremony (key holder), site privacy
  *   data scientist:  run submit|status|watch|list|cancel, simulate, privacy epsilon|noise|plan
  *   everyone:        demo
+ *   operator, auditor: audit verify|export, access review, incident list|show
  */
 import { Command } from 'commander';
+import { registerAccessCommands } from './commands/access.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerCoordinatorCommands } from './commands/coordinator.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -33,6 +35,7 @@ export function buildProgram(): Command {
   registerPrivacyCommands(program);
   registerDemoCommand(program);
   registerAuditCommands(program);
+  registerAccessCommands(program);
   registerDicomCommands(program);
   return program;
 }
