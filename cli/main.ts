@@ -10,6 +10,7 @@
 import { Command } from 'commander';
 import { registerAccessCommands } from './commands/access.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerIncidentCommands } from './commands/incident.ts';
 import { registerCoordinatorCommands } from './commands/coordinator.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDicomCommands } from './commands/dicom.ts';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerAuditCommands(program);
   registerAccessCommands(program);
+  registerIncidentCommands(program);
   registerDicomCommands(program);
   return program;
 }

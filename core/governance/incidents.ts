@@ -1,0 +1,255 @@
+/**
+ * Incident detection over the audit stream. Rules read the coordinator's audit records (and
+ * the verifier's verdict on the log) and raise incidents; each incident found for the first
+ * time is kept in `incidents.jsonl` with the time of its discovery and the date 60 calendar
+ * days later, the latest by which the HIPAA Breach Notification Rule (45 CFR 164.404(b))
+ * asks for notice when the incident turns out to be a breach of unsecured PHI.
+ *
+ * Rules (docs/governance.md#incidents):
+ * - `repeated-refusals`: at least `refusalThreshold` refused calls (rpc.refused) from one
+ *   identity within `refusalWindowMs`;
+ * - `revoked-certificate`: a call refused because its certificate is revoked
+ *   (COHORT_E_PKI_CERT_REVOKED), one incident per certificate;
+ * - `unapproved-export`: a model version exported without approval (the registry's
+ *   `model.export` record with `approved: false`, i.e. with --allow-unapproved);
+ * - `audit-verification-failed`: the log does not verify (the verifier's code and index).
+ * Pending, because the records they need are not written yet: a dataset read wider than the
+ * accepted spec (site-side audit logs) and a site's cosigned checkpoint that disagrees
+ * (witnessing).
+ */
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { appendDurably, readLineFile } from '../audit/lines.ts';
+import { parseRecord, type AuditRecord } from '../audit/record.ts';
+import { verifyAuditLog } from '../audit/verify.ts';
+import { AuditErrors, CohortError, GovernanceErrors, isCohortError } from '../errors/index.ts';
+import { DAY_MS } from './agreements.ts';
+
+export const INCIDENT_RULES = ['repeated-refusals', 'revoked-certificate', 'unapproved-export', 'audit-verification-failed'] as const;
+export type IncidentRule = (typeof INCIDENT_RULES)[number];
+
+/** Days after discovery by which the Breach Notification Rule asks for notice (45 CFR 164.404(b)). */
+export const BREACH_NOTICE_DAYS = 60;
+
+/** What a rule found: no PHI, only identities, actions, codes and record indexes. */
+export interface Finding {
+  readonly id: string;
+  readonly rule: IncidentRule;
+  readonly summary: string;
+  /** Who the records name (a certificate identity), when one. */
+  readonly actor: { readonly name: string; readonly role: string } | null;
+  /** The audit records that make the incident (indexes in audit.jsonl). */
+  readonly records: readonly number[];
+  /** Time of the first and the last of those records (for a verification failure: when it was found). */
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly details: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export interface Incident extends Finding {
+  /** When a scan first found it. */
+  readonly discoveredAt: string;
+  /** discoveredAt's UTC day plus 60 calendar days (YYYY-MM-DD). */
+  readonly notifyBy: string;
+}
+
+export interface DetectOptions {
+  readonly refusalThreshold?: number;
+  readonly refusalWindowMs?: number;
+  /** The consortium CA, for verifying checkpoint signers. */
+  readonly caPem?: string;
+  /** When the verification is made (a finding's time for audit-verification-failed). */
+  readonly now?: Date;
+}
+
+const idOf = (...parts: (string | number)[]): string => `inc-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 12)}`;
+
+/** The records of a log, skipping lines that are not records (the verification rule reports those). */
+function readRecords(file: string): AuditRecord[] {
+  const out: AuditRecord[] = [];
+  for (const line of readLineFile(file).lines) {
+    const r = parseRecord(line);
+    if ('record' in r) out.push(r.record);
+  }
+  return out;
+}
+
+/** Runs every rule over the log at `file` (audit.jsonl, with checkpoints.jsonl beside it). */
+export function detectIncidents(file: string, options: DetectOptions = {}): Finding[] {
+  const now = options.now ?? new Date();
+  const threshold = options.refusalThreshold ?? 5;
+  const windowMs = options.refusalWindowMs ?? 10 * 60_000;
+  const records = readRecords(file);
+  const findings: Finding[] = [];
+
+  // repeated-refusals: per identity, a burst is a run of refusals each within the window of the burst's first.
+  const byIdentity = new Map<string, AuditRecord[]>();
+  for (const r of records) {
+    if (r.action !== 'rpc.refused') continue;
+    const key = `${r.actor.name}\n${r.actor.role}`;
+    byIdentity.set(key, [...(byIdentity.get(key) ?? []), r]);
+  }
+  for (const list of byIdentity.values()) {
+    let start = 0;
+    while (start < list.length) {
+      const t0 = Date.parse(list[start]!.time);
+      let end = start;
+      while (end + 1 < list.length && Date.parse(list[end + 1]!.time) - t0 <= windowMs) end++;
+      const burst = list.slice(start, end + 1);
+      if (burst.length >= threshold) {
+        const first = burst[0]!;
+        findings.push({
+          id: idOf('repeated-refusals', first.index),
+          rule: 'repeated-refusals',
+          summary: `${burst.length} refused calls from ${first.actor.role} ${first.actor.name} within ${Math.round(windowMs / 60_000)} minutes`,
+          actor: first.actor,
+          records: burst.map((r) => r.index),
+          firstSeen: first.time,
+          lastSeen: burst.at(-1)!.time,
+          details: { refusals: burst.length, threshold, windowMinutes: windowMs / 60_000, codes: [...new Set(burst.map((r) => String(r.details.code)))].sort().join(',') },
+        });
+      }
+      start = end + 1;
+    }
+  }
+
+  // revoked-certificate: one incident per serial (or, without one, per name).
+  const revoked = new Map<string, AuditRecord[]>();
+  for (const r of records) {
+    if (r.action !== 'rpc.refused' || r.details.code !== 'COHORT_E_PKI_CERT_REVOKED') continue;
+    const key = r.target.certificate ?? r.actor.name;
+    revoked.set(key, [...(revoked.get(key) ?? []), r]);
+  }
+  for (const [key, list] of revoked) {
+    const first = list[0]!;
+    findings.push({
+      id: idOf('revoked-certificate', key),
+      rule: 'revoked-certificate',
+      summary: `${first.actor.role} ${first.actor.name} tried to connect with a revoked certificate (${list.length} call${list.length === 1 ? '' : 's'})`,
+      actor: first.actor,
+      records: list.map((r) => r.index),
+      firstSeen: first.time,
+      lastSeen: list.at(-1)!.time,
+      details: { certificate: first.target.certificate ?? null, attempts: list.length },
+    });
+  }
+
+  // unapproved-export: the registry's model.export with approved false.
+  for (const r of records) {
+    if (r.action !== 'model.export' || r.details.approved !== false) continue;
+    findings.push({
+      id: idOf('unapproved-export', r.index),
+      rule: 'unapproved-export',
+      summary: `${r.actor.role} ${r.actor.name} exported model ${r.target.model ?? '?'} without approval`,
+      actor: r.actor,
+      records: [r.index],
+      firstSeen: r.time,
+      lastSeen: r.time,
+      details: { model: r.target.model ?? null, run: r.target.run ?? null, allowUnapproved: r.details.allowUnapproved === true },
+    });
+  }
+
+  // audit-verification-failed: the verifier's first fault.
+  try {
+    verifyAuditLog({ logFile: file, checkpointFiles: [join(dirname(file), 'checkpoints.jsonl')].filter((f) => existsSync(f)), role: 'coordinator', ...(options.caPem === undefined ? {} : { caPem: options.caPem }) });
+  } catch (e) {
+    if (!isCohortError(e)) throw e;
+    const index = typeof e.details.index === 'number' ? e.details.index : null;
+    findings.push({
+      id: idOf('audit-verification-failed', e.code, index ?? -1),
+      rule: 'audit-verification-failed',
+      summary: `the audit log does not verify: ${e.code}${index === null ? '' : ` at record ${index}`}`,
+      actor: null,
+      records: index === null ? [] : [index],
+      firstSeen: now.toISOString(),
+      lastSeen: now.toISOString(),
+      details: { code: e.code, index },
+    });
+  }
+  return findings.sort((a, b) => (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : a.id < b.id ? -1 : 1));
+}
+
+/** discoveredAt's UTC day plus 60 calendar days. */
+export function notifyByDate(discoveredAt: Date): string {
+  const day = Date.parse(`${discoveredAt.toISOString().slice(0, 10)}T00:00:00Z`);
+  return new Date(day + BREACH_NOTICE_DAYS * DAY_MS).toISOString().slice(0, 10);
+}
+
+export const INCIDENTS_FILE = 'incidents.jsonl';
+
+/** The incidents recorded in `dir`, oldest discovery first. */
+export function readIncidents(dir: string): Incident[] {
+  const file = join(dir, INCIDENTS_FILE);
+  if (!existsSync(file)) return [];
+  return readLineFile(file).lines.map((l, i) => {
+    try {
+      return JSON.parse(l.toString('utf8')) as Incident;
+    } catch (e) {
+      throw new CohortError(AuditErrors.RECORD_MALFORMED, `${file}: line ${i} is not JSON`, { details: { index: i }, cause: e });
+    }
+  });
+}
+
+export interface HookResult {
+  readonly id: string;
+  readonly exitCode: number | null;
+}
+
+export interface ScanResult {
+  readonly incidents: readonly Incident[];
+  /** Ids first found by this scan. */
+  readonly discovered: readonly string[];
+  /** The hook's exit status for each incident found by this scan (when a hook was given). */
+  readonly hooks: readonly HookResult[];
+}
+
+export interface ScanOptions extends DetectOptions {
+  /** Where incidents.jsonl is kept. */
+  readonly incidentsDir: string;
+  /** A shell command run once per newly found incident: the incident as JSON on stdin, COHORT_INCIDENT_ID and COHORT_INCIDENT_RULE in its environment. */
+  readonly hook?: string;
+}
+
+/**
+ * Detects incidents in the log at `path` (an audit directory or audit.jsonl), records those
+ * not recorded before (with the time of discovery and the notification date), runs the
+ * hook for each of them, and returns every recorded incident.
+ */
+export function scanIncidents(path: string, options: ScanOptions): ScanResult {
+  if (!existsSync(path)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `audit log ${path} does not exist`, { details: { path } });
+  const file = statSync(path).isDirectory() ? join(path, 'audit.jsonl') : path;
+  if (!existsSync(file)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `audit log ${file} does not exist`, { details: { path: file } });
+  const now = options.now ?? new Date();
+  const known = readIncidents(options.incidentsDir);
+  const seen = new Set(known.map((i) => i.id));
+  const fresh: Incident[] = detectIncidents(file, { ...options, now })
+    .filter((f) => !seen.has(f.id))
+    .map((f) => ({ ...f, discoveredAt: now.toISOString(), notifyBy: notifyByDate(now) }));
+  if (fresh.length > 0) {
+    mkdirSync(options.incidentsDir, { recursive: true, mode: 0o700 });
+    const fd = openSync(join(options.incidentsDir, INCIDENTS_FILE), 'a', 0o600);
+    try {
+      for (const i of fresh) appendDurably(fd, Buffer.from(`${JSON.stringify(i)}\n`, 'utf8'));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const hooks: HookResult[] = [];
+  if (options.hook !== undefined) {
+    for (const i of fresh) {
+      const r = spawnSync('/bin/sh', ['-c', options.hook], { input: JSON.stringify(i), env: { ...process.env, COHORT_INCIDENT_ID: i.id, COHORT_INCIDENT_RULE: i.rule }, stdio: ['pipe', 'ignore', 'ignore'], timeout: 60_000 });
+      hooks.push({ id: i.id, exitCode: r.status });
+    }
+  }
+  return { incidents: [...known, ...fresh], discovered: fresh.map((i) => i.id), hooks };
+}
+
+/** One recorded incident by id; COHORT_E_GOVERNANCE_INCIDENT_NOT_FOUND otherwise. */
+export function findIncident(incidents: readonly Incident[], id: string): Incident {
+  const found = incidents.find((i) => i.id === id);
+  if (found === undefined) throw new CohortError(GovernanceErrors.INCIDENT_NOT_FOUND, `no incident "${id}" in the record`, { details: { id } });
+  return found;
+}
+
