@@ -1,11 +1,17 @@
-/** `cohort audit verify`: checks an audit log's hash chain and signed Merkle checkpoints, offline. */
+/**
+ * `cohort audit verify`: checks an audit log's hash chain and signed Merkle checkpoints, offline.
+ * `cohort audit export`: its records since a time, as JSON lines or in ECS field names.
+ */
 import type { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AUDIT_LOG_FILE, CHECKPOINT_FILE } from '../../core/audit/audit-log.ts';
 import { verifyAuditLog, type VerifySummary } from '../../core/audit/verify.ts';
 import { AuditErrors, CohortError } from '../../core/errors/index.ts';
-import { runCommand } from '../output.ts';
+import { EXPORT_FORMATS, exportAudit, type ExportFormat } from '../../core/governance/audit-export.ts';
+import { parseTime } from '../../core/governance/time.ts';
+import { GeneralErrors } from '../../core/errors/index.ts';
+import { reportError, runCommand } from '../output.ts';
 
 export interface AuditVerifyOptions {
   readonly checkpoint?: string;
@@ -76,5 +82,30 @@ export function registerAuditCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (path: string, opts: AuditVerifyOptions & { json?: boolean }) => {
       await runCommand(opts.json, () => auditVerify(path, opts), human);
+    });
+  audit
+    .command('export <path>')
+    .description('print the records since a time, one JSON object a line: as written (jsonl) or in Elastic Common Schema field names (ecs), for Splunk or Elastic; the log is verified first')
+    .requiredOption('--since <time>', 'ISO 8601 date or date-time (2026-01-01, 2026-01-01T08:00:00Z), or a duration back from now (7d, 12h, 30m)')
+    .option('--format <format>', `one of ${EXPORT_FORMATS.join(', ')}`, 'jsonl')
+    .option('--checkpoint <file>', 'another checkpoints.jsonl to verify the log against')
+    .option('--ca <ca.pem>', 'the consortium CA certificate: checkpoint signers must chain to it')
+    .option('--role <role>', "the role the checkpoints' signer must have", DEFAULT_SIGNER_ROLE)
+    .option('--allow-unchecked', 'export even when no checkpoint covers any record (the provisioner\'s log)')
+    .action((path: string, opts: AuditVerifyOptions & { since: string; format: string }) => {
+      try {
+        if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
+          throw new CohortError(GeneralErrors.USAGE, `--format "${opts.format}" is not one of ${EXPORT_FORMATS.join(', ')}`, { details: { option: '--format' } });
+        }
+        const since = parseTime(opts.since, '--since');
+        // Nothing leaves a log that does not verify.
+        auditVerify(path, opts);
+        const target = resolve(path);
+        const file = statSync(target).isDirectory() ? join(target, AUDIT_LOG_FILE) : target;
+        const r = exportAudit(file, since, opts.format as ExportFormat);
+        if (r.lines.length > 0) process.stdout.write(`${r.lines.join('\n')}\n`);
+      } catch (e) {
+        process.exitCode = reportError(e, true);
+      }
     });
 }
