@@ -98,3 +98,17 @@ export function readAgreementsFile(kitDir: string): AgreementsFile | undefined {
   }
   return parsed.data;
 }
+
+/**
+ * A site's own check before it accepts any run (policy.requireAgreementReference): the
+ * operator's record of this site's agreement (in its kit) must name `reference` and be in
+ * force on `now`'s day. The refusal, or undefined when the agreement passes.
+ */
+export function siteAgreementRefusal(site: string, reference: string, agreement: Agreement | undefined, now: Date): CohortError | undefined {
+  if (agreement === undefined || agreement.reference !== reference) {
+    return new CohortError(GovernanceErrors.AGREEMENT_REFERENCE_MISMATCH, agreement === undefined ? `the site's policy requires agreement ${reference}, and the operator's record (the kit) holds none for this site` : `the site's policy requires agreement ${reference}, and the operator's record (the kit) names ${agreement.reference}`, {
+      details: { required: reference, recorded: agreement?.reference ?? null },
+    });
+  }
+  return agreementRefusal({ name: site, role: 'site', agreement }, now, 'accept a run');
+}

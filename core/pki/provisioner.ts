@@ -150,6 +150,12 @@ function participantNamed(c: Consortium, name: string): Participant | undefined 
   return participants(c).find((p) => p.name === name);
 }
 
+/** `{ agreement }` of a site or person when the consortium records one (for its kit.yaml), else {}. */
+function agreementOf(c: Consortium, name: string): { agreement?: Agreement } {
+  const a = agreementHolders(c).find((h) => h.name === name)?.agreement;
+  return a === undefined ? {} : { agreement: a };
+}
+
 /** The provisioner as the actor of its own audit records (it holds no participant certificate). */
 export const PROVISIONER_ACTOR = { name: 'provisioner', role: 'provisioner' } as const;
 
@@ -340,6 +346,7 @@ async function signUnderLock(outDir: string, state: ProvisionerState, caPem: str
     caPem,
     certPem: issued.certPem,
     keyHolder: consortium.keyHolder,
+    ...agreementOf(consortium, p.name),
     ...(p.role === 'coordinator' ? { crlPem: readFileSync(provisionerPaths(outDir).crl, 'utf8') } : {}),
   });
   writeState(outDir, { ...state, issued: [...state.issued, record(p, issued, now)] });

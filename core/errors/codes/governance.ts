@@ -18,6 +18,12 @@ export const GovernanceErrors = defineErrors({
     meaning: 'The agreement on record for this participant has expired (or is not yet in force): it may not be certified or take part in a run.',
     fix: 'Record the renewed agreement with `cohort provision agreement <name> ...` and copy agreements.json into the coordinator kit.',
   },
+  AGREEMENT_REFERENCE_MISMATCH: {
+    code: 'COHORT_E_GOVERNANCE_AGREEMENT_REFERENCE_MISMATCH',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The site\'s policy requires the operator to have its agreement on record (policy.requireAgreementReference), and the site\'s kit records no agreement with that reference: the site declines every run.',
+    fix: 'The operator records the agreement (`cohort provision agreement <site> ...`) and signs the site\'s request again; the site puts the new kit.yaml beside its key.',
+  },
   AGREEMENTS_INVALID: {
     code: 'COHORT_E_GOVERNANCE_AGREEMENTS_INVALID',
     grpc: status.FAILED_PRECONDITION,
