@@ -16,6 +16,7 @@ import { sqliteAuditState } from '../core/audit/anchor.ts';
 import { eventRecord, lastEventId } from '../core/audit/events.ts';
 import type { AuditActor } from '../core/audit/record.ts';
 import { readAgreementsFile } from '../core/governance/agreements.ts';
+import { siteMayJoinRun, type AgreementGate } from './server/agreement-gate.ts';
 import { ExpiryWatch } from '../core/pki/expiry.ts';
 import { identityFromCertificate } from '../core/pki/identity.ts';
 import type { Kit } from '../core/pki/kit.ts';
@@ -80,7 +81,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     log.warn({ file: r.file, bytes: r.bytes, savedTo: r.savedTo }, r.savedTo === null ? 'audit log: a last line without its newline was whole and valid; the newline was restored and the repair recorded' : 'audit log: a torn last line (an append cut off by a crash) was set aside and the repair recorded');
   }
   const auditLink = attachAudit(audit, store, creds, log);
-  const engine = new RunEngine(store, { siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
+  // Re-read at every check: a renewed agreements.json copied into the kit applies without a restart.
+  const agreementGate: AgreementGate = { agreements: () => readAgreementsFile(kit.dir), audit: (input) => audit.append(input), self: audit.self };
+  const engine = new RunEngine(store, { siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000, mayInvite: (site, runId) => siteMayJoinRun(agreementGate, site, runId) });
 
   const stopWatching = kit.crlPath
     ? watchCrlFile(kit.crlPath, creds, {
@@ -107,8 +110,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     engine,
     guard: creds,
     log,
-    // Re-read at every submission: a renewed agreements.json copied into the kit applies without a restart.
-    agreementGate: { agreements: () => readAgreementsFile(kit.dir), audit: (input) => audit.append(input), self: audit.self },
+    agreementGate,
   }));
   const health = new HealthImplementation({ '': 'SERVING', 'cohort.v1.SiteService': 'SERVING', 'cohort.v1.AdminService': 'SERVING' });
   health.addToServer(server);

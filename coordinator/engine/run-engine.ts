@@ -23,6 +23,8 @@ export interface EngineOptions {
   /** How long a run waits for sites to answer its offer. */
   recruitTimeoutMs: number;
   now?: () => number;
+  /** Whether a site registering now may be invited into a recruiting run submitted before (agreements before access); all may when absent. */
+  mayInvite?: (site: string, runId: string) => boolean;
 }
 
 export interface SubmitRunInput {
@@ -176,11 +178,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
 
   registerSite(site: string, agentVersion: string, backend: string): void {
     const now = this.now();
+    const joining = this.store.runsInState('RECRUITING').filter((run) => !this.store.getRunSite(run.run_id, site) && (this.options.mayInvite?.(site, run.run_id) ?? true));
     this.store.tx(() => {
       this.store.upsertSite(site, agentVersion, backend, now);
-      for (const run of this.store.runsInState('RECRUITING')) {
-        if (!this.store.getRunSite(run.run_id, site)) this.invite(run.run_id, site, now);
-      }
+      for (const run of joining) this.invite(run.run_id, site, now);
       this.store.appendEvent(site, 'site.register', null, { agentVersion, backend }, now);
     });
     this.emit('tasks', site);

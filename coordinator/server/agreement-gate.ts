@@ -18,6 +18,24 @@ export interface AgreementGate {
   readonly now?: () => Date;
 }
 
+/** One site's check, audited; the coded refusal or undefined. */
+function checkSite(gate: AgreementGate, book: AgreementsFile, site: string, now: Date, purpose: string, context: Record<string, AuditDetailValue>): CohortError | undefined {
+  const holder = book.participants.find((p) => p.name === site && p.role === 'site') ?? { name: site, role: 'site' };
+  const refusal = agreementRefusal(holder, now, purpose === 'run' ? 'start a run that involves it' : 'invite it into a run');
+  const a = holder.agreement;
+  const details: Record<string, AuditDetailValue> = {
+    participant: site,
+    role: 'site',
+    purpose,
+    state: agreementStatus(a, now).state,
+    ...context,
+    ...(a === undefined ? {} : { kind: a.kind, reference: a.reference, signedOn: a.signedOn, expires: a.expires }),
+    ...(refusal === undefined ? {} : { code: refusal.code }),
+  };
+  gate.audit({ actor: gate.self, action: 'agreement.check', target: { site }, outcome: refusal === undefined ? 'ok' : 'refused', details, time: now });
+  return refusal;
+}
+
 /**
  * Checks every site a run would involve; throws the first site's coded refusal
  * (COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED or _MISSING) after auditing every check. Does
@@ -28,21 +46,17 @@ export function checkRunAgreements(gate: AgreementGate, sites: readonly string[]
   if (book === undefined || !book.requireAgreements) return;
   const now = gate.now?.() ?? new Date();
   let first: CohortError | undefined;
-  for (const site of sites) {
-    const holder = book.participants.find((p) => p.name === site && p.role === 'site') ?? { name: site, role: 'site' };
-    const refusal = agreementRefusal(holder, now, 'start a run that involves it');
-    const a = holder.agreement;
-    const details: Record<string, AuditDetailValue> = {
-      participant: site,
-      role: 'site',
-      purpose: 'run',
-      state: agreementStatus(a, now).state,
-      requestedBy,
-      ...(a === undefined ? {} : { kind: a.kind, reference: a.reference, signedOn: a.signedOn, expires: a.expires }),
-      ...(refusal === undefined ? {} : { code: refusal.code }),
-    };
-    gate.audit({ actor: gate.self, action: 'agreement.check', target: { site }, outcome: refusal === undefined ? 'ok' : 'refused', details, time: now });
-    first ??= refusal;
-  }
+  for (const site of sites) first ??= checkSite(gate, book, site, now, 'run', { requestedBy });
   if (first !== undefined) throw first;
+}
+
+/**
+ * Whether a site that registers may be invited into a recruiting run submitted before it
+ * registered (the engine's `mayInvite`): the same check as at submission, audited with
+ * purpose `join-run` and the run's id.
+ */
+export function siteMayJoinRun(gate: AgreementGate, site: string, runId: string): boolean {
+  const book = gate.agreements();
+  if (book === undefined || !book.requireAgreements) return true;
+  return checkSite(gate, book, site, gate.now?.() ?? new Date(), 'join-run', { runId }) === undefined;
 }

@@ -1,0 +1,73 @@
+/**
+ * Agreements at a real coordinator over mTLS, beyond submission: a site whose agreement lapsed
+ * cannot join a recruiting run by registering after it was submitted (each check audited).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollConsortium } from '../../cli/demo/enroll-consortium.ts';
+import { submitRun } from '../../cli/commands/run.ts';
+import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator.ts';
+import { createLogger } from '../../core/logging.ts';
+import { loadKit } from '../../core/pki/kit.ts';
+import { recordAgreement } from '../../core/pki/provisioner.ts';
+import { siteClient, unary } from '../../core/rpc/clients.ts';
+
+const SPEC = join(import.meta.dirname, '../../models/examples/heart-logistic.yaml');
+
+interface Line { action: string; target: Record<string, unknown>; outcome: string; details: Record<string, unknown> }
+const linesOf = (file: string): Line[] => readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Line);
+
+describe('agreements at the coordinator after submission', () => {
+  let dir: string;
+  let out: string;
+  let coordinator: RunningCoordinator;
+  let addr: string;
+  const state = (): string => join(dir, 'state');
+
+  async function register(site: string): Promise<void> {
+    const c = siteClient(loadKit(join(out, site)), addr);
+    try {
+      await unary((o, cb) => c.register({ agentVersion: 't', backend: 'cpu', datasets: ['heart'] }, o, cb));
+    } finally {
+      c.close();
+    }
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-coord-agreements-'));
+    const file = join(dir, 'c.yaml');
+    const current = (ref: string) => `{ kind: BAA, reference: ${ref}, signedOn: "2026-01-01", expires: "2099-12-31" }`;
+    writeFileSync(file, 'version: 2\nname: g\ncoordinator: { name: coordinator, hosts: [127.0.0.1, localhost], port: 7443 }\nkeyHolder: site-a\n' +
+      `sites:\n  - { name: site-a, agreement: ${current('A1')} }\n  - { name: site-b, agreement: ${current('B1')} }\n` +
+      'users:\n  - { name: alice, role: data-scientist, agreement: { kind: DUA, reference: D1, signedOn: "2026-01-01", expires: "2099-12-31" } }\n');
+    out = join(dir, 'kits');
+    await enrollConsortium(file, { provisionerDir: out });
+    coordinator = await startCoordinator({ kit: loadKit(join(out, 'coordinator')), stateDir: state(), listen: '127.0.0.1:0', log: createLogger('t', { level: 'silent' }) });
+    addr = `127.0.0.1:${coordinator.port}`;
+  }, 120_000);
+
+  afterAll(async () => {
+    await coordinator?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('does not invite a site whose agreement lapsed when it registers after the run was submitted, and audits the check', async () => {
+    // site-b's BAA lapses after its certificate was signed.
+    await recordAgreement(out, 'site-b', { kind: 'BAA', reference: 'B1', signedOn: '2026-01-01', expires: '2026-06-30' });
+    await register('site-a');
+    const run = await submitRun(loadKit(join(out, 'alice')), SPEC, 'plain', addr);
+    await register('site-b');
+    expect(coordinator.engine.store.runSites(run.runId).map((s) => `${s.site}:${s.state}`)).toEqual(['site-a:INVITED']);
+    const checks = linesOf(join(state(), 'audit', 'audit.jsonl')).filter((l) => l.action === 'agreement.check');
+    expect(checks.map((c) => [c.target.site, c.outcome, c.details.purpose, c.details.runId ?? null, c.details.code ?? null])).toEqual([
+      ['site-a', 'ok', 'run', null, null],
+      ['site-b', 'refused', 'join-run', run.runId, 'COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED'],
+    ]);
+    // Renewed: the next registration (a reconnect) joins the run.
+    await recordAgreement(out, 'site-b', { kind: 'BAA', reference: 'B2', signedOn: '2026-01-01', expires: '2099-12-31' });
+    await register('site-b');
+    expect(coordinator.engine.store.runSites(run.runId).map((s) => `${s.site}:${s.state}`)).toEqual(['site-a:INVITED', 'site-b:INVITED']);
+  }, 120_000);
+});
