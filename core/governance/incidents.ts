@@ -19,9 +19,10 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { appendDurably, readLineFile } from '../audit/lines.ts';
+import { parseCheckpointLine } from '../audit/checkpoint.ts';
 import { parseRecord, type AuditRecord } from '../audit/record.ts';
 import { verifyAuditLog } from '../audit/verify.ts';
 import { AuditErrors, CohortError, GovernanceErrors, isCohortError } from '../errors/index.ts';
@@ -62,6 +63,8 @@ export interface DetectOptions {
   readonly caPem?: string;
   /** When the verification is made (a finding's time for audit-verification-failed). */
   readonly now?: Date;
+  /** Checkpoints kept elsewhere (a scan's kept checkpoint): the log must still reach and match them. */
+  readonly keptCheckpointFiles?: readonly string[];
 }
 
 const idOf = (...parts: (string | number)[]): string => `inc-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 12)}`;
@@ -78,6 +81,48 @@ function readRecords(file: string): AuditRecord[] {
 
 /** Runs every rule over the log at `file` (audit.jsonl, with checkpoints.jsonl beside it). */
 export function detectIncidents(file: string, options: DetectOptions = {}): Finding[] {
+  return detect(file, options).findings;
+}
+
+/** The checkpoint a scan keeps in its incidents directory: the largest it verified, checked again at every later scan. */
+export const KEPT_CHECKPOINT_FILE = 'checkpoint.jsonl';
+
+/**
+ * audit-verification-failed: the verifier's first fault, checkpoints.jsonl and the kept
+ * checkpoint (if any) together; records that no checkpoint covers at all are a fault too
+ * (LOG_UNCHECKED: a log cut and its checkpoints.jsonl deleted verifies by its chain alone).
+ * On success, the largest verified checkpoint line, for the caller to keep.
+ */
+function verifyForIncidents(file: string, options: DetectOptions, now: Date): { finding?: Finding; largest?: Buffer } {
+  const checkpointFiles = [join(dirname(file), 'checkpoints.jsonl'), ...(options.keptCheckpointFiles ?? [])].filter((f) => existsSync(f));
+  const failed = (code: string, index: number | null): Finding => ({
+    id: idOf('audit-verification-failed', code, index ?? -1),
+    rule: 'audit-verification-failed',
+    summary: `the audit log does not verify: ${code}${index === null ? '' : ` at record ${index}`}`,
+    actor: null,
+    records: index === null ? [] : [index],
+    firstSeen: now.toISOString(),
+    lastSeen: now.toISOString(),
+    details: { code, index },
+  });
+  try {
+    const { summary } = verifyAuditLog({ logFile: file, checkpointFiles, role: 'coordinator', ...(options.caPem === undefined ? {} : { caPem: options.caPem }) });
+    if (summary.records > 0 && summary.treeSize === 0) return { finding: failed(AuditErrors.LOG_UNCHECKED.code, null) };
+    let largest: { size: number; line: Buffer } | undefined;
+    for (const f of checkpointFiles) {
+      readLineFile(f).lines.forEach((line, i) => {
+        const size = parseCheckpointLine(line, i).size;
+        if (largest === undefined || size > largest.size) largest = { size, line };
+      });
+    }
+    return largest === undefined ? {} : { largest: largest.line };
+  } catch (e) {
+    if (!isCohortError(e)) throw e;
+    return { finding: failed(e.code, typeof e.details.index === 'number' ? e.details.index : null) };
+  }
+}
+
+function detect(file: string, options: DetectOptions): { findings: Finding[]; largest?: Buffer } {
   const now = options.now ?? new Date();
   const threshold = options.refusalThreshold ?? 5;
   const windowMs = options.refusalWindowMs ?? 10 * 60_000;
@@ -151,24 +196,10 @@ export function detectIncidents(file: string, options: DetectOptions = {}): Find
     });
   }
 
-  // audit-verification-failed: the verifier's first fault.
-  try {
-    verifyAuditLog({ logFile: file, checkpointFiles: [join(dirname(file), 'checkpoints.jsonl')].filter((f) => existsSync(f)), role: 'coordinator', ...(options.caPem === undefined ? {} : { caPem: options.caPem }) });
-  } catch (e) {
-    if (!isCohortError(e)) throw e;
-    const index = typeof e.details.index === 'number' ? e.details.index : null;
-    findings.push({
-      id: idOf('audit-verification-failed', e.code, index ?? -1),
-      rule: 'audit-verification-failed',
-      summary: `the audit log does not verify: ${e.code}${index === null ? '' : ` at record ${index}`}`,
-      actor: null,
-      records: index === null ? [] : [index],
-      firstSeen: now.toISOString(),
-      lastSeen: now.toISOString(),
-      details: { code: e.code, index },
-    });
-  }
-  return findings.sort((a, b) => (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : a.id < b.id ? -1 : 1));
+  const verification = verifyForIncidents(file, options, now);
+  if (verification.finding) findings.push(verification.finding);
+  findings.sort((a, b) => (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : a.id < b.id ? -1 : 1));
+  return verification.largest === undefined ? { findings } : { findings, largest: verification.largest };
 }
 
 /** discoveredAt's UTC day plus 60 calendar days. */
@@ -224,7 +255,14 @@ export function scanIncidents(path: string, options: ScanOptions): ScanResult {
   const now = options.now ?? new Date();
   const known = readIncidents(options.incidentsDir);
   const seen = new Set(known.map((i) => i.id));
-  const fresh: Incident[] = detectIncidents(file, { ...options, now })
+  const kept = join(options.incidentsDir, KEPT_CHECKPOINT_FILE);
+  const found = detect(file, { ...options, now, keptCheckpointFiles: [...(options.keptCheckpointFiles ?? []), kept] });
+  if (found.largest !== undefined) {
+    mkdirSync(options.incidentsDir, { recursive: true, mode: 0o700 });
+    writeFileSync(`${kept}.tmp`, found.largest.toString('utf8') + '\n', { mode: 0o600 });
+    renameSync(`${kept}.tmp`, kept);
+  }
+  const fresh: Incident[] = found.findings
     .filter((f) => !seen.has(f.id))
     .map((f) => ({ ...f, discoveredAt: now.toISOString(), notifyBy: notifyByDate(now) }));
   if (fresh.length > 0) {

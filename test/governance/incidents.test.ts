@@ -136,4 +136,29 @@ describe('incidents from the audit stream', () => {
     expect(r.incidents.map((i) => [i.rule, i.details, i.records])).toEqual(expect.arrayContaining([['audit-verification-failed', { code: 'COHORT_E_AUDIT_RECORD_ALTERED', index: 2 }, [2]]]));
     expect(r.incidents.map((i) => i.rule).sort()).toEqual(['audit-verification-failed', 'revoked-certificate', 'unapproved-export']);
   });
+
+  it('raises audit-verification-failed for a log cut with its checkpoints.jsonl deleted: none left (LOG_UNCHECKED), or below the checkpoint the last scan kept (LOG_TRUNCATED)', async () => {
+    const n = linesOf(join(auditDir, 'audit.jsonl')).length;
+    const cut = (name: string): string => {
+      const copy = join(t.dir, name, 'audit');
+      cpSync(auditDir, copy, { recursive: true });
+      const file = join(copy, 'audit.jsonl');
+      writeFileSync(file, `${readFileSync(file, 'utf8').split('\n').slice(0, 2).join('\n')}\n`);
+      rmSync(join(copy, 'checkpoints.jsonl'));
+      return copy;
+    };
+    const failures = (r: { incidents: IncidentOut[] }) => r.incidents.filter((i) => i.rule === 'audit-verification-failed').map((i) => i.details);
+    // Never scanned before: no checkpoint covers the two records left.
+    const first = cut('cut-unscanned');
+    expect(failures((await runCliJson(registerIncidentCommands, ['incident', 'list', '--audit', first, '--ca', caFile, '--json'])) as { incidents: IncidentOut[] })).toEqual([{ code: 'COHORT_E_AUDIT_LOG_UNCHECKED', index: null }]);
+    // Scanned while whole: the scan keeps the checkpoint it verified; the cut is then found below it.
+    const whole = join(t.dir, 'cut-scanned', 'audit');
+    cpSync(auditDir, whole, { recursive: true });
+    expect(failures((await runCliJson(registerIncidentCommands, ['incident', 'list', '--audit', whole, '--ca', caFile, '--json'])) as { incidents: IncidentOut[] })).toEqual([]);
+    const file = join(whole, 'audit.jsonl');
+    writeFileSync(file, `${readFileSync(file, 'utf8').split('\n').slice(0, 2).join('\n')}\n`);
+    rmSync(join(whole, 'checkpoints.jsonl'));
+    expect(failures((await runCliJson(registerIncidentCommands, ['incident', 'list', '--audit', whole, '--ca', caFile, '--json'])) as { incidents: IncidentOut[] })).toEqual([{ code: 'COHORT_E_AUDIT_LOG_TRUNCATED', index: 2 }]);
+    expect(n).toBeGreaterThan(2);
+  });
 });
