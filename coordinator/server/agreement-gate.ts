@@ -5,12 +5,14 @@
  * record in the coordinator's audit log, one per site, `ok` or `refused`.
  */
 import type { AppendInput, AuditActor, AuditDetailValue } from '../../core/audit/record.ts';
-import type { CohortError } from '../../core/errors/index.ts';
+import { CohortError, GovernanceErrors, isCohortError } from '../../core/errors/index.ts';
 import { agreementRefusal, agreementStatus, type AgreementsFile } from '../../core/governance/agreements.ts';
 
 export interface AgreementGate {
   /** The consortium's agreements as the coordinator kit holds them now; undefined when the kit has no agreements.json. */
   readonly agreements: () => AgreementsFile | undefined;
+  /** The coordinator kit says agreements are required (kit.yaml requireAgreements): a missing agreements.json refuses. */
+  readonly required?: boolean;
   /** Appends one record to the coordinator's audit log. */
   readonly audit: (input: AppendInput) => void;
   /** The coordinator, as the actor of its checks. */
@@ -37,14 +39,40 @@ function checkSite(gate: AgreementGate, book: AgreementsFile, site: string, now:
 }
 
 /**
+ * The agreements to check against, undefined when none are required, or the coded refusal
+ * (audited) when they are required and agreements.json is missing or unreadable.
+ */
+function bookFor(gate: AgreementGate, now: Date, purpose: string, context: Record<string, AuditDetailValue>): AgreementsFile | CohortError | undefined {
+  let refusal: CohortError | undefined;
+  let book: AgreementsFile | undefined;
+  try {
+    book = gate.agreements();
+    if (book === undefined && gate.required === true) {
+      refusal = new CohortError(GovernanceErrors.AGREEMENTS_INVALID, "the coordinator kit requires agreements (kit.yaml requireAgreements) and has no agreements.json: refusing rather than checking nothing", { details: { file: 'agreements.json' } });
+    }
+  } catch (e) {
+    if (!isCohortError(e)) throw e;
+    refusal = e;
+  }
+  if (refusal !== undefined) {
+    gate.audit({ actor: gate.self, action: 'agreement.check', target: {}, outcome: 'refused', details: { purpose, ...context, code: refusal.code }, time: now });
+    return refusal;
+  }
+  return book !== undefined && (book.requireAgreements || gate.required === true) ? book : undefined;
+}
+
+/**
  * Checks every site a run would involve; throws the first site's coded refusal
  * (COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED or _MISSING) after auditing every check. Does
- * nothing when the consortium does not require agreements or the kit has no agreements.json.
+ * nothing when the consortium does not require agreements; refuses (audited,
+ * COHORT_E_GOVERNANCE_AGREEMENTS_INVALID) when it does and agreements.json is missing or
+ * unreadable.
  */
 export function checkRunAgreements(gate: AgreementGate, sites: readonly string[], requestedBy: string): void {
-  const book = gate.agreements();
-  if (book === undefined || !book.requireAgreements) return;
   const now = gate.now?.() ?? new Date();
+  const book = bookFor(gate, now, 'run', { requestedBy });
+  if (book instanceof CohortError) throw book;
+  if (book === undefined) return;
   let first: CohortError | undefined;
   for (const site of sites) first ??= checkSite(gate, book, site, now, 'run', { requestedBy });
   if (first !== undefined) throw first;
@@ -56,7 +84,9 @@ export function checkRunAgreements(gate: AgreementGate, sites: readonly string[]
  * purpose `join-run` and the run's id.
  */
 export function siteMayJoinRun(gate: AgreementGate, site: string, runId: string): boolean {
-  const book = gate.agreements();
-  if (book === undefined || !book.requireAgreements) return true;
-  return checkSite(gate, book, site, gate.now?.() ?? new Date(), 'join-run', { runId }) === undefined;
+  const now = gate.now?.() ?? new Date();
+  const book = bookFor(gate, now, 'join-run', { runId, participant: site });
+  if (book instanceof CohortError) return false;
+  if (book === undefined) return true;
+  return checkSite(gate, book, site, now, 'join-run', { runId }) === undefined;
 }

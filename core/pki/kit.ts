@@ -39,6 +39,8 @@ const kitFileSchema = z
     keyHolder: z.string().regex(PARTICIPANT_NAME).optional(),
     /** The agreement (BAA or DUA) the operator has on record for this participant, as of signing. */
     agreement: agreementSchema.optional(),
+    /** Coordinator kit: the consortium requires agreements, so agreements.json must be there (a missing one refuses runs). */
+    requireAgreements: z.boolean().optional(),
   })
   .strict();
 
@@ -71,6 +73,8 @@ export interface KitContents {
   readonly keyHolder?: string;
   /** The agreement the operator's record held for this participant when it signed the kit (docs/consortium-file.md#agreements). */
   readonly agreement?: Agreement;
+  /** Coordinator kit: the consortium requires agreements; without agreements.json the coordinator refuses runs rather than check nothing. */
+  readonly requireAgreements?: boolean;
 }
 
 /** A loaded kit, ready for TLS: what the provisioner wrote, and where it lies. */
@@ -103,6 +107,7 @@ export function writeKitFiles(dir: string, kit: KitFiles): void {
     ...(kit.crlPem === undefined ? {} : { crl: KIT_CRL_FILE }),
     ...(kit.keyHolder === undefined ? {} : { keyHolder: kit.keyHolder }),
     ...(kit.agreement === undefined ? {} : { agreement: kit.agreement }),
+    ...(kit.requireAgreements === undefined ? {} : { requireAgreements: kit.requireAgreements }),
   };
   replaceFile(join(dir, kitCertFile(kit.name)), kit.certPem, PUBLIC_FILE);
   replaceFile(join(dir, KIT_CA_FILE), kit.caPem, PUBLIC_FILE);
@@ -208,6 +213,7 @@ export function loadKit(dir: string): Kit {
     keyPem,
     ...(file.keyHolder === undefined ? {} : { keyHolder: file.keyHolder }),
     ...(file.agreement === undefined ? {} : { agreement: file.agreement }),
+    ...(file.requireAgreements === undefined ? {} : { requireAgreements: file.requireAgreements }),
     ...(paths.crl === undefined ? {} : { crlPem: readFileSync(paths.crl, 'utf8'), crlPath: paths.crl }),
   });
 }

@@ -347,7 +347,7 @@ async function signUnderLock(outDir: string, state: ProvisionerState, caPem: str
     certPem: issued.certPem,
     keyHolder: consortium.keyHolder,
     ...agreementOf(consortium, p.name),
-    ...(p.role === 'coordinator' ? { crlPem: readFileSync(provisionerPaths(outDir).crl, 'utf8') } : {}),
+    ...(p.role === 'coordinator' ? { crlPem: readFileSync(provisionerPaths(outDir).crl, 'utf8'), ...(agreementsRequired(consortium) ? { requireAgreements: true } : {}) } : {}),
   });
   writeState(outDir, { ...state, issued: [...state.issued, record(p, issued, now)] });
   if (p.role === 'coordinator') writeAgreementsFile(outDir, consortium);

@@ -70,4 +70,27 @@ describe('agreements at the coordinator after submission', () => {
     await register('site-b');
     expect(coordinator.engine.store.runSites(run.runId).map((s) => `${s.site}:${s.state}`)).toEqual(['site-a:INVITED', 'site-b:INVITED']);
   }, 120_000);
+
+  it('refuses (and audits) a submission when the kit requires agreements and agreements.json is missing or unreadable, instead of checking nothing', async () => {
+    const kitDir = join(out, 'coordinator');
+    expect(loadKit(kitDir).requireAgreements).toBe(true);
+    const file = join(kitDir, 'agreements.json');
+    const saved = readFileSync(file, 'utf8');
+    const before = linesOf(join(state(), 'audit', 'audit.jsonl')).length;
+    const runsBefore = coordinator.engine.store.listRuns().length;
+    try {
+      rmSync(file);
+      await expect(submitRun(loadKit(join(out, 'alice')), SPEC, 'plain', addr)).rejects.toMatchObject({ code: 'COHORT_E_GOVERNANCE_AGREEMENTS_INVALID' });
+      writeFileSync(file, '{ not json');
+      await expect(submitRun(loadKit(join(out, 'alice')), SPEC, 'plain', addr)).rejects.toMatchObject({ code: 'COHORT_E_GOVERNANCE_AGREEMENTS_INVALID' });
+    } finally {
+      writeFileSync(file, saved);
+    }
+    expect(coordinator.engine.store.listRuns()).toHaveLength(runsBefore);
+    const added = linesOf(join(state(), 'audit', 'audit.jsonl')).slice(before);
+    expect(added.map((l) => [l.action, l.outcome, l.details.purpose, l.details.requestedBy, l.details.code])).toEqual([
+      ['agreement.check', 'refused', 'run', 'alice', 'COHORT_E_GOVERNANCE_AGREEMENTS_INVALID'],
+      ['agreement.check', 'refused', 'run', 'alice', 'COHORT_E_GOVERNANCE_AGREEMENTS_INVALID'],
+    ]);
+  }, 120_000);
 });

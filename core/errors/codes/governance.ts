@@ -27,7 +27,7 @@ export const GovernanceErrors = defineErrors({
   AGREEMENTS_INVALID: {
     code: 'COHORT_E_GOVERNANCE_AGREEMENTS_INVALID',
     grpc: status.FAILED_PRECONDITION,
-    meaning: 'The coordinator kit\'s agreements.json cannot be read or does not match its schema.',
+    meaning: 'The coordinator kit\'s agreements.json cannot be read or does not match its schema, or is missing from a kit whose kit.yaml requires agreements.',
     fix: 'Copy agreements.json again from the coordinator kit the provisioner wrote (<out>/<coordinator>/agreements.json).',
   },
   INCIDENT_NOT_FOUND: {
