@@ -20,21 +20,28 @@ export interface AgreementGate {
   readonly now?: () => Date;
 }
 
+const DOING: Readonly<Record<string, string>> = { run: 'start a run that involves it', 'join-run': 'invite it into a run', submit: 'accept a run it submits' };
+
 /** One site's check, audited; the coded refusal or undefined. */
 function checkSite(gate: AgreementGate, book: AgreementsFile, site: string, now: Date, purpose: string, context: Record<string, AuditDetailValue>): CohortError | undefined {
-  const holder = book.participants.find((p) => p.name === site && p.role === 'site') ?? { name: site, role: 'site' };
-  const refusal = agreementRefusal(holder, now, purpose === 'run' ? 'start a run that involves it' : 'invite it into a run');
+  return checkHolder(gate, book, { name: site, role: 'site' }, now, purpose, context);
+}
+
+/** One participant's check (a site, or the person submitting), audited; the coded refusal or undefined. */
+function checkHolder(gate: AgreementGate, book: AgreementsFile, who: { readonly name: string; readonly role: string }, now: Date, purpose: string, context: Record<string, AuditDetailValue>): CohortError | undefined {
+  const holder = book.participants.find((p) => p.name === who.name && p.role === who.role) ?? { name: who.name, role: who.role };
+  const refusal = agreementRefusal(holder, now, DOING[purpose] ?? purpose);
   const a = holder.agreement;
   const details: Record<string, AuditDetailValue> = {
-    participant: site,
-    role: 'site',
+    participant: who.name,
+    role: who.role,
     purpose,
     state: agreementStatus(a, now).state,
     ...context,
     ...(a === undefined ? {} : { kind: a.kind, reference: a.reference, signedOn: a.signedOn, expires: a.expires }),
     ...(refusal === undefined ? {} : { code: refusal.code }),
   };
-  gate.audit({ actor: gate.self, action: 'agreement.check', target: { site }, outcome: refusal === undefined ? 'ok' : 'refused', details, time: now });
+  gate.audit({ actor: gate.self, action: 'agreement.check', target: who.role === 'site' ? { site: who.name } : {}, outcome: refusal === undefined ? 'ok' : 'refused', details, time: now });
   return refusal;
 }
 
@@ -68,13 +75,17 @@ function bookFor(gate: AgreementGate, now: Date, purpose: string, context: Recor
  * COHORT_E_GOVERNANCE_AGREEMENTS_INVALID) when it does and agreements.json is missing or
  * unreadable.
  */
-export function checkRunAgreements(gate: AgreementGate, sites: readonly string[], requestedBy: string): void {
+export function checkRunAgreements(gate: AgreementGate, sites: readonly string[], requestedBy: { readonly name: string; readonly role: string }): void {
   const now = gate.now?.() ?? new Date();
-  const book = bookFor(gate, now, 'run', { requestedBy });
+  const book = bookFor(gate, now, 'run', { requestedBy: requestedBy.name });
   if (book instanceof CohortError) throw book;
   if (book === undefined) return;
-  let first: CohortError | undefined;
-  for (const site of sites) first ??= checkSite(gate, book, site, now, 'run', { requestedBy });
+  // The submitter's own agreement first: signing checked it once, and it may have lapsed since.
+  let first = checkHolder(gate, book, requestedBy, now, 'submit', {});
+  for (const site of sites) {
+    const refusal = checkSite(gate, book, site, now, 'run', { requestedBy: requestedBy.name });
+    first ??= refusal;
+  }
   if (first !== undefined) throw first;
 }
 

@@ -334,7 +334,10 @@ async function signUnderLock(outDir: string, state: ProvisionerState, caPem: str
     if (refusal !== undefined) throw refusal;
   }
   const days = p.role === 'coordinator' ? consortium.pki.coordinatorCertValidityDays : consortium.pki.certValidityDays;
-  const issued = await withCa(state, outDir, caPem, options.caKey, (ca) => issueCertificate(ca, p, request.publicKey, { validityDays: days, now }));
+  // A required agreement bounds the certificate: it ends with the agreement's last day (UTC), not later.
+  const bound = p.role !== 'coordinator' && agreementsRequired(consortium) ? agreementOf(consortium, p.name).agreement : undefined;
+  const notAfterCap = bound === undefined ? {} : { notAfterCap: new Date(`${bound.expires}T23:59:59Z`) };
+  const issued = await withCa(state, outDir, caPem, options.caKey, (ca) => issueCertificate(ca, p, request.publicKey, { validityDays: days, now, ...notAfterCap }));
   const renewed = state.issued.some((i) => i.name === p.name);
   const dir = kitDir(outDir, p.name);
   writeKitFiles(dir, {

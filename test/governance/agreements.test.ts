@@ -6,6 +6,7 @@
  * whose agreement lapsed, each site's check in its signed audit log, and accepts the run once
  * the renewed agreement is copied into its kit, without a restart.
  */
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -138,6 +139,17 @@ describe('agreements before access', () => {
     expect(linesOf(join(old, '.provisioner', 'audit', 'audit.jsonl')).map((r) => r.action)).toEqual(['consortium.init', 'certificate.issue', 'certificate.issue']);
   }, 120_000);
 
+  it("caps a certificate's end of validity at the last day of the signer's agreement", async () => {
+    const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const expires = day(10);
+    await runCliJson(registerProvisionCommands, ['provision', 'agreement', 'alice', '--kind', 'DUA', '--reference', 'DUA-8', '--signed-on', day(-30), '--expires', expires, '--out', prov, '--json']);
+    const r = await sign(prov, 'alice');
+    expect(r.exitCode).toBe(0);
+    expect((JSON.parse(r.out) as { notAfter: string }).notAfter).toBe(`${expires}T23:59:59.000Z`);
+    expect(new Date(new X509Certificate(readFileSync(join(prov, 'alice', 'alice.crt'))).validTo).toISOString()).toBe(`${expires}T23:59:59.000Z`);
+    await runCliJson(registerProvisionCommands, ['provision', 'agreement', 'alice', '--kind', 'DUA', '--reference', 'DUA-7', '--signed-on', '2026-01-01', '--expires', '2099-12-31', '--out', prov, '--json']);
+  }, 120_000);
+
   describe('at the coordinator', () => {
     let coordinator: RunningCoordinator;
     const state = (): string => join(dir, 'coord-state');
@@ -172,6 +184,7 @@ describe('agreements before access', () => {
       expect(coordinator.engine.store.listRuns()).toEqual([]);
       const checks = linesOf(join(state(), 'audit', 'audit.jsonl')).filter((l) => l.action === 'agreement.check');
       expect(checks.map((c) => ({ actor: c.actor, target: c.target, outcome: c.outcome, details: c.details }))).toEqual([
+        { actor: { name: 'coordinator', role: 'coordinator' }, target: {}, outcome: 'ok', details: { participant: 'alice', role: 'data-scientist', purpose: 'submit', state: 'current', kind: 'DUA', reference: 'DUA-7', signedOn: '2026-01-01', expires: '2099-12-31' } },
         { actor: { name: 'coordinator', role: 'coordinator' }, target: { site: 'hospital-a' }, outcome: 'ok', details: { participant: 'hospital-a', role: 'site', purpose: 'run', state: 'current', requestedBy: 'alice', kind: 'BAA', reference: 'BAA-A-1', signedOn: '2026-01-01', expires: '2099-12-31' } },
         { actor: { name: 'coordinator', role: 'coordinator' }, target: { site: 'hospital-b' }, outcome: 'refused', details: { participant: 'hospital-b', role: 'site', purpose: 'run', state: 'expired', requestedBy: 'alice', kind: 'BAA', reference: 'BAA-B-2', signedOn: '2024-01-01', expires: '2025-06-30', code: 'COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED' } },
       ]);
@@ -184,9 +197,11 @@ describe('agreements before access', () => {
       expect(coordinator.engine.store.listRuns()).toHaveLength(1);
       await coordinator.stop();
       const lines = linesOf(join(state(), 'audit', 'audit.jsonl'));
-      expect(lines.filter((l) => l.action === 'agreement.check').map((l) => [l.target.site, l.outcome, l.details.reference])).toEqual([
+      expect(lines.filter((l) => l.action === 'agreement.check').map((l) => [l.target.site ?? l.details.participant, l.outcome, l.details.reference])).toEqual([
+        ['alice', 'ok', 'DUA-7'],
         ['hospital-a', 'ok', 'BAA-A-1'],
         ['hospital-b', 'refused', 'BAA-B-2'],
+        ['alice', 'ok', 'DUA-7'],
         ['hospital-a', 'ok', 'BAA-A-1'],
         ['hospital-b', 'ok', 'BAA-B-3'],
       ]);

@@ -61,7 +61,8 @@ describe('agreements at the coordinator after submission', () => {
     await register('site-b');
     expect(coordinator.engine.store.runSites(run.runId).map((s) => `${s.site}:${s.state}`)).toEqual(['site-a:INVITED']);
     const checks = linesOf(join(state(), 'audit', 'audit.jsonl')).filter((l) => l.action === 'agreement.check');
-    expect(checks.map((c) => [c.target.site, c.outcome, c.details.purpose, c.details.runId ?? null, c.details.code ?? null])).toEqual([
+    expect(checks.map((c) => [c.target.site ?? c.details.participant, c.outcome, c.details.purpose, c.details.runId ?? null, c.details.code ?? null])).toEqual([
+      ['alice', 'ok', 'submit', null, null],
       ['site-a', 'ok', 'run', null, null],
       ['site-b', 'refused', 'join-run', run.runId, 'COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED'],
     ]);
@@ -91,6 +92,22 @@ describe('agreements at the coordinator after submission', () => {
     expect(added.map((l) => [l.action, l.outcome, l.details.purpose, l.details.requestedBy, l.details.code])).toEqual([
       ['agreement.check', 'refused', 'run', 'alice', 'COHORT_E_GOVERNANCE_AGREEMENTS_INVALID'],
       ['agreement.check', 'refused', 'run', 'alice', 'COHORT_E_GOVERNANCE_AGREEMENTS_INVALID'],
+    ]);
+  }, 120_000);
+
+  it("refuses a submission from a person whose own agreement lapsed after signing, and audits the submitter's check", async () => {
+    const before = linesOf(join(state(), 'audit', 'audit.jsonl')).length;
+    const runsBefore = coordinator.engine.store.listRuns().length;
+    await recordAgreement(out, 'alice', { kind: 'DUA', reference: 'D1', signedOn: '2026-01-01', expires: '2026-06-30' });
+    try {
+      await expect(submitRun(loadKit(join(out, 'alice')), SPEC, 'plain', addr)).rejects.toMatchObject({ code: 'COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED' });
+    } finally {
+      await recordAgreement(out, 'alice', { kind: 'DUA', reference: 'D1', signedOn: '2026-01-01', expires: '2099-12-31' });
+    }
+    expect(coordinator.engine.store.listRuns()).toHaveLength(runsBefore);
+    const submitter = linesOf(join(state(), 'audit', 'audit.jsonl')).slice(before).filter((l) => l.details.purpose === 'submit');
+    expect(submitter.map((l) => [l.outcome, l.target, l.details.participant, l.details.role, l.details.state, l.details.code ?? null])).toEqual([
+      ['refused', {}, 'alice', 'data-scientist', 'expired', 'COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED'],
     ]);
   }, 120_000);
 });
