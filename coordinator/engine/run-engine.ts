@@ -31,6 +31,8 @@ export interface SubmitRunInput {
   spec: ModelSpec;
   codec: RunCodec;
   submittedBy: string;
+  /** The sites to invite; every registered site when absent. */
+  sites?: readonly string[];
 }
 
 /** Source of one site's validated update chunks, read in index order during the commit. */
@@ -124,7 +126,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       created_at_ms: now,
       updated_at_ms: now,
     };
-    const sites = this.store.sites().map((s) => s.site);
+    const sites = input.sites ?? this.store.sites().map((s) => s.site);
     this.store.tx(() => {
       this.store.insertRun(run);
       for (const site of sites) this.invite(run.run_id, site, now);

@@ -69,8 +69,9 @@ export function adminServiceHandlers(ctx: AdminServiceContext): AdminServiceHand
       const spec = parseSpec(input, 'spec');
       const key = engine.store.heKey();
       const keyParams = key ? (JSON.parse(key.params_json) as HeKeyParameters) : undefined;
-      if (ctx.agreementGate) checkRunAgreements(ctx.agreementGate, engine.store.sites().map((s) => s.site), caller);
-      const run = engine.submitRun({ spec, codec: codecRequestFor(spec, req.codec, keyParams), submittedBy: caller.name });
+      const registered = engine.store.sites().map((s) => s.site);
+      const sites = ctx.agreementGate ? checkRunAgreements(ctx.agreementGate, registered, caller) : registered;
+      const run = engine.submitRun({ spec, codec: codecRequestFor(spec, req.codec, keyParams), submittedBy: caller.name, sites });
       log.info({ runId: run.run_id, by: caller.name, specSha256: run.spec_sha256 }, 'run submitted');
       return { runId: run.run_id, specSha256: run.spec_sha256 };
     }),

@@ -6,7 +6,7 @@
  */
 import type { AppendInput, AuditActor, AuditDetailValue } from '../../core/audit/record.ts';
 import { CohortError, GovernanceErrors, isCohortError } from '../../core/errors/index.ts';
-import { agreementRefusal, agreementStatus, type AgreementsFile } from '../../core/governance/agreements.ts';
+import { agreementRefusal, agreementStatus, hasLeft, type AgreementsFile } from '../../core/governance/agreements.ts';
 
 export interface AgreementGate {
   /** The consortium's agreements as the coordinator kit holds them now; undefined when the kit has no agreements.json. */
@@ -15,6 +15,8 @@ export interface AgreementGate {
   readonly required?: boolean;
   /** Appends one record to the coordinator's audit log. */
   readonly audit: (input: AppendInput) => void;
+  /** Whether the CRL the coordinator has loaded lists a serial: a site all of whose certificates it lists has left, and no run involves it. */
+  readonly isRevoked?: (serial: string) => boolean;
   /** The coordinator, as the actor of its checks. */
   readonly self: AuditActor;
   readonly now?: () => Date;
@@ -69,17 +71,26 @@ function bookFor(gate: AgreementGate, now: Date, purpose: string, context: Recor
 }
 
 /**
- * Checks every site a run would involve; throws the first site's coded refusal
+ * Checks every site a run would involve and returns them (the registered sites but those that
+ * have left: every certificate revoked); throws the first site's coded refusal
  * (COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED or _MISSING) after auditing every check. Does
  * nothing when the consortium does not require agreements; refuses (audited,
  * COHORT_E_GOVERNANCE_AGREEMENTS_INVALID) when it does and agreements.json is missing or
  * unreadable.
  */
-export function checkRunAgreements(gate: AgreementGate, sites: readonly string[], requestedBy: { readonly name: string; readonly role: string }): void {
+export function checkRunAgreements(gate: AgreementGate, registered: readonly string[], requestedBy: { readonly name: string; readonly role: string }): string[] {
   const now = gate.now?.() ?? new Date();
   const book = bookFor(gate, now, 'run', { requestedBy: requestedBy.name });
   if (book instanceof CohortError) throw book;
-  if (book === undefined) return;
+  let known: AgreementsFile | undefined = book;
+  try {
+    known ??= gate.agreements();
+  } catch {
+    // Agreements not required and agreements.json unreadable: no serials to tell who has left.
+  }
+  // A site that has left (every certificate revoked) is neither checked nor invited.
+  const sites = known === undefined || gate.isRevoked === undefined ? [...registered] : registered.filter((s) => !hasLeft(known!, s, 'site', gate.isRevoked!));
+  if (book === undefined) return sites;
   // The submitter's own agreement first: signing checked it once, and it may have lapsed since.
   let first = checkHolder(gate, book, requestedBy, now, 'submit', {});
   for (const site of sites) {
@@ -87,6 +98,7 @@ export function checkRunAgreements(gate: AgreementGate, sites: readonly string[]
     first ??= refusal;
   }
   if (first !== undefined) throw first;
+  return sites;
 }
 
 /**

@@ -70,15 +70,37 @@ const agreementsFileSchema = z
     version: z.literal(1),
     consortium: z.string().regex(PARTICIPANT_NAME),
     requireAgreements: z.boolean(),
-    participants: z.array(z.object({ name: z.string().regex(PARTICIPANT_NAME), role: z.string(), agreement: agreementSchema.optional() }).strict()),
+    participants: z.array(
+      z.object({
+        name: z.string().regex(PARTICIPANT_NAME),
+        role: z.string(),
+        agreement: agreementSchema.optional(),
+        /** Serials of every certificate issued to the participant: when the CRL lists them all, it has left (revoked) and no run involves it. */
+        certificates: z.array(z.string().regex(/^[0-9a-f]+$/)).optional(),
+      }).strict(),
+    ),
   })
   .strict();
 
 export type AgreementsFile = z.output<typeof agreementsFileSchema>;
 
 /** The agreements.json content for a consortium. */
-export function agreementsFileOf(c: Consortium): AgreementsFile {
-  return { version: 1, consortium: c.name, requireAgreements: agreementsRequired(c), participants: agreementHolders(c).map((h) => ({ ...h })) };
+export function agreementsFileOf(c: Consortium, issued: readonly { readonly name: string; readonly serial: string }[] = []): AgreementsFile {
+  return {
+    version: 1,
+    consortium: c.name,
+    requireAgreements: agreementsRequired(c),
+    participants: agreementHolders(c).map((h) => {
+      const serials = issued.filter((i) => i.name === h.name).map((i) => i.serial);
+      return serials.length === 0 ? { ...h } : { ...h, certificates: serials };
+    }),
+  };
+}
+
+/** A participant every one of whose certificates the CRL lists: it has left the consortium. */
+export function hasLeft(book: AgreementsFile, name: string, role: string, isRevoked: (serial: string) => boolean): boolean {
+  const serials = book.participants.find((p) => p.name === name && p.role === role)?.certificates ?? [];
+  return serials.length > 0 && serials.every(isRevoked);
 }
 
 /** Reads `<kitDir>/agreements.json`; undefined when the kit has none. COHORT_E_GOVERNANCE_AGREEMENTS_INVALID when it does not parse. */

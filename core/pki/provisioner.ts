@@ -181,11 +181,11 @@ function agreementDetails(name: string, role: string, agreement: Agreement | und
  * site's and person's agreement, for the coordinator to check runs against. Copy it into the
  * coordinator's own kit directory as you do crl.pem.
  */
-function writeAgreementsFile(outDir: string, consortium: Consortium): string | undefined {
+function writeAgreementsFile(outDir: string, consortium: Consortium, issued: readonly IssuedRecord[]): string | undefined {
   const dir = kitDir(outDir, consortium.coordinator.name);
   if (!isKitDir(dir)) return undefined;
   const file = join(dir, AGREEMENTS_FILE);
-  replaceFile(file, `${JSON.stringify(agreementsFileOf(consortium), null, 2)}\n`, PUBLIC_FILE);
+  replaceFile(file, `${JSON.stringify(agreementsFileOf(consortium, issued), null, 2)}\n`, PUBLIC_FILE);
   return file;
 }
 
@@ -352,8 +352,10 @@ async function signUnderLock(outDir: string, state: ProvisionerState, caPem: str
     ...agreementOf(consortium, p.name),
     ...(p.role === 'coordinator' ? { crlPem: readFileSync(provisionerPaths(outDir).crl, 'utf8'), ...(agreementsRequired(consortium) ? { requireAgreements: true } : {}) } : {}),
   });
-  writeState(outDir, { ...state, issued: [...state.issued, record(p, issued, now)] });
-  if (p.role === 'coordinator') writeAgreementsFile(outDir, consortium);
+  const issuedNow = [...state.issued, record(p, issued, now)];
+  writeState(outDir, { ...state, issued: issuedNow });
+  // Every signature: agreements.json lists each participant's serials (a site whose serials the CRL all lists has left).
+  writeAgreementsFile(outDir, consortium, issuedNow);
   audit(outDir, [{
     action: renewed ? 'certificate.renew' : 'certificate.issue',
     target: { certificate: issued.serial, ...(p.role === 'site' ? { site: p.name } : {}) },
@@ -385,7 +387,7 @@ function addParticipant(outDirArg: string, name: string, role: 'site' | UserRole
       users: role === 'site' ? consortium.users : [...consortium.users, { name, role }],
     };
     writeState(outDir, { ...state, consortium: next });
-    writeAgreementsFile(outDir, next);
+    writeAgreementsFile(outDir, next, state.issued);
     audit(outDir, [{ action: role === 'site' ? 'participant.add-site' : 'participant.add-user', target: role === 'site' ? { site: name } : {}, outcome: 'ok', details: { participant: name, role } }], new Date());
     return { name, role };
   });
@@ -514,7 +516,7 @@ export async function recordAgreement(outDirArg: string, name: string, input: Re
       users: c.users.map((u) => (u.name === name ? { ...u, agreement } : u)),
     };
     writeState(outDir, { ...state, consortium: next });
-    const agreementsFile = writeAgreementsFile(outDir, next) ?? null;
+    const agreementsFile = writeAgreementsFile(outDir, next, state.issued) ?? null;
     const role: Role = site !== undefined ? 'site' : user!.role;
     const now = options.now ?? new Date();
     audit(outDir, [{ action: 'agreement.record', target: role === 'site' ? { site: name } : {}, outcome: 'ok', details: agreementDetails(name, role, agreement, now, 'record') }], now);

@@ -11,7 +11,8 @@ import { submitRun } from '../../cli/commands/run.ts';
 import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator.ts';
 import { createLogger } from '../../core/logging.ts';
 import { loadKit } from '../../core/pki/kit.ts';
-import { recordAgreement } from '../../core/pki/provisioner.ts';
+import type { CaKeyAccess } from '../../core/pki/ca-key.ts';
+import { recordAgreement, revoke } from '../../core/pki/provisioner.ts';
 import { siteClient, unary } from '../../core/rpc/clients.ts';
 
 const SPEC = join(import.meta.dirname, '../../models/examples/heart-logistic.yaml');
@@ -24,6 +25,7 @@ describe('agreements at the coordinator after submission', () => {
   let out: string;
   let coordinator: RunningCoordinator;
   let addr: string;
+  let caKey: CaKeyAccess;
   const state = (): string => join(dir, 'state');
 
   async function register(site: string): Promise<void> {
@@ -43,7 +45,7 @@ describe('agreements at the coordinator after submission', () => {
       `sites:\n  - { name: site-a, agreement: ${current('A1')} }\n  - { name: site-b, agreement: ${current('B1')} }\n` +
       'users:\n  - { name: alice, role: data-scientist, agreement: { kind: DUA, reference: D1, signedOn: "2026-01-01", expires: "2099-12-31" } }\n');
     out = join(dir, 'kits');
-    await enrollConsortium(file, { provisionerDir: out });
+    caKey = (await enrollConsortium(file, { provisionerDir: out })).caKey;
     coordinator = await startCoordinator({ kit: loadKit(join(out, 'coordinator')), stateDir: state(), listen: '127.0.0.1:0', log: createLogger('t', { level: 'silent' }) });
     addr = `127.0.0.1:${coordinator.port}`;
   }, 120_000);
@@ -109,5 +111,26 @@ describe('agreements at the coordinator after submission', () => {
     expect(submitter.map((l) => [l.outcome, l.target, l.details.participant, l.details.role, l.details.state, l.details.code ?? null])).toEqual([
       ['refused', {}, 'alice', 'data-scientist', 'expired', 'COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED'],
     ]);
+  }, 120_000);
+
+  it('leaves a revoked (departed) site out of the check and of the invitations, instead of refusing every later run', async () => {
+    // site-b leaves: its BAA ends and its certificate is revoked; the coordinator's CRL watcher reloads the kit's crl.pem.
+    await recordAgreement(out, 'site-b', { kind: 'BAA', reference: 'B2', signedOn: '2026-01-01', expires: '2026-06-30' });
+    await revoke(out, 'site-b', { caKey, reason: 'cessationOfOperation' });
+    const deadline = Date.now() + 60_000;
+    let run: { runId: string } | undefined;
+    while (run === undefined) {
+      try {
+        run = await submitRun(loadKit(join(out, 'alice')), SPEC, 'plain', addr);
+      } catch (e) {
+        // Refused for site-b's lapsed BAA until the coordinator has loaded the new CRL.
+        expect((e as { code: string }).code).toBe('COHORT_E_GOVERNANCE_AGREEMENT_EXPIRED');
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    expect(coordinator.engine.store.runSites(run.runId).map((s) => `${s.site}:${s.state}`)).toEqual(['site-a:INVITED']);
+    const last = linesOf(join(state(), 'audit', 'audit.jsonl')).filter((l) => l.action === 'agreement.check').slice(-2);
+    expect(last.map((l) => [l.details.participant, l.outcome, l.details.purpose])).toEqual([['alice', 'ok', 'submit'], ['site-a', 'ok', 'run']]);
   }, 120_000);
 });
