@@ -15,6 +15,22 @@ import { ZERO_HASH, lineHash, serializeRecord, type AppendInput, type AuditRecor
 import { verifyAuditContent } from '../audit/verify.ts';
 import { AuditErrors, CohortError } from '../errors/index.ts';
 
+function verifiedContent(file: string): ReturnType<typeof readLineFile> {
+  const content = readLineFile(file);
+  if (content.torn) {
+    throw new CohortError(AuditErrors.LOG_TORN, `${file}: the last line (${content.torn.bytes.length} bytes at offset ${content.torn.offset}) has no newline; refusing to append to it`, {
+      details: { file, index: content.lines.length, offset: content.torn.offset },
+    });
+  }
+  verifyAuditContent({ lines: content.lines, checkpoints: [] });
+  return content;
+}
+
+/** Verifies the chain of `<dir>/audit.jsonl` (absent: nothing to verify); the verifier's coded error when it is broken or torn. A writer checks before it changes anything. */
+export function verifyChained(dir: string): void {
+  verifiedContent(join(dir, 'audit.jsonl'));
+}
+
 /**
  * Verifies the chain of `<dir>/audit.jsonl` (the verifier's coded error when it is broken or
  * torn: nothing is appended to a log that does not verify) and appends `inputs`, each line
@@ -23,13 +39,7 @@ import { AuditErrors, CohortError } from '../errors/index.ts';
 export function appendChained(dir: string, inputs: readonly AppendInput[]): AuditRecord[] {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'audit.jsonl'); // core/audit/audit-log.ts AUDIT_LOG_FILE
-  const content = readLineFile(file);
-  if (content.torn) {
-    throw new CohortError(AuditErrors.LOG_TORN, `${file}: the last line (${content.torn.bytes.length} bytes at offset ${content.torn.offset}) has no newline; refusing to append to it`, {
-      details: { file, index: content.lines.length, offset: content.torn.offset },
-    });
-  }
-  verifyAuditContent({ lines: content.lines, checkpoints: [] });
+  const content = verifiedContent(file);
   let prev = content.lines.length === 0 ? ZERO_HASH : lineHash(content.lines.at(-1)!);
   let index = content.lines.length;
   const fd = openSync(file, 'a', 0o600);

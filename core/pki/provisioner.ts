@@ -12,7 +12,7 @@ import { agreementSchema, agreementsRequired, coordinatorAddress, coordinatorSer
 import { formatZodIssues } from '../config/load.ts';
 import type { AppendInput, AuditDetailValue } from '../audit/record.ts';
 import { agreementHolders, agreementRefusal, agreementStatus, agreementsFileOf, AGREEMENTS_FILE } from '../governance/agreements.ts';
-import { appendChained } from '../governance/chain-log.ts';
+import { appendChained, verifyChained } from '../governance/chain-log.ts';
 import { releaseOwnLock, tryLock } from '../pid-lock.ts';
 import { CohortError, PkiErrors } from '../errors/index.ts';
 import { createCaCertificate, DAY_MS, issueCertificate, loadCa, readCertificateRequest, type CertificateAuthority, type Participant } from './ca.ts';
@@ -279,6 +279,8 @@ async function underLock<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
   try {
+    // The provisioner's audit log must verify before anything changes: a change lands only with its record.
+    verifyChained(provisionerPaths(outDir).audit);
     return await change({ outDir, ...readProvisioner(outDir) });
   } finally {
     releaseOwnLock(lock);
@@ -340,6 +342,13 @@ async function signUnderLock(outDir: string, state: ProvisionerState, caPem: str
   const issued = await withCa(state, outDir, caPem, options.caKey, (ca) => issueCertificate(ca, p, request.publicKey, { validityDays: days, now, ...notAfterCap }));
   const renewed = state.issued.some((i) => i.name === p.name);
   const dir = kitDir(outDir, p.name);
+  // The record first: a kit or state written without its record would be a change the log does not show.
+  audit(outDir, [{
+    action: renewed ? 'certificate.renew' : 'certificate.issue',
+    target: { certificate: issued.serial, ...(p.role === 'site' ? { site: p.name } : {}) },
+    outcome: 'ok',
+    details: { participant: p.name, role: p.role, notAfter: issued.notAfter.toISOString(), publicKeySha256: request.publicKeySha256 },
+  }], now);
   writeKitFiles(dir, {
     name: p.name,
     role: p.role,
@@ -356,12 +365,6 @@ async function signUnderLock(outDir: string, state: ProvisionerState, caPem: str
   writeState(outDir, { ...state, issued: issuedNow });
   // Every signature: agreements.json lists each participant's serials (a site whose serials the CRL all lists has left).
   writeAgreementsFile(outDir, consortium, issuedNow);
-  audit(outDir, [{
-    action: renewed ? 'certificate.renew' : 'certificate.issue',
-    target: { certificate: issued.serial, ...(p.role === 'site' ? { site: p.name } : {}) },
-    outcome: 'ok',
-    details: { participant: p.name, role: p.role, notAfter: issued.notAfter.toISOString(), publicKeySha256: request.publicKeySha256 },
-  }], now);
   return { name: p.name, role: p.role, dir, serial: issued.serial, notAfter: issued.notAfter.toISOString(), renewed, publicKeySha256: request.publicKeySha256 };
 }
 
@@ -386,9 +389,9 @@ function addParticipant(outDirArg: string, name: string, role: 'site' | UserRole
       sites: role === 'site' ? [...consortium.sites, { name }] : consortium.sites,
       users: role === 'site' ? consortium.users : [...consortium.users, { name, role }],
     };
+    audit(outDir, [{ action: role === 'site' ? 'participant.add-site' : 'participant.add-user', target: role === 'site' ? { site: name } : {}, outcome: 'ok', details: { participant: name, role } }], new Date());
     writeState(outDir, { ...state, consortium: next });
     writeAgreementsFile(outDir, next, state.issued);
-    audit(outDir, [{ action: role === 'site' ? 'participant.add-site' : 'participant.add-user', target: role === 'site' ? { site: name } : {}, outcome: 'ok', details: { participant: name, role } }], new Date());
     return { name, role };
   });
 }
@@ -457,9 +460,9 @@ export async function revoke(outDirArg: string, name: string, options: { reason?
     const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
     // CRL files first, state last: a failure in between leaves a CRL that lists one more
     // serial than the state, and running revoke again repairs it.
+    audit(outDir, targets.map((t) => ({ action: 'certificate.revoke', target: { certificate: t.serial, ...(t.role === 'site' ? { site: t.name } : {}) }, outcome: 'ok' as const, details: { participant: t.name, role: t.role, reason } })), now);
     const crlFiles = writeCrlFiles(outDir, next, crlPem);
     writeState(outDir, next);
-    audit(outDir, targets.map((t) => ({ action: 'certificate.revoke', target: { certificate: t.serial, ...(t.role === 'site' ? { site: t.name } : {}) }, outcome: 'ok' as const, details: { participant: t.name, role: t.role, reason } })), now);
     return { name, role: target.role, serial: target.serial, reason, crlFiles, revokedSerials: revokedList(next).map((r) => r.serial) };
   });
 }
@@ -473,9 +476,9 @@ export async function renewCrl(outDirArg: string, options: CaKeyOptions = {}): P
     const now = options.now ?? new Date();
     const next: ProvisionerState = { ...state, crlNumber: state.crlNumber + 1 };
     const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
+    audit(outDir, [{ action: 'crl.renew', outcome: 'ok', details: { crlNumber: next.crlNumber, revoked: revokedList(next).length } }], now);
     const crlFiles = writeCrlFiles(outDir, next, crlPem);
     writeState(outDir, next);
-    audit(outDir, [{ action: 'crl.renew', outcome: 'ok', details: { crlNumber: next.crlNumber, revoked: revokedList(next).length } }], now);
     const nextUpdate = new Date(now.getTime() + state.consortium.pki.crlValidityDays * DAY_MS);
     return { crlFiles, nextUpdate: nextUpdate.toISOString(), revokedSerials: revokedList(next).map((r) => r.serial) };
   });
@@ -515,11 +518,11 @@ export async function recordAgreement(outDirArg: string, name: string, input: Re
       sites: c.sites.map((s) => (s.name === name ? { ...s, agreement } : s)),
       users: c.users.map((u) => (u.name === name ? { ...u, agreement } : u)),
     };
-    writeState(outDir, { ...state, consortium: next });
-    const agreementsFile = writeAgreementsFile(outDir, next, state.issued) ?? null;
     const role: Role = site !== undefined ? 'site' : user!.role;
     const now = options.now ?? new Date();
     audit(outDir, [{ action: 'agreement.record', target: role === 'site' ? { site: name } : {}, outcome: 'ok', details: agreementDetails(name, role, agreement, now, 'record') }], now);
+    writeState(outDir, { ...state, consortium: next });
+    const agreementsFile = writeAgreementsFile(outDir, next, state.issued) ?? null;
     return { name, role, agreement, agreementsFile };
   });
 }
