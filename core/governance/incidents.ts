@@ -129,7 +129,7 @@ function detect(file: string, options: DetectOptions): { findings: Finding[]; la
   const records = readRecords(file);
   const findings: Finding[] = [];
 
-  // repeated-refusals: per identity, a burst is a run of refusals each within the window of the burst's first.
+  // repeated-refusals: per identity, bursts of at least `threshold` refusals within a sliding window.
   const byIdentity = new Map<string, AuditRecord[]>();
   for (const r of records) {
     if (r.action !== 'rpc.refused') continue;
@@ -137,26 +137,35 @@ function detect(file: string, options: DetectOptions): { findings: Finding[]; la
     byIdentity.set(key, [...(byIdentity.get(key) ?? []), r]);
   }
   for (const list of byIdentity.values()) {
-    let start = 0;
-    while (start < list.length) {
-      const t0 = Date.parse(list[start]!.time);
-      let end = start;
-      while (end + 1 < list.length && Date.parse(list[end + 1]!.time) - t0 <= windowMs) end++;
-      const burst = list.slice(start, end + 1);
-      if (burst.length >= threshold) {
-        const first = burst[0]!;
-        findings.push({
-          id: idOf('repeated-refusals', first.index),
-          rule: 'repeated-refusals',
-          summary: `${burst.length} refused calls from ${first.actor.role} ${first.actor.name} within ${Math.round(windowMs / 60_000)} minutes`,
-          actor: first.actor,
-          records: burst.map((r) => r.index),
-          firstSeen: first.time,
-          lastSeen: burst.at(-1)!.time,
-          details: { refusals: burst.length, threshold, windowMinutes: windowMs / 60_000, codes: [...new Set(burst.map((r) => String(r.details.code)))].sort().join(',') },
-        });
-      }
-      start = end + 1;
+    // Sliding window: every run of at least `threshold` refusals within `windowMs` of its first,
+    // wherever it starts; overlapping runs merge into one burst.
+    const bursts: [number, number][] = [];
+    let reach = 0;
+    for (let i = 0; i < list.length; i++) {
+      const t0 = Date.parse(list[i]!.time);
+      reach = Math.max(reach, i);
+      while (reach + 1 < list.length && Date.parse(list[reach + 1]!.time) - t0 <= windowMs) reach++;
+      if (reach - i + 1 < threshold) continue;
+      const last = bursts.at(-1);
+      if (last !== undefined && i <= last[1]) last[1] = reach;
+      else bursts.push([i, reach]);
+    }
+    for (const [from, to] of bursts) {
+      const burst = list.slice(from, to + 1);
+      const first = burst[0]!;
+      const spanMs = Date.parse(burst.at(-1)!.time) - Date.parse(first.time);
+      const minutes = Math.round(windowMs / 60_000);
+      findings.push({
+        // The identity and the time of the burst's first refusal: not where a scan began counting.
+        id: idOf('repeated-refusals', first.actor.name, first.actor.role, first.time),
+        rule: 'repeated-refusals',
+        summary: spanMs <= windowMs ? `${burst.length} refused calls from ${first.actor.role} ${first.actor.name} within ${minutes} minutes` : `${burst.length} refused calls from ${first.actor.role} ${first.actor.name}, in bursts of at least ${threshold} within ${minutes} minutes`,
+        actor: first.actor,
+        records: burst.map((r) => r.index),
+        firstSeen: first.time,
+        lastSeen: burst.at(-1)!.time,
+        details: { refusals: burst.length, threshold, windowMinutes: windowMs / 60_000, codes: [...new Set(burst.map((r) => String(r.details.code)))].sort().join(',') },
+      });
     }
   }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerIncidentCommands } from '../../cli/commands/incident.ts';
 import { AuditLog } from '../../core/audit/audit-log.ts';
+import { detectIncidents } from '../../core/governance/incidents.ts';
 import { isCohortError } from '../../core/errors/index.ts';
 import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { runCli, runCliJson } from '../cli/commands/run-cli.ts';
@@ -160,5 +161,27 @@ describe('incidents from the audit stream', () => {
     rmSync(join(whole, 'checkpoints.jsonl'));
     expect(failures((await runCliJson(registerIncidentCommands, ['incident', 'list', '--audit', whole, '--ca', caFile, '--json'])) as { incidents: IncidentOut[] })).toEqual([{ code: 'COHORT_E_AUDIT_LOG_TRUNCATED', index: 2 }]);
     expect(n).toBeGreaterThan(2);
+  });
+
+  it('finds a burst of refusals wherever it starts (a sliding window), with an id that does not depend on where a scan began counting', async () => {
+    const kit = t.kit('coordinator');
+    const dir = join(t.dir, 'sliding', 'audit');
+    const log = AuditLog.open(dir, { certPem: kit.certPem, keyPem: kit.keyPem, caPem: kit.caPem });
+    const t0 = Date.parse('2026-12-01T00:00:00Z');
+    // One early refusal, then five within half a minute: 9.9 .. 10.4 minutes after it.
+    for (const m of [0, 9.9, 10.1, 10.2, 10.3, 10.4]) log.append({ time: new Date(t0 + m * 60_000), actor: { name: 'mallory', role: 'data-scientist' }, action: 'rpc.refused', target: { rpc: 'ApproveModel' }, outcome: 'refused', details: { code: 'COHORT_E_RUN_PERMISSION_DENIED' } });
+    log.checkpoint();
+    log.close();
+    const found = detectIncidents(join(dir, 'audit.jsonl'), { caPem: kit.caPem }).filter((f) => f.rule === 'repeated-refusals');
+    expect(found.map((f) => [f.records, f.firstSeen, f.lastSeen, f.details.refusals])).toEqual([[[1, 2, 3, 4, 5], new Date(t0 + 9.9 * 60_000).toISOString(), new Date(t0 + 10.4 * 60_000).toISOString(), 5]]);
+    // The same burst seen from a log without the early refusal: the same id.
+    const alone = join(t.dir, 'sliding-alone', 'audit');
+    const log2 = AuditLog.open(alone, { certPem: kit.certPem, keyPem: kit.keyPem, caPem: kit.caPem });
+    for (const m of [9.9, 10.1, 10.2, 10.3, 10.4]) log2.append({ time: new Date(t0 + m * 60_000), actor: { name: 'mallory', role: 'data-scientist' }, action: 'rpc.refused', target: { rpc: 'ApproveModel' }, outcome: 'refused', details: { code: 'COHORT_E_RUN_PERMISSION_DENIED' } });
+    log2.checkpoint();
+    log2.close();
+    const again = detectIncidents(join(alone, 'audit.jsonl'), { caPem: kit.caPem }).filter((f) => f.rule === 'repeated-refusals');
+    expect(again).toHaveLength(1);
+    expect(again[0]!.id).toBe(found[0]!.id);
   });
 });
