@@ -7,9 +7,9 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { findIncident, scanIncidents, type Incident, type ScanResult } from '../../core/governance/incidents.ts';
+import { findIncident, readIncidents, scanIncidents, type Incident, type ScanResult } from '../../core/governance/incidents.ts';
 import { parseDays } from '../../core/governance/time.ts';
-import { AuditErrors, CohortError } from '../../core/errors/index.ts';
+import { AuditErrors, CohortError, GovernanceErrors } from '../../core/errors/index.ts';
 import { runCommand } from '../output.ts';
 
 interface IncidentFlags {
@@ -61,12 +61,27 @@ function withScanOptions(cmd: Command): Command {
 export function registerIncidentCommands(program: Command): void {
   const incident = program.command('incident').description('operator, auditor: incidents raised from the audit log');
   withScanOptions(incident.command('list').description('scan the audit log, record new incidents (running --hook), list them all')).action(async (opts: IncidentFlags) => {
-    await runCommand(opts.json, () => scan(opts), (r) => `${r.incidents.length} incident${r.incidents.length === 1 ? '' : 's'} (${r.discovered.length} new)\n${r.incidents.map(line).join('\n')}${r.incidents.length ? '\n' : ''}`);
+    let failed = 0;
+    await runCommand(
+      opts.json,
+      () => {
+        const r = scan(opts);
+        failed = r.hooks.filter((h) => h.exitCode !== 0).length;
+        return r;
+      },
+      (r) => `${r.incidents.length} incident${r.incidents.length === 1 ? '' : 's'} (${r.discovered.length} new)\n${r.incidents.map(line).join('\n')}${r.incidents.length ? '\n' : ''}${r.hooks.map((h) => `hook for ${h.id}: ${h.exitCode === 0 ? 'delivered' : `FAILED (exit ${h.exitCode ?? 'timeout'}), retried at the next scan`}\n`).join('')}`,
+    );
+    if (failed > 0) {
+      // The list is printed; the exit status says the hook did not take every incident.
+      process.stderr.write(`${JSON.stringify({ error: { code: GovernanceErrors.HOOK_FAILED.code, message: `the hook failed for ${failed} incident${failed === 1 ? '' : 's'}; they stay undelivered and the next scan with --hook runs it again` } })}\n`);
+      process.exitCode = 1;
+    }
   });
   withScanOptions(incident.command('show <id>').description('one incident: rule, records, discovery and the notification date')).action(async (id: string, opts: IncidentFlags) => {
     await runCommand(
       opts.json,
-      () => findIncident(scan(opts).incidents, id),
+      // Read-only: the record as the last scan left it (no scan, no hook).
+      () => findIncident(readIncidents(incidentsDirOf(resolve(opts.audit), opts.incidents)), id),
       (i) =>
         `${line(i)}\n  actor: ${i.actor === null ? '-' : `${i.actor.role} ${i.actor.name}`}\n  records: ${i.records.join(', ') || '-'} (${i.firstSeen} .. ${i.lastSeen})\n` +
         `  details: ${JSON.stringify(i.details)}\n  the Breach Notification Rule asks for notice no later than ${i.notifyBy} (60 days after discovery) if this is a breach of unsecured PHI\n`,

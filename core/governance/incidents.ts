@@ -26,6 +26,7 @@ import { parseCheckpointLine } from '../audit/checkpoint.ts';
 import { parseRecord, type AuditRecord } from '../audit/record.ts';
 import { verifyAuditLog } from '../audit/verify.ts';
 import { AuditErrors, CohortError, GovernanceErrors, isCohortError } from '../errors/index.ts';
+import { releaseOwnLock, tryLock } from '../pid-lock.ts';
 import { DAY_MS } from './agreements.ts';
 
 export const INCIDENT_RULES = ['repeated-refusals', 'revoked-certificate', 'unapproved-export', 'audit-verification-failed'] as const;
@@ -237,11 +238,33 @@ export interface HookResult {
   readonly exitCode: number | null;
 }
 
+/** Each hook run: `deliveries.jsonl` in the incidents directory, one line per run; an incident is delivered once a run exited 0. */
+export const DELIVERIES_FILE = 'deliveries.jsonl';
+
+interface Delivery extends HookResult {
+  readonly at: string;
+}
+
+function delivered(dir: string): Set<string> {
+  const file = join(dir, DELIVERIES_FILE);
+  if (!existsSync(file)) return new Set();
+  const ok = new Set<string>();
+  for (const l of readLineFile(file).lines) {
+    try {
+      const d = JSON.parse(l.toString('utf8')) as Delivery;
+      if (d.exitCode === 0) ok.add(d.id);
+    } catch {
+      // A line cut by a crash: that run counts as undelivered, and the hook runs again.
+    }
+  }
+  return ok;
+}
+
 export interface ScanResult {
   readonly incidents: readonly Incident[];
   /** Ids first found by this scan. */
   readonly discovered: readonly string[];
-  /** The hook's exit status for each incident found by this scan (when a hook was given). */
+  /** The hook's exit status for each incident it ran for: every recorded incident not yet delivered (when a hook was given). */
   readonly hooks: readonly HookResult[];
 }
 
@@ -261,13 +284,27 @@ export function scanIncidents(path: string, options: ScanOptions): ScanResult {
   if (!existsSync(path)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `audit log ${path} does not exist`, { details: { path } });
   const file = statSync(path).isDirectory() ? join(path, 'audit.jsonl') : path;
   if (!existsSync(file)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `audit log ${file} does not exist`, { details: { path: file } });
+  mkdirSync(options.incidentsDir, { recursive: true, mode: 0o700 });
+  // One scan at a time per incidents directory: two would record the same incident twice and run its hook twice.
+  const lock = join(options.incidentsDir, 'lock');
+  const taken = tryLock(lock);
+  if (!taken.taken) {
+    throw new CohortError(GovernanceErrors.INCIDENTS_BUSY, `another incident scan (pid ${taken.holder ?? '?'}) holds ${lock}; run this one again when it has finished`, { details: { lock } });
+  }
+  try {
+    return scanUnderLock(file, options);
+  } finally {
+    releaseOwnLock(lock);
+  }
+}
+
+function scanUnderLock(file: string, options: ScanOptions): ScanResult {
   const now = options.now ?? new Date();
   const known = readIncidents(options.incidentsDir);
   const seen = new Set(known.map((i) => i.id));
   const kept = join(options.incidentsDir, KEPT_CHECKPOINT_FILE);
   const found = detect(file, { ...options, now, keptCheckpointFiles: [...(options.keptCheckpointFiles ?? []), kept] });
   if (found.largest !== undefined) {
-    mkdirSync(options.incidentsDir, { recursive: true, mode: 0o700 });
     writeFileSync(`${kept}.tmp`, found.largest.toString('utf8') + '\n', { mode: 0o600 });
     renameSync(`${kept}.tmp`, kept);
   }
@@ -275,7 +312,6 @@ export function scanIncidents(path: string, options: ScanOptions): ScanResult {
     .filter((f) => !seen.has(f.id))
     .map((f) => ({ ...f, discoveredAt: now.toISOString(), notifyBy: notifyByDate(now) }));
   if (fresh.length > 0) {
-    mkdirSync(options.incidentsDir, { recursive: true, mode: 0o700 });
     const fd = openSync(join(options.incidentsDir, INCIDENTS_FILE), 'a', 0o600);
     try {
       for (const i of fresh) appendDurably(fd, Buffer.from(`${JSON.stringify(i)}\n`, 'utf8'));
@@ -285,9 +321,18 @@ export function scanIncidents(path: string, options: ScanOptions): ScanResult {
   }
   const hooks: HookResult[] = [];
   if (options.hook !== undefined) {
-    for (const i of fresh) {
+    // Every recorded incident the hook has not yet taken (exit 0), found by this scan or before.
+    const done = delivered(options.incidentsDir);
+    for (const i of [...known, ...fresh].filter((x) => !done.has(x.id))) {
       const r = spawnSync('/bin/sh', ['-c', options.hook], { input: JSON.stringify(i), env: { ...process.env, COHORT_INCIDENT_ID: i.id, COHORT_INCIDENT_RULE: i.rule }, stdio: ['pipe', 'ignore', 'ignore'], timeout: 60_000 });
-      hooks.push({ id: i.id, exitCode: r.status });
+      const result: HookResult = { id: i.id, exitCode: r.status };
+      hooks.push(result);
+      const fd = openSync(join(options.incidentsDir, DELIVERIES_FILE), 'a', 0o600);
+      try {
+        appendDurably(fd, Buffer.from(`${JSON.stringify({ ...result, at: new Date().toISOString() } satisfies Delivery)}\n`, 'utf8'));
+      } finally {
+        closeSync(fd);
+      }
     }
   }
   return { incidents: [...known, ...fresh], discovered: fresh.map((i) => i.id), hooks };

@@ -184,4 +184,32 @@ describe('incidents from the audit stream', () => {
     expect(again).toHaveLength(1);
     expect(again[0]!.id).toBe(found[0]!.id);
   });
+
+  it('delivers every incident to the hook until it succeeds: show is read-only, a failing hook exits non-zero and is retried next scan', async () => {
+    const copy = join(t.dir, 'delivery', 'audit');
+    cpSync(auditDir, copy, { recursive: true });
+    const incidents = join(t.dir, 'delivery', 'incidents');
+    // A scan without a hook (an auditor listing) records the incidents, delivered to no one yet.
+    const listed = (await runCliJson(registerIncidentCommands, ['incident', 'list', '--audit', copy, '--json'])) as { incidents: IncidentOut[] };
+    const ids = listed.incidents.map((i) => i.id);
+    expect(ids).toHaveLength(3);
+    // show reads the record only: it neither scans nor runs a hook.
+    const hookDir = join(t.dir, 'delivery', 'hook');
+    const hook = `mkdir -p '${hookDir}' && cat > '${hookDir}'/"$COHORT_INCIDENT_ID.json"`;
+    const shown = (await runCliJson(registerIncidentCommands, ['incident', 'show', ids[0]!, '--audit', copy, '--hook', hook, '--json'])) as IncidentOut;
+    expect(shown.id).toBe(ids[0]);
+    expect(existsSync(hookDir)).toBe(false);
+    // A failing hook: non-zero exit, each failure reported, nothing marked delivered.
+    const failing = await runCli(registerIncidentCommands, ['incident', 'list', '--audit', copy, '--hook', 'exit 7', '--json']);
+    expect(failing.exitCode).toBe(1);
+    expect((JSON.parse(failing.out) as { hooks: { id: string; exitCode: number }[] }).hooks).toEqual(ids.map((id) => ({ id, exitCode: 7 })));
+    // The next scan with a working hook delivers all three, found earlier; the one after delivers none.
+    const ok = (await runCliJson(registerIncidentCommands, ['incident', 'list', '--audit', copy, '--hook', hook, '--json'])) as { discovered: string[]; hooks: { id: string; exitCode: number }[] };
+    expect(ok.discovered).toEqual([]);
+    expect(ok.hooks).toEqual(ids.map((id) => ({ id, exitCode: 0 })));
+    expect(readdirSync(hookDir).sort()).toEqual(ids.map((id) => `${id}.json`).sort());
+    const again = (await runCliJson(registerIncidentCommands, ['incident', 'list', '--audit', copy, '--hook', 'exit 9', '--json'])) as { hooks: unknown[] };
+    expect(again.hooks).toEqual([]);
+    expect(existsSync(join(incidents, 'lock'))).toBe(false);
+  });
 });

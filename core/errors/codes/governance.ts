@@ -30,6 +30,18 @@ export const GovernanceErrors = defineErrors({
     meaning: 'The coordinator kit\'s agreements.json cannot be read or does not match its schema, or is missing from a kit whose kit.yaml requires agreements.',
     fix: 'Copy agreements.json again from the coordinator kit the provisioner wrote (<out>/<coordinator>/agreements.json).',
   },
+  INCIDENTS_BUSY: {
+    code: 'COHORT_E_GOVERNANCE_INCIDENTS_BUSY',
+    grpc: status.UNAVAILABLE,
+    meaning: 'Another incident scan holds the incidents directory\'s lock.',
+    fix: 'Run the command again when the other scan has finished (a lock left by a killed scan is taken over).',
+  },
+  HOOK_FAILED: {
+    code: 'COHORT_E_GOVERNANCE_HOOK_FAILED',
+    grpc: status.UNKNOWN,
+    meaning: 'The incident hook exited non-zero (or timed out) for at least one incident; the incident stays undelivered.',
+    fix: 'Fix the hook; the next `cohort incident list --hook` runs it again for every undelivered incident.',
+  },
   INCIDENT_NOT_FOUND: {
     code: 'COHORT_E_GOVERNANCE_INCIDENT_NOT_FOUND',
     grpc: status.NOT_FOUND,
