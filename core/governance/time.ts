@@ -14,7 +14,10 @@ export function parseTime(text: string, option: string, now: Date = new Date()):
     const ms = Number(rel[1]) * ({ d: 86_400_000, h: 3_600_000, m: 60_000 } as const)[rel[2] as 'd' | 'h' | 'm'];
     return new Date(now.getTime() - ms);
   }
-  const ms = ISO.test(text) ? Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text) : Number.NaN;
+  // The calendar day must exist: Date.parse rolls 2026-02-30 over into March, so the day is built and read back.
+  const day = ISO.test(text) ? text.slice(0, 10) : '';
+  const real = day !== '' && new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)))).toISOString().slice(0, 10) === day;
+  const ms = real ? Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new CohortError(GovernanceErrors.TIME_INVALID, `${option} "${text}" is not an ISO 8601 date or date-time with a zone, nor a duration like 7d, 12h or 30m`, { details: { option } });
   }
