@@ -191,13 +191,14 @@ function detect(file: string, options: DetectOptions): { findings: Finding[]; la
     });
   }
 
-  // unapproved-export: the registry's model.export with approved false.
+  // unapproved-export: the registry's model.export (or model.download) with approved false.
   for (const r of records) {
-    if (r.action !== 'model.export' || r.details.approved !== false) continue;
+    // model.download with approved false: the older path that hands out unapproved weights (matched while it exists).
+    if ((r.action !== 'model.export' && r.action !== 'model.download') || r.details.approved !== false) continue;
     findings.push({
       id: idOf('unapproved-export', r.index),
       rule: 'unapproved-export',
-      summary: `${r.actor.role} ${r.actor.name} exported model ${r.target.model ?? '?'} without approval`,
+      summary: `${r.actor.role} ${r.actor.name} ${r.action === 'model.download' ? 'downloaded' : 'exported'} model ${r.target.model ?? '?'} without approval`,
       actor: r.actor,
       records: [r.index],
       firstSeen: r.time,

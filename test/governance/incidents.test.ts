@@ -212,4 +212,16 @@ describe('incidents from the audit stream', () => {
     expect(again.hooks).toEqual([]);
     expect(existsSync(join(incidents, 'lock'))).toBe(false);
   });
+
+  it('raises unapproved-export for an unapproved model.download as well as model.export', () => {
+    const kit = t.kit('coordinator');
+    const dir = join(t.dir, 'download', 'audit');
+    const log = AuditLog.open(dir, { certPem: kit.certPem, keyPem: kit.keyPem, caPem: kit.caPem });
+    log.append({ actor: { name: 'dana', role: 'data-scientist' }, action: 'model.download', target: { run: 'run-2', model: 'model-2' }, outcome: 'ok', details: { approved: false } });
+    log.append({ actor: { name: 'dana', role: 'data-scientist' }, action: 'model.download', target: { run: 'run-3', model: 'model-3' }, outcome: 'ok', details: { approved: true } });
+    log.checkpoint();
+    log.close();
+    const found = detectIncidents(join(dir, 'audit.jsonl'), { caPem: kit.caPem });
+    expect(found.map((f) => [f.rule, f.records, f.summary])).toEqual([['unapproved-export', [0], 'data-scientist dana downloaded model model-2 without approval']]);
+  });
 });
