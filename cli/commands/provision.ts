@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { addSite, addUser, enroll, initProvisioner, recordAgreement, renewCrl, revoke, signRequest, REVOCATION_REASONS, USER_ROLES, type CaKeyAccess } from '../../core/pki/index.ts';
 import { loadPkcs11ConfigFile } from '../../core/pki/pkcs11.ts';
+import { loadConsortiumFile } from '../../core/config/consortium.ts';
 import { CohortError, GeneralErrors } from '../../core/errors/index.ts';
 import { runCommand as run } from '../output.ts';
 
@@ -87,7 +88,15 @@ export function registerProvisionCommands(program: Command): void {
   ).action(async (file: string, opts: OutOptions & CaKeyFlags & { force?: boolean }) => {
     await run(
       opts.json,
-      () => initProvisioner(file, opts.out, { force: opts.force === true, caKey: caKeyAccess(opts) }),
+      async () => {
+        const r = await initProvisioner(file, opts.out, { force: opts.force === true, caKey: caKeyAccess(opts) });
+        // requireAgreements defaults on only with version 2: a new file without it silently requires no agreement.
+        const c = loadConsortiumFile(file);
+        if (c.version === undefined && c.requireAgreements === undefined) {
+          process.stderr.write(`warning: ${file} has no version: it is read as version 1, written before agreements existed, and requires none; write \`version: 2\` in a new consortium file (docs/consortium-file.md#agreements)\n`);
+        }
+        return r;
+      },
       (r) =>
         `created the CA of consortium ${r.consortium} in ${r.outDir} (CA key: ${r.caKeyStore === 'pkcs11' ? 'in the HSM' : 'encrypted under the passphrase'})\n` +
         `participants to enrol (each runs \`cohort enroll --name <name> --out <dir>\` and sends you <name>.csr):\n` +

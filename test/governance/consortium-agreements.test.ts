@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { agreementsRequired, loadConsortiumFile } from '../../core/config/consortium.ts';
 import { agreementStatus } from '../../core/governance/agreements.ts';
 import { caughtSync } from '../support/caught.ts';
+import { registerProvisionCommands } from '../../cli/commands/provision.ts';
+import { runCli } from '../cli/commands/run-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cohort-consortium-agreements-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,4 +58,18 @@ describe('consortium agreements', () => {
     expect(agreementStatus(a, new Date('2026-04-01T00:00:00Z'))).toEqual({ state: 'expired', daysLeft: -1 });
     expect(agreementStatus(undefined, new Date())).toEqual({ state: 'missing', daysLeft: null });
   });
+
+  it('provision init warns on stderr when the file has no version (it predates agreements and requires none)', async () => {
+    const pass = join(dir, 'pass');
+    writeFileSync(pass, 'a passphrase of some length\n', { mode: 0o600 });
+    const old = join(dir, 'old.yaml');
+    writeFileSync(old, base(''));
+    const r = await runCli(registerProvisionCommands, ['provision', 'init', old, '--out', join(dir, 'p-old'), '--ca-passphrase-file', pass, '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(r.err).toContain('has no version: it is read as version 1, written before agreements existed, and requires none');
+    const fresh = join(dir, 'new.yaml');
+    writeFileSync(fresh, base('version: 2\n', '{ name: s1, agreement: { kind: BAA, reference: B, signedOn: "2026-01-01", expires: "2099-12-31" } }'));
+    const r2 = await runCli(registerProvisionCommands, ['provision', 'init', fresh, '--out', join(dir, 'p-new'), '--ca-passphrase-file', pass, '--json']);
+    expect([r2.exitCode, r2.err]).toEqual([0, '']);
+  }, 60_000);
 });
