@@ -4,7 +4,6 @@
  * docs/governance.md#audit-export; field definitions: https://www.elastic.co/guide/en/ecs/8.11/.
  */
 import { createHash } from 'node:crypto';
-import { readLineFile } from '../audit/lines.ts';
 import { parseRecord, type AuditOutcome, type AuditRecord } from '../audit/record.ts';
 import { AuditErrors, CohortError } from '../errors/index.ts';
 
@@ -17,7 +16,7 @@ export const ECS_VERSION = '8.11.0';
 const ECS_OUTCOME: Readonly<Record<AuditOutcome, 'success' | 'failure'>> = { ok: 'success', refused: 'failure', failed: 'failure' };
 
 /** One record as an ECS document. Cohort's own fields (target, details, chain) go under `cohort.*`, as ECS asks of custom fields. */
-export function ecsDocument(record: AuditRecord, line: Uint8Array): Record<string, unknown> {
+export function ecsDocument(record: AuditRecord, line: Uint8Array, checkpointed: boolean): Record<string, unknown> {
   return {
     '@timestamp': record.time,
     ecs: { version: ECS_VERSION },
@@ -32,7 +31,7 @@ export function ecsDocument(record: AuditRecord, line: Uint8Array): Record<strin
       original: Buffer.from(line).toString('utf8'),
     },
     user: { name: record.actor.name, roles: [record.actor.role] },
-    cohort: { index: record.index, outcome: record.outcome, target: record.target, details: record.details, prev: record.prev },
+    cohort: { index: record.index, outcome: record.outcome, target: record.target, details: record.details, prev: record.prev, checkpointed },
   };
 }
 
@@ -43,15 +42,20 @@ export interface ExportResult {
   readonly exported: number;
 }
 
-/** The records of `file` with `time >= since`, in `format`. A line that is not a record is COHORT_E_AUDIT_RECORD_MALFORMED. */
-export function exportAudit(file: string, since: Date, format: ExportFormat): ExportResult {
-  const { lines } = readLineFile(file);
+/**
+ * The records among `lines` (the verified log's lines, as read once) with `time >= since`, in
+ * `format`; records at index `covered` and beyond (after the last checkpoint) only when
+ * `includeTail`, and then marked `cohort.checkpointed: false` in ECS. A line that is not a
+ * record is COHORT_E_AUDIT_RECORD_MALFORMED.
+ */
+export function exportAudit(lines: readonly Buffer[], since: Date, format: ExportFormat, covered: number, includeTail: boolean): ExportResult {
   const out: string[] = [];
   lines.forEach((line, index) => {
     const r = parseRecord(line);
     if ('problem' in r) throw new CohortError(AuditErrors.RECORD_MALFORMED, `record ${index}: ${r.problem}`, { details: { index } });
+    if (index >= covered && !includeTail) return;
     if (Date.parse(r.record.time) < since.getTime()) return;
-    out.push(format === 'jsonl' ? line.toString('utf8') : JSON.stringify(ecsDocument(r.record, line)));
+    out.push(format === 'jsonl' ? line.toString('utf8') : JSON.stringify(ecsDocument(r.record, line, index < covered)));
   });
   return { lines: out, records: lines.length, exported: out.length };
 }

@@ -8,6 +8,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAuditCommands } from '../../cli/commands/audit.ts';
+import { appendChained } from '../../core/governance/chain-log.ts';
 import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { runCli } from '../cli/commands/run-cli.ts';
@@ -46,7 +47,7 @@ describe('cohort audit export', () => {
     const k = raw.findIndex((l) => (JSON.parse(l) as { action: string }).action === 'run.submit');
     const since = (JSON.parse(raw[k]!) as { time: string }).time;
     const { out, err, exitCode } = await exportCli(auditDir, '--since', since);
-    expect({ exitCode, err }).toEqual({ exitCode: 0, err: '' });
+    expect({ exitCode, err }).toEqual({ exitCode: 0, err: `audit export: trust ca: ${raw.length} records, ${raw.length} covered by checkpoints signed by coordinator coordinator (CA-issued)\n` });
     const expected = raw.filter((l) => Date.parse((JSON.parse(l) as { time: string }).time) >= Date.parse(since));
     expect(expected.length).toBeGreaterThan(1);
     expect(expected.length).toBeLessThan(raw.length);
@@ -80,6 +81,7 @@ describe('cohort audit export', () => {
         target: { rpc: '/cohort.v1.AdminService/ListRuns', certificate: rec.target.certificate },
         details: { code: 'COHORT_E_RUN_PERMISSION_DENIED' },
         prev: rec.prev,
+        checkpointed: true,
       },
     });
     const submit = docs.find((d) => (d.event as { action: string }).action === 'run.submit')!;
@@ -96,5 +98,21 @@ describe('cohort audit export', () => {
     expect([bad.exitCode, bad.out, (JSON.parse(bad.err) as { error: { code: string; details: { index: number } } }).error]).toEqual([1, '', expect.objectContaining({ code: 'COHORT_E_AUDIT_RECORD_ALTERED', details: { index: 1 } })]);
     const fmt = await exportCli(auditDir, '--since', '2000-01-01', '--format', 'cef');
     expect([fmt.exitCode, (JSON.parse(fmt.err) as { error: { code: string } }).error.code]).toEqual([2, 'COHORT_E_GENERAL_USAGE']);
+  });
+
+  it('withholds records after the last checkpoint unless --include-tail, and then marks them in ECS', async () => {
+    const copy = join(t.dir, 'tail', 'audit');
+    cpSync(auditDir, copy, { recursive: true });
+    // One record appended after the last checkpoint (the chain holds; no checkpoint covers it).
+    appendChained(copy, [{ actor: { name: 'coordinator', role: 'coordinator' }, action: 'run.cancel', target: { run: 'run-x' }, outcome: 'ok' }]);
+    const tail = readFileSync(join(copy, 'audit.jsonl'), 'utf8').trimEnd().split('\n').at(-1)!;
+    const plain = await exportCli(copy, '--since', '2000-01-01');
+    expect([plain.exitCode, plain.out]).toEqual([0, `${raw.join('\n')}\n`]);
+    expect(plain.err).toBe(`audit export: trust ca: ${raw.length + 1} records, ${raw.length} covered by checkpoints signed by coordinator coordinator (CA-issued); 1 record after the last checkpoint withheld (vouched for by the hash chain only; --include-tail exports it)\n`);
+    const all = await exportCli(copy, '--since', '2000-01-01', '--include-tail');
+    expect([all.exitCode, all.out]).toEqual([0, `${[...raw, tail].join('\n')}\n`]);
+    const ecs = await exportCli(copy, '--since', '2000-01-01', '--include-tail', '--format', 'ecs');
+    const docs = ecs.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { cohort: { checkpointed: boolean } });
+    expect(docs.map((d) => d.cohort.checkpointed)).toEqual([...raw.map(() => true), false]);
   });
 });
