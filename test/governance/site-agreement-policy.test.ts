@@ -19,7 +19,7 @@ import { RunWorker } from '../../site-agent/run-worker.ts';
 import { SiteConfigSchema } from '../../site-agent/site-config.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
-import { runCliJson } from '../cli/commands/run-cli.ts';
+import { runCli, runCliJson } from '../cli/commands/run-cli.ts';
 
 const SPEC = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/heart-logistic.yaml')), rounds: 1, minSites: 1 };
 const PLAIN = { kind: 'plain' } as const;
@@ -44,7 +44,9 @@ describe('site policy: requireAgreementReference', () => {
         '  - { name: none }\n',
     );
     const out = join(dir, 'prov');
-    await runCliJson(registerProvisionCommands, ['provision', 'init', join(dir, 'consortium.yaml'), '--out', out, '--ca-passphrase-file', pass, '--json']);
+    const init = await runCli(registerProvisionCommands, ['provision', 'init', join(dir, 'consortium.yaml'), '--out', out, '--ca-passphrase-file', pass, '--json']);
+    // A file without version is told it requires no agreements (a warning on stderr); nothing else is said.
+    expect([init.exitCode, init.err.replace(/^warning: \S+ has no version: .*\n$/, '')]).toEqual([0, '']);
     for (const name of ['current', 'lapsed', 'none']) {
       await runCliJson(registerProvisionCommands, ['enroll', '--name', name, '--out', join(out, name), '--json']);
       await runCliJson(registerProvisionCommands, ['provision', 'sign', join(out, name, `${name}.csr`), '--out', out, '--ca-passphrase-file', pass, '--json']);
