@@ -5,9 +5,12 @@
  *   hospital IT:     phi scan, site check, site init, site start, site fingerprint, site key-ceremony (key holder), site privacy
  *   data scientist:  run submit|status|watch|list|cancel, simulate, privacy epsilon|noise|plan
  *   everyone:        demo
+ *   operator, auditor: audit verify|export, access review, incident list|show
  */
 import { Command } from 'commander';
+import { registerAccessCommands } from './commands/access.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerIncidentCommands } from './commands/incident.ts';
 import { registerCoordinatorCommands } from './commands/coordinator.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDicomCommands } from './commands/dicom.ts';
@@ -34,6 +37,8 @@ export function buildProgram(): Command {
   registerPrivacyCommands(program);
   registerDemoCommand(program);
   registerAuditCommands(program);
+  registerAccessCommands(program);
+  registerIncidentCommands(program);
   registerDicomCommands(program);
   registerPhiCommands(program);
   return program;

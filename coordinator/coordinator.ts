@@ -15,6 +15,8 @@ import { AuditLog } from '../core/audit/audit-log.ts';
 import { sqliteAuditState } from '../core/audit/anchor.ts';
 import { eventRecord, lastEventId } from '../core/audit/events.ts';
 import type { AuditActor } from '../core/audit/record.ts';
+import { readAgreementsFile } from '../core/governance/agreements.ts';
+import { siteMayJoinRun, type AgreementGate } from './server/agreement-gate.ts';
 import { ExpiryWatch } from '../core/pki/expiry.ts';
 import { identityFromCertificate } from '../core/pki/identity.ts';
 import type { Kit } from '../core/pki/kit.ts';
@@ -84,7 +86,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     log.warn({ file: r.file, bytes: r.bytes, savedTo: r.savedTo }, r.savedTo === null ? 'audit log: a last line without its newline was whole and valid; the newline was restored and the repair recorded' : 'audit log: a torn last line (an append cut off by a crash) was set aside and the repair recorded');
   }
   const auditLink = attachAudit(audit, store, creds, log);
-  const engine = new RunEngine(store, { siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
+  // Re-read at every check: a renewed agreements.json copied into the kit applies without a restart.
+  const agreementGate: AgreementGate = { agreements: () => readAgreementsFile(kit.dir), required: kit.requireAgreements === true, isRevoked: (serial) => creds.isRevoked(serial), audit: (input) => audit.append(input), self: audit.self };
+  const engine = new RunEngine(store, { siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000, mayInvite: (site, runId) => siteMayJoinRun(agreementGate, site, runId) });
 
   const stopWatching = kit.crlPath
     ? watchCrlFile(kit.crlPath, creds, {
@@ -110,7 +114,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     log,
   }));
   const models = new ModelRegistry(store);
-  server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, registry: models, guard: creds, log }));
+  server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, registry: models, guard: creds, log, agreementGate }));
   server.addService(registry.cohort.v1.RegistryService.service, registryServiceHandlers({ registry: models, guard: creds, log }));
   const health = new HealthImplementation({ '': 'SERVING', 'cohort.v1.SiteService': 'SERVING', 'cohort.v1.AdminService': 'SERVING', 'cohort.v1.RegistryService': 'SERVING' });
   health.addToServer(server);

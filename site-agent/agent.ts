@@ -220,6 +220,7 @@ export class SiteAgent {
         states: this.options.states,
         heKeys: this.options.heKeys,
         ledger: this.options.ledger,
+        ...(this.options.kit.agreement === undefined ? {} : { agreement: this.options.kit.agreement }),
       });
       this.workers.set(task.runId, w);
     }

@@ -36,6 +36,8 @@ import { recordDpOptions } from './training/dp-options.ts';
 import { metricsOf, predictProbabilities, trainLocal, type EvaluationResult } from './training/local-trainer.ts';
 import { countsReleasedAs, recordCountsLabel, releasedCount, releasedMessage } from './privacy/release-policy.ts';
 import { trainingSeed } from './training/training-seed.ts';
+import type { Agreement } from '../core/config/consortium.ts';
+import { siteAgreementRefusal } from '../core/governance/agreements.ts';
 
 export interface OfferDecision {
   accept: boolean;
@@ -62,6 +64,8 @@ export interface RunWorkerOptions {
   readonly states: RunStateStore;
   readonly heKeys: HeKeyStore;
   readonly ledger: PrivacyLedger;
+  /** The agreement the operator recorded for this site in its kit (checked against policy.requireAgreementReference). */
+  readonly agreement?: Agreement;
 }
 
 /** JSON with object keys sorted, so that the same descriptor always hashes the same. */
@@ -196,6 +200,10 @@ export class RunWorker {
     }
     if (refusal) return decline(refusal);
     const policy = this.o.config.policy;
+    if (policy.requireAgreementReference !== null) {
+      const refused = siteAgreementRefusal(this.o.site, policy.requireAgreementReference, this.o.agreement, new Date());
+      if (refused) return decline(refused);
+    }
     if (codec.kind === 'plain' && !policy.allowPlaintext) {
       return decline(new CohortError(SiteErrors.PLAINTEXT_REFUSED, 'the run would send this site\'s updates unencrypted (codec "plain"), which its policy does not allow'));
     }

@@ -64,6 +64,12 @@ export const SitePolicySchema = z
   .object({
     /** Smallest number of usable training rows for which the site joins a run. */
     minExamples: z.number().int().positive().default(20),
+    /**
+     * The reference of the agreement (BAA or DUA) this site signed with the consortium
+     * operator. When set, the site accepts no run unless its kit (written by the operator at
+     * signing) records an agreement with this reference that is in force today. null: no check.
+     */
+    requireAgreementReference: z.string().min(1).nullable().default(null),
     /** Data scientists allowed to run on this site's data; empty means any holder of a data-scientist certificate. */
     allowedSubmitters: z.array(z.string()).default([]),
     /** Spec feature names the site allows; empty means any feature it has mapped. */

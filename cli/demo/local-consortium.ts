@@ -59,6 +59,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A demo agreement in force from yesterday (UTC) for a year. */
+function demoAgreement(kind: 'BAA' | 'DUA', reference: string): { kind: 'BAA' | 'DUA'; reference: string; signedOn: string; expires: string } {
+  const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  return { kind, reference, signedOn: day(-1), expires: day(365) };
+}
+
 export class LocalConsortium {
   readonly processes = new Map<string, ChildProcess>();
 
@@ -82,15 +88,17 @@ export class LocalConsortium {
     writeFileSync(
       consortiumFile,
       stringify({
+        // Version 2: agreements required, so every demo participant has one (made up, in force from yesterday for a year).
+        version: 2,
         name: 'demo-consortium',
         coordinator: { name: 'coordinator', hosts: ['localhost', '127.0.0.1'], port },
         keyHolder: siteNames[0],
-        sites: siteNames.map((name) => ({ name })),
+        sites: siteNames.map((name, i) => ({ name, agreement: demoAgreement('BAA', `BAA-DEMO-${i + 1}`) })),
         users: [
-          { name: 'alice', role: 'data-scientist' },
-          { name: 'olga', role: 'operator' },
-          { name: 'ann', role: 'approver' },
-          { name: 'aud', role: 'auditor' },
+          { name: 'alice', role: 'data-scientist', agreement: demoAgreement('DUA', 'DUA-DEMO-1') },
+          { name: 'olga', role: 'operator', agreement: demoAgreement('DUA', 'DUA-DEMO-2') },
+          { name: 'ann', role: 'approver', agreement: demoAgreement('DUA', 'DUA-DEMO-3') },
+          { name: 'aud', role: 'auditor', agreement: demoAgreement('DUA', 'DUA-DEMO-4') },
         ],
       }),
     );

@@ -24,12 +24,16 @@ export interface EngineOptions {
   /** How long a run waits for sites to answer its offer. */
   recruitTimeoutMs: number;
   now?: () => number;
+  /** Whether a site registering now may be invited into a recruiting run submitted before (agreements before access); all may when absent. */
+  mayInvite?: (site: string, runId: string) => boolean;
 }
 
 export interface SubmitRunInput {
   spec: ModelSpec;
   codec: RunCodec;
   submittedBy: string;
+  /** The sites to invite; every registered site when absent. */
+  sites?: readonly string[];
 }
 
 /** Source of one site's validated update chunks, read in index order during the commit. */
@@ -123,7 +127,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       created_at_ms: now,
       updated_at_ms: now,
     };
-    const sites = this.store.sites().map((s) => s.site);
+    const sites = input.sites ?? this.store.sites().map((s) => s.site);
     this.store.tx(() => {
       this.store.insertRun(run);
       for (const site of sites) this.invite(run.run_id, site, now);
@@ -185,11 +189,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
 
   registerSite(site: string, agentVersion: string, backend: string): void {
     const now = this.now();
+    const joining = this.store.runsInState('RECRUITING').filter((run) => !this.store.getRunSite(run.run_id, site) && (this.options.mayInvite?.(site, run.run_id) ?? true));
     this.store.tx(() => {
       this.store.upsertSite(site, agentVersion, backend, now);
-      for (const run of this.store.runsInState('RECRUITING')) {
-        if (!this.store.getRunSite(run.run_id, site)) this.invite(run.run_id, site, now);
-      }
+      for (const run of joining) this.invite(run.run_id, site, now);
       this.store.appendEvent(site, 'site.register', null, { agentVersion, backend }, now);
     });
     this.emit('tasks', site);

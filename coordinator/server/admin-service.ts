@@ -14,6 +14,7 @@ import { TERMINAL_RUN_STATES, type RunState } from '../state/states.ts';
 import { authorize } from './access.ts';
 import type { RevocationGuard } from '../../core/tls/credentials.ts';
 import { runStatus } from './run-status.ts';
+import { checkRunAgreements, type AgreementGate } from './agreement-gate.ts';
 
 export interface AdminServiceContext {
   engine: RunEngine;
@@ -21,6 +22,8 @@ export interface AdminServiceContext {
   registry: ModelRegistry;
   guard: RevocationGuard;
   log: Logger;
+  /** Agreements before access: checked (and audited) for every site a submitted run involves. */
+  agreementGate?: AgreementGate;
 }
 
 const READERS = ['data-scientist', 'operator', 'auditor'] as const;
@@ -69,7 +72,9 @@ export function adminServiceHandlers(ctx: AdminServiceContext): AdminServiceHand
       const spec = parseSpec(input, 'spec');
       const key = engine.store.heKey();
       const keyParams = key ? (JSON.parse(key.params_json) as HeKeyParameters) : undefined;
-      const run = engine.submitRun({ spec, codec: codecRequestFor(spec, req.codec, keyParams), submittedBy: caller.name });
+      const registered = engine.store.sites().map((s) => s.site);
+      const sites = ctx.agreementGate ? checkRunAgreements(ctx.agreementGate, registered, caller) : registered;
+      const run = engine.submitRun({ spec, codec: codecRequestFor(spec, req.codec, keyParams), submittedBy: caller.name, sites });
       log.info({ runId: run.run_id, by: caller.name, specSha256: run.spec_sha256 }, 'run submitted');
       return { runId: run.run_id, specSha256: run.spec_sha256 };
     }),
