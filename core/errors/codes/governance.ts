@@ -38,7 +38,7 @@ export const GovernanceErrors = defineErrors({
   },
   HOOK_FAILED: {
     code: 'COHORT_E_GOVERNANCE_HOOK_FAILED',
-    grpc: status.UNKNOWN,
+    grpc: status.UNAVAILABLE,
     meaning: 'The incident hook exited non-zero (or timed out) for at least one incident; the incident stays undelivered.',
     fix: 'Fix the hook; the next `cohort incident list --hook` runs it again for every undelivered incident.',
   },
