@@ -60,23 +60,49 @@ export function scanColumnName(name: string): SafeHarborCategory[] {
 
 const present = (cells: readonly string[]): string[] => cells.map((v) => v.trim()).filter((v) => !isMissing(v));
 
+/**
+ * The content rules over a stream of cells, one cell at a time, so that a whole extract can
+ * be judged without holding it: counts of matching cells per rule, and for `share` rules
+ * the different matching values up to the rule's minimum.
+ */
+class ContentTally {
+  private cells = 0;
+  private readonly matches = CONTENT_RULES.map(() => 0);
+  private readonly distinct = CONTENT_RULES.map(() => new Set<string>());
+
+  constructor(private readonly strongOnly: boolean) {}
+
+  /** Adds one present, trimmed cell. */
+  add(v: string): void {
+    this.cells++;
+    const digit = /\d/.test(v);
+    const capital = /[A-Z]/.test(v);
+    CONTENT_RULES.forEach((rule, i) => {
+      if (this.strongOnly && rule.strength === 'share') return;
+      if ((rule.needs === 'digit' && !digit) || (rule.needs === 'capital' && !capital) || !rule.test(v)) return;
+      this.matches[i]!++;
+      const seen = this.distinct[i]!;
+      if (rule.strength === 'share' && seen.size < (rule.minDistinct ?? 1)) seen.add(v);
+    });
+  }
+
+  reasons(minShare: number): PhiReason[] {
+    if (this.cells === 0) return [];
+    const reasons: PhiReason[] = [];
+    CONTENT_RULES.forEach((rule, i) => {
+      const matching = this.matches[i]!;
+      const fires = rule.strength === 'any' ? matching > 0 : matching / this.cells >= minShare && this.distinct[i]!.size >= (rule.minDistinct ?? 1);
+      if (fires) reasons.push({ kind: rule.category, by: 'content', rule: rule.rule, why: rule.why, cells: matching });
+    });
+    return reasons;
+  }
+}
+
 /** The content rules that fire on these (present, trimmed) cells, with their counts. */
 function contentReasons(cells: readonly string[], minShare: number, strongOnly = false): PhiReason[] {
-  if (cells.length === 0) return [];
-  const reasons: PhiReason[] = [];
-  const withDigit = cells.filter((v) => /\d/.test(v));
-  const withCapital = cells.filter((v) => /[A-Z]/.test(v));
-  for (const rule of CONTENT_RULES) {
-    if (strongOnly && rule.strength === 'share') continue;
-    const candidates = rule.needs === 'digit' ? withDigit : rule.needs === 'capital' ? withCapital : cells;
-    const matching = candidates.filter((v) => rule.test(v));
-    const fires =
-      rule.strength === 'any'
-        ? matching.length > 0
-        : matching.length / cells.length >= minShare && new Set(matching).size >= (rule.minDistinct ?? 1);
-    if (fires) reasons.push({ kind: rule.category, by: 'content', rule: rule.rule, why: rule.why, cells: matching.length });
-  }
-  return reasons;
+  const tally = new ContentTally(strongOnly);
+  for (const v of cells) tally.add(v);
+  return tally.reasons(minShare);
 }
 
 /**
@@ -98,30 +124,76 @@ const CODE = /^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_-]{5,}$/;
  * 3-digit ZIP rule) or the whole column (every cell a different code).
  */
 export function scanColumn(name: string, cells: readonly string[], minShare = WEAK_SHAPE_SHARE): ColumnVerdict {
-  const values = present(cells);
-  const codes = isClinicalCodeColumnName(name);
-  const zip3 = isZipColumnName(name) && values.length > 0 && values.every((v) => /^\d{3}$/.test(v));
-  const reasons: PhiReason[] = matchesOfName(name)
-    // A column of 3-digit ZIP prefixes is what Safe Harbor allows: the prefixes are judged below, not the name.
-    .filter((m) => !(zip3 && m.category === 'B'))
-    // "SNOMED_ID", "LOINC_ID": the id of a code in a code system, not of a person.
-    .filter((m) => !(codes && m.category === 'R'))
-    .map((m) => ({ kind: m.category, by: 'name' as const, rule: 'column-name', why: `the column name has the identifier word "${m.word}"` }));
-  // A column named for a clinical code system (CPT, SNOMED CT, NDC, ...) holds bare numbers shaped like ZIPs and record numbers: only strong shapes count there.
-  reasons.push(...contentReasons(values, minShare, codes));
-  if (isAgeColumnName(name)) {
-    const old = values.filter((v) => Number(v) >= 90 || /^(?:9\d|1[0-2]\d)\s*(?:y|yrs?|years?)$/i.test(v)).length;
-    if (old > 0) reasons.push({ kind: 'C', by: 'content', rule: 'age-over-89', why: 'an age column with ages of 90 or more (Safe Harbor allows them only as one category, 90 or older)', cells: old });
+  const scanner = new ColumnScanner(name, minShare);
+  for (const cell of cells) scanner.add(cell);
+  return scanner.verdict();
+}
+
+/**
+ * `scanColumn` one cell at a time: the same verdict without holding the column, so that a
+ * run judges every cell of every column it reads during its one full read of the extract
+ * (not a sample of the first rows).
+ */
+export class ColumnScanner {
+  private readonly codes: boolean;
+  private readonly age: boolean;
+  private readonly zipName: boolean;
+  private readonly tally: ContentTally;
+  private present = 0;
+  private old = 0;
+  private allZip3 = true;
+  private restricted = 0;
+  /** The different cells while every cell so far is a code; undefined once one is not. */
+  private uniqueCodes: Set<string> | undefined = new Set();
+
+  constructor(
+    readonly name: string,
+    private readonly minShare = WEAK_SHAPE_SHARE,
+  ) {
+    this.codes = isClinicalCodeColumnName(name);
+    this.age = isAgeColumnName(name);
+    this.zipName = isZipColumnName(name);
+    // A column named for a clinical code system (CPT, SNOMED CT, NDC, ...) holds bare numbers shaped like ZIPs and record numbers: only strong shapes count there.
+    this.tally = new ContentTally(this.codes);
   }
-  if (zip3) {
-    const restricted = values.filter((v) => RESTRICTED_ZIP3.has(v)).length;
-    if (restricted > 0) reasons.push({ kind: 'B', by: 'content', rule: 'zip3-restricted', why: '3-digit ZIP prefixes of areas of 20,000 people or fewer, which Safe Harbor requires to be 000', cells: restricted });
+
+  /** Adds one cell (missing markers are skipped). */
+  add(cell: string): void {
+    const v = cell.trim();
+    if (isMissing(v)) return;
+    this.present++;
+    this.tally.add(v);
+    if (this.age && (Number(v) >= 90 || /^(?:9\d|1[0-2]\d)\s*(?:y|yrs?|years?)$/i.test(v))) this.old++;
+    if (this.zipName) {
+      if (!/^\d{3}$/.test(v)) this.allZip3 = false;
+      else if (RESTRICTED_ZIP3.has(v)) this.restricted++;
+    }
+    if (this.uniqueCodes !== undefined && !this.codes) {
+      if (!CODE.test(v) || ICD10.test(v)) this.uniqueCodes = undefined;
+      else if (this.uniqueCodes.has(v)) this.uniqueCodes = undefined;
+      else this.uniqueCodes.add(v);
+    }
   }
-  if (!codes && values.length >= UNIQUE_CODE_MIN_CELLS && new Set(values).size === values.length && values.every((v) => CODE.test(v) && !ICD10.test(v))) {
-    reasons.push({ kind: 'R', by: 'content', rule: 'unique-code', why: 'every cell is a different code of letters and digits (a unique identifying code)', cells: values.length });
+
+  verdict(): ColumnVerdict {
+    const zip3 = this.zipName && this.present > 0 && this.allZip3;
+    const reasons: PhiReason[] = matchesOfName(this.name)
+      // A column of 3-digit ZIP prefixes is what Safe Harbor allows: the prefixes are judged below, not the name.
+      .filter((m) => !(zip3 && m.category === 'B'))
+      // "SNOMED_ID", "LOINC_ID": the id of a code in a code system, not of a person.
+      .filter((m) => !(this.codes && m.category === 'R'))
+      .map((m) => ({ kind: m.category, by: 'name' as const, rule: 'column-name', why: `the column name has the identifier word "${m.word}"` }));
+    reasons.push(...this.tally.reasons(this.minShare));
+    if (this.old > 0) reasons.push({ kind: 'C', by: 'content', rule: 'age-over-89', why: 'an age column with ages of 90 or more (Safe Harbor allows them only as one category, 90 or older)', cells: this.old });
+    if (zip3 && this.restricted > 0) {
+      reasons.push({ kind: 'B', by: 'content', rule: 'zip3-restricted', why: '3-digit ZIP prefixes of areas of 20,000 people or fewer, which Safe Harbor requires to be 000', cells: this.restricted });
+    }
+    if (!this.codes && this.uniqueCodes !== undefined && this.present >= UNIQUE_CODE_MIN_CELLS) {
+      reasons.push({ kind: 'R', by: 'content', rule: 'unique-code', why: 'every cell is a different code of letters and digits (a unique identifying code)', cells: this.present });
+    }
+    reasons.sort((a, b) => a.kind.localeCompare(b.kind) || (a.by === b.by ? 0 : a.by === 'name' ? -1 : 1));
+    return { suspected: sorted(reasons.map((r) => r.kind)), reasons };
   }
-  reasons.sort((a, b) => a.kind.localeCompare(b.kind) || (a.by === b.by ? 0 : a.by === 'name' ? -1 : 1));
-  return { suspected: sorted(reasons.map((r) => r.kind)), reasons };
 }
 
 /** The verdict on one column the spec would read. */
@@ -158,15 +230,34 @@ export function guardMapping(
   headerSample: CsvSample,
   allowList: readonly string[],
 ): PhiGuardReport {
-  const allowed = new Set(allowList);
+  return guardVerdicts(spec, mapping, headerSample.header, (column) => scanColumn(column, headerSample.sample[column] ?? []), allowList);
+}
+
+/** The local columns a spec reads through a mapping: each feature's, the label's, and the split column. */
+export function readColumns(spec: Pick<ModelSpec, 'features' | 'label'>, mapping: Pick<DatasetMapping, 'columns' | 'split'>): { feature: string; column: string }[] {
   const read: { feature: string; column: string }[] = [...spec.features.map((f) => f.name), spec.label.name].map((feature) => ({
     feature,
     column: mapping.columns[feature] ?? feature,
   }));
   if (mapping.split) read.push({ feature: 'split', column: mapping.split.column });
+  return read;
+}
 
+/**
+ * `guardMapping` with each read column's verdict given (a `ColumnScanner`'s, after a full
+ * read of the extract). Throws DATA_PHI_COLUMN as `guardMapping` does.
+ */
+export function guardVerdicts(
+  spec: Pick<ModelSpec, 'features' | 'label'>,
+  mapping: Pick<DatasetMapping, 'path' | 'columns' | 'split'>,
+  header: readonly string[],
+  verdictOf: (column: string) => ColumnVerdict,
+  allowList: readonly string[],
+): PhiGuardReport {
+  const allowed = new Set(allowList);
+  const read = readColumns(spec, mapping);
   const columns = read.map(({ feature, column }): GuardedColumn => {
-    const verdict = scanColumn(column, headerSample.sample[column] ?? []);
+    const verdict = verdictOf(column);
     const featureReasons: PhiReason[] =
       feature === 'split' || feature === column
         ? []
@@ -186,8 +277,8 @@ export function guardMapping(
       },
     });
   }
-  const readColumns = new Set(read.map((r) => r.column));
-  const unreadIdentifierColumns = headerSample.header.filter((h) => !readColumns.has(h) && scanColumnName(h).length > 0);
+  const readSet = new Set(read.map((r) => r.column));
+  const unreadIdentifierColumns = header.filter((h) => !readSet.has(h) && scanColumnName(h).length > 0);
   return { columns, unreadIdentifierColumns };
 }
 

@@ -164,6 +164,23 @@ describe('prepareDataset', () => {
     expect(bypassed.train.rows + bypassed.test.rows).toBe(4);
   });
 
+  it('refuses ages over 89 that only the last rows of a 1,000-row extract hold (every cell is judged, not a sample)', async () => {
+    // The attack: the first 200 rows (the sample) are clean, ages 93 and 97 sit in rows 999 and 1000.
+    const lines = ['AGE_YRS,SEX_CD,CHEST_PAIN,DX'];
+    for (let i = 0; i < 998; i++) lines.push(`${40 + (i % 40)},${i % 2},${(i % 4) + 1},${i % 2}`);
+    lines.push('93,0,2,1', '97,1,3,0');
+    const path = await writeCsv(dir, 'late-old.csv', lines);
+    const mapping = { path, columns };
+
+    const error = await caught(prepareDataset({ spec, mapping, fingerprintKey: FP_KEY }));
+    const allowed = await prepareDataset({ spec, mapping, phiAllowList: ['AGE_YRS'], fingerprintKey: FP_KEY });
+
+    expect(error.code).toBe(DataErrors.PHI_COLUMN.code);
+    expect(error.details['columns']).toEqual([{ feature: 'age', column: 'AGE_YRS', byName: [], byContent: ['C'] }]);
+    expect(allowed.train.rows + allowed.test.rows).toBe(1000);
+    expect(allowed.phiGuard.columns[0]!.reasons.map((r) => [r.rule, r.cells])).toEqual([['age-over-89', 2]]);
+  });
+
   it('reads a flagged column when the site policy allow-lists it', async () => {
     const path = await writeCsv(dir, 'allowed.csv', ['AGE_YRS,SEX_ID,CHEST_PAIN,DX', '40,1,1,0', '50,0,2,1', '60,1,3,0', '70,0,4,1']);
 
