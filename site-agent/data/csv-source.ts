@@ -10,6 +10,7 @@ import { open } from 'node:fs/promises';
 import { parse, CsvError } from 'csv-parse';
 import { CohortError, DataErrors, GeneralErrors } from '../../core/errors/index.ts';
 import { isMissing } from './cell-values.ts';
+import { headerCellIsData } from './phi-guard.ts';
 
 /** What to read from one extract. */
 export interface CsvSourceOptions {
@@ -71,6 +72,7 @@ export async function readCsvRows(options: CsvSourceOptions, onRow: (row: Source
     columns:
       options.headerless === undefined
         ? (names: string[]) => {
+            requireHeader(path, names);
             header = names;
             return selectColumns(path, names, plan);
           }
@@ -155,6 +157,7 @@ export async function readCsvTable(path: string, onRecord: (cells: readonly stri
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (header === undefined) {
+        requireHeader(path, item.record);
         header = item.record;
         continue;
       }
@@ -172,6 +175,21 @@ export async function readCsvTable(path: string, onRecord: (cells: readonly stri
     throw new CohortError(DataErrors.EMPTY, `${path}: the file is empty (expected a header line naming the columns)`, { details: { file: path } });
   }
   return { header, rows };
+}
+
+/**
+ * Refuses a first line that looks like a patient row (a file exported without its header
+ * line): its cells would be shown, logged and reported as column names. The error names
+ * the column positions (1-based), never the cells.
+ */
+export function requireHeader(path: string, header: readonly string[]): void {
+  const positions = header.flatMap((cell, i) => (headerCellIsData(cell) ? [i + 1] : []));
+  if (positions.length === 0) return;
+  throw new CohortError(
+    DataErrors.HEADER_IS_DATA,
+    `${path}: line 1 looks like a patient row, not a header (column${positions.length === 1 ? '' : 's'} ${positions.join(', ')} hold${positions.length === 1 ? 's' : ''} a number, a date or an identifier shape; the cells are not shown); expected a header line naming the columns`,
+    { details: { file: path, columns: positions } },
+  );
 }
 
 /** Bytes of the file's start checked for binary content. */

@@ -7,7 +7,7 @@
  */
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
-import { isMissing } from './cell-values.ts';
+import { isMissing, parseDecimal } from './cell-values.ts';
 import type { CsvSample } from './csv-source.ts';
 import type { DatasetMapping } from './dataset-mapping.ts';
 import { categoriesOfName, isAgeColumnName, isClinicalCodeColumnName, isZipColumnName, matchesOfName, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
@@ -103,6 +103,20 @@ function contentReasons(cells: readonly string[], minShare: number, strongOnly =
   const tally = new ContentTally(strongOnly);
   for (const v of cells) tally.add(v);
   return tally.reasons(minShare);
+}
+
+/**
+ * True when a header cell looks like a patient's value rather than a column name: a
+ * number, or a cell any one-cell content rule flags (a date, a name, a phone, an SSN, ...).
+ * A file without a header line would otherwise have its first row shown as column names.
+ */
+export function headerCellIsData(cell: string): boolean {
+  const v = cell.trim();
+  if (v === '') return false;
+  if (parseDecimal(v) !== undefined) return true;
+  const digit = /\d/.test(v);
+  const capital = /[A-Z]/.test(v);
+  return CONTENT_RULES.some((rule) => rule.strength === 'any' && !(rule.needs === 'digit' && !digit) && !(rule.needs === 'capital' && !capital) && rule.test(v));
 }
 
 /**
