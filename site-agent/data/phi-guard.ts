@@ -94,7 +94,9 @@ class ContentTally {
       const fires = rule.strength === 'any' ? matching > 0 : matching / this.cells >= minShare && this.distinct[i]!.size >= (rule.minDistinct ?? 1);
       if (fires) reasons.push({ kind: rule.category, by: 'content', rule: rule.rule, why: rule.why, cells: matching });
     });
-    return reasons;
+    // The any-case name-column rule restates what a whole-cell name rule already said.
+    const wholeName = reasons.some((r) => r.rule === 'first-last' || r.rule === 'last-comma-first');
+    return wholeName ? reasons.filter((r) => r.rule !== 'name-column') : reasons;
   }
 }
 

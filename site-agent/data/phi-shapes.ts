@@ -28,6 +28,16 @@ const inRange = (text: string | undefined, low: number, high: number): boolean =
   return text !== undefined && Number.isInteger(n) && n >= low && n <= high;
 };
 
+/**
+ * A cell written all in capitals ("PT JOHN SMITH SEEN TODAY") in title case ("Pt John Smith
+ * Seen Today"), so that the rules that look for capitalised names and streets read it; any
+ * other cell unchanged.
+ */
+export function titleCaseShouting(v: string): string {
+  if (!/\p{Lu}{2}/u.test(v) || /\p{Ll}/u.test(v)) return v;
+  return v.replace(/\p{Lu}+/gu, (w) => w[0] + w.slice(1).toLowerCase());
+}
+
 const digitCount = (v: string): number => v.replace(/\D/g, '').length;
 
 /** Luhn (mod 10) check of a digit string, as card numbers, IMEIs and NPIs use. */
@@ -185,7 +195,7 @@ export const SHAPE_RULES: readonly ContentRule[] = [
   { category: 'B', rule: 'zip-plus-4', why: 'a ZIP+4 code (5 digits, dash, 4 digits)', strength: 'any', needs: 'digit', test: (v) => /(?<![\d-])\d{5}-\d{4}(?![\d-])/.test(v) },
   { category: 'B', rule: 'zip-5', why: 'most cells are 5-digit numbers, the shape of a ZIP code', strength: 'share', needs: 'digit', test: (v) => /^\d{5}$/.test(v) },
   { category: 'B', rule: 'zip-in-text', why: 'a 5-digit ZIP code labelled "ZIP" or "postal code"', strength: 'any', needs: 'digit', test: (v) => ZIP_LABEL.test(v) },
-  { category: 'B', rule: 'street-address', why: 'a street address (house number, street name, street type) or a P.O. box', strength: 'any', needs: 'digit', test: (v) => STREET_ADDRESS.test(v) || PO_BOX.test(v) },
+  { category: 'B', rule: 'street-address', why: 'a street address (house number, street name, street type) or a P.O. box', strength: 'any', needs: 'digit', test: (v) => STREET_ADDRESS.test(titleCaseShouting(v)) || PO_BOX.test(v) },
   { category: 'B', rule: 'city-state-zip', why: 'a "City, ST 12345" line of an address', strength: 'any', needs: 'digit', test: (v) => CITY_STATE_ZIP.test(v) },
   { category: 'C', rule: 'date', why: 'a date with day and month (ISO, month/day/year, day.month.year, named month)', strength: 'any', needs: 'digit', test: (v) => hasNumericDate(v) || NAMED_DATE.test(v) },
   { category: 'C', rule: 'month-day-or-year', why: 'a named month with a day or a year (an element of a date other than the year)', strength: 'any', needs: 'digit', test: (v) => MONTH_DAY.test(v) || MONTH_YEAR_NUMERIC.test(v) },

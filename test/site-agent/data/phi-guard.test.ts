@@ -309,3 +309,42 @@ describe('guardMapping on free text', () => {
     expect(JSON.stringify(error.details) + error.message).not.toContain('Dariusz');
   });
 });
+
+describe('names the guard once let through', () => {
+  const rules = (name: string, cells: string[]): string[] => scanColumn(name, cells).reasons.map((r) => r.rule);
+
+  it.each([
+    ['john smith', ['name-column']],
+    ['Smith^John', ['name-column']],
+    ['SMITH,JOHN', ['last-comma-first']],
+    ['Anna Smith-Jones', ['first-last']],
+    ['PT JOHN SMITH SEEN TODAY', ['name-in-text']],
+    ['DAUGHTER MARIA VISITED', ['relative-name']],
+    ['SEEN BY DR. OKAFOR', ['title-name']],
+    ['NOK: JANE DOE', ['name-in-text']],
+    ['LIVES AT 12 MAIN ST', ['street-address']],
+    ['MR. SMITH seen', ['name-column', 'title-name']],
+    ['seen by Mr.Smith', ['title-name']],
+  ])('case, HL7 and hyphens: %s', (cell, expected) => {
+    expect(rules('contact', [cell])).toEqual(expected);
+  });
+
+  it.each([['José García'], ["Sean O'Brien"], ['Ronald McDonald'], ['DeShawn Jackson'], ['Jean-Pierre Dupont'], ['Mohammed Al-Rashid']])(
+    'accents, apostrophes, inner capitals and hyphens: %s, whole and in text',
+    (name) => {
+      expect(rules('who', [name])).toEqual(['first-last']);
+      expect(rules('note', [`Pt seen with ${name} today`])).toEqual(['name-in-text']);
+    },
+  );
+
+  it('a column of lower-case names, as most cells, with a clean one among them', () => {
+    expect(scanColumn('contact', ['john smith', 'mary jones', 'chest pain', 'wei chen']).suspected).toEqual(['A']);
+  });
+
+  it('passes all-capitals clinical text, "MS" (multiple sclerosis), "MR." (mitral regurgitation) and family history', () => {
+    for (const cell of ['HX OF MS FLARE', 'MOTHER HAS DIABETES', 'MOTHER: BREAST CANCER', 'PT WITH CHEST PAIN, HX OF CAD', 'Mother: Breast cancer', 'mild MR. Follow up in 3 months']) {
+      expect([cell, rules('note', [cell])]).toEqual([cell, []]);
+    }
+    expect(rules('dx', ['chest pain', 'no change', 'left arm'])).toEqual([]);
+  });
+});
