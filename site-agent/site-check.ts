@@ -8,7 +8,7 @@
 import { CohortError, DataErrors } from '../core/errors/index.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
 import { readCsvRows, type CsvSourceOptions } from './data/csv-source.ts';
-import { guardVerdicts, type GuardedColumn } from './data/phi-guard.ts';
+import { allowListCovers, guardVerdicts, SAFE_HARBOR_CATEGORIES, type GuardedColumn } from './data/phi-guard.ts';
 import { scanCsvFile, type ScannedColumn } from './data/phi-scan.ts';
 import { fullReadGuard } from './data/prepare-dataset.ts';
 import type { SiteConfig } from './site-config.ts';
@@ -109,7 +109,8 @@ async function checkSpecRead(config: SiteConfig, mapping: SiteConfig['datasets']
     } catch (e) {
       problems.push(problemOf(e));
       // The refusal lists the refused columns; rerun the verdicts with everything allowed to show every column's.
-      reads = guardVerdicts(spec.spec, mapping, header, guard.verdictOf, header).columns.map((c) => ({ ...c, allowed: c.allowed && config.policy.phiAllowList.includes(c.column) }));
+      const everything = header.map((h) => `${h}:${Object.keys(SAFE_HARBOR_CATEGORIES).join(',')}`);
+      reads = guardVerdicts(spec.spec, mapping, header, guard.verdictOf, everything).columns.map((c) => ({ ...c, allowed: c.allowed && allowListCovers(config.policy.phiAllowList, c.column, c.reasons) }));
     }
   } catch (e) {
     problems.push(problemOf(e));

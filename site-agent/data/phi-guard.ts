@@ -212,6 +212,30 @@ export class ColumnScanner {
   }
 }
 
+/**
+ * Content rules for identifiers with an unmistakable shape (a social security number, an
+ * email address, a phone or card number, ...): a bare allow-list entry does not silence them.
+ */
+export const STRONG_RULES: ReadonlySet<string> = new Set(['ssn', 'email', 'phone', 'fax', 'card-number', 'card-number-bare', 'iban', 'medicare-mbi', 'vin', 'url', 'ipv4', 'ipv6', 'mac-address', 'uuid', 'hash']);
+
+/**
+ * Whether the site policy's PHI allow-list covers every reason a column was flagged for.
+ * An entry `COLUMN:K` (or `COLUMN:K,L`) allows those Safe Harbor kinds in that column,
+ * strong shapes included; a bare `COLUMN` allows its findings by name and every content
+ * finding but a strong shape (STRONG_RULES), so an allow-listed charges column holding a
+ * social security number is still refused.
+ */
+export function allowListCovers(allowList: readonly string[], column: string, reasons: readonly PhiReason[]): boolean {
+  const kinds = new Set<string>();
+  let bare = false;
+  for (const entry of allowList) {
+    if (entry === column) bare = true;
+    const m = /^(.*):([A-R](?:,[A-R])*)$/.exec(entry);
+    if (m && m[1] === column) for (const k of (m[2] ?? '').split(',')) kinds.add(k);
+  }
+  return reasons.every((r) => kinds.has(r.kind) || (bare && !(r.by === 'content' && STRONG_RULES.has(r.rule))));
+}
+
 /** The verdict on one column the spec would read. */
 export interface GuardedColumn {
   /** The spec name it feeds (the label's name, a feature's, or "split"). */
@@ -224,7 +248,7 @@ export interface GuardedColumn {
   readonly byContent: SafeHarborCategory[];
   /** Why, rule by rule (no value). */
   readonly reasons: readonly PhiReason[];
-  /** True when flagged but named in the allow-list. */
+  /** True when flagged and the allow-list covers every reason (see allowListCovers). */
   readonly allowed: boolean;
 }
 
@@ -270,7 +294,6 @@ export function guardVerdicts(
   verdictOf: (column: string) => ColumnVerdict,
   allowList: readonly string[],
 ): PhiGuardReport {
-  const allowed = new Set(allowList);
   const read = readColumns(spec, mapping);
   const columns = read.map(({ feature, column }): GuardedColumn => {
     const verdict = verdictOf(column);
@@ -282,7 +305,7 @@ export function guardVerdicts(
     const byName = sorted(reasons.filter((r) => r.by === 'name').map((r) => r.kind));
     const byContent = sorted(reasons.filter((r) => r.by === 'content').map((r) => r.kind));
     const flagged = byName.length + byContent.length > 0;
-    return { feature, column, byName, byContent, reasons, allowed: flagged && allowed.has(column) };
+    return { feature, column, byName, byContent, reasons, allowed: flagged && allowListCovers(allowList, column, reasons) };
   });
   const refused = columns.filter((c) => c.byName.length + c.byContent.length > 0 && !c.allowed);
   if (refused.length > 0) {

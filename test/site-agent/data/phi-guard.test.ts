@@ -136,6 +136,22 @@ describe('guardMapping', () => {
     });
   });
 
+  it('a bare allow-list entry never silences a strong shape: an allow-listed column holding an SSN is refused, unless COLUMN:G allows kind G', async () => {
+    // The attack: a site allow-lists CHARGES (flagged for 5-digit amounts, B); an SSN in it would then reach training.
+    const charges = { ...mapping, columns: { ...mapping.columns, visits: 'CHARGES' } };
+    const cells = { ...sample, CHARGES: ['12000', '15000', '900-12-3456'] };
+
+    const bareAmounts = guardMapping(spec, charges, { header, sample: { ...sample, CHARGES: ['12000', '15000', '31000'] } }, ['CHARGES']);
+    const error = await caught(() => guardMapping(spec, charges, { header, sample: cells }, ['CHARGES']));
+    const onlyB = await caught(() => guardMapping(spec, charges, { header, sample: cells }, ['CHARGES:B']));
+    const byKind = guardMapping(spec, charges, { header, sample: cells }, ['CHARGES:B,G']);
+
+    expect(bareAmounts.columns[1]!.allowed).toBe(true);
+    expect(error.details['columns']).toEqual([{ feature: 'visits', column: 'CHARGES', byName: [], byContent: ['B', 'G'] }]);
+    expect(onlyB.code).toBe(DataErrors.PHI_COLUMN.code);
+    expect(byKind.columns[1]!.allowed).toBe(true);
+  });
+
   it('checks the split column too', async () => {
     const withSplit = { ...mapping, split: { column: 'SPLIT_DATE', train: 'a', test: 'b' } };
 
