@@ -10,7 +10,7 @@ import type { ModelSpec } from '../../models/spec-schema.ts';
 import { isMissing, parseDecimal } from './cell-values.ts';
 import type { CsvSample } from './csv-source.ts';
 import type { DatasetMapping } from './dataset-mapping.ts';
-import { categoriesOfName, isAgeColumnName, isClinicalCodeColumnName, isZipColumnName, matchesOfName, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
+import { ageUnitDays, categoriesOfName, isClinicalCodeColumnName, isZipColumnName, matchesOfName, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
 import { NAME_CONTENT_RULES } from './phi-person-names.ts';
 import { SHAPE_RULES, type ContentRule } from './phi-shapes.ts';
 
@@ -145,6 +145,30 @@ export function scanColumn(name: string, cells: readonly string[], minShare = WE
   return scanner.verdict();
 }
 
+const DICOM_AGE_DAYS: Readonly<Record<string, number>> = { y: 365.25, m: 365.25 / 12, w: 7, d: 1 };
+
+/**
+ * True for an age cell of 90 years or more: a number in the column's unit (AGE_MONTHS of
+ * 1,100 is 91 years), "92 y", "92 years", DICOM "092Y" or "1100M", or a range or bound that
+ * starts past 89 ("90-94", "95+", ">=95"). The one category Safe Harbor allows, "90+"
+ * (also "≥90", ">=90", ">89"), passes.
+ */
+function isOver89(v: string, unitDays: number): boolean {
+  const years = (n: number, days: number): number => (n * days) / 365.25;
+  if (v !== '' && Number.isFinite(Number(v))) return years(Number(v), unitDays) >= 90;
+  const unit = /^(\d{1,4})\s*(y|yrs?|years?|m|mos?|months?|w|wks?|weeks?|d|days?)$/i.exec(v);
+  if (unit) return years(Number(unit[1]), DICOM_AGE_DAYS[(unit[2] ?? 'y')[0]!.toLowerCase()] ?? 365.25) >= 90;
+  const range = /^(\d{2,3})\s*(?:-|–|to)\s*\d{2,3}$/.exec(v);
+  if (range) return years(Number(range[1]), unitDays) >= 90;
+  const bound = /^(?:(\d{2,3})\s*\+|(>=|≥|>)\s*(\d{2,3}))$/.exec(v);
+  if (bound) {
+    const n = Number(bound[1] ?? bound[3]);
+    const from = bound[2] === '>' ? n + 1 : n;
+    return years(from, unitDays) > 90;
+  }
+  return false;
+}
+
 /**
  * `scanColumn` one cell at a time: the same verdict without holding the column, so that a
  * run judges every cell of every column it reads during its one full read of the extract
@@ -152,7 +176,8 @@ export function scanColumn(name: string, cells: readonly string[], minShare = WE
  */
 export class ColumnScanner {
   private readonly codes: boolean;
-  private readonly age: boolean;
+  /** Days per unit of an age column's numbers; undefined for other columns. */
+  private readonly ageUnit: number | undefined;
   private readonly zipName: boolean;
   private readonly tally: ContentTally;
   private present = 0;
@@ -167,7 +192,7 @@ export class ColumnScanner {
     private readonly minShare = WEAK_SHAPE_SHARE,
   ) {
     this.codes = isClinicalCodeColumnName(name);
-    this.age = isAgeColumnName(name);
+    this.ageUnit = ageUnitDays(name);
     this.zipName = isZipColumnName(name);
     // A column named for a clinical code system (CPT, SNOMED CT, NDC, ...) holds bare numbers shaped like ZIPs and record numbers: only strong shapes count there.
     this.tally = new ContentTally(this.codes);
@@ -179,7 +204,7 @@ export class ColumnScanner {
     if (isMissing(v)) return;
     this.present++;
     this.tally.add(v);
-    if (this.age && (Number(v) >= 90 || /^(?:9\d|1[0-2]\d)\s*(?:y|yrs?|years?)$/i.test(v))) this.old++;
+    if (this.ageUnit !== undefined && isOver89(v, this.ageUnit)) this.old++;
     if (this.zipName) {
       if (!/^\d{3}$/.test(v)) this.allZip3 = false;
       else if (RESTRICTED_ZIP3.has(v)) this.restricted++;

@@ -118,13 +118,24 @@ export function categoriesOfName(name: string): SafeHarborCategory[] {
   return matchesOfName(name).map((m) => m.category);
 }
 
-/** Units that make an age column count something other than years ("AGE_MONTHS": 120 is ten years). */
-const AGE_UNIT_TOKENS: ReadonlySet<string> = new Set(['month', 'months', 'mo', 'mos', 'week', 'weeks', 'wk', 'wks', 'day', 'days', 'hours', 'hrs']);
 
-/** True when the column name says it holds ages in years ("AGE", "age_yrs", "PatientAge"; not "AGE_MONTHS"). */
-export function isAgeColumnName(name: string): boolean {
+/** Units an age column may be counted in, as days per unit (years, months, weeks, days, hours). */
+const AGE_UNITS: readonly [ReadonlySet<string>, number][] = [
+  [new Set(['month', 'months', 'mo', 'mos']), 365.25 / 12],
+  [new Set(['week', 'weeks', 'wk', 'wks']), 7],
+  [new Set(['day', 'days']), 1],
+  [new Set(['hours', 'hrs']), 1 / 24],
+];
+
+/**
+ * For a column whose name says age, the days one unit of its numbers stands for (365.25 for
+ * years, the default; 30.44 for AGE_MONTHS, 7 for weeks, 1 for days); undefined for any
+ * other column.
+ */
+export function ageUnitDays(name: string): number | undefined {
   const tokens = nameTokens(name);
-  return tokens.some((t) => AGE_TOKENS.has(t)) && !tokens.some((t) => AGE_UNIT_TOKENS.has(t));
+  if (!tokens.some((t) => AGE_TOKENS.has(t))) return undefined;
+  return AGE_UNITS.find(([words]) => tokens.some((t) => words.has(t)))?.[1] ?? 365.25;
 }
 
 /** True when the column name says it holds ZIP codes. */

@@ -364,3 +364,41 @@ describe('names the guard once let through', () => {
     expect(rules('dx', ['chest pain', 'no change', 'left arm'])).toEqual([]);
   });
 });
+
+describe('dates, SSNs, URLs, IPv6 and ages the guard once let through', () => {
+  const rules = (name: string, cells: string[]): string[] => scanColumn(name, cells).reasons.map((r) => r.rule);
+
+  it.each([
+    ['DOB:03/04/1950', 'date'],
+    ['04MAR2021', 'date'],
+    ['adm 20210304 dc', 'date'],
+    ['seen 4 March', 'month-day-or-year'],
+    ['on the 4th of March', 'month-day-or-year'],
+    ['seen march 4th', 'month-day-or-year'],
+    ['Mar-04', 'month-day-or-year'],
+    ['123 45 6789', 'ssn'],
+    ['SSN: 123 45 6789', 'ssn'],
+    ['see example.com/jdoe', 'url'],
+    ['host fe80::1ff:fe23:4567:890a down', 'ipv6'],
+    ['ip 2001:db8::1', 'ipv6'],
+  ])('%s: %s', (cell, rule) => {
+    expect(rules('note', [cell])).toEqual([rule]);
+  });
+
+  it('passes doses, times, blood pressures and month words that are not dates', () => {
+    for (const cell of ['lisinopril 5/10/20 mg', 'BP 120 80 HR 72', 'Temp Check at 14:30, 37.2 C', 'march 4 mg', 'Mar 2 units', 'ratio 4:30/5:45']) {
+      expect([cell, rules('note', [cell])]).toEqual([cell, []]);
+    }
+  });
+
+  it('reads ages in the column unit, DICOM age strings, ranges and bounds; "90+" (the Safe Harbor category) passes', () => {
+    expect(rules('AGE_MONTHS', ['14', '1100'])).toEqual(['age-over-89']); // 1,100 months is 91.7 years
+    expect(rules('AGE_MONTHS', ['14', '1000'])).toEqual([]);
+    expect(rules('age_days', ['400', '33000', '12'])).toEqual(['age-over-89']);
+    expect(rules('age_weeks', ['52', '4600'])).toEqual([]);
+    expect(rules('PatientAge', ['045Y', '092Y'])).toEqual(['age-over-89']);
+    expect(rules('age_band', ['80-84', '90-94'])).toEqual(['age-over-89']);
+    expect(rules('age_band', ['80-84', '95+'])).toEqual(['age-over-89']);
+    expect(rules('age_band', ['80-84', '85-89', '90+', '>=90', '≥90'])).toEqual([]);
+  });
+});
