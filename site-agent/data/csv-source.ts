@@ -55,11 +55,13 @@ export interface CsvReadSummary {
  * Reads the extract row by row, calling `onRow` for each kept row. Throws a CohortError:
  * GENERAL_FILE_NOT_FOUND, DATA_FILE_UNREADABLE, DATA_MAPPING_INCOMPLETE,
  * DATA_COLUMN_MISSING, DATA_COLUMN_AMBIGUOUS, DATA_CSV_MALFORMED, DATA_EMPTY (no header),
- * or whatever `onRow` throws.
+ * DATA_NOT_CSV (binary or not UTF-8, as readCsvTable), DATA_HEADER_IS_DATA, or whatever `onRow` throws.
  */
 export async function readCsvRows(options: CsvSourceOptions, onRow: (row: SourceRow) => void): Promise<CsvReadSummary> {
   const { path } = options;
   const plan = planColumns(options);
+  // One decoding policy with `cohort phi scan` and `site check`: a file they refuse (not UTF-8, NUL bytes) is not trained on either.
+  await requireText(path);
   let header: string[] | undefined = options.headerless === undefined ? undefined : [...options.headerless];
 
   const parser = parse({
