@@ -402,3 +402,11 @@ describe('dates, SSNs, URLs, IPv6 and ages the guard once let through', () => {
     expect(rules('age_band', ['80-84', '85-89', '90+', '>=90', '≥90'])).toEqual([]);
   });
 });
+
+describe('email addresses', () => {
+  it('finds addresses in any script and still reads a 50,000-character token with an "@" (bounded local part)', () => {
+    expect(scanColumn('note', ['write to josé@example.com']).suspected).toEqual(['F']);
+    expect(scanColumn('note', ['用户@例子.广告']).suspected).toEqual(['F']);
+    expect(scanColumn('note', [`${'a'.repeat(50_000)}@`]).suspected).toEqual([]);
+  });
+});
