@@ -10,7 +10,7 @@ import type { ModelSpec } from '../../models/spec-schema.ts';
 import { isMissing, parseDecimal } from './cell-values.ts';
 import type { CsvSample } from './csv-source.ts';
 import type { DatasetMapping } from './dataset-mapping.ts';
-import { ageUnitDays, categoriesOfName, isClinicalCodeColumnName, isZipColumnName, matchesOfName, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
+import { ageUnitDays, categoriesOfName, codeShapeOfName, isCodeIdName, isClinicalCodeColumnName, isZipColumnName, matchesOfName, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
 import { NAME_CONTENT_RULES } from './phi-person-names.ts';
 import { SHAPE_RULES, type ContentRule } from './phi-shapes.ts';
 
@@ -86,12 +86,13 @@ class ContentTally {
     });
   }
 
-  reasons(minShare: number): PhiReason[] {
+  /** The rules that fire; `total` is the column's present cells when this tally saw only some of them. */
+  reasons(minShare: number, total = this.cells): PhiReason[] {
     if (this.cells === 0) return [];
     const reasons: PhiReason[] = [];
     CONTENT_RULES.forEach((rule, i) => {
       const matching = this.matches[i]!;
-      const fires = rule.strength === 'any' ? matching > 0 : matching / this.cells >= minShare && this.distinct[i]!.size >= (rule.minDistinct ?? 1);
+      const fires = rule.strength === 'any' ? matching > 0 : matching / total >= minShare && this.distinct[i]!.size >= (rule.minDistinct ?? 1);
       if (fires) reasons.push({ kind: rule.category, by: 'content', rule: rule.rule, why: rule.why, cells: matching });
     });
     // The any-case name-column rule restates what a whole-cell name rule already said.
@@ -145,6 +146,17 @@ export function scanColumn(name: string, cells: readonly string[], minShare = WE
   return scanner.verdict();
 }
 
+/** Content reasons of two tallies of one column: each rule once, its cells added. */
+function mergeReasons(a: readonly PhiReason[], b: readonly PhiReason[]): PhiReason[] {
+  const merged = [...a];
+  for (const r of b) {
+    const i = merged.findIndex((m) => m.rule === r.rule);
+    if (i < 0) merged.push(r);
+    else merged[i] = { ...merged[i]!, cells: (merged[i]!.cells ?? 0) + (r.cells ?? 0) };
+  }
+  return merged.sort((x, y) => CONTENT_RULES.findIndex((c) => c.rule === x.rule) - CONTENT_RULES.findIndex((c) => c.rule === y.rule));
+}
+
 const DICOM_AGE_DAYS: Readonly<Record<string, number>> = { y: 365.25, m: 365.25 / 12, w: 7, d: 1 };
 
 /**
@@ -176,6 +188,10 @@ function isOver89(v: string, unitDays: number): boolean {
  */
 export class ColumnScanner {
   private readonly codes: boolean;
+  /** For a code-system column, whether a cell has that system's code shape. */
+  private readonly codeShape: ((cell: string) => boolean) | undefined;
+  /** Cells of a code-system column that have the code shape: judged by strong shapes only. */
+  private readonly codeTally = new ContentTally(true);
   /** Days per unit of an age column's numbers; undefined for other columns. */
   private readonly ageUnit: number | undefined;
   private readonly zipName: boolean;
@@ -192,10 +208,12 @@ export class ColumnScanner {
     private readonly minShare = WEAK_SHAPE_SHARE,
   ) {
     this.codes = isClinicalCodeColumnName(name);
+    this.codeShape = codeShapeOfName(name);
     this.ageUnit = ageUnitDays(name);
     this.zipName = isZipColumnName(name);
-    // A column named for a clinical code system (CPT, SNOMED CT, NDC, ...) holds bare numbers shaped like ZIPs and record numbers: only strong shapes count there.
-    this.tally = new ContentTally(this.codes);
+    // A column named for a clinical code system (CPT, SNOMED CT, NDC, ...) holds bare numbers shaped like ZIPs and
+    // record numbers: its cells with that system's code shape are judged by strong shapes only, every other cell by every rule.
+    this.tally = new ContentTally(false);
   }
 
   /** Adds one cell (missing markers are skipped). */
@@ -203,7 +221,8 @@ export class ColumnScanner {
     const v = cell.trim();
     if (isMissing(v)) return;
     this.present++;
-    this.tally.add(v);
+    if (this.codeShape?.(v) === true) this.codeTally.add(v);
+    else this.tally.add(v);
     if (this.ageUnit !== undefined && isOver89(v, this.ageUnit)) this.old++;
     if (this.zipName) {
       if (!/^\d{3}$/.test(v)) this.allZip3 = false;
@@ -222,9 +241,9 @@ export class ColumnScanner {
       // A column of 3-digit ZIP prefixes is what Safe Harbor allows: the prefixes are judged below, not the name.
       .filter((m) => !(zip3 && m.category === 'B'))
       // "SNOMED_ID", "LOINC_ID": the id of a code in a code system, not of a person.
-      .filter((m) => !(this.codes && m.category === 'R'))
+      .filter((m) => !(isCodeIdName(this.name) && m.category === 'R'))
       .map((m) => ({ kind: m.category, by: 'name' as const, rule: 'column-name', why: `the column name has the identifier word "${m.word}"` }));
-    reasons.push(...this.tally.reasons(this.minShare));
+    reasons.push(...mergeReasons(this.tally.reasons(this.minShare, this.present), this.codeTally.reasons(this.minShare, this.present)));
     if (this.old > 0) reasons.push({ kind: 'C', by: 'content', rule: 'age-over-89', why: 'an age column with ages of 90 or more (Safe Harbor allows them only as one category, 90 or older)', cells: this.old });
     if (zip3 && this.restricted > 0) {
       reasons.push({ kind: 'B', by: 'content', rule: 'zip3-restricted', why: '3-digit ZIP prefixes of areas of 20,000 people or fewer, which Safe Harbor requires to be 000', cells: this.restricted });

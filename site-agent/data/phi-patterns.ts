@@ -143,6 +143,43 @@ export function isZipColumnName(name: string): boolean {
   return nameTokens(name).some((t) => ZIP_TOKENS.has(t));
 }
 
+const ICD10_SHAPE = /^[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$/;
+/** The shape of one code of each code system a column name can name. */
+const CODE_SHAPES: Readonly<Record<string, RegExp>> = {
+  cpt: /^\d{4}[0-9FTU]$/,
+  hcpcs: /^(?:[A-V]\d{4}|\d{4}[0-9FTU])$/,
+  snomed: /^\d{6,18}$/,
+  snomedct: /^\d{6,18}$/,
+  sctid: /^\d{6,18}$/,
+  loinc: /^\d{1,6}-\d$/,
+  ndc: /^(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2}|\d{10,11})$/,
+  rxnorm: /^\d{1,7}$/,
+  rxcui: /^\d{1,7}$/,
+  icd: /^(?:[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?|(?:V\d{2}|E\d{3}|\d{3})(?:\.\d{1,2})?)$/,
+  icd9: /^(?:V\d{2}|E\d{3}|\d{3})(?:\.?\d{1,2})?$/,
+  icd10: ICD10_SHAPE,
+  drg: /^\d{3}$/,
+  msdrg: /^\d{3}$/,
+};
+
+/**
+ * For a column named for clinical code systems, a test of whether a cell has the shape of a
+ * code of one of them (those cells are judged by strong shapes only); undefined otherwise.
+ */
+export function codeShapeOfName(name: string): ((cell: string) => boolean) | undefined {
+  const shapes = nameTokens(name).flatMap((t) => (CODE_SHAPES[t] ? [CODE_SHAPES[t]] : []));
+  return shapes.length === 0 ? undefined : (cell) => shapes.some((shape) => shape.test(cell));
+}
+
+/** Words that, with a code-system word, name a code column ("SNOMED_ID", "snomed_concept_id", "CPT_CODE") rather than an identifier. */
+const CODE_ID_WORDS: ReadonlySet<string> = new Set(['id', 'ids', 'code', 'codes', 'cd', 'concept', 'num', 'no', 'value', 'primary', 'secondary']);
+
+/** True when every word of the name is a code-system word or a code word: its "id" is a code's, not a person's ("ICD_ENCOUNTER_ID" is not). */
+export function isCodeIdName(name: string): boolean {
+  const tokens = nameTokens(name);
+  return tokens.some((t) => CLINICAL_CODE_TOKENS.has(t)) && tokens.every((t) => CLINICAL_CODE_TOKENS.has(t) || CODE_ID_WORDS.has(t) || /^\d+$/.test(t));
+}
+
 /** True when the column name says it holds clinical codes ("CPT_CODE", "snomed_id", "NDC"). */
 export function isClinicalCodeColumnName(name: string): boolean {
   return nameTokens(name).some((t) => CLINICAL_CODE_TOKENS.has(t));

@@ -410,3 +410,13 @@ describe('email addresses', () => {
     expect(scanColumn('note', [`${'a'.repeat(50_000)}@`]).suspected).toEqual([]);
   });
 });
+
+describe('code-system column names', () => {
+  it('exempt only the cells with that system\'s code shape: ICD_ENCOUNTER_ID holding record numbers is flagged, ICD codes pass', () => {
+    const records = Array.from({ length: 20 }, (_, i) => String(40_000_000 + i * 7919));
+    expect(scanColumn('ICD_ENCOUNTER_ID', records).suspected).toEqual(['H', 'R']);
+    expect(scanColumn('ICD10_CODE', ['E11.9', 'I10', 'J45.909', 'Z79.4']).suspected).toEqual([]);
+    expect(scanColumn('CPT_CODE', ['99213', '99214', '71046', '99215', '12345678', '23456789']).suspected).toEqual([]); // 2 of 6: under the share
+    expect(scanColumn('CPT_CODE', ['99213', '12345678', '23456789', '34567890']).suspected).toEqual(['H']);
+  });
+});
