@@ -79,8 +79,8 @@ function hasLastCommaFirst(text: string): boolean {
 
 /**
  * A title and a capitalised word: "Mr. Smith", "Mr.Smith", "Dr Okafor". Written otherwise
- * ("MR. SMITH", "dr Okafor") the word must be a dictionary name, since "mild MR. Follow up"
- * is mitral regurgitation; in a cell written in capitals and title-cased, Ms and Mx need
+ * ("MR. SMITH", "dr Okafor") the word must be a dictionary name, and after a title in
+ * capitals a name in capitals, since "mild MR. Knee pain" is mitral regurgitation; in a cell written in capitals and title-cased, Ms and Mx need
  * their period ("MS" is as likely multiple sclerosis).
  */
 const TITLE = /(?<![\p{L}\d_])([Mm][Rr][Ss]?|[Dd][Rr]|[Pp][Rr][Oo][Ff]|[Rr][Ee][Vv]|M[sx]|M[SXsx](?=\.))(?:\.\s*|\s+)(?:\p{Lu}\.\s*)?(\p{Lu}[\p{L}'’-]+)/gu;
@@ -93,6 +93,9 @@ function hasTitleName(text: string, shouted: boolean): boolean {
     const word = m[2] ?? '';
     if (shouted && /^M[sx]$/i.test(title) && text[(m.index ?? 0) + title.length] !== '.') continue;
     if (TITLES.has(title) && !shouted && CAPITALISED.test(word)) return true;
+    // "MR." and "DR" in capitals are also abbreviations ("mild MR. Knee pain"): only with a name in capitals too ("MR. SMITH").
+    const capitalsTitle = !shouted && /^\p{Lu}{2,}$/u.test(title);
+    if (capitalsTitle && !ALL_CAPS.test(word)) continue;
     if (inNames(surnames, word) || inNames(firstNames, word)) return true;
   }
   return false;

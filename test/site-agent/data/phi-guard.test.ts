@@ -420,3 +420,11 @@ describe('code-system column names', () => {
     expect(scanColumn('CPT_CODE', ['99213', '12345678', '23456789', '34567890']).suspected).toEqual(['H']);
   });
 });
+
+describe('titles in capitals', () => {
+  it('"MR." before a capitalised census word is mitral regurgitation; before a name in capitals it is a title', () => {
+    expect(scanColumn('note', ['Echo shows EF 55-60%, mild MR. Seen in clinic.']).suspected).toEqual([]);
+    expect(scanColumn('note', ['mild MR. Knee pain improving.']).suspected).toEqual([]);
+    expect(scanColumn('note', ['MR. SMITH seen']).suspected).toEqual(['A']);
+  });
+});
