@@ -199,6 +199,8 @@ export class ColumnScanner {
   private present = 0;
   private old = 0;
   private allZip3 = true;
+  /** Every present cell a number from -1 to 1 (a sine or cosine encoding such as "hour_sin", not a social insurance number). */
+  private allUnit = true;
   private restricted = 0;
   /** The different cells while every cell so far is a code; undefined once one is not. */
   private uniqueCodes: Set<string> | undefined = new Set();
@@ -224,6 +226,7 @@ export class ColumnScanner {
     if (this.codeShape?.(v) === true) this.codeTally.add(v);
     else this.tally.add(v);
     if (this.ageUnit !== undefined && isOver89(v, this.ageUnit)) this.old++;
+    if (this.allUnit && !(Math.abs(Number(v)) <= 1)) this.allUnit = false;
     if (this.zipName) {
       if (!/^\d{3}$/.test(v)) this.allZip3 = false;
       else if (RESTRICTED_ZIP3.has(v)) this.restricted++;
@@ -242,6 +245,8 @@ export class ColumnScanner {
       .filter((m) => !(zip3 && m.category === 'B'))
       // "SNOMED_ID", "LOINC_ID": the id of a code in a code system, not of a person.
       .filter((m) => !(isCodeIdName(this.name) && m.category === 'R'))
+      // "hour_sin" holding numbers from -1 to 1 is a sine, not a social insurance number.
+      .filter((m) => !(m.word === 'sin' && this.present > 0 && this.allUnit))
       .map((m) => ({ kind: m.category, by: 'name' as const, rule: 'column-name', why: `the column name has the identifier word "${m.word}"` }));
     reasons.push(...mergeReasons(this.tally.reasons(this.minShare, this.present), this.codeTally.reasons(this.minShare, this.present)));
     if (this.old > 0) reasons.push({ kind: 'C', by: 'content', rule: 'age-over-89', why: 'an age column with ages of 90 or more (Safe Harbor allows them only as one category, 90 or older)', cells: this.old });

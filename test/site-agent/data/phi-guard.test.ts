@@ -428,3 +428,10 @@ describe('titles in capitals', () => {
     expect(scanColumn('note', ['MR. SMITH seen']).suspected).toEqual(['A']);
   });
 });
+
+describe('sine encodings', () => {
+  it('"hour_sin" holding numbers from -1 to 1 passes; a SIN column of 9-digit numbers is still flagged by name', () => {
+    expect(scanColumn('hour_sin', ['0.5', '-0.2', '0.9', '1']).suspected).toEqual([]);
+    expect(scanColumn('patient_sin', ['046454286', '123456782']).reasons.map((r) => r.rule)).toContain('column-name');
+  });
+});
