@@ -8,7 +8,6 @@
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { isMissing, parseDecimal } from './cell-values.ts';
-import type { CsvSample } from './csv-source.ts';
 import type { DatasetMapping } from './dataset-mapping.ts';
 import { ageUnitDays, categoriesOfName, codeShapeOfName, isCodeIdName, isClinicalCodeColumnName, isZipColumnName, matchesOfName, SAFE_HARBOR_CATEGORIES, type SafeHarborCategory } from './phi-patterns.ts';
 import { NAME_CONTENT_RULES } from './phi-person-names.ts';
@@ -316,7 +315,8 @@ export interface PhiGuardReport {
 export function guardMapping(
   spec: Pick<ModelSpec, 'features' | 'label'>,
   mapping: Pick<DatasetMapping, 'path' | 'columns' | 'split'>,
-  headerSample: CsvSample,
+  // csv-source.ts's CsvSample, written out: csv-source imports this module for its header check.
+  headerSample: { readonly header: readonly string[]; readonly sample: Readonly<Record<string, readonly string[]>> },
   allowList: readonly string[],
 ): PhiGuardReport {
   return guardVerdicts(spec, mapping, headerSample.header, (column) => scanColumn(column, headerSample.sample[column] ?? []), allowList);
