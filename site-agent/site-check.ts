@@ -8,10 +8,10 @@
 import { CohortError, DataErrors } from '../core/errors/index.ts';
 import { labelColumns } from '../models/features.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
-import { readCsvRows, readCsvSample, type CsvSourceOptions } from './data/csv-source.ts';
-import { guardMapping, type GuardedColumn } from './data/phi-guard.ts';
+import { readCsvRows, type CsvSourceOptions } from './data/csv-source.ts';
+import { allowListCovers, guardVerdicts, SAFE_HARBOR_CATEGORIES, type GuardedColumn } from './data/phi-guard.ts';
 import { scanCsvFile, type ScannedColumn } from './data/phi-scan.ts';
-import { PHI_SAMPLE_ROWS } from './data/prepare-dataset.ts';
+import { fullReadGuard } from './data/prepare-dataset.ts';
 import type { SiteConfig } from './site-config.ts';
 
 /** A coded problem that would stop a run, without any value. */
@@ -86,7 +86,7 @@ export async function checkSite(config: SiteConfig, spec?: { readonly path: stri
   return { datasets };
 }
 
-/** The agent's own read path, stopped before training: the guard on a sample, then a count of the rows kept. */
+/** The agent's own read path, stopped before training: the rows kept and the guard on every cell it reads. */
 async function checkSpecRead(config: SiteConfig, mapping: SiteConfig['datasets'][string], spec: { readonly path: string; readonly spec: ModelSpec }): Promise<SpecReadCheck> {
   const { features } = spec.spec;
   const allowed = config.policy.allowedFeatures;
@@ -101,16 +101,18 @@ async function checkSpecRead(config: SiteConfig, mapping: SiteConfig['datasets']
   let reads: GuardedColumn[] = [];
   let rows: SpecReadCheck['rows'];
   try {
-    const sample = await readCsvSample(source, PHI_SAMPLE_ROWS);
+    // The run's own guard: every cell of every read column, judged during the one full read.
+    const guard = fullReadGuard(spec.spec, mapping);
+    const { header, rows: kept, droppedRows } = await readCsvRows(source, (row) => guard.add(row));
+    rows = { kept, dropped: droppedRows };
     try {
-      reads = [...guardMapping(spec.spec, mapping, sample, config.policy.phiAllowList).columns];
+      reads = [...guardVerdicts(spec.spec, mapping, header, guard.verdictOf, config.policy.phiAllowList).columns];
     } catch (e) {
       problems.push(problemOf(e));
       // The refusal lists the refused columns; rerun the verdicts with everything allowed to show every column's.
-      reads = guardMapping(spec.spec, mapping, sample, sample.header).columns.map((c) => ({ ...c, allowed: c.allowed && config.policy.phiAllowList.includes(c.column) }));
+      const everything = header.map((h) => `${h}:${Object.keys(SAFE_HARBOR_CATEGORIES).join(',')}`);
+      reads = guardVerdicts(spec.spec, mapping, header, guard.verdictOf, everything).columns.map((c) => ({ ...c, allowed: c.allowed && allowListCovers(config.policy.phiAllowList, c.column, c.reasons) }));
     }
-    const { rows: kept, droppedRows } = await readCsvRows(source, () => undefined);
-    rows = { kept, dropped: droppedRows };
   } catch (e) {
     problems.push(problemOf(e));
   }

@@ -10,6 +10,7 @@ import { open } from 'node:fs/promises';
 import { parse, CsvError } from 'csv-parse';
 import { CohortError, DataErrors, GeneralErrors } from '../../core/errors/index.ts';
 import { isMissing } from './cell-values.ts';
+import { headerCellIsData } from './phi-guard.ts';
 
 /** What to read from one extract. */
 export interface CsvSourceOptions {
@@ -54,11 +55,13 @@ export interface CsvReadSummary {
  * Reads the extract row by row, calling `onRow` for each kept row. Throws a CohortError:
  * GENERAL_FILE_NOT_FOUND, DATA_FILE_UNREADABLE, DATA_MAPPING_INCOMPLETE,
  * DATA_COLUMN_MISSING, DATA_COLUMN_AMBIGUOUS, DATA_CSV_MALFORMED, DATA_EMPTY (no header),
- * or whatever `onRow` throws.
+ * DATA_NOT_CSV (binary or not UTF-8, as readCsvTable), DATA_HEADER_IS_DATA, or whatever `onRow` throws.
  */
 export async function readCsvRows(options: CsvSourceOptions, onRow: (row: SourceRow) => void): Promise<CsvReadSummary> {
   const { path } = options;
   const plan = planColumns(options);
+  // One decoding policy with `cohort phi scan` and `site check`: a file they refuse (not UTF-8, NUL bytes) is not trained on either.
+  await requireText(path);
   let header: string[] | undefined = options.headerless === undefined ? undefined : [...options.headerless];
 
   const parser = parse({
@@ -71,6 +74,7 @@ export async function readCsvRows(options: CsvSourceOptions, onRow: (row: Source
     columns:
       options.headerless === undefined
         ? (names: string[]) => {
+            requireHeader(path, names);
             header = names;
             return selectColumns(path, names, plan);
           }
@@ -155,6 +159,7 @@ export async function readCsvTable(path: string, onRecord: (cells: readonly stri
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (header === undefined) {
+        requireHeader(path, item.record);
         header = item.record;
         continue;
       }
@@ -172,6 +177,21 @@ export async function readCsvTable(path: string, onRecord: (cells: readonly stri
     throw new CohortError(DataErrors.EMPTY, `${path}: the file is empty (expected a header line naming the columns)`, { details: { file: path } });
   }
   return { header, rows };
+}
+
+/**
+ * Refuses a first line that looks like a patient row (a file exported without its header
+ * line): its cells would be shown, logged and reported as column names. The error names
+ * the column positions (1-based), never the cells.
+ */
+export function requireHeader(path: string, header: readonly string[]): void {
+  const positions = header.flatMap((cell, i) => (headerCellIsData(cell) ? [i + 1] : []));
+  if (positions.length === 0) return;
+  throw new CohortError(
+    DataErrors.HEADER_IS_DATA,
+    `${path}: line 1 looks like a patient row, not a header (column${positions.length === 1 ? '' : 's'} ${positions.join(', ')} hold${positions.length === 1 ? 's' : ''} a number, a date or an identifier shape; the cells are not shown); expected a header line naming the columns`,
+    { details: { file: path, columns: positions } },
+  );
 }
 
 /** Bytes of the file's start checked for binary content. */

@@ -118,18 +118,66 @@ export function categoriesOfName(name: string): SafeHarborCategory[] {
   return matchesOfName(name).map((m) => m.category);
 }
 
-/** Units that make an age column count something other than years ("AGE_MONTHS": 120 is ten years). */
-const AGE_UNIT_TOKENS: ReadonlySet<string> = new Set(['month', 'months', 'mo', 'mos', 'week', 'weeks', 'wk', 'wks', 'day', 'days', 'hours', 'hrs']);
 
-/** True when the column name says it holds ages in years ("AGE", "age_yrs", "PatientAge"; not "AGE_MONTHS"). */
-export function isAgeColumnName(name: string): boolean {
+/** Units an age column may be counted in, as days per unit (years, months, weeks, days, hours). */
+const AGE_UNITS: readonly [ReadonlySet<string>, number][] = [
+  [new Set(['month', 'months', 'mo', 'mos']), 365.25 / 12],
+  [new Set(['week', 'weeks', 'wk', 'wks']), 7],
+  [new Set(['day', 'days']), 1],
+  [new Set(['hours', 'hrs']), 1 / 24],
+];
+
+/**
+ * For a column whose name says age, the days one unit of its numbers stands for (365.25 for
+ * years, the default; 30.44 for AGE_MONTHS, 7 for weeks, 1 for days); undefined for any
+ * other column.
+ */
+export function ageUnitDays(name: string): number | undefined {
   const tokens = nameTokens(name);
-  return tokens.some((t) => AGE_TOKENS.has(t)) && !tokens.some((t) => AGE_UNIT_TOKENS.has(t));
+  if (!tokens.some((t) => AGE_TOKENS.has(t))) return undefined;
+  return AGE_UNITS.find(([words]) => tokens.some((t) => words.has(t)))?.[1] ?? 365.25;
 }
 
 /** True when the column name says it holds ZIP codes. */
 export function isZipColumnName(name: string): boolean {
   return nameTokens(name).some((t) => ZIP_TOKENS.has(t));
+}
+
+const ICD10_SHAPE = /^[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$/;
+/** The shape of one code of each code system a column name can name. */
+const CODE_SHAPES: Readonly<Record<string, RegExp>> = {
+  cpt: /^\d{4}[0-9FTU]$/,
+  hcpcs: /^(?:[A-V]\d{4}|\d{4}[0-9FTU])$/,
+  snomed: /^\d{6,18}$/,
+  snomedct: /^\d{6,18}$/,
+  sctid: /^\d{6,18}$/,
+  loinc: /^\d{1,6}-\d$/,
+  ndc: /^(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2}|\d{10,11})$/,
+  rxnorm: /^\d{1,7}$/,
+  rxcui: /^\d{1,7}$/,
+  icd: /^(?:[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?|(?:V\d{2}|E\d{3}|\d{3})(?:\.\d{1,2})?)$/,
+  icd9: /^(?:V\d{2}|E\d{3}|\d{3})(?:\.?\d{1,2})?$/,
+  icd10: ICD10_SHAPE,
+  drg: /^\d{3}$/,
+  msdrg: /^\d{3}$/,
+};
+
+/**
+ * For a column named for clinical code systems, a test of whether a cell has the shape of a
+ * code of one of them (those cells are judged by strong shapes only); undefined otherwise.
+ */
+export function codeShapeOfName(name: string): ((cell: string) => boolean) | undefined {
+  const shapes = nameTokens(name).flatMap((t) => (CODE_SHAPES[t] ? [CODE_SHAPES[t]] : []));
+  return shapes.length === 0 ? undefined : (cell) => shapes.some((shape) => shape.test(cell));
+}
+
+/** Words that, with a code-system word, name a code column ("SNOMED_ID", "snomed_concept_id", "CPT_CODE") rather than an identifier. */
+const CODE_ID_WORDS: ReadonlySet<string> = new Set(['id', 'ids', 'code', 'codes', 'cd', 'concept', 'num', 'no', 'value', 'primary', 'secondary']);
+
+/** True when every word of the name is a code-system word or a code word: its "id" is a code's, not a person's ("ICD_ENCOUNTER_ID" is not). */
+export function isCodeIdName(name: string): boolean {
+  const tokens = nameTokens(name);
+  return tokens.some((t) => CLINICAL_CODE_TOKENS.has(t)) && tokens.every((t) => CLINICAL_CODE_TOKENS.has(t) || CODE_ID_WORDS.has(t) || /^\d+$/.test(t));
 }
 
 /** True when the column name says it holds clinical codes ("CPT_CODE", "snomed_id", "NDC"). */

@@ -61,6 +61,12 @@ export const DataErrors = defineErrors({
     meaning: 'The file is not CSV text: its start holds NUL bytes or is not UTF-8 (an image, a spreadsheet, a PDF, a compressed file).',
     fix: 'Export the extract as comma-separated UTF-8 text with a header line (from a spreadsheet: "Save as CSV UTF-8").',
   },
+  HEADER_IS_DATA: {
+    code: 'COHORT_E_DATA_HEADER_IS_DATA',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The first line of the extract looks like a patient row, not a header: a cell of it is a number, a date or another identifier shape. Column names are shown and logged as they are, so the line is refused and only its column positions are named.',
+    fix: 'Export the extract with a header line naming the columns (the first line of the file).',
+  },
   EMPTY: {
     code: 'COHORT_E_DATA_EMPTY',
     grpc: status.FAILED_PRECONDITION,

@@ -121,6 +121,28 @@ describe('cohort phi scan', () => {
     expect(err.replaceAll(dir, '')).not.toContain('Maria');
   });
 
+  it('refuses a file without a header line, naming column positions and no cell, in --json and human output', async () => {
+    // The attack: the first patient row would be printed (and logged) as the column names.
+    const path = join(dir, 'headerless.csv');
+    writeFileSync(path, `${EXTRACT.split('\n').slice(1).join('\n')}\n`);
+
+    const json = await runCli(registerPhiCommands, ['phi', 'scan', path, '--json']);
+    const human = await runCli(registerPhiCommands, ['phi', 'scan', path]);
+
+    expect(json.exitCode).toBe(1);
+    expect(json.out).toBe('');
+    const error = (JSON.parse(json.err) as { error: { code: string; details: unknown } }).error;
+    expect(error.code).toBe('COHORT_E_DATA_HEADER_IS_DATA');
+    expect(error.details).toEqual({ file: path, columns: [1, 2, 3, 4, 5, 6, 8] }); // column 7, an ICD-10 code, is not an identifier shape
+    expect(human.exitCode).toBe(1);
+    expect(human.out).toBe('');
+    expect(human.err).toContain('COHORT_E_DATA_HEADER_IS_DATA');
+    for (const value of [...VALUES, 'Stable', '104', 'E11.9', '2019']) {
+      expect(json.err.replaceAll(dir, '')).not.toContain(value);
+      expect(human.err.replaceAll(dir, '')).not.toContain(value);
+    }
+  });
+
   it('refuses a bad --rows with a usage error (exit 2)', async () => {
     const { out, err, exitCode } = await runCli(registerPhiCommands, ['phi', 'scan', file, '--rows', '0']);
 

@@ -116,6 +116,23 @@ describe('cohort site check', () => {
     for (const value of VALUES) expect(JSON.stringify(json).replaceAll(dir, '')).not.toContain(value);
   });
 
+  it('judges every row of what the spec reads: ages over 89 in the last 2 of 1,000 rows are refused', async () => {
+    const lines = ['AGE_YRS,CHOL,DX'];
+    for (let i = 0; i < 998; i++) lines.push(`${40 + (i % 40)},${200 + (i % 50)},${i % 2}`);
+    lines.push('93,230,1', '97,240,0');
+    writeFileSync(join(dir, 'heart.csv'), `${lines.join('\n')}\n`);
+    writeFileSync(join(dir, 'site.yaml'), config('{ age: AGE_YRS, chol: CHOL, disease: DX }'));
+
+    const json = (await runCliJson(registerSiteCommands, ['site', 'check', '--config', join(dir, 'site.yaml'), '--spec', join(dir, 'spec.yaml'), '--json'])) as {
+      datasets: { specRead: { reads: { byContent: string[] }[]; problems: { code: string }[]; rows: unknown } }[];
+    };
+
+    const read = json.datasets[0]!.specRead;
+    expect(read.reads.map((r) => r.byContent)).toEqual([['C'], [], []]);
+    expect(read.problems.map((p) => p.code)).toEqual(['COHORT_E_DATA_PHI_COLUMN']);
+    expect(read.rows).toEqual({ kept: 1000, dropped: 0 });
+  });
+
   it('marks the column allowed, and the run going ahead, when the PHI allow-list names it', async () => {
     writeFileSync(join(dir, 'site.yaml'), config('{ age: AGE_YRS, chol: COMMENTS, disease: DX }', ['COMMENTS']));
 

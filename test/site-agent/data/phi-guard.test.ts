@@ -136,6 +136,22 @@ describe('guardMapping', () => {
     });
   });
 
+  it('a bare allow-list entry never silences a strong shape: an allow-listed column holding an SSN is refused, unless COLUMN:G allows kind G', async () => {
+    // The attack: a site allow-lists CHARGES (flagged for 5-digit amounts, B); an SSN in it would then reach training.
+    const charges = { ...mapping, columns: { ...mapping.columns, visits: 'CHARGES' } };
+    const cells = { ...sample, CHARGES: ['12000', '15000', '900-12-3456'] };
+
+    const bareAmounts = guardMapping(spec, charges, { header, sample: { ...sample, CHARGES: ['12000', '15000', '31000'] } }, ['CHARGES']);
+    const error = await caught(() => guardMapping(spec, charges, { header, sample: cells }, ['CHARGES']));
+    const onlyB = await caught(() => guardMapping(spec, charges, { header, sample: cells }, ['CHARGES:B']));
+    const byKind = guardMapping(spec, charges, { header, sample: cells }, ['CHARGES:B,G']);
+
+    expect(bareAmounts.columns[1]!.allowed).toBe(true);
+    expect(error.details['columns']).toEqual([{ feature: 'visits', column: 'CHARGES', byName: [], byContent: ['B', 'G'] }]);
+    expect(onlyB.code).toBe(DataErrors.PHI_COLUMN.code);
+    expect(byKind.columns[1]!.allowed).toBe(true);
+  });
+
   it('checks the split column too', async () => {
     const withSplit = { ...mapping, split: { column: 'SPLIT_DATE', train: 'a', test: 'b' } };
 
@@ -307,5 +323,115 @@ describe('guardMapping on free text', () => {
     expect(error.code).toBe(DataErrors.PHI_COLUMN.code);
     expect(error.details['columns']).toEqual([{ feature: 'history', column: 'NOTES', byName: [], byContent: ['A'] }]);
     expect(JSON.stringify(error.details) + error.message).not.toContain('Dariusz');
+  });
+});
+
+describe('names the guard once let through', () => {
+  const rules = (name: string, cells: string[]): string[] => scanColumn(name, cells).reasons.map((r) => r.rule);
+
+  it.each([
+    ['john smith', ['name-column']],
+    ['Smith^John', ['name-column']],
+    ['SMITH,JOHN', ['last-comma-first']],
+    ['Anna Smith-Jones', ['first-last']],
+    ['PT JOHN SMITH SEEN TODAY', ['name-in-text']],
+    ['DAUGHTER MARIA VISITED', ['relative-name']],
+    ['SEEN BY DR. OKAFOR', ['title-name']],
+    ['NOK: JANE DOE', ['name-in-text']],
+    ['LIVES AT 12 MAIN ST', ['street-address']],
+    ['MR. SMITH seen', ['name-column', 'title-name']],
+    ['seen by Mr.Smith', ['title-name']],
+  ])('case, HL7 and hyphens: %s', (cell, expected) => {
+    expect(rules('contact', [cell])).toEqual(expected);
+  });
+
+  it.each([['José García'], ["Sean O'Brien"], ['Ronald McDonald'], ['DeShawn Jackson'], ['Jean-Pierre Dupont'], ['Mohammed Al-Rashid']])(
+    'accents, apostrophes, inner capitals and hyphens: %s, whole and in text',
+    (name) => {
+      expect(rules('who', [name])).toEqual(['first-last']);
+      expect(rules('note', [`Pt seen with ${name} today`])).toEqual(['name-in-text']);
+    },
+  );
+
+  it('a column of lower-case names, as most cells, with a clean one among them', () => {
+    expect(scanColumn('contact', ['john smith', 'mary jones', 'chest pain', 'wei chen']).suspected).toEqual(['A']);
+  });
+
+  it('passes all-capitals clinical text, "MS" (multiple sclerosis), "MR." (mitral regurgitation) and family history', () => {
+    for (const cell of ['HX OF MS FLARE', 'MOTHER HAS DIABETES', 'MOTHER: BREAST CANCER', 'PT WITH CHEST PAIN, HX OF CAD', 'Mother: Breast cancer', 'mild MR. Follow up in 3 months']) {
+      expect([cell, rules('note', [cell])]).toEqual([cell, []]);
+    }
+    expect(rules('dx', ['chest pain', 'no change', 'left arm'])).toEqual([]);
+  });
+});
+
+describe('dates, SSNs, URLs, IPv6 and ages the guard once let through', () => {
+  const rules = (name: string, cells: string[]): string[] => scanColumn(name, cells).reasons.map((r) => r.rule);
+
+  it.each([
+    ['DOB:03/04/1950', 'date'],
+    ['04MAR2021', 'date'],
+    ['adm 20210304 dc', 'date'],
+    ['seen 4 March', 'month-day-or-year'],
+    ['on the 4th of March', 'month-day-or-year'],
+    ['seen march 4th', 'month-day-or-year'],
+    ['Mar-04', 'month-day-or-year'],
+    ['123 45 6789', 'ssn'],
+    ['SSN: 123 45 6789', 'ssn'],
+    ['see example.com/jdoe', 'url'],
+    ['host fe80::1ff:fe23:4567:890a down', 'ipv6'],
+    ['ip 2001:db8::1', 'ipv6'],
+  ])('%s: %s', (cell, rule) => {
+    expect(rules('note', [cell])).toEqual([rule]);
+  });
+
+  it('passes doses, times, blood pressures and month words that are not dates', () => {
+    for (const cell of ['lisinopril 5/10/20 mg', 'BP 120 80 HR 72', 'Temp Check at 14:30, 37.2 C', 'march 4 mg', 'Mar 2 units', 'ratio 4:30/5:45']) {
+      expect([cell, rules('note', [cell])]).toEqual([cell, []]);
+    }
+  });
+
+  it('reads ages in the column unit, DICOM age strings, ranges and bounds; "90+" (the Safe Harbor category) passes', () => {
+    expect(rules('AGE_MONTHS', ['14', '1100'])).toEqual(['age-over-89']); // 1,100 months is 91.7 years
+    expect(rules('AGE_MONTHS', ['14', '1000'])).toEqual([]);
+    expect(rules('age_days', ['400', '33000', '12'])).toEqual(['age-over-89']);
+    expect(rules('age_weeks', ['52', '4600'])).toEqual([]);
+    expect(rules('PatientAge', ['045Y', '092Y'])).toEqual(['age-over-89']);
+    expect(rules('age_band', ['80-84', '90-94'])).toEqual(['age-over-89']);
+    expect(rules('age_band', ['80-84', '95+'])).toEqual(['age-over-89']);
+    expect(rules('age_band', ['80-84', '85-89', '90+', '>=90', '≥90'])).toEqual([]);
+  });
+});
+
+describe('email addresses', () => {
+  it('finds addresses in any script and still reads a 50,000-character token with an "@" (bounded local part)', () => {
+    expect(scanColumn('note', ['write to josé@example.com']).suspected).toEqual(['F']);
+    expect(scanColumn('note', ['用户@例子.广告']).suspected).toEqual(['F']);
+    expect(scanColumn('note', [`${'a'.repeat(50_000)}@`]).suspected).toEqual([]);
+  });
+});
+
+describe('code-system column names', () => {
+  it('exempt only the cells with that system\'s code shape: ICD_ENCOUNTER_ID holding record numbers is flagged, ICD codes pass', () => {
+    const records = Array.from({ length: 20 }, (_, i) => String(40_000_000 + i * 7919));
+    expect(scanColumn('ICD_ENCOUNTER_ID', records).suspected).toEqual(['H', 'R']);
+    expect(scanColumn('ICD10_CODE', ['E11.9', 'I10', 'J45.909', 'Z79.4']).suspected).toEqual([]);
+    expect(scanColumn('CPT_CODE', ['99213', '99214', '71046', '99215', '12345678', '23456789']).suspected).toEqual([]); // 2 of 6: under the share
+    expect(scanColumn('CPT_CODE', ['99213', '12345678', '23456789', '34567890']).suspected).toEqual(['H']);
+  });
+});
+
+describe('titles in capitals', () => {
+  it('"MR." before a capitalised census word is mitral regurgitation; before a name in capitals it is a title', () => {
+    expect(scanColumn('note', ['Echo shows EF 55-60%, mild MR. Seen in clinic.']).suspected).toEqual([]);
+    expect(scanColumn('note', ['mild MR. Knee pain improving.']).suspected).toEqual([]);
+    expect(scanColumn('note', ['MR. SMITH seen']).suspected).toEqual(['A']);
+  });
+});
+
+describe('sine encodings', () => {
+  it('"hour_sin" holding numbers from -1 to 1 passes; a SIN column of 9-digit numbers is still flagged by name', () => {
+    expect(scanColumn('hour_sin', ['0.5', '-0.2', '0.9', '1']).suspected).toEqual([]);
+    expect(scanColumn('patient_sin', ['046454286', '123456782']).reasons.map((r) => r.rule)).toContain('column-name');
   });
 });
