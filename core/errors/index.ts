@@ -18,6 +18,7 @@ import { ConfigErrors } from './codes/config.ts';
 import { AuditErrors } from './codes/audit.ts';
 import { DicomErrors } from './codes/dicom.ts';
 import { RegistryErrors } from './codes/registry.ts';
+import { ExplainErrors } from './codes/explain.ts';
 
 export { CohortError, defineErrors, isCohortError, type ErrorDefinition } from './cohort-error.ts';
 export { GeneralErrors, TransportErrors } from './codes/general.ts';
@@ -34,6 +35,7 @@ export { ConfigErrors } from './codes/config.ts';
 export { AuditErrors } from './codes/audit.ts';
 export { DicomErrors } from './codes/dicom.ts';
 export { RegistryErrors } from './codes/registry.ts';
+export { ExplainErrors } from './codes/explain.ts';
 
 /** Every error family, by area name. Add new areas here. */
 export const ERROR_FAMILIES: Readonly<Record<string, Readonly<Record<string, ErrorDefinition>>>> = {
@@ -51,6 +53,7 @@ export const ERROR_FAMILIES: Readonly<Record<string, Readonly<Record<string, Err
   'audit': AuditErrors,
   'dicom': DicomErrors,
   'registry': RegistryErrors,
+  'explain': ExplainErrors,
 };
 
 export function allErrorDefinitions(): ErrorDefinition[] {
