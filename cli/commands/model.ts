@@ -1,5 +1,5 @@
 /**
- * `cohort model list|show|approve|alias|rollback|export`: the model registry in MLflow's
+ * `cohort model list|show|approve|alias|rollback|export|explain`: the model registry in MLflow's
  * vocabulary (registered models, numbered versions, aliases), over RegistryService. A model
  * reference is a model id, `<name>/<version>` or `<name>@<alias>`.
  */
@@ -20,6 +20,7 @@ import type { ModelVersion__Output } from '../../protos/gen/cohort/v1/ModelVersi
 import type { ModelVersionExport__Output } from '../../protos/gen/cohort/v1/ModelVersionExport.ts';
 import type { RegistryServiceClient } from '../../protos/gen/cohort/v1/RegistryService.ts';
 import { runCommand } from '../output.ts';
+import { registerExplainCommand } from './model-explain.ts';
 
 /** One unary registry call with a fresh channel, closed whatever the outcome. */
 async function withRegistry<Res>(kit: Kit, address: string | undefined, invoke: (client: RegistryServiceClient, o: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown): Promise<Res> {
@@ -101,7 +102,7 @@ interface Common {
 }
 
 export function registerModelCommands(program: Command): void {
-  const model = program.command('model').description('the model registry: registered models, numbered versions, aliases, approval, rollback, export');
+  const model = program.command('model').description('the model registry: registered models, numbered versions, aliases, approval, rollback, export, explain');
   const common = (c: Command, roles: string): Command =>
     c.requiredOption('--kit <dir>', `your kit (${roles})`).option('--address <host:port>', 'coordinator address (default: from the kit)').option('--json', 'print the result as JSON');
 
@@ -182,6 +183,7 @@ export function registerModelCommands(program: Command): void {
       (r) => `${r.name} version ${r.version} (${r.modelId}, ${r.validationStatus}) exported to ${r.out}: ${Object.keys(r.files).join(', ')}\n`,
     );
   });
+  registerExplainCommand(model);
 }
 
 /** Writes an exported version (its weights checked against the registry's hash) as a layers model with its card. */

@@ -9,7 +9,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -428,6 +428,34 @@ describe('model registry over mTLS', () => {
     }
     const restored = await as<ModelVersionExport__Output>('alice', (c, o, cb) => c.exportModelVersion({ ref: `${NAME}/3`, allowUnapproved: false }, o, cb));
     expect(sha(restored.weights)).toBe(sha(bytesOf(weightsOf(3))));
+  });
+
+  it('explains a prediction of an approved version fetched as export fetches it (audited), the same as from its export; refuses an unapproved one', async () => {
+    const row = { age: 0.8, sex: 1, cp: 4, trestbps: -0.3, chol: 1.1, fbs: 0, restecg: 2, thalach: -1.2, exang: 1, oldpeak: 0.6 };
+    const rowFile = join(dir, 'explain-row.json');
+    writeFileSync(rowFile, JSON.stringify(row));
+    const before = auditRecords().length;
+    const fromRegistry = (await runCliJson(registerModelCommands, ['model', 'explain', `${NAME}/1`, '--kit', join(dir, 'kits', 'alice'), '--input', rowFile, '--json', '--address', address])) as Record<string, unknown>;
+    // The export written by the test above, explained offline: the same explanation.
+    const fromExport = (await runCliJson(registerModelCommands, ['model', 'explain', `${NAME}/1`, '--weights-dir', join(dir, 'export-v1'), '--input', rowFile, '--json'])) as Record<string, unknown>;
+    expect(fromRegistry).toEqual({ ...fromExport, source: 'registry' });
+    // By hand from the registry weights: kernel over the 13 design columns (cp and restecg drop their first level), then bias.
+    const w = weightsOf(1);
+    const x = [0.8, 1, 0, 0, 1, -0.3, 1.1, 0, 0, 1, -1.2, 1, 0.6];
+    // + 0: JSON has no -0 (w_j * 0 with w_j < 0 is -0 here, 0 once printed).
+    const phi = x.map((v, j) => w[j]! * v + 0);
+    expect(fromRegistry).toMatchObject({ modelId: modelIds[0], version: 1, method: 'linear-shap', scale: 'logit', baseline: 'zero', baseValue: w[13] });
+    expect(fromRegistry.attributions).toEqual([
+      { feature: 'age', value: phi[0] }, { feature: 'sex', value: phi[1] }, { feature: 'cp', value: phi[2]! + phi[3]! + phi[4]! }, { feature: 'trestbps', value: phi[5] },
+      { feature: 'chol', value: phi[6] }, { feature: 'fbs', value: phi[7] }, { feature: 'restecg', value: phi[8]! + phi[9]! }, { feature: 'thalach', value: phi[10] },
+      { feature: 'exang', value: phi[11] }, { feature: 'oldpeak', value: phi[12] },
+    ]);
+    const fetched = auditRecords().slice(before);
+    expect(fetched.map((r) => [r.action, r.actor.name, r.target.model, r.details.approved ?? null])).toEqual([['model.export', 'alice', modelIds[0], true]]);
+    // Version 2 is not approved: the export rule holds for explain, and the row is never read into a request.
+    const refused = await cli(['explain', `${NAME}/2`, '--kit', join(dir, 'kits', 'alice'), '--input', rowFile, '--json']);
+    expect(refused.exitCode).toBe(1);
+    expect((JSON.parse(refused.err) as { error: { code: string } }).error.code).toBe('COHORT_E_REGISTRY_NOT_APPROVED');
   });
 
   /** The coordinator's audit log verified against its checkpoints (summary.treeSize: the latest checkpoint's). */
