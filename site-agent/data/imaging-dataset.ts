@@ -122,6 +122,23 @@ function readCache(path: string, key: Buffer): Uint8Array | undefined {
   }
 }
 
+/** The operating system's code of an I/O failure, never its message (which names the path). */
+function ioCode(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'unknown';
+}
+
+/** Runs per-file I/O; a failure becomes DATA_IMAGE_UNREADABLE with the errno code only, so the file is skipped. */
+function fileIo<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (isCohortError(e)) throw e;
+    const code = ioCode(e);
+    throw new CohortError(DataErrors.IMAGE_UNREADABLE, `a file of the imaging dataset cannot be read (${code})`, { details: { errno: code } });
+  }
+}
+
 function shapeError(rel: string, got: string, want: string): CohortError {
   return new CohortError(DataErrors.IMAGE_SHAPE, `${rel}: the image is ${got} but the spec's image feature is ${want}`, { details: { file: rel } });
 }
@@ -149,20 +166,30 @@ export function prepareImagingDataset(options: PrepareImagingOptions): PreparedI
   const rows: EncodedRow[] = [];
   const skipped: SkippedImage[] = [];
   let cacheHits = 0;
-  for (const rel of listFiles(mapping.path)) {
+  let files: string[];
+  try {
+    files = listFiles(mapping.path);
+  } catch (e) {
+    // The error's own message names the directory, and a subdirectory's name can carry a patient's name.
+    const code = ioCode(e);
+    throw new CohortError(DataErrors.IMAGE_UNREADABLE, `the imaging dataset directory cannot be listed (${code})`, { details: { errno: code } });
+  }
+  for (const rel of files) {
     try {
-      const cached = cachePath(options.cacheDir, nameKey, mapping.path, rel);
-      let bytes = existsSync(cached) ? readCache(cached, options.atRestKey) : undefined;
+      const cached = fileIo(() => cachePath(options.cacheDir, nameKey, mapping.path, rel));
+      let bytes = fileIo(() => (existsSync(cached) ? readCache(cached, options.atRestKey) : undefined));
       if (bytes !== undefined) {
         cacheHits++;
       } else {
-        const deid = deidentifyDicom(readFileSync(join(mapping.path, rel)), {
+        const source = fileIo(() => readFileSync(join(mapping.path, rel)));
+        const deid = deidentifyDicom(source, {
           keys,
           retainDates: mapping.deid?.retainDates ?? false,
           retainPatientCharacteristics: mapping.deid?.retainPatientCharacteristics ?? false,
         }, rel);
         bytes = deid.bytes;
-        writeSealedFile(cached, options.atRestKey, bytes, CACHE_AD);
+        const sealed = bytes;
+        fileIo(() => writeSealedFile(cached, options.atRestKey, sealed, CACHE_AD));
       }
       const uid = firstString(readPart10(bytes, rel).dicom.dict, by);
       const label = uid === undefined ? undefined : labels.get(uid);

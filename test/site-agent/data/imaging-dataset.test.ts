@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -157,6 +157,54 @@ describe('prepareImagingDataset', () => {
     // Another key derives other cache names, so nothing is read from the first key's cache.
     expect(other.cacheHits).toBe(0);
     expect(readdirSync(s.cacheDir)).toHaveLength(36);
+  });
+
+  it('skips a file it cannot read with a coded reason naming no path, and trains on the rest', () => {
+    const s = site();
+    // Over 2 GiB (sparse): Node refuses to read it, a real I/O failure that root cannot bypass.
+    const big = join(s.dir, 'nested', 'Doe_Jane.dcm');
+    writeFileSync(big, '');
+    truncateSync(big, 2 ** 31 + 1);
+
+    const data = prepare(s);
+
+    expect(data.train.rows + data.test.rows).toBe(16);
+    const skip = data.skipped.find((k) => k.input === join('nested', 'Doe_Jane.dcm'));
+    expect(skip?.code).toBe('COHORT_E_DATA_IMAGE_UNREADABLE');
+    expect(skip?.reason).toBe('a file of the imaging dataset cannot be read (ERR_FS_FILE_TOO_LARGE)');
+  });
+
+  it('skips an input whose cache entry is a directory instead of aborting the dataset', () => {
+    const s = site();
+    prepare(s);
+    const victim = join(s.cacheDir, readdirSync(s.cacheDir)[0]!);
+    rmSync(victim);
+    mkdirSync(victim);
+
+    const data = prepare(s);
+
+    expect(data.train.rows + data.test.rows).toBeGreaterThanOrEqual(15);
+    const unreadable = data.skipped.filter((k) => k.code === 'COHORT_E_DATA_IMAGE_UNREADABLE');
+    expect(unreadable.map((k) => k.reason)).toEqual(['a file of the imaging dataset cannot be read (EISDIR)']);
+  });
+
+  it('refuses a dataset directory it cannot list with a code and without the path', async () => {
+    const s = site();
+    const missing = join(s.dir, 'Doe^Jane');
+
+    const e = await caught(() =>
+      prepareImagingDataset({
+        spec,
+        mapping: DatasetMappingSchema.parse({ kind: 'dicom', path: missing, labels: { path: s.labels, uidColumn: 'study_uid', labelColumn: 'finding' } }),
+        atRestKey: s.key,
+        cacheDir: s.cacheDir,
+        fingerprintKey: Buffer.alloc(32, 7),
+      }),
+    );
+
+    expect(e.code).toBe('COHORT_E_DATA_IMAGE_UNREADABLE');
+    expect(e.message).toBe('the imaging dataset directory cannot be listed (ENOENT)');
+    expect(JSON.stringify(e.details)).not.toContain('Doe');
   });
 
   it('refuses a labels file without the configured columns, naming them', async () => {
