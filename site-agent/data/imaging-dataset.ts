@@ -46,7 +46,11 @@ export function dicomDeidSecret(atRestKey: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', atRestKey, Buffer.alloc(0), 'cohort/dicom-deid-secret/v1', 32));
 }
 
-/** A file left out of training, with its code; `input` is relative to the dataset directory. */
+/**
+ * A file left out of training, with its code. `input` (relative to the dataset directory) is for
+ * the site's own display only: file names can carry patient names. `reason` names the file by its
+ * place in the sorted listing (`file 3: ...`), never by its name.
+ */
 export interface SkippedImage {
   readonly input: string;
   readonly code: string;
@@ -129,18 +133,18 @@ function ioCode(e: unknown): string {
 }
 
 /** Runs per-file I/O; a failure becomes DATA_IMAGE_UNREADABLE with the errno code only, so the file is skipped. */
-function fileIo<T>(fn: () => T): T {
+function fileIo<T>(label: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
     if (isCohortError(e)) throw e;
     const code = ioCode(e);
-    throw new CohortError(DataErrors.IMAGE_UNREADABLE, `a file of the imaging dataset cannot be read (${code})`, { details: { errno: code } });
+    throw new CohortError(DataErrors.IMAGE_UNREADABLE, `${label}: cannot be read or cached (${code})`, { details: { errno: code } });
   }
 }
 
-function shapeError(rel: string, got: string, want: string): CohortError {
-  return new CohortError(DataErrors.IMAGE_SHAPE, `${rel}: the image is ${got} but the spec's image feature is ${want}`, { details: { file: rel } });
+function shapeError(label: string, got: string, want: string): CohortError {
+  return new CohortError(DataErrors.IMAGE_SHAPE, `${label}: the image is ${got} but the spec's image feature is ${want}`, { details: { file: label } });
 }
 
 /**
@@ -174,36 +178,39 @@ export function prepareImagingDataset(options: PrepareImagingOptions): PreparedI
     const code = ioCode(e);
     throw new CohortError(DataErrors.IMAGE_UNREADABLE, `the imaging dataset directory cannot be listed (${code})`, { details: { errno: code } });
   }
-  for (const rel of files) {
+  for (const [i, rel] of files.entries()) {
+    // Messages name the file by its place in the sorted listing, never by its name (names carry patient names):
+    // the reasons reach the run's report; `input` is for the site's own display only.
+    const source = `file ${i + 1}`;
     try {
-      const cached = fileIo(() => cachePath(options.cacheDir, nameKey, mapping.path, rel));
-      let bytes = fileIo(() => (existsSync(cached) ? readCache(cached, options.atRestKey) : undefined));
+      const cached = fileIo(source, () => cachePath(options.cacheDir, nameKey, mapping.path, rel));
+      let bytes = fileIo(source, () => (existsSync(cached) ? readCache(cached, options.atRestKey) : undefined));
       if (bytes !== undefined) {
         cacheHits++;
       } else {
-        const source = fileIo(() => readFileSync(join(mapping.path, rel)));
-        const deid = deidentifyDicom(source, {
+        const input = fileIo(source, () => readFileSync(join(mapping.path, rel)));
+        const deid = deidentifyDicom(input, {
           keys,
           retainDates: mapping.deid?.retainDates ?? false,
           retainPatientCharacteristics: mapping.deid?.retainPatientCharacteristics ?? false,
-        }, rel);
+        }, source);
         bytes = deid.bytes;
         const sealed = bytes;
-        fileIo(() => writeSealedFile(cached, options.atRestKey, sealed, CACHE_AD));
+        fileIo(source, () => writeSealedFile(cached, options.atRestKey, sealed, CACHE_AD));
       }
-      const uid = firstString(readPart10(bytes, rel).dicom.dict, by);
+      const uid = firstString(readPart10(bytes, source).dicom.dict, by);
       const label = uid === undefined ? undefined : labels.get(uid);
       if (label === undefined) {
-        throw new CohortError(DataErrors.IMAGE_UNLABELED, `${rel}: its ${mapping.labels!.key} has no row in the labels file`, { details: { file: rel } });
+        throw new CohortError(DataErrors.IMAGE_UNLABELED, `${source}: its ${mapping.labels!.key} has no row in the labels file`, { details: { file: source } });
       }
-      const pixels = decodePixelData(bytes, rel);
-      if (pixels.frames !== 1) throw shapeError(rel, `${pixels.frames} frames`, 'one frame');
+      const pixels = decodePixelData(bytes, source);
+      if (pixels.frames !== 1) throw shapeError(source, `${pixels.frames} frames`, 'one frame');
       if (pixels.rows !== image.height || pixels.columns !== image.width || pixels.samplesPerPixel !== image.channels) {
-        throw shapeError(rel, `${pixels.rows}x${pixels.columns}x${pixels.samplesPerPixel}`, `${image.height}x${image.width}x${image.channels}`);
+        throw shapeError(source, `${pixels.rows}x${pixels.columns}x${pixels.samplesPerPixel}`, `${image.height}x${image.width}x${image.channels}`);
       }
-      if (pixels.samplesPerPixel > 1 && pixels.planarConfiguration !== 0) throw shapeError(rel, 'colour-by-plane', 'colour-by-pixel');
+      if (pixels.samplesPerPixel > 1 && pixels.planarConfiguration !== 0) throw shapeError(source, 'colour-by-plane', 'colour-by-pixel');
       const values = modalityValues(pixels);
-      if (values.length !== imageSize(image)) throw shapeError(rel, `${values.length} values`, `${imageSize(image)}`);
+      if (values.length !== imageSize(image)) throw shapeError(source, `${values.length} values`, `${imageSize(image)}`);
       rows.push({ x: Array.from(values), y: label });
     } catch (e) {
       if (!isCohortError(e)) throw e;
