@@ -21,7 +21,7 @@
  */
 import { createHmac, hkdfSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { readSealedFile, writeSealedFile } from '../../core/crypto/at-rest.ts';
 import { deidentifyDicom } from '../../core/dicom/deidentify.ts';
@@ -38,8 +38,10 @@ import { datasetFingerprint } from './fingerprint.ts';
 import type { DatasetSpec, PreparedDataset } from './prepare-dataset.ts';
 import { seededTestMask } from './split.ts';
 
-/** Associated data of a sealed cache file. */
-const CACHE_AD = 'cohort-dicom-deid-cache';
+/** Associated data of a sealed cache file: bound to its own name, so one entry copied over another fails authentication. */
+export function imagingCacheAd(fileName: string): string {
+  return `cohort-dicom-deid-cache\0${fileName}`;
+}
 
 /** The de-identification secret of a site: HKDF of its at-rest key, stable across runs, known to no one outside. */
 export function dicomDeidSecret(atRestKey: Buffer): Buffer {
@@ -119,7 +121,7 @@ function cachePath(cacheDir: string, nameKey: Buffer, dir: string, rel: string):
 /** A cache file's de-identified bytes; undefined when it fails authentication (altered): it is then rebuilt from the source. */
 function readCache(path: string, key: Buffer): Uint8Array | undefined {
   try {
-    return readSealedFile(path, key, CACHE_AD);
+    return readSealedFile(path, key, imagingCacheAd(basename(path)));
   } catch (e) {
     if (isCohortError(e) && e.code === SiteErrors.STATE_CORRUPT.code) return undefined;
     throw e;
@@ -196,7 +198,7 @@ export function prepareImagingDataset(options: PrepareImagingOptions): PreparedI
         }, source);
         bytes = deid.bytes;
         const sealed = bytes;
-        fileIo(source, () => writeSealedFile(cached, options.atRestKey, sealed, CACHE_AD));
+        fileIo(source, () => writeSealedFile(cached, options.atRestKey, sealed, imagingCacheAd(basename(cached))));
       }
       const uid = firstString(readPart10(bytes, source).dicom.dict, by);
       const label = uid === undefined ? undefined : labels.get(uid);

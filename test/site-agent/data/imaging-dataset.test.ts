@@ -7,7 +7,7 @@ import { open } from '../../../core/crypto/at-rest.ts';
 import type { ModelSpec } from '../../../models/spec-schema.ts';
 import { parseSpec } from '../../../models/validate-spec.ts';
 import { DatasetMappingSchema } from '../../../site-agent/data/dataset-mapping.ts';
-import { prepareImagingDataset } from '../../../site-agent/data/imaging-dataset.ts';
+import { imagingCacheAd, prepareImagingDataset } from '../../../site-agent/data/imaging-dataset.ts';
 import { bytesContain, makeFile, pixelBytes, planted, plantedValues } from '../../core/dicom/fixture.ts';
 import { caught } from './helpers.ts';
 
@@ -118,7 +118,7 @@ describe('prepareImagingDataset', () => {
       expect(sealed.includes(pixelRun)).toBe(false);
       for (let i = 0; i < 19; i++) for (const [, value] of plantedValues(planted(i + 1, LETTERS[i]!))) expect(bytesContain(sealed, value)).toBe(false);
       // Opened with the site's key it is a de-identified DICOM file: the same search, on the plaintext.
-      const plain = open(s.key, sealed, 'cohort-dicom-deid-cache', f);
+      const plain = open(s.key, sealed, imagingCacheAd(f), f);
       expect(plain.includes(Buffer.from('DICM'))).toBe(true);
       for (let i = 0; i < 19; i++) for (const [what, value] of plantedValues(planted(i + 1, LETTERS[i]!))) expect(bytesContain(plain, value), what).toBe(false);
     }
@@ -151,6 +151,45 @@ describe('prepareImagingDataset', () => {
     expect(second.test).toEqual(first.test);
     expect(readFileSync(victim).equals(sealed)).toBe(false);
     expect(prepare(s).cacheHits).toBe(18);
+  });
+
+  it('binds each cache entry to its own name: a cache file copied over another is rebuilt, not read as the other study', () => {
+    const s = site();
+    const first = prepare(s);
+    const [a, b] = readdirSync(s.cacheDir);
+    writeFileSync(join(s.cacheDir, b!), readFileSync(join(s.cacheDir, a!)));
+
+    const second = prepare(s);
+
+    expect(second.cacheHits).toBe(17);
+    expect(second.train).toEqual(first.train);
+    expect(second.test).toEqual(first.test);
+  });
+
+  it.skip('ties the cache to the de-identification options and removes the entries the current run did not produce', () => {
+    const s = site();
+    prepare(s);
+    const before = readdirSync(s.cacheDir);
+
+    const retained = prepareImagingDataset({
+      spec,
+      mapping: DatasetMappingSchema.parse({ kind: 'dicom', path: s.dir, labels: { path: s.labels, uidColumn: 'study_uid', labelColumn: 'finding' }, deid: { retainDates: true } }),
+      atRestKey: s.key,
+      cacheDir: s.cacheDir,
+      fingerprintKey: Buffer.alloc(32, 7),
+    });
+
+    // Other options, other de-identified bytes: nothing is read from the first run's cache, and its copies are gone.
+    expect(retained.cacheHits).toBe(0);
+    const after = readdirSync(s.cacheDir);
+    expect(after).toHaveLength(18);
+    expect(after.filter((f) => before.includes(f))).toEqual([]);
+
+    // A source removed: its de-identified copy does not outlive it.
+    rmSync(join(s.dir, 'unlabelled.dcm'));
+    expect(prepare(s).cacheHits).toBe(0);
+    expect(prepare(s).cacheHits).toBe(17);
+    expect(readdirSync(s.cacheDir)).toHaveLength(17);
   });
 
   it('derives its cache names from the site key: another key reads none of it', () => {
