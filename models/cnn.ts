@@ -28,6 +28,15 @@ export interface CnnPlan {
   readonly flatWidth: number;
 }
 
+/**
+ * The most a conv window may hold, kernelSize^2 x input channels (3x3 over 256 channels).
+ * Per-example clipping builds im2col patches by a conv with an identity filter of depth^2
+ * floats (site-agent/training/ghost-clipping.ts, wasm-conv2d-backprop-filter.ts) and that
+ * conv costs depth^2 multiplications per output position: at 2304 the filter is 21 MB, where
+ * the schema's bounds alone (7x7 over 256 channels, depth 12544) would allow 630 MB.
+ */
+export const MAX_CONV_WINDOW_DEPTH = 2304;
+
 /** Design columns of an image feature. */
 export const imageSize = (f: ImageFeatureSpec): number => f.height * f.width * f.channels;
 
@@ -79,6 +88,13 @@ export function cnnPlan(spec: Pick<ModelSpec, 'features' | 'model'>): CnnPlan {
       throw new CohortError(SpecErrors.CNN_SHAPE, `spec.model.layers[${index}]: strides ${stride} exceed the ${kernel}x${kernel} window; expected at most ${kernel}`, {
         details: { layerIndex: index },
       });
+    }
+    if (conv && kernel * kernel * shape[2] > MAX_CONV_WINDOW_DEPTH) {
+      throw new CohortError(
+        SpecErrors.CNN_SHAPE,
+        `spec.model.layers[${index}]: a ${kernel}x${kernel} conv2d window over ${shape[2]} channels has depth ${kernel * kernel * shape[2]}; expected at most ${MAX_CONV_WINDOW_DEPTH} (kernelSize^2 x input channels)`,
+        { details: { layerIndex: index, depth: kernel * kernel * shape[2], limit: MAX_CONV_WINDOW_DEPTH } },
+      );
     }
     const h = outputLength(shape[0], kernel, stride, padding);
     const w = outputLength(shape[1], kernel, stride, padding);

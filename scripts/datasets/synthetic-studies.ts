@@ -5,7 +5,9 @@
  * dates, free-text comments, a private tag, a nested sequence) and whose 12-bit pixels
  * depend on the label: a bright horizontal bar for a finding, a vertical one otherwise,
  * at a random place over noise. File names carry the patient's name, as exports often do.
- * A labels CSV maps each Study Instance UID (the hospital's own) to the label.
+ * A labels CSV maps each Study Instance UID (the hospital's own) to the label. Each hospital
+ * also holds one labelled study more whose header declares burned-in annotation: the site agent
+ * must skip it (and its name, in the file name, must appear nowhere).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +16,8 @@ import { mulberry32 } from '../../models/seeded-random.ts';
 
 const CT_IMAGE = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-const FIRST = ['Ada', 'Bruno', 'Chiara', 'Dmitri', 'Elif', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jonas'];
-const LAST = ['Moreau', 'Okafor', 'Lindqvist', 'Tanaka', 'Brennan', 'Haddad', 'Novak', 'Silva', 'Kowalski', 'Dubois'];
+export const FIRST = ['Ada', 'Bruno', 'Chiara', 'Dmitri', 'Elif', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jonas'];
+export const LAST = ['Moreau', 'Okafor', 'Lindqvist', 'Tanaka', 'Brennan', 'Haddad', 'Novak', 'Silva', 'Kowalski', 'Dubois'];
 
 export interface GeneratedStudies {
   readonly site: string;
@@ -115,6 +117,12 @@ export function generateStudies(options: { sites: readonly string[]; studies: nu
       writeFileSync(join(dir, `${name}_${pad(i, 4)}.dcm`), part10(ds));
       rows.push(`${uid}.1,${label}`);
     }
+    // One study more, declaring burned-in annotation: refused by the profile, so skipped by the site agent.
+    const uid = `1.2.826.0.1.3680043.2.1125.7.${k + 1}.${options.studies + 1}`;
+    const burned: DcmDataset = { ...studyDataset(rng, site, options.studies, uid, options.size, 1), '00280301': s('CS', 'YES') };
+    const burnedName = (burned['00100010']!.Value![0] as { Alphabetic: string }).Alphabetic.replace('^', '_');
+    writeFileSync(join(dir, `${burnedName}_${pad(options.studies, 4)}.dcm`), part10(burned));
+    rows.push(`${uid}.1,1`);
     const labels = join(options.outDir, site, 'labels.csv');
     writeFileSync(labels, `${rows.join('\n')}\n`);
     return { site, dir, labels, studies: options.studies };

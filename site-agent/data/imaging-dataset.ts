@@ -11,20 +11,22 @@
  *   derivation the de-identification uses, so labels meet images by their new UIDs and no
  *   original UID is kept.
  * - The de-identified files are cached sealed (AES-256-GCM under the at-rest key,
- *   core/crypto/at-rest.ts), named by an HMAC of the input's path, size and mtime (input
- *   names can carry a patient's name); a later run reads the cache instead of re-running
- *   the profile. A cache file that fails authentication (altered) is rebuilt from the source,
- *   never trusted.
+ *   core/crypto/at-rest.ts), named by an HMAC of the profile version, the de-identification
+ *   options and the input's path, size and mtime (input names can carry a patient's name), and
+ *   sealed with that name and context as associated data; a later run reads the cache instead
+ *   of re-running the profile. A cache file that fails authentication (altered, or copied over
+ *   another) is rebuilt from the source, never trusted. Entries the run did not name (removed
+ *   or changed inputs, other options or profile version) are deleted at the end of the run.
  * - Images must have the spec's height, width and channels (no resampling); the values are
  *   the modality values (stored x slope + intercept), normalised later per image by the
  *   trainer as the spec says.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { readSealedFile, writeSealedFile } from '../../core/crypto/at-rest.ts';
-import { deidentifyDicom } from '../../core/dicom/deidentify.ts';
+import { IMPLEMENTATION_VERSION_NAME, deidentifyDicom } from '../../core/dicom/deidentify.ts';
 import { listFiles } from '../../core/dicom/deidentify-directory.ts';
 import { deidKeys, type DeidKeys } from '../../core/dicom/keyed-derivation.ts';
 import { decodePixelData, modalityValues } from '../../core/dicom/pixel-data.ts';
@@ -38,15 +40,36 @@ import { datasetFingerprint } from './fingerprint.ts';
 import type { DatasetSpec, PreparedDataset } from './prepare-dataset.ts';
 import { seededTestMask } from './split.ts';
 
-/** Associated data of a sealed cache file. */
-const CACHE_AD = 'cohort-dicom-deid-cache';
+/**
+ * What a cache entry depends on besides its input: the profile's version and the options it ran
+ * with. Both go into the entry's HMAC name and its associated data, so a change of either reads
+ * nothing cached under the old one (and the old entries are removed by the run).
+ */
+export function imagingCacheContext(options: { readonly retainDates: boolean; readonly retainPatientCharacteristics: boolean }): string {
+  return `${IMAGING_CACHE_VERSION}\0${IMPLEMENTATION_VERSION_NAME}\0retainDates=${options.retainDates}\0retainPatientCharacteristics=${options.retainPatientCharacteristics}`;
+}
+
+/** The cache format; bump it, like the profile's IMPLEMENTATION_VERSION_NAME, when the cached bytes would differ. */
+const IMAGING_CACHE_VERSION = 'cohort-dicom-deid-cache/v2';
+
+/** A cache entry's file name pattern (an HMAC): only such files are ever removed from the cache directory. */
+const CACHE_NAME = /^[0-9a-f]{64}\.dcm\.sealed$/;
+
+/** Associated data of a sealed cache file: bound to its own name and context, so one entry copied over another fails authentication. */
+export function imagingCacheAd(fileName: string, context: string): string {
+  return `cohort-dicom-deid-cache\0${context}\0${fileName}`;
+}
 
 /** The de-identification secret of a site: HKDF of its at-rest key, stable across runs, known to no one outside. */
 export function dicomDeidSecret(atRestKey: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', atRestKey, Buffer.alloc(0), 'cohort/dicom-deid-secret/v1', 32));
 }
 
-/** A file left out of training, with its code; `input` is relative to the dataset directory. */
+/**
+ * A file left out of training, with its code. `input` (relative to the dataset directory) is for
+ * the site's own display only: file names can carry patient names. `reason` names the file by its
+ * place in the sorted listing (`file 3: ...`), never by its name.
+ */
 export interface SkippedImage {
   readonly input: string;
   readonly code: string;
@@ -108,24 +131,64 @@ function readLabels(mapping: DatasetMapping, spec: DatasetSpec, keys: DeidKeys):
 }
 
 /** The sealed cache file of an input: named by an HMAC of its relative path, size and mtime. */
-function cachePath(cacheDir: string, nameKey: Buffer, dir: string, rel: string): string {
+function cachePath(cacheDir: string, nameKey: Buffer, context: string, dir: string, rel: string): string {
   const st = statSync(join(dir, rel));
-  const name = createHmac('sha256', nameKey).update(`${rel}\0${st.size}\0${st.mtimeMs}`).digest('hex');
+  const name = createHmac('sha256', nameKey).update(`${context}\0${rel}\0${st.size}\0${st.mtimeMs}`).digest('hex');
   return join(cacheDir, `${name}.dcm.sealed`);
 }
 
 /** A cache file's de-identified bytes; undefined when it fails authentication (altered): it is then rebuilt from the source. */
-function readCache(path: string, key: Buffer): Uint8Array | undefined {
+function readCache(path: string, key: Buffer, context: string): Uint8Array | undefined {
   try {
-    return readSealedFile(path, key, CACHE_AD);
+    return readSealedFile(path, key, imagingCacheAd(basename(path), context));
   } catch (e) {
     if (isCohortError(e) && e.code === SiteErrors.STATE_CORRUPT.code) return undefined;
     throw e;
   }
 }
 
-function shapeError(rel: string, got: string, want: string): CohortError {
-  return new CohortError(DataErrors.IMAGE_SHAPE, `${rel}: the image is ${got} but the spec's image feature is ${want}`, { details: { file: rel } });
+/** The operating system's code of an I/O failure, never its message (which names the path). */
+function ioCode(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'unknown';
+}
+
+/** Runs per-file I/O; a failure becomes DATA_IMAGE_UNREADABLE with the errno code only, so the file is skipped. */
+function fileIo<T>(label: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (isCohortError(e)) throw e;
+    const code = ioCode(e);
+    throw new CohortError(DataErrors.IMAGE_UNREADABLE, `${label}: cannot be read or cached (${code})`, { details: { errno: code } });
+  }
+}
+
+function shapeError(label: string, got: string, want: string): CohortError {
+  return new CohortError(DataErrors.IMAGE_SHAPE, `${label}: the image is ${got} but the spec's image feature is ${want}`, { details: { file: label } });
+}
+
+/**
+ * Removes the cache entries the current run did not name: those of removed or changed inputs,
+ * other options, another profile version or another key. The cache directory is the site's
+ * (shared by its dicom datasets), so a second dicom dataset's entries go too and are rebuilt on
+ * its next run. A failed removal is left for the next run.
+ */
+function removeStaleCache(cacheDir: string, produced: ReadonlySet<string>): void {
+  let names: string[];
+  try {
+    names = readdirSync(cacheDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!CACHE_NAME.test(name) || produced.has(name)) continue;
+    try {
+      rmSync(join(cacheDir, name), { force: true });
+    } catch {
+      // Left for the next run; the entry is sealed under the site key and named by an HMAC.
+    }
+  }
 }
 
 /**
@@ -148,43 +211,60 @@ export function prepareImagingDataset(options: PrepareImagingOptions): PreparedI
   const by = mapping.labels!.key === 'series' ? '0020000E' : '0020000D';
   mkdirSync(options.cacheDir, { recursive: true, mode: 0o700 });
 
+  const deidOptions = { retainDates: mapping.deid?.retainDates ?? false, retainPatientCharacteristics: mapping.deid?.retainPatientCharacteristics ?? false };
+  const context = imagingCacheContext(deidOptions);
+  /** Cache names of this run's inputs: every other entry is removed at the end (a copy must not outlive its source). */
+  const produced = new Set<string>();
+
   const rows: EncodedRow[] = [];
   const skipped: SkippedImage[] = [];
   let cacheHits = 0;
-  for (const rel of listFiles(mapping.path)) {
+  let files: string[];
+  try {
+    files = listFiles(mapping.path);
+  } catch (e) {
+    // The error's own message names the directory, and a subdirectory's name can carry a patient's name.
+    const code = ioCode(e);
+    throw new CohortError(DataErrors.IMAGE_UNREADABLE, `the imaging dataset directory cannot be listed (${code})`, { details: { errno: code } });
+  }
+  for (const [i, rel] of files.entries()) {
+    // Messages name the file by its place in the sorted listing, never by its name (names carry patient names):
+    // the reasons reach the run's report; `input` is for the site's own display only.
+    const source = `file ${i + 1}`;
     try {
-      const cached = cachePath(options.cacheDir, nameKey, mapping.path, rel);
-      let bytes = existsSync(cached) ? readCache(cached, options.atRestKey) : undefined;
+      const cached = fileIo(source, () => cachePath(options.cacheDir, nameKey, context, mapping.path, rel));
+      produced.add(basename(cached));
+      let bytes = fileIo(source, () => (existsSync(cached) ? readCache(cached, options.atRestKey, context) : undefined));
       if (bytes !== undefined) {
         cacheHits++;
       } else {
-        const deid = deidentifyDicom(readFileSync(join(mapping.path, rel)), {
-          keys,
-          retainDates: mapping.deid?.retainDates ?? false,
-          retainPatientCharacteristics: mapping.deid?.retainPatientCharacteristics ?? false,
-        }, rel);
+        const input = fileIo(source, () => readFileSync(join(mapping.path, rel)));
+        const deid = deidentifyDicom(input, { keys, ...deidOptions }, source);
         bytes = deid.bytes;
-        writeSealedFile(cached, options.atRestKey, bytes, CACHE_AD);
+        const sealed = bytes;
+        fileIo(source, () => writeSealedFile(cached, options.atRestKey, sealed, imagingCacheAd(basename(cached), context)));
       }
-      const uid = firstString(readPart10(bytes, rel).dicom.dict, by);
+      const uid = firstString(readPart10(bytes, source).dicom.dict, by);
       const label = uid === undefined ? undefined : labels.get(uid);
       if (label === undefined) {
-        throw new CohortError(DataErrors.IMAGE_UNLABELED, `${rel}: its ${mapping.labels!.key} has no row in the labels file`, { details: { file: rel } });
+        throw new CohortError(DataErrors.IMAGE_UNLABELED, `${source}: its ${mapping.labels!.key} has no row in the labels file`, { details: { file: source } });
       }
-      const pixels = decodePixelData(bytes, rel);
-      if (pixels.frames !== 1) throw shapeError(rel, `${pixels.frames} frames`, 'one frame');
+      const pixels = decodePixelData(bytes, source);
+      if (pixels.frames !== 1) throw shapeError(source, `${pixels.frames} frames`, 'one frame');
       if (pixels.rows !== image.height || pixels.columns !== image.width || pixels.samplesPerPixel !== image.channels) {
-        throw shapeError(rel, `${pixels.rows}x${pixels.columns}x${pixels.samplesPerPixel}`, `${image.height}x${image.width}x${image.channels}`);
+        throw shapeError(source, `${pixels.rows}x${pixels.columns}x${pixels.samplesPerPixel}`, `${image.height}x${image.width}x${image.channels}`);
       }
-      if (pixels.samplesPerPixel > 1 && pixels.planarConfiguration !== 0) throw shapeError(rel, 'colour-by-plane', 'colour-by-pixel');
+      if (pixels.samplesPerPixel > 1 && pixels.planarConfiguration !== 0) throw shapeError(source, 'colour-by-plane', 'colour-by-pixel');
       const values = modalityValues(pixels);
-      if (values.length !== imageSize(image)) throw shapeError(rel, `${values.length} values`, `${imageSize(image)}`);
+      if (values.length !== imageSize(image)) throw shapeError(source, `${values.length} values`, `${imageSize(image)}`);
       rows.push({ x: Array.from(values), y: label });
     } catch (e) {
       if (!isCohortError(e)) throw e;
       skipped.push({ input: rel, code: e.code, reason: e.message });
     }
   }
+
+  removeStaleCache(options.cacheDir, produced);
 
   const columns = designColumns(spec);
   const testMask = seededTestMask(rows.length, spec.testFraction, spec.seed);

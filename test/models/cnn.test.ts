@@ -103,6 +103,16 @@ describe('the cnn family', () => {
     expect(caught(() => parseSpec(skips)).message).toBe('spec.model.layers[0]: strides 3 exceed the 2x2 window; expected at most 2');
   });
 
+  it('refuses a conv whose window depth kh*kw*cin passes the im2col limit, and accepts one at the limit', () => {
+    // 3x3 over 256 channels: depth 2304, the limit (im2col's identity filter holds depth^2 floats).
+    const atLimit = cnnInput({}, { layers: [{ type: 'conv2d', filters: 256, kernelSize: 1 }, { type: 'conv2d', filters: 2, kernelSize: 3 }] });
+    expect(cnnPlan(parseSpec(atLimit)).stages[1]!.output).toEqual([8, 6, 2]);
+    const deep = cnnInput({}, { layers: [{ type: 'conv2d', filters: 256, kernelSize: 1 }, { type: 'conv2d', filters: 2, kernelSize: 5 }] });
+    const e = caught(() => parseSpec(deep));
+    expect(e.code).toBe('COHORT_E_SPEC_CNN_SHAPE');
+    expect(e.message).toBe('spec.model.layers[1]: a 5x5 conv2d window over 256 channels has depth 6400; expected at most 2304 (kernelSize^2 x input channels)');
+  });
+
   it('reports schema problems with their paths', () => {
     const bad = cnnInput(
       { features: [{ ...IMAGE, channels: 5, depth: 3 }] },

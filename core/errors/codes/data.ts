@@ -97,4 +97,10 @@ export const DataErrors = defineErrors({
     meaning: 'A DICOM file\'s study (or series) has no row in the dataset\'s labels file, so it is left out of training.',
     fix: 'Add its Study (or Series) Instance UID and label to the labels CSV, or leave it out on purpose.',
   },
+  IMAGE_UNREADABLE: {
+    code: 'COHORT_E_DATA_IMAGE_UNREADABLE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'A file of an imaging dataset, or its sealed cache entry, cannot be read or written (the operating system\'s error code is given, never the path: file names can carry patient names), so it is left out; or the dataset directory cannot be listed.',
+    fix: 'Check the dataset directory, its files\' permissions and size (at most 2 GiB), and the site\'s imaging-cache directory.',
+  },
 });

@@ -37,7 +37,7 @@ export const SpecErrors = defineErrors({
   CNN_SHAPE: {
     code: 'COHORT_E_SPEC_CNN_SHAPE',
     grpc: status.INVALID_ARGUMENT,
-    meaning: 'A cnn spec does not fit its image: the family needs exactly one feature of type "image" (and an image feature needs the cnn family), every conv or pooling window must fit the shape that reaches it, and no stride may exceed its window.',
-    fix: 'Give a cnn spec one image feature and nothing else; use "same" padding, smaller kernels or fewer pooling layers so that the image stays at least 1x1.',
+    meaning: 'A cnn spec does not fit its image: the family needs exactly one feature of type "image" (and an image feature needs the cnn family), every conv or pooling window must fit the shape that reaches it, no stride may exceed its window, and a conv window may hold at most 2304 values (kernelSize^2 x input channels: per-example clipping builds its patches with an identity filter of that depth squared).',
+    fix: 'Give a cnn spec one image feature and nothing else; use "same" padding, smaller kernels or fewer pooling layers so that the image stays at least 1x1; fewer filters before a large kernel.',
   },
 });

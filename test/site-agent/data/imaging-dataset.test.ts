@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { open } from '../../../core/crypto/at-rest.ts';
 import type { ModelSpec } from '../../../models/spec-schema.ts';
 import { parseSpec } from '../../../models/validate-spec.ts';
 import { DatasetMappingSchema } from '../../../site-agent/data/dataset-mapping.ts';
-import { prepareImagingDataset } from '../../../site-agent/data/imaging-dataset.ts';
+import { imagingCacheAd, imagingCacheContext, prepareImagingDataset } from '../../../site-agent/data/imaging-dataset.ts';
 import { bytesContain, makeFile, pixelBytes, planted, plantedValues } from '../../core/dicom/fixture.ts';
 import { caught } from './helpers.ts';
 
@@ -88,6 +88,11 @@ describe('prepareImagingDataset', () => {
       ['small.dcm', 'COHORT_E_DATA_IMAGE_SHAPE'],
       ['unlabelled.dcm', 'COHORT_E_DATA_IMAGE_UNLABELED'],
     ]);
+    // A reason travels further than the site's console: it names no file (file names carry patient names).
+    for (const k of data.skipped) {
+      expect(k.reason).not.toContain(k.input.replace(/\.[a-z]+$/, ''));
+      expect(k.reason).toMatch(/^file \d+: /);
+    }
     // Every study's image arrives once, with its own label: modality values are stored - 1024 (slope 1).
     const expected = new Set(Array.from({ length: 16 }, (_, i) => `${i % 2}:${Array.from(pixels(i, i % 2), (v) => v - 1024).join(',')}`));
     const seen = new Set<string>();
@@ -113,7 +118,7 @@ describe('prepareImagingDataset', () => {
       expect(sealed.includes(pixelRun)).toBe(false);
       for (let i = 0; i < 19; i++) for (const [, value] of plantedValues(planted(i + 1, LETTERS[i]!))) expect(bytesContain(sealed, value)).toBe(false);
       // Opened with the site's key it is a de-identified DICOM file: the same search, on the plaintext.
-      const plain = open(s.key, sealed, 'cohort-dicom-deid-cache', f);
+      const plain = open(s.key, sealed, imagingCacheAd(f, imagingCacheContext({ retainDates: false, retainPatientCharacteristics: false })), f);
       expect(plain.includes(Buffer.from('DICM'))).toBe(true);
       for (let i = 0; i < 19; i++) for (const [what, value] of plantedValues(planted(i + 1, LETTERS[i]!))) expect(bytesContain(plain, value), what).toBe(false);
     }
@@ -148,15 +153,103 @@ describe('prepareImagingDataset', () => {
     expect(prepare(s).cacheHits).toBe(18);
   });
 
+  it('binds each cache entry to its own name: a cache file copied over another is rebuilt, not read as the other study', () => {
+    const s = site();
+    const first = prepare(s);
+    const [a, b] = readdirSync(s.cacheDir);
+    writeFileSync(join(s.cacheDir, b!), readFileSync(join(s.cacheDir, a!)));
+
+    const second = prepare(s);
+
+    expect(second.cacheHits).toBe(17);
+    expect(second.train).toEqual(first.train);
+    expect(second.test).toEqual(first.test);
+  });
+
+  it('ties the cache to the de-identification options and removes the entries the current run did not produce', () => {
+    const s = site();
+    prepare(s);
+    const before = readdirSync(s.cacheDir);
+
+    const retained = prepareImagingDataset({
+      spec,
+      mapping: DatasetMappingSchema.parse({ kind: 'dicom', path: s.dir, labels: { path: s.labels, uidColumn: 'study_uid', labelColumn: 'finding' }, deid: { retainDates: true } }),
+      atRestKey: s.key,
+      cacheDir: s.cacheDir,
+      fingerprintKey: Buffer.alloc(32, 7),
+    });
+
+    // Other options, other de-identified bytes: nothing is read from the first run's cache, and its copies are gone.
+    expect(retained.cacheHits).toBe(0);
+    const after = readdirSync(s.cacheDir);
+    expect(after).toHaveLength(18);
+    expect(after.filter((f) => before.includes(f))).toEqual([]);
+
+    // A source removed: its de-identified copy does not outlive it.
+    rmSync(join(s.dir, 'unlabelled.dcm'));
+    expect(prepare(s).cacheHits).toBe(0);
+    expect(prepare(s).cacheHits).toBe(17);
+    expect(readdirSync(s.cacheDir)).toHaveLength(17);
+  });
+
   it('derives its cache names from the site key: another key reads none of it', () => {
     const s = site();
     prepare(s);
 
     const other = prepare({ ...s, key: randomBytes(32) });
 
-    // Another key derives other cache names, so nothing is read from the first key's cache.
+    // Another key derives other cache names, so nothing is read from the first key's cache (and its entries are removed).
     expect(other.cacheHits).toBe(0);
-    expect(readdirSync(s.cacheDir)).toHaveLength(36);
+    expect(readdirSync(s.cacheDir)).toHaveLength(18);
+  });
+
+  it('skips a file it cannot read with a coded reason naming no path, and trains on the rest', () => {
+    const s = site();
+    // Over 2 GiB (sparse): Node refuses to read it, a real I/O failure that root cannot bypass.
+    const big = join(s.dir, 'nested', 'Doe_Jane.dcm');
+    writeFileSync(big, '');
+    truncateSync(big, 2 ** 31 + 1);
+
+    const data = prepare(s);
+
+    expect(data.train.rows + data.test.rows).toBe(16);
+    const skip = data.skipped.find((k) => k.input === join('nested', 'Doe_Jane.dcm'));
+    expect(skip?.code).toBe('COHORT_E_DATA_IMAGE_UNREADABLE');
+    expect(skip?.reason).toMatch(/^file \d+: cannot be read or cached \(ERR_FS_FILE_TOO_LARGE\)$/);
+  });
+
+  it('skips an input whose cache entry is a directory instead of aborting the dataset', () => {
+    const s = site();
+    prepare(s);
+    const victim = join(s.cacheDir, readdirSync(s.cacheDir)[0]!);
+    rmSync(victim);
+    mkdirSync(victim);
+
+    const data = prepare(s);
+
+    expect(data.train.rows + data.test.rows).toBeGreaterThanOrEqual(15);
+    const unreadable = data.skipped.filter((k) => k.code === 'COHORT_E_DATA_IMAGE_UNREADABLE');
+    expect(unreadable).toHaveLength(1);
+    expect(unreadable[0]!.reason).toMatch(/^file \d+: cannot be read or cached \(EISDIR\)$/);
+  });
+
+  it('refuses a dataset directory it cannot list with a code and without the path', async () => {
+    const s = site();
+    const missing = join(s.dir, 'Doe^Jane');
+
+    const e = await caught(() =>
+      prepareImagingDataset({
+        spec,
+        mapping: DatasetMappingSchema.parse({ kind: 'dicom', path: missing, labels: { path: s.labels, uidColumn: 'study_uid', labelColumn: 'finding' } }),
+        atRestKey: s.key,
+        cacheDir: s.cacheDir,
+        fingerprintKey: Buffer.alloc(32, 7),
+      }),
+    );
+
+    expect(e.code).toBe('COHORT_E_DATA_IMAGE_UNREADABLE');
+    expect(e.message).toBe('the imaging dataset directory cannot be listed (ENOENT)');
+    expect(JSON.stringify(e.details)).not.toContain('Doe');
   });
 
   it('refuses a labels file without the configured columns, naming them', async () => {
