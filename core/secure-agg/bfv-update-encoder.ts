@@ -6,6 +6,7 @@ import { CohortError, SecureAggErrors, UpdateErrors } from '../errors/index.ts';
 import type { BfvCodecDescriptor, UpdateEncoder } from '../update-codec/types.ts';
 import { checkChunkHeader, readChunk, writeChunk } from './chunk-format.ts';
 import { loadSecretKey } from './keys.ts';
+import type { SlotMask } from './masking/site-masker.ts';
 import { ciphertextsInChunk, layoutOf, type BfvLayout } from './layout.ts';
 import { quantizeWeightedUpdate } from './quantize.ts';
 import { createRunContext, loadCiphertext, type BfvContext } from './seal-context.ts';
@@ -101,11 +102,34 @@ export class BfvUpdateEncoder implements UpdateEncoder {
     return this.encrypt(quantized);
   }
 
-  private *encrypt(quantized: Float64Array): Generator<Uint8Array> {
+  /**
+   * As {@link encode}, with `mask` added mod t to every slot of every ciphertext (values,
+   * weight, check slot and padding) before encryption: the pairwise masking of
+   * ./masking/site-masker.ts. Quantizes and range-checks the whole vector first.
+   */
+  encodeMasked(vector: Float64Array, mask: SlotMask): Iterable<Uint8Array> {
+    if (String(mask.t) !== this.descriptor.plainModulus) {
+      throw new TypeError(`mask works mod ${mask.t}, the codec's plain modulus is ${this.descriptor.plainModulus}`);
+    }
+    if (vector.length !== this.descriptor.length) {
+      throw new TypeError(`vector has ${vector.length} values, the codec expects ${this.descriptor.length}`);
+    }
+    const quantized = quantizeWeightedUpdate(vector, {
+      scale: this.descriptor.scale,
+      maxAbsValue: this.descriptor.maxAbsValue,
+      maxWeight: this.descriptor.maxWeight,
+      clampOutOfRange: this.clampOutOfRange,
+      random: this.random,
+    });
+    return this.encrypt(quantized, mask);
+  }
+
+  private *encrypt(quantized: Float64Array, mask?: SlotMask): Generator<Uint8Array> {
     const { encryptor, batch } = this.live();
     const n = this.descriptor.polyModulusDegree;
     const per = this.layout.valuesPerCiphertext;
     const slots = new BigInt64Array(n);
+    const row = new Float64Array(mask === undefined ? 0 : n);
     const plain = this.seal.PlainText();
     try {
       for (let index = 0; index < this.chunkCount; index++) {
@@ -114,9 +138,21 @@ export class BfvUpdateEncoder implements UpdateEncoder {
         for (let c = 0; c < count; c++) {
           const start = (index * this.layout.ciphertextsPerChunk + c) * per;
           const end = Math.min(start + per, quantized.length);
-          slots.fill(0n);
-          for (let i = start; i < end; i++) slots[i - start] = BigInt(quantized[i] as number);
-          slots[n - 1] = 1n; // check slot
+          if (mask === undefined) {
+            slots.fill(0n);
+            for (let i = start; i < end; i++) slots[i - start] = BigInt(quantized[i] as number);
+            slots[n - 1] = 1n; // check slot
+          } else {
+            const t = mask.t;
+            row.fill(0);
+            for (let i = start; i < end; i++) {
+              const q = quantized[i] as number;
+              row[i - start] = q < 0 ? q + t : q;
+            }
+            row[n - 1] = 1; // check slot
+            mask.addBlock(index * this.layout.ciphertextsPerChunk + c, row);
+            for (let i = 0; i < n; i++) slots[i] = BigInt(row[i] as number);
+          }
           batch.encode(slots, plain);
           const serializable = encryptor.encryptSymmetricSerializable(plain);
           try {
@@ -139,9 +175,12 @@ export class BfvUpdateEncoder implements UpdateEncoder {
   /**
    * Decrypts a summed aggregate and checks it: every ciphertext's check slot must hold the
    * number of summands the chunk headers claim (else SECURE_AGG_WRONG_KEY), and every
-   * ciphertext must have noise budget left (else SECURE_AGG_NOISE_EXHAUSTED).
+   * ciphertext must have noise budget left (else SECURE_AGG_NOISE_EXHAUSTED). With
+   * `expect.contributors` (the count of verified receipts, ./masking/receipts.ts) both the
+   * headers and every check slot must hold exactly that count, else SECURE_AGG_SUM_UNVERIFIED.
    */
-  decodeAggregate(chunks: readonly Uint8Array[]): DecodedAggregate {
+  decodeAggregate(chunks: readonly Uint8Array[], expect: { readonly contributors?: number } = {}): DecodedAggregate {
+    const contributors = expect.contributors;
     if (chunks.length !== this.chunkCount) {
       throw new CohortError(UpdateErrors.TRUNCATED, `aggregate has ${chunks.length} chunks, expected ${this.chunkCount}`, {
         details: { chunks: chunks.length, expected: this.chunkCount },
@@ -166,6 +205,11 @@ export class BfvUpdateEncoder implements UpdateEncoder {
           });
         }
         summands = header.summands;
+        if (contributors !== undefined && header.summands !== contributors) {
+          throw new CohortError(SecureAggErrors.SUM_UNVERIFIED, `${where} claims ${header.summands} summands, the aggregate comes with ${contributors} verified receipts`, {
+            details: { index, summands: header.summands, contributors },
+          });
+        }
         for (const [c, bytes] of ciphertexts.entries()) {
           const ct = loadCiphertext(this.seal, bfv.context, bytes, `${where}, ciphertext ${c}`);
           let budget: number;
@@ -176,6 +220,13 @@ export class BfvUpdateEncoder implements UpdateEncoder {
             values = batch.decodeBigInt(plain, true) as BigInt64Array;
           } finally {
             ct.delete();
+          }
+          if (contributors !== undefined && values[values.length - 1] !== BigInt(contributors)) {
+            throw new CohortError(
+              SecureAggErrors.SUM_UNVERIFIED,
+              `${where}, ciphertext ${c}: check slot does not hold the ${contributors} contributions the receipts name; a mask is left in or a contribution is counted twice or missing`,
+              { details: { index, ciphertext: c, contributors } },
+            );
           }
           if (values[values.length - 1] !== BigInt(header.summands)) {
             throw new CohortError(
