@@ -32,6 +32,9 @@ export function maskModulus(plainModulus: string): number {
 /** Expands `seed` into masks mod t, one block of `slots` values per ciphertext index. */
 export class MaskPrg {
   private readonly bits: number;
+  private readonly wide: boolean;
+  /** The plaintext AES-CTR encrypts to give its keystream, allocated once. */
+  private readonly zeros: Buffer;
   private readonly hiMask: number;
   private readonly loMask: number;
 
@@ -40,8 +43,18 @@ export class MaskPrg {
     readonly slots: number,
   ) {
     this.bits = t.toString(2).length;
+    this.wide = this.bits > 32;
+    this.zeros = Buffer.alloc((this.wide ? 8 : 4) * (Math.ceil(slots * 1.25) + 16));
     this.hiMask = this.bits > 32 ? 2 ** (this.bits - 32) - 1 : 0;
     this.loMask = this.bits >= 32 ? 0xffffffff : 2 ** this.bits - 1;
+  }
+
+  /**
+   * How many blocks {@link accumulate} may add to a vector of residues before it must be
+   * reduced: every partial sum stays an exact double (below 2^53 in magnitude).
+   */
+  get maxTermsBeforeReduce(): number {
+    return Math.max(1, Math.floor(2 ** 53 / this.t) - 2);
   }
 
   /**
@@ -49,46 +62,77 @@ export class MaskPrg {
    * residues in [0, t) and keeps them there.
    */
   addBlock(seed: Uint8Array, block: number, sign: 1 | -1, acc: Float64Array): void {
+    this.accumulate(seed, block, sign, acc);
+    this.reduce(acc);
+  }
+
+  /**
+   * Adds `sign` times block `block` of `seed` to `acc` without reducing (no data-dependent
+   * branch per value); call {@link reduce} at least every {@link maxTermsBeforeReduce} blocks.
+   */
+  accumulate(seed: Uint8Array, block: number, sign: 1 | -1, acc: Float64Array): void {
     if (seed.byteLength !== 32) throw new RangeError(`mask seed must be 32 bytes, got ${seed.byteLength}`);
     if (acc.length !== this.slots) throw new RangeError(`mask block has ${this.slots} slots, got ${acc.length}`);
     const iv = Buffer.alloc(16);
     iv.writeUInt32BE(BLOCK_MAGIC, 0);
     iv.writeUInt32BE(block >>> 0, 4);
     const cipher = createCipheriv('aes-256-ctr', seed, iv);
-    const t = this.t;
-    const wide = this.bits > 32;
-    // Expected draws per value < 2; read a little more than that at a time.
-    const batchWords = (wide ? 2 : 1) * Math.ceil(this.slots * 1.25) + 16;
-    const zeros = Buffer.alloc(batchWords * 4);
-    let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
-    let at = 0;
-    const refill = (): void => {
-      let bytes: Uint8Array = cipher.update(zeros);
-      if (bytes.byteOffset % 4 !== 0) bytes = new Uint8Array(bytes);
-      words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
-      at = 0;
-    };
-    for (let i = 0; i < this.slots; ) {
-      if (at + 2 > words.length) refill();
-      let v: number;
-      if (wide) {
-        v = ((words[at] as number) & this.hiMask) * TWO32 + (words[at + 1] as number);
-        at += 2;
-      } else {
-        v = ((words[at] as number) & this.loMask) >>> 0;
-        at += 1;
-      }
-      if (v >= t) continue;
-      const a = acc[i] as number;
-      if (sign === 1) {
-        const s = a + v;
-        acc[i] = s >= t ? s - t : s;
-      } else {
-        const s = a - v;
-        acc[i] = s < 0 ? s + t : s;
-      }
-      i++;
+    let i = 0;
+    // Each pass draws from the next stretch of the keystream until the block is full; t is
+    // close to its power of two in practice (SEAL picks the largest batching prime of its
+    // size), so one pass of 1.25x draws nearly always suffices.
+    while (i < this.slots) {
+      const wanted = this.slots - i;
+      const bytes = Math.min(this.zeros.byteLength, (this.wide ? 8 : 4) * (Math.ceil(wanted * 1.25) + 16));
+      const words = wordsOf(cipher.update(this.zeros.subarray(0, bytes)));
+      i = this.wide ? this.fillWide(words, acc, i, sign) : this.fillNarrow(words, acc, i, sign);
     }
     cipher.final();
   }
+
+  /** Reduces every value of `acc` (an exact integer) to its residue in [0, t). */
+  reduce(acc: Float64Array): void {
+    const t = this.t;
+    for (let i = 0; i < acc.length; i++) {
+      const r = (acc[i] as number) % t;
+      acc[i] = r < 0 ? r + t : r;
+    }
+  }
+
+  /** Draws of two words (high part masked, low word), for t above 2^32; returns the next slot. */
+  private fillWide(words: Uint32Array, acc: Float64Array, from: number, sign: 1 | -1): number {
+    const t = this.t;
+    const hiMask = this.hiMask;
+    const slots = this.slots;
+    const end = words.length - 1;
+    let i = from;
+    for (let at = 0; at < end && i < slots; at += 2) {
+      const v = ((words[at] as number) & hiMask) * TWO32 + (words[at + 1] as number);
+      if (v >= t) continue;
+      acc[i] = (acc[i] as number) + sign * v;
+      i++;
+    }
+    return i;
+  }
+
+  /** Draws of one masked word, for t up to 2^32; returns the next slot. */
+  private fillNarrow(words: Uint32Array, acc: Float64Array, from: number, sign: 1 | -1): number {
+    const t = this.t;
+    const loMask = this.loMask;
+    const slots = this.slots;
+    let i = from;
+    for (let at = 0; at < words.length && i < slots; at++) {
+      const v = ((words[at] as number) & loMask) >>> 0;
+      if (v >= t) continue;
+      acc[i] = (acc[i] as number) + sign * v;
+      i++;
+    }
+    return i;
+  }
+}
+
+/** The keystream bytes as 32-bit little-endian words (copied when not 4-byte aligned). */
+function wordsOf(bytes: Uint8Array): Uint32Array {
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
+  return new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 2);
 }

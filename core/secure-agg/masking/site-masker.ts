@@ -35,8 +35,18 @@ export class SiteMasker implements SlotMask {
   }
 
   addBlock(ciphertextIndex: number, slots: Float64Array): void {
-    this.prg.addBlock(this.selfKey, ciphertextIndex, 1, slots);
-    for (const p of this.pairs) this.prg.addBlock(p.seed, ciphertextIndex, p.sign, slots);
+    const every = this.prg.maxTermsBeforeReduce;
+    this.prg.accumulate(this.selfKey, ciphertextIndex, 1, slots);
+    let terms = 2; // the residues already there, and the self-mask
+    for (const p of this.pairs) {
+      if (terms >= every) {
+        this.prg.reduce(slots);
+        terms = 1;
+      }
+      this.prg.accumulate(p.seed, ciphertextIndex, p.sign, slots);
+      terms++;
+    }
+    this.prg.reduce(slots);
   }
 
   /** Wipes the seeds once the upload is done. */

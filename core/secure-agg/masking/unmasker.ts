@@ -60,7 +60,17 @@ export class BfvChunkUnmasker {
   /** The plaintext correction for global ciphertext `g`, residues mod t (exposed for tests). */
   correction(g: number): Float64Array {
     const acc = new Float64Array(this.descriptor.polyModulusDegree);
-    for (const r of this.removals) this.prg.addBlock(r.seed, g, r.sign, acc);
+    const every = this.prg.maxTermsBeforeReduce;
+    let terms = 0;
+    for (const r of this.removals) {
+      if (terms >= every) {
+        this.prg.reduce(acc);
+        terms = 1;
+      }
+      this.prg.accumulate(r.seed, g, r.sign, acc);
+      terms++;
+    }
+    this.prg.reduce(acc);
     return acc;
   }
 

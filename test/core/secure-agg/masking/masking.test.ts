@@ -149,6 +149,32 @@ describe('mask expansion', () => {
     prg.addBlock(Buffer.alloc(32, 1), 0, -1, acc);
     expect(acc.every((x) => x === 0)).toBe(true);
   });
+  it.each([12289, 17592186028033, 4503599627370449])('lazy reduction (t = %d) equals reducing after every block, and a BigInt sum', (t) => {
+    const prg = new MaskPrg(t, 512);
+    const seeds = Array.from({ length: 40 }, (_, k) => Buffer.alloc(32, k + 1));
+    const signs = seeds.map((_, k) => (k % 3 === 0 ? -1 : 1) as 1 | -1);
+    const eager = new Float64Array(512);
+    for (const [k, seed] of seeds.entries()) prg.addBlock(seed, 9, signs[k] as 1 | -1, eager);
+    const lazy = new Float64Array(512);
+    let terms = 1;
+    for (const [k, seed] of seeds.entries()) {
+      if (terms >= prg.maxTermsBeforeReduce) {
+        prg.reduce(lazy);
+        terms = 1;
+      }
+      prg.accumulate(seed, 9, signs[k] as 1 | -1, lazy);
+      terms++;
+    }
+    prg.reduce(lazy);
+    const big = new Array<bigint>(512).fill(0n);
+    for (const [k, seed] of seeds.entries()) {
+      const one = new Float64Array(512);
+      prg.addBlock(seed, 9, 1, one);
+      one.forEach((x, i) => (big[i] = (big[i] as bigint) + BigInt(signs[k] as number) * BigInt(x)));
+    }
+    const want = big.map((x) => Number(((x % BigInt(t)) + BigInt(t)) % BigInt(t)));
+    expect({ eager: Array.from(eager), lazy: Array.from(lazy) }).toEqual({ eager: want, lazy: want });
+  });
 });
 
 describe('pairwise masks', () => {
