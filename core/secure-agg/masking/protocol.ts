@@ -9,7 +9,7 @@
  *    site's mask key is rebuilt and shown to the coordinator, and opens nothing but that
  *    site's pairwise masks of this round.
  * 2. Share: each site Shamir-splits b_u and its mask private key into one share per cohort
- *    member (threshold default a majority, never below it) and seals share i to member i
+ *    member (threshold: default {@link defaultThreshold}, never below a majority) and seals share i to member i
  *    under AES-256-GCM with a key from the two channel keys; the coordinator relays them.
  * 3. Mask: y_u = x_u + PRG(b_u) + sum_{v>u} PRG(s_uv) - sum_{v<u} PRG(s_uv) mod t
  *    (./site-masker.ts), added to the quantized slots before encryption.
@@ -167,6 +167,15 @@ export function verifyMaskKeys(input: string | MaskKeyAdvertisement, expect: Mas
 /** The smallest threshold accepted: a strict majority of the cohort. */
 export const majorityThreshold = (n: number): number => Math.floor(n / 2) + 1;
 
+/**
+ * The default threshold: the smallest majority that also holds against the coordinator plus
+ * one colluding site. A coordinator that sends different survivor sets to different sites can
+ * collect a site's self-mask shares from one group and its mask-key shares from another; a
+ * colluder gives both kinds, so it needs 2(T - 1) honest answers out of n - 1, which is
+ * impossible when T > (n + 1) / 2. For even n this is the plain majority; for odd n one more.
+ */
+export const defaultThreshold = (n: number): number => Math.min(n, Math.floor((n + 1) / 2) + 1);
+
 /** The round's cohort: the sites whose verified keys the round masks with, in site order. */
 export interface MaskCohort {
   readonly context: MaskRoundContext;
@@ -187,7 +196,7 @@ export function maskCohort(context: MaskRoundContext, verified: readonly Verifie
   const n = members.length;
   if (n < 3 || n > 255) throw refuse(`a masked round needs 3 to 255 sites, the cohort has ${n}`, { sites: n });
   for (let i = 1; i < n; i++) if (members[i]?.site === members[i - 1]?.site) throw refuse(`site ${members[i]?.site} advertised twice`, { site: members[i]?.site });
-  const t = threshold ?? majorityThreshold(n);
+  const t = threshold ?? defaultThreshold(n);
   if (!Number.isInteger(t) || t < majorityThreshold(n) || t > n) {
     throw refuse(`threshold ${t} is outside ${majorityThreshold(n)}..${n} (a majority of the ${n} sites up to all of them)`, { threshold: t, sites: n });
   }

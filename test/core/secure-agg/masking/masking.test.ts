@@ -183,8 +183,8 @@ describe('pairwise masks', () => {
     rounds = await setUpRound(ca, ids, context);
   });
 
-  it('builds the same cohort at every site with a majority threshold', () => {
-    for (const r of rounds) expect({ sites: r.cohort.members.map((m) => m.site), threshold: r.cohort.threshold, held: [...r.held.keys()].sort() }).toEqual({ sites: NAMES, threshold: 3, held: NAMES });
+  it('builds the same cohort at every site; the default threshold of 5 sites is 4 (withstands the coordinator plus one colluder)', () => {
+    for (const r of rounds) expect({ sites: r.cohort.members.map((m) => m.site), threshold: r.cohort.threshold, held: [...r.held.keys()].sort() }).toEqual({ sites: NAMES, threshold: 4, held: NAMES });
   });
 
   it('cancel in the full sum: the pairwise parts of all masks add to 0 mod t', () => {
@@ -216,7 +216,7 @@ describe('pairwise masks', () => {
 
 describe('dropout recovery', () => {
   it('a site that dropped before uploading: its pairwise masks are removed with its rebuilt mask key', async () => {
-    const rounds = await setUpRound(ca, ids, { ...context, round: 2 });
+    const rounds = await setUpRound(ca, ids, { ...context, round: 2 }, 3);
     const c2 = { ...context, round: 2 };
     const survivors = NAMES.filter((n) => n !== 'elm');
     const uploads = maskedUploads(codec, rounds, new Map(survivors.map((s) => [s, vectors.get(s) as Float64Array])));
@@ -231,7 +231,7 @@ describe('dropout recovery', () => {
 
   it('a site that uploaded and then dropped before unmasking: its self-mask is rebuilt from the others\' shares', async () => {
     const c3 = { ...context, round: 3 };
-    const rounds = await setUpRound(ca, ids, c3);
+    const rounds = await setUpRound(ca, ids, c3, 3);
     const survivors = NAMES.filter((n) => n !== 'elm'); // elm never uploaded
     const uploads = maskedUploads(codec, rounds, new Map(survivors.map((s) => [s, vectors.get(s) as Float64Array])));
     const sum = sumThroughAdder(codec.adder, [...uploads.values()]);
@@ -245,14 +245,14 @@ describe('dropout recovery', () => {
 
   it('fewer shares than the threshold rebuild nothing (UNMASK_FAILED)', async () => {
     const c4 = { ...context, round: 4 };
-    const rounds = await setUpRound(ca, ids, c4);
+    const rounds = await setUpRound(ca, ids, c4, 3);
     const e = await caught(unmaskSecrets(rounds, c4, NAMES, ['alder', 'birch']));
     expect({ code: e.code, details: e.details }).toEqual({ code: SecureAggErrors.UNMASK_FAILED.code, details: { site: 'alder', shares: 2, threshold: 3 } });
   });
 
   it('a wrong share is caught against the signed commitment (UNMASK_FAILED)', async () => {
     const c5 = { ...context, round: 5 };
-    const rounds = await setUpRound(ca, ids, c5);
+    const rounds = await setUpRound(ca, ids, c5, 3);
     const request = { ...c5, survivors: NAMES, dropped: [] };
     const releases = NAMES.slice(0, 3).map((s) => {
       const r = rounds.find((x) => x.id.name === s) as SiteRound;
@@ -269,7 +269,7 @@ describe('dropout recovery', () => {
 describe('collusion: the coordinator\'s whole state plus the key holder\'s HE key', () => {
   it('a single upload and every partial sum decrypt to values uncorrelated with the true updates; the full sum is exact', async () => {
     const c6 = { ...context, round: 6 };
-    const rounds = await setUpRound(ca, ids, c6);
+    const rounds = await setUpRound(ca, ids, c6, 3);
     const survivors = NAMES.filter((n) => n !== 'elm');
     const uploads = maskedUploads(codec, rounds, new Map(survivors.map((s) => [s, vectors.get(s) as Float64Array])));
     // Everything the coordinator holds after the round: all uploads, all releases, rebuilt secrets.
@@ -303,7 +303,7 @@ describe('collusion: the coordinator\'s whole state plus the key holder\'s HE ke
 describe('never both share kinds for one site', () => {
   it('with both the self-mask seed and the mask key of one survivor, its single upload opens exactly', async () => {
     const c7 = { ...context, round: 7 };
-    const rounds = await setUpRound(ca, ids, c7);
+    const rounds = await setUpRound(ca, ids, c7, 3);
     const uploads = maskedUploads(codec, rounds, new Map([['alder', vectors.get('alder') as Float64Array]]));
     const share = (site: string): SiteRound => rounds.find((x) => x.id.name === site) as SiteRound;
     // What the ledger refuses below: b_alder from three sites, alder's mask key from three others.
@@ -333,7 +333,7 @@ describe('never both share kinds for one site', () => {
 
   it('a survivor that released mask-key shares of a site refuses its self-mask shares later, and the reverse; nothing is released', async () => {
     const c8 = { ...context, round: 8 };
-    const rounds = await setUpRound(ca, ids, c8);
+    const rounds = await setUpRound(ca, ids, c8, 3);
     const cedar = rounds.find((x) => x.id.name === 'cedar') as SiteRound;
     releaseShares({ ...c8, survivors: ['alder', 'birch', 'cedar', 'dogwood'], dropped: ['elm'] }, cedar.secrets, cedar.cohort, cedar.held, cedar.ledger);
     const before = new Map(cedar.ledger.entries);
@@ -348,7 +348,7 @@ describe('never both share kinds for one site', () => {
 
   it('refuses requests that do not split the cohort, name the answering site dropped, or leave fewer survivors than the threshold', async () => {
     const c9 = { ...context, round: 9 };
-    const rounds = await setUpRound(ca, ids, c9);
+    const rounds = await setUpRound(ca, ids, c9, 3);
     const a = rounds[0] as SiteRound;
     const code = (request: Parameters<typeof releaseShares>[0]): string => caughtSync(() => releaseShares(request, a.secrets, a.cohort, a.held, a.ledger)).code;
     expect([
@@ -380,6 +380,34 @@ describe('advertisements and shares', () => {
       code(() => verifyMaskKeys(advertisement, { ...expect1, isRevoked: (s) => s === alder.serial })),
     ]).toEqual([SecureAggErrors.MASKING.code, SecureAggErrors.MASKING.code, SecureAggErrors.MASKING.code, SecureAggErrors.MASKING.code, SecureAggErrors.SITE_REVOKED.code]);
     expect(verifyMaskKeys(advertisement, expect1).site).toBe('alder');
+  });
+
+  it('a coordinator with one colluding site that splits the honest sites gets both share kinds of a victim under a bare majority (3 of 5), not under the default (4 of 5)', async () => {
+    for (const [round, threshold, opens] of [[12, 3, true], [13, undefined, false]] as const) {
+      const c = { ...context, round };
+      const rounds = await setUpRound(ca, ids, c, threshold);
+      const site = (name: string): SiteRound => rounds.find((x) => x.id.name === name) as SiteRound;
+      const t = rounds[0]!.cohort.threshold;
+      // elm colludes: it hands over both of its shares of alder. alder and birch are told alder survived...
+      const asSurvivor = { ...c, survivors: NAMES, dropped: [] as string[] };
+      const selfShares = [...['alder', 'birch'].map((s) => releaseShares(asSurvivor, site(s).secrets, site(s).cohort, site(s).held, site(s).ledger).selfShares.alder as string), site('elm').held.get('alder')!.selfShare.toString('base64')];
+      // ...cedar and dogwood are told alder dropped.
+      const asDropped = { ...c, survivors: ['birch', 'cedar', 'dogwood', 'elm'], dropped: ['alder'] };
+      const keyShares = [...['cedar', 'dogwood'].map((s) => releaseShares(asDropped, site(s).secrets, site(s).cohort, site(s).held, site(s).ledger).maskKeyShares.alder as string), site('elm').held.get('alder')!.maskKeyShare.toString('base64')];
+      const members = publicKeysOf(rounds[0]!.cohort).filter((m) => m.site === 'alder');
+      const attempt = async (): Promise<boolean> => {
+        await rebuildSecrets(c, members, t, ['alder', 'x1', 'x2'], [{ from: 'x1', selfShares: { alder: selfShares[0] as string }, maskKeyShares: {} }, { from: 'x2', selfShares: { alder: selfShares[1] as string }, maskKeyShares: {} }, { from: 'alder', selfShares: { alder: selfShares[2] as string }, maskKeyShares: {} }]);
+        await rebuildSecrets(c, members, t, ['y1', 'y2', 'y3'], keyShares.map((k, i) => ({ from: `y${i + 1}`, selfShares: {}, maskKeyShares: { alder: k } })));
+        return true;
+      };
+      if (opens) expect(await attempt()).toBe(true);
+      else {
+        expect((await caught(attempt())).code).toBe(SecureAggErrors.UNMASK_FAILED.code);
+        // A fourth share of either kind must come from an honest site that already gave the other kind.
+        expect(caughtSync(() => releaseShares(asSurvivor, site('cedar').secrets, site('cedar').cohort, site('cedar').held, site('cedar').ledger)).code).toBe(SecureAggErrors.SHARE_CONFLICT.code);
+        expect(caughtSync(() => releaseShares(asDropped, site('birch').secrets, site('birch').cohort, site('birch').held, site('birch').ledger)).code).toBe(SecureAggErrors.SHARE_CONFLICT.code);
+      }
+    }
   });
 
   it('refuses a threshold below a majority, and a cohort of fewer than 3', () => {
