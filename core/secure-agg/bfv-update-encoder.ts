@@ -89,17 +89,7 @@ export class BfvUpdateEncoder implements UpdateEncoder {
    * byte is produced), then encrypts chunk by chunk as the caller pulls them.
    */
   encode(vector: Float64Array): Iterable<Uint8Array> {
-    if (vector.length !== this.descriptor.length) {
-      throw new TypeError(`vector has ${vector.length} values, the codec expects ${this.descriptor.length}`);
-    }
-    const quantized = quantizeWeightedUpdate(vector, {
-      scale: this.descriptor.scale,
-      maxAbsValue: this.descriptor.maxAbsValue,
-      maxWeight: this.descriptor.maxWeight,
-      clampOutOfRange: this.clampOutOfRange,
-      random: this.random,
-    });
-    return this.encrypt(quantized);
+    return this.encrypt(this.quantize(vector));
   }
 
   /**
@@ -111,17 +101,20 @@ export class BfvUpdateEncoder implements UpdateEncoder {
     if (String(mask.t) !== this.descriptor.plainModulus) {
       throw new TypeError(`mask works mod ${mask.t}, the codec's plain modulus is ${this.descriptor.plainModulus}`);
     }
+    return this.encrypt(this.quantize(vector), mask);
+  }
+
+  private quantize(vector: Float64Array): Float64Array {
     if (vector.length !== this.descriptor.length) {
       throw new TypeError(`vector has ${vector.length} values, the codec expects ${this.descriptor.length}`);
     }
-    const quantized = quantizeWeightedUpdate(vector, {
+    return quantizeWeightedUpdate(vector, {
       scale: this.descriptor.scale,
       maxAbsValue: this.descriptor.maxAbsValue,
       maxWeight: this.descriptor.maxWeight,
       clampOutOfRange: this.clampOutOfRange,
       random: this.random,
     });
-    return this.encrypt(quantized, mask);
   }
 
   private *encrypt(quantized: Float64Array, mask?: SlotMask): Generator<Uint8Array> {

@@ -17,7 +17,7 @@
  *    v in U and of the mask key of d in D, and never both kinds for one site: the decision
  *    is recorded in a ledger before anything is released (see {@link releaseShares}).
  */
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, sign, verify } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, sign, verify } from 'node:crypto';
 import { split } from 'shamir-secret-sharing';
 import { CohortError, SecureAggErrors } from '../../errors/index.ts';
 import { identityFromCertificate } from '../../pki/identity.ts';
@@ -381,10 +381,3 @@ export function releaseShares(request: UnmaskRequest, secrets: RoundMaskSecrets,
   }
   return { consortium: c.consortium, run: c.run, round: c.round, from: secrets.site, selfShares, maskKeyShares };
 }
-
-/** SHA-256 of a site's advertised keys, for logs and the round record (hex). */
-export const cohortDigest = (cohort: MaskCohort): string =>
-  createHash('sha256')
-    .update(JSON.stringify(cohort.members.map((m) => [m.site, b64(m.channelPublicKeyDer), b64(m.maskPublicKeyDer), m.selfSeedCommitment])))
-    .update(String(cohort.threshold))
-    .digest('hex');
