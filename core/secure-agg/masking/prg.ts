@@ -90,12 +90,20 @@ export class MaskPrg {
     cipher.final();
   }
 
-  /** Reduces every value of `acc` (an exact integer) to its residue in [0, t). */
+  /**
+   * Reduces every value of `acc` (an exact integer below 2^53 - t in magnitude, which
+   * {@link maxTermsBeforeReduce} guarantees) to its residue in [0, t). A floored division rather than `%` (a libm call per value); the quotient may be
+   * off by one where x / t rounds across an integer, which the two corrections fix, and
+   * q * t stays exact because it is within t of x.
+   */
   reduce(acc: Float64Array): void {
     const t = this.t;
     for (let i = 0; i < acc.length; i++) {
-      const r = (acc[i] as number) % t;
-      acc[i] = r < 0 ? r + t : r;
+      const x = acc[i] as number;
+      let r = x - Math.floor(x / t) * t;
+      if (r < 0) r += t;
+      else if (r >= t) r -= t;
+      acc[i] = r;
     }
   }
 

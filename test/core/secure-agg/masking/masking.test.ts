@@ -149,6 +149,17 @@ describe('mask expansion', () => {
     prg.addBlock(Buffer.alloc(32, 1), 0, -1, acc);
     expect(acc.every((x) => x === 0)).toBe(true);
   });
+  it.each([12289, 17592186028033, 4503599627370449])('reduce (t = %d) agrees with BigInt mod over exact integers below 2^53 - t', (t) => {
+    const prg = new MaskPrg(t, 64);
+    const xs = new Float64Array(64);
+    const edges = [0, 1, -1, t - 1, t, t + 1, -t, -t - 1, 2 ** 53 - t - 1, -(2 ** 53 - t - 1), 2 ** 53 - 2 * t, Math.floor(2 ** 53 / t) * t];
+    edges.forEach((x, i) => (xs[i] = x));
+    for (let i = edges.length; i < 64; i++) xs[i] = Math.round(Math.sin(i * 99.1) * 2 ** 52);
+    const want = Array.from(xs, (x) => Number(((BigInt(x) % BigInt(t)) + BigInt(t)) % BigInt(t)));
+    prg.reduce(xs);
+    expect(Array.from(xs)).toEqual(want);
+  });
+
   it.each([12289, 17592186028033, 4503599627370449])('lazy reduction (t = %d) equals reducing after every block, and a BigInt sum', (t) => {
     const prg = new MaskPrg(t, 512);
     const seeds = Array.from({ length: 40 }, (_, k) => Buffer.alloc(32, k + 1));
