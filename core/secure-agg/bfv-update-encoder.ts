@@ -30,6 +30,9 @@ export interface DecodedAggregate {
   readonly minNoiseBudgetBits: number;
 }
 
+/** Which 32-bit half of a 64-bit lane holds the low bits on this platform. */
+const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+
 type Seal = {
   readonly encryptor: ReturnType<SealLibrary['Encryptor']>;
   readonly decryptor: ReturnType<SealLibrary['Decryptor']>;
@@ -123,6 +126,9 @@ export class BfvUpdateEncoder implements UpdateEncoder {
     const per = this.layout.valuesPerCiphertext;
     const slots = new BigInt64Array(n);
     const row = new Float64Array(mask === undefined ? 0 : n);
+    // Masked slots are residues in [0, t), written little-endian into 64-bit lanes.
+    const unsigned = new BigUint64Array(mask === undefined ? 0 : n);
+    const words = new Uint32Array(unsigned.buffer);
     const plain = this.seal.PlainText();
     try {
       for (let index = 0; index < this.chunkCount; index++) {
@@ -144,9 +150,15 @@ export class BfvUpdateEncoder implements UpdateEncoder {
             }
             row[n - 1] = 1; // check slot
             mask.addBlock(index * this.layout.ciphertextsPerChunk + c, row);
-            for (let i = 0; i < n; i++) slots[i] = BigInt(row[i] as number);
+            // Residues below 2^52 go in as two 32-bit halves: no BigInt per slot.
+            for (let i = 0; i < n; i++) {
+              const r = row[i] as number;
+              const lo = r >>> 0;
+              words[2 * i + LOW_WORD] = lo;
+              words[2 * i + 1 - LOW_WORD] = (r - lo) / 4294967296;
+            }
           }
-          batch.encode(slots, plain);
+          batch.encode(mask === undefined ? slots : unsigned, plain);
           const serializable = encryptor.encryptSymmetricSerializable(plain);
           try {
             ciphertexts.push(serializable.saveArray(this.seal.ComprModeType.zstd));

@@ -277,6 +277,28 @@ describe('dropout recovery', () => {
   });
 });
 
+describe('a plaintext modulus above 32 bits (two-word draws, two-word slots)', () => {
+  it('masked uploads of 3 of 4 sites, one dropped, unmask to the exact sum', async () => {
+    const wide = await makeCodec({ length: LENGTH, maxSummands: 8, maxAbsValue: 1000, maxWeight: 1, scale: 2 ** 20 }, 'wide');
+    try {
+      expect(BigInt(wide.key.descriptor.plainModulus) > 2n ** 32n).toBe(true);
+      const c = { ...context, round: 20 };
+      const four = ids.slice(0, 4);
+      const rounds = await setUpRound(ca, four, c);
+      const survivors = ['alder', 'birch', 'dogwood'];
+      const uploads = maskedUploads(wide, rounds, new Map(survivors.map((s) => [s, vectors.get(s) as Float64Array])));
+      const sum = sumThroughAdder(wide.adder, [...uploads.values()]);
+      const { rebuilt } = await unmaskSecrets(rounds, c, survivors, survivors);
+      const u = await unmasker(wide, c, rounds[0]!.cohort, rebuilt);
+      const decoded = wide.encoder.decodeAggregate(sum.map((x, i) => u.unmask(x, i)), { contributors: 3 });
+      u.dispose();
+      expect(Array.from(decoded.sum)).toEqual(Array.from(sumOf(survivors.map((s) => vectors.get(s) as Float64Array))));
+    } finally {
+      wide.dispose();
+    }
+  });
+});
+
 describe('collusion: the coordinator\'s whole state plus the key holder\'s HE key', () => {
   it('a single upload and every partial sum decrypt to values uncorrelated with the true updates; the full sum is exact', async () => {
     const c6 = { ...context, round: 6 };
