@@ -9,7 +9,7 @@ import { ReflectionService } from '@grpc/reflection';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../core/audit/audit-log.ts';
 import { sqliteAuditState } from '../core/audit/anchor.ts';
@@ -29,6 +29,7 @@ import { adminServiceHandlers } from './server/admin-service.ts';
 import { siteServiceHandlers } from './server/site-service.ts';
 import { loadSeal } from '../core/secure-agg/seal-library.ts';
 import { StateStore } from './state/store.ts';
+import { CRASH_POINT } from './state/crash-hook.ts';
 
 export interface CoordinatorOptions {
   kit: Kit;
@@ -61,6 +62,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   // Certificates are short-lived: warn, from the certificates callers present, before one lapses.
   creds.expiryWatch = new ExpiryWatch((w) => log.warn(w, `the certificate of ${w.role} ${w.name} expires in ${w.daysLeft} days: it must send a new request for the operator to sign`));
   creds.expiryWatch.note(identityFromCertificate(kit.certPem), new Date(new X509Certificate(kit.certPem).validTo));
+  if (CRASH_POINT) log.warn({ crashAt: CRASH_POINT }, 'COHORT_TEST_CRASH_AT is set: this coordinator will SIGKILL itself at that step (fault-injection tests only)');
   // The round engine is synchronous; the (key-free) BFV adder needs the WebAssembly module ready.
   await loadSeal();
   const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
@@ -91,6 +93,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const crlNow = kit.crlPath ? readFileSync(kit.crlPath, 'utf8') : kit.crlPem;
   if (kit.crlPath && crlNow !== undefined && crlNow !== kit.crlPem) await creds.reloadCrl(crlNow, kit.crlPath);
 
+  // Spool files of uploads cut off by a crash: none is in flight before the server binds, and none was counted.
+  rmSync(join(options.stateDir, 'spool'), { recursive: true, force: true });
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 });
   const { site, admin, packageDefinition } = loadCohortProtos();
   server.addService(site.cohort.v1.SiteService.service, siteServiceHandlers({

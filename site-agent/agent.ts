@@ -11,7 +11,6 @@ import { SITE_MAX_RECONNECT_BACKOFF_MS, siteClient, unary } from '../core/rpc/cl
 import { fromServiceError } from '../core/rpc/status-errors.ts';
 import type { FitConfig } from '../core/strategies/index.ts';
 import type { CodecDescriptor } from '../core/update-codec/index.ts';
-import type { ModelSpec } from '../models/spec-schema.ts';
 import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
 import type { Task__Output } from '../protos/gen/cohort/v1/Task.ts';
 import type { RegisterResponse__Output } from '../protos/gen/cohort/v1/RegisterResponse.ts';
@@ -19,6 +18,7 @@ import type { HeKeyStore } from './he-keys.ts';
 import { ensureHeKey, publishExchangeKey } from './key-ceremony.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunStateStore } from './run-state.ts';
+import { boundSpec } from './run-binding.ts';
 import { RunWorker, weightsSha256, type OfferedCodec } from './run-worker.ts';
 import { releasedMessage } from './privacy/release-policy.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
@@ -205,13 +205,18 @@ export class SiteAgent {
       .finally(() => this.queued.delete(task.taskId));
   }
 
+  /**
+   * The run's worker, on the spec this site accepted (after a restart too, whatever task comes
+   * first); refuses a task that names another spec, minSites or a round past spec.rounds.
+   */
   private workerFor(task: Task__Output): RunWorker {
+    const spec = boundSpec(this.options.states, task);
     let w = this.workers.get(task.runId);
     if (!w) {
       w = new RunWorker({
         site: this.name,
         runId: task.runId,
-        spec: JSON.parse(task.specJson) as ModelSpec,
+        spec,
         config: this.options.config,
         states: this.options.states,
         heKeys: this.options.heKeys,

@@ -29,6 +29,19 @@ function fromBase64(s: string): Float32Array {
 /** The codec a site accepted a run with: plaintext, or BFV under one key. */
 export type AcceptedCodec = { readonly kind: 'plain' } | { readonly kind: 'bfv'; readonly keyId: string };
 
+/**
+ * What a site accepted a run with, sealed in its run state: the spec (its JSON and SHA-256, the
+ * coordinator's spec_sha256), the codec, and the run's masking parameters where it has them.
+ * After an agent restart the site works from this, never from whatever a task says.
+ */
+export interface AcceptedRun {
+  readonly specSha256: string;
+  readonly specJson: string;
+  readonly codec: AcceptedCodec;
+  /** The pairwise-masking parameters of the offer (issue 9), when the run has them. */
+  readonly masking?: unknown;
+}
+
 export class RunStateStore {
   constructor(
     private readonly dataDir: string,
@@ -56,9 +69,23 @@ export class RunStateStore {
     writeSealedFile(join(this.dataDir, 'runs', runId, 'codec.state'), this.key, Buffer.from(JSON.stringify(codec)), `run-codec:${runId}`);
   }
 
+  /** The codec the site accepted the run with: from its accepted run, or (a run accepted before those were kept) its codec record. */
   acceptedCodec(runId: string): AcceptedCodec | undefined {
+    const accepted = this.acceptedRun(runId);
+    if (accepted) return accepted.codec;
     const p = join(this.dataDir, 'runs', runId, 'codec.state');
     return existsSync(p) ? (JSON.parse(readSealedFile(p, this.key, `run-codec:${runId}`).toString('utf8')) as AcceptedCodec) : undefined;
+  }
+
+  /** Records what the site accepted the run with (site-agent/run-binding.ts): every later task must name the same. */
+  saveAcceptedRun(runId: string, accepted: AcceptedRun): void {
+    mkdirSync(join(this.dataDir, 'runs', runId), { recursive: true, mode: 0o700 });
+    writeSealedFile(join(this.dataDir, 'runs', runId, 'accepted.state'), this.key, Buffer.from(JSON.stringify(accepted)), `run-accepted:${runId}`);
+  }
+
+  acceptedRun(runId: string): AcceptedRun | undefined {
+    const p = join(this.dataDir, 'runs', runId, 'accepted.state');
+    return existsSync(p) ? (JSON.parse(readSealedFile(p, this.key, `run-accepted:${runId}`).toString('utf8')) as AcceptedRun) : undefined;
   }
 
   save(runId: string, state: RunGlobalState): void {

@@ -6,6 +6,7 @@
  * decisions.
  */
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { consortiumMetrics, evaluationCodec, evaluationsNeeded, evaluationVector, type ConsortiumMetrics } from '../core/evaluation/summed-metrics.ts';
 import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors, type ErrorDefinition } from '../core/errors/index.ts';
 import { roundUpPrivacy } from '../core/privacy/format.ts';
@@ -26,7 +27,8 @@ import type { HeKeyStore } from './he-keys.ts';
 import { checkRunAgainstBudget } from './privacy/budget-check.ts';
 import { applyDecodedAggregate, initialServerState, siteUpdateVector } from './round-math.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
-import type { RunGlobalState, RunStateStore } from './run-state.ts';
+import type { AcceptedCodec, RunGlobalState, RunStateStore } from './run-state.ts';
+import { acceptedRunOf } from './run-binding.ts';
 import type { SiteConfig } from './site-config.ts';
 import { assertDpCompatible } from './training/dp-compatibility.ts';
 import { recordDpOptions } from './training/dp-options.ts';
@@ -59,6 +61,11 @@ export interface RunWorkerOptions {
   readonly states: RunStateStore;
   readonly heKeys: HeKeyStore;
   readonly ledger: PrivacyLedger;
+}
+
+/** The codec a site seals when it accepts `codec`. */
+function acceptedCodecOf(codec: OfferedCodec): AcceptedCodec {
+  return codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' };
 }
 
 export function weightsSha256(weights: Float32Array): string {
@@ -155,6 +162,15 @@ export class RunWorker {
    */
   async decide(submittedBy: string, codec: OfferedCodec, refusal?: CohortError): Promise<OfferDecision> {
     const decline = (e: CohortError): OfferDecision => ({ accept: false, reasonCode: e.code, reason: releasedMessage(e.code, e.message, this.o.config.policy.release), numExamples: 0, fingerprint: '' });
+    // An offer again of a run this site accepted never rewrites what it sealed: the same codec gets
+    // the same answer, another codec or key (a downgrade to plaintext, a key switch) is refused.
+    const sealed = this.o.states.acceptedRun(this.runId);
+    const offered = acceptedCodecOf(codec);
+    if (sealed && !isDeepStrictEqual(sealed.codec, offered)) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: the offer now names codec "${codec.kind}"${codec.key ? ` under key ${codec.key.keyId}` : ''}, the run was accepted with "${sealed.codec.kind}"${sealed.codec.kind === 'bfv' ? ` under key ${sealed.codec.keyId}` : ''}; the offer is refused`, {
+        details: { runId: this.runId, kind: 'TASK_KIND_OFFER', round: 0, field: 'codec' },
+      });
+    }
     if (refusal) return decline(refusal);
     const policy = this.o.config.policy;
     if (codec.kind === 'plain' && !policy.allowPlaintext) {
@@ -200,7 +216,8 @@ export class RunWorker {
       const reason = policy.release.recordCounts === 'exact' ? budget.reason : 'the run would take this site past its privacy budget (the figures are withheld with its record count)';
       return { accept: false, reasonCode: budget.code, reason, numExamples: 0, fingerprint: '' };
     }
-    this.o.states.saveAcceptedCodec(this.runId, codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' });
+    // The site binds what it accepts: spec, codec (and masking) are sealed, and later tasks must name the same (run-binding.ts).
+    if (!sealed) this.o.states.saveAcceptedRun(this.runId, acceptedRunOf(this.spec, offered));
     if (!this.o.ledger.entries().some((e) => e.runId === this.runId)) {
       // The accept reserves the planned spend; the run's stop (ledger.release) frees what it did not spend.
       this.o.ledger.append({
@@ -347,6 +364,9 @@ export class RunWorker {
    * site-level clip and this site's share of the noise, exactly once per round.
    */
   async train(fit: FitConfig, codec: CodecDescriptor): Promise<{ vector: Float64Array; numExamples: number; trainLoss: number }> {
+    if (!(Number.isSafeInteger(fit.round) && fit.round >= 1 && fit.round <= this.spec.rounds)) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: round ${fit.round} is outside the spec's rounds 1..${this.spec.rounds}; not trained`, { details: { runId: this.runId, round: fit.round, field: 'round' } });
+    }
     const data = await this.data();
     const global = this.globalState();
     const n = data.train.rows;

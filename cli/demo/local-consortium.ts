@@ -126,12 +126,12 @@ export class LocalConsortium {
     return loadKit(join(this.kitsDir, name));
   }
 
-  private spawnCohort(name: string, args: string[]): ChildProcess {
+  private spawnCohort(name: string, args: string[], env: Readonly<Record<string, string>> = {}): ChildProcess {
     const logs = join(this.options.workdir, 'logs');
     mkdirSync(logs, { recursive: true });
     const child = spawn(process.execPath, [COHORT_BIN, ...args, '--log-file', join(logs, `${name}.log`)], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, COHORT_LOG_LEVEL: process.env.COHORT_LOG_LEVEL ?? 'info' },
+      env: { ...process.env, COHORT_LOG_LEVEL: process.env.COHORT_LOG_LEVEL ?? 'info', ...env },
     });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -145,11 +145,12 @@ export class LocalConsortium {
     return child;
   }
 
-  startCoordinator(): ChildProcess {
+  /** `env` adds variables to the coordinator's environment (tests: COHORT_TEST_CRASH_AT, coordinator/state/crash-hook.ts). */
+  startCoordinator(env: Readonly<Record<string, string>> = {}): ChildProcess {
     const args = ['coordinator', 'start', '--kit', join(this.kitsDir, 'coordinator'), '--state', join(this.options.workdir, 'coordinator-state'), '--listen', `127.0.0.1:${this.port}`];
     if (this.options.siteGraceMs !== undefined) args.push('--site-grace-ms', String(this.options.siteGraceMs));
     if (this.options.recruitTimeoutMs !== undefined) args.push('--recruit-timeout-ms', String(this.options.recruitTimeoutMs));
-    return this.spawnCohort('coordinator', args);
+    return this.spawnCohort('coordinator', args, env);
   }
 
   /** What `cohort site init` does: the site's data directory and owner-only at-rest key. */

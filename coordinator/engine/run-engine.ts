@@ -158,18 +158,26 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   }
 
   private endRun(run: RunRow, to: RunState, errorCode: string | null, message: string): void {
+    this.store.tx(() => this.endRunRows(run, to, errorCode, message))();
+  }
+
+  /**
+   * The rows of a run's end, inside the caller's transaction; returns what to do once it has
+   * committed (free the adders, tell the sites).
+   */
+  private endRunRows(run: RunRow, to: RunState, errorCode: string | null, message: string): () => void {
     const now = this.now();
     const participants = this.store.runSites(run.run_id).map((s) => s.site);
-    this.store.tx(() => {
-      this.setRunState(run, to, { error_code: errorCode, error: errorCode ? message : null });
-      const round = this.store.getRound(run.run_id, run.current_round);
-      // An open round (one with a stage still waiting on sites) fails with the run.
-      if (round && STAGES[round.state]) this.setRoundState(run.run_id, round.round, round.state, 'FAILED');
-      this.store.appendEvent('coordinator', `run.${to.toLowerCase()}`, run.run_id, { errorCode, message }, now);
-    });
-    this.disposeAdders(run.run_id);
-    for (const site of participants) this.emit('push', site, finishTask(run.run_id, to, message));
-    this.emit('run', run.run_id);
+    this.setRunState(run, to, { error_code: errorCode, error: errorCode ? message : null });
+    const round = this.store.getRound(run.run_id, run.current_round);
+    // An open round (one with a stage still waiting on sites) fails with the run.
+    if (round && STAGES[round.state]) this.setRoundState(run.run_id, round.round, round.state, 'FAILED');
+    this.store.appendEvent('coordinator', `run.${to.toLowerCase()}`, run.run_id, { errorCode, message }, now);
+    return () => {
+      this.disposeAdders(run.run_id);
+      for (const site of participants) this.emit('push', site, finishTask(run.run_id, to, message));
+      this.emit('run', run.run_id);
+    };
   }
 
   // ---- sites ------------------------------------------------------------------------
@@ -243,17 +251,22 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.store.updateRound(runId, round, { ...fields, state: to });
   }
 
-  private openRound(run: RunRow, round: number): void {
+  /**
+   * Opens `round`, inside the caller's transaction (the one that moved the run to RUNNING or
+   * closed the previous round: no crash can leave a running run between rounds); returns what
+   * to do once it has committed (tell the participants).
+   */
+  private openRound(run: RunRow, round: number): () => void {
     const now = this.now();
     const participants = this.store.runSites(run.run_id).filter((s) => s.state === 'ACCEPTED').map((s) => s.site);
-    this.store.tx(() => {
-      this.store.insertRound({ run_id: run.run_id, round, state: 'COLLECTING', opened_at_ms: now, deadline_ms: now + run.round_timeout_ms, closed_at_ms: null, contributors: 0, metrics_json: null });
-      for (const site of participants) this.store.insertRoundSite({ run_id: run.run_id, round, site, state: 'PENDING', updated_at_ms: now });
-      this.store.updateRun(run.run_id, { current_round: round }, now);
-      this.store.appendEvent('coordinator', 'round.open', run.run_id, { round, participants }, now);
-    });
-    for (const site of participants) this.emit('tasks', site);
-    this.emit('run', run.run_id);
+    this.store.insertRound({ run_id: run.run_id, round, state: 'COLLECTING', opened_at_ms: now, deadline_ms: now + run.round_timeout_ms, closed_at_ms: null, contributors: 0, metrics_json: null });
+    for (const site of participants) this.store.insertRoundSite({ run_id: run.run_id, round, site, state: 'PENDING', updated_at_ms: now });
+    this.store.updateRun(run.run_id, { current_round: round }, now);
+    this.store.appendEvent('coordinator', 'round.open', run.run_id, { round, participants }, now);
+    return () => {
+      for (const site of participants) this.emit('tasks', site);
+      this.emit('run', run.run_id);
+    };
   }
 
   /** The adder of a running run's updates, or (`evaluation`) of its evaluation vectors, whose codec derives from the run's. */
@@ -395,6 +408,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         updated_at_ms: now,
       });
       if (report.privacyJson) this.store.setRunSitePrivacy(runId, site, { privacy_json: report.privacyJson });
+      this.store.appendEvent(site, 'round.evaluation', runId, { round }, now);
     });
     this.emit('run', runId);
     this.tick();
@@ -423,7 +437,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.tick();
   }
 
-  reportFailure(site: string, runId: string, round: number, code: string, message: string): void {
+  /** A site's failure in the current stage of a round: as the site reports it, or (`recordedBy` 'coordinator') as the coordinator charges it. */
+  reportFailure(site: string, runId: string, round: number, code: string, message: string, recordedBy = site): void {
     const run = this.store.getRun(runId);
     if (!run) return;
     const now = this.now();
@@ -437,7 +452,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const stage = STAGES[r.state];
     this.store.tx(() => {
       if (stage?.pending(rs)) this.store.updateRoundSite(runId, round, site, { ...stage.failed, failure_code: code, failure: message, updated_at_ms: now });
-      this.store.appendEvent(site, 'site.failure', runId, { round, code }, now);
+      this.store.appendEvent(recordedBy, 'site.failure', runId, recordedBy === site ? { round, code } : { round, site, code }, now);
     });
     this.emit('run', runId);
     this.tick();
@@ -472,6 +487,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         this.endRun(run, 'FAILED', e.code, e.message);
         return;
       }
+      // RUNNING and its first round in one transaction: a crash leaves the run recruiting or running round 1.
       this.store.tx(() => {
         this.setRunState(run, 'RUNNING', { codec_json: JSON.stringify(codec) });
         this.store.appendEvent('coordinator', 'run.codec', run.run_id, { codec }, this.now());
@@ -479,8 +495,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         for (const s of sites.filter((x) => x.state === 'INVITED')) {
           this.store.upsertRunSite({ ...s, state: 'DECLINED', reason_code: RunErrors.ROUND_DEADLINE.code, reason: 'did not answer the offer in time', updated_at_ms: this.now() });
         }
-      });
-      this.openRound(this.getRunOrThrow(run.run_id), 1);
+        return this.openRound(this.getRunOrThrow(run.run_id), 1);
+      })();
     } else {
       this.endRun(run, 'FAILED', RunErrors.NOT_ENOUGH_SITES.code, `${accepted} of ${sites.length} sites accepted; the run needs ${run.min_sites}`);
     }
@@ -489,7 +505,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   private advanceRound(run: RunRow): void {
     const now = this.now();
     const round = this.store.getRound(run.run_id, run.current_round);
-    if (!round) return;
+    if (!round || round.state === 'CLOSED') {
+      this.repairBetweenRounds(run, round?.round ?? 0);
+      return;
+    }
     const sites = this.store.roundSites(run.run_id, round.round);
     const pastDeadline = now >= round.deadline_ms;
     // Failures are data: late and disconnected sites are recorded, the round goes on.
@@ -554,11 +573,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const hash = [...hashes][0] ?? null;
     const now = this.now();
     if (evaluated.length < evaluationsNeeded(run.min_sites)) {
-      this.store.tx(() => {
+      this.closeRound(run, round, 'AGGREGATED', null, () => {
         this.store.updateRun(run.run_id, { final_weights_sha256: hash }, now);
         this.store.appendEvent('coordinator', 'round.metrics-withheld', run.run_id, { round, evaluations: evaluated.length, needed: evaluationsNeeded(run.min_sites) }, now);
       });
-      this.closeRound(run, round, 'AGGREGATED', null);
       return;
     }
     this.store.tx(() => {
@@ -587,8 +605,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     }
     const reported = sites.filter((s) => s.score_state === 'REPORTED');
     if (reported.length === 0) {
-      this.store.appendEvent('coordinator', 'round.metrics-withheld', run.run_id, { round, reports: 0 }, this.now());
-      this.closeRound(run, round, 'SCORING', null);
+      this.closeRound(run, round, 'SCORING', null, () => this.store.appendEvent('coordinator', 'round.metrics-withheld', run.run_id, { round, reports: 0 }, this.now()));
       return;
     }
     const values = new Set(reported.map((s) => s.score_json));
@@ -600,16 +617,37 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.closeRound(run, round, 'SCORING', [...values][0] ?? null);
   }
 
-  private closeRound(run: RunRow, round: number, from: RoundState, metricsJson: string | null): void {
+  /**
+   * Closes `round` and, in the same transaction, opens the next one or completes the run: no
+   * crash leaves a running run with its last round closed. `first` adds rows of the caller's
+   * to that transaction.
+   */
+  private closeRound(run: RunRow, round: number, from: RoundState, metricsJson: string | null, first?: () => void): void {
     const now = this.now();
-    const weightsSha256 = this.getRunOrThrow(run.run_id).final_weights_sha256;
     this.store.tx(() => {
+      first?.();
+      const weightsSha256 = this.getRunOrThrow(run.run_id).final_weights_sha256;
       this.setRoundState(run.run_id, round, from, 'CLOSED', { closed_at_ms: now, metrics_json: metricsJson });
       this.store.appendEvent('coordinator', 'round.close', run.run_id, { round, weightsSha256 }, now);
-    });
-    const fresh = this.getRunOrThrow(run.run_id);
-    if (round >= run.rounds) this.endRun(fresh, 'COMPLETED', null, `completed ${round} rounds`);
-    else this.openRound(fresh, round + 1);
+      return this.afterClosed(this.getRunOrThrow(run.run_id), round);
+    })();
+  }
+
+  /** What follows a closed round (inside the caller's transaction): the next round, or the run's completion. */
+  private afterClosed(run: RunRow, round: number): () => void {
+    return round >= run.rounds ? this.endRunRows(run, 'COMPLETED', null, `completed ${round} rounds`) : this.openRound(run, round + 1);
+  }
+
+  /**
+   * Repairs a running run found between rounds (no round yet, or its current round closed):
+   * a state this engine never commits, but one a coordinator before issue 9 could leave when
+   * killed between two transactions. It goes on as the interrupted transition would have.
+   */
+  private repairBetweenRounds(run: RunRow, closed: number): void {
+    this.store.tx(() => {
+      this.store.appendEvent('coordinator', 'run.repair', run.run_id, { closedRound: closed, rounds: run.rounds }, this.now());
+      return this.afterClosed(run, closed);
+    })();
   }
 
   // ---- release --------------------------------------------------------------------------

@@ -73,6 +73,24 @@ function streamSums(ctx: SiteServiceContext, sums: (runId: string, round: number
   };
 }
 
+/**
+ * Refusals of what an upload is, not how it arrived: a chunk that claims to sum other than one
+ * update, or that was made under other parameters or another key. Such an upload would poison
+ * the round's sum or could never be summed, so it is recorded as its sender's failure in the
+ * round and the round goes on with the others.
+ */
+const CHARGED: ReadonlySet<string> = new Set([UpdateErrors.NOT_SINGLE.code, SecureAggErrors.PARAMS_MISMATCH.code, SecureAggErrors.TOO_MANY_SUMMANDS.code]);
+
+/**
+ * The refusal to record as the sending site's failure, or undefined. Framing faults (a stream
+ * cut short, a chunk out of order, too many chunks, bytes that do not parse) and the round's
+ * state (closed, already delivered) are refused without a charge: nothing of the upload was
+ * counted and the site may send it again (a real agent reports its own failure if it cannot).
+ */
+export function chargedToSender(e: unknown): CohortError | undefined {
+  return e instanceof CohortError && CHARGED.has(e.code) ? e : undefined;
+}
+
 export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandlers {
   const { engine, log } = ctx;
   return {
@@ -129,8 +147,11 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
 
     PublishExchangeKey: unary(ctx, (site, req) => {
       checkAnnouncementShape(req.announcementJson, site, ctx.guard.consortium);
-      engine.store.putExchangeKey(site, req.announcementJson, Date.now());
-      engine.store.appendEvent(site, 'key.exchange-key', null, {}, Date.now());
+      const now = Date.now();
+      engine.store.tx(() => {
+        engine.store.putExchangeKey(site, req.announcementJson, now);
+        engine.store.appendEvent(site, 'key.exchange-key', null, {}, now);
+      });
       return { ok: true };
     }),
 
@@ -258,13 +279,20 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         return;
       }
       let header: { runId: string; round: number; trainLoss: number; chunkCount: number; adder: ChunkAdder } | undefined;
+      /** The round the upload is for, once the site may upload to it: a bad upload from then on is the site's failure. */
+      let allowed: { runId: string; round: number } | undefined;
       let spool: UpdateSpool | undefined;
       let done = false;
       const fail = (e: unknown): void => {
         if (done) return;
         done = true;
         spool?.discard();
-        if (e instanceof CohortError) log.warn({ site, code: e.code, runId: header?.runId, round: header?.round }, 'update refused');
+        if (e instanceof CohortError) log.warn({ site, code: e.code, runId: allowed?.runId, round: allowed?.round }, 'update refused');
+        const charged = chargedToSender(e);
+        if (allowed && charged) {
+          // A bad upload costs its sender, not the round: the others' updates go on being summed.
+          engine.reportFailure(site, allowed.runId, allowed.round, charged.code, charged.message, 'coordinator');
+        }
         callback(toServiceError(e));
       };
       call.on('data', (msg: UpdateChunk__Output) => {
@@ -274,6 +302,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
             if (msg.body !== 'header' || !msg.header) throw new CohortError(UpdateErrors.HEADER_MISSING, 'the first message of an upload must be its header');
             const h = msg.header;
             const run = engine.checkUploadAllowed(site, h.runId, h.round);
+            allowed = { runId: h.runId, round: h.round };
             const adder = engine.adderOf(run);
             if (h.chunkCount !== adder.chunkCount) {
               throw new CohortError(UpdateErrors.CHUNK_INDEX, `the header announces ${h.chunkCount} chunks, the run codec has ${adder.chunkCount}`);

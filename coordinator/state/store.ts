@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StoredEvent } from '../../core/audit/events.ts';
+import { CrashHook } from './crash-hook.ts';
 import { MIGRATE_1_TO_2, MIGRATE_2_TO_3, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import type { RoundState, RunSiteState, RunState, SiteEvalState, SiteRoundState, SiteScoreState } from './states.ts';
 
@@ -106,6 +107,7 @@ export class StateStore {
   /** Set by appendEvent, at attach and by a failed delivery: only then has deliverEvents anything to read. */
   private eventsPending = false;
   private eventsAfter: Database.Statement | undefined;
+  private readonly crash = new CrashHook();
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -143,10 +145,18 @@ export class StateStore {
   /** Runs fn in one transaction; nested calls join the outer one. Committed events then go to the event sink. */
   tx<T>(fn: () => T): T {
     const outermost = !this.db.inTransaction;
+    let committed = false;
     try {
-      return this.db.transaction(fn)();
+      const result = this.db.transaction(fn)();
+      committed = true;
+      return result;
     } finally {
-      if (outermost) this.deliverEvents();
+      if (outermost) {
+        // Test-only fault injection (crash-hook.ts); a no-op unless COHORT_TEST_CRASH_AT is set.
+        if (committed) this.crash.committed();
+        else this.crash.rolledBack();
+        this.deliverEvents();
+      }
     }
   }
 
@@ -343,6 +353,7 @@ export class StateStore {
       .prepare('INSERT INTO events (at_ms, actor, action, run_id, detail_json) VALUES (?, ?, ?, ?, ?)')
       .run(now, actor, action, runId, JSON.stringify(detail));
     this.eventsPending = true;
+    this.crash.eventRecorded(action, this.db.inTransaction);
     // Outside a transaction the insert has committed already; inside one, tx() delivers after COMMIT.
     if (!this.db.inTransaction) this.deliverEvents();
   }

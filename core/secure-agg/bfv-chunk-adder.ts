@@ -8,7 +8,7 @@
  */
 import { CohortError, SecureAggErrors, UpdateErrors } from '../errors/index.ts';
 import type { BfvCodecDescriptor, ChunkAdder } from '../update-codec/types.ts';
-import { checkChunkHeader, readChunk, writeChunk, type ParsedChunk } from './chunk-format.ts';
+import { checkChunkHeader, checkSingleUpdate, readChunk, writeChunk, type ParsedChunk } from './chunk-format.ts';
 import { ciphertextsInChunk, layoutOf, type BfvLayout } from './layout.ts';
 import { createRunContext, loadCiphertext, type BfvContext } from './seal-context.ts';
 import { deleteAll, loadSeal, type SealCipherText, type SealEvaluator, type SealLibrary } from './seal-library.ts';
@@ -39,8 +39,9 @@ export class BfvChunkAdder implements ChunkAdder {
     this.evaluator = seal.Evaluator(this.bfv.context);
   }
 
+  /** Checks one site's chunk: its header (one update, the run's parameters and key, its position) and every ciphertext. */
   validate(chunk: Uint8Array, index: number): void {
-    this.loadEach(this.parse(chunk, index, `chunk ${index}`), `chunk ${index}`);
+    this.loadEach(this.parseUpload(chunk, index), `chunk ${index}`);
   }
 
   add(acc: Uint8Array | undefined, chunk: Uint8Array, index: number): Uint8Array {
@@ -49,7 +50,7 @@ export class BfvChunkAdder implements ChunkAdder {
       this.validate(chunk, index);
       return chunk.slice();
     }
-    const incoming = this.parse(chunk, index, `chunk ${index}`);
+    const incoming = this.parseUpload(chunk, index);
     const sum = this.parse(acc, index, `running sum of chunk ${index}`);
     const summands = sum.header.summands + incoming.header.summands;
     if (summands > this.descriptor.maxSummands) {
@@ -98,6 +99,13 @@ export class BfvChunkAdder implements ChunkAdder {
 
   private loadEach(parsed: ParsedChunk, where: string): void {
     for (const [i, bytes] of parsed.ciphertexts.entries()) this.load(bytes, `${where}, ciphertext ${i}`).delete();
+  }
+
+  /** A site's own chunk: one update, never a sum. */
+  private parseUpload(chunk: Uint8Array, index: number): ParsedChunk {
+    const parsed = this.parse(chunk, index, `chunk ${index}`);
+    checkSingleUpdate(parsed.header, `chunk ${index}`);
+    return parsed;
   }
 
   /** Checks index, size and header; does not touch SEAL. */

@@ -132,3 +132,16 @@ export function checkChunkHeader(header: ChunkHeader, expected: ChunkExpectation
     );
   }
 }
+
+/**
+ * Refuses an uploaded chunk that claims to sum other than one update. The coordinator sums
+ * uploads itself; a site's upload saying 2 would make the round's sum claim one summand too
+ * many, and every site would then refuse to decode it.
+ */
+export function checkSingleUpdate(header: ChunkHeader, where: string): void {
+  if (header.summands !== 1) {
+    throw new CohortError(UpdateErrors.NOT_SINGLE, `${where}: says it sums ${header.summands} updates; an upload carries exactly one`, {
+      details: { where, summands: header.summands },
+    });
+  }
+}

@@ -88,5 +88,10 @@ export const SiteErrors = defineErrors({
       'The site refused the run\'s update codec: a plaintext run its policy does not allow, or a task asking for another codec or key than the one the site accepted the run with.',
     fix: 'Submit the run encrypted (the default, `--codec bfv`). Plaintext runs are for development: allow them at a site with `policy.allowPlaintext: true`. A codec changed after the offer is a coordinator fault or attack.',
   },
+  TASK_UNBOUND: {
+    code: 'COHORT_E_SITE_TASK_UNBOUND',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The site refused a task that does not match the run it accepted: another spec (its SHA-256 differs from the one stored at the accept), another minSites, a round outside 1..spec.rounds, or a run it never accepted.',
+    fix: 'A task that changes the accepted run is a coordinator fault or attack; the site keeps the spec it accepted. Submit a new run to change the spec.',
+  },
 });
-

@@ -57,4 +57,10 @@ export const UpdateErrors = defineErrors({
     meaning: 'An upload stream did not start with its header message.',
     fix: 'Upgrade the site agent; the first message of an upload names the run and round.',
   },
+  NOT_SINGLE: {
+    code: 'COHORT_E_UPDATE_NOT_SINGLE',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'An uploaded chunk says it sums other than exactly one update (its header\'s summands is not 1): a site uploads its own update only, never a sum.',
+    fix: 'The upload was refused and recorded as that site\'s failure in the round; the round goes on with the others. Upgrade or inspect the site agent that sent it.',
+  },
 });

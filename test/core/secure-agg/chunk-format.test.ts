@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SecureAggErrors, UpdateErrors } from '../../../core/errors/index.ts';
-import { checkChunkHeader, readChunk, writeChunk } from '../../../core/secure-agg/chunk-format.ts';
+import { checkChunkHeader, checkSingleUpdate, readChunk, writeChunk } from '../../../core/secure-agg/chunk-format.ts';
 
 const paramsId = 'ab'.repeat(32);
 const header = { ciphertextCount: 2, index: 5, summands: 3, paramsId };
@@ -33,5 +33,14 @@ describe('BFV chunk format', () => {
     expect(() => checkChunkHeader(header, { ...expected, ciphertextCount: 1 }, 'c')).toThrowError(expect.objectContaining({ code: UpdateErrors.CHUNK_MALFORMED.code }));
     expect(() => checkChunkHeader(header, { ...expected, maxSummands: 2 }, 'c')).toThrowError(expect.objectContaining({ code: SecureAggErrors.TOO_MANY_SUMMANDS.code }));
     expect(() => checkChunkHeader({ ...header, summands: 0 }, expected, 'c')).toThrowError(expect.objectContaining({ code: UpdateErrors.CHUNK_MALFORMED.code }));
+  });
+
+  it('takes an upload only as exactly one update', () => {
+    expect(() => checkSingleUpdate({ ...header, summands: 1 }, 'chunk 5')).not.toThrow();
+    for (const summands of [0, 2, 3, 0xffffffff]) {
+      expect(() => checkSingleUpdate({ ...header, summands }, 'chunk 5')).toThrowError(
+        expect.objectContaining({ code: UpdateErrors.NOT_SINGLE.code, message: `chunk 5: says it sums ${summands} updates; an upload carries exactly one`, details: { where: 'chunk 5', summands } }),
+      );
+    }
   });
 });
