@@ -81,7 +81,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     log.warn({ file: r.file, bytes: r.bytes, savedTo: r.savedTo }, r.savedTo === null ? 'audit log: a last line without its newline was whole and valid; the newline was restored and the repair recorded' : 'audit log: a torn last line (an append cut off by a crash) was set aside and the repair recorded');
   }
   const auditLink = attachAudit(audit, store, creds, log);
-  const engine = new RunEngine(store, { siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
+  const engine = new RunEngine(store, { consortium: kit.consortium, siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
 
   const stopWatching = kit.crlPath
     ? watchCrlFile(kit.crlPath, creds, {

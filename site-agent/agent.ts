@@ -19,6 +19,12 @@ import { ensureHeKey, publishExchangeKey } from './key-ceremony.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunStateStore } from './run-state.ts';
 import { boundSpec } from './run-binding.ts';
+import { SiteMasking } from './masking.ts';
+import { recordUpdateForTests, SITE_TEST_HOOKS_SET, siteExitPoint } from './test-hooks.ts';
+import { BfvUpdateEncoder } from '../core/secure-agg/bfv-update-encoder.ts';
+import { isMaskedRun, maskingOf, type MaskingParameters, type MaskTaskData } from '../core/secure-agg/masked-run.ts';
+import type { SiteMasker } from '../core/secure-agg/masking/site-masker.ts';
+import type { ModelSpec } from '../models/spec-schema.ts';
 import { RunWorker, weightsSha256, type OfferedCodec } from './run-worker.ts';
 import { releasedMessage } from './privacy/release-policy.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
@@ -50,20 +56,31 @@ export const REANNOUNCE_INTERVAL_MS = 12 * 3_600_000;
 
 type AgentState = 'STARTING' | 'CONNECTED' | 'RECONNECTING' | 'STOPPED';
 
-type SumChunk = { index: number; data: Buffer; contributors: number };
+type SumChunk = { index: number; data: Buffer; contributors: number; receiptsJson: string };
 
-/** Reads a stream of summed chunks (an aggregate or a summed evaluation) to its end. */
-function downloadSums(open: (onData: (c: SumChunk) => void) => grpc.ClientReadableStream<unknown>): Promise<{ chunks: Uint8Array[]; contributors: number }> {
+/** Reads a stream of summed chunks (an aggregate or a summed evaluation) to its end; a masked aggregate's receipts come with its first chunk. */
+function downloadSums(open: (onData: (c: SumChunk) => void) => grpc.ClientReadableStream<unknown>): Promise<{ chunks: Uint8Array[]; contributors: number; receiptsJson: string }> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let contributors = 0;
+    let receiptsJson = '';
     const stream = open((c) => {
       chunks.push(c.data);
       contributors = c.contributors;
+      if (c.index === 0) receiptsJson = c.receiptsJson;
     });
     stream.on('error', (e: grpc.ServiceError) => reject(fromServiceError(e)));
-    stream.on('end', () => resolve({ chunks, contributors }));
+    stream.on('end', () => resolve({ chunks, contributors, receiptsJson }));
   });
+}
+
+/** The masking parameters a task's spec names (for the binding check). */
+function taskMasking(specJson: string): MaskingParameters | undefined {
+  try {
+    return maskingOf(JSON.parse(specJson) as ModelSpec);
+  } catch {
+    return undefined;
+  }
 }
 
 export class SiteAgent {
@@ -78,8 +95,12 @@ export class SiteAgent {
   private wake: (() => void) | undefined;
   /** Model family the active TensorFlow.js backend was chosen for. */
   private backendFamily: string | undefined;
+  /** This site's steps in masked rounds (masking.ts). */
+  private readonly masking: SiteMasking;
 
-  constructor(private readonly options: AgentOptions) {}
+  constructor(private readonly options: AgentOptions) {
+    this.masking = new SiteMasking({ me: options.kit, states: options.states });
+  }
 
   get name(): string {
     return this.options.kit.name;
@@ -92,6 +113,7 @@ export class SiteAgent {
     const maxBackoff = this.options.maxBackoffMs ?? SITE_MAX_RECONNECT_BACKOFF_MS;
     let backoff = minBackoff;
     const { kit, config } = this.options;
+    if (SITE_TEST_HOOKS_SET.length > 0) log.warn({ variables: SITE_TEST_HOOKS_SET }, 'TEST-ONLY hooks are set (site-agent/test-hooks.ts); never outside tests');
     if (kit.keyHolder !== undefined && kit.keyHolder !== kit.name && config.keyHolderKey === undefined) {
       log.warn(
         { code: SecureAggErrors.KEY_HOLDER_NOT_PINNED.code, keyHolder: kit.keyHolder },
@@ -210,7 +232,8 @@ export class SiteAgent {
    * first); refuses a task that names another spec, minSites or a round past spec.rounds.
    */
   private workerFor(task: Task__Output): RunWorker {
-    const spec = boundSpec(this.options.states, task);
+    const masking = taskMasking(task.specJson);
+    const spec = boundSpec(this.options.states, { ...task, ...(masking === undefined ? {} : { masking }) });
     let w = this.workers.get(task.runId);
     if (!w) {
       w = new RunWorker({
@@ -258,6 +281,11 @@ export class SiteAgent {
           return;
         case 'TASK_KIND_SCORE':
           await this.score(client, task);
+          return;
+        case 'TASK_KIND_MASK_KEYS':
+        case 'TASK_KIND_MASK_SHARES':
+        case 'TASK_KIND_UNMASK':
+          await this.maskStep(client, task);
           return;
         case 'TASK_KIND_FINISH':
           log.info({ runId: task.runId, state: task.runState, message: task.message }, 'run finished');
@@ -331,6 +359,46 @@ export class SiteAgent {
     }
   }
 
+  /**
+   * The masking parameters of a masked round's task: the run must be one this site accepted
+   * with masking, under BFV, and the task must carry the round's masking data.
+   */
+  private maskingFor(worker: RunWorker, task: Task__Output): { params: MaskingParameters; data: MaskTaskData } {
+    const params = maskingOf(worker.spec);
+    const codec = JSON.parse(task.codecJson) as { kind: string };
+    if (params === undefined || codec.kind !== 'bfv') {
+      throw new CohortError(SecureAggErrors.MASKING, `run ${task.runId} was not accepted with masking under BFV; a masking step is refused`, { details: { runId: task.runId, round: task.round } });
+    }
+    let data: MaskTaskData;
+    try {
+      data = JSON.parse(task.maskJson) as MaskTaskData;
+    } catch {
+      throw new CohortError(SecureAggErrors.MASKING, `round ${task.round} of run ${task.runId}: the task's masking data is not JSON`, { details: { runId: task.runId, round: task.round } });
+    }
+    return { params, data };
+  }
+
+  /** A masked round's key, share or release step: made (and sealed) here, sent to the coordinator to relay. */
+  private async maskStep(client: SiteServiceClient, task: Task__Output): Promise<void> {
+    const worker = this.workerFor(task);
+    const { params, data } = this.maskingFor(worker, task);
+    let kind: string;
+    let json: string;
+    if (task.kind === 'TASK_KIND_MASK_KEYS') {
+      kind = 'keys';
+      json = this.masking.keys(task.runId, task.round);
+    } else if (task.kind === 'TASK_KIND_MASK_SHARES') {
+      kind = 'shares';
+      json = await this.masking.shares(task.runId, task.round, data.keys ?? [], params);
+    } else {
+      if (data.unmask === undefined) throw new CohortError(SecureAggErrors.MASKING, `round ${task.round}: the unmask task names no survivors`, { details: { runId: task.runId, round: task.round } });
+      kind = 'release';
+      json = this.masking.release(task.runId, task.round, data.keys, data.unmask, params, worker.spec.minSites);
+    }
+    await unary((o, cb) => client.submitMaskMessage({ runId: task.runId, round: task.round, kind, json }, o, cb));
+    this.options.log.info({ runId: task.runId, round: task.round, kind }, 'masking step sent');
+  }
+
   private async train(client: SiteServiceClient, task: Task__Output): Promise<void> {
     const worker = this.workerFor(task);
     await this.useBackendFor(worker);
@@ -338,9 +406,36 @@ export class SiteAgent {
     await this.catchUp(client, worker, codec, task.round);
     const fit = JSON.parse(task.fitConfigJson) as FitConfig;
     const encoder = await worker.encoderFor(codec);
+    const masked = isMaskedRun(worker.spec, codec.kind);
+    if (masked !== (task.maskJson !== '')) {
+      throw new CohortError(SecureAggErrors.MASKING, `round ${task.round} of run ${task.runId}: the run ${masked ? 'is masked, the task carries no masking' : 'is not masked, the task asks for masking'}; not trained`, {
+        details: { runId: task.runId, round: task.round },
+      });
+    }
+    // Checked before training: a round that cannot be masked spends no privacy budget.
+    let masker: SiteMasker | undefined;
+    if (masked && codec.kind === 'bfv') {
+      const { params, data } = this.maskingFor(worker, task);
+      masker = this.masking.masker(task.runId, task.round, data.keys, data.shares ?? [], params, codec);
+    }
     const { vector, trainLoss, numExamples } = await worker.train(fit, codec);
+    let chunks: Iterable<Uint8Array>;
+    let receiptJson = '';
+    if (masker) {
+      // The mask goes onto the quantized slots before encryption; the receipt signs the chunks.
+      if (!(encoder instanceof BfvUpdateEncoder)) throw new Error('a masked round needs the BFV encoder');
+      const masked = [...encoder.encodeMasked(vector, masker)];
+      masker.dispose();
+      receiptJson = this.masking.receipt(task.runId, task.round, masked);
+      chunks = masked;
+    } else {
+      chunks = encoder.encode(vector);
+    }
+    recordUpdateForTests(this.name, task.runId, task.round, vector);
+    siteExitPoint('before-upload', task.round);
     try {
-      const receipt = await this.upload(client, task, encoder.encode(vector), encoder.chunkCount, trainLoss);
+      const receipt = await this.upload(client, task, chunks, encoder.chunkCount, trainLoss, receiptJson);
+      siteExitPoint('after-upload', task.round);
       this.options.log.info({ runId: task.runId, round: task.round, numExamples, chunks: receipt.chunks, bytes: receipt.bytes }, 'update delivered');
     } catch (e) {
       if (isCohortError(e, UpdateErrors.DUPLICATE)) return; // an earlier attempt was counted
@@ -348,13 +443,13 @@ export class SiteAgent {
     }
   }
 
-  private upload(client: SiteServiceClient, task: Task__Output, chunks: Iterable<Uint8Array>, chunkCount: number, trainLoss: number): Promise<{ chunks: number; bytes: string }> {
+  private upload(client: SiteServiceClient, task: Task__Output, chunks: Iterable<Uint8Array>, chunkCount: number, trainLoss: number, receiptJson = ''): Promise<{ chunks: number; bytes: string }> {
     return new Promise((resolve, reject) => {
       const stream = client.uploadUpdate((err, receipt) => {
         if (err) reject(fromServiceError(err));
         else resolve({ chunks: receipt?.chunks ?? 0, bytes: receipt?.bytes ?? '0' });
       });
-      stream.write({ header: { runId: task.runId, round: task.round, chunkCount, totalBytes: '0', trainLoss } });
+      stream.write({ header: { runId: task.runId, round: task.round, chunkCount, totalBytes: '0', trainLoss, receiptJson } });
       let index = 0;
       for (const data of chunks) stream.write({ chunk: { index: index++, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) } });
       stream.end();
@@ -363,8 +458,14 @@ export class SiteAgent {
 
   private async downloadAggregate(client: SiteServiceClient, worker: RunWorker, codec: CodecDescriptor, round: number): Promise<Float64Array> {
     await worker.encoderFor(codec);
-    const { chunks, contributors } = await downloadSums((cb) => client.downloadAggregate({ runId: worker.runId, round }).on('data', cb));
-    return worker.decodeAggregate(chunks, contributors);
+    const { chunks, contributors, receiptsJson } = await downloadSums((cb) => client.downloadAggregate({ runId: worker.runId, round }).on('data', cb));
+    if (!isMaskedRun(worker.spec, codec.kind)) return worker.decodeAggregate(chunks, contributors);
+    // A masked aggregate: the survivors' signed receipts first, then the check slots must decrypt to exactly |U|.
+    const survivors = this.masking.verifyReceipts(worker.runId, round, receiptsJson, chunks.length, worker.spec.minSites);
+    if (survivors !== contributors) {
+      throw new CohortError(SecureAggErrors.AGGREGATE_INCONSISTENT, `the aggregate of round ${round} comes with ${survivors} receipts, the coordinator says ${contributors} contributors`, { details: { round, survivors, contributors } });
+    }
+    return worker.decodeAggregate(chunks, survivors);
   }
 
   private async evaluate(client: SiteServiceClient, task: Task__Output): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * A coordinator state file written by the previous version (schema 2, its SQL kept in
  * fixtures/state-schema-v2.sql as it was released) opens under this one: the migration brings
- * every table to exactly the columns a fresh file has, and keeps every row.
+ * (through version 3 to 4) every table to exactly the columns a fresh file has, and keeps every row.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,7 +25,7 @@ describe('coordinator state migration', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it('brings a version-2 state file to version 3 keeping its rows', () => {
+  it('brings a version-2 state file to version 4 keeping its rows', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-migrate-'));
     dirs.push(dir);
     const path = join(dir, 'state.sqlite');
@@ -39,14 +39,17 @@ describe('coordinator state migration', () => {
       INSERT INTO round_sites (run_id, round, site, state, eval_state, updated_at_ms) VALUES ('run-old', 1, 'site-a', 'DELIVERED', 'EVALUATED', 1);
     `);
     db.close();
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     const fresh = new StateStore(join(dir, 'fresh.sqlite'));
     const store = new StateStore(path);
     try {
       // Column for column the same as a file made by this version (order of adding aside).
       expect(columns(store.db)).toEqual(columns(fresh.db));
-      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('3');
-      expect(store.getRoundSite('run-old', 1, 'site-a')).toMatchObject({ state: 'DELIVERED', eval_state: 'EVALUATED', score_state: 'WAITING', score_json: null });
+      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('4');
+      expect(store.getRoundSite('run-old', 1, 'site-a')).toMatchObject({ state: 'DELIVERED', eval_state: 'EVALUATED', score_state: 'WAITING', score_json: null, mask_state: 'WAITING' });
+      // Version 4: a masked round's messages have a table of their own.
+      store.putMaskMessage('run-old', 1, 'keys', 'site-a', '', '{}');
+      expect(store.maskMessages('run-old', 1, 'keys')).toEqual([{ from_site: 'site-a', to_site: '', json: '{}' }]);
       // An old ended run's end was never acknowledged: its FINISH task is sent once more, then acknowledged.
       expect(store.unacknowledgedEnds('site-a').map((r) => r.run_id)).toEqual(['run-old']);
       store.putSum('run-old', 1, 0, Uint8Array.of(1, 2), 'evaluation');
@@ -63,8 +66,8 @@ describe('coordinator state migration', () => {
     const path = join(dir, 'state.sqlite');
     new StateStore(path).close();
     const db = new Database(path);
-    db.exec("UPDATE meta SET value = '4' WHERE key = 'schema_version'");
+    db.exec("UPDATE meta SET value = '5' WHERE key = 'schema_version'");
     db.close();
-    expect(() => new StateStore(path)).toThrow('state schema version 4 is not 3');
+    expect(() => new StateStore(path)).toThrow('state schema version 5 is not 4');
   });
 });
