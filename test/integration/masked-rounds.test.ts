@@ -183,4 +183,48 @@ describe('masked rounds over real processes', () => {
       key.fill(0);
     }
   }, TEST_TIMEOUT_MS);
+
+  it('a coordinator SIGKILLed mid-sharing and mid-unmasking resumes the masked round, each update and release counted once', async () => {
+    const fourth = c.siteNames[3] as string;
+    await c.kill('coordinator');
+    // The fourth site was killed in the first run; it comes back without hooks but recording.
+    c.startSite(fourth, { COHORT_TEST_RECORD_UPDATES: records });
+    const coordinator = (point: string | undefined): Promise<void> => {
+      const p = c.startCoordinator(point ? { COHORT_TEST_CRASH_AT: point } : {});
+      return new Promise((resolve) => p.once('exit', () => resolve()));
+    };
+    let exited = coordinator('mask.shares@2');
+    await c.waitForSites(4);
+    const base = loadSpecFile(SPEC);
+    const specPath = join(dir, 'spec-crash.json');
+    writeFileSync(specPath, JSON.stringify({ ...base, rounds: 1, minSites: 2, roundTimeoutSeconds: 600, masking: { threshold: 'majority' } }));
+    runId = (await submitRun(c.kit('alice'), specPath, 'bfv', address)).runId;
+    await exited;
+    // Killed right after the second site's shares committed: the round is still SHARING with two of four dealt.
+    expect(db((d) => [(d.prepare('SELECT state FROM rounds WHERE run_id = ? AND round = 1').get(runId) as { state: string }).state, (d.prepare("SELECT COUNT(DISTINCT from_site) AS n FROM mask_messages WHERE run_id = ? AND round = 1 AND kind = 'share'").get(runId) as { n: number }).n])).toEqual(['SHARING', 2]);
+    exited = coordinator('mask.release@1');
+    await exited;
+    expect(db((d) => [(d.prepare('SELECT state FROM rounds WHERE run_id = ? AND round = 1').get(runId) as { state: string }).state, (d.prepare("SELECT COUNT(*) AS n FROM mask_messages WHERE run_id = ? AND round = 1 AND kind = 'release'").get(runId) as { n: number }).n])).toEqual(['UNMASKING', 1]);
+    coordinator(undefined).catch(() => undefined);
+    const final = await c.waitForRun(runId, 'the end of the masked run after two coordinator crashes', (s) => TERMINAL_RUN_STATES.includes(s.state));
+    expect([final.state, final.errorCode]).toEqual(['COMPLETED', '']);
+    const pub = published(1);
+    expect(pub).toEqual({ consortium: 'demo-consortium', run: runId, round: 1, survivors: [...c.siteNames].sort(), dropped: [] });
+    const released = db((d) => (d.prepare("SELECT from_site FROM mask_messages WHERE run_id = ? AND round = 1 AND kind = 'release' ORDER BY from_site").all(runId) as { from_site: string }[]).map((r) => r.from_site));
+    expect(released).toEqual(pub.survivors);
+    const codec = JSON.parse(final.codecJson) as BfvCodecDescriptor;
+    const key = siteState(c.siteNames[0] as string).heKeys.secretKey(keyId);
+    if (key === undefined) throw new Error('the key holder holds no HE key');
+    const encoder = await BfvUpdateEncoder.create(codec, key);
+    try {
+      const { sum, summands } = encoder.decodeAggregate(storedSum(1), { contributors: 4 });
+      expect(summands).toBe(4);
+      const expected = new Float64Array(sum.length);
+      for (const s of pub.survivors) recorded(s, 1).forEach((v, i) => (expected[i] = (expected[i] ?? 0) + v));
+      expect(Math.max(...Array.from(sum, (v, i) => Math.abs(v - (expected[i] ?? 0))))).toBeLessThanOrEqual(4 / codec.scale + 1e-9);
+    } finally {
+      encoder.dispose();
+      key.fill(0);
+    }
+  }, TEST_TIMEOUT_MS);
 });
