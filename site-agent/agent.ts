@@ -418,19 +418,24 @@ export class SiteAgent {
       const { params, data } = this.maskingFor(worker, task);
       masker = this.masking.masker(task.runId, task.round, data.keys, data.shares ?? [], params, codec);
     }
-    const { vector, trainLoss, numExamples } = await worker.train(fit, codec);
     let chunks: Iterable<Uint8Array>;
     let receiptJson = '';
-    if (masker) {
-      // The mask goes onto the quantized slots before encryption; the receipt signs the chunks.
-      if (!(encoder instanceof BfvUpdateEncoder)) throw new Error('a masked round needs the BFV encoder');
-      const masked = [...encoder.encodeMasked(vector, masker)];
-      masker.dispose();
-      receiptJson = this.masking.receipt(task.runId, task.round, masked);
-      chunks = masked;
-    } else {
-      chunks = encoder.encode(vector);
+    let trained: Awaited<ReturnType<RunWorker['train']>>;
+    try {
+      trained = await worker.train(fit, codec);
+      if (masker) {
+        // The mask goes onto the quantized slots before encryption; the receipt signs the chunks.
+        if (!(encoder instanceof BfvUpdateEncoder)) throw new Error('a masked round needs the BFV encoder');
+        const masked = [...encoder.encodeMasked(trained.vector, masker)];
+        receiptJson = this.masking.receipt(task.runId, task.round, masked);
+        chunks = masked;
+      } else {
+        chunks = encoder.encode(trained.vector);
+      }
+    } finally {
+      masker?.dispose();
     }
+    const { vector, trainLoss, numExamples } = trained;
     recordUpdateForTests(this.name, task.runId, task.round, vector);
     siteExitPoint('before-upload', task.round);
     try {

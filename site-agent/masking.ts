@@ -46,6 +46,8 @@ interface MaskRoundRecord {
   held?: Record<string, { selfShare: string; maskKeyShare: string }>;
   /** What this site released, per owner site (UNMASK). */
   ledger: Record<string, ReleaseKind>;
+  /** This site handed out a masker for the round: a second upload under the same masks is refused. */
+  masked?: boolean;
 }
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
@@ -157,23 +159,32 @@ export class SiteMasking {
 
   /**
    * TRAIN: opens the shares sealed to this site (one from every cohort member, kept sealed at
-   * rest) and returns the mask to add to the quantized slots before encryption.
+   * rest) and returns the mask to add to the quantized slots before encryption. Once per round:
+   * two uploads under the same masks would show the coordinator the difference of two updates,
+   * so a second TRAIN of the round (an upload refused or cut off, then asked again) is refused
+   * (SECURE_AGG_MASKING) and the site sits the round out.
    */
   masker(runId: string, round: number, keys: readonly string[] | undefined, shares: readonly string[], params: MaskingParameters, codec: { plainModulus: string; polyModulusDegree: number }): SiteMasker {
     const record = this.recorded(runId, round, 'a masked upload');
+    if (record.masked === true) {
+      throw refuse(`round ${round} of run ${runId}: this site already masked an upload this round; a second one under the same masks would show the difference of the two`, { runId, round });
+    }
     const cohort = this.boundCohort(runId, round, record, keys, params);
     const secrets = this.secretsOf(runId, round, record);
-    if (record.held === undefined) {
-      const held: Record<string, { selfShare: string; maskKeyShare: string }> = {};
+    let held = record.held;
+    if (held === undefined) {
+      const opened: Record<string, { selfShare: string; maskKeyShare: string }> = {};
       for (const s of shares) {
         const h = openShare(s, secrets, cohort);
-        if (held[h.from] !== undefined) throw refuse(`round ${round}: two shares from ${h.from}`, { from: h.from });
-        held[h.from] = { selfShare: b64(h.selfShare), maskKeyShare: b64(h.maskKeyShare) };
+        if (opened[h.from] !== undefined) throw refuse(`round ${round}: two shares from ${h.from}`, { from: h.from });
+        opened[h.from] = { selfShare: b64(h.selfShare), maskKeyShare: b64(h.maskKeyShare) };
       }
-      const missing = cohort.members.map((m) => m.site).filter((s) => held[s] === undefined);
+      const missing = cohort.members.map((m) => m.site).filter((s) => opened[s] === undefined);
       if (missing.length > 0) throw refuse(`round ${round}: no share from ${missing.join(', ')}; this site does not mask without them`, { missing });
-      this.save(runId, round, { ...record, held });
+      held = opened;
     }
+    // Sealed before the masker exists: after a restart this round is not masked again.
+    this.save(runId, round, { ...record, held, masked: true });
     return new SiteMasker(secrets, cohort, codec);
   }
 

@@ -44,6 +44,8 @@ describe('a site\'s masking steps on its sealed run state', () => {
     await expect(site(ids[0] as TestIdentity).shares(RUN, 1, keys.slice(0, 3), PARAMS)).rejects.toMatchObject({ code: SecureAggErrors.MASKING.code });
     const sharesTo = (name: string): string[] => dealt.flatMap((d) => (JSON.parse(d) as { to: string }[]).filter((s) => s.to === name).map((s) => JSON.stringify(s)));
     for (const id of ids) site(id).masker(RUN, 1, keys, sharesTo(id.name), PARAMS, CODEC).dispose();
+    // Once per round, after a restart too: a second upload under the same masks would show the difference of two updates.
+    expect(() => site(ids[0] as TestIdentity).masker(RUN, 1, keys, sharesTo('site-a'), PARAMS, CODEC)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
 
     const request: PublishedUnmask = { consortium: 'mask-consortium', run: RUN, round: 1, survivors: ['site-a', 'site-b', 'site-c'], dropped: ['site-d'] };
     const released = JSON.parse(site(ids[0] as TestIdentity).release(RUN, 1, keys, request, PARAMS, 2)) as { selfShares: Record<string, string>; maskKeyShares: Record<string, string> };
