@@ -9,7 +9,7 @@ import { signContribution, uploadDigest, verifyContributions, type ContributionR
 import { caughtSync } from '../../../support/caught.ts';
 import { makeCodec, sumThroughAdder, type Codec } from '../bfv-fixtures.ts';
 import { testCa, type TestCa, type TestIdentity } from '../ceremony-pki.ts';
-import { maskedUploads, setUpRound, unmasker, unmaskSecrets, type SiteRound } from './round-fixture.ts';
+import { maskedUploads, notRevoked, setUpRound, unmasker, unmaskSecrets, type SiteRound } from './round-fixture.ts';
 
 const context = { consortium: 'acme', run: 'run-r', round: 1 };
 const LENGTH = 3000;
@@ -29,7 +29,7 @@ let rounds: SiteRound[];
 let uploads: Map<string, Uint8Array[]>;
 let receipts: ContributionReceipt[];
 const vectors = new Map(NAMES.map((n, i) => [n, update(i + 1)]));
-const expectation = (): Parameters<typeof verifyContributions>[1] => ({ caPem: ca.caPem, context, chunkCount: codec.encoder.chunkCount, minContributors: 3, cohort: NAMES });
+const expectation = (): Parameters<typeof verifyContributions>[1] => ({ caPem: ca.caPem, context, chunkCount: codec.encoder.chunkCount, minContributors: 3, cohort: NAMES, survivors: NAMES, isRevoked: notRevoked });
 
 /** What the coordinator does honestly after uploads close: sum, then remove the masks. */
 async function unmasked(sum: readonly Uint8Array[]): Promise<Uint8Array[]> {
