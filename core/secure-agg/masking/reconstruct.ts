@@ -102,6 +102,10 @@ export async function rebuildSecrets(
       rejected.push({ from: r.from, culprit: r.from, reason: 'released for another cohort digest' });
       continue;
     }
+    if (typeof r.commitments !== 'object' || r.commitments === null || typeof r.selfShares !== 'object' || r.selfShares === null || typeof r.maskKeyShares !== 'object' || r.maskKeyShares === null) {
+      rejected.push({ from: r.from, culprit: r.from, reason: 'malformed release' });
+      continue;
+    }
     for (const [kind, entries, want] of [['self', r.selfShares, true], ['maskKey', r.maskKeyShares, false]] as const) {
       for (const [site, share] of Object.entries(entries)) {
         const owner = byName.get(site);
@@ -112,6 +116,10 @@ export async function rebuildSecrets(
         }
         if (survivorSet.has(site) !== want) {
           reject(kind === 'self' ? 'a self-mask share of a dropped site' : 'a mask-key share of a survivor');
+          continue;
+        }
+        if (typeof share !== 'string') {
+          reject('a share that is not base64 text');
           continue;
         }
         const bytes = Buffer.from(share, 'base64');

@@ -283,6 +283,9 @@ describe('dropout recovery', () => {
     // A release made for another cohort digest is dropped whole, its sender named.
     const other = await rebuildSecrets(c5, publicKeysOf(rounds[0]!.cohort), 3, NAMES, [{ ...releases[0]!, cohort: 'f'.repeat(64) }, ...releases.slice(1)], digest);
     expect(other.rejected).toEqual([{ from: 'alder', culprit: 'alder', reason: 'released for another cohort digest' }]);
+    // A release without the dealers' commitments is dropped whole too.
+    const bare = await rebuildSecrets(c5, publicKeysOf(rounds[0]!.cohort), 3, NAMES, [{ ...releases[0]!, commitments: undefined as unknown as Record<string, ShareCommitment> }, ...releases.slice(1)], digest);
+    expect(bare.rejected).toEqual([{ from: 'alder', culprit: 'alder', reason: 'malformed release' }]);
   });
 
   it('an inconsistent dealer (shares off one polynomial, each signed) is named, not the survivors', async () => {
