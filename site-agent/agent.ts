@@ -14,6 +14,8 @@ import type { CodecDescriptor } from '../core/update-codec/index.ts';
 import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
 import type { Task__Output } from '../protos/gen/cohort/v1/Task.ts';
 import type { RegisterResponse__Output } from '../protos/gen/cohort/v1/RegisterResponse.ts';
+import type { CrlResponse__Output } from '../protos/gen/cohort/v1/CrlResponse.ts';
+import { verifyCeremonyCrl } from '../core/secure-agg/crl-check.ts';
 import type { HeKeyStore } from './he-keys.ts';
 import { ensureHeKey, publishExchangeKey } from './key-ceremony.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
@@ -99,7 +101,27 @@ export class SiteAgent {
   private readonly masking: SiteMasking;
 
   constructor(private readonly options: AgentOptions) {
-    this.masking = new SiteMasking({ me: options.kit, states: options.states });
+    this.masking = new SiteMasking({ me: options.kit, states: options.states, isRevoked: (serial) => this.revoked(serial) });
+  }
+
+  /** Revocation for the masking steps: the consortium CRL, as last fetched and verified ({@link refreshCrl}). */
+  private revoked: (serial: string) => boolean = () => false;
+
+  /**
+   * Fetches the CRL the coordinator serves (GetCrl, as the key ceremony does) and verifies it
+   * against the consortium CA before a masking step checks signatures under it. A CRL that does
+   * not verify or is stale fails the step (coded). A coordinator that serves none leaves no
+   * revocation to check (logged): site kits carry no CRL of their own.
+   */
+  private async refreshCrl(client: SiteServiceClient): Promise<void> {
+    const pem = (await unary<CrlResponse__Output>((o, cb) => client.getCrl({}, o, cb))).crlPem;
+    if (pem.trim() === '') {
+      this.options.log.warn({}, 'the coordinator serves no CRL: masking steps check no revocation');
+      this.revoked = () => false;
+      return;
+    }
+    const crl = await verifyCeremonyCrl(pem, this.options.kit.caPem, { source: 'served by the coordinator' });
+    this.revoked = (serial) => crl.isRevoked(serial);
   }
 
   get name(): string {
@@ -389,10 +411,12 @@ export class SiteAgent {
       json = this.masking.keys(task.runId, task.round);
     } else if (task.kind === 'TASK_KIND_MASK_SHARES') {
       kind = 'shares';
-      json = await this.masking.shares(task.runId, task.round, data.keys ?? [], params);
+      await this.refreshCrl(client);
+      json = await this.masking.shares(task.runId, task.round, data.keys ?? [], params, worker.spec.minSites);
     } else {
       if (data.unmask === undefined) throw new CohortError(SecureAggErrors.MASKING, `round ${task.round}: the unmask task names no survivors`, { details: { runId: task.runId, round: task.round } });
       kind = 'release';
+      await this.refreshCrl(client);
       json = this.masking.release(task.runId, task.round, data.keys, data.unmask, params, worker.spec.minSites);
     }
     await unary((o, cb) => client.submitMaskMessage({ runId: task.runId, round: task.round, kind, json }, o, cb));
@@ -416,7 +440,8 @@ export class SiteAgent {
     let masker: SiteMasker | undefined;
     if (masked && codec.kind === 'bfv') {
       const { params, data } = this.maskingFor(worker, task);
-      masker = this.masking.masker(task.runId, task.round, data.keys, data.shares ?? [], params, codec);
+      await this.refreshCrl(client);
+      masker = this.masking.masker(task.runId, task.round, data, params, worker.spec.minSites, codec);
     }
     let chunks: Iterable<Uint8Array>;
     let receiptJson = '';
@@ -466,6 +491,7 @@ export class SiteAgent {
     const { chunks, contributors, receiptsJson } = await downloadSums((cb) => client.downloadAggregate({ runId: worker.runId, round }).on('data', cb));
     if (!isMaskedRun(worker.spec, codec.kind)) return worker.decodeAggregate(chunks, contributors);
     // A masked aggregate: the survivors' signed receipts first, then the check slots must decrypt to exactly |U|.
+    await this.refreshCrl(client);
     const survivors = this.masking.verifyReceipts(worker.runId, round, receiptsJson, chunks.length, worker.spec.minSites);
     if (survivors !== contributors) {
       throw new CohortError(SecureAggErrors.AGGREGATE_INCONSISTENT, `the aggregate of round ${round} comes with ${survivors} receipts, the coordinator says ${contributors} contributors`, { details: { round, survivors, contributors } });

@@ -15,12 +15,16 @@ import { CohortError, SecureAggErrors } from '../core/errors/index.ts';
 import type { CeremonyIdentity } from '../core/secure-agg/key-ceremony.ts';
 import { maskThreshold, type MaskingParameters, type PublishedUnmask } from '../core/secure-agg/masked-run.ts';
 import {
+  confirmCohort,
   createRoundMaskKeys,
   dealShares,
   maskCohort,
   openShare,
   releaseShares,
+  signCohort,
   verifyMaskKeys,
+  type CohortSignature,
+  type ConfirmedCohort,
   type HeldShare,
   type MaskCohort,
   type MaskKeyAdvertisement,
@@ -28,6 +32,7 @@ import {
   type ReleaseLedger,
   type RoundMaskSecrets,
   type SealedShare,
+  type ShareCommitment,
 } from '../core/secure-agg/masking/protocol.ts';
 import { signContribution, uploadDigest, verifyContributions, type ContributionReceipt } from '../core/secure-agg/masking/receipts.ts';
 import type { MaskRoundContext } from '../core/secure-agg/masking/seeds.ts';
@@ -42,8 +47,14 @@ interface MaskRoundRecord {
   cohortKeys?: string[];
   /** The sealed shares this site dealt: sent again as they are, never dealt twice. */
   dealt?: SealedShare[];
+  /** This site's signature over the cohort digest (SHARING): one cohort signed per round, sent with the shares. */
+  cohortSignature?: CohortSignature;
+  /** Every member's cohort signature, confirmed before any share was opened (TRAIN). */
+  signatures?: unknown[];
   /** The shares sealed to this site, once opened (TRAIN). */
-  held?: Record<string, { selfShare: string; maskKeyShare: string }>;
+  held?: Record<string, { selfShare: string; maskKeyShare: string; commitment: ShareCommitment }>;
+  /** The survivors U of the unmask request this site answered: the receipts' signers must be exactly these. */
+  survivors?: string[];
   /** What this site released, per owner site (UNMASK). */
   ledger: Record<string, ReleaseKind>;
   /** This site handed out a masker for the round: a second upload under the same masks is refused. */
@@ -60,8 +71,8 @@ function refuse(message: string, details: Record<string, unknown> = {}): CohortE
 export interface SiteMaskingOptions {
   readonly me: CeremonyIdentity;
   readonly states: RunStateStore;
-  /** Certificate serials the consortium CRL revokes, where the site has checked one. */
-  readonly isRevoked?: (serial: string) => boolean;
+  /** Certificate serials the consortium CRL revokes (a CRL verified against the consortium CA). */
+  readonly isRevoked: (serial: string) => boolean;
 }
 
 export class SiteMasking {
@@ -114,7 +125,7 @@ export class SiteMasking {
    * Verifies every cohort member's signed keys (this site's own must be the ones it made) and
    * builds the cohort with the run's threshold. Throws SECURE_AGG_MASKING (or SITE_REVOKED).
    */
-  private cohortOf(runId: string, round: number, record: MaskRoundRecord, keys: readonly string[], params: MaskingParameters): MaskCohort {
+  private cohortOf(runId: string, round: number, record: MaskRoundRecord, keys: readonly string[], params: MaskingParameters, minSites: number): MaskCohort {
     const context = this.context(runId, round);
     const verified = keys.map((json) => {
       let site: unknown;
@@ -124,37 +135,63 @@ export class SiteMasking {
         throw refuse(`round ${round}: a cohort member's mask keys are not JSON`);
       }
       if (typeof site !== 'string') throw refuse(`round ${round}: a cohort member's mask keys name no site`);
-      return verifyMaskKeys(json, { caPem: this.o.me.caPem, context, site, ...(this.o.isRevoked ? { isRevoked: this.o.isRevoked } : {}) });
+      return verifyMaskKeys(json, { caPem: this.o.me.caPem, context, site, isRevoked: this.o.isRevoked });
     });
     const mine = JSON.parse(record.advertisement) as MaskKeyAdvertisement;
     const listed = verified.find((v) => v.site === this.o.me.name);
     if (!listed || listed.maskPublicKeyDer.toString('base64') !== mine.maskPublicKey || listed.channelPublicKeyDer.toString('base64') !== mine.channelPublicKey) {
       throw refuse(`round ${round}: the cohort's keys do not hold this site's own round keys`, { runId, round });
     }
-    return maskCohort(context, verified, maskThreshold(verified.length, params));
+    return maskCohort(context, verified, maskThreshold(verified.length, params), minSites);
   }
 
   /** The cohort this site dealt for; a task naming another cohort is refused. */
-  private boundCohort(runId: string, round: number, record: MaskRoundRecord, keys: readonly string[] | undefined, params: MaskingParameters): MaskCohort {
+  private boundCohort(runId: string, round: number, record: MaskRoundRecord, keys: readonly string[] | undefined, params: MaskingParameters, minSites: number): MaskCohort {
     if (record.cohortKeys === undefined) throw refuse(`round ${round} of run ${runId}: this site dealt no shares for the round`, { runId, round });
     if (keys !== undefined && !isDeepStrictEqual([...keys], record.cohortKeys)) {
       throw refuse(`round ${round} of run ${runId}: the task names another cohort than the one this site dealt its shares for`, { runId, round });
     }
-    return this.cohortOf(runId, round, record, record.cohortKeys, params);
+    const cohort = this.cohortOf(runId, round, record, record.cohortKeys, params, minSites);
+    if (record.cohortSignature !== undefined && record.cohortSignature.cohort !== cohort.digest) {
+      throw refuse(`round ${round} of run ${runId}: the cohort differs from the one this site signed`, { runId, round });
+    }
+    return cohort;
+  }
+
+  /**
+   * The cohort confirmed by every member's signature over the digest this site signed (relayed
+   * by the coordinator with the TRAIN task, kept sealed): nothing opens, masks or releases before.
+   */
+  private confirmedCohort(runId: string, round: number, record: MaskRoundRecord, keys: readonly string[] | undefined, signatures: readonly string[] | undefined, params: MaskingParameters, minSites: number): ConfirmedCohort {
+    const cohort = this.boundCohort(runId, round, record, keys, params, minSites);
+    let relayed: unknown[] | undefined = record.signatures;
+    if (relayed === undefined) {
+      if (signatures === undefined) throw refuse(`round ${round} of run ${runId}: the task relays no cohort signatures; this site does not act on an unconfirmed cohort`, { runId, round });
+      relayed = signatures.map((j) => {
+        try {
+          return JSON.parse(j) as unknown;
+        } catch {
+          throw refuse(`round ${round}: a relayed cohort signature is not JSON`, { runId, round });
+        }
+      });
+    }
+    return confirmCohort(cohort, relayed);
   }
 
   /** SHARING: verifies the cohort and deals this site's sealed shares (the same ones on a repeat). */
-  async shares(runId: string, round: number, keys: readonly string[], params: MaskingParameters): Promise<string> {
+  async shares(runId: string, round: number, keys: readonly string[], params: MaskingParameters, minSites: number): Promise<string> {
     const record = this.recorded(runId, round, 'sharing');
-    if (record.dealt !== undefined) {
+    if (record.dealt !== undefined && record.cohortSignature !== undefined) {
       if (!isDeepStrictEqual([...keys], record.cohortKeys)) throw refuse(`round ${round} of run ${runId}: the cohort changed after this site dealt its shares`, { runId, round });
-      return JSON.stringify(record.dealt);
+      return JSON.stringify({ signature: record.cohortSignature, shares: record.dealt });
     }
-    const cohort = this.cohortOf(runId, round, record, keys, params);
+    const cohort = this.cohortOf(runId, round, record, keys, params, minSites);
     const secrets = this.secretsOf(runId, round, record);
-    const dealt = await dealShares(secrets, cohort);
-    this.save(runId, round, { ...record, cohortKeys: [...keys], dealt });
-    return JSON.stringify(dealt);
+    // One cohort signed per round, sealed with the shares before either leaves.
+    const cohortSignature = signCohort(this.o.me, cohort);
+    const dealt = await dealShares(secrets, cohort, this.o.me);
+    this.save(runId, round, { ...record, cohortKeys: [...keys], dealt, cohortSignature });
+    return JSON.stringify({ signature: cohortSignature, shares: dealt });
   }
 
   /**
@@ -164,27 +201,35 @@ export class SiteMasking {
    * so a second TRAIN of the round (an upload refused or cut off, then asked again) is refused
    * (SECURE_AGG_MASKING) and the site sits the round out.
    */
-  masker(runId: string, round: number, keys: readonly string[] | undefined, shares: readonly string[], params: MaskingParameters, codec: { plainModulus: string; polyModulusDegree: number }): SiteMasker {
+  masker(
+    runId: string,
+    round: number,
+    data: { readonly keys?: readonly string[] | undefined; readonly shares?: readonly string[] | undefined; readonly signatures?: readonly string[] | undefined },
+    params: MaskingParameters,
+    minSites: number,
+    codec: { plainModulus: string; polyModulusDegree: number },
+  ): SiteMasker {
+    const shares = data.shares ?? [];
     const record = this.recorded(runId, round, 'a masked upload');
     if (record.masked === true) {
       throw refuse(`round ${round} of run ${runId}: this site already masked an upload this round; a second one under the same masks would show the difference of the two`, { runId, round });
     }
-    const cohort = this.boundCohort(runId, round, record, keys, params);
+    const cohort = this.confirmedCohort(runId, round, record, data.keys, data.signatures, params, minSites);
     const secrets = this.secretsOf(runId, round, record);
     let held = record.held;
     if (held === undefined) {
-      const opened: Record<string, { selfShare: string; maskKeyShare: string }> = {};
+      const opened: Record<string, { selfShare: string; maskKeyShare: string; commitment: ShareCommitment }> = {};
       for (const s of shares) {
         const h = openShare(s, secrets, cohort);
         if (opened[h.from] !== undefined) throw refuse(`round ${round}: two shares from ${h.from}`, { from: h.from });
-        opened[h.from] = { selfShare: b64(h.selfShare), maskKeyShare: b64(h.maskKeyShare) };
+        opened[h.from] = { selfShare: b64(h.selfShare), maskKeyShare: b64(h.maskKeyShare), commitment: h.commitment };
       }
       const missing = cohort.members.map((m) => m.site).filter((s) => opened[s] === undefined);
       if (missing.length > 0) throw refuse(`round ${round}: no share from ${missing.join(', ')}; this site does not mask without them`, { missing });
       held = opened;
     }
     // Sealed before the masker exists: after a restart this round is not masked again.
-    this.save(runId, round, { ...record, held, masked: true });
+    this.save(runId, round, { ...record, signatures: [...cohort.signatures], held, masked: true });
     return new SiteMasker(secrets, cohort, codec);
   }
 
@@ -200,15 +245,16 @@ export class SiteMasking {
    */
   release(runId: string, round: number, keys: readonly string[] | undefined, request: PublishedUnmask, params: MaskingParameters, minSites: number): string {
     const record = this.recorded(runId, round, 'unmasking');
-    const cohort = this.boundCohort(runId, round, record, keys, params);
+    const cohort = this.confirmedCohort(runId, round, record, keys, undefined, params, minSites);
+    if (request.cohort !== cohort.digest) throw refuse(`round ${round} of run ${runId}: the unmask request names another cohort digest than the one every member signed; nothing released`, { runId, round });
     if (record.held === undefined) throw refuse(`round ${round} of run ${runId}: this site holds no shares (it never masked an upload this round)`, { runId, round });
-    const held = new Map<string, HeldShare>(Object.entries(record.held).map(([from, h]) => [from, { from, selfShare: unb64(h.selfShare), maskKeyShare: unb64(h.maskKeyShare) }]));
+    const held = new Map<string, HeldShare>(Object.entries(record.held).map(([from, h]) => [from, { from, selfShare: unb64(h.selfShare), maskKeyShare: unb64(h.maskKeyShare), commitment: h.commitment }]));
     const entries = { ...record.ledger };
     const ledger: ReleaseLedger = {
       get: (site) => entries[site],
       record: (decisions) => {
         decisions.forEach((kind, site) => (entries[site] = kind));
-        this.save(runId, round, { ...record, ledger: entries });
+        this.save(runId, round, { ...record, ledger: entries, survivors: [...request.survivors] });
       },
     };
     return JSON.stringify(releaseShares(request, this.secretsOf(runId, round, record), cohort, held, ledger, minSites));
@@ -234,9 +280,15 @@ export class SiteMasking {
       context: this.context(runId, round),
       chunkCount,
       minContributors: minSites,
-      ...(cohort ? { cohort } : {}),
-      ...(this.o.isRevoked ? { isRevoked: this.o.isRevoked } : {}),
+      // A site outside U (dropped, alive) answered no unmask request: it holds the receipts'
+      // signers to the cohort, distinct and at least minSites, but cannot pin them to U.
+      cohort: cohort ?? [],
+      survivors: record?.survivors ?? signersOf(receipts),
+      isRevoked: this.o.isRevoked,
     });
     return verified.count;
   }
 }
+
+const signersOf = (receipts: readonly unknown[]): string[] =>
+  receipts.map((r) => (typeof r === 'object' && r !== null && typeof (r as { site?: unknown }).site === 'string' ? (r as { site: string }).site : '')).filter((s) => s !== '');

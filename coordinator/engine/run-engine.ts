@@ -11,7 +11,7 @@ import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../.
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
 import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
-import type { StateStore, RunRow, SumKind } from '../state/store.ts';
+import type { StateStore, RunRow, SumKind, MaskMessageKind } from '../state/store.ts';
 import { assertTransition, ROUND_TRANSITIONS, RUN_TRANSITIONS, TERMINAL_RUN_STATES, type RoundState, type RunState } from '../state/states.ts';
 import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts';
 import { isMaskedRun, maskingOf, maskThreshold, MIN_MASK_COHORT, type PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
@@ -636,22 +636,29 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const ok = (o: unknown, from: string): o is Record<string, unknown> =>
       typeof o === 'object' && o !== null && (o as Record<string, unknown>).run === runId && (o as Record<string, unknown>).round === round && (o as Record<string, unknown>)[from] === site;
     const now = this.now();
-    const rows: { to: string; json: string }[] = [];
+    const rows: { kind: MaskMessageKind; to: string; json: string }[] = [];
     if (kind === 'keys') {
       if (!ok(parsed, 'site')) throw bad('not this site\'s keys for this round');
-      rows.push({ to: '', json });
+      rows.push({ kind: 'keys', to: '', json });
     } else if (kind === 'shares') {
+      // { signature: CohortSignature, shares: SealedShare[] }: the signature over the cohort digest
+      // is relayed to every member with its TRAIN task (each confirms all members' signatures).
       const cohort = this.maskCohortOf(runId, round).map((m) => m.site);
-      if (!Array.isArray(parsed) || parsed.length !== cohort.length || !parsed.every((x) => ok(x, 'from'))) throw bad(`needs one share from ${site} for each of the ${cohort.length} cohort members`);
-      const to = parsed.map((x) => String((x as Record<string, unknown>).to));
+      const body = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { signature?: unknown; shares?: unknown };
+      const sig = body.signature as Record<string, unknown> | undefined;
+      if (typeof sig !== 'object' || sig === null || sig.site !== site || typeof sig.cohort !== 'string' || !/^[0-9a-f]{64}$/.test(sig.cohort)) throw bad('carries no cohort signature of this site');
+      const list = body.shares;
+      if (!Array.isArray(list) || list.length !== cohort.length || !list.every((x) => ok(x, 'from'))) throw bad(`needs one share from ${site} for each of the ${cohort.length} cohort members`);
+      const to = list.map((x) => String((x as Record<string, unknown>).to));
       if (new Set(to).size !== cohort.length || !cohort.every((c) => to.includes(c))) throw bad('the shares are not addressed to the cohort, one each');
-      for (const x of parsed) rows.push({ to: String((x as Record<string, unknown>).to), json: JSON.stringify(x) });
+      for (const x of list) rows.push({ kind: 'share', to: String((x as Record<string, unknown>).to), json: JSON.stringify(x) });
+      rows.push({ kind: 'signature', to: '', json: JSON.stringify(sig) });
     } else {
       if (!ok(parsed, 'from')) throw bad('not this site\'s release for this round');
-      rows.push({ to: '', json });
+      rows.push({ kind: 'release', to: '', json });
     }
     this.store.tx(() => {
-      for (const row of rows) this.store.putMaskMessage(runId, round, kind === 'shares' ? 'share' : kind === 'keys' ? 'keys' : 'release', site, row.to, row.json);
+      for (const row of rows) this.store.putMaskMessage(runId, round, row.kind, site, row.to, row.json);
       this.store.updateRoundSite(runId, round, site, { mask_state: 'DONE', updated_at_ms: now });
       this.store.appendEvent(site, `mask.${kind}`, runId, { round }, now);
     });
@@ -717,7 +724,13 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       this.endRun(run, 'FAILED', RunErrors.QUORUM_LOST.code, `round ${round}: ${survivors.length} masked updates delivered; unmasking needs ${Math.max(threshold, this.maskQuorum(run))}`);
       return;
     }
-    const published: PublishedUnmask = { consortium: this.options.consortium ?? 'cohort', run: run.run_id, round, survivors, dropped: cohort.filter((s) => !delivered.has(s)) };
+    // The cohort digest the members signed: one for all, or the coordinator relayed two views.
+    const digests = new Set(this.store.maskMessages(run.run_id, round, 'signature').map((m) => (JSON.parse(m.json) as { cohort: string }).cohort));
+    if (digests.size !== 1) {
+      this.endRun(run, 'FAILED', SecureAggErrors.MASKING.code, `round ${round}: the cohort members signed ${digests.size} different cohort digests; the round cannot be unmasked`);
+      return;
+    }
+    const published: PublishedUnmask = { consortium: this.options.consortium ?? 'cohort', run: run.run_id, round, cohort: [...digests][0] as string, survivors, dropped: cohort.filter((s) => !delivered.has(s)) };
     const now = this.now();
     this.store.tx(() => {
       this.setRoundState(run.run_id, round, 'COLLECTING', 'UNMASKING', { contributors: survivors.length, deadline_ms: now + run.round_timeout_ms });
@@ -758,12 +771,16 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     if (!published) throw new CohortError(SecureAggErrors.UNMASK_FAILED, `round ${round}: no published survivors`);
     const context = { consortium: published.consortium, run: published.run, round: published.round };
     const members: PublicMaskKeys[] = this.maskCohortOf(run.run_id, round).map((m) => {
-      const a = JSON.parse(m.json) as { maskPublicKey: string; selfSeedCommitment: string };
-      return { site: m.site, maskPublicKeyDer: Buffer.from(a.maskPublicKey, 'base64'), selfSeedCommitment: a.selfSeedCommitment };
+      const a = JSON.parse(m.json) as { maskPublicKey: string; selfSeedCommitment: string; certificatePem: string };
+      return { site: m.site, maskPublicKeyDer: Buffer.from(a.maskPublicKey, 'base64'), selfSeedCommitment: a.selfSeedCommitment, certificatePem: a.certificatePem };
     });
     const releases = this.store.maskMessages(run.run_id, round, 'release').map((m) => JSON.parse(m.json) as Release);
     const threshold = maskThreshold(members.length, maskingOf(JSON.parse(run.spec_json) as ModelSpec) ?? { threshold: 'default' });
-    const rebuilt = await rebuildSecrets(context, members, threshold, published.survivors, releases);
+    const rebuilt = await rebuildSecrets(context, members, threshold, published.survivors, releases, published.cohort);
+    if (rebuilt.rejected.length > 0) {
+      // Bad shares were dropped (enough good ones remained): the releasers at fault are recorded.
+      this.store.appendEvent('coordinator', 'round.shares_rejected', run.run_id, { round, rejected: rebuilt.rejected.map((r) => ({ from: r.from, site: r.site ?? null, culprit: r.culprit, reason: r.reason })) }, this.now());
+    }
     const codec = JSON.parse(run.codec_json) as BfvCodecDescriptor;
     const unmasker = new BfvChunkUnmasker(await loadSeal(), codec, context, members, rebuilt);
     try {

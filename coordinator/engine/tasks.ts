@@ -39,7 +39,7 @@ export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: 
         round: r,
         fitConfigJson: fitConfigJson(run.run_id, r),
         // A masked round's upload is masked with the cohort's keys and the shares this site holds.
-        maskJson: cohort.length === 0 ? '' : mask({ keys: cohort, shares }),
+        maskJson: cohort.length === 0 ? '' : mask({ keys: cohort, shares, signatures: store.maskMessages(run.run_id, r, 'signature').map((m) => m.json) }),
       });
     } else if (round.state === 'UNMASKING' && rs.mask_state === 'PENDING') {
       const published = store.maskMessages(run.run_id, r, 'unmask')[0];

@@ -85,7 +85,7 @@ export interface RoundSiteRow {
 }
 
 /** What a masked round's mask_messages hold (schema.ts). */
-export type MaskMessageKind = 'keys' | 'share' | 'receipt' | 'release' | 'unmask';
+export type MaskMessageKind = 'keys' | 'share' | 'signature' | 'receipt' | 'release' | 'unmask';
 
 /** Which running sums: a round's updates, or its evaluation vectors. */
 export type SumKind = 'update' | 'evaluation';

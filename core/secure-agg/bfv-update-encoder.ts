@@ -183,6 +183,12 @@ export class BfvUpdateEncoder implements UpdateEncoder {
    * ciphertext must have noise budget left (else SECURE_AGG_NOISE_EXHAUSTED). With
    * `expect.contributors` (the count of verified receipts, ./masking/receipts.ts) both the
    * headers and every check slot must hold exactly that count, else SECURE_AGG_SUM_UNVERIFIED.
+   * What this catches: a sum with a mask left in that the coordinator cannot compute (an
+   * honest survivor's self-mask, or a pairwise mask between two honest sites), a copy of an
+   * honest upload, or a missing one. What it does not: a coordinator that knows a mask (its
+   * colluder's, or a dropped site's rebuilt one) can add a ciphertext again and subtract that
+   * mask and an extra 1 in the check slot with a plaintext, and the slot still reads |U| (see
+   * docs/secure-aggregation.md, threat model: the check slot is not a MAC).
    */
   decodeAggregate(chunks: readonly Uint8Array[], expect: { readonly contributors?: number } = {}): DecodedAggregate {
     const contributors = expect.contributors;

@@ -61,6 +61,8 @@ export interface PublishedUnmask {
   readonly consortium: string;
   readonly run: string;
   readonly round: number;
+  /** The cohort digest every member signed (protocol.ts CohortSignature.cohort), hex. */
+  readonly cohort: string;
   readonly survivors: readonly string[];
   readonly dropped: readonly string[];
 }
@@ -71,6 +73,8 @@ export interface MaskTaskData {
   readonly keys?: readonly string[];
   /** TRAIN: the shares sealed to this site (SealedShare JSON), one per cohort member. */
   readonly shares?: readonly string[];
+  /** TRAIN: every cohort member's signature over the cohort digest (CohortSignature JSON), relayed from their shares messages. */
+  readonly signatures?: readonly string[];
   /** UNMASK: the published survivors and dropped sites. */
   readonly unmask?: PublishedUnmask;
 }

@@ -7,7 +7,7 @@
  * masks of a 10-site sum. Real certificates (a test CA), real X25519, Shamir and node-seal.
  */
 import { BfvChunkAdder } from '../../core/secure-agg/bfv-chunk-adder.ts';
-import { createRoundMaskKeys, dealShares, maskCohort, openShare, releaseShares, memoryLedger, verifyMaskKeys, type HeldShare, type MaskCohort, type RoundMaskSecrets, type SealedShare } from '../../core/secure-agg/masking/protocol.ts';
+import { confirmCohort, createRoundMaskKeys, dealShares, maskCohort, signCohort, type ConfirmedCohort, openShare, releaseShares, memoryLedger, verifyMaskKeys, type HeldShare, type RoundMaskSecrets, type SealedShare } from '../../core/secure-agg/masking/protocol.ts';
 import { signContribution, uploadDigest } from '../../core/secure-agg/masking/receipts.ts';
 import { rebuildSecrets } from '../../core/secure-agg/masking/reconstruct.ts';
 import { SiteMasker } from '../../core/secure-agg/masking/site-masker.ts';
@@ -51,19 +51,22 @@ export async function measureMasking(codec: BenchBfvCodec, params: number, siteC
     const adverts = made.map((m) => JSON.stringify(m.advertisement));
     // Site 0's own work, timed; the others' shares are dealt untimed.
     const me = made[0]?.secrets as RoundMaskSecrets;
-    const setup0 = timed(() => maskCohort(context, adverts.map((a, i) => verifyMaskKeys(a, { caPem: ca.caPem, context, site: ids[i]?.name as string }))));
-    const cohort: MaskCohort = setup0.value;
+    const setup0 = timed(() => maskCohort(context, adverts.map((a, i) => verifyMaskKeys(a, { caPem: ca.caPem, context, site: ids[i]?.name as string, isRevoked: () => false })), undefined, 3));
+    // Every member signs the digest (all build the same view here); site 0 checks all n signatures.
+    const cohortSignatures = ids.map((id) => signCohort(id, setup0.value));
+    const confirm = timed(() => confirmCohort(setup0.value, cohortSignatures));
+    const cohort: ConfirmedCohort = confirm.value;
     const dealStart = performance.now();
-    const mine = await dealShares(me, cohort);
+    const mine = await dealShares(me, cohort, ids[0] as (typeof ids)[number]);
     const dealMs = performance.now() - dealStart;
     const toMe: SealedShare[] = [];
-    for (const m of made.slice(1)) toMe.push(...(await dealShares(m.secrets, cohort)).filter((s) => s.to === me.site));
+    for (const [i, m] of made.entries()) if (i > 0) toMe.push(...(await dealShares(m.secrets, cohort, ids[i] as (typeof ids)[number])).filter((s) => s.to === me.site));
     const held = new Map<string, HeldShare>();
     const open = timed(() => {
       held.set(me.site, openShare(mine.find((s) => s.to === me.site) as SealedShare, me, cohort));
       for (const s of toMe) held.set(s.from, openShare(JSON.stringify(s), me, cohort));
     });
-    const siteSetupMs = setup0.ms + dealMs + open.ms;
+    const siteSetupMs = setup0.ms + confirm.ms + dealMs + open.ms;
 
     const plainMs: number[] = [];
     const maskedMs: number[] = [];
@@ -107,11 +110,11 @@ export async function measureMasking(codec: BenchBfvCodec, params: number, siteC
     }
     // The round's messages one site sends and receives besides its chunks (all sites survive).
     const survivors = ids.map((id) => id.name);
-    const request = { ...context, survivors, dropped: [] as string[] };
-    const release = releaseShares(request, me, cohort, held, memoryLedger());
+    const request = { ...context, cohort: cohort.digest, survivors, dropped: [] as string[] };
+    const release = releaseShares(request, me, cohort, held, memoryLedger(), 3);
     const receipt = signContribution(ids[0] as (typeof ids)[number], context, uploadDigest(masked));
-    const sent = json(made[0]?.advertisement) + mine.filter((s) => s.to !== me.site).reduce((s, x) => s + json(x), 0) + json(release) + json(receipt);
-    const received = adverts.slice(1).reduce((s, a) => s + Buffer.byteLength(a), 0) + toMe.reduce((s, x) => s + json(x), 0) + json(request) + n * json(receipt);
+    const sent = json(made[0]?.advertisement) + json(cohortSignatures[0]) + mine.filter((s) => s.to !== me.site).reduce((s, x) => s + json(x), 0) + json(release) + json(receipt);
+    const received = adverts.slice(1).reduce((s, a) => s + Buffer.byteLength(a), 0) + toMe.reduce((s, x) => s + json(x), 0) + json(request) + cohortSignatures.slice(1).reduce((s, x) => s + json(x), 0) + n * json(receipt);
     bySites[n] = {
       sites: n,
       ratio: round3(median(maskedMs) / median(plainMs)),
@@ -131,14 +134,14 @@ export async function measureMasking(codec: BenchBfvCodec, params: number, siteC
       // survivors' releases, then add one correction plaintext per ciphertext.
       const ledgers = made.map(() => memoryLedger());
       // Each site deals once; every recipient opens its share of every dealing.
-      const dealt = await Promise.all(made.map((m) => dealShares(m.secrets, cohort)));
+      const dealt = await Promise.all(made.map((m, i) => dealShares(m.secrets, cohort, ids[i] as (typeof ids)[number])));
       const heldAll = made.map((m) => {
         const h = new Map<string, HeldShare>();
         for (const sealed of dealt.flat()) if (sealed.to === m.secrets.site) h.set(sealed.from, openShare(sealed, m.secrets, cohort));
         return h;
       });
-      const releases = made.map((m, i) => releaseShares(request, m.secrets, cohort, heldAll[i] as Map<string, HeldShare>, ledgers[i] as ReturnType<typeof memoryLedger>));
-      const members = cohort.members.map((m) => ({ site: m.site, maskPublicKeyDer: m.maskPublicKeyDer, selfSeedCommitment: m.selfSeedCommitment }));
+      const releases = made.map((m, i) => releaseShares(request, m.secrets, cohort, heldAll[i] as Map<string, HeldShare>, ledgers[i] as ReturnType<typeof memoryLedger>, 3));
+      const members = cohort.members.map((m) => ({ site: m.site, maskPublicKeyDer: m.maskPublicKeyDer, selfSeedCommitment: m.selfSeedCommitment, certificatePem: m.certificatePem }));
       // Sum of the 10 sites' masked uploads (site 0's vector for all, each under its own mask).
       const uploads = made.map((m) => {
         const masker = new SiteMasker(m.secrets, cohort, codec.descriptor);
@@ -153,7 +156,7 @@ export async function measureMasking(codec: BenchBfvCodec, params: number, siteC
       for (const u of uploads) u.forEach((c, i) => (sums[i] = adder.add(sums[i], c, i)));
       adder.dispose();
       const t0 = performance.now();
-      const rebuilt = await rebuildSecrets(context, members, cohort.threshold, survivors, releases);
+      const rebuilt = await rebuildSecrets(context, members, cohort.threshold, survivors, releases, cohort.digest);
       const unmasker = new BfvChunkUnmasker(await loadSeal(), codec.descriptor, context, members, rebuilt);
       const clear = (sums as Uint8Array[]).map((c, i) => unmasker.unmask(c, i));
       unmaskMsTenSites = round1(performance.now() - t0);

@@ -159,7 +159,7 @@ describe('masked rounds over real processes', () => {
   it('a real site refuses the aggregate with a receipt counted twice or fewer receipts than the sum holds', async () => {
     const a = c.siteNames[0] as string;
     const { states } = siteState(a);
-    const masking = new SiteMasking({ me: c.kit(a), states });
+    const masking = new SiteMasking({ me: c.kit(a), states, isRevoked: () => false });
     const receipts = db((d) => (d.prepare("SELECT json FROM mask_messages WHERE run_id = ? AND round = 1 AND kind = 'receipt' ORDER BY from_site").all(runId) as { json: string }[]).map((r) => JSON.parse(r.json) as unknown));
     const chunks = storedSum(1).length;
     // As served: three valid receipts of the cohort.
@@ -175,9 +175,9 @@ describe('masked rounds over real processes', () => {
     if (key === undefined) throw new Error('the key holder holds no HE key');
     const encoder = await BfvUpdateEncoder.create(codec, key);
     try {
-      const two = masking.verifyReceipts(runId, 1, JSON.stringify(receipts.slice(0, 2)), chunks, 2);
-      expect(two).toBe(2);
-      expect(() => encoder.decodeAggregate(storedSum(1), { contributors: two })).toThrow(expect.objectContaining({ code: SecureAggErrors.SUM_UNVERIFIED.code }));
+      // The receipts must be signed by exactly the survivors this site released for: two of three are refused.
+      expect(() => masking.verifyReceipts(runId, 1, JSON.stringify(receipts.slice(0, 2)), chunks, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.RECEIPT_INVALID.code }));
+      expect(() => encoder.decodeAggregate(storedSum(1), { contributors: 2 })).toThrow(expect.objectContaining({ code: SecureAggErrors.SUM_UNVERIFIED.code }));
     } finally {
       encoder.dispose();
       key.fill(0);
@@ -209,7 +209,11 @@ describe('masked rounds over real processes', () => {
     const final = await c.waitForRun(runId, 'the end of the masked run after two coordinator crashes', (s) => TERMINAL_RUN_STATES.includes(s.state));
     expect([final.state, final.errorCode]).toEqual(['COMPLETED', '']);
     const pub = published(1);
-    expect(pub).toEqual({ consortium: 'demo-consortium', run: runId, round: 1, survivors: [...c.siteNames].sort(), dropped: [] });
+    // The published cohort digest is the one every member signed (each site's relayed signature).
+    const signed = db((d) => (d.prepare("SELECT json FROM mask_messages WHERE run_id = ? AND round = 1 AND kind = 'signature' ORDER BY from_site").all(runId) as { json: string }[]).map((r) => (JSON.parse(r.json) as { cohort: string }).cohort));
+    expect(signed).toHaveLength(4);
+    expect(new Set(signed).size).toBe(1);
+    expect(pub).toEqual({ consortium: 'demo-consortium', run: runId, round: 1, cohort: signed[0], survivors: [...c.siteNames].sort(), dropped: [] });
     const released = db((d) => (d.prepare("SELECT from_site FROM mask_messages WHERE run_id = ? AND round = 1 AND kind = 'release' ORDER BY from_site").all(runId) as { from_site: string }[]).map((r) => r.from_site));
     expect(released).toEqual(pub.survivors);
     const codec = JSON.parse(final.codecJson) as BfvCodecDescriptor;

@@ -24,7 +24,10 @@ describe('a site\'s masking steps on its sealed run state', () => {
   let dir: string;
   let ids: TestIdentity[];
   const keyOf = new Map<string, Buffer>();
-  const site = (id: TestIdentity): SiteMasking => new SiteMasking({ me: id, states: new RunStateStore(join(dir, id.name), keyOf.get(id.name) as Buffer) });
+  const site = (id: TestIdentity): SiteMasking => new SiteMasking({ me: id, states: new RunStateStore(join(dir, id.name), keyOf.get(id.name) as Buffer), isRevoked: () => false });
+  type Dealt = { signature: { cohort: string }; shares: { to: string }[] };
+  const sharesOf = (dealt: readonly string[], name: string): string[] => dealt.flatMap((d) => (JSON.parse(d) as Dealt).shares.filter((s) => s.to === name).map((s) => JSON.stringify(s)));
+  const signaturesOf = (dealt: readonly string[]): string[] => dealt.map((d) => JSON.stringify((JSON.parse(d) as Dealt).signature));
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-site-mask-'));
@@ -38,16 +41,19 @@ describe('a site\'s masking steps on its sealed run state', () => {
     const keys = ids.map((id) => site(id).keys(RUN, 1));
     // A restarted site advertises the same keys again, never fresh ones.
     expect(ids.map((id) => site(id).keys(RUN, 1))).toEqual(keys);
-    const dealt = await Promise.all(ids.map((id) => site(id).shares(RUN, 1, keys, PARAMS)));
-    expect(await site(ids[0] as TestIdentity).shares(RUN, 1, keys, PARAMS)).toBe(dealt[0]);
+    const dealt = await Promise.all(ids.map((id) => site(id).shares(RUN, 1, keys, PARAMS, 2)));
+    expect(await site(ids[0] as TestIdentity).shares(RUN, 1, keys, PARAMS, 2)).toBe(dealt[0]);
     // Another cohort after the dealing is refused: a secret is never dealt twice.
-    await expect(site(ids[0] as TestIdentity).shares(RUN, 1, keys.slice(0, 3), PARAMS)).rejects.toMatchObject({ code: SecureAggErrors.MASKING.code });
-    const sharesTo = (name: string): string[] => dealt.flatMap((d) => (JSON.parse(d) as { to: string }[]).filter((s) => s.to === name).map((s) => JSON.stringify(s)));
-    for (const id of ids) site(id).masker(RUN, 1, keys, sharesTo(id.name), PARAMS, CODEC).dispose();
+    await expect(site(ids[0] as TestIdentity).shares(RUN, 1, keys.slice(0, 3), PARAMS, 2)).rejects.toMatchObject({ code: SecureAggErrors.MASKING.code });
+    const signatures = signaturesOf(dealt);
+    const digest = (JSON.parse(dealt[0] as string) as Dealt).signature.cohort;
+    // Every member signed the same cohort digest.
+    expect(new Set(dealt.map((d) => (JSON.parse(d) as Dealt).signature.cohort))).toEqual(new Set([digest]));
+    for (const id of ids) site(id).masker(RUN, 1, { keys, shares: sharesOf(dealt, id.name), signatures }, PARAMS, 2, CODEC).dispose();
     // Once per round, after a restart too: a second upload under the same masks would show the difference of two updates.
-    expect(() => site(ids[0] as TestIdentity).masker(RUN, 1, keys, sharesTo('site-a'), PARAMS, CODEC)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
+    expect(() => site(ids[0] as TestIdentity).masker(RUN, 1, { keys, shares: sharesOf(dealt, 'site-a'), signatures }, PARAMS, 2, CODEC)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
 
-    const request: PublishedUnmask = { consortium: 'mask-consortium', run: RUN, round: 1, survivors: ['site-a', 'site-b', 'site-c'], dropped: ['site-d'] };
+    const request: PublishedUnmask = { consortium: 'mask-consortium', run: RUN, round: 1, cohort: digest, survivors: ['site-a', 'site-b', 'site-c'], dropped: ['site-d'] };
     const released = JSON.parse(site(ids[0] as TestIdentity).release(RUN, 1, keys, request, PARAMS, 2)) as { selfShares: Record<string, string>; maskKeyShares: Record<string, string> };
     expect([Object.keys(released.selfShares).sort(), Object.keys(released.maskKeyShares)]).toEqual([['site-a', 'site-b', 'site-c'], ['site-d']]);
     // A new process over the same state: asked now for site-c's mask key (site-c "dropped"), it refuses.
@@ -55,6 +61,8 @@ describe('a site\'s masking steps on its sealed run state', () => {
     expect(() => site(ids[0] as TestIdentity).release(RUN, 1, keys, flipped, PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.SHARE_CONFLICT.code }));
     // Not vacuous: a site that released nothing yet answers the same request.
     expect(() => site(ids[1] as TestIdentity).release(RUN, 1, keys, flipped, PARAMS, 2)).not.toThrow();
+    // An unmask request made for another cohort digest (another view) releases nothing.
+    expect(() => site(ids[1] as TestIdentity).release(RUN, 1, keys, { ...request, cohort: 'f'.repeat(64) }, PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
     // A task naming another cohort than the one dealt for is refused.
     expect(() => site(ids[2] as TestIdentity).release(RUN, 1, [...keys].reverse(), request, PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
   });
@@ -62,9 +70,21 @@ describe('a site\'s masking steps on its sealed run state', () => {
   it('refuses keys not signed by their site, and masking without a share from every member', async () => {
     const keys = ids.map((id) => site(id).keys(RUN, 2));
     const tampered = keys.map((k, i) => (i === 1 ? JSON.stringify({ ...(JSON.parse(k) as object), maskPublicKey: (JSON.parse(keys[2] as string) as { maskPublicKey: string }).maskPublicKey }) : k));
-    await expect(site(ids[0] as TestIdentity).shares(RUN, 2, tampered, PARAMS)).rejects.toMatchObject({ code: SecureAggErrors.MASKING.code });
-    const dealt = await Promise.all(ids.map((id) => site(id).shares(RUN, 2, keys, PARAMS)));
-    const toA = dealt.flatMap((d) => (JSON.parse(d) as { to: string }[]).filter((s) => s.to === 'site-a').map((s) => JSON.stringify(s)));
-    expect(() => site(ids[0] as TestIdentity).masker(RUN, 2, keys, toA.slice(1), PARAMS, CODEC)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
+    await expect(site(ids[0] as TestIdentity).shares(RUN, 2, tampered, PARAMS, 2)).rejects.toMatchObject({ code: SecureAggErrors.MASKING.code });
+    const dealt = await Promise.all(ids.map((id) => site(id).shares(RUN, 2, keys, PARAMS, 2)));
+    const toA = sharesOf(dealt, 'site-a');
+    const signatures = signaturesOf(dealt);
+    expect(() => site(ids[0] as TestIdentity).masker(RUN, 2, { keys, shares: toA.slice(1), signatures }, PARAMS, 2, CODEC)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
+    // Nothing opens before every member's cohort signature is confirmed: one missing, or one
+    // over another cohort digest (another view of the cohort), is refused.
+    expect(() => site(ids[1] as TestIdentity).masker(RUN, 2, { keys, shares: sharesOf(dealt, 'site-b'), signatures: signatures.slice(0, 3) }, PARAMS, 2, CODEC)).toThrow(
+      expect.objectContaining({ code: SecureAggErrors.MASKING.code, message: expect.stringContaining('no cohort signature from site-d') as unknown }),
+    );
+    const other = { ...(JSON.parse(signatures[3] as string) as Record<string, unknown>), cohort: 'e'.repeat(64) };
+    expect(() => site(ids[1] as TestIdentity).masker(RUN, 2, { keys, shares: sharesOf(dealt, 'site-b'), signatures: [...signatures.slice(0, 3), JSON.stringify(other)] }, PARAMS, 2, CODEC)).toThrow(
+      expect.objectContaining({ code: SecureAggErrors.MASKING.code, message: expect.stringContaining('site-d signed another cohort') as unknown }),
+    );
+    // Not vacuous: with all four signatures site-b masks.
+    site(ids[1] as TestIdentity).masker(RUN, 2, { keys, shares: sharesOf(dealt, 'site-b'), signatures }, PARAMS, 2, CODEC).dispose();
   });
 });

@@ -4,7 +4,11 @@
  * of the survivors U, and every site checks them before it decrypts: |U| distinct sites, each
  * signed under a valid, unrevoked consortium certificate, no upload counted twice. The check
  * slots then must decrypt to exactly |U| (BfvUpdateEncoder.decodeAggregate with
- * `contributors`), which a sum with a mask left in, a copy, or a missing site fails.
+ * `contributors`), which a sum with a mask left in that the coordinator cannot compute, a copy
+ * of an honest upload, or a missing site fails. The receipt signers must be exactly the
+ * survivors U of the unmask request the verifying site answered. A coordinator that knows one
+ * site's mask (a colluder's) can still add that site's upload twice and fix the check slot with
+ * a plaintext: the check slot is a count, not a MAC (docs/secure-aggregation.md).
  */
 import { createHash, createPrivateKey, sign, verify } from 'node:crypto';
 import { CohortError, SecureAggErrors } from '../../errors/index.ts';
@@ -77,9 +81,15 @@ export interface ContributionExpectation {
   readonly chunkCount: number;
   /** The fewest contributors an aggregate may have (the run's minSites). */
   readonly minContributors: number;
-  /** Sites allowed to contribute (the round's cohort); any consortium site when undefined. */
-  readonly cohort?: readonly string[];
-  readonly isRevoked?: (serial: string) => boolean;
+  /** Sites allowed to contribute: the round's cohort. */
+  readonly cohort: readonly string[];
+  /**
+   * The survivors U of the unmask request this site answered (after checking it against the
+   * cohort it confirmed): the receipts must be signed by exactly these sites, no more, no fewer.
+   */
+  readonly survivors: readonly string[];
+  /** Revocation by certificate serial (normalised hex). Required: pass `() => false` only where no CRL exists. */
+  readonly isRevoked: (serial: string) => boolean;
   readonly now?: number;
 }
 
@@ -96,7 +106,8 @@ function invalid(message: string, details: Record<string, unknown>, cause?: unkn
 
 /**
  * Checks the receipts an aggregate came with. Throws SECURE_AGG_RECEIPT_INVALID for a receipt
- * that is malformed, for another round or chunk count, from outside the cohort, or not signed
+ * that is malformed, for another round or chunk count, from outside the cohort or the
+ * survivors this site answered for, when a survivor has no receipt, or that is not signed
  * under a valid consortium certificate of its site; SECURE_AGG_SITE_REVOKED for a revoked one;
  * SECURE_AGG_RECEIPT_DUPLICATE for two receipts of one site or of one upload digest;
  * SECURE_AGG_TOO_FEW_SURVIVORS for fewer than `minContributors`.
@@ -105,7 +116,8 @@ export function verifyContributions(receipts: readonly unknown[], expect: Contri
   const c = expect.context;
   const sites = new Set<string>();
   const digests = new Set<string>();
-  const cohort = expect.cohort === undefined ? undefined : new Set(expect.cohort);
+  const cohort = new Set(expect.cohort);
+  const survivors = new Set(expect.survivors);
   for (const [i, raw] of receipts.entries()) {
     const r = raw as ContributionReceipt;
     if (
@@ -117,7 +129,8 @@ export function verifyContributions(receipts: readonly unknown[], expect: Contri
     if (r.consortium !== c.consortium || r.run !== c.run || r.round !== c.round || r.chunkCount !== expect.chunkCount) {
       throw invalid(`receipt ${i} of ${r.site} is for ${r.run} round ${r.round} with ${r.chunkCount} chunks, not this round`, { receipt: i, site: r.site });
     }
-    if (cohort !== undefined && !cohort.has(r.site)) throw invalid(`receipt ${i}: ${r.site} is not in the round's cohort`, { receipt: i, site: r.site });
+    if (!cohort.has(r.site)) throw invalid(`receipt ${i}: ${r.site} is not in the round's cohort`, { receipt: i, site: r.site });
+    if (!survivors.has(r.site)) throw invalid(`receipt ${i}: ${r.site} is not among the survivors of the unmask request this site answered`, { receipt: i, site: r.site });
     let key;
     try {
       key = siteCertificateKey(r.certificatePem, expect.caPem, c.consortium, r.site, `receipt of ${r.site}`, expect.now);
@@ -125,7 +138,7 @@ export function verifyContributions(receipts: readonly unknown[], expect: Contri
       throw invalid(`receipt ${i}: not signed under a valid consortium certificate of ${r.site}`, { receipt: i, site: r.site }, e);
     }
     const serial = identityFromCertificate(r.certificatePem).serial;
-    if (expect.isRevoked?.(serial) === true) {
+    if (expect.isRevoked(serial)) {
       throw new CohortError(SecureAggErrors.SITE_REVOKED, `receipt of ${r.site}: signed under certificate ${serial}, which the consortium CRL revokes`, { details: { site: r.site, serial } });
     }
     if (!verify('sha256', receiptBytes(r), key, Buffer.from(r.signature, 'base64'))) throw invalid(`receipt ${i} of ${r.site}: the signature does not verify`, { receipt: i, site: r.site });
@@ -136,6 +149,10 @@ export function verifyContributions(receipts: readonly unknown[], expect: Contri
     }
     sites.add(r.site);
     digests.add(r.chunksSha256);
+  }
+  const missing = [...survivors].filter((s) => !sites.has(s)).sort();
+  if (missing.length > 0 && sites.size >= expect.minContributors) {
+    throw invalid(`no receipt from ${missing.join(', ')}, which the unmask request this site answered names as survivors`, { missing });
   }
   if (sites.size < expect.minContributors) {
     throw new CohortError(SecureAggErrors.TOO_FEW_SURVIVORS, `the aggregate has ${sites.size} contributor(s), the run needs at least ${expect.minContributors}`, {

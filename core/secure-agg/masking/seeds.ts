@@ -11,7 +11,7 @@
  * - The commitment to b_u in the signed advertisement = SHA-256("cohort-secagg-self-commit-v1"
  *   0 ... 0 site 0 b_u): lets the coordinator check a rebuilt seed (b_u is 256 random bits).
  */
-import { createHash, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, verify, X509Certificate, type KeyObject } from 'node:crypto';
 
 /** Which round a mask belongs to. */
 export interface MaskRoundContext {
@@ -79,4 +79,61 @@ export function x25519PrivateFromRaw(raw: Uint8Array): Buffer {
 /** SPKI DER of the public half of an X25519 private key (PKCS#8 DER). */
 export function x25519PublicOf(privateDer: Uint8Array): Buffer {
   return createPublicKey(x25519Private(privateDer)).export({ type: 'spki', format: 'der' });
+}
+
+/**
+ * The cohort digest every member signs and binds its shares to: SHA-256 over the round, the
+ * members in site order each with the SHA-256 of its signed advertisement, and the threshold.
+ * Two sites that hold the same digest mask and share over the same members and threshold.
+ */
+export function cohortDigest(c: MaskRoundContext, members: readonly { site: string; advertisementSha256: string }[], threshold: number): string {
+  const sorted = [...members].sort((a, b) => siteOrder(a.site, b.site)).map((m) => [m.site, m.advertisementSha256]);
+  return createHash('sha256').update(JSON.stringify(['cohort-secagg-cohort-v1', c.consortium, c.run, c.round, sorted, threshold])).digest('hex');
+}
+
+/** The kind of a share. */
+export type ShareKind = 'self' | 'maskKey';
+
+/** SHA-256 of one share as its dealer commits to it (bound to cohort, dealer, recipient, kind), hex. */
+export function shareHash(cohort: string, from: string, to: string, kind: ShareKind, share: Uint8Array): string {
+  return createHash('sha256').update(JSON.stringify(['cohort-secagg-share-hash-v1', cohort, from, to, kind])).update(share).digest('hex');
+}
+
+/** What a dealer signs for the shares it sealed to one recipient. */
+export interface ShareCommitment {
+  /** {@link shareHash} of the self-mask-seed share, hex. */
+  readonly selfShareSha256: string;
+  /** {@link shareHash} of the mask-key share, hex. */
+  readonly maskKeyShareSha256: string;
+  /** ECDSA-SHA256 by the dealer's certificate key over {@link shareCommitmentBytes}, base64. */
+  readonly signature: string;
+}
+
+/** The bytes a dealer signs for the shares it dealt to `to`. */
+export function shareCommitmentBytes(c: MaskRoundContext, cohort: string, from: string, to: string, selfShareSha256: string, maskKeyShareSha256: string): Buffer {
+  return Buffer.from(JSON.stringify(['cohort-secagg-share-commit-v1', c.consortium, c.run, c.round, cohort, from, to, selfShareSha256, maskKeyShareSha256]));
+}
+
+/** Whether `commitment` is the dealer's signed commitment to `share` (of `kind`, dealt by `from` to `to`). */
+export function checkShareCommitment(
+  c: MaskRoundContext,
+  cohort: string,
+  from: string,
+  to: string,
+  dealerCertificatePem: string,
+  commitment: ShareCommitment | undefined,
+  kind: ShareKind,
+  share: Uint8Array,
+): 'ok' | 'missing' | 'bad-signature' | 'hash-mismatch' {
+  if (typeof commitment !== 'object' || commitment === null || typeof commitment.signature !== 'string' || typeof commitment.selfShareSha256 !== 'string' || typeof commitment.maskKeyShareSha256 !== 'string') return 'missing';
+  const signed = shareCommitmentBytes(c, cohort, from, to, commitment.selfShareSha256, commitment.maskKeyShareSha256);
+  let ok = false;
+  try {
+    ok = verify('sha256', signed, new X509Certificate(dealerCertificatePem).publicKey, Buffer.from(commitment.signature, 'base64'));
+  } catch {
+    ok = false;
+  }
+  if (!ok) return 'bad-signature';
+  const want = kind === 'self' ? commitment.selfShareSha256 : commitment.maskKeyShareSha256;
+  return shareHash(cohort, from, to, kind, share) === want ? 'ok' : 'hash-mismatch';
 }

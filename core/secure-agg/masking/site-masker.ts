@@ -5,7 +5,7 @@
  * (32 bytes each), never a whole mask vector.
  */
 import { MaskPrg, maskModulus } from './prg.ts';
-import type { MaskCohort, RoundMaskSecrets } from './protocol.ts';
+import type { ConfirmedCohort, RoundMaskSecrets } from './protocol.ts';
 import { pairSeed, pairSign, selfMaskKey, x25519PublicOf } from './seeds.ts';
 
 /** Adds a mask to one ciphertext's slots (residues mod t). */
@@ -22,11 +22,14 @@ export class SiteMasker implements SlotMask {
   private readonly selfKey: Buffer;
   private readonly pairs: { seed: Buffer; sign: 1 | -1 }[];
 
-  constructor(secrets: RoundMaskSecrets, cohort: MaskCohort, codec: { plainModulus: string; polyModulusDegree: number }) {
+  constructor(secrets: RoundMaskSecrets, cohort: ConfirmedCohort, codec: { plainModulus: string; polyModulusDegree: number }) {
     this.t = maskModulus(codec.plainModulus);
     this.prg = new MaskPrg(this.t, codec.polyModulusDegree);
     const c = cohort.context;
     if (!cohort.members.some((m) => m.site === secrets.site)) throw new RangeError(`site ${secrets.site} is not in the round's cohort`);
+    if (!Array.isArray(cohort.signatures) || cohort.signatures.length !== cohort.members.length || cohort.signatures.some((x) => x.cohort !== cohort.digest)) {
+      throw new RangeError('the cohort is not confirmed by every member (confirmCohort): a site masks only over a cohort all members signed');
+    }
     const me = { site: secrets.site, privateDer: secrets.maskPrivateKey, publicDer: x25519PublicOf(secrets.maskPrivateKey) };
     this.selfKey = selfMaskKey(c, secrets.site, secrets.selfSeed);
     this.pairs = cohort.members

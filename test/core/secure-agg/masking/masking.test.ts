@@ -10,15 +10,15 @@ import { loadSecretKey } from '../../../../core/secure-agg/keys.ts';
 import { layoutOf } from '../../../../core/secure-agg/layout.ts';
 import { readChunk } from '../../../../core/secure-agg/chunk-format.ts';
 import { MaskPrg, maskModulus } from '../../../../core/secure-agg/masking/prg.ts';
-import { maskCohort, releaseShares, verifyMaskKeys, createRoundMaskKeys, dealShares, openShare } from '../../../../core/secure-agg/masking/protocol.ts';
-import { rebuildSecrets } from '../../../../core/secure-agg/masking/reconstruct.ts';
+import { maskCohort, releaseShares, verifyMaskKeys, createRoundMaskKeys, dealShares, openShare, type ReleasedShares, type ShareCommitment } from '../../../../core/secure-agg/masking/protocol.ts';
+import { rebuildSecrets, type Release } from '../../../../core/secure-agg/masking/reconstruct.ts';
 import { SiteMasker } from '../../../../core/secure-agg/masking/site-masker.ts';
 import { createRunContext, loadCiphertext } from '../../../../core/secure-agg/seal-context.ts';
 import { deleteAll, loadSeal } from '../../../../core/secure-agg/seal-library.ts';
 import { caughtSync, caught } from '../../../support/caught.ts';
 import { makeCodec, sumThroughAdder, type Codec } from '../bfv-fixtures.ts';
 import { testCa, type TestCa, type TestIdentity } from '../ceremony-pki.ts';
-import { maskedUploads, publicKeysOf, setUpRound, unmasker, unmaskSecrets, type SiteRound } from './round-fixture.ts';
+import { MIN_SITES, maskedUploads, notRevoked, publicKeysOf, setUpRound, unmasker, unmaskSecrets, type SiteRound } from './round-fixture.ts';
 
 const context = { consortium: 'acme', run: 'run-1', round: 1 };
 const LENGTH = 5000; // two ciphertexts at N = 4096
@@ -204,7 +204,7 @@ describe('pairwise masks', () => {
     const total = new Float64Array(N);
     for (const r of rounds) new SiteMasker(r.secrets, r.cohort, codec.key.descriptor).addBlock(1, total);
     for (const r of rounds) {
-      const selfOnly = new SiteMasker(r.secrets, { ...r.cohort, members: r.cohort.members.filter((m) => m.site === r.id.name) }, codec.key.descriptor);
+      const selfOnly = new SiteMasker(r.secrets, { ...r.cohort, members: r.cohort.members.filter((m) => m.site === r.id.name), signatures: r.cohort.signatures.filter((x) => x.site === r.id.name) }, codec.key.descriptor);
       const self = new Float64Array(N);
       selfOnly.addBlock(1, self);
       for (let i = 0; i < N; i++) total[i] = ((total[i] as number) - (self[i] as number) + t) % t;
@@ -258,22 +258,65 @@ describe('dropout recovery', () => {
     const c4 = { ...context, round: 4 };
     const rounds = await setUpRound(ca, ids, c4, 3);
     const e = await caught(unmaskSecrets(rounds, c4, NAMES, ['alder', 'birch']));
-    expect({ code: e.code, details: e.details }).toEqual({ code: SecureAggErrors.UNMASK_FAILED.code, details: { site: 'alder', shares: 2, threshold: 3 } });
+    expect({ code: e.code, details: e.details }).toEqual({ code: SecureAggErrors.UNMASK_FAILED.code, details: { site: 'alder', shares: 2, threshold: 3, culprits: [] } });
   });
 
-  it('a wrong share is caught against the signed commitment (UNMASK_FAILED)', async () => {
+  it('a wrong share is dropped against its dealer\'s signed hash, its releaser named; the first T good shares rebuild (one bad share no longer fails the round)', async () => {
     const c5 = { ...context, round: 5 };
     const rounds = await setUpRound(ca, ids, c5, 3);
-    const request = { ...c5, survivors: NAMES, dropped: [] };
-    const releases = NAMES.slice(0, 3).map((s) => {
+    const digest = rounds[0]!.cohort.digest;
+    const request = { ...c5, cohort: digest, survivors: NAMES, dropped: [] };
+    const releases = NAMES.slice(0, 4).map((s) => {
       const r = rounds.find((x) => x.id.name === s) as SiteRound;
-      return releaseShares(request, r.secrets, r.cohort, r.held, r.ledger);
+      return releaseShares(request, r.secrets, r.cohort, r.held, r.ledger, MIN_SITES);
     });
     const bad = Buffer.from(releases[0]!.selfShares.birch as string, 'base64');
     bad[0] = (bad[0] as number) ^ 1;
     const tampered = [{ ...releases[0]!, selfShares: { ...releases[0]!.selfShares, birch: bad.toString('base64') } }, ...releases.slice(1)];
-    const e = await caught(rebuildSecrets(c5, publicKeysOf(rounds[0]!.cohort), 3, NAMES, tampered));
-    expect({ code: e.code, site: e.details.site }).toEqual({ code: SecureAggErrors.UNMASK_FAILED.code, site: 'birch' });
+    // 4 releases, alder's share of birch's seed altered: dropped, and birch's seed rebuilds from the 3 good ones.
+    const ok = await rebuildSecrets(c5, publicKeysOf(rounds[0]!.cohort), 3, NAMES, tampered, digest);
+    expect(ok.rejected).toEqual([{ from: 'alder', site: 'birch', culprit: 'alder', reason: 'the self-mask seed share does not match the dealer\'s signed commitment (hash-mismatch)' }]);
+    expect(ok.selfSeeds.get('birch')).toEqual(rounds.find((x) => x.id.name === 'birch')!.secrets.selfSeed);
+    // With only 3 releases, 2 good shares of birch's seed remain: UNMASK_FAILED naming alder.
+    const e = await caught(rebuildSecrets(c5, publicKeysOf(rounds[0]!.cohort), 3, NAMES, tampered.slice(0, 3), digest));
+    expect({ code: e.code, details: e.details }).toEqual({ code: SecureAggErrors.UNMASK_FAILED.code, details: { site: 'birch', shares: 2, threshold: 3, culprits: ['alder'] } });
+    // A release made for another cohort digest is dropped whole, its sender named.
+    const other = await rebuildSecrets(c5, publicKeysOf(rounds[0]!.cohort), 3, NAMES, [{ ...releases[0]!, cohort: 'f'.repeat(64) }, ...releases.slice(1)], digest);
+    expect(other.rejected).toEqual([{ from: 'alder', culprit: 'alder', reason: 'released for another cohort digest' }]);
+    // A release without the dealers' commitments is dropped whole too.
+    const bare = await rebuildSecrets(c5, publicKeysOf(rounds[0]!.cohort), 3, NAMES, [{ ...releases[0]!, commitments: undefined as unknown as Record<string, ShareCommitment> }, ...releases.slice(1)], digest);
+    expect(bare.rejected).toEqual([{ from: 'alder', culprit: 'alder', reason: 'malformed release' }]);
+  });
+
+  it('an inconsistent dealer (shares off one polynomial, each signed) is named, not the survivors', async () => {
+    const c14 = { ...context, round: 14 };
+    const rounds = await setUpRound(ca, ids, c14, 3);
+    const digest = rounds[0]!.cohort.digest;
+    const elm = rounds.find((x) => x.id.name === 'elm') as SiteRound;
+    // elm re-deals to birch a share of another secret, signed with its own key: birch's held share
+    // matches elm's signed hash, but does not lie on the polynomial of elm's other shares.
+    const redealt = (await dealShares({ ...elm.secrets, selfSeed: Buffer.alloc(32, 7) }, elm.cohort, elm.id)).find((x) => x.to === 'birch')!;
+    const birch = rounds.find((x) => x.id.name === 'birch') as SiteRound;
+    birch.held.set('elm', openShare(redealt, birch.secrets, birch.cohort));
+    const request = { ...c14, cohort: digest, survivors: NAMES, dropped: [] };
+    const releases = ['birch', 'cedar', 'dogwood'].map((s) => {
+      const r = rounds.find((x) => x.id.name === s) as SiteRound;
+      return releaseShares(request, r.secrets, r.cohort, r.held, r.ledger, MIN_SITES);
+    });
+    const e = await caught(rebuildSecrets(c14, publicKeysOf(rounds[0]!.cohort), 3, NAMES, releases, digest));
+    expect({ code: e.code, details: e.details }).toEqual({ code: SecureAggErrors.UNMASK_FAILED.code, details: { site: 'elm', culprit: 'elm' } });
+  });
+
+  it('a share whose dealer commitment is swapped in transit does not open (the AAD binds the signed hashes)', async () => {
+    const c15 = { ...context, round: 15 };
+    const rounds = await setUpRound(ca, ids.slice(0, 3), c15);
+    const [a, b] = rounds as [SiteRound, SiteRound];
+    const sealed = (await dealShares(a.secrets, a.cohort, a.id)).find((s) => s.to === 'birch')!;
+    // The coordinator swaps in alder's (validly signed) commitment to another dealing's shares.
+    const otherCommitment = (await dealShares(a.secrets, a.cohort, a.id)).find((s) => s.to === 'birch')!.commitment;
+    const e = caughtSync(() => openShare({ ...sealed, commitment: otherCommitment }, b.secrets, b.cohort));
+    expect(e.code).toBe(SecureAggErrors.MASKING.code);
+    expect(openShare(sealed, b.secrets, b.cohort).commitment).toEqual(sealed.commitment);
   });
 });
 
@@ -340,11 +383,13 @@ describe('never both share kinds for one site', () => {
     const uploads = maskedUploads(codec, rounds, new Map([['alder', vectors.get('alder') as Float64Array]]));
     const share = (site: string): SiteRound => rounds.find((x) => x.id.name === site) as SiteRound;
     // What the ledger refuses below: b_alder from three sites, alder's mask key from three others.
-    const selfShares = ['birch', 'cedar', 'dogwood'].map((s) => ({ from: s, selfShares: { alder: share(s).held.get('alder')!.selfShare.toString('base64') }, maskKeyShares: {} }));
-    const keyShares = ['birch', 'cedar', 'dogwood'].map((s) => ({ from: s, selfShares: {}, maskKeyShares: { alder: share(s).held.get('alder')!.maskKeyShare.toString('base64') } }));
+    const digest = rounds[0]!.cohort.digest;
+    const commitments = (s: string): Record<string, ShareCommitment> => ({ alder: share(s).held.get('alder')!.commitment });
+    const selfShares = ['birch', 'cedar', 'dogwood'].map((s) => ({ from: s, cohort: digest, commitments: commitments(s), selfShares: { alder: share(s).held.get('alder')!.selfShare.toString('base64') }, maskKeyShares: {} }));
+    const keyShares = ['birch', 'cedar', 'dogwood'].map((s) => ({ from: s, cohort: digest, commitments: commitments(s), selfShares: {}, maskKeyShares: { alder: share(s).held.get('alder')!.maskKeyShare.toString('base64') } }));
     const members = publicKeysOf(rounds[0]!.cohort).filter((m) => m.site === 'alder');
-    const seed = (await rebuildSecrets(c7, members, 3, ['alder', 'birch', 'cedar', 'dogwood'], selfShares)).selfSeeds.get('alder') as Buffer;
-    const maskKey = (await rebuildSecrets(c7, members, 3, ['birch', 'cedar', 'dogwood'], keyShares)).droppedMaskKeys.get('alder') as Buffer;
+    const seed = (await rebuildSecrets(c7, members, 3, ['alder', 'birch', 'cedar', 'dogwood'], selfShares, digest)).selfSeeds.get('alder') as Buffer;
+    const maskKey = (await rebuildSecrets(c7, members, 3, ['birch', 'cedar', 'dogwood'], keyShares, digest)).droppedMaskKeys.get('alder') as Buffer;
     // alder's whole mask, recomputed from the two rebuilt secrets and the public keys.
     const mask = new SiteMasker({ site: 'alder', context: c7, channelPrivateKey: Buffer.alloc(0), maskPrivateKey: maskKey, selfSeed: seed }, rounds[0]!.cohort, codec.key.descriptor);
     const { values } = await decryptRaw(uploads.get('alder') as Uint8Array[]);
@@ -368,14 +413,14 @@ describe('never both share kinds for one site', () => {
     const c8 = { ...context, round: 8 };
     const rounds = await setUpRound(ca, ids, c8, 3);
     const cedar = rounds.find((x) => x.id.name === 'cedar') as SiteRound;
-    releaseShares({ ...c8, survivors: ['alder', 'birch', 'cedar', 'dogwood'], dropped: ['elm'] }, cedar.secrets, cedar.cohort, cedar.held, cedar.ledger);
+    releaseShares({ ...c8, cohort: cedar.cohort.digest, survivors: ['alder', 'birch', 'cedar', 'dogwood'], dropped: ['elm'] }, cedar.secrets, cedar.cohort, cedar.held, cedar.ledger, MIN_SITES);
     const before = new Map(cedar.ledger.entries);
-    const e = caughtSync(() => releaseShares({ ...c8, survivors: ['alder', 'birch', 'cedar', 'elm'], dropped: ['dogwood'] }, cedar.secrets, cedar.cohort, cedar.held, cedar.ledger));
+    const e = caughtSync(() => releaseShares({ ...c8, cohort: cedar.cohort.digest, survivors: ['alder', 'birch', 'cedar', 'elm'], dropped: ['dogwood'] }, cedar.secrets, cedar.cohort, cedar.held, cedar.ledger, MIN_SITES));
     expect({ code: e.code, details: e.details }).toEqual({ code: SecureAggErrors.SHARE_CONFLICT.code, details: { site: 'elm', asked: 'self', released: 'maskKey' } });
     expect(cedar.ledger.entries).toEqual(before);
     const birch = rounds.find((x) => x.id.name === 'birch') as SiteRound;
-    releaseShares({ ...c8, survivors: ['alder', 'birch', 'cedar'], dropped: ['dogwood', 'elm'] }, birch.secrets, birch.cohort, birch.held, birch.ledger);
-    const e2 = caughtSync(() => releaseShares({ ...c8, survivors: NAMES, dropped: [] }, birch.secrets, birch.cohort, birch.held, birch.ledger));
+    releaseShares({ ...c8, cohort: cedar.cohort.digest, survivors: ['alder', 'birch', 'cedar'], dropped: ['dogwood', 'elm'] }, birch.secrets, birch.cohort, birch.held, birch.ledger, MIN_SITES);
+    const e2 = caughtSync(() => releaseShares({ ...c8, cohort: cedar.cohort.digest, survivors: NAMES, dropped: [] }, birch.secrets, birch.cohort, birch.held, birch.ledger, MIN_SITES));
     expect({ code: e2.code, site: e2.details.site }).toEqual({ code: SecureAggErrors.SHARE_CONFLICT.code, site: 'dogwood' });
   });
 
@@ -383,14 +428,20 @@ describe('never both share kinds for one site', () => {
     const c9 = { ...context, round: 9 };
     const rounds = await setUpRound(ca, ids, c9, 3);
     const a = rounds[0] as SiteRound;
-    const code = (request: Parameters<typeof releaseShares>[0]): string => caughtSync(() => releaseShares(request, a.secrets, a.cohort, a.held, a.ledger)).code;
+    const code = (request: Omit<Parameters<typeof releaseShares>[0], 'cohort'> & { cohort?: string }): string =>
+      caughtSync(() => releaseShares({ cohort: a.cohort.digest, ...request }, a.secrets, a.cohort, a.held, a.ledger, MIN_SITES)).code;
     expect([
       code({ ...c9, survivors: ['alder', 'birch', 'cedar'], dropped: ['dogwood'] }),
       code({ ...c9, survivors: ['alder', 'birch', 'cedar', 'dogwood'], dropped: ['elm', 'alder'] }),
       code({ ...c9, survivors: ['birch', 'cedar', 'dogwood', 'elm'], dropped: ['alder'] }),
       code({ ...c9, survivors: ['alder', 'birch'], dropped: ['cedar', 'dogwood', 'elm'] }),
       code({ ...c9, round: 10, survivors: NAMES, dropped: [] }),
-    ]).toEqual([SecureAggErrors.MASKING.code, SecureAggErrors.MASKING.code, SecureAggErrors.MASKING.code, SecureAggErrors.TOO_FEW_SURVIVORS.code, SecureAggErrors.MASKING.code]);
+      code({ ...c9, cohort: 'f'.repeat(64), survivors: NAMES, dropped: [] }),
+    ]).toEqual([SecureAggErrors.MASKING.code, SecureAggErrors.MASKING.code, SecureAggErrors.MASKING.code, SecureAggErrors.TOO_FEW_SURVIVORS.code, SecureAggErrors.MASKING.code, SecureAggErrors.MASKING.code]);
+    // minSites above the threshold: 4 survivors of 5 with minSites 5 are too few.
+    expect(caughtSync(() => releaseShares({ ...c9, cohort: a.cohort.digest, survivors: ['alder', 'birch', 'cedar', 'dogwood'], dropped: ['elm'] }, a.secrets, a.cohort, a.held, a.ledger, 5)).code).toBe(
+      SecureAggErrors.TOO_FEW_SURVIVORS.code,
+    );
     expect(a.ledger.entries.size).toBe(0);
   });
 });
@@ -399,7 +450,7 @@ describe('advertisements and shares', () => {
   it('refuses an advertisement for another round, site, a forged signature, or a revoked certificate', async () => {
     const [alder] = ids as [TestIdentity];
     const { advertisement } = createRoundMaskKeys(alder, context);
-    const expect1 = { caPem: ca.caPem, context, site: 'alder' };
+    const expect1 = { caPem: ca.caPem, context, site: 'alder', isRevoked: notRevoked };
     const code = (f: () => unknown): string => caughtSync(f).code;
     const flipped = Buffer.from(advertisement.maskPublicKey, 'base64');
     flipped[flipped.length - 1] = (flipped[flipped.length - 1] as number) ^ 1;
@@ -422,38 +473,52 @@ describe('advertisements and shares', () => {
       const site = (name: string): SiteRound => rounds.find((x) => x.id.name === name) as SiteRound;
       const t = rounds[0]!.cohort.threshold;
       // elm colludes: it hands over both of its shares of alder. alder and birch are told alder survived...
-      const asSurvivor = { ...c, survivors: NAMES, dropped: [] as string[] };
-      const selfShares = [...['alder', 'birch'].map((s) => releaseShares(asSurvivor, site(s).secrets, site(s).cohort, site(s).held, site(s).ledger).selfShares.alder as string), site('elm').held.get('alder')!.selfShare.toString('base64')];
+      const digest = rounds[0]!.cohort.digest;
+      const asSurvivor = { ...c, cohort: digest, survivors: NAMES, dropped: [] as string[] };
+      const release = (s: string, r: typeof asSurvivor): ReleasedShares => releaseShares(r, site(s).secrets, site(s).cohort, site(s).held, site(s).ledger, MIN_SITES);
+      const elmHeld = site('elm').held.get('alder')!;
+      const elmSelf = { from: 'elm', cohort: digest, commitments: { alder: elmHeld.commitment }, selfShares: { alder: elmHeld.selfShare.toString('base64') }, maskKeyShares: {} };
+      const selfReleases = [...['alder', 'birch'].map((s) => release(s, asSurvivor)), elmSelf];
       // ...cedar and dogwood are told alder dropped.
-      const asDropped = { ...c, survivors: ['birch', 'cedar', 'dogwood', 'elm'], dropped: ['alder'] };
-      const keyShares = [...['cedar', 'dogwood'].map((s) => releaseShares(asDropped, site(s).secrets, site(s).cohort, site(s).held, site(s).ledger).maskKeyShares.alder as string), site('elm').held.get('alder')!.maskKeyShare.toString('base64')];
+      const asDropped = { ...c, cohort: digest, survivors: ['birch', 'cedar', 'dogwood', 'elm'], dropped: ['alder'] };
+      const elmKey = { from: 'elm', cohort: digest, commitments: { alder: elmHeld.commitment }, selfShares: {}, maskKeyShares: { alder: elmHeld.maskKeyShare.toString('base64') } };
+      const keyReleases = [...['cedar', 'dogwood'].map((s) => release(s, asDropped)), elmKey];
       const members = publicKeysOf(rounds[0]!.cohort).filter((m) => m.site === 'alder');
+      const only = (r: { from: string; cohort: string; commitments: Readonly<Record<string, ShareCommitment>>; selfShares: Readonly<Record<string, string>>; maskKeyShares: Readonly<Record<string, string>> }, kind: 'self' | 'key'): Release => ({
+        from: r.from,
+        cohort: r.cohort,
+        commitments: { alder: r.commitments.alder as ShareCommitment },
+        selfShares: kind === 'self' ? { alder: r.selfShares.alder as string } : {},
+        maskKeyShares: kind === 'key' ? { alder: r.maskKeyShares.alder as string } : {},
+      });
       const attempt = async (): Promise<boolean> => {
-        await rebuildSecrets(c, members, t, ['alder', 'x1', 'x2'], [{ from: 'x1', selfShares: { alder: selfShares[0] as string }, maskKeyShares: {} }, { from: 'x2', selfShares: { alder: selfShares[1] as string }, maskKeyShares: {} }, { from: 'alder', selfShares: { alder: selfShares[2] as string }, maskKeyShares: {} }]);
-        await rebuildSecrets(c, members, t, ['y1', 'y2', 'y3'], keyShares.map((k, i) => ({ from: `y${i + 1}`, selfShares: {}, maskKeyShares: { alder: k } })));
+        await rebuildSecrets(c, members, t, ['alder', 'birch', 'elm'], selfReleases.map((r) => only(r, 'self')), digest);
+        await rebuildSecrets(c, members, t, ['cedar', 'dogwood', 'elm'], keyReleases.map((r) => only(r, 'key')), digest);
         return true;
       };
       if (opens) expect(await attempt()).toBe(true);
       else {
         expect((await caught(attempt())).code).toBe(SecureAggErrors.UNMASK_FAILED.code);
         // A fourth share of either kind must come from an honest site that already gave the other kind.
-        expect(caughtSync(() => releaseShares(asSurvivor, site('cedar').secrets, site('cedar').cohort, site('cedar').held, site('cedar').ledger)).code).toBe(SecureAggErrors.SHARE_CONFLICT.code);
-        expect(caughtSync(() => releaseShares(asDropped, site('birch').secrets, site('birch').cohort, site('birch').held, site('birch').ledger)).code).toBe(SecureAggErrors.SHARE_CONFLICT.code);
+        expect(caughtSync(() => release('cedar', asSurvivor)).code).toBe(SecureAggErrors.SHARE_CONFLICT.code);
+        expect(caughtSync(() => release('birch', asDropped)).code).toBe(SecureAggErrors.SHARE_CONFLICT.code);
       }
     }
   });
 
-  it('refuses a threshold below a majority, and a cohort of fewer than 3', () => {
-    const verified = ids.map((id) => verifyMaskKeys(createRoundMaskKeys(id, context).advertisement, { caPem: ca.caPem, context, site: id.name }));
-    expect(caughtSync(() => maskCohort(context, verified, 2)).code).toBe(SecureAggErrors.MASKING.code);
-    expect(caughtSync(() => maskCohort(context, verified.slice(0, 2))).code).toBe(SecureAggErrors.MASKING.code);
-    expect(maskCohort(context, verified, 5).threshold).toBe(5);
+  it('refuses a threshold below a majority, a cohort of fewer than 3, and a cohort smaller than minSites', () => {
+    const verified = ids.map((id) => verifyMaskKeys(createRoundMaskKeys(id, context).advertisement, { caPem: ca.caPem, context, site: id.name, isRevoked: notRevoked }));
+    expect(caughtSync(() => maskCohort(context, verified, 2, MIN_SITES)).code).toBe(SecureAggErrors.MASKING.code);
+    expect(caughtSync(() => maskCohort(context, verified.slice(0, 2), undefined, 2)).code).toBe(SecureAggErrors.MASKING.code);
+    const e = caughtSync(() => maskCohort(context, verified.slice(0, 4), undefined, 5));
+    expect({ code: e.code, details: e.details }).toEqual({ code: SecureAggErrors.MASKING.code, details: { sites: 4, minSites: 5 } });
+    expect(maskCohort(context, verified, 5, MIN_SITES).threshold).toBe(5);
   });
 
   it('a share opens only at its recipient, and not once altered', async () => {
     const rounds = await setUpRound(ca, ids.slice(0, 3), { ...context, round: 11 });
     const [a, b] = rounds as [SiteRound, SiteRound];
-    const sealed = (await dealShares(a.secrets, a.cohort)).find((s) => s.to === 'birch')!;
+    const sealed = (await dealShares(a.secrets, a.cohort, a.id)).find((s) => s.to === 'birch')!;
     expect(openShare(sealed, b.secrets, b.cohort).from).toBe('alder');
     expect(caughtSync(() => openShare(sealed, a.secrets, a.cohort)).code).toBe(SecureAggErrors.MASKING.code);
     const ct = Buffer.from(sealed.ciphertext, 'base64');

@@ -6,10 +6,15 @@ import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { SecureAggErrors } from '../../../../core/errors/index.ts';
 import { readChunk, writeChunk } from '../../../../core/secure-agg/chunk-format.ts';
 import { signContribution, uploadDigest, verifyContributions, type ContributionReceipt } from '../../../../core/secure-agg/masking/receipts.ts';
+import { layoutOf } from '../../../../core/secure-agg/layout.ts';
+import { maskModulus } from '../../../../core/secure-agg/masking/prg.ts';
+import { SiteMasker } from '../../../../core/secure-agg/masking/site-masker.ts';
+import { createRunContext, loadCiphertext } from '../../../../core/secure-agg/seal-context.ts';
+import { deleteAll, loadSeal } from '../../../../core/secure-agg/seal-library.ts';
 import { caughtSync } from '../../../support/caught.ts';
 import { makeCodec, sumThroughAdder, type Codec } from '../bfv-fixtures.ts';
 import { testCa, type TestCa, type TestIdentity } from '../ceremony-pki.ts';
-import { maskedUploads, setUpRound, unmasker, unmaskSecrets, type SiteRound } from './round-fixture.ts';
+import { maskedUploads, notRevoked, setUpRound, unmasker, unmaskSecrets, type SiteRound } from './round-fixture.ts';
 
 const context = { consortium: 'acme', run: 'run-r', round: 1 };
 const LENGTH = 3000;
@@ -29,7 +34,7 @@ let rounds: SiteRound[];
 let uploads: Map<string, Uint8Array[]>;
 let receipts: ContributionReceipt[];
 const vectors = new Map(NAMES.map((n, i) => [n, update(i + 1)]));
-const expectation = (): Parameters<typeof verifyContributions>[1] => ({ caPem: ca.caPem, context, chunkCount: codec.encoder.chunkCount, minContributors: 3, cohort: NAMES });
+const expectation = (): Parameters<typeof verifyContributions>[1] => ({ caPem: ca.caPem, context, chunkCount: codec.encoder.chunkCount, minContributors: 3, cohort: NAMES, survivors: NAMES, isRevoked: notRevoked });
 
 /** What the coordinator does honestly after uploads close: sum, then remove the masks. */
 async function unmasked(sum: readonly Uint8Array[]): Promise<Uint8Array[]> {
@@ -126,6 +131,62 @@ describe('a malicious coordinator', () => {
       SecureAggErrors.TOO_FEW_SURVIVORS.code,
       SecureAggErrors.SITE_REVOKED.code,
     ]);
+  });
+});
+
+describe('receipts against the survivors U this site answered for', () => {
+  it('a receipt of a site outside U, or a survivor of U without a receipt: RECEIPT_INVALID naming the site', () => {
+    // The site answered an unmask request with U = {alder, birch, cedar}; the coordinator adds dogwood's receipt.
+    const e = caughtSync(() => verifyContributions(receipts, { ...expectation(), survivors: NAMES.slice(0, 3) }));
+    expect({ code: e.code, site: e.details.site }).toEqual({ code: SecureAggErrors.RECEIPT_INVALID.code, site: 'dogwood' });
+    // U had all four; the coordinator hands out three receipts (enough for minContributors).
+    const e2 = caughtSync(() => verifyContributions(receipts.slice(0, 3), expectation()));
+    expect({ code: e2.code, details: e2.details }).toEqual({ code: SecureAggErrors.RECEIPT_INVALID.code, details: { missing: ['dogwood'] } });
+  });
+});
+
+describe('known limit: the check slot is a count, not a MAC (docs/secure-aggregation.md)', () => {
+  it('a coordinator that knows one site\'s mask (its colluder\'s) adds that upload twice, subtracts the mask and 1 in the check slot, and the forged sum passes', async () => {
+    // The reviewer's forgery (/tmp/rv/checkslot.mts): S + ct_dogwood - mask_dogwood - e_check.
+    const seal = await loadSeal();
+    const d = codec.key.descriptor;
+    const bfv = createRunContext(seal, d);
+    const evaluator = seal.Evaluator(bfv.context);
+    const batch = seal.BatchEncoder(bfv.context);
+    const t = maskModulus(d.plainModulus);
+    const layout = layoutOf(d);
+    const colluder = rounds.find((r) => r.id.name === 'dogwood') as SiteRound;
+    const mask = new SiteMasker(colluder.secrets, colluder.cohort, d);
+    const sum = sumThroughAdder(codec.adder, NAMES.map((n) => uploads.get(n) as Uint8Array[]));
+    const forged = sum.map((chunk, index) => {
+      const a = readChunk(chunk, 's');
+      const b = readChunk((uploads.get('dogwood') as Uint8Array[])[index] as Uint8Array, 'c');
+      return writeChunk(
+        a.header,
+        a.ciphertexts.map((bytes, c) => {
+          const x = loadCiphertext(seal, bfv.context, bytes, 'x');
+          const y = loadCiphertext(seal, bfv.context, b.ciphertexts[c] as Uint8Array, 'y');
+          evaluator.add(x, y, x);
+          const m = new Float64Array(d.polyModulusDegree);
+          mask.addBlock(index * layout.ciphertextsPerChunk + c, m);
+          m[d.polyModulusDegree - 1] = ((m[d.polyModulusDegree - 1] as number) + 1) % t;
+          const p = seal.PlainText();
+          batch.encode(BigUint64Array.from(m, (v) => BigInt(v === 0 ? 0 : t - v)), p);
+          evaluator.addPlain(x, p, x);
+          const out = x.saveArray(seal.ComprModeType.none);
+          deleteAll(p, x, y);
+          return out;
+        }),
+      );
+    });
+    mask.dispose();
+    deleteAll(evaluator, batch, bfv.context, bfv.parms);
+    const verified = verifyContributions(receipts, expectation());
+    const decoded = codec.encoder.decodeAggregate(await unmasked(forged), { contributors: verified.count });
+    const want = new Float64Array(LENGTH);
+    for (const n of [...NAMES, 'dogwood']) (vectors.get(n) as Float64Array).forEach((x, i) => (want[i] = (want[i] as number) + x));
+    // Accepted: the sum counts dogwood twice. Closing this needs a MAC slot keyed by something the coordinator lacks.
+    expect(Array.from(decoded.sum)).toEqual(Array.from(want));
   });
 });
 
