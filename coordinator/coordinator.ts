@@ -15,6 +15,8 @@ import { AuditLog } from '../core/audit/audit-log.ts';
 import { sqliteAuditState } from '../core/audit/anchor.ts';
 import { eventRecord, lastEventId } from '../core/audit/events.ts';
 import type { AuditActor } from '../core/audit/record.ts';
+import { readAgreementsFile } from '../core/governance/agreements.ts';
+import { siteMayJoinRun, type AgreementGate } from './server/agreement-gate.ts';
 import { ExpiryWatch } from '../core/pki/expiry.ts';
 import { identityFromCertificate } from '../core/pki/identity.ts';
 import type { Kit } from '../core/pki/kit.ts';
@@ -26,10 +28,12 @@ import { loadCohortProtos } from '../protos/load.ts';
 import { RunEngine } from './engine/run-engine.ts';
 import { observeAuthorization } from './server/access.ts';
 import { adminServiceHandlers } from './server/admin-service.ts';
+import { ModelRegistry } from './registry/registry.ts';
+import { registryServiceHandlers } from './server/registry-service.ts';
 import { siteServiceHandlers } from './server/site-service.ts';
 import { loadSeal } from '../core/secure-agg/seal-library.ts';
 import { StateStore } from './state/store.ts';
-import { CRASH_POINT } from './state/crash-hook.ts';
+import { assertCrashHookAllowed, CRASH_POINT } from './state/crash-hook.ts';
 
 export interface CoordinatorOptions {
   kit: Kit;
@@ -51,6 +55,7 @@ export interface RunningCoordinator {
 
 export async function startCoordinator(options: CoordinatorOptions): Promise<RunningCoordinator> {
   const { kit, log } = options;
+  assertCrashHookAllowed(process.env);
   const siteGraceMs = options.siteGraceMs ?? 15_000;
   if (!(siteGraceMs > SITE_MAX_RECONNECT_BACKOFF_MS)) {
     throw new CohortError(GeneralErrors.USAGE, `site grace ${siteGraceMs} ms must exceed the agents' longest reconnect backoff (${SITE_MAX_RECONNECT_BACKOFF_MS} ms), or a coordinator restart would fail every site`, {
@@ -81,7 +86,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     log.warn({ file: r.file, bytes: r.bytes, savedTo: r.savedTo }, r.savedTo === null ? 'audit log: a last line without its newline was whole and valid; the newline was restored and the repair recorded' : 'audit log: a torn last line (an append cut off by a crash) was set aside and the repair recorded');
   }
   const auditLink = attachAudit(audit, store, creds, log);
-  const engine = new RunEngine(store, { consortium: kit.consortium, siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000 });
+  // Re-read at every check: a renewed agreements.json copied into the kit applies without a restart.
+  const agreementGate: AgreementGate = { agreements: () => readAgreementsFile(kit.dir), required: kit.requireAgreements === true, isRevoked: (serial) => creds.isRevoked(serial), audit: (input) => audit.append(input), self: audit.self };
+  const engine = new RunEngine(store, { consortium: kit.consortium, siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000, mayInvite: (site, runId) => siteMayJoinRun(agreementGate, site, runId) });
 
   const stopWatching = kit.crlPath
     ? watchCrlFile(kit.crlPath, creds, {
@@ -96,7 +103,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   // Spool files of uploads cut off by a crash: none is in flight before the server binds, and none was counted.
   rmSync(join(options.stateDir, 'spool'), { recursive: true, force: true });
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 });
-  const { site, admin, packageDefinition } = loadCohortProtos();
+  const { site, admin, registry, packageDefinition } = loadCohortProtos();
   server.addService(site.cohort.v1.SiteService.service, siteServiceHandlers({
     engine,
     guard: creds,
@@ -106,10 +113,12 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     crlPem: () => creds.crlPem,
     log,
   }));
-  server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, guard: creds, log }));
-  const health = new HealthImplementation({ '': 'SERVING', 'cohort.v1.SiteService': 'SERVING', 'cohort.v1.AdminService': 'SERVING' });
+  const models = new ModelRegistry(store);
+  server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, registry: models, guard: creds, log, agreementGate }));
+  server.addService(registry.cohort.v1.RegistryService.service, registryServiceHandlers({ registry: models, guard: creds, log }));
+  const health = new HealthImplementation({ '': 'SERVING', 'cohort.v1.SiteService': 'SERVING', 'cohort.v1.AdminService': 'SERVING', 'cohort.v1.RegistryService': 'SERVING' });
   health.addToServer(server);
-  // Reflection describes every service served: Cohort's two and grpc.health.v1.Health.
+  // Reflection describes every service served: Cohort's three and grpc.health.v1.Health.
   new ReflectionService({ ...packageDefinition, ...protoLoader.loadSync(healthProtoPath) }).addToServer(server);
 
   const listen = options.listen ?? `0.0.0.0:${kit.coordinatorAddress.split(':').pop() ?? '7443'}`;
@@ -165,14 +174,17 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   };
 }
 
-/** Events after which a signed checkpoint is written (and at a clean stop). */
-const CHECKPOINT_AFTER: ReadonlySet<string> = new Set(['round.close', 'model.release']);
+/**
+ * Events after which a signed checkpoint is written (and at a clean stop): round closes and every
+ * registry event (`model.*`: releases, approvals, aliases, rollbacks, exports, downloads and their refusals).
+ */
+const checkpointAfter = (action: string): boolean => action === 'round.close' || action.startsWith('model.');
 
 /**
  * Connects the audit log: every committed event of the state store becomes a record
  * (appended after its transaction commits; on start, the events past the log's last
  * recorded event id are appended first, marked reconciled), every refused call a record,
- * and a checkpoint follows each round close and model release. `started` appends
+ * and a checkpoint follows each round close and registry change. `started` appends
  * coordinator.start (once the server has bound); `detach` stops the refused-call records.
  */
 function attachAudit(audit: AuditLog, store: StateStore, guard: Parameters<typeof observeAuthorization>[0], log: Logger): { started(): void; detach(): void } {
@@ -193,7 +205,7 @@ function attachAudit(audit: AuditLog, store: StateStore, guard: Parameters<typeo
       audit.append(eventRecord(event, actorOf, starting ? { reconciled: true } : {}));
       if (starting) reconciled++;
       // The event is in the log now; a failed checkpoint must not make the store deliver it twice.
-      if (CHECKPOINT_AFTER.has(event.action)) {
+      if (checkpointAfter(event.action)) {
         try {
           audit.checkpoint();
         } catch (e) {

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CohortError, SpecErrors, TrainingErrors } from '../core/errors/index.ts';
+import { cnnPlan } from './cnn.ts';
 import { inputDimOf } from './features.ts';
 import { unwrapModelConfig } from './keras-topology.ts';
 import type { ModelSpec } from './spec-schema.ts';
@@ -30,6 +31,46 @@ function buildMlp(inputs: number, spec: Extract<ModelSpec['model'], { family: 'm
   return model;
 }
 
+/** Cox proportional hazards: the linear risk score (log relative hazard) x . beta, one Dense(1) without bias or activation. */
+function buildCox(inputs: number): tf.LayersModel {
+  const model = tf.sequential({ name: 'cox_ph' });
+  model.add(tf.layers.dense({ name: 'output', units: 1, activation: 'linear', useBias: false, inputShape: [inputs] }));
+  return model;
+}
+
+/**
+ * The cnn family: reshape the flat row to [h, w, c], the conv and pooling layers, flatten,
+ * Dense hidden layers, Dense(1, sigmoid). Layer names match weight-layout.ts.
+ */
+function buildCnn(spec: BuildableSpec): tf.LayersModel {
+  const plan = cnnPlan(spec);
+  const family = spec.model as Extract<ModelSpec['model'], { family: 'cnn' }>;
+  const { height, width, channels } = plan.image;
+  const model = tf.sequential({ name: 'cnn' });
+  model.add(tf.layers.reshape({ name: 'image', targetShape: [height, width, channels], inputShape: [height * width * channels] }));
+  for (const { name, layer } of plan.stages) {
+    if (layer.type === 'conv2d') {
+      model.add(
+        tf.layers.conv2d({
+          name,
+          filters: layer.filters,
+          kernelSize: layer.kernelSize,
+          strides: layer.strides,
+          padding: layer.padding,
+          activation: layer.activation,
+        }),
+      );
+    } else {
+      const options = { name, poolSize: layer.poolSize, strides: layer.strides ?? layer.poolSize, padding: 'valid' as const };
+      model.add(layer.type === 'max-pool' ? tf.layers.maxPooling2d(options) : tf.layers.averagePooling2d(options));
+    }
+  }
+  model.add(tf.layers.flatten({ name: 'flatten' }));
+  family.hidden.forEach((units, i) => model.add(tf.layers.dense({ name: `hidden_${i + 1}`, units, activation: family.activation })));
+  model.add(tf.layers.dense({ name: 'output', units: 1, activation: 'sigmoid' }));
+  return model;
+}
+
 /** Refuses a model whose weights differ from the layout the spec promises every site. */
 function checkLayout(model: tf.LayersModel, layout: readonly WeightSpec[]): void {
   const actual = model.weights;
@@ -47,7 +88,7 @@ function checkLayout(model: tf.LayersModel, layout: readonly WeightSpec[]): void
 
 /**
  * Builds the spec's model: logistic regression is one Dense(1, sigmoid) on the design
- * matrix; an MLP is Dense hidden layers (with Dropout when set) then Dense(1, sigmoid);
+ * matrix; cox-ph one Dense(1) without bias, its output the risk score; an MLP is Dense hidden layers (with Dropout when set) then Dense(1, sigmoid);
  * a Keras topology is deserialised by tfjs-layers. Weights start from TensorFlow.js's
  * initializers; callers set them with `setFlatWeights(model, initialWeights(spec))` or the
  * round's global weights. Async because tfjs-layers' deserialiser is.
@@ -62,6 +103,12 @@ export async function buildModel(spec: BuildableSpec): Promise<tf.LayersModel> {
       break;
     case 'mlp':
       model = buildMlp(inputs, spec.model);
+      break;
+    case 'cox-ph':
+      model = buildCox(inputs);
+      break;
+    case 'cnn':
+      model = buildCnn(spec);
       break;
     case 'keras': {
       // weightLayout above has already read and checked the chain; only the config is needed here.

@@ -30,7 +30,26 @@ export const CategoricalFeatureSchema = z
   })
   .strict();
 
-export const FeatureSchema = z.discriminatedUnion('type', [NumericFeatureSchema, CategoricalFeatureSchema]);
+/**
+ * An image: height x width x channels pixel values, one design column each (row-major,
+ * channels last). Normalisation is per image, so no statistic crosses records: `per-image`
+ * subtracts the image's own mean and divides by its own std; `range` divides by maxValue;
+ * `none` leaves the values. Only the cnn model family reads images (models/cnn.ts).
+ */
+export const ImageFeatureSchema = z
+  .object({
+    name: Identifier,
+    type: z.literal('image'),
+    height: z.number().int().min(4).max(256),
+    width: z.number().int().min(4).max(256),
+    channels: z.number().int().min(1).max(4).default(1),
+    normalization: z.enum(['per-image', 'range', 'none']).default('per-image'),
+    /** The divisor of `range` normalisation (255 for 8-bit, 4095 for 12-bit pixels). */
+    maxValue: z.number().positive().max(2 ** 32).default(255),
+  })
+  .strict();
+
+export const FeatureSchema = z.discriminatedUnion('type', [NumericFeatureSchema, CategoricalFeatureSchema, ImageFeatureSchema]);
 
 export const LabelSchema = z
   .object({
@@ -38,6 +57,21 @@ export const LabelSchema = z
     type: z.literal('binary'),
     /** Values of the label column counted as the positive class (after mapping); others are negative. */
     positive: z.array(z.union([z.string(), z.number()])).min(1).default([1]),
+  })
+  .strict();
+
+/**
+ * A survival label (the cox-ph family): the follow-up time column and the event column
+ * (1 = the event was observed at that time, otherwise censored then). Times must be
+ * finite and non-negative.
+ */
+export const SurvivalLabelSchema = z
+  .object({
+    type: z.literal('survival'),
+    time: Identifier,
+    event: Identifier,
+    /** Values of the event column counted as an observed event (after mapping); others are censored. */
+    eventValues: z.array(z.union([z.string(), z.number()])).min(1).default([1]),
   })
   .strict();
 
@@ -60,7 +94,45 @@ export const KerasTopologySchema = z
   })
   .strict();
 
-export const ModelSchema = z.discriminatedUnion('family', [LogisticRegressionSchema, MlpSchema, KerasTopologySchema]);
+/**
+ * Cox proportional hazards: a linear risk score x . beta (no intercept: the partial
+ * likelihood does not identify one), trained on the Breslow partial likelihood over the
+ * site's risk sets. Needs a survival label.
+ */
+export const CoxPhSchema = z.object({ family: z.literal('cox-ph') }).strict();
+
+/** A convolution over the image; stride and padding as TensorFlow's (models/cnn.ts lists the shapes). */
+export const Conv2dLayerSchema = z
+  .object({
+    type: z.literal('conv2d'),
+    filters: z.number().int().min(1).max(256),
+    kernelSize: z.number().int().min(1).max(7),
+    strides: z.number().int().min(1).max(3).default(1),
+    padding: z.enum(['same', 'valid']).default('same'),
+    activation: z.enum(['relu', 'tanh', 'sigmoid', 'elu', 'linear']).default('relu'),
+  })
+  .strict();
+
+/** Max or average pooling, "valid" padding; strides default to the pool size. */
+export const Pool2dLayerSchema = z
+  .object({
+    type: z.enum(['max-pool', 'avg-pool']),
+    poolSize: z.number().int().min(2).max(4).default(2),
+    strides: z.number().int().min(1).max(4).optional(),
+  })
+  .strict();
+
+/** Conv and pooling layers over the spec's one image feature, then Dense hidden layers, then Dense(1, sigmoid). */
+export const CnnSchema = z
+  .object({
+    family: z.literal('cnn'),
+    layers: z.array(z.union([Conv2dLayerSchema, Pool2dLayerSchema])).min(1).max(16),
+    hidden: z.array(z.number().int().positive().max(4096)).max(4).default([]),
+    activation: z.enum(['relu', 'tanh', 'sigmoid', 'elu']).default('relu'),
+  })
+  .strict();
+
+export const ModelSchema = z.discriminatedUnion('family', [LogisticRegressionSchema, MlpSchema, KerasTopologySchema, CoxPhSchema, CnnSchema]);
 
 export const TrainingSchema = z
   .object({
@@ -225,9 +297,10 @@ export const ModelSpecSchema = z
     /** The consortium-level dataset name; each site maps it to a local extract. */
     dataset: Identifier,
     features: z.array(FeatureSchema).min(1).max(10_000),
-    label: LabelSchema,
+    label: z.discriminatedUnion('type', [LabelSchema, SurvivalLabelSchema]),
     model: ModelSchema,
-    loss: z.literal('binary-crossentropy').default('binary-crossentropy'),
+    /** cox-partial-likelihood: the negative Breslow log partial likelihood (cox-ph only; parseSpec fills it in for cox-ph). */
+    loss: z.enum(['binary-crossentropy', 'cox-partial-likelihood']).default('binary-crossentropy'),
     training: TrainingSchema,
     strategy: StrategySchema.default({ name: 'fedavg' }),
     /** Differential privacy; absent means none. */
@@ -249,8 +322,12 @@ export const ModelSpecSchema = z
 
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
 export type ModelSpec = z.output<typeof ModelSpecSchema>;
+export type LabelSpec = z.output<typeof ModelSpecSchema>['label'];
+export type SurvivalLabelSpec = z.output<typeof SurvivalLabelSchema>;
 export type FeatureSpec = z.output<typeof FeatureSchema>;
 export type ModelFamily = z.output<typeof ModelSchema>;
+export type ImageFeatureSpec = z.output<typeof ImageFeatureSchema>;
+export type CnnSpec = z.output<typeof CnnSchema>;
 export type StrategySpec = z.output<typeof StrategySchema>;
 export type TrainingSpec = z.output<typeof TrainingSchema>;
 export type FedAdamSpec = z.output<typeof FedAdamSchema>;

@@ -9,6 +9,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { deepFreeze } from '../core/config/load.ts';
 import { CohortError, GeneralErrors, SpecErrors } from '../core/errors/index.ts';
+import { cnnPlan, imageFeatureOf } from './cnn.ts';
 import { inputDimOf } from './features.ts';
 import { readKerasChain, DP_SGD_LAYER_CLASSES, listKerasLayers } from './keras-topology.ts';
 import { ModelSpecSchema, type ModelSpec } from './spec-schema.ts';
@@ -99,7 +100,55 @@ function duplicateNameIssues(input: unknown): SpecIssue[] {
   if (seen.has(valueAt(input, ['label', 'name']) as string)) {
     out.push({ path: 'spec.label.name', message: 'the label cannot also be a feature' });
   }
+  for (const key of ['time', 'event']) {
+    if (seen.has(valueAt(input, ['label', key]) as string)) out.push({ path: `spec.label.${key}`, message: `the label's ${key} column cannot also be a feature` });
+  }
+  const time = valueAt(input, ['label', 'time']);
+  if (typeof time === 'string' && time === valueAt(input, ['label', 'event'])) {
+    out.push({ path: 'spec.label.event', message: 'expected another column than spec.label.time' });
+  }
   return out;
+}
+
+/**
+ * The survival family and the survival label go together, and each family has its own loss:
+ * cox-ph trains on the partial likelihood (absent `loss` becomes cox-partial-likelihood),
+ * every other family on binary cross-entropy.
+ */
+function survivalIssues(input: unknown): SpecIssue[] {
+  const family = valueAt(input, ['model', 'family']);
+  const labelType = valueAt(input, ['label', 'type']);
+  const loss = valueAt(input, ['loss']);
+  const out: SpecIssue[] = [];
+  if (family === 'cox-ph' && typeof labelType === 'string' && labelType !== 'survival') {
+    out.push({ path: 'spec.label.type', message: 'expected "survival" (with "time" and "event" columns) for model family "cox-ph"' });
+  }
+  if (labelType === 'survival' && typeof family === 'string' && family !== 'cox-ph') {
+    out.push({ path: 'spec.label.type', message: `a survival label needs model family "cox-ph", not "${family}"` });
+  }
+  if (family === 'cox-ph' && loss === 'binary-crossentropy') {
+    out.push({ path: 'spec.loss', message: 'expected "cox-partial-likelihood" (or no loss) for model family "cox-ph"' });
+  }
+  if (typeof family === 'string' && family !== 'cox-ph' && loss === 'cox-partial-likelihood') {
+    out.push({ path: 'spec.loss', message: `"cox-partial-likelihood" needs model family "cox-ph", not "${family}"` });
+  }
+  return out;
+}
+
+/**
+ * Call when record-level DP is asked for. Throws COHORT_E_SPEC_DP_UNSUPPORTED_MODEL for a cox-ph model: DP-SGD
+ * clips each example's gradient, but the partial likelihood has no per-example gradient of
+ * one patient's own (each event's term sums over its whole risk set), so clipping would
+ * bound nothing. Site-level DP clips a site's whole update and stays allowed.
+ */
+export function assertRecordDpApplies(spec: Pick<ModelSpec, 'model'>): void {
+  if (spec.model.family !== 'cox-ph') return;
+  throw new CohortError(
+    SpecErrors.DP_UNSUPPORTED_MODEL,
+    'spec.privacy.record: record-level DP (DP-SGD) does not apply to model family "cox-ph": the partial likelihood couples the patients of each risk set, ' +
+      'so a patient has no gradient of their own to clip; remove spec.privacy.record and use site-level DP (spec.privacy.site)',
+    { details: { path: 'spec.privacy.record', family: 'cox-ph' } },
+  );
 }
 
 const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -149,7 +198,8 @@ function privacyIssues(input: unknown): SpecIssue[] {
 
 /**
  * Validates a model spec. Throws COHORT_E_SPEC_INVALID listing every schema problem
- * (details.issues = [{path, message}]), then COHORT_E_SPEC_UNSUPPORTED_LAYER or
+ * (details.issues = [{path, message}]), then COHORT_E_SPEC_DP_UNSUPPORTED_MODEL for
+ * record-level DP on cox-ph, then COHORT_E_SPEC_UNSUPPORTED_LAYER or
  * COHORT_E_SPEC_KERAS_SHAPE for a Keras topology Cohort cannot train.
  * @param source names the input in messages (a file path, "run 12").
  */
@@ -159,6 +209,7 @@ export function parseSpec(input: unknown, source?: string): ModelSpec {
     ...(result.success ? [] : toSpecIssues(result.error.issues, input)),
     ...duplicateNameIssues(input),
     ...privacyIssues(input),
+    ...survivalIssues(input),
   ];
   if (!result.success || issues.length > 0) {
     const what = source === undefined ? 'model spec' : `model spec ${source}`;
@@ -168,7 +219,11 @@ export function parseSpec(input: unknown, source?: string): ModelSpec {
     });
   }
   const spec = structuredClone(result.data as ModelSpec);
+  if (spec.model.family === 'cox-ph' && valueAt(input, ['loss']) === undefined) spec.loss = 'cox-partial-likelihood';
+  if (spec.privacy?.record !== undefined) assertRecordDpApplies(spec);
   if (spec.model.family === 'keras') readKerasChain(spec.model.topology, inputDimOf(spec));
+  imageFeatureOf(spec);
+  if (spec.model.family === 'cnn') cnnPlan(spec);
   return deepFreeze(spec);
 }
 

@@ -9,6 +9,7 @@
  * layer order. The moving statistics are part of the vector and are federated like the
  * rest (averaged by FedAvg).
  */
+import { cnnPlan } from './cnn.ts';
 import { inputDimOf } from './features.ts';
 import { readKerasChain, type KerasLayer } from './keras-topology.ts';
 import { mulberry32, deriveSeed, type Rng } from './seeded-random.ts';
@@ -77,9 +78,31 @@ export function weightLayout(spec: Pick<ModelSpec, 'features' | 'model'>): Weigh
       all.push(...denseWeights('output', width, 1, true, true));
       break;
     }
+    case 'cox-ph':
+      // The linear risk score x . beta, no bias; beta starts at 0 (every patient at the same risk), as lifelines starts.
+      all = [{ name: 'output/kernel', shape: [inputs, 1], init: 'zeros', trainable: true }];
+      break;
     case 'keras':
       all = readKerasChain(model.topology, inputs).layers.flatMap(kerasLayerWeights);
       break;
+    case 'cnn': {
+      const plan = cnnPlan(spec);
+      all = plan.stages.flatMap(({ name, layer, input }) =>
+        layer.type === 'conv2d'
+          ? [
+              { name: `${name}/kernel`, shape: [layer.kernelSize, layer.kernelSize, input[2], layer.filters], init: 'glorot-uniform' as const, trainable: true },
+              { name: `${name}/bias`, shape: [layer.filters], init: 'zeros' as const, trainable: true },
+            ]
+          : [],
+      );
+      let width = plan.flatWidth;
+      model.hidden.forEach((units, i) => {
+        all.push(...denseWeights(`hidden_${i + 1}`, width, units, true, true));
+        width = units;
+      });
+      all.push(...denseWeights('output', width, 1, true, true));
+      break;
+    }
   }
   return [...all.filter((w) => w.trainable), ...all.filter((w) => !w.trainable)];
 }
@@ -101,7 +124,9 @@ function fill(out: Float32Array, w: WeightSpec, rng: Rng): void {
     return;
   }
   // Glorot (Xavier) uniform: U(-l, l), l = sqrt(6 / (fan_in + fan_out)), as Keras's default.
-  const [fanIn, fanOut] = w.shape as [number, number];
+  // A conv kernel [kh, kw, in, out] has fans kh*kw*in and kh*kw*out, as Keras computes them.
+  const receptive = w.shape.length === 4 ? w.shape[0]! * w.shape[1]! : 1;
+  const [fanIn, fanOut] = w.shape.length === 4 ? [receptive * w.shape[2]!, receptive * w.shape[3]!] : (w.shape as [number, number]);
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   for (let i = 0; i < out.length; i++) out[i] = (2 * rng() - 1) * limit;
 }

@@ -6,10 +6,11 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import type { ProtoGrpcType as AdminProto } from './gen/admin.ts';
+import type { ProtoGrpcType as RegistryProto } from './gen/registry.ts';
 import type { ProtoGrpcType as SiteProto } from './gen/site.ts';
 
 export const PROTO_DIR = fileURLToPath(new URL('.', import.meta.url));
-export const PROTO_FILES = ['cohort/v1/site.proto', 'cohort/v1/admin.proto'] as const;
+export const PROTO_FILES = ['cohort/v1/site.proto', 'cohort/v1/admin.proto', 'cohort/v1/registry.proto'] as const;
 
 export const LOADER_OPTIONS: protoLoader.Options = {
   longs: String,
@@ -19,13 +20,20 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_DIR],
 };
 
-let cached: { packageDefinition: protoLoader.PackageDefinition; site: SiteProto; admin: AdminProto } | undefined;
+interface CohortProtos {
+  packageDefinition: protoLoader.PackageDefinition;
+  site: SiteProto;
+  admin: AdminProto;
+  registry: RegistryProto;
+}
 
-export function loadCohortProtos(): { packageDefinition: protoLoader.PackageDefinition; site: SiteProto; admin: AdminProto } {
+let cached: CohortProtos | undefined;
+
+export function loadCohortProtos(): CohortProtos {
   if (cached) return cached;
   const packageDefinition = protoLoader.loadSync([...PROTO_FILES], LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(packageDefinition);
-  cached = { packageDefinition, site: loaded as unknown as SiteProto, admin: loaded as unknown as AdminProto };
+  cached = { packageDefinition, site: loaded as unknown as SiteProto, admin: loaded as unknown as AdminProto, registry: loaded as unknown as RegistryProto };
   return cached;
 }
 

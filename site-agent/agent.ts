@@ -9,7 +9,6 @@ import type { Logger } from '../core/logging.ts';
 import type { Kit } from '../core/pki/kit.ts';
 import { SITE_MAX_RECONNECT_BACKOFF_MS, siteClient, unary } from '../core/rpc/clients.ts';
 import { fromServiceError } from '../core/rpc/status-errors.ts';
-import type { FitConfig } from '../core/strategies/index.ts';
 import type { CodecDescriptor } from '../core/update-codec/index.ts';
 import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
 import type { Task__Output } from '../protos/gen/cohort/v1/Task.ts';
@@ -20,14 +19,14 @@ import type { HeKeyStore } from './he-keys.ts';
 import { ensureHeKey, publishExchangeKey } from './key-ceremony.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunStateStore } from './run-state.ts';
-import { boundSpec } from './run-binding.ts';
 import { SiteMasking } from './masking.ts';
-import { recordUpdateForTests, SITE_TEST_HOOKS_SET, siteExitPoint } from './test-hooks.ts';
+import { assertSiteTestHooksAllowed, recordUpdateForTests, SITE_TEST_HOOKS_SET, siteExitPoint } from './test-hooks.ts';
 import { BfvUpdateEncoder } from '../core/secure-agg/bfv-update-encoder.ts';
 import { isMaskedRun, maskingOf, type MaskingParameters, type MaskTaskData } from '../core/secure-agg/masked-run.ts';
 import type { SiteMasker } from '../core/secure-agg/masking/site-masker.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
-import { RunWorker, weightsSha256, type OfferedCodec } from './run-worker.ts';
+import { acceptedSpec, boundSpec } from './run-binding.ts';
+import { releasableWeights, RunWorker, weightsSha256, type OfferedCodec } from './run-worker.ts';
 import { releasedMessage } from './privacy/release-policy.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
 import { selectBackend } from './training/backend.ts';
@@ -135,6 +134,7 @@ export class SiteAgent {
     const maxBackoff = this.options.maxBackoffMs ?? SITE_MAX_RECONNECT_BACKOFF_MS;
     let backoff = minBackoff;
     const { kit, config } = this.options;
+    assertSiteTestHooksAllowed(process.env);
     if (SITE_TEST_HOOKS_SET.length > 0) log.warn({ variables: SITE_TEST_HOOKS_SET }, 'TEST-ONLY hooks are set (site-agent/test-hooks.ts); never outside tests');
     if (kit.keyHolder !== undefined && kit.keyHolder !== kit.name && config.keyHolderKey === undefined) {
       log.warn(
@@ -266,6 +266,7 @@ export class SiteAgent {
         states: this.options.states,
         heKeys: this.options.heKeys,
         ledger: this.options.ledger,
+        ...(this.options.kit.agreement === undefined ? {} : { agreement: this.options.kit.agreement }),
       });
       this.workers.set(task.runId, w);
     }
@@ -354,8 +355,15 @@ export class SiteAgent {
    */
   private async release(client: SiteServiceClient, task: Task__Output): Promise<void> {
     // After an agent restart there is no worker in memory; the sealed run state has the weights.
-    const weights = this.workers.get(task.runId)?.globalState().weights ?? this.options.states.load(task.runId)?.weights;
-    if (!weights) return;
+    const worker = this.workers.get(task.runId);
+    const state = worker?.globalState() ?? this.options.states.load(task.runId);
+    const spec = worker?.spec ?? acceptedSpec(this.options.states, task.runId);
+    // Only weights that have the last round applied: a FINISH(COMPLETED) at another round releases nothing.
+    const weights = releasableWeights(spec, state);
+    if (!weights) {
+      this.options.log.warn({ runId: task.runId, round: state?.round ?? 0, rounds: spec?.rounds }, 'final model not released: this site does not hold the last round\'s weights');
+      return;
+    }
     const req = { runId: task.runId, weights: Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength), weightsSha256: weightsSha256(weights) };
     try {
       const receipt = await unary<{ modelId: string }>((o, cb) => client.releaseModel(req, o, cb));
@@ -428,7 +436,8 @@ export class SiteAgent {
     await this.useBackendFor(worker);
     const codec = JSON.parse(task.codecJson) as CodecDescriptor;
     await this.catchUp(client, worker, codec, task.round);
-    const fit = JSON.parse(task.fitConfigJson) as FitConfig;
+    // The strategy's configuration for the task's round, from the accepted spec: the task's must equal it.
+    const fit = worker.fitFor(task.round, task.fitConfigJson);
     const encoder = await worker.encoderFor(codec);
     const masked = isMaskedRun(worker.spec, codec.kind);
     if (masked !== (task.maskJson !== '')) {

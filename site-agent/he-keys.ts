@@ -38,6 +38,15 @@ export class HeKeyStore {
     return Buffer.from(hkdfSync('sha256', this.atRestKey, Buffer.alloc(0), 'cohort/dataset-fingerprint-key/v1', 32));
   }
 
+  /**
+   * What the imaging adapter (data/imaging-dataset.ts) needs: the at-rest key, from which it
+   * derives its de-identification secret and cache names and under which it seals its cache
+   * of de-identified files, and the cache's directory in the site's data directory.
+   */
+  imagingCache(): { readonly atRestKey: Buffer; readonly cacheDir: string } {
+    return { atRestKey: this.atRestKey, cacheDir: join(this.dir, '..', 'imaging-cache') };
+  }
+
   private exchangePath(): string {
     return join(this.dir, 'exchange-key.sealed');
   }

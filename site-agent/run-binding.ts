@@ -22,6 +22,12 @@ export function acceptedRunOf(spec: ModelSpec, codec: AcceptedCodec, masking?: u
   return { specSha256: specSha256(spec), specJson: JSON.stringify(spec), codec, ...(masking === undefined ? {} : { masking }) };
 }
 
+/** The spec this site accepted `runId` with, if it keeps one. */
+export function acceptedSpec(states: RunStateStore, runId: string): ModelSpec | undefined {
+  const accepted = states.acceptedRun(runId);
+  return accepted ? (JSON.parse(accepted.specJson) as ModelSpec) : undefined;
+}
+
 /** What of a task the binding checks. */
 export interface BoundTask {
   readonly runId: string;

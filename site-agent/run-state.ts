@@ -40,6 +40,8 @@ export interface AcceptedRun {
   readonly codec: AcceptedCodec;
   /** The pairwise-masking parameters of the offer (issue 9), when the run has them. */
   readonly masking?: unknown;
+  /** SHA-256 of the run's final codec descriptor (canonical JSON), sealed on its first use (run-worker.ts encoderFor). */
+  readonly codecSha256?: string;
 }
 
 export class RunStateStore {

@@ -22,6 +22,7 @@ import { bfvRunRequest, updateLayout, type UpdateLayout } from '../core/update-c
 import type { ModelSpec } from '../models/spec-schema.ts';
 import { initialWeights } from '../models/weight-layout.ts';
 import type { PrivacySpend } from '../protos/gen/cohort/v1/PrivacySpend.ts';
+import { prepareImagingDataset } from './data/imaging-dataset.ts';
 import { prepareDataset, type PreparedDataset } from './data/prepare-dataset.ts';
 import type { HeKeyStore } from './he-keys.ts';
 import { checkRunAgainstBudget } from './privacy/budget-check.ts';
@@ -36,6 +37,8 @@ import { recordDpOptions } from './training/dp-options.ts';
 import { metricsOf, predictProbabilities, trainLocal, type EvaluationResult } from './training/local-trainer.ts';
 import { countsReleasedAs, recordCountsLabel, releasedCount, releasedMessage } from './privacy/release-policy.ts';
 import { trainingSeed } from './training/training-seed.ts';
+import type { Agreement } from '../core/config/consortium.ts';
+import { siteAgreementRefusal } from '../core/governance/agreements.ts';
 
 export interface OfferDecision {
   accept: boolean;
@@ -62,11 +65,30 @@ export interface RunWorkerOptions {
   readonly states: RunStateStore;
   readonly heKeys: HeKeyStore;
   readonly ledger: PrivacyLedger;
+  /** The agreement the operator recorded for this site in its kit (checked against policy.requireAgreementReference). */
+  readonly agreement?: Agreement;
+}
+
+/** JSON with object keys sorted, so that the same descriptor always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** The codec a site seals when it accepts `codec`. */
 function acceptedCodecOf(codec: OfferedCodec): AcceptedCodec {
   return codec.kind === 'plain' ? { kind: 'plain' } : { kind: 'bfv', keyId: codec.key?.keyId ?? '' };
+}
+
+/**
+ * The weights a site may offer as the run's final model: those of its global state once it has
+ * applied the last round (spec.rounds), otherwise none, whatever round a FINISH comes at.
+ */
+export function releasableWeights(spec: ModelSpec | undefined, state: RunGlobalState | undefined): Float32Array | undefined {
+  return spec !== undefined && state !== undefined && state.round === spec.rounds ? state.weights : undefined;
 }
 
 export function weightsSha256(weights: Float32Array): string {
@@ -143,7 +165,12 @@ export class RunWorker {
       if (!mapping) {
         throw new CohortError(SiteErrors.DATASET_UNKNOWN, `this site has no dataset "${this.spec.dataset}" in its config`, { details: { dataset: this.spec.dataset } });
       }
-      this.dataset = await prepareDataset({ spec: this.spec, mapping, phiAllowList: this.o.config.policy.phiAllowList, fingerprintKey: this.o.heKeys.datasetFingerprintKey() });
+      const fingerprintKey = this.o.heKeys.datasetFingerprintKey();
+      // A dicom dataset is de-identified here, inside the site, before any pixel reaches training.
+      this.dataset =
+        mapping.kind === 'dicom'
+          ? prepareImagingDataset({ spec: this.spec, mapping, fingerprintKey, ...this.o.heKeys.imagingCache() })
+          : await prepareDataset({ spec: this.spec, mapping, phiAllowList: this.o.config.policy.phiAllowList, fingerprintKey });
     }
     return this.dataset;
   }
@@ -174,6 +201,10 @@ export class RunWorker {
     }
     if (refusal) return decline(refusal);
     const policy = this.o.config.policy;
+    if (policy.requireAgreementReference !== null) {
+      const refused = siteAgreementRefusal(this.o.site, policy.requireAgreementReference, this.o.agreement, new Date());
+      if (refused) return decline(refused);
+    }
     if (codec.kind === 'plain' && !policy.allowPlaintext) {
       return decline(new CohortError(SiteErrors.PLAINTEXT_REFUSED, 'the run would send this site\'s updates unencrypted (codec "plain"), which its policy does not allow'));
     }
@@ -189,6 +220,9 @@ export class RunWorker {
     if (policy.allowedFeatures.length > 0) {
       const refused = this.spec.features.map((f) => f.name).filter((f) => !policy.allowedFeatures.includes(f));
       if (refused.length > 0) return decline(new CohortError(SiteErrors.FEATURE_NOT_ALLOWED, `features not allowed by this site's policy: ${refused.join(', ')}`));
+    }
+    if (this.spec.model.family === 'cox-ph') {
+      return decline(new CohortError(SiteErrors.NETWORKED_FAMILY_UNSUPPORTED, 'networked runs of model family "cox-ph" are not supported yet: the evaluation report has no C-index; use the simulator'));
     }
     let data: PreparedDataset;
     let planned: RunSpend;
@@ -257,11 +291,12 @@ export class RunWorker {
           details: { runId: this.runId, codec: codec.kind },
         });
       }
+      if (codec.kind === 'bfv') this.checkRunParameters(codec, await loadSeal());
+      this.checkSealedDescriptor(codec);
       if (codec.kind === 'plain') {
         this.encoder = createPlainEncoder(codec.length);
         this.evalEncoder = createPlainEncoder(evaluationCodec(codec).length);
       } else {
-        this.checkRunParameters(codec, await loadSeal());
         const key = this.o.heKeys.secretKey(codec.keyId);
         if (key === undefined) throw new CohortError(SecureAggErrors.NO_KEY, `this site does not hold HE key ${codec.keyId} of run ${this.runId}`, { details: { keyId: codec.keyId } });
         try {
@@ -275,6 +310,23 @@ export class RunWorker {
       }
     }
     return this.encoder;
+  }
+
+  /**
+   * The final descriptor (for BFV: its site count and weight cap, chosen after the offer) is
+   * sealed on first use; every later task, also after a restart, must carry the same.
+   */
+  private checkSealedDescriptor(codec: CodecDescriptor): void {
+    const accepted = this.o.states.acceptedRun(this.runId);
+    if (!accepted) return;
+    const sha = createHash('sha256').update(canonicalJson(codec)).digest('hex');
+    if (accepted.codecSha256 === undefined) {
+      this.o.states.saveAcceptedRun(this.runId, { ...accepted, codecSha256: sha });
+    } else if (accepted.codecSha256 !== sha) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: the task's codec descriptor is not the one this site first worked with; the task is refused`, {
+        details: { runId: this.runId, field: 'codec' },
+      });
+    }
   }
 
   private evaluationEncoder(): UpdateEncoder {
@@ -368,8 +420,16 @@ export class RunWorker {
     if (!(Number.isSafeInteger(fit.round) && fit.round >= 1 && fit.round <= this.spec.rounds)) {
       throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: round ${fit.round} is outside the spec's rounds 1..${this.spec.rounds}; not trained`, { details: { runId: this.runId, round: fit.round, field: 'round' } });
     }
-    const data = await this.data();
+    this.fitFor(fit.round, fit);
     const global = this.globalState();
+    // No replays: never a round before the last one trained here, nor one whose aggregate is applied.
+    const lastTrained = Math.max(0, ...this.o.ledger.entries().filter((e) => e.runId === this.runId && e.event !== 'accept').map((e) => e.round));
+    if (fit.round < lastTrained || fit.round <= global.round) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: round ${fit.round} comes before what this site holds (trained round ${lastTrained}, applied round ${global.round}); not trained again`, {
+        details: { runId: this.runId, round: fit.round, field: 'round' },
+      });
+    }
+    const data = await this.data();
     const n = data.train.rows;
     const delta = this.delta(n);
     const { record } = this.spec.privacy ?? {};
@@ -413,6 +473,29 @@ export class RunWorker {
     this.o.ledger.append({ ...spend, runId: this.runId, round: fit.round, event: result.stoppedEarly ? 'stop' : 'round', steps: stepsTotal });
     // The training loss is one of the site's own metrics: it leaves only if the policy says so.
     return { vector, numExamples: n, trainLoss: this.o.config.policy.release.siteMetrics ? result.meanLoss : Number.NaN };
+  }
+
+  /**
+   * The fit configuration of `round`, as the accepted spec's strategy gives it. Refuses one
+   * the coordinator sent (`offered`: parsed, or the task's JSON) that differs: another
+   * strategy setting (FedProx's mu on a FedAvg run) or another round than the task's.
+   */
+  fitFor(round: number, offered: unknown): FitConfig {
+    const expected = this.strategy.configureFit(round);
+    let fit = offered;
+    if (typeof offered === 'string') {
+      try {
+        fit = JSON.parse(offered) as unknown;
+      } catch {
+        fit = undefined;
+      }
+    }
+    if (!isDeepStrictEqual(fit, expected)) {
+      throw new CohortError(SiteErrors.TASK_UNBOUND, `run ${this.runId}: the round ${round} task's fit configuration is not the one the accepted spec's strategy (${this.strategy.name}) gives; not trained`, {
+        details: { runId: this.runId, round, field: 'fit' },
+      });
+    }
+    return expected;
   }
 
   /** Applies the decoded aggregate of `round` with the strategy's server step and saves it. */

@@ -64,6 +64,12 @@ export const SitePolicySchema = z
   .object({
     /** Smallest number of usable training rows for which the site joins a run. */
     minExamples: z.number().int().positive().default(20),
+    /**
+     * The reference of the agreement (BAA or DUA) this site signed with the consortium
+     * operator. When set, the site accepts no run unless its kit (written by the operator at
+     * signing) records an agreement with this reference that is in force today. null: no check.
+     */
+    requireAgreementReference: z.string().min(1).nullable().default(null),
     /** Data scientists allowed to run on this site's data; empty means any holder of a data-scientist certificate. */
     allowedSubmitters: z.array(z.string()).default([]),
     /** Spec feature names the site allows; empty means any feature it has mapped. */
@@ -137,6 +143,11 @@ export function loadSiteConfig(path: string): SiteConfig {
     dataDir: resolveFrom(base, config.dataDir),
     keyFile: resolveFrom(base, config.keyFile),
     ...(config.keyStore === undefined ? {} : { keyStore: { pkcs11: resolvePkcs11Paths(config.keyStore.pkcs11, base) } }),
-    datasets: Object.fromEntries(Object.entries(config.datasets).map(([name, m]) => [name, { ...m, path: resolveFrom(base, m.path) }])),
+    datasets: Object.fromEntries(
+      Object.entries(config.datasets).map(([name, m]) => [
+        name,
+        { ...m, path: resolveFrom(base, m.path), ...(m.labels === undefined ? {} : { labels: { ...m.labels, path: resolveFrom(base, m.labels.path) } }) },
+      ]),
+    ),
   };
 }

@@ -1,11 +1,18 @@
-/** `cohort audit verify`: checks an audit log's hash chain and signed Merkle checkpoints, offline. */
+/**
+ * `cohort audit verify`: checks an audit log's hash chain and signed Merkle checkpoints, offline.
+ * `cohort audit export`: its records since a time, as JSON lines or in ECS field names.
+ */
 import type { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AUDIT_LOG_FILE, CHECKPOINT_FILE } from '../../core/audit/audit-log.ts';
 import { verifyAuditLog, type VerifySummary } from '../../core/audit/verify.ts';
+import { readLineFile } from '../../core/audit/lines.ts';
 import { AuditErrors, CohortError } from '../../core/errors/index.ts';
-import { runCommand } from '../output.ts';
+import { EXPORT_FORMATS, exportAudit, type ExportFormat } from '../../core/governance/audit-export.ts';
+import { parseTime } from '../../core/governance/time.ts';
+import { GeneralErrors } from '../../core/errors/index.ts';
+import { reportError, runCommand } from '../output.ts';
 
 export interface AuditVerifyOptions {
   readonly checkpoint?: string;
@@ -28,13 +35,23 @@ function readable(path: string, what: string): string {
 
 /** Verifies the log at `target` (an audit directory or its audit.jsonl) with its checkpoints, plus `--checkpoint`. */
 export function auditVerify(target: string, opts: AuditVerifyOptions): VerifySummary {
+  return verifiedLines(target, opts).summary;
+}
+
+/** auditVerify, and the lines it verified (read once: what is verified is what the caller uses). */
+function verifiedLines(target: string, opts: AuditVerifyOptions): { summary: VerifySummary; lines: readonly Buffer[] } {
   const path = resolve(readable(target, 'audit log'));
   const logFile = statSync(path).isDirectory() ? readable(join(path, AUDIT_LOG_FILE), 'audit log') : path;
+  const content = readLineFile(logFile);
+  if (content.torn) {
+    throw new CohortError(AuditErrors.LOG_TORN, `record ${content.lines.length}: the last line (${content.torn.bytes.length} bytes at offset ${content.torn.offset}) has no newline: an append was cut off`, { details: { index: content.lines.length, offset: content.torn.offset, bytes: content.torn.bytes.length } });
+  }
   const checkpointFiles = [join(dirname(logFile), CHECKPOINT_FILE)].filter((f) => existsSync(f));
   if (opts.checkpoint !== undefined) checkpointFiles.push(readable(resolve(opts.checkpoint), 'checkpoint file'));
   const caPem = opts.ca === undefined ? undefined : readFileSync(readable(resolve(opts.ca), 'CA certificate'), 'utf8');
   const summary = verifyAuditLog({
     logFile,
+    lines: content.lines,
     checkpointFiles,
     role: opts.role ?? DEFAULT_SIGNER_ROLE,
     ...(caPem === undefined ? {} : { caPem }),
@@ -45,7 +62,7 @@ export function auditVerify(target: string, opts: AuditVerifyOptions): VerifySum
       details: { records: summary.records, checkpoints: summary.checkpoints, trust: summary.trust },
     });
   }
-  return summary;
+  return { summary, lines: content.lines };
 }
 
 const TRUST_TEXT: Readonly<Record<VerifySummary['trust'], string>> = {
@@ -76,5 +93,35 @@ export function registerAuditCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (path: string, opts: AuditVerifyOptions & { json?: boolean }) => {
       await runCommand(opts.json, () => auditVerify(path, opts), human);
+    });
+  audit
+    .command('export <path>')
+    .description('print the records since a time, one JSON object a line: as written (jsonl) or in Elastic Common Schema field names (ecs), for Splunk or Elastic; the log is verified first')
+    .requiredOption('--since <time>', 'ISO 8601 date or date-time (2026-01-01, 2026-01-01T08:00:00Z), or a duration back from now (7d, 12h, 30m)')
+    .option('--format <format>', `one of ${EXPORT_FORMATS.join(', ')}`, 'jsonl')
+    .option('--checkpoint <file>', 'another checkpoints.jsonl to verify the log against')
+    .option('--ca <ca.pem>', 'the consortium CA certificate: checkpoint signers must chain to it')
+    .option('--role <role>', "the role the checkpoints' signer must have", DEFAULT_SIGNER_ROLE)
+    .option('--allow-unchecked', 'export even when no checkpoint covers any record (the provisioner\'s log)')
+    .option('--include-tail', 'also export the records after the last checkpoint (only the hash chain vouches for them); ECS marks them cohort.checkpointed false')
+    .action((path: string, opts: AuditVerifyOptions & { since: string; format: string; includeTail?: boolean }) => {
+      try {
+        if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
+          throw new CohortError(GeneralErrors.USAGE, `--format "${opts.format}" is not one of ${EXPORT_FORMATS.join(', ')}`, { details: { option: '--format' } });
+        }
+        const since = parseTime(opts.since, '--since');
+        // Nothing leaves a log that does not verify; what leaves is the bytes verified (one read).
+        const { summary, lines } = verifiedLines(path, opts);
+        // Records after the last checkpoint only the chain vouches for: withheld unless asked for (all of them when no checkpoint covers any and --allow-unchecked accepted that).
+        const covered = summary.treeSize === 0 ? lines.length : summary.treeSize;
+        const tail = lines.length - covered;
+        const r = exportAudit(lines, since, opts.format as ExportFormat, covered, opts.includeTail === true);
+        const signer = summary.signer === null ? '' : `, ${summary.treeSize} covered by checkpoints signed by ${summary.signer.role} ${summary.signer.name} (${summary.signer.chainedToCa ? 'CA-issued' : 'not checked against a CA'})`;
+        const withheld = tail === 0 ? '' : opts.includeTail === true ? `; ${tail} record${tail === 1 ? '' : 's'} after the last checkpoint exported (vouched for by the hash chain only; ECS cohort.checkpointed false)` : `; ${tail} record${tail === 1 ? '' : 's'} after the last checkpoint withheld (vouched for by the hash chain only; --include-tail exports ${tail === 1 ? 'it' : 'them'})`;
+        process.stderr.write(`audit export: trust ${summary.trust}: ${summary.records} records${signer}${withheld}\n`);
+        if (r.lines.length > 0) process.stdout.write(`${r.lines.join('\n')}\n`);
+      } catch (e) {
+        process.exitCode = reportError(e, true);
+      }
     });
 }

@@ -14,6 +14,9 @@ import { formatRunStatus, summarizeRun } from '../run-summary.ts';
 import { progressPrinter, submitRun, watchRun } from './run.ts';
 
 const DEMO_SPEC = fileURLToPath(new URL('../../models/examples/demo-private.yaml', import.meta.url));
+const IMAGING_SPEC = fileURLToPath(new URL('../../models/examples/imaging-cnn.yaml', import.meta.url));
+/** Studies per hospital and their size in `--imaging`: small, so that the demo runs in well under a minute. */
+const IMAGING = { studies: 120, size: 16 } as const;
 
 interface DemoOptions {
   sites: string;
@@ -25,6 +28,7 @@ interface DemoOptions {
   spec?: string;
   /** Commander sets false for --no-encryption. */
   encryption?: boolean;
+  imaging?: boolean;
 }
 
 /** What the demo's synthetic hospitals let leave them beside their updates (site-config.ts ReleasePolicySchema). */
@@ -42,6 +46,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--spec <file>', 'model spec to train (default: models/examples/demo-private.yaml)')
     .option('--no-encryption', 'send updates as plaintext (development only; the default is BFV encryption)')
+    .option('--imaging', 'train a CNN on generated DICOM studies, de-identified by each site agent (spec: models/examples/imaging-cnn.yaml)')
     .action(async (opts: DemoOptions) => {
       const out = (s: string): void => {
         (opts.json ? process.stderr : process.stdout).write(s);
@@ -53,8 +58,18 @@ export function registerDemoCommand(program: Command): void {
       try {
         out(`cohort demo: ${sites} hospitals, ${rounds} rounds, work directory ${workdir}\n`);
         // Synthetic patients: the demo's hospitals let their own metrics and exact counts go, so the output can show them.
-        consortium = await LocalConsortium.create({ workdir, sites, seed: Number(opts.seed), allowPlaintext: opts.encryption === false, release: () => DEMO_RELEASE });
+        consortium = await LocalConsortium.create({
+          workdir,
+          sites,
+          seed: Number(opts.seed),
+          allowPlaintext: opts.encryption === false,
+          release: () => DEMO_RELEASE,
+          ...(opts.imaging ? { imaging: IMAGING } : {}),
+        });
         out(`  enrolled ${sites + 5} participants by certificate request (each key made in its own directory; the CA key encrypted under a passphrase) and generated synthetic extracts\n`);
+        if (opts.imaging) {
+          out(`  generated ${IMAGING.studies} DICOM studies of ${IMAGING.size}x${IMAGING.size} pixels per hospital (headers full of fake identifiers, file names carrying patient names); each site agent de-identifies them (PS3.15 Basic Profile) before training and keeps them sealed under its at-rest key\n`);
+        }
         consortium.startCoordinator();
         for (const s of consortium.siteNames) consortium.initSite(s);
         for (const s of consortium.siteNames) consortium.startSite(s);
@@ -62,7 +77,7 @@ export function registerDemoCommand(program: Command): void {
         out(`  coordinator on 127.0.0.1:${consortium.port}; ${sites} site agents connected over mTLS\n`);
         const ceremony = await consortium.keyCeremony();
         out(`  key ceremony: ${consortium.siteNames[0]} generated HE key ${ceremony.keyId} and sealed it only to the members its IT confirmed by fingerprint: ${ceremony.sealedFor.join(", ")} (the coordinator stores only sealed copies)\n`);
-        const spec = { ...loadSpecFile(opts.spec ? resolve(opts.spec) : DEMO_SPEC), rounds, minSites: Math.min(2, sites), testFraction: 0.3 };
+        const spec = { ...loadSpecFile(opts.spec ? resolve(opts.spec) : opts.imaging ? IMAGING_SPEC : DEMO_SPEC), rounds, minSites: Math.min(2, sites), testFraction: 0.3 };
         const specPath = join(workdir, 'spec.json');
         writeFileSync(specPath, JSON.stringify(spec, null, 2));
         const alice = consortium.kit('alice');

@@ -10,11 +10,13 @@
  *   cohort provision add-user <name> --role <role> --out <dir>
  *   cohort provision revoke <name> --out <dir> [--reason <reason>] (--ca-passphrase-file | --hsm)
  *   cohort provision crl --out <dir> (--ca-passphrase-file | --hsm)
+ *   cohort provision agreement <name> --kind BAA|DUA --reference <ref> --signed-on <date> --expires <date> --out <dir>
  */
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import { addSite, addUser, enroll, initProvisioner, renewCrl, revoke, signRequest, REVOCATION_REASONS, USER_ROLES, type CaKeyAccess } from '../../core/pki/index.ts';
+import { addSite, addUser, enroll, initProvisioner, recordAgreement, renewCrl, revoke, signRequest, REVOCATION_REASONS, USER_ROLES, type CaKeyAccess } from '../../core/pki/index.ts';
 import { loadPkcs11ConfigFile } from '../../core/pki/pkcs11.ts';
+import { loadConsortiumFile } from '../../core/config/consortium.ts';
 import { CohortError, GeneralErrors } from '../../core/errors/index.ts';
 import { runCommand as run } from '../output.ts';
 
@@ -86,7 +88,15 @@ export function registerProvisionCommands(program: Command): void {
   ).action(async (file: string, opts: OutOptions & CaKeyFlags & { force?: boolean }) => {
     await run(
       opts.json,
-      () => initProvisioner(file, opts.out, { force: opts.force === true, caKey: caKeyAccess(opts) }),
+      async () => {
+        const r = await initProvisioner(file, opts.out, { force: opts.force === true, caKey: caKeyAccess(opts) });
+        // requireAgreements defaults on only with version 2: a new file without it silently requires no agreement.
+        const c = loadConsortiumFile(file);
+        if (c.version === undefined && c.requireAgreements === undefined) {
+          process.stderr.write(`warning: ${file} has no version: it is read as version 1, written before agreements existed, and requires none; write \`version: 2\` in a new consortium file (docs/consortium-file.md#agreements)\n`);
+        }
+        return r;
+      },
       (r) =>
         `created the CA of consortium ${r.consortium} in ${r.outDir} (CA key: ${r.caKeyStore === 'pkcs11' ? 'in the HSM' : 'encrypted under the passphrase'})\n` +
         `participants to enrol (each runs \`cohort enroll --name <name> --out <dir>\` and sends you <name>.csr):\n` +
@@ -131,6 +141,26 @@ export function registerProvisionCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (name: string, opts: OutOptions & { role: string }) => {
       await run(opts.json, () => addUser(opts.out, name, opts.role), (k) => `added ${k.role} ${k.name}: sign their request with \`cohort provision sign ${k.name}.csr --out ${opts.out}\`\n`);
+    });
+
+  provision
+    .command('agreement')
+    .description('record the agreement (BAA or DUA) that covers a site or person; audited, and copied into the coordinator kit\'s agreements.json')
+    .argument('<name>', 'the site or person the agreement covers')
+    .requiredOption('--kind <kind>', 'BAA (business associate agreement) or DUA (data use agreement)')
+    .requiredOption('--reference <ref>', 'the agreement\'s reference (letters, digits, . _ : / -)')
+    .requiredOption('--signed-on <date>', 'the day it was signed (YYYY-MM-DD)')
+    .requiredOption('--expires <date>', 'the last day it is in force (YYYY-MM-DD)')
+    .requiredOption('--out <dir>', 'the directory `cohort provision init` wrote')
+    .option('--json', 'print one JSON object')
+    .action(async (name: string, opts: OutOptions & { kind: string; reference: string; signedOn: string; expires: string }) => {
+      await run(
+        opts.json,
+        () => recordAgreement(opts.out, name, { kind: opts.kind, reference: opts.reference, signedOn: opts.signedOn, expires: opts.expires }),
+        (r) =>
+          `recorded ${r.agreement.kind} ${r.agreement.reference} for ${r.role} ${r.name}: in force ${r.agreement.signedOn} through ${r.agreement.expires}\n` +
+          (r.agreementsFile === null ? '' : `agreements rewritten: ${shown(r.agreementsFile)} (copy it into the coordinator's kit directory)\n`),
+      );
     });
 
   withCaKeyOptions(

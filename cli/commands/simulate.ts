@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CohortError, GeneralErrors } from '../../core/errors/index.ts';
+import { labelColumns } from '../../models/features.ts';
 import type { SimulatedSite } from '../../site-agent/simulation/simulate.ts';
 import { printJson, reportError } from '../output.ts';
 
@@ -30,7 +31,7 @@ export function registerSimulateCommand(program: Command): void {
         if (opts.codec !== 'plain' && opts.codec !== 'bfv') throw new CohortError(GeneralErrors.USAGE, `--codec must be plain or bfv, got "${opts.codec}"`);
         const spec = loadSpecFile(resolve(opts.spec));
         await selectBackend(opts.backend as 'auto', spec.model.family);
-        const names = [...spec.features.map((f) => f.name), spec.label.name];
+        const names = [...spec.features.map((f) => f.name), ...labelColumns(spec)];
         const sites: SimulatedSite[] = [];
         // One process, no site secret to keep: a fresh fingerprint key (the simulator reports no fingerprint).
         const fingerprintKey = randomBytes(32);
@@ -42,12 +43,14 @@ export function registerSimulateCommand(program: Command): void {
           spec,
           sites,
           (r) => {
-            if (!opts.json) process.stdout.write(`round ${r.round}: accuracy ${r.metrics.accuracy.toFixed(3)} auc ${r.metrics.auc.toFixed(3)} loss ${r.metrics.loss.toFixed(4)}\n`);
+            if (opts.json) return;
+            if (r.metrics) process.stdout.write(`round ${r.round}: accuracy ${r.metrics.accuracy.toFixed(3)} auc ${r.metrics.auc.toFixed(3)} loss ${r.metrics.loss.toFixed(4)}\n`);
+            if (r.survival) process.stdout.write(`round ${r.round}: mean C-index ${r.survival.meanCIndex.toFixed(3)} (pair C-index ${r.survival.pairCIndex.toFixed(3)})\n`);
           },
           { codec: opts.codec },
         );
         const last = result.rounds[result.rounds.length - 1];
-        if (opts.json) printJson({ rounds: result.rounds, final: last?.metrics ?? null, codec: result.codec, privacy: result.privacy });
+        if (opts.json) printJson({ rounds: result.rounds, final: last?.metrics ?? last?.survival ?? null, codec: result.codec, privacy: result.privacy });
         else {
           const eps = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'unbounded');
           for (const p of result.privacy) process.stdout.write(`${p.site}: epsilon ${eps(p.epsilon)} (record ${eps(p.recordEpsilon)}, site ${eps(p.siteEpsilon)}) at delta ${p.delta.toExponential(2)}\n`);

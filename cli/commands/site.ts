@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { CohortError, GeneralErrors } from '../../core/errors/index.ts';
 import { BACKENDS, loadSiteConfig, type BackendChoice } from '../../site-agent/site-config.ts';
 import { reportError, runCommand } from '../output.ts';
+import type { SiteCheckResult } from '../../site-agent/site-check.ts';
 import { sitePrivacyCommand } from './site-privacy.ts';
 import { siteFingerprintCommand, siteKeyCeremonyCommand } from './site-key-ceremony.ts';
 
@@ -26,6 +27,25 @@ export function registerSiteCommands(program: Command): void {
           return { dataDir: config.dataDir, keyFile: config.keyFile, ...(pkcs11 === undefined ? {} : { wrappedBy: { keyLabel: pkcs11.keyLabel } }) };
         },
         (r) => `site data directory ${r.dataDir}\nat-rest key ${r.keyFile} (mode 600${r.wrappedBy ? `, wrapped by HSM key "${r.wrappedBy.keyLabel}"` : ''})\n`,
+      );
+    });
+
+  site
+    .command('check')
+    .description('check the extracts before joining: per dataset its columns, types, missing values, suspected identifiers, and what --spec would read (nothing is sent anywhere)')
+    .requiredOption('--config <site.yaml>', 'the site config')
+    .option('--spec <spec>', 'a model spec (YAML or JSON): also show what a run of it would read and whether the PHI guard would refuse it')
+    .option('--json', 'print { datasets: [{ dataset, file, rows, columns, unmappedColumns, problems, specRead? }] }')
+    .action(async (opts: { config: string; spec?: string; json?: boolean }) => {
+      await runCommand(
+        opts.json,
+        async () => {
+          const { checkSite } = await import('../../site-agent/site-check.ts');
+          const { loadSpecFile } = await import('../../models/validate-spec.ts');
+          const config = loadSiteConfig(resolve(opts.config));
+          return checkSite(config, opts.spec === undefined ? undefined : { path: opts.spec, spec: loadSpecFile(resolve(opts.spec)) });
+        },
+        humanSiteCheck,
       );
     });
 
@@ -79,4 +99,30 @@ export function registerSiteCommands(program: Command): void {
         process.exitCode = reportError(e, false);
       }
     });
+}
+
+/** `site check` for a terminal: one block per dataset. */
+export function humanSiteCheck(r: SiteCheckResult): string {
+  const lines: string[] = [];
+  for (const d of r.datasets) {
+    lines.push(`dataset ${d.dataset}: ${d.file}${d.rows === undefined ? '' : `, ${d.rows} rows`}`);
+    for (const p of d.problems) lines.push(`  problem ${p.code}: ${p.message}`);
+    for (const c of d.columns) {
+      const kinds = c.suspected.length === 0 ? '' : `  suspected identifier: ${c.suspected.join(', ')} (${c.reasons.map((x) => x.rule).join(', ')})`;
+      lines.push(`  ${c.name}: ${c.type}, ${c.missing} missing${kinds}`);
+    }
+    if (d.unmappedColumns.length > 0) lines.push(`  mapped but not in the header: ${d.unmappedColumns.join(', ')}`);
+    const s = d.specRead;
+    if (s === undefined) continue;
+    lines.push(`  spec ${s.spec} would read:`);
+    for (const c of s.reads) {
+      const flagged = c.byName.length + c.byContent.length > 0;
+      lines.push(`    ${c.feature} <- ${c.column}${flagged ? ` (looks like ${[...new Set([...c.byName, ...c.byContent])].join(', ')}; ${c.allowed ? 'allowed by the PHI allow-list' : 'refused'})` : ''}`);
+    }
+    if (s.rows !== undefined) lines.push(`    rows kept ${s.rows.kept}, dropped for a missing value ${s.rows.dropped}`);
+    if (s.notAllowedFeatures.length > 0) lines.push(`    not in the policy's allowedFeatures: ${s.notAllowedFeatures.join(', ')}`);
+    for (const p of s.problems) lines.push(`    would be refused, ${p.code}: ${p.message}`);
+    if (s.problems.length === 0 && s.notAllowedFeatures.length === 0) lines.push('    the PHI guard and the read would let the run go ahead');
+  }
+  return `${lines.join('\n')}\n`;
 }

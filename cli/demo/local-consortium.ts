@@ -23,6 +23,7 @@ import { runStateLine } from '../run-summary.ts';
 import { enrollConsortium } from './enroll-consortium.ts';
 import { waitForState } from './wait-for-state.ts';
 import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
+import { generateStudies } from '../../scripts/datasets/synthetic-studies.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -42,6 +43,8 @@ export interface LocalConsortiumOptions {
   allowPlaintext?: boolean;
   /** Each site's policy.release (what of its own numbers leaves it); default: the policy default. */
   release?: (site: string, index: number) => Record<string, unknown> | undefined;
+  /** Also give every site an `imaging` dataset of kind dicom: this many generated studies of size x size pixels. */
+  imaging?: { readonly studies: number; readonly size: number };
 }
 
 export async function freePort(): Promise<number> {
@@ -54,6 +57,12 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** A demo agreement in force from yesterday (UTC) for a year. */
+function demoAgreement(kind: 'BAA' | 'DUA', reference: string): { kind: 'BAA' | 'DUA'; reference: string; signedOn: string; expires: string } {
+  const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  return { kind, reference, signedOn: day(-1), expires: day(365) };
 }
 
 export class LocalConsortium {
@@ -72,19 +81,24 @@ export class LocalConsortium {
     const port = await freePort();
     const hospitals = await generateHospitals({ sites: options.sites, seed: options.seed ?? 7, rowsPerSite: options.rowsPerSite, outDir: join(workdir, 'extracts') });
     const siteNames = hospitals.map((h) => h.site);
+    const studies = options.imaging
+      ? generateStudies({ sites: siteNames, studies: options.imaging.studies, size: options.imaging.size, seed: options.seed ?? 7, outDir: join(workdir, 'studies') })
+      : [];
     const consortiumFile = join(workdir, 'consortium.yaml');
     writeFileSync(
       consortiumFile,
       stringify({
+        // Version 2: agreements required, so every demo participant has one (made up, in force from yesterday for a year).
+        version: 2,
         name: 'demo-consortium',
         coordinator: { name: 'coordinator', hosts: ['localhost', '127.0.0.1'], port },
         keyHolder: siteNames[0],
-        sites: siteNames.map((name) => ({ name })),
+        sites: siteNames.map((name, i) => ({ name, agreement: demoAgreement('BAA', `BAA-DEMO-${i + 1}`) })),
         users: [
-          { name: 'alice', role: 'data-scientist' },
-          { name: 'olga', role: 'operator' },
-          { name: 'ann', role: 'approver' },
-          { name: 'aud', role: 'auditor' },
+          { name: 'alice', role: 'data-scientist', agreement: demoAgreement('DUA', 'DUA-DEMO-1') },
+          { name: 'olga', role: 'operator', agreement: demoAgreement('DUA', 'DUA-DEMO-2') },
+          { name: 'ann', role: 'approver', agreement: demoAgreement('DUA', 'DUA-DEMO-3') },
+          { name: 'aud', role: 'auditor', agreement: demoAgreement('DUA', 'DUA-DEMO-4') },
         ],
       }),
     );
@@ -109,7 +123,10 @@ export class LocalConsortium {
           keyFile: './at-rest.key',
           ...(h.site === keyHolder ? {} : { keyHolderKey }),
           device: 'auto',
-          datasets: { heart: { path: h.path, columns: syntheticColumnMapping() } },
+          datasets: {
+            heart: { path: h.path, columns: syntheticColumnMapping() },
+            ...(studies[index] ? { imaging: { kind: 'dicom', path: studies[index].dir, labels: { path: studies[index].labels } } } : {}),
+          },
           policy: {
             minExamples: 20,
             ...(options.allowPlaintext ? { allowPlaintext: true } : {}),

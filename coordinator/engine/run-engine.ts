@@ -19,6 +19,7 @@ import { rebuildSecrets, type PublicMaskKeys, type Release } from '../../core/se
 import { BfvChunkUnmasker } from '../../core/secure-agg/masking/unmasker.ts';
 import { loadSeal } from '../../core/secure-agg/seal-library.ts';
 import type { BfvCodecDescriptor } from '../../core/update-codec/types.ts';
+import { COHORT_VERSION } from '../../core/version.ts';
 import { Presence } from './presence.ts';
 import { finishTask, pendingTasksFor, type SiteTask } from './tasks.ts';
 
@@ -30,12 +31,16 @@ export interface EngineOptions {
   /** How long a run waits for sites to answer its offer. */
   recruitTimeoutMs: number;
   now?: () => number;
+  /** Whether a site registering now may be invited into a recruiting run submitted before (agreements before access); all may when absent. */
+  mayInvite?: (site: string, runId: string) => boolean;
 }
 
 export interface SubmitRunInput {
   spec: ModelSpec;
   codec: RunCodec;
   submittedBy: string;
+  /** The sites to invite; every registered site when absent. */
+  sites?: readonly string[];
 }
 
 /** Source of one site's validated update chunks, read in index order during the commit. */
@@ -138,7 +143,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       created_at_ms: now,
       updated_at_ms: now,
     };
-    const sites = this.store.sites().map((s) => s.site);
+    const sites = input.sites ?? this.store.sites().map((s) => s.site);
     this.store.tx(() => {
       this.store.insertRun(run);
       for (const site of sites) this.invite(run.run_id, site, now);
@@ -200,11 +205,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
 
   registerSite(site: string, agentVersion: string, backend: string): void {
     const now = this.now();
+    const joining = this.store.runsInState('RECRUITING').filter((run) => !this.store.getRunSite(run.run_id, site) && (this.options.mayInvite?.(site, run.run_id) ?? true));
     this.store.tx(() => {
       this.store.upsertSite(site, agentVersion, backend, now);
-      for (const run of this.store.runsInState('RECRUITING')) {
-        if (!this.store.getRunSite(run.run_id, site)) this.invite(run.run_id, site, now);
-      }
+      for (const run of joining) this.invite(run.run_id, site, now);
       this.store.appendEvent(site, 'site.register', null, { agentVersion, backend }, now);
     });
     this.emit('tasks', site);
@@ -942,6 +946,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const modelId = `model-${randomUUID().slice(0, 8)}`;
     const rounds = this.store.rounds(runId);
     const last = rounds[rounds.length - 1];
+    const agentVersions = new Map(this.store.sites().map((s) => [s.site, s.agent_version]));
     const provenance = {
       runId,
       specSha256: run.spec_sha256,
@@ -954,12 +959,22 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         numExamples: s.num_examples,
         datasetFingerprint: s.dataset_fingerprint,
         privacy: s.privacy_json ? (JSON.parse(s.privacy_json) as unknown) : null,
+        agentVersion: agentVersions.get(s.site) ?? null,
       })),
       finalMetrics: last?.metrics_json ? (JSON.parse(last.metrics_json) as unknown) : null,
-      approval: 'PENDING',
     };
+    const spec = JSON.parse(run.spec_json) as ModelSpec;
     this.store.tx(() => {
+      // Versions are numbered per registered model (the spec's name) in release order; approval comes later (coordinator/registry).
+      const version = this.store.nextModelVersion(run.name);
       this.store.insertModel({
+        version,
+        software_version: COHORT_VERSION,
+        intended_use: spec.description ?? '',
+        approval: 'PENDING',
+        approved_by: null,
+        approved_at_ms: null,
+        approval_note: null,
         model_id: modelId,
         run_id: runId,
         name: run.name,
@@ -972,7 +987,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         provenance_json: JSON.stringify(provenance),
       });
       this.store.updateRun(runId, { model_id: modelId }, now);
-      this.store.appendEvent(site, 'model.release', runId, { modelId, weightsSha256: hash }, now);
+      this.store.appendEvent(site, 'model.release', runId, { modelId, name: run.name, version, weightsSha256: hash }, now);
     });
     this.emit('run', runId);
     return modelId;

@@ -9,15 +9,21 @@ import { codecRequestFor } from '../../core/update-codec/codec-plan.ts';
 import type { ModelRow } from '../state/store.ts';
 import type { AdminServiceHandlers } from '../../protos/gen/cohort/v1/AdminService.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
+import type { ModelRegistry } from '../registry/registry.ts';
 import { TERMINAL_RUN_STATES, type RunState } from '../state/states.ts';
 import { authorize } from './access.ts';
 import type { RevocationGuard } from '../../core/tls/credentials.ts';
 import { runStatus } from './run-status.ts';
+import { checkRunAgreements, type AgreementGate } from './agreement-gate.ts';
 
 export interface AdminServiceContext {
   engine: RunEngine;
+  /** GetModel's weights leave under the registry's export rule. */
+  registry: ModelRegistry;
   guard: RevocationGuard;
   log: Logger;
+  /** Agreements before access: checked (and audited) for every site a submitted run involves. */
+  agreementGate?: AgreementGate;
 }
 
 const READERS = ['data-scientist', 'operator', 'auditor'] as const;
@@ -66,7 +72,9 @@ export function adminServiceHandlers(ctx: AdminServiceContext): AdminServiceHand
       const spec = parseSpec(input, 'spec');
       const key = engine.store.heKey();
       const keyParams = key ? (JSON.parse(key.params_json) as HeKeyParameters) : undefined;
-      const run = engine.submitRun({ spec, codec: codecRequestFor(spec, req.codec, keyParams), submittedBy: caller.name });
+      const registered = engine.store.sites().map((s) => s.site);
+      const sites = ctx.agreementGate ? checkRunAgreements(ctx.agreementGate, registered, caller) : registered;
+      const run = engine.submitRun({ spec, codec: codecRequestFor(spec, req.codec, keyParams), submittedBy: caller.name, sites });
       log.info({ runId: run.run_id, by: caller.name, specSha256: run.spec_sha256 }, 'run submitted');
       return { runId: run.run_id, specSha256: run.spec_sha256 };
     }),
@@ -107,10 +115,13 @@ export function adminServiceHandlers(ctx: AdminServiceContext): AdminServiceHand
 
     ListModels: unary(MODEL_READERS, () => ({ models: engine.store.models().map(modelEntry) })),
 
-    GetModel: unary(['data-scientist', 'operator', 'approver'], (_c, req) => {
-      const m = engine.store.getModel(req.modelId);
-      if (!m) throw new CohortError(RunErrors.MODEL_NOT_FOUND, `no released model with id "${req.modelId}"`, { details: { modelId: req.modelId } });
-      return { model: modelEntry(m), weights: m.weights };
+    GetModel: unary(['data-scientist', 'operator', 'approver'], (caller, req) => {
+      if (!engine.store.modelInfo(req.modelId)) throw new CohortError(RunErrors.MODEL_NOT_FOUND, `no released model with id "${req.modelId}"`, { details: { modelId: req.modelId } });
+      // Raw weights leave under the export rule (coordinator/registry): approved versions only (an operator's
+      // override is ExportModelVersion's allow_unapproved), the weights checked against their SHA-256, and each
+      // download or refusal recorded (model.download, model.download.refused) under a checkpoint.
+      const { model } = ctx.registry.export(caller, req.modelId, false, 'model.download');
+      return { model: modelEntry(model), weights: model.weights };
     }),
 
     WatchRun(call) {

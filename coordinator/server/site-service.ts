@@ -305,19 +305,26 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       let header: { runId: string; round: number; trainLoss: number; chunkCount: number; adder: ChunkAdder; receiptJson: string } | undefined;
       /** The SHA-256 of the chunks as they arrive, for a masked round's signed receipt. */
       const digest = new ChunkDigest();
-      /** The round the upload is for, once the site may upload to it: a bad upload from then on is the site's failure. */
-      let allowed: { runId: string; round: number } | undefined;
       let spool: UpdateSpool | undefined;
       let done = false;
-      const fail = (e: unknown): void => {
+      /**
+       * Refuses the upload. `sendersChunk`: `e` is the check of a chunk the site sent, in a round
+       * it may upload to; only then can it be the site's failure (never the coordinator's own
+       * fault, such as a run codec it cannot build an adder from).
+       */
+      const fail = (e: unknown, sendersChunk = false): void => {
         if (done) return;
         done = true;
         spool?.discard();
-        if (e instanceof CohortError) log.warn({ site, code: e.code, runId: allowed?.runId, round: allowed?.round }, 'update refused');
-        const charged = chargedToSender(e);
-        if (allowed && charged) {
+        if (e instanceof CohortError) log.warn({ site, code: e.code, runId: header?.runId, round: header?.round }, 'update refused');
+        const charged = sendersChunk && header ? chargedToSender(e) : undefined;
+        if (header && charged) {
           // A bad upload costs its sender, not the round: the others' updates go on being summed.
-          engine.reportFailure(site, allowed.runId, allowed.round, charged.code, charged.message, 'coordinator');
+          try {
+            engine.reportFailure(site, header.runId, header.round, charged.code, charged.message, 'coordinator');
+          } catch (chargeError) {
+            log.error({ site, runId: header.runId, round: header.round, err: (chargeError as Error).message }, 'bad upload not recorded as its sender\'s failure');
+          }
         }
         callback(toServiceError(e));
       };
@@ -328,7 +335,6 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
             if (msg.body !== 'header' || !msg.header) throw new CohortError(UpdateErrors.HEADER_MISSING, 'the first message of an upload must be its header');
             const h = msg.header;
             const run = engine.checkUploadAllowed(site, h.runId, h.round);
-            allowed = { runId: h.runId, round: h.round };
             const adder = engine.adderOf(run);
             if (h.chunkCount !== adder.chunkCount) {
               throw new CohortError(UpdateErrors.CHUNK_INDEX, `the header announces ${h.chunkCount} chunks, the run codec has ${adder.chunkCount}`);
@@ -346,7 +352,12 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
           if (chunk.index !== spool.chunkCount) {
             throw new CohortError(UpdateErrors.CHUNK_INDEX, `expected chunk ${spool.chunkCount}, got ${chunk.index}`);
           }
-          header.adder.validate(chunk.data, chunk.index);
+          try {
+            header.adder.validate(chunk.data, chunk.index);
+          } catch (e) {
+            fail(e, true);
+            return;
+          }
           spool.append(chunk.data);
           digest.update(chunk.data);
         } catch (e) {
@@ -361,7 +372,15 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
             throw new CohortError(UpdateErrors.TRUNCATED, `the upload ended after ${spool.chunkCount} of ${header.chunkCount} chunks; nothing was counted`);
           }
           const source = spool.source(header.trainLoss);
-          if (header.receiptJson !== '') source.receiptJson = receiptFor(site, header, digest.digest());
+          if (header.receiptJson !== '') {
+            try {
+              source.receiptJson = receiptFor(site, header, digest.digest());
+            } catch (e) {
+              // A receipt that does not match the chunks the site sent is the sender's failure.
+              fail(e, true);
+              return;
+            }
+          }
           engine.commitUpdate(site, header.runId, header.round, source);
           const receipt = { runId: header.runId, round: header.round, chunks: spool.chunkCount, bytes: String(spool.bytes) };
           log.info({ site, runId: header.runId, round: header.round, chunks: spool.chunkCount, bytes: spool.bytes }, 'update committed');

@@ -11,9 +11,12 @@
  * right after the transaction holding it commits, or with `:uncommitted` while that
  * transaction is still open (SQLite then rolls all of it back at the next open).
  *
- * Inert unless the variable is set: it is read once, and with it unset every hook is a no-op.
- * The coordinator logs a warning at start when it is set. Never set it outside tests.
+ * Inert unless the variable is set and NODE_ENV is `test`: it is read once, and otherwise every
+ * hook is a no-op. A coordinator refuses to start when the variable is set without NODE_ENV=test
+ * (assertCrashHookAllowed), and logs a warning at start when it is live. Never set it outside tests.
  */
+
+import { CohortError, GeneralErrors } from '../../core/errors/index.ts';
 
 export interface CrashPoint {
   readonly action: string;
@@ -29,8 +32,22 @@ export function parseCrashPoint(value: string | undefined): CrashPoint | undefin
   return { action: m[1] as string, occurrence: m[2] === undefined ? 1 : Number(m[2]), uncommitted: m[3] !== undefined };
 }
 
+/** The crash point `env` gives: none unless NODE_ENV is `test` (see the module comment). */
+export function crashPointOf(env: NodeJS.ProcessEnv): CrashPoint | undefined {
+  return env.NODE_ENV === 'test' ? parseCrashPoint(env.COHORT_TEST_CRASH_AT) : undefined;
+}
+
+/** Throws (COHORT_E_GENERAL_USAGE) when COHORT_TEST_CRASH_AT is set outside tests (NODE_ENV not `test`). */
+export function assertCrashHookAllowed(env: NodeJS.ProcessEnv): void {
+  if ((env.COHORT_TEST_CRASH_AT ?? '') !== '' && env.NODE_ENV !== 'test') {
+    throw new CohortError(GeneralErrors.USAGE, 'COHORT_TEST_CRASH_AT is set but NODE_ENV is not "test": the fault-injection hook is for tests only; unset it', {
+      details: { variable: 'COHORT_TEST_CRASH_AT' },
+    });
+  }
+}
+
 /** The crash point of this process (test-only; see the module comment). */
-export const CRASH_POINT: CrashPoint | undefined = parseCrashPoint(process.env.COHORT_TEST_CRASH_AT);
+export const CRASH_POINT: CrashPoint | undefined = crashPointOf(process.env);
 
 /** Counts the crash point's events and kills the process where it says. One per state store. */
 export class CrashHook {

@@ -1,5 +1,5 @@
 /** SQLite schema of the coordinator's state. Versioned; migrations run at open. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -158,7 +158,31 @@ CREATE TABLE IF NOT EXISTS models (
   released_at_ms INTEGER NOT NULL,
   bytes INTEGER NOT NULL,
   weights BLOB NOT NULL,
-  provenance_json TEXT NOT NULL
+  provenance_json TEXT NOT NULL,
+  -- Registry (MLflow's vocabulary): the registered model is \`name\` (the spec's), this row one of its numbered versions.
+  version INTEGER NOT NULL DEFAULT 0,
+  -- The coordinator's Cohort version at release.
+  software_version TEXT NOT NULL DEFAULT '',
+  -- The intended clinical use: the spec's description at release, the approver's --use once approved.
+  intended_use TEXT NOT NULL DEFAULT '',
+  -- PENDING until an approver approves it (coordinator/registry/registry.ts).
+  approval TEXT NOT NULL DEFAULT 'PENDING',
+  approved_by TEXT,
+  approved_at_ms INTEGER,
+  approval_note TEXT
+);
+
+CREATE UNIQUE INDEX IF NOT EXISTS models_name_version ON models (name, version);
+
+-- Aliases (champion, challenger, ...) of a registered model, each pointing at one of its versions.
+CREATE TABLE IF NOT EXISTS model_aliases (
+  name TEXT NOT NULL,
+  alias TEXT NOT NULL,
+  model_id TEXT NOT NULL REFERENCES models(model_id),
+  set_by TEXT NOT NULL,
+  set_at_ms INTEGER NOT NULL,
+  note TEXT,
+  PRIMARY KEY (name, alias)
 );
 
 CREATE TABLE IF NOT EXISTS events (
@@ -185,5 +209,25 @@ export const MIGRATE_2_TO_3 = [
   'ALTER TABLE round_sites ADD COLUMN score_json TEXT',
 ];
 
-/** Version 3 to 4: a site's part in a masked round's masking stages (mask_messages comes from SCHEMA_SQL). */
-export const MIGRATE_3_TO_4 = ["ALTER TABLE round_sites ADD COLUMN mask_state TEXT NOT NULL DEFAULT 'WAITING'"];
+/**
+ * Version 3 to 4: the model registry's versions, approval and intended use (model_aliases and
+ * the (name, version) index come from SCHEMA_SQL). Models released before it are numbered per
+ * name in release order.
+ */
+export const MIGRATE_3_TO_4 = [
+  // A version-1 file reaches this step before SCHEMA_SQL has made its models table: the version-3 shape first.
+  `CREATE TABLE IF NOT EXISTS models (model_id TEXT PRIMARY KEY, run_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, weights_sha256 TEXT NOT NULL,
+     spec_sha256 TEXT NOT NULL, released_by TEXT NOT NULL, released_at_ms INTEGER NOT NULL, bytes INTEGER NOT NULL, weights BLOB NOT NULL, provenance_json TEXT NOT NULL)`,
+  'ALTER TABLE models ADD COLUMN version INTEGER NOT NULL DEFAULT 0',
+  "ALTER TABLE models ADD COLUMN software_version TEXT NOT NULL DEFAULT ''",
+  "ALTER TABLE models ADD COLUMN intended_use TEXT NOT NULL DEFAULT ''",
+  "ALTER TABLE models ADD COLUMN approval TEXT NOT NULL DEFAULT 'PENDING'",
+  'ALTER TABLE models ADD COLUMN approved_by TEXT',
+  'ALTER TABLE models ADD COLUMN approved_at_ms INTEGER',
+  'ALTER TABLE models ADD COLUMN approval_note TEXT',
+  `UPDATE models SET version = (SELECT COUNT(*) FROM models m WHERE m.name = models.name
+     AND (m.released_at_ms < models.released_at_ms OR (m.released_at_ms = models.released_at_ms AND m.model_id <= models.model_id)))`,
+];
+
+/** Version 4 to 5: a site's part in a masked round's masking stages (mask_messages comes from SCHEMA_SQL). */
+export const MIGRATE_4_TO_5 = ["ALTER TABLE round_sites ADD COLUMN mask_state TEXT NOT NULL DEFAULT 'WAITING'"];

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StoredEvent } from '../../core/audit/events.ts';
 import { CrashHook } from './crash-hook.ts';
-import { MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4, MIGRATE_4_TO_5, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import type { RoundState, RunSiteState, RunState, SiteEvalState, SiteRoundState, SiteScoreState, SiteMaskState } from './states.ts';
 
 export interface RunRow {
@@ -121,7 +121,7 @@ export class StateStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     const existing = this.schemaVersion();
-    const migrations: readonly (readonly string[])[] = [MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4];
+    const migrations: readonly (readonly string[])[] = [MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4, MIGRATE_4_TO_5];
     for (let from = existing ?? SCHEMA_VERSION; from < SCHEMA_VERSION; from++) {
       const steps = migrations[from - 1];
       if (!steps) break;
@@ -436,28 +436,84 @@ export class StateStore {
   insertModel(row: ModelRow): void {
     this.db
       .prepare(
-        `INSERT INTO models (model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, weights, provenance_json)
-         VALUES (@model_id, @run_id, @name, @weights_sha256, @spec_sha256, @released_by, @released_at_ms, @bytes, @weights, @provenance_json)`,
+        `INSERT INTO models (model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, weights, provenance_json,
+          version, software_version, intended_use, approval, approved_by, approved_at_ms, approval_note)
+         VALUES (@model_id, @run_id, @name, @weights_sha256, @spec_sha256, @released_by, @released_at_ms, @bytes, @weights, @provenance_json,
+          @version, @software_version, @intended_use, @approval, @approved_by, @approved_at_ms, @approval_note)`,
       )
       .run(row);
   }
 
-  models(): Omit<ModelRow, 'weights'>[] {
-    return this.db
-      .prepare('SELECT model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, provenance_json FROM models ORDER BY released_at_ms, model_id')
-      .all() as Omit<ModelRow, 'weights'>[];
+  /** Every version, or those of one registered model, in (name, version) order; without weights. */
+  models(name?: string): ModelInfo[] {
+    return (
+      name === undefined
+        ? this.db.prepare(`SELECT ${MODEL_INFO_COLUMNS} FROM models ORDER BY name, version`).all()
+        : this.db.prepare(`SELECT ${MODEL_INFO_COLUMNS} FROM models WHERE name = ? ORDER BY version`).all(name)
+    ) as ModelInfo[];
   }
 
   getModel(modelId: string): ModelRow | undefined {
     return this.db.prepare('SELECT * FROM models WHERE model_id = ?').get(modelId) as ModelRow | undefined;
   }
 
-  modelOfRun(runId: string): Omit<ModelRow, 'weights'> | undefined {
-    return this.db
-      .prepare('SELECT model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, provenance_json FROM models WHERE run_id = ?')
-      .get(runId) as Omit<ModelRow, 'weights'> | undefined;
+  modelOfRun(runId: string): ModelInfo | undefined {
+    return this.db.prepare(`SELECT ${MODEL_INFO_COLUMNS} FROM models WHERE run_id = ?`).get(runId) as ModelInfo | undefined;
+  }
+
+  modelInfo(modelId: string): ModelInfo | undefined {
+    return this.db.prepare(`SELECT ${MODEL_INFO_COLUMNS} FROM models WHERE model_id = ?`).get(modelId) as ModelInfo | undefined;
+  }
+
+  modelVersion(name: string, version: number): ModelInfo | undefined {
+    return this.db.prepare(`SELECT ${MODEL_INFO_COLUMNS} FROM models WHERE name = ? AND version = ?`).get(name, version) as ModelInfo | undefined;
+  }
+
+  /** The next version number of registered model `name` (1 for a new name). */
+  nextModelVersion(name: string): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM models WHERE name = ?').get(name) as { v: number }).v;
+  }
+
+  /** Records an approval; false when the version was approved already (or does not exist). */
+  approveModel(modelId: string, fields: { approved_by: string; approved_at_ms: number; approval_note: string; intended_use: string }): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE models SET approval = 'APPROVED', approved_by = @approved_by, approved_at_ms = @approved_at_ms, approval_note = @approval_note,
+             intended_use = @intended_use WHERE model_id = @model_id AND approval = 'PENDING'`,
+        )
+        .run({ ...fields, model_id: modelId }).changes > 0
+    );
+  }
+
+  /** Aliases of every registered model, or of one, in (name, alias) order. */
+  modelAliases(name?: string): ModelAliasRow[] {
+    return (
+      name === undefined
+        ? this.db.prepare('SELECT * FROM model_aliases ORDER BY name, alias').all()
+        : this.db.prepare('SELECT * FROM model_aliases WHERE name = ? ORDER BY alias').all(name)
+    ) as ModelAliasRow[];
+  }
+
+  modelAlias(name: string, alias: string): ModelAliasRow | undefined {
+    return this.db.prepare('SELECT * FROM model_aliases WHERE name = ? AND alias = ?').get(name, alias) as ModelAliasRow | undefined;
+  }
+
+  setModelAlias(row: ModelAliasRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO model_aliases (name, alias, model_id, set_by, set_at_ms, note) VALUES (@name, @alias, @model_id, @set_by, @set_at_ms, @note)
+         ON CONFLICT (name, alias) DO UPDATE SET model_id = excluded.model_id, set_by = excluded.set_by, set_at_ms = excluded.set_at_ms, note = excluded.note`,
+      )
+      .run(row);
   }
 }
+
+const MODEL_INFO_COLUMNS = `model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, provenance_json,
+  version, software_version, intended_use, approval, approved_by, approved_at_ms, approval_note`;
+
+/** PENDING until an approver approves the version. */
+export type ModelApproval = 'PENDING' | 'APPROVED';
 
 export interface ModelRow {
   model_id: string;
@@ -470,4 +526,24 @@ export interface ModelRow {
   bytes: number;
   weights: Buffer;
   provenance_json: string;
+  /** The version number within registered model `name`, from 1. */
+  version: number;
+  software_version: string;
+  intended_use: string;
+  approval: ModelApproval;
+  approved_by: string | null;
+  approved_at_ms: number | null;
+  approval_note: string | null;
+}
+
+/** A model version without its weights. */
+export type ModelInfo = Omit<ModelRow, 'weights'>;
+
+export interface ModelAliasRow {
+  name: string;
+  alias: string;
+  model_id: string;
+  set_by: string;
+  set_at_ms: number;
+  note: string | null;
 }

@@ -20,6 +20,7 @@ export interface StoredEvent {
 const TARGET_KEYS: Readonly<Record<string, keyof AuditTarget>> = { round: 'round', modelId: 'model', site: 'site', keyId: 'key', dataset: 'dataset', serial: 'certificate' };
 
 function outcomeOf(action: string): AuditOutcome {
+  if (action.endsWith('.refused')) return 'refused';
   return /\.(failed|failure)$/.test(action) ? 'failed' : 'ok';
 }
 

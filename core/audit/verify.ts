@@ -14,6 +14,8 @@ import { ZERO_HASH, lineHash, parseRecord, type AuditRecord } from './record.ts'
 export interface VerifyInput {
   /** audit.jsonl. */
   readonly logFile: string;
+  /** The log's lines, read already (one read for whoever verifies and then uses them); logFile is read when absent. */
+  readonly lines?: readonly Buffer[];
   /** checkpoints.jsonl files (the writer's, and any kept elsewhere); absent files are skipped. */
   readonly checkpointFiles: readonly string[];
   /** The consortium CA certificate; without it, signers are checked only against each other. */
@@ -145,7 +147,7 @@ export interface VerifyContent {
  * LOG_TRUNCATED (details.index = the first missing record) or CHECKPOINT_MISMATCH.
  */
 export function verifyAuditLog(input: VerifyInput): VerifiedLog {
-  const { lines, torn } = readLineFile(input.logFile);
+  const { lines, torn } = input.lines === undefined ? readLineFile(input.logFile) : { lines: input.lines, torn: null };
   if (torn) {
     throw fault(AuditErrors.LOG_TORN, lines.length, `the last line (${torn.bytes.length} bytes at offset ${torn.offset}) has no newline: an append was cut off`, { offset: torn.offset, bytes: torn.bytes.length });
   }

@@ -46,9 +46,38 @@ const coordinatorSchema = z
   })
   .strict();
 
-const siteSchema = z.object({ name }).strict();
+/** The kinds of agreement that cover a participant: a HIPAA business associate agreement or a data use agreement. */
+export const AGREEMENT_KINDS = ['BAA', 'DUA'] as const;
 
-const userSchema = z.object({ name, role: z.enum(USER_ROLES) }).strict();
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected an ISO date, YYYY-MM-DD' }).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
+  message: 'expected a calendar date',
+});
+
+/**
+ * The agreement that covers a site or a person (docs/consortium-file.md#agreements). `expires` is
+ * the last day it is in force (UTC): it is current from `signedOn` through `expires`.
+ */
+export const agreementSchema = z
+  .object({
+    kind: z.enum(AGREEMENT_KINDS),
+    reference: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, { message: 'expected a reference: letters, digits and . _ : / -, at most 128 characters' }),
+    signedOn: isoDay,
+    expires: isoDay,
+  })
+  .strict()
+  .refine((a) => a.expires >= a.signedOn, { message: 'expires must not be before signedOn', path: ['expires'] });
+
+export type Agreement = z.output<typeof agreementSchema>;
+
+const siteSchema = z.object({ name, agreement: agreementSchema.optional() }).strict();
+
+const userSchema = z.object({ name, role: z.enum(USER_ROLES), agreement: agreementSchema.optional() }).strict();
+
+/**
+ * The consortium file's format version: 1 (no `version` field: files that predate
+ * agreements) or 2. With version 2, `requireAgreements` defaults to true.
+ */
+export const CONSORTIUM_FILE_VERSIONS = [1, 2] as const;
 
 const pkiSchema = z
   .object({
@@ -86,6 +115,8 @@ function namedEntries(input: Record<string, unknown>): { name: string; path: (st
  */
 export const consortiumSchema = z
   .object({
+    version: z.union([z.literal(1), z.literal(2)]).optional(),
+    requireAgreements: z.boolean().optional(),
     name,
     coordinator: coordinatorSchema,
     keyHolder: name,
@@ -131,6 +162,15 @@ export type Consortium = z.output<typeof consortiumSchema>;
  */
 export function loadConsortiumFile(path: string): Consortium {
   return loadYamlFile(path, consortiumSchema, 'consortium file');
+}
+
+/**
+ * Whether every site and person needs a current agreement before it is certified or takes
+ * part in a run: `requireAgreements` when given, else true for a version-2 file and false
+ * for a file without `version` (one that predates agreements).
+ */
+export function agreementsRequired(consortium: Pick<Consortium, 'version' | 'requireAgreements'>): boolean {
+  return consortium.requireAgreements ?? consortium.version === 2;
 }
 
 /** The coordinator's TLS server name: its first DNS host (RFC 6066 SNI carries DNS names only). */

@@ -2,8 +2,10 @@
  * A structural check of a DICOM Part 10 file, run before dcmjs reads it: dcmjs reads a
  * file cut inside its pixel data as if the pixels were shorter, so the cut would go
  * unnoticed. This walks every element, item and undefined-length sequence and fails on
- * the first one that runs past the end of the file. It reads no values except the
- * transfer syntax.
+ * the first one that runs past the end of the file (or of the item or sequence holding it),
+ * and on an explicit VR that PS3.5 does not define: dcmjs can loop for minutes on such a
+ * header (PN changed to PB). Items of defined-length sequences are walked too. It reads no
+ * values except the transfer syntax.
  */
 
 import { uidText } from './keyed-derivation.ts';
@@ -32,6 +34,11 @@ export interface FileMeta {
   readonly groupLength: number;
 }
 
+/** The VRs of PS3.5 table 6.2-1: an explicit header with any other is refused before dcmjs reads it. */
+const KNOWN_VRS = new Set([
+  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW',
+  'PN', 'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
+]);
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const UNDEFINED = 0xffffffff;
 const MAX_DEPTH = 64;
@@ -51,6 +58,7 @@ function readHeader(b: Uint8Array, view: DataView, pos: number, implicit: boolea
   if (implicit || group === 0xfffe) return { group, element, vr: undefined, length: view.getUint32(pos + 4, true), size: 8 };
   const vr = String.fromCharCode(b[pos + 4]!, b[pos + 5]!);
   if (!/^[A-Z]{2}$/.test(vr)) throw new StructureProblem('malformed', pos, `element (${hex(group)},${hex(element)}) at byte ${pos} has no valid VR`);
+  if (!KNOWN_VRS.has(vr)) throw new StructureProblem('malformed', pos, `element (${hex(group)},${hex(element)}) at byte ${pos} has an unknown VR`);
   if (!LONG_VRS.has(vr)) return { group, element, vr, length: view.getUint16(pos + 6, true), size: 8 };
   if (pos + 12 > b.length) throw new StructureProblem('truncated', pos, `the file ends inside the element header at byte ${pos}`);
   return { group, element, vr, length: view.getUint32(pos + 8, true), size: 12 };
@@ -96,42 +104,67 @@ export function readFileMeta(b: Uint8Array): FileMeta {
 export function checkDatasetStructure(b: Uint8Array, offset: number, implicit: boolean): void {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
 
-  /** Elements from pos; inside an undefined-length item, up to and past its delimiter. */
-  const elements = (pos: number, implicitHere: boolean, inItem: boolean, depth: number): number => {
+  /** An overrun of the file is a cut (TRUNCATED); of an enclosing item or sequence, MALFORMED. */
+  const overrun = (end: number, pos: number, message: string): StructureProblem =>
+    new StructureProblem(end === b.length ? 'truncated' : 'malformed', pos, end === b.length ? message : `${message} (past the end of its item or sequence)`);
+
+  /**
+   * Elements from pos up to `end`; inside an undefined-length item (`inItem`), up to and past
+   * its delimiter.
+   */
+  const elements = (pos: number, implicitHere: boolean, inItem: boolean, depth: number, end: number): number => {
     if (depth > MAX_DEPTH) throw new StructureProblem('malformed', pos, `sequences nested deeper than ${MAX_DEPTH}`);
-    while (pos < b.length) {
+    while (pos < end) {
+      if (pos + 8 > end && end !== b.length) throw overrun(end, pos, `the element header at byte ${pos} runs on`);
       const h = readHeader(b, view, pos, implicitHere);
       if (h.group === 0xfffe) {
         if (inItem && h.element === 0xe00d) return pos + 8;
         throw new StructureProblem('malformed', pos, `unexpected delimiter (FFFE,${hex(h.element)}) at byte ${pos}`);
       }
+      if (pos + h.size > end) throw overrun(end, pos, `the element header at byte ${pos} runs on`);
       if (h.length === UNDEFINED) {
         // A sequence, encapsulated pixel data, or UN holding an implicit VR sequence (PS3.5 6.2.2).
-        pos = items(pos + h.size, implicitHere || h.vr === 'UN', depth + 1);
+        pos = items(pos + h.size, implicitHere || h.vr === 'UN', depth + 1, undefined, h.vr === 'SQ');
+        if (pos > end) throw overrun(end, pos, `a sequence runs on to byte ${pos}`);
       } else {
-        if (pos + h.size + h.length > b.length) {
-          throw new StructureProblem('truncated', pos, `element (${hex(h.group)},${hex(h.element)}) at byte ${pos} declares ${h.length} bytes, ${b.length - pos - h.size} remain`);
+        if (pos + h.size + h.length > end) {
+          throw overrun(end, pos, `element (${hex(h.group)},${hex(h.element)}) at byte ${pos} declares ${h.length} bytes, ${end - pos - h.size} remain`);
         }
+        // A defined-length sequence of an explicit file: its items are data sets dcmjs reads, so they are walked too.
+        if (h.vr === 'SQ') items(pos + h.size, implicitHere, depth + 1, pos + h.size + h.length, true);
         pos += h.size + h.length;
       }
     }
-    if (inItem) throw new StructureProblem('truncated', pos, 'the file ends inside a sequence item');
+    if (inItem) throw overrun(end, pos, 'the file ends inside a sequence item');
     return pos;
   };
 
-  const items = (pos: number, implicitHere: boolean, depth: number): number => {
+  /**
+   * Items from pos: up to the sequence delimiter (`end` undefined) or exactly to `end` (a
+   * defined-length sequence). `datasets`: the items are data sets (a sequence), not pixel
+   * fragments, so defined-length ones are walked as well.
+   */
+  const items = (pos: number, implicitHere: boolean, depth: number, end: number | undefined, datasets: boolean): number => {
+    const limit = end ?? b.length;
     for (;;) {
-      if (pos + 8 > b.length) throw new StructureProblem('truncated', pos, 'the file ends inside a sequence');
+      if (end !== undefined && pos === end) return pos;
+      if (pos + 8 > limit) throw overrun(limit, pos, 'the file ends inside a sequence');
       const group = view.getUint16(pos, true);
       const element = view.getUint16(pos + 2, true);
       const length = view.getUint32(pos + 4, true);
-      if (group === 0xfffe && element === 0xe0dd) return pos + 8;
+      if (group === 0xfffe && element === 0xe0dd && end === undefined) return pos + 8;
       if (group !== 0xfffe || element !== 0xe000) throw new StructureProblem('malformed', pos, `expected an item or a sequence delimiter at byte ${pos}`);
-      if (length === UNDEFINED) pos = elements(pos + 8, implicitHere, true, depth);
-      else if (pos + 8 + length > b.length) throw new StructureProblem('truncated', pos, `an item at byte ${pos} declares ${length} bytes, ${b.length - pos - 8} remain`);
-      else pos += 8 + length;
+      if (length === UNDEFINED) {
+        pos = elements(pos + 8, implicitHere, true, depth, b.length);
+        if (pos > limit) throw overrun(limit, pos, `an item runs on to byte ${pos}`);
+      } else if (pos + 8 + length > limit) {
+        throw overrun(limit, pos, `an item at byte ${pos} declares ${length} bytes, ${limit - pos - 8} remain`);
+      } else {
+        if (datasets) elements(pos + 8, implicitHere, false, depth, pos + 8 + length);
+        pos += 8 + length;
+      }
     }
   };
 
-  elements(offset, implicit, false, 0);
+  elements(offset, implicit, false, 0, b.length);
 }

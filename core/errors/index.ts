@@ -17,6 +17,9 @@ import { SiteErrors } from './codes/site.ts';
 import { ConfigErrors } from './codes/config.ts';
 import { AuditErrors } from './codes/audit.ts';
 import { DicomErrors } from './codes/dicom.ts';
+import { RegistryErrors } from './codes/registry.ts';
+import { GovernanceErrors } from './codes/governance.ts';
+import { ExplainErrors } from './codes/explain.ts';
 
 export { CohortError, defineErrors, isCohortError, type ErrorDefinition } from './cohort-error.ts';
 export { GeneralErrors, TransportErrors } from './codes/general.ts';
@@ -32,6 +35,9 @@ export { SiteErrors } from './codes/site.ts';
 export { ConfigErrors } from './codes/config.ts';
 export { AuditErrors } from './codes/audit.ts';
 export { DicomErrors } from './codes/dicom.ts';
+export { RegistryErrors } from './codes/registry.ts';
+export { GovernanceErrors } from './codes/governance.ts';
+export { ExplainErrors } from './codes/explain.ts';
 
 /** Every error family, by area name. Add new areas here. */
 export const ERROR_FAMILIES: Readonly<Record<string, Readonly<Record<string, ErrorDefinition>>>> = {
@@ -48,6 +54,9 @@ export const ERROR_FAMILIES: Readonly<Record<string, Readonly<Record<string, Err
   'config': ConfigErrors,
   'audit': AuditErrors,
   'dicom': DicomErrors,
+  'registry': RegistryErrors,
+  'governance': GovernanceErrors,
+  'explain': ExplainErrors,
 };
 
 export function allErrorDefinitions(): ErrorDefinition[] {

@@ -44,6 +44,8 @@ export interface ValidityOptions {
   readonly validityDays: number;
   /** Issue time; defaults to now. Tests pin it. */
   readonly now?: Date;
+  /** The latest end of validity allowed (the end of the participant's agreement), whatever validityDays asks for. */
+  readonly notAfterCap?: Date;
 }
 
 /**
@@ -175,7 +177,8 @@ export async function issueCertificate(ca: CertificateAuthority, p: Participant,
   const serial = randomSerial();
   // No certificate outlives its CA, whatever the validity asked for.
   const asked = window(options);
-  const validity = { notBefore: asked.notBefore, notAfter: asked.notAfter > ca.cert.notAfter ? ca.cert.notAfter : asked.notAfter };
+  const capped = options.notAfterCap !== undefined && options.notAfterCap < asked.notAfter ? options.notAfterCap : asked.notAfter;
+  const validity = { notBefore: asked.notBefore, notAfter: capped > ca.cert.notAfter ? ca.cert.notAfter : capped };
   // As SPKI bytes, not a CryptoKey: the CA's provider (a PKCS#11 token) takes only keys of its own.
   const spki = new x509.PublicKey(await nodeCrypto.subtle.exportKey('spki', publicKey));
   const cert = await x509.X509CertificateGenerator.create(

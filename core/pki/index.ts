@@ -5,6 +5,6 @@ export { enroll, type EnrollResult } from './enroll.ts';
 export { createCrl, readCrl, verifyCrl, REVOCATION_REASONS } from './crl.ts';
 export { identityFromCertificate, normalizeSerial } from './identity.ts';
 export { loadKit, assertOwnerOnly, type Kit } from './kit.ts';
-export { addSite, addUser, initProvisioner, renewCrl, revoke, signRequest, type AddResult, type KitSummary, type ProvisionResult, type SignResult } from './provisioner.ts';
+export { addSite, addUser, initProvisioner, recordAgreement, renewCrl, revoke, signRequest, type AgreementResult, type AddResult, type KitSummary, type ProvisionResult, type SignResult } from './provisioner.ts';
 export { USER_ROLES } from './roles.ts';
 export { readState } from './state.ts';

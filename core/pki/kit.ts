@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { PARTICIPANT_NAME } from '../config/consortium.ts';
+import { agreementSchema, PARTICIPANT_NAME, type Agreement } from '../config/consortium.ts';
 import { loadYamlFile } from '../config/load.ts';
 import { CohortError, PkiErrors } from '../errors/index.ts';
 import { PUBLIC_FILE, makePrivateDir, replaceFile } from './files.ts';
@@ -37,6 +37,10 @@ const kitFileSchema = z
     crl: relativePath.optional(),
     /** The site that generates the consortium's HE key; sites accept a sealed key only from it. */
     keyHolder: z.string().regex(PARTICIPANT_NAME).optional(),
+    /** The agreement (BAA or DUA) the operator has on record for this participant, as of signing. */
+    agreement: agreementSchema.optional(),
+    /** Coordinator kit: the consortium requires agreements, so agreements.json must be there (a missing one refuses runs). */
+    requireAgreements: z.boolean().optional(),
   })
   .strict();
 
@@ -67,6 +71,10 @@ export interface KitContents {
    * the coordinator made up.
    */
   readonly keyHolder?: string;
+  /** The agreement the operator's record held for this participant when it signed the kit (docs/consortium-file.md#agreements). */
+  readonly agreement?: Agreement;
+  /** Coordinator kit: the consortium requires agreements; without agreements.json the coordinator refuses runs rather than check nothing. */
+  readonly requireAgreements?: boolean;
 }
 
 /** A loaded kit, ready for TLS: what the provisioner wrote, and where it lies. */
@@ -98,6 +106,8 @@ export function writeKitFiles(dir: string, kit: KitFiles): void {
     key: kitKeyFile(kit.name),
     ...(kit.crlPem === undefined ? {} : { crl: KIT_CRL_FILE }),
     ...(kit.keyHolder === undefined ? {} : { keyHolder: kit.keyHolder }),
+    ...(kit.agreement === undefined ? {} : { agreement: kit.agreement }),
+    ...(kit.requireAgreements === undefined ? {} : { requireAgreements: kit.requireAgreements }),
   };
   replaceFile(join(dir, kitCertFile(kit.name)), kit.certPem, PUBLIC_FILE);
   replaceFile(join(dir, KIT_CA_FILE), kit.caPem, PUBLIC_FILE);
@@ -202,6 +212,8 @@ export function loadKit(dir: string): Kit {
     certPem,
     keyPem,
     ...(file.keyHolder === undefined ? {} : { keyHolder: file.keyHolder }),
+    ...(file.agreement === undefined ? {} : { agreement: file.agreement }),
+    ...(file.requireAgreements === undefined ? {} : { requireAgreements: file.requireAgreements }),
     ...(paths.crl === undefined ? {} : { crlPem: readFileSync(paths.crl, 'utf8'), crlPath: paths.crl }),
   });
 }

@@ -17,6 +17,8 @@ export interface ProvisionerPaths {
   readonly state: string;
   /** Held (created exclusively) by the one command changing the state. */
   readonly lock: string;
+  /** The provisioner's hash-chained audit log (audit.jsonl): agreement checks, issuance, revocation. */
+  readonly audit: string;
 }
 
 export function provisionerPaths(outDir: string): ProvisionerPaths {
@@ -29,6 +31,7 @@ export function provisionerPaths(outDir: string): ProvisionerPaths {
     consortiumCopy: join(dir, 'consortium.yaml'),
     state: join(dir, 'state.json'),
     lock: join(dir, 'lock'),
+    audit: join(dir, 'audit'),
   };
 }
 

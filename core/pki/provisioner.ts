@@ -8,7 +8,11 @@
  */
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { coordinatorAddress, coordinatorServerName, loadConsortiumFile, PARTICIPANT_NAME, type Consortium } from '../config/consortium.ts';
+import { agreementSchema, agreementsRequired, coordinatorAddress, coordinatorServerName, loadConsortiumFile, PARTICIPANT_NAME, type Agreement, type Consortium } from '../config/consortium.ts';
+import { formatZodIssues } from '../config/load.ts';
+import type { AppendInput, AuditDetailValue } from '../audit/record.ts';
+import { agreementHolders, agreementRefusal, agreementStatus, agreementsFileOf, AGREEMENTS_FILE } from '../governance/agreements.ts';
+import { appendChained, verifyChained } from '../governance/chain-log.ts';
 import { releaseOwnLock, tryLock } from '../pid-lock.ts';
 import { CohortError, PkiErrors } from '../errors/index.ts';
 import { createCaCertificate, DAY_MS, issueCertificate, loadCa, readCertificateRequest, type CertificateAuthority, type Participant } from './ca.ts';
@@ -146,6 +150,45 @@ function participantNamed(c: Consortium, name: string): Participant | undefined 
   return participants(c).find((p) => p.name === name);
 }
 
+/** `{ agreement }` of a site or person when the consortium records one (for its kit.yaml), else {}. */
+function agreementOf(c: Consortium, name: string): { agreement?: Agreement } {
+  const a = agreementHolders(c).find((h) => h.name === name)?.agreement;
+  return a === undefined ? {} : { agreement: a };
+}
+
+/** The provisioner as the actor of its own audit records (it holds no participant certificate). */
+export const PROVISIONER_ACTOR = { name: 'provisioner', role: 'provisioner' } as const;
+
+/** Appends records to the provisioner's hash-chained audit log (`.provisioner/audit/audit.jsonl`). */
+function audit(outDir: string, records: readonly Omit<AppendInput, 'actor'>[], now: Date): void {
+  appendChained(provisionerPaths(outDir).audit, records.map((r) => ({ actor: PROVISIONER_ACTOR, time: now, ...r })));
+}
+
+/** Audit details of an agreement check: who, which agreement, its state; never free text. */
+function agreementDetails(name: string, role: string, agreement: Agreement | undefined, now: Date, purpose: string): Record<string, AuditDetailValue> {
+  const status = agreementStatus(agreement, now);
+  return {
+    participant: name,
+    role,
+    purpose,
+    state: status.state,
+    ...(agreement === undefined ? {} : { kind: agreement.kind, reference: agreement.reference, signedOn: agreement.signedOn, expires: agreement.expires }),
+  };
+}
+
+/**
+ * Writes `<out>/<coordinator>/agreements.json` (when the coordinator's kit is there): every
+ * site's and person's agreement, for the coordinator to check runs against. Copy it into the
+ * coordinator's own kit directory as you do crl.pem.
+ */
+function writeAgreementsFile(outDir: string, consortium: Consortium, issued: readonly IssuedRecord[]): string | undefined {
+  const dir = kitDir(outDir, consortium.coordinator.name);
+  if (!isKitDir(dir)) return undefined;
+  const file = join(dir, AGREEMENTS_FILE);
+  replaceFile(file, `${JSON.stringify(agreementsFileOf(consortium, issued), null, 2)}\n`, PUBLIC_FILE);
+  return file;
+}
+
 /**
  * Creates the consortium's CA in `outDir`: the CA key (encrypted under the passphrase, or
  * made inside the HSM), its certificate, an empty CRL and the provisioner state. No
@@ -191,6 +234,7 @@ export async function initProvisioner(
     copyFileSync(consortiumFile, paths.consortiumCopy);
     // state.json last: its presence is what marks the directory as provisioned.
     writeState(outDir, state);
+    audit(outDir, [{ action: 'consortium.init', outcome: 'ok', details: { consortium: consortium.name, requireAgreements: agreementsRequired(consortium), caKeyStore: made.record.store } }], now);
   } catch (e) {
     rmSync(paths.dir, { recursive: true, force: true });
     throw e;
@@ -235,6 +279,8 @@ async function underLock<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
   try {
+    // The provisioner's audit log must verify before anything changes: a change lands only with its record.
+    verifyChained(provisionerPaths(outDir).audit);
     return await change({ outDir, ...readProvisioner(outDir) });
   } finally {
     releaseOwnLock(lock);
@@ -277,10 +323,32 @@ async function signUnderLock(outDir: string, state: ProvisionerState, caPem: str
     });
   }
   const now = options.now ?? new Date();
+  if (p.role !== 'coordinator' && agreementsRequired(consortium)) {
+    // Agreements before access: no certificate for a site or person without a current BAA/DUA on record. Audited either way.
+    const holder = agreementHolders(consortium).find((h) => h.name === p.name)!;
+    const refusal = agreementRefusal(holder, now, 'sign its certificate');
+    audit(outDir, [{
+      action: 'agreement.check',
+      target: p.role === 'site' ? { site: p.name } : {},
+      outcome: refusal === undefined ? 'ok' : 'refused',
+      details: { ...agreementDetails(p.name, p.role, holder.agreement, now, 'certificate'), ...(refusal === undefined ? {} : { code: refusal.code }) },
+    }], now);
+    if (refusal !== undefined) throw refusal;
+  }
   const days = p.role === 'coordinator' ? consortium.pki.coordinatorCertValidityDays : consortium.pki.certValidityDays;
-  const issued = await withCa(state, outDir, caPem, options.caKey, (ca) => issueCertificate(ca, p, request.publicKey, { validityDays: days, now }));
+  // A required agreement bounds the certificate: it ends with the agreement's last day (UTC), not later.
+  const bound = p.role !== 'coordinator' && agreementsRequired(consortium) ? agreementOf(consortium, p.name).agreement : undefined;
+  const notAfterCap = bound === undefined ? {} : { notAfterCap: new Date(`${bound.expires}T23:59:59Z`) };
+  const issued = await withCa(state, outDir, caPem, options.caKey, (ca) => issueCertificate(ca, p, request.publicKey, { validityDays: days, now, ...notAfterCap }));
   const renewed = state.issued.some((i) => i.name === p.name);
   const dir = kitDir(outDir, p.name);
+  // The record first: a kit or state written without its record would be a change the log does not show.
+  audit(outDir, [{
+    action: renewed ? 'certificate.renew' : 'certificate.issue',
+    target: { certificate: issued.serial, ...(p.role === 'site' ? { site: p.name } : {}) },
+    outcome: 'ok',
+    details: { participant: p.name, role: p.role, notAfter: issued.notAfter.toISOString(), publicKeySha256: request.publicKeySha256 },
+  }], now);
   writeKitFiles(dir, {
     name: p.name,
     role: p.role,
@@ -290,9 +358,13 @@ async function signUnderLock(outDir: string, state: ProvisionerState, caPem: str
     caPem,
     certPem: issued.certPem,
     keyHolder: consortium.keyHolder,
-    ...(p.role === 'coordinator' ? { crlPem: readFileSync(provisionerPaths(outDir).crl, 'utf8') } : {}),
+    ...agreementOf(consortium, p.name),
+    ...(p.role === 'coordinator' ? { crlPem: readFileSync(provisionerPaths(outDir).crl, 'utf8'), ...(agreementsRequired(consortium) ? { requireAgreements: true } : {}) } : {}),
   });
-  writeState(outDir, { ...state, issued: [...state.issued, record(p, issued, now)] });
+  const issuedNow = [...state.issued, record(p, issued, now)];
+  writeState(outDir, { ...state, issued: issuedNow });
+  // Every signature: agreements.json lists each participant's serials (a site whose serials the CRL all lists has left).
+  writeAgreementsFile(outDir, consortium, issuedNow);
   return { name: p.name, role: p.role, dir, serial: issued.serial, notAfter: issued.notAfter.toISOString(), renewed, publicKeySha256: request.publicKeySha256 };
 }
 
@@ -312,14 +384,14 @@ function addParticipant(outDirArg: string, name: string, role: 'site' | UserRole
   return underLock(outDirArg, ({ outDir, state }) => {
     checkNewName(outDir, state, name);
     const consortium = state.consortium;
-    writeState(outDir, {
-      ...state,
-      consortium: {
-        ...consortium,
-        sites: role === 'site' ? [...consortium.sites, { name }] : consortium.sites,
-        users: role === 'site' ? consortium.users : [...consortium.users, { name, role }],
-      },
-    });
+    const next = {
+      ...consortium,
+      sites: role === 'site' ? [...consortium.sites, { name }] : consortium.sites,
+      users: role === 'site' ? consortium.users : [...consortium.users, { name, role }],
+    };
+    audit(outDir, [{ action: role === 'site' ? 'participant.add-site' : 'participant.add-user', target: role === 'site' ? { site: name } : {}, outcome: 'ok', details: { participant: name, role } }], new Date());
+    writeState(outDir, { ...state, consortium: next });
+    writeAgreementsFile(outDir, next, state.issued);
     return { name, role };
   });
 }
@@ -388,6 +460,7 @@ export async function revoke(outDirArg: string, name: string, options: { reason?
     const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
     // CRL files first, state last: a failure in between leaves a CRL that lists one more
     // serial than the state, and running revoke again repairs it.
+    audit(outDir, targets.map((t) => ({ action: 'certificate.revoke', target: { certificate: t.serial, ...(t.role === 'site' ? { site: t.name } : {}) }, outcome: 'ok' as const, details: { participant: t.name, role: t.role, reason } })), now);
     const crlFiles = writeCrlFiles(outDir, next, crlPem);
     writeState(outDir, next);
     return { name, role: target.role, serial: target.serial, reason, crlFiles, revokedSerials: revokedList(next).map((r) => r.serial) };
@@ -403,9 +476,53 @@ export async function renewCrl(outDirArg: string, options: CaKeyOptions = {}): P
     const now = options.now ?? new Date();
     const next: ProvisionerState = { ...state, crlNumber: state.crlNumber + 1 };
     const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
+    audit(outDir, [{ action: 'crl.renew', outcome: 'ok', details: { crlNumber: next.crlNumber, revoked: revokedList(next).length } }], now);
     const crlFiles = writeCrlFiles(outDir, next, crlPem);
     writeState(outDir, next);
     const nextUpdate = new Date(now.getTime() + state.consortium.pki.crlValidityDays * DAY_MS);
     return { crlFiles, nextUpdate: nextUpdate.toISOString(), revokedSerials: revokedList(next).map((r) => r.serial) };
+  });
+}
+
+/** A recorded agreement: whom it covers and what it is. */
+export interface AgreementResult {
+  readonly name: string;
+  readonly role: Role;
+  readonly agreement: Agreement;
+  /** The coordinator kit's agreements.json, rewritten; null when the coordinator's kit is not in `out`. */
+  readonly agreementsFile: string | null;
+}
+
+/**
+ * Records (or replaces) the agreement that covers a site or person in the provisioner's
+ * state, audits it (`agreement.record`) and rewrites the coordinator kit's agreements.json.
+ * An invalid agreement is COHORT_E_PKI_INVALID_INPUT naming the field; an unknown name
+ * COHORT_E_PKI_UNKNOWN_NAME.
+ */
+export async function recordAgreement(outDirArg: string, name: string, input: Record<string, unknown>, options: ClockOptions = {}): Promise<AgreementResult> {
+  const parsed = agreementSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = formatZodIssues(parsed.error);
+    throw new CohortError(PkiErrors.INVALID_INPUT, `the agreement is invalid:\n  ${problems.join('\n  ')}`, { details: { problems } });
+  }
+  const agreement = parsed.data;
+  return underLock(outDirArg, ({ outDir, state }) => {
+    const c = state.consortium;
+    const site = c.sites.find((s) => s.name === name);
+    const user = c.users.find((u) => u.name === name);
+    if (site === undefined && user === undefined) {
+      throw new CohortError(PkiErrors.UNKNOWN_NAME, `"${name}" is not a site or person of the consortium in ${outDir}`, { details: { name } });
+    }
+    const next: Consortium = {
+      ...c,
+      sites: c.sites.map((s) => (s.name === name ? { ...s, agreement } : s)),
+      users: c.users.map((u) => (u.name === name ? { ...u, agreement } : u)),
+    };
+    const role: Role = site !== undefined ? 'site' : user!.role;
+    const now = options.now ?? new Date();
+    audit(outDir, [{ action: 'agreement.record', target: role === 'site' ? { site: name } : {}, outcome: 'ok', details: agreementDetails(name, role, agreement, now, 'record') }], now);
+    writeState(outDir, { ...state, consortium: next });
+    const agreementsFile = writeAgreementsFile(outDir, next, state.issued) ?? null;
+    return { name, role, agreement, agreementsFile };
   });
 }

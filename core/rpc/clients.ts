@@ -4,6 +4,7 @@ import type { Kit } from '../pki/kit.ts';
 import { loadCohortProtos } from '../../protos/load.ts';
 import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.ts';
 import type { AdminServiceClient } from '../../protos/gen/cohort/v1/AdminService.ts';
+import type { RegistryServiceClient } from '../../protos/gen/cohort/v1/RegistryService.ts';
 import { clientChannelOptions, clientCredentials } from '../tls/credentials.ts';
 import { fromServiceError } from './status-errors.ts';
 
@@ -33,6 +34,11 @@ export function siteClient(kit: Kit, address = kit.coordinatorAddress): SiteServ
 export function adminClient(kit: Kit, address = kit.coordinatorAddress): AdminServiceClient {
   const { admin } = loadCohortProtos();
   return new admin.cohort.v1.AdminService(address, clientCredentials(kit, address), { ...CHANNEL_OPTIONS, ...clientChannelOptions(kit, address) });
+}
+
+export function registryClient(kit: Kit, address = kit.coordinatorAddress): RegistryServiceClient {
+  const { registry } = loadCohortProtos();
+  return new registry.cohort.v1.RegistryService(address, clientCredentials(kit, address), { ...CHANNEL_OPTIONS, ...clientChannelOptions(kit, address) });
 }
 
 /** Promisifies a unary call (with a deadline) and turns failures into CohortErrors. */

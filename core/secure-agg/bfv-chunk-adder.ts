@@ -103,13 +103,12 @@ export class BfvChunkAdder implements ChunkAdder {
 
   /** A site's own chunk: one update, never a sum. */
   private parseUpload(chunk: Uint8Array, index: number): ParsedChunk {
-    const parsed = this.parse(chunk, index, `chunk ${index}`);
-    checkSingleUpdate(parsed.header, `chunk ${index}`);
-    return parsed;
+    // Any count but one, zero included, is the sender's claim (checked before the header's other fields).
+    return this.parse(chunk, index, `chunk ${index}`, true);
   }
 
-  /** Checks index, size and header; does not touch SEAL. */
-  private parse(chunk: Uint8Array, index: number, where: string): ParsedChunk {
+  /** Checks index, size and header (for a site's upload: first that it sums one update); does not touch SEAL. */
+  private parse(chunk: Uint8Array, index: number, where: string, single = false): ParsedChunk {
     if (!Number.isInteger(index) || index < 0 || index >= this.chunkCount) {
       throw new CohortError(UpdateErrors.CHUNK_INDEX, `chunk index ${index} is outside 0..${this.chunkCount - 1}`, {
         details: { index, chunkCount: this.chunkCount },
@@ -121,6 +120,7 @@ export class BfvChunkAdder implements ChunkAdder {
       });
     }
     const parsed = readChunk(chunk, where);
+    if (single) checkSingleUpdate(parsed.header, where);
     checkChunkHeader(
       parsed.header,
       {

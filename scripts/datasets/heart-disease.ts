@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
-import { designColumns, type Matrix } from '../../models/features.ts';
+import { designColumns, labelColumns, type Matrix } from '../../models/features.ts';
 import { readCsvRows, type SourceRow } from '../../site-agent/data/csv-source.ts';
 import { encodeRows, type EncodingSpec } from '../../site-agent/data/encode-rows.ts';
 import { standardize, standardizedColumns } from '../../site-agent/data/standardize.ts';
@@ -46,7 +46,7 @@ export function defaultHeartDiseaseDir(): string {
 export async function loadHeartDisease(dataDir: string = defaultHeartDiseaseDir()): Promise<HeartHospitalData[]> {
   const splits = await readSplits(join(dataDir, 'split.csv'));
   const identity = Object.fromEntries(FILE_COLUMNS.map((c) => [c, c]));
-  const need = [...HEART_DISEASE_SPEC.features.map((f) => f.name), HEART_DISEASE_SPEC.label.name];
+  const need = [...HEART_DISEASE_SPEC.features.map((f) => f.name), ...labelColumns(HEART_DISEASE_SPEC)];
   const result: HeartHospitalData[] = [];
   for (const hospital of HEART_HOSPITALS) {
     const path = join(dataDir, `processed.${hospital}.data`);
@@ -98,7 +98,8 @@ export function concatRows(parts: readonly Matrix[]): Matrix {
     y.set(p.y, at);
     at += p.rows;
   }
-  return { x, y, rows, cols };
+  const time = parts.length > 0 && parts.every((p) => p.time !== undefined) ? Float64Array.from(parts.flatMap((p) => Array.from(p.time!))) : undefined;
+  return { x, y, rows, cols, ...(time ? { time } : {}) };
 }
 
 /** split.csv as "hospital:line" -> "train" | "test". */

@@ -6,9 +6,11 @@
  * are dropped and counted. Cell values are never logged or put in an error.
  */
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { parse, CsvError } from 'csv-parse';
 import { CohortError, DataErrors, GeneralErrors } from '../../core/errors/index.ts';
 import { isMissing } from './cell-values.ts';
+import { headerCellIsData } from './phi-guard.ts';
 
 /** What to read from one extract. */
 export interface CsvSourceOptions {
@@ -53,11 +55,13 @@ export interface CsvReadSummary {
  * Reads the extract row by row, calling `onRow` for each kept row. Throws a CohortError:
  * GENERAL_FILE_NOT_FOUND, DATA_FILE_UNREADABLE, DATA_MAPPING_INCOMPLETE,
  * DATA_COLUMN_MISSING, DATA_COLUMN_AMBIGUOUS, DATA_CSV_MALFORMED, DATA_EMPTY (no header),
- * or whatever `onRow` throws.
+ * DATA_NOT_CSV (binary or not UTF-8, as readCsvTable), DATA_HEADER_IS_DATA, or whatever `onRow` throws.
  */
 export async function readCsvRows(options: CsvSourceOptions, onRow: (row: SourceRow) => void): Promise<CsvReadSummary> {
   const { path } = options;
   const plan = planColumns(options);
+  // One decoding policy with `cohort phi scan` and `site check`: a file they refuse (not UTF-8, NUL bytes) is not trained on either.
+  await requireText(path);
   let header: string[] | undefined = options.headerless === undefined ? undefined : [...options.headerless];
 
   const parser = parse({
@@ -70,6 +74,7 @@ export async function readCsvRows(options: CsvSourceOptions, onRow: (row: Source
     columns:
       options.headerless === undefined
         ? (names: string[]) => {
+            requireHeader(path, names);
             header = names;
             return selectColumns(path, names, plan);
           }
@@ -128,6 +133,109 @@ export async function readCsvSample(options: Omit<CsvSourceOptions, 'maxRows'>, 
     if (options.splitColumn !== undefined && row.split !== undefined) push(options.splitColumn, row.split);
   });
   return { header, sample: Object.fromEntries(sample) };
+}
+
+/** What a whole-table read saw: the header and the number of records. */
+export interface CsvTableSummary {
+  readonly header: readonly string[];
+  readonly rows: number;
+}
+
+/**
+ * Reads every column of a CSV file, record by record (for `cohort phi scan` and
+ * `cohort site check`, which look at the whole extract on the site's own machine). Each
+ * record comes as its cells in header order. Throws GENERAL_FILE_NOT_FOUND,
+ * DATA_FILE_UNREADABLE, DATA_NOT_CSV (NUL bytes or invalid UTF-8 in the first 64 KiB: a
+ * binary file), DATA_CSV_MALFORMED or DATA_EMPTY; no message quotes a cell.
+ */
+export async function readCsvTable(path: string, onRecord: (cells: readonly string[], line: number) => void, maxRows?: number): Promise<CsvTableSummary> {
+  await requireText(path);
+  const parser = parse({ bom: true, trim: true, skip_empty_lines: true, info: true });
+  const input = createReadStream(path);
+  input.on('error', (e) => parser.destroy(ioError(path, e)));
+  input.pipe(parser);
+  let header: string[] | undefined;
+  let rows = 0;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (header === undefined) {
+        requireHeader(path, item.record);
+        header = item.record;
+        continue;
+      }
+      onRecord(item.record, item.info.lines);
+      rows++;
+      if (maxRows !== undefined && rows >= maxRows) break;
+    }
+  } catch (e) {
+    throw parseError(path, e);
+  } finally {
+    input.destroy();
+    parser.destroy();
+  }
+  if (header === undefined) {
+    throw new CohortError(DataErrors.EMPTY, `${path}: the file is empty (expected a header line naming the columns)`, { details: { file: path } });
+  }
+  return { header, rows };
+}
+
+/**
+ * Refuses a first line that looks like a patient row (a file exported without its header
+ * line): its cells would be shown, logged and reported as column names. The error names
+ * the column positions (1-based), never the cells.
+ */
+export function requireHeader(path: string, header: readonly string[]): void {
+  const positions = header.flatMap((cell, i) => (headerCellIsData(cell) ? [i + 1] : []));
+  if (positions.length === 0) return;
+  throw new CohortError(
+    DataErrors.HEADER_IS_DATA,
+    `${path}: line 1 looks like a patient row, not a header (column${positions.length === 1 ? '' : 's'} ${positions.join(', ')} hold${positions.length === 1 ? 's' : ''} a number, a date or an identifier shape; the cells are not shown); expected a header line naming the columns`,
+    { details: { file: path, columns: positions } },
+  );
+}
+
+/** Bytes of the file's start checked for binary content. */
+const TEXT_PROBE_BYTES = 64 * 1024;
+
+/** Refuses a file whose first bytes are not UTF-8 text (an image, a spreadsheet, a PDF, ...). */
+async function requireText(path: string): Promise<void> {
+  let head: Buffer;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(TEXT_PROBE_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, TEXT_PROBE_BYTES, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    throw ioError(path, e as NodeJS.ErrnoException);
+  }
+  // A multi-byte character cut at the probe's end is not an error: drop up to 3 trailing bytes before decoding.
+  const decodable = head.length === TEXT_PROBE_BYTES ? head.subarray(0, head.length - trailingPartial(head)) : head;
+  let utf8 = true;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(decodable);
+  } catch {
+    utf8 = false;
+  }
+  if (head.includes(0) || !utf8) {
+    throw new CohortError(DataErrors.NOT_CSV, `${path}: not a CSV text file (${head.includes(0) ? 'it holds NUL bytes' : 'it is not UTF-8 text'}; expected comma-separated UTF-8 text with a header line)`, {
+      details: { file: path, reason: head.includes(0) ? 'nul-bytes' : 'not-utf8' },
+    });
+  }
+}
+
+/** Bytes at the end of `b` that begin a UTF-8 sequence the buffer cuts short (0 to 3). */
+function trailingPartial(b: Buffer): number {
+  for (let back = 1; back <= Math.min(3, b.length); back++) {
+    const byte = b[b.length - back] ?? 0;
+    if ((byte & 0xc0) === 0x80) continue;
+    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return need > back ? back : 0;
+  }
+  return 0;
 }
 
 interface ColumnPlan {
@@ -192,7 +300,7 @@ export function selectColumns(
 /** Maps an error of the read stream to a CohortError that names the file. */
 function ioError(path: string, e: NodeJS.ErrnoException): CohortError {
   if (e.code === 'ENOENT') {
-    return new CohortError(GeneralErrors.FILE_NOT_FOUND, `${path}: no such file (expected the CSV extract named by dataset.path)`, {
+    return new CohortError(GeneralErrors.FILE_NOT_FOUND, `${path}: no such file (expected a CSV extract; a site config names it in dataset.path)`, {
       details: { file: path },
     });
   }

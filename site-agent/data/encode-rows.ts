@@ -30,7 +30,10 @@ export interface EncodeContext {
 /** One encoded row: the design-matrix values and the label. */
 export interface EncodedRow {
   readonly x: number[];
+  /** The label, or under a survival label the event indicator. */
   readonly y: 0 | 1;
+  /** Under a survival label: the follow-up time. */
+  readonly time?: number;
 }
 
 /**
@@ -40,8 +43,17 @@ export interface EncodedRow {
 export function encodeRow(spec: EncodingSpec, row: EncodableRow, context: EncodeContext = {}): EncodedRow {
   const x: number[] = [];
   for (const feature of spec.features) x.push(...encodeFeature(feature, row, context));
-  const label = row.cells[spec.label.name] ?? '';
-  const y = spec.label.positive.some((level) => matchesLevel(label, level)) ? 1 : 0;
+  const label = spec.label;
+  if (label.type === 'survival') {
+    const event = row.cells[label.event] ?? '';
+    const time = parseDecimal(row.cells[label.time] ?? '');
+    if (time === undefined || !(time >= 0)) {
+      throw cellError(DataErrors.NOT_NUMERIC, label.time, row, context, 'expected a non-negative follow-up time', {});
+    }
+    return { x, y: label.eventValues.some((level) => matchesLevel(event, level)) ? 1 : 0, time };
+  }
+  const cell = row.cells[label.name] ?? '';
+  const y = label.positive.some((level) => matchesLevel(cell, level)) ? 1 : 0;
   return { x, y };
 }
 
@@ -61,7 +73,8 @@ export function matrixOf(rows: readonly EncodedRow[], cols: number): Matrix {
     x.set(row.x, r * cols);
     y[r] = row.y;
   });
-  return { x, y, rows: rows.length, cols };
+  const survival = rows.length > 0 && rows.every((row) => row.time !== undefined);
+  return { x, y, rows: rows.length, cols, ...(survival ? { time: Float64Array.from(rows, (row) => row.time!) } : {}) };
 }
 
 function encodeFeature(feature: FeatureSpec, row: EncodableRow, context: EncodeContext): number[] {
@@ -72,6 +85,11 @@ function encodeFeature(feature: FeatureSpec, row: EncodableRow, context: EncodeC
       throw cellError(DataErrors.NOT_NUMERIC, feature.name, row, context, 'expected a decimal number', {});
     }
     return [value];
+  }
+  if (feature.type === 'image') {
+    throw new CohortError(DataErrors.IMAGE_IN_TABLE, `feature "${feature.name}" is an image; ${context.file ?? 'a table'} cannot supply it`, {
+      details: { feature: feature.name },
+    });
   }
   const index = levelIndex(cell, feature.categories);
   if (index < 0) {

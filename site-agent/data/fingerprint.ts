@@ -20,15 +20,21 @@ function float32LE(values: Float32Array): Buffer {
 
 /**
  * Hex HMAC-SHA256 under `key` (at least 32 bytes) of: a domain tag, the JSON of
- * {columns, rows, cols}, then x and y as little-endian float32, each part separated by a NUL byte.
+ * {columns, rows, cols}, then x and y as little-endian float32, each part separated by a NUL byte;
+ * under a survival label, then a NUL byte and the times as little-endian float64.
  */
 export function datasetFingerprint(train: Matrix, columns: readonly string[], key: Buffer): string {
   if (key.length < 32) throw new RangeError('datasetFingerprint: the key must have at least 32 bytes');
-  return createHmac('sha256', key)
+  const hmac = createHmac('sha256', key)
     .update(`${DOMAIN}\0`)
     .update(`${JSON.stringify({ columns, rows: train.rows, cols: train.cols })}\0`)
     .update(float32LE(train.x))
     .update('\0')
-    .update(float32LE(train.y))
-    .digest('hex');
+    .update(float32LE(train.y));
+  if (train.time !== undefined) {
+    const time = Buffer.alloc(8 * train.time.length);
+    train.time.forEach((t, i) => time.writeDoubleLE(t === 0 ? 0 : t, 8 * i));
+    hmac.update('\0').update(time);
+  }
+  return hmac.digest('hex');
 }

@@ -41,21 +41,25 @@ interface NameRule {
 /*
  * Tokens are matched whole, so "hip" never matches "ip" and "update" never matches "date".
  * Deliberately absent: "death"/"died" (a mortality label), "mr" (mitral regurgitation),
- * "cell" (cell counts), "image" (imaging features), "age" (ages over 89 are handled by
- * top-coding, not by refusing the column).
+ * "cell" (cell counts), "image" (imaging features), "age" (an age column is checked by its
+ * values: only ages over 89 are identifiers, see AGE_TOKENS).
  */
 const NAME_RULES: readonly NameRule[] = [
-  { category: 'A', tokens: ['name', 'names', 'fname', 'lname', 'firstname', 'lastname', 'surname', 'forename', 'givenname', 'fullname', 'initials', 'maiden'], compounds: ['firstname', 'lastname', 'fullname', 'givenname', 'familyname', 'patientname'] },
-  { category: 'B', tokens: ['zip', 'zipcode', 'postal', 'postcode', 'address', 'addr', 'street', 'city', 'county', 'precinct', 'town', 'geocode', 'latitude', 'longitude', 'lat', 'lon', 'lng'], compounds: ['zipcode', 'postalcode', 'streetaddress', 'homeaddress', 'censustract'], unless: ['email', 'mail', 'ip', 'mac', 'web'] },
+  {
+    category: 'A',
+    tokens: ['name', 'names', 'fname', 'lname', 'firstname', 'lastname', 'surname', 'forename', 'givenname', 'fullname', 'initials', 'maiden', 'nok', 'spouse', 'guardian', 'kin'],
+    compounds: ['firstname', 'lastname', 'fullname', 'givenname', 'familyname', 'patientname', 'nextofkin', 'emergencycontact', 'mothersname', 'fathersname'],
+  },
+  { category: 'B', tokens: ['zip', 'zipcode', 'zip5', 'zip3', 'postal', 'postcode', 'address', 'addr', 'street', 'city', 'county', 'precinct', 'town', 'geocode', 'latitude', 'longitude', 'lat', 'lon', 'lng'], compounds: ['zipcode', 'postalcode', 'streetaddress', 'homeaddress', 'censustract'], unless: ['email', 'mail', 'ip', 'mac', 'web'] },
   { category: 'C', tokens: ['dob', 'dod', 'birth', 'birthdate', 'birthday', 'bday', 'date', 'dates', 'dt', 'datetime', 'timestamp'], compounds: ['dateofbirth', 'birthdate', 'dateofdeath', 'deathdate', 'admitdate', 'dischargedate'] },
   { category: 'D', tokens: ['phone', 'telephone', 'tel', 'mobile', 'cellphone', 'phoneno'], compounds: ['phonenumber', 'cellphone', 'homephone', 'workphone'] },
   { category: 'E', tokens: ['fax', 'facsimile'], compounds: ['faxnumber'] },
   { category: 'F', tokens: ['email', 'emails', 'mail'], compounds: ['emailaddress'] },
   { category: 'G', tokens: ['ssn', 'sin'], compounds: ['socialsecurity', 'socialinsurance'] },
   { category: 'H', tokens: ['mrn', 'medrec', 'chart'], compounds: ['medicalrecord', 'recordnumber', 'chartnumber', 'patientnumber', 'patientid', 'patid', 'mrnumber'] },
-  { category: 'I', tokens: ['beneficiary', 'hicn', 'mbi'], compounds: ['memberid', 'membernumber', 'subscriberid', 'healthplan', 'policynumber', 'insuranceid', 'insurancenumber', 'medicaidid', 'medicareid'] },
-  { category: 'J', tokens: ['account', 'acct', 'fin'], compounds: ['accountnumber', 'accountno', 'acctno', 'billingnumber'] },
-  { category: 'K', tokens: ['license', 'licence', 'certificate', 'cert'], compounds: ['licensenumber', 'licencenumber', 'certificatenumber', 'driverslicense'] },
+  { category: 'I', tokens: ['beneficiary', 'hicn', 'mbi'], compounds: ['memberid', 'membernumber', 'subscriberid', 'healthplan', 'policynumber', 'insuranceid', 'insurancenumber', 'medicaidid', 'medicareid', 'medicarenumber', 'medicaidnumber'] },
+  { category: 'J', tokens: ['account', 'acct', 'fin', 'iban'], compounds: ['accountnumber', 'accountno', 'acctno', 'billingnumber', 'cardnumber', 'creditcard'] },
+  { category: 'K', tokens: ['license', 'licence', 'certificate', 'cert', 'npi', 'dea'], compounds: ['licensenumber', 'licencenumber', 'certificatenumber', 'driverslicense'] },
   { category: 'L', tokens: ['vehicle', 'vin', 'plate'], compounds: ['licenseplate', 'licenceplate', 'numberplate'] },
   { category: 'M', tokens: ['device', 'serial', 'serialno', 'imei', 'udi'], compounds: ['serialnumber', 'deviceid', 'macaddress'] },
   { category: 'N', tokens: ['url', 'uri', 'website', 'homepage', 'webpage'], compounds: ['weburl', 'webaddress'] },
@@ -64,6 +68,19 @@ const NAME_RULES: readonly NameRule[] = [
   { category: 'Q', tokens: ['photo', 'photograph', 'portrait', 'headshot', 'face', 'facial', 'selfie'], compounds: ['facephoto', 'facialimage'] },
   { category: 'R', tokens: ['id', 'uid', 'uuid', 'guid', 'identifier', 'ident'] },
 ];
+
+/** Name tokens that make a column an age column: its values are then checked for ages over 89. */
+const AGE_TOKENS: ReadonlySet<string> = new Set(['age', 'ages', 'ageyrs', 'ageyears']);
+
+/** Name tokens of a ZIP code column: one holding only 3-digit values is judged by the 3-digit ZIP rule. */
+const ZIP_TOKENS: ReadonlySet<string> = new Set(['zip', 'zipcode', 'zip3', 'zip5', 'postal', 'postcode']);
+
+/**
+ * Name tokens of a column of clinical codes (CPT, HCPCS, SNOMED CT, LOINC, NDC, RxNorm,
+ * ICD, DRG): their codes are bare 5- to 18-digit numbers, the very shapes of ZIP codes and
+ * record numbers, so such a column is judged by its name and strong shapes only.
+ */
+const CLINICAL_CODE_TOKENS: ReadonlySet<string> = new Set(['cpt', 'hcpcs', 'snomed', 'snomedct', 'sctid', 'loinc', 'ndc', 'rxnorm', 'rxcui', 'icd', 'icd9', 'icd10', 'drg', 'msdrg']);
 
 /** Splits a column name into lower-case tokens: camelCase, snake_case, kebab, spaces, dots. */
 function nameTokens(name: string): string[] {
@@ -75,79 +92,95 @@ function nameTokens(name: string): string[] {
     .filter((t) => t.length > 0);
 }
 
-/** Categories a column name suggests. */
-export function categoriesOfName(name: string): SafeHarborCategory[] {
+/** One category a column name suggests, and the identifier word of the name that suggests it. */
+export interface NameMatch {
+  readonly category: SafeHarborCategory;
+  /** The token or compound of the rule that matched (a column name is not patient data). */
+  readonly word: string;
+}
+
+/** Categories a column name suggests, each with the word that matched. */
+export function matchesOfName(name: string): NameMatch[] {
   const tokens = nameTokens(name);
   const set = new Set(tokens);
   const joined = tokens.join('');
-  return NAME_RULES.filter((rule) => {
-    if (rule.unless?.some((t) => set.has(t))) return false;
-    return rule.tokens.some((t) => set.has(t)) || (rule.compounds ?? []).some((c) => joined.includes(c));
-  }).map((rule) => rule.category);
+  const found: NameMatch[] = [];
+  for (const rule of NAME_RULES) {
+    if (rule.unless?.some((t) => set.has(t))) continue;
+    const word = rule.tokens.find((t) => set.has(t)) ?? (rule.compounds ?? []).find((c) => joined.includes(c));
+    if (word !== undefined) found.push({ category: rule.category, word });
+  }
+  return found;
 }
 
-/** A value shape. `strong` shapes flag a column on one match; weak ones need a share of the sample. */
-interface ValueRule {
-  readonly category: SafeHarborCategory;
-  readonly strong: boolean;
-  test(value: string): boolean;
+/** Categories a column name suggests. */
+export function categoriesOfName(name: string): SafeHarborCategory[] {
+  return matchesOfName(name).map((m) => m.category);
 }
 
-const inRange = (text: string | undefined, low: number, high: number): boolean => {
-  const n = Number(text);
-  return Number.isInteger(n) && n >= low && n <= high;
-};
 
-const digitCount = (v: string): number => v.replace(/\D/g, '').length;
-
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-const SLASH_DATE = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$/;
-const NAMED_MONTH_DATE = /^(?:\d{1,2}[ -](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ -]\d{2,4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4})$/i;
-
-function looksLikeDate(value: string): boolean {
-  const iso = ISO_DATE.exec(value);
-  if (iso) return inRange(iso[2], 1, 12) && inRange(iso[3], 1, 31);
-  const slash = SLASH_DATE.exec(value);
-  // Either order (US month/day or day.month): one part a month, the other a day.
-  if (slash) return (inRange(slash[1], 1, 12) && inRange(slash[2], 1, 31)) || (inRange(slash[1], 1, 31) && inRange(slash[2], 1, 12));
-  return NAMED_MONTH_DATE.test(value);
-}
-
-function looksLikeIpv4(value: string): boolean {
-  const parts = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(value);
-  return parts !== null && parts.slice(1).every((p) => inRange(p, 0, 255));
-}
-
-const VALUE_RULES: readonly ValueRule[] = [
-  // "Last, First" with an optional middle initial; "First Last" is left out: too many category labels look like it.
-  { category: 'A', strong: true, test: (v) => /^[A-Z][A-Za-z'-]+,\s*[A-Z][A-Za-z'-]+(?:\s+[A-Z]\.?)?$/.test(v) },
-  { category: 'B', strong: true, test: (v) => /^\d{5}-\d{4}$/.test(v) },
-  { category: 'B', strong: false, test: (v) => /^\d{5}$/.test(v) },
-  { category: 'C', strong: true, test: looksLikeDate },
-  {
-    category: 'D',
-    strong: true,
-    test: (v) =>
-      /^(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}$/.test(v) ||
-      // International (E.164 style): a leading +, 8 to 15 digits, groups separated or not.
-      (/^\+\d{1,3}(?:[\s.-]?\d{2,4}){2,5}$/.test(v) && digitCount(v) >= 8 && digitCount(v) <= 15),
-  },
-  { category: 'F', strong: true, test: (v) => /^[^\s@]+@[^\s@]+\.[A-Za-z]{2,}$/.test(v) },
-  { category: 'G', strong: true, test: (v) => /^\d{3}-\d{2}-\d{4}$/.test(v) },
-  { category: 'H', strong: true, test: (v) => /^[A-Za-z]{1,4}[-_]?\d{6,}$/.test(v) },
-  { category: 'H', strong: false, test: (v) => /^\d{7,}$/.test(v) || /^0\d{5,}$/.test(v) },
-  { category: 'N', strong: true, test: (v) => /^(?:https?|ftp):\/\/\S+$/i.test(v) || /^www\.\S+\.\S+$/i.test(v) },
-  { category: 'O', strong: true, test: looksLikeIpv4 },
-  { category: 'O', strong: true, test: (v) => /^(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}$/i.test(v) || (/^[0-9a-f:]+$/i.test(v) && v.includes('::') && /[0-9a-f]/i.test(v)) },
+/** Units an age column may be counted in, as days per unit (years, months, weeks, days, hours). */
+const AGE_UNITS: readonly [ReadonlySet<string>, number][] = [
+  [new Set(['month', 'months', 'mo', 'mos']), 365.25 / 12],
+  [new Set(['week', 'weeks', 'wk', 'wks']), 7],
+  [new Set(['day', 'days']), 1],
+  [new Set(['hours', 'hrs']), 1 / 24],
 ];
 
-/** Categories the values suggest: any match of a strong shape, or `minShare` of the values for a weak one. */
-export function categoriesOfValues(values: readonly string[], minShare: number): SafeHarborCategory[] {
-  const found = new Set<SafeHarborCategory>();
-  if (values.length === 0) return [];
-  for (const rule of VALUE_RULES) {
-    const matches = values.filter((v) => rule.test(v)).length;
-    if (rule.strong ? matches > 0 : matches / values.length >= minShare) found.add(rule.category);
-  }
-  return [...found];
+/**
+ * For a column whose name says age, the days one unit of its numbers stands for (365.25 for
+ * years, the default; 30.44 for AGE_MONTHS, 7 for weeks, 1 for days); undefined for any
+ * other column.
+ */
+export function ageUnitDays(name: string): number | undefined {
+  const tokens = nameTokens(name);
+  if (!tokens.some((t) => AGE_TOKENS.has(t))) return undefined;
+  return AGE_UNITS.find(([words]) => tokens.some((t) => words.has(t)))?.[1] ?? 365.25;
+}
+
+/** True when the column name says it holds ZIP codes. */
+export function isZipColumnName(name: string): boolean {
+  return nameTokens(name).some((t) => ZIP_TOKENS.has(t));
+}
+
+const ICD10_SHAPE = /^[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$/;
+/** The shape of one code of each code system a column name can name. */
+const CODE_SHAPES: Readonly<Record<string, RegExp>> = {
+  cpt: /^\d{4}[0-9FTU]$/,
+  hcpcs: /^(?:[A-V]\d{4}|\d{4}[0-9FTU])$/,
+  snomed: /^\d{6,18}$/,
+  snomedct: /^\d{6,18}$/,
+  sctid: /^\d{6,18}$/,
+  loinc: /^\d{1,6}-\d$/,
+  ndc: /^(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2}|\d{10,11})$/,
+  rxnorm: /^\d{1,7}$/,
+  rxcui: /^\d{1,7}$/,
+  icd: /^(?:[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?|(?:V\d{2}|E\d{3}|\d{3})(?:\.\d{1,2})?)$/,
+  icd9: /^(?:V\d{2}|E\d{3}|\d{3})(?:\.?\d{1,2})?$/,
+  icd10: ICD10_SHAPE,
+  drg: /^\d{3}$/,
+  msdrg: /^\d{3}$/,
+};
+
+/**
+ * For a column named for clinical code systems, a test of whether a cell has the shape of a
+ * code of one of them (those cells are judged by strong shapes only); undefined otherwise.
+ */
+export function codeShapeOfName(name: string): ((cell: string) => boolean) | undefined {
+  const shapes = nameTokens(name).flatMap((t) => (CODE_SHAPES[t] ? [CODE_SHAPES[t]] : []));
+  return shapes.length === 0 ? undefined : (cell) => shapes.some((shape) => shape.test(cell));
+}
+
+/** Words that, with a code-system word, name a code column ("SNOMED_ID", "snomed_concept_id", "CPT_CODE") rather than an identifier. */
+const CODE_ID_WORDS: ReadonlySet<string> = new Set(['id', 'ids', 'code', 'codes', 'cd', 'concept', 'num', 'no', 'value', 'primary', 'secondary']);
+
+/** True when every word of the name is a code-system word or a code word: its "id" is a code's, not a person's ("ICD_ENCOUNTER_ID" is not). */
+export function isCodeIdName(name: string): boolean {
+  const tokens = nameTokens(name);
+  return tokens.some((t) => CLINICAL_CODE_TOKENS.has(t)) && tokens.every((t) => CLINICAL_CODE_TOKENS.has(t) || CODE_ID_WORDS.has(t) || /^\d+$/.test(t));
+}
+
+/** True when the column name says it holds clinical codes ("CPT_CODE", "snomed_id", "NDC"). */
+export function isClinicalCodeColumnName(name: string): boolean {
+  return nameTokens(name).some((t) => CLINICAL_CODE_TOKENS.has(t));
 }

@@ -5,18 +5,18 @@
  * statistics, and the dataset fingerprint the model's provenance records.
  */
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
-import { designColumns, type Matrix } from '../../models/features.ts';
+import { designColumns, labelColumns, type Matrix } from '../../models/features.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
-import { readCsvRows, readCsvSample, type CsvSourceOptions } from './csv-source.ts';
+import { readCsvRows, readCsvSample, type CsvSourceOptions, type SourceRow } from './csv-source.ts';
 import type { DatasetMapping, SplitColumn } from './dataset-mapping.ts';
 import { encodeRow, matrixOf, type EncodedRow } from './encode-rows.ts';
 import { datasetFingerprint } from './fingerprint.ts';
-import { guardMapping, type PhiGuardReport } from './phi-guard.ts';
+import { ColumnScanner, guardMapping, guardVerdicts, readColumns, type ColumnVerdict, type PhiGuardReport } from './phi-guard.ts';
 import { seededTestMask } from './split.ts';
 import { standardize, standardizedColumns } from './standardize.ts';
 
-/** Rows of each mapped column the PHI guard samples before the full read. */
-const PHI_SAMPLE_ROWS = 200;
+/** Rows of each mapped column the PHI guard samples before the full read (a quick refusal; the full read is judged too). */
+export const PHI_SAMPLE_ROWS = 200;
 
 /** The parts of a spec that preparing a dataset reads. */
 export type DatasetSpec = Pick<ModelSpec, 'features' | 'label' | 'seed' | 'testFraction'>;
@@ -54,20 +54,25 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
   const { spec, mapping } = options;
   const source: CsvSourceOptions = {
     path: mapping.path,
-    need: [...spec.features.map((f) => f.name), spec.label.name],
+    need: [...spec.features.map((f) => f.name), ...labelColumns(spec)],
     columns: mapping.columns,
     ...(mapping.split ? { splitColumn: mapping.split.column } : {}),
   };
 
-  const phiGuard = guardMapping(spec, mapping, await readCsvSample(source, PHI_SAMPLE_ROWS), options.phiAllowList ?? []);
+  // A quick refusal on the first rows, before the full read parses and encodes the file.
+  guardMapping(spec, mapping, await readCsvSample(source, PHI_SAMPLE_ROWS), options.phiAllowList ?? []);
 
   const rows: EncodedRow[] = [];
   const isTest: boolean[] = [];
   const context = { file: mapping.path, columns: mapping.columns };
-  const { droppedRows } = await readCsvRows(source, (row) => {
+  const guard = fullReadGuard(spec, mapping);
+  const { header, droppedRows } = await readCsvRows(source, (row) => {
+    guard.add(row);
     rows.push(encodeRow(spec, row, context));
     if (mapping.split) isTest.push(splitSide(mapping.path, mapping.split, row.line, row.split ?? ''));
   });
+  // Every cell of every read column judged, not only the sample: an age of 93 in the last row is refused here, before training.
+  const phiGuard = guardVerdicts(spec, mapping, header, guard.verdictOf, options.phiAllowList ?? []);
 
   const testMask = mapping.split ? isTest : seededTestMask(rows.length, spec.testFraction, spec.seed);
   const columns = designColumns(spec);
@@ -83,6 +88,25 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
     droppedRows,
     fingerprint: datasetFingerprint(scaled.train, columns, options.fingerprintKey),
     phiGuard,
+  };
+}
+
+/**
+ * A `ColumnScanner` per local column the spec reads, fed every kept row of the full read
+ * (a local column that feeds two spec names is fed once per row).
+ */
+export function fullReadGuard(spec: Pick<ModelSpec, 'features' | 'label'>, mapping: Pick<DatasetMapping, 'columns' | 'split'>): {
+  add(row: SourceRow): void;
+  verdictOf(column: string): ColumnVerdict;
+} {
+  const scanners = new Map<string, { feature: string; scanner: ColumnScanner }>();
+  for (const { feature, column } of readColumns(spec, mapping)) if (!scanners.has(column)) scanners.set(column, { feature, scanner: new ColumnScanner(column) });
+  const splitColumn = mapping.split?.column;
+  return {
+    add(row) {
+      for (const [column, { feature, scanner }] of scanners) scanner.add(column === splitColumn && feature === 'split' ? (row.split ?? '') : (row.cells[feature] ?? ''));
+    },
+    verdictOf: (column) => scanners.get(column)?.scanner.verdict() ?? { suspected: [], reasons: [] },
   };
 }
 

@@ -58,7 +58,7 @@ export function applyScaling(m: Matrix, scaling: readonly ColumnScaling[]): Matr
       x[i] = ((m.x[i] ?? 0) - mean) / scale;
     }
   }
-  return { x, y: Float32Array.from(m.y), rows: m.rows, cols: m.cols };
+  return { x, y: Float32Array.from(m.y), rows: m.rows, cols: m.cols, ...(m.time ? { time: Float64Array.from(m.time) } : {}) };
 }
 
 /** Fits the scaling on `train` only and applies it to both splits. */

@@ -9,8 +9,8 @@
  * - the codec: plaintext, or BFV under a consortium key with the parameters the
  *   coordinator's finalCodec picks (simulation-codec.ts), summed by the key-free adder
  *   and decrypted by one site;
- * - the server step from round-math.ts applyDecodedAggregate, and the strategy's
- *   metric aggregation.
+ * - the server step from round-math.ts applyDecodedAggregate, and the evaluation vectors
+ *   summed (classification: summed-metrics.ts; cox-ph: survival-metrics.ts).
  *
  * The result reports each site's privacy spend for the run (simulation-privacy.ts).
  */
@@ -23,7 +23,8 @@ import { deriveSeed, mulberry32 } from '../../models/seeded-random.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { initialWeights } from '../../models/weight-layout.ts';
 import { applyDecodedAggregate, initialServerState, siteClipNorm, siteUpdateVector, type RoundState } from '../round-math.ts';
-import { metricsOf, predictProbabilities, trainLocal } from '../training/local-trainer.ts';
+import { metricsOf, predictProbabilities, survivalMetricsOf, trainLocal, type SurvivalEvaluationResult } from '../training/local-trainer.ts';
+import { survivalConsortiumMetrics, survivalEvaluationVector, type SurvivalConsortiumMetrics } from '../../core/evaluation/survival-metrics.ts';
 import type { UniformSource } from '../training/poisson-sampling.ts';
 import { trainingSeed } from '../training/training-seed.ts';
 import { createSimulationCodec, type SimulationCodecKind } from './simulation-codec.ts';
@@ -41,9 +42,14 @@ export interface SimulatedSite {
 
 export interface SimulatedRound {
   round: number;
+  /** Each site's own evaluation (binary families; empty for cox-ph, see `survivalSites`). */
   sites: SiteEvaluation[];
-  /** The consortium metrics, from the sites' evaluation vectors summed in plain float64 (the run sums them under its codec). */
-  metrics: ConsortiumMetrics;
+  /** The consortium metrics, from the sites' evaluation vectors summed in plain float64 (the run sums them under its codec); absent for cox-ph. */
+  metrics?: ConsortiumMetrics;
+  /** cox-ph: each site's C-index on its test split. */
+  survivalSites?: Array<SurvivalEvaluationResult & { site: string }>;
+  /** cox-ph: the consortium survival metrics, from the sites' survival evaluation vectors summed as `metrics` are. */
+  survival?: SurvivalConsortiumMetrics;
   /** The site-level clip norm the round's updates were clipped to; absent without privacy.site. */
   siteClipNorm?: number;
 }
@@ -73,6 +79,27 @@ export interface SimulateOptions {
 function randomness(seed: number | undefined, site: string, siteIndex: number, round: number): { dpSgd?: UniformSource; siteNoise: GaussianSource } {
   if (seed === undefined) return { siteNoise: GaussianSampler.secure() };
   return { dpSgd: mulberry32(deriveSeed(seed, round, siteIndex)), siteNoise: GaussianSampler.seededForTests(`${seed}/${site}/${round}`) };
+}
+
+/** Every site's evaluation of the round's weights, and their summed vectors' consortium metrics. */
+async function evaluateRound(spec: ModelSpec, weights: Float32Array, sites: readonly SimulatedSite[]): Promise<Omit<SimulatedRound, 'round'>> {
+  const summed = new Float64Array(EVAL_VECTOR_LENGTH);
+  if (spec.model.family === 'cox-ph') {
+    const survivalSites: Array<SurvivalEvaluationResult & { site: string }> = [];
+    for (const site of sites) {
+      const risk = await predictProbabilities(spec, weights, site.test);
+      survivalSites.push({ site: site.name, ...survivalMetricsOf(risk, site.test) });
+      survivalEvaluationVector(risk, site.test.time!, site.test.y).forEach((x, i) => (summed[i]! += x));
+    }
+    return { sites: [], survivalSites, survival: survivalConsortiumMetrics(summed) };
+  }
+  const evals: SiteEvaluation[] = [];
+  for (const site of sites) {
+    const probabilities = await predictProbabilities(spec, weights, site.test);
+    evals.push({ site: site.name, ...metricsOf(probabilities, site.test) });
+    evaluationVector(probabilities, site.test.y).forEach((x, i) => (summed[i]! += x));
+  }
+  return { sites: evals, metrics: consortiumMetrics(summed) };
 }
 
 /**
@@ -114,14 +141,7 @@ export async function simulate(
         );
       }
       state = applyDecodedAggregate(spec, strategy, state, codec.aggregate(vectors), round);
-      const evals: SiteEvaluation[] = [];
-      const summed = new Float64Array(EVAL_VECTOR_LENGTH);
-      for (const site of sites) {
-        const probabilities = await predictProbabilities(spec, state.weights, site.test);
-        evals.push({ site: site.name, ...metricsOf(probabilities, site.test) });
-        evaluationVector(probabilities, site.test.y).forEach((x, i) => (summed[i]! += x));
-      }
-      const r: SimulatedRound = { round, sites: evals, metrics: consortiumMetrics(summed), ...(Number.isNaN(clipNorm) ? {} : { siteClipNorm: clipNorm }) };
+      const r: SimulatedRound = { round, ...(await evaluateRound(spec, state.weights, sites)), ...(Number.isNaN(clipNorm) ? {} : { siteClipNorm: clipNorm }) };
       rounds.push(r);
       onRound?.(r);
     }

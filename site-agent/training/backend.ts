@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CohortError, TrainingErrors } from '../../core/errors/index.ts';
 import type { ModelFamily } from '../../models/spec-schema.ts';
+import { registerWasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter.ts';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendName;
@@ -66,6 +67,8 @@ async function activate(name: BackendName, importModule: (s: string) => Promise<
   try {
     if (await tf.setBackend(def.tfjsName)) {
       await tf.ready();
+      // tfjs 4.22's wasm backend has no Conv2DBackpropFilter: conv training needs ours.
+      if (name === 'wasm') registerWasmConv2DBackpropFilter();
       return { ok: true };
     }
     return { ok: false, why: `${def.pkg ?? '@tensorflow/tfjs'} loaded but its "${def.tfjsName}" backend did not initialise` };
@@ -77,11 +80,11 @@ async function activate(name: BackendName, importModule: (s: string) => Promise<
 /**
  * Which backend `auto` prefers for a model family once no native TensorFlow is
  * available: WebAssembly for MLP and Keras models (their larger matmuls gain from it),
- * plain JS for logistic regression (its tiny matmuls lose more to WebAssembly call
- * overhead than they gain). See docs/model-spec.md, "Training backends".
+ * plain JS for logistic regression and cox-ph (one linear score: their tiny matmuls lose
+ * more to WebAssembly call overhead than they gain). See docs/model-spec.md, "Training backends".
  */
 export function portableBackendFor(family: ModelFamily['family']): 'wasm' | 'cpu' {
-  return family === 'logistic-regression' ? 'cpu' : 'wasm';
+  return family === 'logistic-regression' || family === 'cox-ph' ? 'cpu' : 'wasm';
 }
 
 /**

@@ -36,6 +36,21 @@ export function checkMatrix(spec: Pick<ModelSpec, 'features'>, data: Matrix, pur
   }
 }
 
+/**
+ * For a cox-ph spec, throws COHORT_E_TRAINING_DATA_SHAPE unless every row has a finite,
+ * non-negative time (the event indicator is `y`, checked by {@link checkMatrix}).
+ */
+export function checkSurvivalData(spec: Pick<ModelSpec, 'model'>, data: Matrix, purpose: 'training' | 'evaluation'): void {
+  if (spec.model.family !== 'cox-ph') return;
+  const time = data.time;
+  if (time === undefined || time.length !== data.rows) {
+    throw dataError(`the ${purpose} data of a cox-ph model needs one follow-up time per row (${time?.length ?? 0} for ${data.rows} rows)`);
+  }
+  for (let row = 0; row < data.rows; row++) {
+    if (!(Number.isFinite(time[row]) && (time[row] as number) >= 0)) throw dataError(`the ${purpose} time of row ${row} is not a finite non-negative number`, { row });
+  }
+}
+
 /** Throws COHORT_E_TRAINING_NON_FINITE when a weight vector holds NaN or an infinity. */
 export function checkFiniteWeights(weights: Float32Array, what: string): void {
   const index = weights.findIndex((w) => !Number.isFinite(w));

@@ -9,6 +9,7 @@ import { CohortError, TrainingErrors } from '../../core/errors/index.ts';
 import { inputDimOf } from '../../models/features.ts';
 import { DP_SGD_LAYER_CLASSES, readKerasChain } from '../../models/keras-topology.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
+import { assertRecordDpApplies } from '../../models/validate-spec.ts';
 
 /** Layer classes DP-SGD supports (models/keras-topology.ts): Dense trains; the others act on each example separately and hold no weights. */
 export const DP_LAYER_CLASSES = DP_SGD_LAYER_CLASSES;
@@ -32,10 +33,13 @@ export function unsupportedDpLayer(where: string, layerClass: string, details: R
 /**
  * Throws COHORT_E_TRAINING_DP_UNSUPPORTED_LAYER, naming the first offending layer, unless
  * DP-SGD can train the spec's model: logistic regression and MLP always can; a Keras
- * topology when all its layers are Dense, Dropout, Activation, Flatten or InputLayer.
+ * topology when all its layers are Dense, Dropout, Activation, Flatten or InputLayer; cox-ph
+ * never (COHORT_E_SPEC_DP_UNSUPPORTED_MODEL: its loss couples the examples of a risk set).
  * A topology the spec rules refuse throws their COHORT_E_SPEC_* error.
  */
 export function assertDpCompatible(spec: Pick<ModelSpec, 'features' | 'model'>): void {
+  // Checked again here for specs that did not come through parseSpec: DP-SGD on a Cox partial likelihood clips nothing of one patient's.
+  assertRecordDpApplies(spec);
   if (spec.model.family !== 'keras') return;
   const chain = readKerasChain(spec.model.topology, inputDimOf(spec));
   const bad = chain.layers.find((layer) => !DP_LAYER_CLASSES.includes(layer.className));

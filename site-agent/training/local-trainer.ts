@@ -7,20 +7,23 @@ import * as tf from '@tensorflow/tfjs';
 import { CohortError, TrainingErrors } from '../../core/errors/index.ts';
 import type { FitConfig } from '../../core/strategies/strategy.ts';
 import { flattenWeights, setFlatWeights } from '../../models/build-model.ts';
+import { imageFeatureOf, normalizeImages } from '../../models/cnn.ts';
 import type { Matrix } from '../../models/features.ts';
 import { deriveSeed } from '../../models/seeded-random.ts';
 import type { ModelSpec, TrainingSpec } from '../../models/spec-schema.ts';
 import { sizeOf } from '../../models/weight-layout.ts';
 import { batchSchedule, trainingLength } from './batches.ts';
-import { checkFiniteWeights, checkMatrix } from './check-inputs.ts';
+import { checkFiniteWeights, checkMatrix, checkSurvivalData } from './check-inputs.ts';
 import { assertDpCompatible } from './dp-compatibility.ts';
 import { checkDpOptions, dpStepPlan, type DpTrainingOptions } from './dp-options.ts';
 import { dpTrainStep } from './dp-train-step.ts';
 import { accuracy, binaryAuc, binaryCrossEntropy } from './metrics.ts';
+import { cIndexOf, concordanceCounts } from '../../core/evaluation/survival-metrics.ts';
 import { withModel } from './model-cache.ts';
 import { GaussianSampler } from '../../core/privacy/gaussian.ts';
 import { cryptoUniform, poissonSample, seedFrom } from './poisson-sampling.ts';
-import { trainStep, type StepConfig } from './train-step.ts';
+import { minimizeStep, trainStep, type StepConfig } from './train-step.ts';
+import { coxPartialLikelihoodLoss, riskSetPlan } from './cox-loss.ts';
 
 export interface LocalTrainInput {
   readonly spec: ModelSpec;
@@ -41,8 +44,8 @@ export interface LocalTrainResult {
   readonly weights: Float32Array;
   readonly numExamples: number;
   /**
-   * Mean over steps of the batch cross-entropy before each update (proximal term
-   * excluded). NaN under DP: the realised batches' loss is not privatised, so the
+   * Mean over steps of the batch loss before each update (cross-entropy, or for cox-ph the
+   * negative partial log-likelihood; proximal term excluded). NaN under DP: the realised batches' loss is not privatised, so the
    * trainer does not release it.
    */
   readonly meanLoss: number;
@@ -94,6 +97,15 @@ function trainableSlices(model: tf.LayersModel, flat: Float32Array): tf.Tensor[]
   });
 }
 
+/**
+ * The model's input values: the matrix as it is, or for a cnn each image normalised as its
+ * spec feature says (per record, so training, evaluation and every site agree).
+ */
+function modelInputs(spec: ModelSpec, data: Matrix): Matrix {
+  const image = imageFeatureOf(spec);
+  return image === undefined ? data : { ...data, x: normalizeImages(data.x, image) };
+}
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function nonFinite(message: string): CohortError {
@@ -107,6 +119,8 @@ interface LoopState {
   readonly optimizer: tf.Optimizer;
   readonly config: StepConfig;
   readonly seed: number;
+  /** cox-ph: the rows' times and events, on the CPU (each batch is sorted into its risk sets there). */
+  readonly survival?: { readonly time: Float64Array; readonly event: Float32Array };
 }
 
 interface LoopResult {
@@ -124,14 +138,21 @@ function divergedAt(step: number): CohortError {
   return nonFinite(`local training diverged at step ${step}: the loss is not finite; lower training.learningRate`);
 }
 
-/** Shuffled fixed-size batches, one `trainStep` each. */
+/** One step on the Breslow partial likelihood of the batch's rows (cox-loss.ts). */
+function coxStep(state: LoopState, survival: NonNullable<LoopState['survival']>, rows: Int32Array): number {
+  const plan = riskSetPlan(survival.time, survival.event, rows);
+  const x = tf.gather(state.x, tf.tensor1d(plan.order, 'int32')) as tf.Tensor2D;
+  return minimizeStep(state.model, x, (eta) => coxPartialLikelihoodLoss(tf.reshape(eta, [-1]) as tf.Tensor1D, plan), state.optimizer, state.config);
+}
+
+/** Shuffled fixed-size batches, one `trainStep` (or Cox step) each. */
 async function plainLoop(state: LoopState, spec: ModelSpec, rowCount: number): Promise<LoopResult> {
   let steps = 0;
   let lossSum = 0;
   const schedule = batchSchedule(rowCount, spec.training.batchSize, trainingLength(spec.training), deriveSeed(state.seed, SHUFFLE_STREAM));
   for (const rows of schedule) {
     seedDropout(state.model, deriveSeed(state.seed, DROPOUT_STREAM, steps));
-    const loss = tf.tidy(() => trainStep(state.model, batchOf(state, rows), state.optimizer, state.config));
+    const loss = tf.tidy(() => (state.survival ? coxStep(state, state.survival, rows) : trainStep(state.model, batchOf(state, rows), state.optimizer, state.config)));
     if (!Number.isFinite(loss)) throw divergedAt(steps + 1);
     lossSum += loss;
     steps++;
@@ -170,14 +191,17 @@ async function dpLoop(state: LoopState, spec: ModelSpec, rowCount: number, dp: D
 
 /**
  * Trains the spec's model from the global weights on the site's data for the spec's
- * epochs or steps, with the FedProx term when `fit.proximalMu > 0`, and with DP-SGD
- * when `dp` is set. Throws COHORT_E_TRAINING_DATA_SHAPE, COHORT_E_TRAINING_WEIGHTS_SHAPE,
+ * epochs or steps (cox-ph: on the Breslow partial likelihood of each batch, cox-loss.ts),
+ * with the FedProx term when `fit.proximalMu > 0`, and with DP-SGD when `dp` is set
+ * (never for cox-ph: COHORT_E_SPEC_DP_UNSUPPORTED_MODEL). Throws COHORT_E_TRAINING_DATA_SHAPE, COHORT_E_TRAINING_WEIGHTS_SHAPE,
  * COHORT_E_TRAINING_NON_FINITE (diverged), and under DP COHORT_E_TRAINING_DP_CONFIG or
  * COHORT_E_TRAINING_DP_UNSUPPORTED_LAYER; every tensor it made is disposed either way.
  */
 export async function trainLocal(input: LocalTrainInput): Promise<LocalTrainResult> {
-  const { spec, weights, data, fit, seed, dp } = input;
-  checkMatrix(spec, data, 'training');
+  const { spec, weights, fit, seed, dp } = input;
+  checkMatrix(spec, input.data, 'training');
+  checkSurvivalData(spec, input.data, 'training');
+  const data = modelInputs(spec, input.data);
   checkFiniteWeights(weights, 'global');
   if (dp !== undefined) {
     checkDpOptions(dp);
@@ -193,7 +217,8 @@ export async function trainLocal(input: LocalTrainInput): Promise<LocalTrainResu
       globalTrainable: fit.proximalMu > 0 ? trainableSlices(model, weights) : null,
     };
     try {
-      const state: LoopState = { model, x, y, optimizer, config, seed };
+      const survival = spec.model.family === 'cox-ph' ? { time: data.time!, event: data.y } : undefined;
+      const state: LoopState = { model, x, y, optimizer, config, seed, ...(survival ? { survival } : {}) };
       const run = dp === undefined ? await plainLoop(state, spec, data.rows) : await dpLoop(state, spec, data.rows, dp);
       const trained = flattenWeights(model);
       if (trained.some((w) => !Number.isFinite(w))) {
@@ -231,13 +256,14 @@ export async function evaluate(spec: ModelSpec, weights: Float32Array, data: Mat
   return metricsOf(await predictProbabilities(spec, weights, data), data);
 }
 
-/** The model's predicted probabilities on each row of `data`. */
+/** The model's predicted probabilities on each row of `data` (for cox-ph, the risk scores x . beta). */
 export async function predictProbabilities(spec: ModelSpec, weights: Float32Array, data: Matrix): Promise<Float32Array> {
   checkMatrix(spec, data, 'evaluation');
+  checkSurvivalData(spec, data, 'evaluation');
   checkFiniteWeights(weights, 'evaluated');
   return withModel(spec, (model) => {
     setFlatWeights(model, weights);
-    return predict(model, data);
+    return predict(model, modelInputs(spec, data));
   });
 }
 
@@ -249,4 +275,23 @@ export function metricsOf(probabilities: Float32Array, data: Matrix): Evaluation
     accuracy: accuracy(probabilities, data.y),
     auc: binaryAuc(probabilities, data.y),
   };
+}
+
+/** A site's survival evaluation of a cox-ph model on its held-out rows. */
+export interface SurvivalEvaluationResult {
+  readonly site?: string;
+  readonly numExamples: number;
+  readonly events: number;
+  /** Harrell's C-index (core/evaluation/survival-metrics.ts); NaN without a comparable pair. */
+  readonly cIndex: number;
+  readonly comparablePairs: number;
+}
+
+/** {@link SurvivalEvaluationResult} from risk scores already computed. */
+export function survivalMetricsOf(risk: Float32Array, data: Matrix): SurvivalEvaluationResult {
+  if (data.time === undefined) throw new RangeError('survival metrics need the rows\' times');
+  const counts = concordanceCounts(risk, data.time, data.y);
+  let events = 0;
+  for (let i = 0; i < data.rows; i++) if (data.y[i] === 1) events++;
+  return { numExamples: data.rows, events, cIndex: cIndexOf(counts), comparablePairs: counts.comparable };
 }

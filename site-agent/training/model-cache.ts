@@ -16,7 +16,8 @@ let queue: Promise<unknown> = Promise.resolve();
 
 function keyOf(spec: ModelSource): string {
   // The backend is part of the key: variables made under another backend would be copied on every use.
-  return JSON.stringify([tf.getBackend(), inputDimOf(spec), spec.model]);
+  // A cnn's image shape (not only its width) shapes the model.
+  return JSON.stringify([tf.getBackend(), spec.model.family === 'cnn' ? spec.features : inputDimOf(spec), spec.model]);
 }
 
 async function modelFor(spec: ModelSource): Promise<tf.LayersModel> {

@@ -51,6 +51,21 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
  * the proximal term, so that losses compare across strategies). Leaves no tensor behind.
  */
 export function trainStep(model: tf.LayersModel, batch: TrainBatch, optimizer: tf.Optimizer, config: StepConfig): number {
+  return minimizeStep(model, batch.x, (predicted) => binaryCrossEntropyLoss(batch.y, predicted), optimizer, config);
+}
+
+/**
+ * {@link trainStep} with any data loss of the model's output on `x` (the Cox partial
+ * likelihood uses it): the FedProx term added, one optimizer update, the data loss before
+ * the update returned. Leaves no tensor behind.
+ */
+export function minimizeStep(
+  model: tf.LayersModel,
+  x: tf.Tensor2D,
+  lossOf: (predicted: tf.Tensor) => tf.Scalar,
+  optimizer: tf.Optimizer,
+  config: StepConfig,
+): number {
   const variables = trainableVariables(model);
   const usesProximal = config.proximalMu > 0;
   if (usesProximal && (config.globalTrainable === null || config.globalTrainable.length !== variables.length)) {
@@ -59,8 +74,8 @@ export function trainStep(model: tf.LayersModel, batch: TrainBatch, optimizer: t
   let dataLoss: tf.Scalar | undefined;
   const cost = optimizer.minimize(
     () => {
-      const predicted = model.apply(batch.x, { training: true }) as tf.Tensor;
-      const bce = binaryCrossEntropyLoss(batch.y, predicted);
+      const predicted = model.apply(x, { training: true }) as tf.Tensor;
+      const bce = lossOf(predicted);
       if (!usesProximal) return bce;
       // Kept past minimize's tidy so its value can be read once the update is done.
       dataLoss = tf.keep(bce);

@@ -8,13 +8,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseCrashPoint } from '../../coordinator/state/crash-hook.ts';
+import { crashPointOf, parseCrashPoint } from '../../coordinator/state/crash-hook.ts';
+import { startCoordinator } from '../../coordinator/coordinator.ts';
 import { RunEngine, type UpdateSource } from '../../coordinator/engine/run-engine.ts';
 import { StateStore } from '../../coordinator/state/store.ts';
+import { createLogger } from '../../core/logging.ts';
+import type { Kit } from '../../core/pki/kit.ts';
 import { consortiumMetrics, EVAL_VECTOR_LENGTH, evaluationVector } from '../../core/evaluation/summed-metrics.ts';
 import { plainDescriptor } from '../../core/update-codec/index.ts';
 import { PlainUpdateEncoder } from '../../core/update-codec/plain-codec.ts';
 import { parseSpec } from '../../models/validate-spec.ts';
+import { caught } from '../support/caught.ts';
 
 const SITES = ['site-a', 'site-b', 'site-c'] as const;
 const spec = parseSpec({
@@ -81,7 +85,35 @@ describe('crash windows of the round engine', () => {
     store.db.prepare('UPDATE runs SET current_round = ? WHERE run_id = ?').run(round - 1, runId);
   }
 
-  it('opens each round once and closes it once, the next open or the end following each close', () => {
+  /** Makes SQLite abort the transaction that records the event `action` (a fault in the second half of a transition). */
+  function faultAt(action: string): void {
+    store.db.exec(`CREATE TRIGGER fault BEFORE INSERT ON events WHEN NEW.action = '${action}' BEGIN SELECT RAISE(ABORT, 'injected fault'); END`);
+  }
+
+  it('starts a run and opens its round 1 in one transaction: a fault at the open leaves the run as it was before the start', () => {
+    faultAt('round.open');
+    const other = engine.submitRun({ spec, codec: plainDescriptor(3), submittedBy: 'alice' }).run_id;
+    const before = store.getRun(other);
+    for (const s of SITES) engine.respondToRun(s, other, true, { reasonCode: '', reason: '', numExamples: 10, fingerprint: 'f' });
+    expect(store.getRound(other, 1)).toBeUndefined();
+    const actions = (store.db.prepare('SELECT action FROM events WHERE run_id = ? ORDER BY id').all(other) as { action: string }[]).map((e) => e.action);
+    expect(actions.filter((a) => a === 'run.codec' || a === 'run.start' || a === 'round.open')).toEqual([]);
+    // The engine error then fails the run in its own transaction; the start itself never committed.
+    expect(before).toMatchObject({ state: 'RECRUITING', current_round: 0 });
+    expect(store.getRun(other)).toMatchObject({ state: 'FAILED', current_round: 0, error_code: 'COHORT_E_GENERAL_INTERNAL', error: 'engine error: injected fault' });
+  });
+
+  it('closes the last round and ends the run in one transaction: a fault at the end leaves the round unclosed', () => {
+    playRound(1);
+    faultAt('run.completed');
+    playRound(2);
+    // The engine error then fails the run and its open round; the close itself never committed.
+    expect(store.getRound(runId, 2)).toMatchObject({ state: 'FAILED', closed_at_ms: null, metrics_json: null });
+    expect(store.getRun(runId)).toMatchObject({ state: 'FAILED', current_round: 2, error_code: 'COHORT_E_GENERAL_INTERNAL' });
+    expect(events().filter((e) => e.action === 'round.close' || e.action === 'run.completed')).toEqual([{ action: 'round.close', round: 1 }]);
+  });
+
+  it('opens each round once and closes it once, in order (the atomicity is shown by the injected faults above)', () => {
     expect(store.getRun(runId)).toMatchObject({ state: 'RUNNING', current_round: 1 });
     const opened = store.db.prepare("SELECT COUNT(*) AS n FROM events WHERE run_id = ? AND action IN ('run.codec', 'round.open')").get(runId) as { n: number };
     expect(opened.n).toBe(2);
@@ -158,5 +190,25 @@ describe('the test-only crash point', () => {
     expect(parseCrashPoint('round.open')).toEqual({ action: 'round.open', occurrence: 1, uncommitted: false });
     expect(parseCrashPoint('update.commit@2:uncommitted')).toEqual({ action: 'update.commit', occurrence: 2, uncommitted: true });
     expect(() => parseCrashPoint('round.open@0')).toThrow('COHORT_TEST_CRASH_AT="round.open@0" is not <action>[@<n>][:uncommitted]');
+  });
+
+  it('is live only under NODE_ENV=test, and a coordinator refuses to start with it set otherwise', async () => {
+    expect(crashPointOf({ NODE_ENV: 'test', COHORT_TEST_CRASH_AT: 'round.open' })).toEqual({ action: 'round.open', occurrence: 1, uncommitted: false });
+    expect(crashPointOf({ NODE_ENV: 'production', COHORT_TEST_CRASH_AT: 'round.open' })).toBeUndefined();
+    expect(crashPointOf({ COHORT_TEST_CRASH_AT: 'round.open' })).toBeUndefined();
+    const saved = { NODE_ENV: process.env.NODE_ENV, COHORT_TEST_CRASH_AT: process.env.COHORT_TEST_CRASH_AT };
+    process.env.NODE_ENV = 'production';
+    process.env.COHORT_TEST_CRASH_AT = 'round.open';
+    try {
+      // A kit that is no kit: before the refusal, the start would fail on it instead.
+      const err = await caught(startCoordinator({ kit: {} as Kit, log: createLogger('test', { level: 'silent' }), stateDir: '/nonexistent', listen: '127.0.0.1:0' }));
+      expect(err.code).toBe('COHORT_E_GENERAL_USAGE');
+      expect(err.details).toEqual({ variable: 'COHORT_TEST_CRASH_AT' });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });

@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCoordinator } from '../../coordinator/coordinator.ts';
+import { chargedToSender } from '../../coordinator/server/site-service.ts';
 import type { Kit } from '../../core/pki/kit.ts';
 import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { fromServiceError } from '../../core/rpc/status-errors.ts';
@@ -54,10 +55,10 @@ describe('a bad upload costs its sender, not the round', () => {
   const roundSums = (): string[] =>
     (db.prepare('SELECT chunk_index, data FROM round_sums WHERE run_id = ? ORDER BY chunk_index').all(runId) as { data: Buffer }[]).map((r) => r.data.toString('hex'));
 
-  function upload(site: string, data: Uint8Array): Promise<unknown> {
+  function upload(site: string, data: Uint8Array, run = runId): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const stream = client(site).uploadUpdate((err, res) => (err ? reject(fromServiceError(err)) : resolve(res)));
-      stream.write({ header: { runId, round: 1, chunkCount: 1, totalBytes: '0', trainLoss: 0.1 } });
+      stream.write({ header: { runId: run, round: 1, chunkCount: 1, totalBytes: '0', trainLoss: 0.1 } });
       stream.write({ chunk: { index: 0, data } });
       stream.end();
     });
@@ -132,6 +133,16 @@ describe('a bad upload costs its sender, not the round', () => {
     expect(caughtSync(() => reader.decodeAggregate([poisoned])).code).toBe('COHORT_E_SECURE_AGG_WRONG_KEY');
   });
 
+  it('refuses an upload claiming zero summands as not single, an error charged to its sender like any count but one', async () => {
+    const adder = await BfvChunkAdder.create(codec);
+    disposables.push(adder);
+    const zero = claimingSummands(await chunkOf('site-c'), 0);
+    const err = caughtSync(() => adder.validate(zero, 0));
+    expect(err.code).toBe('COHORT_E_UPDATE_NOT_SINGLE');
+    expect(err.message).toBe('chunk 0: says it sums 0 updates; an upload carries exactly one');
+    expect(chargedToSender(err)).toBe(err);
+  });
+
   it('refuses an upload claiming two summands with COHORT_E_UPDATE_NOT_SINGLE and records it as the sender\'s failure', async () => {
     await upload('site-a', await chunkOf('site-a'));
     const before = roundSums();
@@ -179,5 +190,18 @@ describe('a bad upload costs its sender, not the round', () => {
     const a = vectorOf('site-a');
     const b = vectorOf('site-b');
     for (let i = 0; i < LENGTH - 1; i++) expect(Math.abs((decoded.sum[i] as number) - ((a[i] as number) + (b[i] as number))), `slot ${i}`).toBeLessThan(2 / codec.scale);
+  });
+
+  it('charges nothing to a site for the coordinator\'s own fault: a run codec it cannot build an adder from', async () => {
+    const other = (await unary<{ runId: string }>((o, cb) => admin.submitRun({ specJson: JSON.stringify({ ...SPEC, rounds: 1, minSites: 2 }), codec: '' }, o, cb))).runId;
+    for (const s of SITES) {
+      await unary((o, cb) => client(s).respondToRun({ runId: other, accept: true, numExamples: String(WEIGHTS[s]), datasetFingerprint: 'f', reasonCode: '', reason: '' }, o, cb));
+    }
+    // The coordinator's own record of the run codec is broken (its paramsId no longer matches its parameters).
+    const broken = { ...(JSON.parse(coordinator.engine.getRunOrThrow(other).codec_json) as BfvCodecDescriptor), paramsId: 'f'.repeat(64) };
+    coordinator.engine.store.db.prepare('UPDATE runs SET codec_json = ? WHERE run_id = ?').run(JSON.stringify(broken), other);
+    expect((await refusal(upload('site-a', await chunkOf('site-a'), other))).code).toBe('COHORT_E_SECURE_AGG_PARAMS_MISMATCH');
+    expect(coordinator.engine.store.getRoundSite(other, 1, 'site-a')?.state).not.toBe('FAILED');
+    expect(db.prepare("SELECT COUNT(*) AS n FROM events WHERE run_id = ? AND action = 'site.failure'").get(other)).toEqual({ n: 0 });
   });
 });

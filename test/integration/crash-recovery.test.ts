@@ -99,7 +99,7 @@ describe('a coordinator SIGKILLed at each persisted step of a round', () => {
   }
 
   it('completes the run, each update counted once, through a kill at every step', async () => {
-    let coordinator = c.startCoordinator({ COHORT_TEST_CRASH_AT: CRASHES[0] });
+    let coordinator = c.startCoordinator({ NODE_ENV: 'test', COHORT_TEST_CRASH_AT: CRASHES[0] });
     for (const s of c.siteNames) c.startSite(s);
     await c.waitForSites(3);
     const specPath = join(dir, 'spec.json');
@@ -115,7 +115,7 @@ describe('a coordinator SIGKILLed at each persisted step of a round', () => {
       // Committed: on disk. Uncommitted: rolled back whole, as if never begun.
       expect(eventCount(point.action), `${step}: ${point.action} events after the kill`).toBe(before + (point.uncommitted ? 0 : 1));
       const next = CRASHES[i + 1];
-      coordinator = c.startCoordinator(next === undefined ? {} : { COHORT_TEST_CRASH_AT: next });
+      coordinator = c.startCoordinator(next === undefined ? {} : { NODE_ENV: 'test', COHORT_TEST_CRASH_AT: next });
     }
 
     const final = await c.waitForRun(runId, 'completion with its model released after the last restart', (s) => s.state === 'COMPLETED' && s.modelId !== '');

@@ -53,7 +53,7 @@ describe('masked rounds over real processes', () => {
     const exitAt: Record<string, string> = { [third]: 'before-upload@1', [fourth]: 'after-upload@2' };
     for (const s of c.siteNames) {
       c.initSite(s);
-      c.startSite(s, { COHORT_TEST_RECORD_UPDATES: records, ...(exitAt[s] ? { COHORT_TEST_SITE_EXIT_AT: exitAt[s] } : {}) });
+      c.startSite(s, { NODE_ENV: 'test', COHORT_TEST_RECORD_UPDATES: records, ...(exitAt[s] ? { COHORT_TEST_SITE_EXIT_AT: exitAt[s] } : {}) });
     }
     await c.waitForSites(4);
     keyId = (await c.keyCeremony()).keyId;
@@ -110,7 +110,7 @@ describe('masked rounds over real processes', () => {
       describe: (r) => r?.state ?? 'no row',
       intervalMs: 200,
     });
-    c.startSite(third, { COHORT_TEST_RECORD_UPDATES: records });
+    c.startSite(third, { NODE_ENV: 'test', COHORT_TEST_RECORD_UPDATES: records });
 
     const final = await c.waitForRun(runId, 'the end of the masked run', (s) => TERMINAL_RUN_STATES.includes(s.state));
     expect([final.state, final.errorCode]).toEqual(['COMPLETED', '']);
@@ -188,9 +188,9 @@ describe('masked rounds over real processes', () => {
     const fourth = c.siteNames[3] as string;
     await c.kill('coordinator');
     // The fourth site was killed in the first run; it comes back without hooks but recording.
-    c.startSite(fourth, { COHORT_TEST_RECORD_UPDATES: records });
+    c.startSite(fourth, { NODE_ENV: 'test', COHORT_TEST_RECORD_UPDATES: records });
     const coordinator = (point: string | undefined): Promise<void> => {
-      const p = c.startCoordinator(point ? { COHORT_TEST_CRASH_AT: point } : {});
+      const p = c.startCoordinator(point ? { NODE_ENV: 'test', COHORT_TEST_CRASH_AT: point } : {});
       return new Promise((resolve) => p.once('exit', () => resolve()));
     };
     let exited = coordinator('mask.shares@2');

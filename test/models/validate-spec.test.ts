@@ -32,7 +32,7 @@ describe('parseSpec', () => {
   });
 
   it.each([
-    ['names a wrong feature type with the allowed values', { type: 'text' }, { path: 'spec.features[2].type', message: 'expected "numeric" | "categorical"' }],
+    ['names a wrong feature type with the allowed values', { type: 'text' }, { path: 'spec.features[2].type', message: 'expected "numeric" | "categorical" | "image"' }],
     ['refuses a duplicate feature name at the second occurrence', { name: 'x0' }, { path: 'spec.features[2].name', message: 'duplicate feature "x0"' }],
   ])('%s', (_scenario, change, issue) => {
     const input = numericSpec(3);
@@ -96,7 +96,8 @@ describe('loadSpecFile', () => {
   it.each(readdirSync(EXAMPLES).filter((f) => /\.(ya?ml|json)$/.test(f)))('parses the example %s', (file) => {
     const spec = loadSpecFile(join(EXAMPLES, file));
 
-    expect(inputDimOf(spec)).toBe(13);
+    // The heart-disease examples' 13 design columns, the TCGA-BRCA Cox example's 39 covariates, or the imaging example's 16x16 pixels.
+    expect(inputDimOf(spec)).toBe(file.startsWith('tcga-brca') ? 39 : file.startsWith('imaging-') ? 256 : 13);
   });
 
   it('reads the heart-disease example as FLamby\'s 13 design columns', () => {

@@ -17,9 +17,9 @@ import { loadSpecFile } from '../../models/validate-spec.ts';
 import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
 import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
-import { boundSpec, type BoundTask } from '../../site-agent/run-binding.ts';
+import { acceptedSpec, boundSpec, type BoundTask } from '../../site-agent/run-binding.ts';
 import { RunStateStore } from '../../site-agent/run-state.ts';
-import { RunWorker } from '../../site-agent/run-worker.ts';
+import { releasableWeights, RunWorker } from '../../site-agent/run-worker.ts';
 import { SiteConfigSchema, type SiteConfig } from '../../site-agent/site-config.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { caught, caughtSync } from '../support/caught.ts';
@@ -148,6 +148,23 @@ describe('a site binds the run it accepted', () => {
     expect(states().acceptedRun(id)?.codec).toEqual({ kind: 'bfv', keyId: 'K1' });
   });
 
+  it('trains only with the fit configuration the accepted spec\'s strategy gives for the task\'s round', async () => {
+    const w = worker(spec);
+    try {
+      expect(spec.strategy).toEqual({ name: 'fedavg' });
+      expect(w.fitFor(2, JSON.stringify({ round: 2, proximalMu: 0 }))).toEqual({ round: 2, proximalMu: 0 });
+      for (const offered of [JSON.stringify({ round: 2, proximalMu: 0.5 }), JSON.stringify({ round: 1, proximalMu: 0 }), '{', '']) {
+        expect(caughtSync(() => w.fitFor(2, offered)).details).toEqual({ runId, round: 2, field: 'fit' });
+      }
+      // FedProx's proximal term on a FedAvg run is refused before any training.
+      const err = await caught(w.train({ round: 1, proximalMu: 5 }, plainDescriptor(updateLayout(spec).length)));
+      expect(err.code).toBe('COHORT_E_SITE_TASK_UNBOUND');
+      expect(err.details).toEqual({ runId, round: 1, field: 'fit' });
+    } finally {
+      w.dispose();
+    }
+  });
+
   it('does not train for a round past spec.rounds, whatever the fit configuration says', async () => {
     const w = worker(spec);
     try {
@@ -157,5 +174,40 @@ describe('a site binds the run it accepted', () => {
     } finally {
       w.dispose();
     }
+  });
+
+  it('trains no round before the last one trained, nor one whose aggregate it applied (no replays)', async () => {
+    const w = worker(spec);
+    const codec = plainDescriptor(updateLayout(spec).length);
+    try {
+      await w.encoderFor(codec);
+      await w.train(w.fitFor(2, { round: 2, proximalMu: 0 }), codec);
+      const err = await caught(w.train(w.fitFor(1, { round: 1, proximalMu: 0 }), codec));
+      expect(err.code).toBe('COHORT_E_SITE_TASK_UNBOUND');
+      expect(err.details).toEqual({ runId, round: 1, field: 'round' });
+      // Round 2 again (an upload that may not have been counted) is trained.
+      expect((await w.train(w.fitFor(2, { round: 2, proximalMu: 0 }), codec)).vector).toHaveLength(codec.length);
+    } finally {
+      w.dispose();
+    }
+    const applied = worker(spec, 'run-applied');
+    states().saveAcceptedRun('run-applied', states().acceptedRun(runId)!);
+    try {
+      applied.applyAggregate(1, new Float64Array(updateLayout(spec).length).fill(0).map((_, i, a) => (i === a.length - 1 ? 2 : 0)));
+      const err = await caught(applied.train(applied.fitFor(1, { round: 1, proximalMu: 0 }), plainDescriptor(updateLayout(spec).length)));
+      expect(err.details).toEqual({ runId: 'run-applied', round: 1, field: 'round' });
+    } finally {
+      applied.dispose();
+    }
+  });
+
+  it('offers the final model only once the last round is applied, whatever round a FINISH comes at', () => {
+    const weights = new Float32Array([1, 2, 3]);
+    expect(acceptedSpec(states(), runId)).toEqual(spec);
+    expect(acceptedSpec(states(), 'run-unknown')).toBeUndefined();
+    expect(releasableWeights(spec, { round: spec.rounds, weights, serverState: {} })).toBe(weights);
+    expect(releasableWeights(spec, { round: spec.rounds - 1, weights, serverState: {} })).toBeUndefined();
+    expect(releasableWeights(spec, { round: 0, weights, serverState: {} })).toBeUndefined();
+    expect(releasableWeights(undefined, { round: spec.rounds, weights, serverState: {} })).toBeUndefined();
   });
 });

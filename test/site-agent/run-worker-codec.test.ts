@@ -25,6 +25,8 @@ describe('RunWorker encryption parameters', () => {
   let dir: string;
   let worker: RunWorker;
   let good: BfvCodecDescriptor;
+  let request: RunCodec;
+  let fresh: () => RunWorker;
   const spec: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml')), rounds: 2, minSites: 2 };
 
   beforeAll(async () => {
@@ -35,8 +37,10 @@ describe('RunWorker encryption parameters', () => {
     const key = await generateConsortiumKey(await consortiumKeyContext());
     const heKeys = new HeKeyStore(config.dataDir, atRest);
     heKeys.save(key.params, key.secretKey);
-    worker = new RunWorker({ site: 'hospital-a', runId: 'run-x', spec, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
-    const request: RunCodec = { kind: 'bfv-pending', length: updateLayout(spec).length, key: key.params };
+    // A new worker over the same run state: the agent after a restart.
+    fresh = () => new RunWorker({ site: 'hospital-a', runId: 'run-x', spec, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
+    worker = fresh();
+    request = { kind: 'bfv-pending', length: updateLayout(spec).length, key: key.params };
     expect((await worker.decide('alice', request)).accept).toBe(true);
     good = finalCodec(spec, request, [{ num_examples: 80 }, { num_examples: 90 }, { num_examples: 60 }]) as BfvCodecDescriptor;
   }, 60_000);
@@ -59,5 +63,19 @@ describe('RunWorker encryption parameters', () => {
     expect([good.maxSummands, good.maxWeight]).toEqual([3, 1]);
     const encoder = await worker.encoderFor(good);
     expect(encoder.chunkCount).toBe(1);
+  });
+
+  it('seals the final descriptor on first use: after a restart another valid one (more summands, a larger weight cap) is refused', async () => {
+    await worker.encoderFor(good);
+    const more = finalCodec(spec, request, [{ num_examples: 80 }, { num_examples: 90 }, { num_examples: 60 }, { num_examples: 70 }]) as BfvCodecDescriptor;
+    expect(more.maxSummands).toBe(4);
+    const restarted = fresh();
+    try {
+      const err = await restarted.encoderFor(more).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'COHORT_E_SITE_TASK_UNBOUND', details: { runId: 'run-x', field: 'codec' } });
+      expect((await restarted.encoderFor(good)).chunkCount).toBe(1);
+    } finally {
+      restarted.dispose();
+    }
   });
 });

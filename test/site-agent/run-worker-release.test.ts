@@ -17,7 +17,7 @@ import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts
 import { plainDescriptor, type BfvCodecDescriptor } from '../../core/update-codec/index.ts';
 import { updateLayout } from '../../core/update-codec/update-layout.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
-import { loadSpecFile } from '../../models/validate-spec.ts';
+import { loadSpecFile, parseSpec } from '../../models/validate-spec.ts';
 import { initialWeights } from '../../models/weight-layout.ts';
 import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
@@ -157,6 +157,14 @@ describe('RunWorker release policy', () => {
     expect(weighted).toMatchObject({ accept: false, reasonCode: 'COHORT_E_SITE_COUNT_WITHHELD', numExamples: 0 });
     const unweighted = await worker(PRIVATE, { recordCounts: 'withheld' }).decide('alice', PLAIN);
     expect(unweighted).toMatchObject({ accept: true, numExamples: 0, planned: { recordCounts: 'withheld' } });
+  });
+
+  it('declines a networked cox-ph run with NETWORKED_FAMILY_UNSUPPORTED before reading its data (the report carries no C-index yet)', async () => {
+    const cox = parseSpec({ ...WEIGHTED, label: { type: 'survival', time: 'T', event: 'E' }, model: { family: 'cox-ph' }, loss: 'cox-partial-likelihood' });
+
+    const d = await worker(cox, { recordCounts: 'exact' }).decide('alice', PLAIN);
+
+    expect(d).toMatchObject({ accept: false, reasonCode: 'COHORT_E_SITE_NETWORKED_FAMILY_UNSUPPORTED', numExamples: 0 });
   });
 
   it('weights a weighted update by the released count, and sends its training loss only when its own metrics may go', async () => {

@@ -55,6 +55,18 @@ export const DataErrors = defineErrors({
     meaning: 'The extract exists but cannot be read (permissions, a directory, an I/O error).',
     fix: 'Give the site agent user read access to the file and check the path points at a file.',
   },
+  NOT_CSV: {
+    code: 'COHORT_E_DATA_NOT_CSV',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The file is not CSV text: its start holds NUL bytes or is not UTF-8 (an image, a spreadsheet, a PDF, a compressed file).',
+    fix: 'Export the extract as comma-separated UTF-8 text with a header line (from a spreadsheet: "Save as CSV UTF-8").',
+  },
+  HEADER_IS_DATA: {
+    code: 'COHORT_E_DATA_HEADER_IS_DATA',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The first line of the extract looks like a patient row, not a header: a cell of it is a number, a date or another identifier shape. Column names are shown and logged as they are, so the line is refused and only its column positions are named.',
+    fix: 'Export the extract with a header line naming the columns (the first line of the file).',
+  },
   EMPTY: {
     code: 'COHORT_E_DATA_EMPTY',
     grpc: status.FAILED_PRECONDITION,
@@ -66,5 +78,29 @@ export const DataErrors = defineErrors({
     grpc: status.PERMISSION_DENIED,
     meaning: 'A column mapped to a spec feature or label looks like a HIPAA Safe Harbor identifier, by its name or by its content.',
     fix: "Map the feature to a de-identified column, or, if the column is not an identifier, name it in the site policy's PHI allow-list.",
+  },
+  IMAGE_IN_TABLE: {
+    code: 'COHORT_E_DATA_IMAGE_IN_TABLE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The spec has an image feature (the cnn family) but the site maps its dataset to a table: a CSV cell cannot hold an image.',
+    fix: 'Map the dataset to an imaging extract, or use a spec with numeric and categorical features for a table.',
+  },
+  IMAGE_SHAPE: {
+    code: 'COHORT_E_DATA_IMAGE_SHAPE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'A DICOM image of an imaging dataset is not of the spec\'s height, width and channels (or has several frames), so it is left out; or the spec reading an imaging dataset has no image feature.',
+    fix: 'Resample the studies to the spec\'s size before they join, or change the image feature\'s height, width and channels.',
+  },
+  IMAGE_UNLABELED: {
+    code: 'COHORT_E_DATA_IMAGE_UNLABELED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'A DICOM file\'s study (or series) has no row in the dataset\'s labels file, so it is left out of training.',
+    fix: 'Add its Study (or Series) Instance UID and label to the labels CSV, or leave it out on purpose.',
+  },
+  IMAGE_UNREADABLE: {
+    code: 'COHORT_E_DATA_IMAGE_UNREADABLE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'A file of an imaging dataset, or its sealed cache entry, cannot be read or written (the operating system\'s error code is given, never the path: file names can carry patient names), so it is left out; or the dataset directory cannot be listed.',
+    fix: 'Check the dataset directory, its files\' permissions and size (at most 2 GiB), and the site\'s imaging-cache directory.',
   },
 });

@@ -21,10 +21,23 @@ export const SpecErrors = defineErrors({
     meaning: 'A Keras topology uses a layer class, activation or layer option that Cohort cannot train; the message names the layer class and its index.',
     fix: 'Use only InputLayer, Dense, Dropout, Activation, BatchNormalization and LayerNormalization, without regularizers or constraints, or use the `mlp` family.',
   },
+  DP_UNSUPPORTED_MODEL: {
+    code: 'COHORT_E_SPEC_DP_UNSUPPORTED_MODEL',
+    grpc: status.INVALID_ARGUMENT,
+    meaning:
+      "Record-level DP (spec.privacy.record, DP-SGD) was asked for a cox-ph model: the Cox partial likelihood couples the patients of a risk set (each patient's term sums over everyone still at risk), so one patient's record changes the gradient of others and per-example clipping bounds nothing.",
+    fix: 'Remove spec.privacy.record; protect the run with site-level DP (spec.privacy.site), which clips and noises each site\'s whole update and applies to cox-ph.',
+  },
   KERAS_SHAPE: {
     code: 'COHORT_E_SPEC_KERAS_SHAPE',
     grpc: status.INVALID_ARGUMENT,
     meaning: 'A Keras topology is not a single chain from an input as wide as the design matrix to one sigmoid output unit.',
     fix: 'Set the first layer\'s input shape to [null, <design-matrix width>] (one column per numeric feature, one per kept category level) and end with Dense(1, activation="sigmoid").',
+  },
+  CNN_SHAPE: {
+    code: 'COHORT_E_SPEC_CNN_SHAPE',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'A cnn spec does not fit its image: the family needs exactly one feature of type "image" (and an image feature needs the cnn family), every conv or pooling window must fit the shape that reaches it, no stride may exceed its window, and a conv window may hold at most 2304 values (kernelSize^2 x input channels: per-example clipping builds its patches with an identity filter of that depth squared).',
+    fix: 'Give a cnn spec one image feature and nothing else; use "same" padding, smaller kernels or fewer pooling layers so that the image stays at least 1x1; fewer filters before a large kernel.',
   },
 });

@@ -46,6 +46,40 @@ describe('cohort simulate', () => {
     }
   }, 120_000);
 
+  it('runs a cox-ph spec on survival extracts and reports the summed C-index as the final metrics', async () => {
+    // Two sites of a Cox model with hazard exp(a - b), censored at rate 0.3: columns a, b, T, E.
+    let x = 7;
+    const next = (): number => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const sites = ['north', 'south'].map((name) => {
+      const lines = ['a,b,T,E'];
+      for (let i = 0; i < 150; i++) {
+        const a = 2 * next() - 1;
+        const b = 2 * next() - 1;
+        const t = -Math.log(1 - next()) / Math.exp(a - b);
+        const c = -Math.log(1 - next()) / 0.3;
+        lines.push(`${a},${b},${Math.min(t, c).toFixed(3)},${t <= c ? 1 : 0}`);
+      }
+      const path = join(dir, `${name}-survival.csv`);
+      writeFileSync(path, lines.join('\n'));
+      return `${name}=${path}`;
+    });
+    const coxPath = join(dir, 'cox.json');
+    writeFileSync(coxPath, JSON.stringify({
+      name: 'cox', dataset: 'synthetic', features: [{ name: 'a', type: 'numeric' }, { name: 'b', type: 'numeric' }],
+      label: { type: 'survival', time: 'T', event: 'E' }, model: { family: 'cox-ph' },
+      training: { steps: 20, batchSize: 32, optimizer: 'sgd', learningRate: 0.5 }, rounds: 3,
+    }));
+
+    const r = await runCli(registerSimulateCommand, ['simulate', '--spec', coxPath, '--site', sites[0]!, '--site', sites[1]!, '--codec', 'bfv', '--backend', 'cpu', '--json']);
+
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.out) as { rounds: { survivalSites: { site: string }[] }[]; final: { evaluators: number; numExamples: number; meanCIndex: number } };
+    expect(out.rounds[2]!.survivalSites.map((s) => s.site)).toEqual(['north', 'south']);
+    // testFraction 0.3 of 150 rows at each site.
+    expect(out.final).toMatchObject({ evaluators: 2, numExamples: 90 });
+    expect(out.final.meanCIndex).toBeGreaterThan(0.65);
+  }, 120_000);
+
   it('refuses an unknown codec with a usage error', async () => {
     const r = await runCli(registerSimulateCommand, ['simulate', '--spec', specPath, '--site', csvs[0]!, '--codec', 'rot13', '--json']);
     expect(r.exitCode).toBe(2);

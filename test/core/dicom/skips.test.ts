@@ -121,6 +121,43 @@ describe('truncated and non-DICOM files', () => {
   });
 });
 
+describe('malformed element headers, refused before dcmjs reads them', () => {
+  /** Byte offset of the explicit-VR header of `tag` (group, element) in `bytes`, found past the file meta. */
+  function headerAt(bytes: Uint8Array, group: number, element: number, vr: string): number {
+    const needle = Buffer.from([group & 0xff, group >> 8, element & 0xff, element >> 8, vr.charCodeAt(0), vr.charCodeAt(1)]);
+    const at = Buffer.from(bytes).indexOf(needle, 132);
+    expect(at).toBeGreaterThan(132);
+    return at;
+  }
+
+  it('refuses an unknown explicit VR (PN changed to PB in Operators\' Name) as MALFORMED, where dcmjs hangs', () => {
+    const bytes = makeFile();
+    bytes[headerAt(bytes, 0x0008, 0x1070, 'PN') + 5] = 'B'.charCodeAt(0);
+
+    expect(outcome(bytes)).toBe('COHORT_E_DICOM_MALFORMED');
+    expect(caughtSync(() => deidentifyDicom(bytes, { keys }, 'case.dcm')).message).toMatch(/^case\.dcm: element \(0008,1070\) at byte \d+ has an unknown VR$/);
+  });
+
+  it('refuses an unknown VR inside a sequence item as MALFORMED', () => {
+    const bytes = makeFile();
+    bytes[headerAt(bytes, 0x0008, 0x0104, 'LO') + 4] = 'Q'.charCodeAt(0);
+
+    expect(outcome(bytes)).toBe('COHORT_E_DICOM_MALFORMED');
+  });
+
+  it('walks the items of a defined-length sequence: an unknown VR there is refused by the check, not left to dcmjs', () => {
+    // A private defined-length sequence after the pixel data: one defined-length item holding (0009,0010) with VR "QQ".
+    const inner = Buffer.from([0x09, 0x00, 0x10, 0x00, 0x51, 0x51, 0x02, 0x00, 0x41, 0x42]);
+    const item = Buffer.concat([Buffer.from([0xfe, 0xff, 0x00, 0xe0]), Buffer.from(new Uint32Array([inner.length]).buffer), inner]);
+    const sq = Buffer.concat([Buffer.from([0xe1, 0x7f, 0x10, 0x10, 0x53, 0x51, 0x00, 0x00]), Buffer.from(new Uint32Array([item.length]).buffer), item]);
+    const bytes = Buffer.concat([makeFile(), sq]);
+
+    const e = caughtSync(() => deidentifyDicom(bytes, { keys }, 'case.dcm'));
+    expect(e.code).toBe('COHORT_E_DICOM_MALFORMED');
+    expect(e.message).toMatch(/^case\.dcm: element \(0009,0010\) at byte \d+ has an unknown VR$/);
+  });
+});
+
 describe('the temporal option without a Patient ID', () => {
   it('refuses the file with NO_PATIENT_ID, and writes it without the option', () => {
     const file = makeFile({ extra: { '00100020': undefined } });

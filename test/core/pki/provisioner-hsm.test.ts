@@ -33,7 +33,7 @@ describe('a CA that signs from SoftHSM2', () => {
   it('creates the CA key in the token: nothing secret on disk, state.json names only module, token and label', async () => {
     const r = await initProvisioner(writeConsortium(hsm.dir), prov, { caKey: { pkcs11: token.config('cohort-ca') } });
     expect(r.caKeyStore).toBe('pkcs11');
-    expect(readdirSync(join(prov, '.provisioner')).sort()).toEqual(['ca.crt', 'consortium.yaml', 'crl.pem', 'state.json']);
+    expect(readdirSync(join(prov, '.provisioner')).sort()).toEqual(['audit', 'ca.crt', 'consortium.yaml', 'crl.pem', 'state.json']);
     expect(readState(prov).caKey).toEqual({ store: 'pkcs11', pkcs11: { module: hsm.module, keyLabel: 'cohort-ca', tokenLabel: 'consortium-ca' } });
     expect(readFileSync(join(prov, '.provisioner', 'state.json'), 'utf8')).not.toContain(token.pin);
     expect(pkcs11ModulesInUse()).toEqual([]);

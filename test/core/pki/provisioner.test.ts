@@ -67,7 +67,7 @@ describe('a consortium enrolled by certificate request', () => {
   afterAll(() => tmp.cleanup());
 
   it('keeps the CA key encrypted: ca.key is a scrypt + AES-256-GCM envelope, no PEM key', () => {
-    expect(filesOf(join(prov, '.provisioner'))).toEqual(['ca.crt', 'ca.key', 'consortium.yaml', 'crl.pem', 'state.json']);
+    expect(filesOf(join(prov, '.provisioner'))).toEqual(['audit', 'ca.crt', 'ca.key', 'consortium.yaml', 'crl.pem', 'state.json']);
     const caKeyText = readFileSync(join(prov, '.provisioner', 'ca.key'), 'utf8');
     expect(caKeyText).not.toContain('PRIVATE KEY');
     expect(JSON.parse(caKeyText)).toMatchObject({ v: 1, kdf: 'scrypt', N: 32768, r: 8, p: 1 });
@@ -77,7 +77,7 @@ describe('a consortium enrolled by certificate request', () => {
   it("holds no participant's private key: the signed kits are certificate, ca.crt and kit.yaml", () => {
     expect(filesOf(prov)).toEqual(['.provisioner', 'alice', 'coordinator', 'hospital-a', 'hospital-b', 'olga']);
     expect(filesOf(join(prov, 'hospital-a'))).toEqual(['ca.crt', 'hospital-a.crt', 'kit.yaml']);
-    expect(filesOf(join(prov, 'coordinator'))).toEqual(['ca.crt', 'coordinator.crt', 'crl.pem', 'kit.yaml']);
+    expect(filesOf(join(prov, 'coordinator'))).toEqual(['agreements.json', 'ca.crt', 'coordinator.crt', 'crl.pem', 'kit.yaml']);
     for (const name of PARTICIPANTS) {
       const der = createPrivateKey(readFileSync(join(own(name), `${name}.key`))).export({ type: 'pkcs8', format: 'der' });
       // The check finds the key where it is (its PEM file), so its silence below means something.
@@ -253,7 +253,7 @@ describe('one provision command at a time (.provisioner/lock)', () => {
     expect(state.crlNumber).toBe(2);
     expect(state.consortium.sites.map((x) => x.name)).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
     expect([...readCrl(readFileSync(join(out, '.provisioner', 'crl.pem'), 'utf8')).revokedSerials]).toEqual(state.issued.filter((i) => i.revoked).map((i) => i.serial));
-    expect(filesOf(join(out, '.provisioner'))).toEqual(['ca.crt', 'ca.key', 'consortium.yaml', 'crl.pem', 'state.json']);
+    expect(filesOf(join(out, '.provisioner'))).toEqual(['audit', 'ca.crt', 'ca.key', 'consortium.yaml', 'crl.pem', 'state.json']);
   });
 
   it('waits for a command still running, then refuses with COHORT_E_PKI_BUSY and changes nothing', async () => {
@@ -273,7 +273,7 @@ describe('one provision command at a time (.provisioner/lock)', () => {
     writeFileSync(join(out, '.provisioner', 'lock'), `${dead}\n`, { mode: 0o600 });
     const r = await renewCrl(out, { caKey, lockWaitMs: 200 });
     expect(r.revokedSerials.length).toBe(1);
-    expect(filesOf(join(out, '.provisioner'))).toEqual(['ca.crt', 'ca.key', 'consortium.yaml', 'crl.pem', 'state.json']);
+    expect(filesOf(join(out, '.provisioner'))).toEqual(['audit', 'ca.crt', 'ca.key', 'consortium.yaml', 'crl.pem', 'state.json']);
   });
 });
 
@@ -303,7 +303,12 @@ describe('changing an enrolled consortium', () => {
     const { requestFile } = await enroll('hospital-c', join(tmp.dir, 'hospital-c'));
     const signed = await signRequest(out, requestFile, { caKey });
     expect([signed.name, signed.role, signed.renewed]).toEqual(['hospital-c', 'site', false]);
-    for (const [path, bytes] of before) if (!path.endsWith('state.json')) expect(readFileSync(path).equals(bytes), path).toBe(true);
+    // state.json and the coordinator kit's agreements.json name the new site; the provisioner's audit log only grows.
+    for (const [path, bytes] of before) {
+      if (path.endsWith('state.json') || path.endsWith('agreements.json')) continue;
+      if (path.endsWith('audit.jsonl')) expect(readFileSync(path).subarray(0, bytes.length).equals(bytes), path).toBe(true);
+      else expect(readFileSync(path).equals(bytes), path).toBe(true);
+    }
     expect(readState(out).consortium.sites.map((s) => s.name)).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
   });
 

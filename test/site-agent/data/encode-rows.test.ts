@@ -64,3 +64,17 @@ describe('encodeRows', () => {
     expect(Array.from(m.y)).toEqual([1, 0]);
   });
 });
+
+describe('encodeRow with an image feature', () => {
+  it('refuses it: a CSV cell cannot hold an image', async () => {
+    const imaging: EncodingSpec = {
+      features: [{ name: 'image', type: 'image', height: 4, width: 4, channels: 1, normalization: 'none', maxValue: 255 }],
+      label: { name: 'y', type: 'binary', positive: [1] },
+    };
+
+    const e = await caught(() => encodeRow(imaging, { line: 2, cells: { image: '0', y: '1' } }, { file: 'site.csv' }));
+
+    expect(e.code).toBe(DataErrors.IMAGE_IN_TABLE.code);
+    expect(e.message).toBe('feature "image" is an image; site.csv cannot supply it');
+  });
+});

@@ -36,6 +36,16 @@ describe('datasetFingerprint', () => {
     expect(datasetFingerprint(m([1, -0, 3, 4], [0, 1]), ['a', 'b'], KEY)).toBe(base);
   });
 
+  it('covers a survival matrix\'s times, as little-endian float64 after a NUL byte', () => {
+    const survival = { ...m([1, -2], [1]), time: Float64Array.from([2.5]) };
+    const hmac = createHmac('sha256', KEY);
+    canonical((b) => hmac.update(b));
+    hmac.update('\0').update(Buffer.from([0, 0, 0, 0, 0, 0, 0x04, 0x40])); // 2.5
+
+    expect(datasetFingerprint(survival, ['age', 'sex'], KEY)).toBe(hmac.digest('hex'));
+    expect(datasetFingerprint({ ...survival, time: Float64Array.from([2.6]) }, ['age', 'sex'], KEY)).not.toBe(datasetFingerprint(survival, ['age', 'sex'], KEY));
+  });
+
   it('stops the guessing attack an unkeyed hash allows: knowing every row but one cell, try each value', () => {
     // Three patients; the attacker knows everything but patient 3's age (one of 18..100).
     const rows = (age: number): number[] => [54, 1, 61, 0, age, 1];

@@ -1,6 +1,8 @@
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataErrors, GeneralErrors } from '../../../core/errors/index.ts';
 import { prepareDataset, type DatasetSpec } from '../../../site-agent/data/prepare-dataset.ts';
+import { scanCsvFile } from '../../../site-agent/data/phi-scan.ts';
 import { caught, tempDir, writeCsv } from './helpers.ts';
 
 let dir: string;
@@ -147,6 +149,49 @@ describe('prepareDataset', () => {
 
     expect(error.code).toBe(DataErrors.PHI_COLUMN.code);
     expect(error.details['columns']).toEqual([{ feature: 'sex', column: 'MRN', byName: ['H'], byContent: [] }]);
+  });
+
+  it('refuses to train on exact ages over 89, which the guard once let through, unless the site allow-lists the column', async () => {
+    // The attack: a spec's "age" on an untop-coded extract trains, and releases a model, on exact ages of 90 and more.
+    const path = await writeCsv(dir, 'old.csv', ['AGE_YRS,SEX_CD,CHEST_PAIN,DX', '40,1,1,0', '93,0,2,1', '60,1,3,0', '97,0,4,1']);
+    const mapping = { path, columns };
+
+    const error = await caught(prepareDataset({ spec, mapping, fingerprintKey: FP_KEY }));
+    const bypassed = await prepareDataset({ spec, mapping, phiAllowList: ['AGE_YRS'], fingerprintKey: FP_KEY });
+
+    expect(error.code).toBe(DataErrors.PHI_COLUMN.code);
+    expect(error.details['columns']).toEqual([{ feature: 'age', column: 'AGE_YRS', byName: [], byContent: ['C'] }]);
+    expect(error.message.replaceAll(path, '')).not.toMatch(/93|97/);
+    // Without the guard (the column allow-listed) the exact ages are read and trained on.
+    expect(bypassed.train.rows + bypassed.test.rows).toBe(4);
+  });
+
+  it('refuses ages over 89 that only the last rows of a 1,000-row extract hold (every cell is judged, not a sample)', async () => {
+    // The attack: the first 200 rows (the sample) are clean, ages 93 and 97 sit in rows 999 and 1000.
+    const lines = ['AGE_YRS,SEX_CD,CHEST_PAIN,DX'];
+    for (let i = 0; i < 998; i++) lines.push(`${40 + (i % 40)},${i % 2},${(i % 4) + 1},${i % 2}`);
+    lines.push('93,0,2,1', '97,1,3,0');
+    const path = await writeCsv(dir, 'late-old.csv', lines);
+    const mapping = { path, columns };
+
+    const error = await caught(prepareDataset({ spec, mapping, fingerprintKey: FP_KEY }));
+    const allowed = await prepareDataset({ spec, mapping, phiAllowList: ['AGE_YRS'], fingerprintKey: FP_KEY });
+
+    expect(error.code).toBe(DataErrors.PHI_COLUMN.code);
+    expect(error.details['columns']).toEqual([{ feature: 'age', column: 'AGE_YRS', byName: [], byContent: ['C'] }]);
+    expect(allowed.train.rows + allowed.test.rows).toBe(1000);
+    expect(allowed.phiGuard.columns[0]!.reasons.map((r) => [r.rule, r.cells])).toEqual([['age-over-89', 2]]);
+  });
+
+  it('refuses a Windows-1252 extract as phi scan does (one decoding policy), instead of training on it', async () => {
+    const path = `${dir}/cp1252.csv`;
+    await writeFile(path, Buffer.concat([Buffer.from('AGE_YRS,SEX_CD,CHEST_PAIN,DX,NOTE\n40,1,1,0,Jos'), Buffer.from([0xe9]), Buffer.from('\n50,0,2,1,x\n60,1,3,0,y\n70,0,4,1,z\n')]));
+
+    const error = await caught(prepareDataset({ spec, mapping: { path, columns }, fingerprintKey: FP_KEY }));
+    const scan = await caught(scanCsvFile(path));
+
+    expect(error.code).toBe(DataErrors.NOT_CSV.code);
+    expect(scan.code).toBe(DataErrors.NOT_CSV.code);
   });
 
   it('reads a flagged column when the site policy allow-lists it', async () => {

@@ -30,3 +30,27 @@ export function distance(a: Float32Array, b: Float32Array): number {
 }
 
 export { caught } from '../../support/caught.ts';
+
+/**
+ * Labelled images, row-major with channels last: label 1 draws a bright horizontal bar,
+ * label 0 a vertical one, at a random position, over uniform noise in [0, 0.5] (scaled by
+ * `maxValue`). A CNN separates them; the per-pixel means of the two classes barely differ.
+ */
+export function barImages(rows: number, height: number, width: number, channels: number, seed: number, maxValue = 1): Matrix {
+  const rng = mulberry32(seed);
+  const cols = height * width * channels;
+  const x = new Float32Array(rows * cols);
+  const y = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const label = rng() < 0.5 ? 1 : 0;
+    y[r] = label;
+    const at = Math.floor(rng() * (label === 1 ? height : width));
+    for (let i = 0; i < height; i++) {
+      for (let j = 0; j < width; j++) {
+        const on = label === 1 ? i === at : j === at;
+        for (let c = 0; c < channels; c++) x[r * cols + (i * width + j) * channels + c] = maxValue * (on ? 1 : 0.5 * rng());
+      }
+    }
+  }
+  return { x, y, rows, cols };
+}

@@ -33,14 +33,18 @@ export interface AdminServiceClient extends grpc.Client {
   cancelRun(argument: _cohort_v1_CancelRunRequest, callback: grpc.requestCallback<_cohort_v1_RunStatus__Output>): grpc.ClientUnaryCall;
   
   /**
-   * data-scientist, operator, approver. One released model with its weights.
+   * data-scientist, operator, approver. One released model with its weights: an approved
+   * version only (the registry's export rule; RegistryService.ExportModelVersion has the
+   * operator's override), recorded as model.download.
    */
   GetModel(argument: _cohort_v1_GetModelRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
   GetModel(argument: _cohort_v1_GetModelRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
   GetModel(argument: _cohort_v1_GetModelRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
   GetModel(argument: _cohort_v1_GetModelRequest, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
   /**
-   * data-scientist, operator, approver. One released model with its weights.
+   * data-scientist, operator, approver. One released model with its weights: an approved
+   * version only (the registry's export rule; RegistryService.ExportModelVersion has the
+   * operator's override), recorded as model.download.
    */
   getModel(argument: _cohort_v1_GetModelRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
   getModel(argument: _cohort_v1_GetModelRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ModelBlob__Output>): grpc.ClientUnaryCall;
@@ -142,7 +146,9 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   CancelRun: grpc.handleUnaryCall<_cohort_v1_CancelRunRequest__Output, _cohort_v1_RunStatus>;
   
   /**
-   * data-scientist, operator, approver. One released model with its weights.
+   * data-scientist, operator, approver. One released model with its weights: an approved
+   * version only (the registry's export rule; RegistryService.ExportModelVersion has the
+   * operator's override), recorded as model.download.
    */
   GetModel: grpc.handleUnaryCall<_cohort_v1_GetModelRequest__Output, _cohort_v1_ModelBlob>;
   
