@@ -88,7 +88,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const auditLink = attachAudit(audit, store, creds, log);
   // Re-read at every check: a renewed agreements.json copied into the kit applies without a restart.
   const agreementGate: AgreementGate = { agreements: () => readAgreementsFile(kit.dir), required: kit.requireAgreements === true, isRevoked: (serial) => creds.isRevoked(serial), audit: (input) => audit.append(input), self: audit.self };
-  const engine = new RunEngine(store, { siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000, mayInvite: (site, runId) => siteMayJoinRun(agreementGate, site, runId) });
+  const engine = new RunEngine(store, { consortium: kit.consortium, siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000, mayInvite: (site, runId) => siteMayJoinRun(agreementGate, site, runId) });
 
   const stopWatching = kit.crlPath
     ? watchCrlFile(kit.crlPath, creds, {

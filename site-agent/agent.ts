@@ -13,10 +13,18 @@ import type { CodecDescriptor } from '../core/update-codec/index.ts';
 import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
 import type { Task__Output } from '../protos/gen/cohort/v1/Task.ts';
 import type { RegisterResponse__Output } from '../protos/gen/cohort/v1/RegisterResponse.ts';
+import type { CrlResponse__Output } from '../protos/gen/cohort/v1/CrlResponse.ts';
+import { verifyCeremonyCrl } from '../core/secure-agg/crl-check.ts';
 import type { HeKeyStore } from './he-keys.ts';
 import { ensureHeKey, publishExchangeKey } from './key-ceremony.ts';
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { RunStateStore } from './run-state.ts';
+import { SiteMasking } from './masking.ts';
+import { assertSiteTestHooksAllowed, recordUpdateForTests, SITE_TEST_HOOKS_SET, siteExitPoint } from './test-hooks.ts';
+import { BfvUpdateEncoder } from '../core/secure-agg/bfv-update-encoder.ts';
+import { isMaskedRun, maskingOf, type MaskingParameters, type MaskTaskData } from '../core/secure-agg/masked-run.ts';
+import type { SiteMasker } from '../core/secure-agg/masking/site-masker.ts';
+import type { ModelSpec } from '../models/spec-schema.ts';
 import { acceptedSpec, boundSpec } from './run-binding.ts';
 import { releasableWeights, RunWorker, weightsSha256, type OfferedCodec } from './run-worker.ts';
 import { releasedMessage } from './privacy/release-policy.ts';
@@ -49,20 +57,31 @@ export const REANNOUNCE_INTERVAL_MS = 12 * 3_600_000;
 
 type AgentState = 'STARTING' | 'CONNECTED' | 'RECONNECTING' | 'STOPPED';
 
-type SumChunk = { index: number; data: Buffer; contributors: number };
+type SumChunk = { index: number; data: Buffer; contributors: number; receiptsJson: string };
 
-/** Reads a stream of summed chunks (an aggregate or a summed evaluation) to its end. */
-function downloadSums(open: (onData: (c: SumChunk) => void) => grpc.ClientReadableStream<unknown>): Promise<{ chunks: Uint8Array[]; contributors: number }> {
+/** Reads a stream of summed chunks (an aggregate or a summed evaluation) to its end; a masked aggregate's receipts come with its first chunk. */
+function downloadSums(open: (onData: (c: SumChunk) => void) => grpc.ClientReadableStream<unknown>): Promise<{ chunks: Uint8Array[]; contributors: number; receiptsJson: string }> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let contributors = 0;
+    let receiptsJson = '';
     const stream = open((c) => {
       chunks.push(c.data);
       contributors = c.contributors;
+      if (c.index === 0) receiptsJson = c.receiptsJson;
     });
     stream.on('error', (e: grpc.ServiceError) => reject(fromServiceError(e)));
-    stream.on('end', () => resolve({ chunks, contributors }));
+    stream.on('end', () => resolve({ chunks, contributors, receiptsJson }));
   });
+}
+
+/** The masking parameters a task's spec names (for the binding check). */
+function taskMasking(specJson: string): MaskingParameters | undefined {
+  try {
+    return maskingOf(JSON.parse(specJson) as ModelSpec);
+  } catch {
+    return undefined;
+  }
 }
 
 export class SiteAgent {
@@ -77,8 +96,32 @@ export class SiteAgent {
   private wake: (() => void) | undefined;
   /** Model family the active TensorFlow.js backend was chosen for. */
   private backendFamily: string | undefined;
+  /** This site's steps in masked rounds (masking.ts). */
+  private readonly masking: SiteMasking;
 
-  constructor(private readonly options: AgentOptions) {}
+  constructor(private readonly options: AgentOptions) {
+    this.masking = new SiteMasking({ me: options.kit, states: options.states, isRevoked: (serial) => this.revoked(serial) });
+  }
+
+  /** Revocation for the masking steps: the consortium CRL, as last fetched and verified ({@link refreshCrl}). */
+  private revoked: (serial: string) => boolean = () => false;
+
+  /**
+   * Fetches the CRL the coordinator serves (GetCrl, as the key ceremony does) and verifies it
+   * against the consortium CA before a masking step checks signatures under it. A CRL that does
+   * not verify or is stale fails the step (coded). A coordinator that serves none leaves no
+   * revocation to check (logged): site kits carry no CRL of their own.
+   */
+  private async refreshCrl(client: SiteServiceClient): Promise<void> {
+    const pem = (await unary<CrlResponse__Output>((o, cb) => client.getCrl({}, o, cb))).crlPem;
+    if (pem.trim() === '') {
+      this.options.log.warn({}, 'the coordinator serves no CRL: masking steps check no revocation');
+      this.revoked = () => false;
+      return;
+    }
+    const crl = await verifyCeremonyCrl(pem, this.options.kit.caPem, { source: 'served by the coordinator' });
+    this.revoked = (serial) => crl.isRevoked(serial);
+  }
 
   get name(): string {
     return this.options.kit.name;
@@ -91,6 +134,8 @@ export class SiteAgent {
     const maxBackoff = this.options.maxBackoffMs ?? SITE_MAX_RECONNECT_BACKOFF_MS;
     let backoff = minBackoff;
     const { kit, config } = this.options;
+    assertSiteTestHooksAllowed(process.env);
+    if (SITE_TEST_HOOKS_SET.length > 0) log.warn({ variables: SITE_TEST_HOOKS_SET }, 'TEST-ONLY hooks are set (site-agent/test-hooks.ts); never outside tests');
     if (kit.keyHolder !== undefined && kit.keyHolder !== kit.name && config.keyHolderKey === undefined) {
       log.warn(
         { code: SecureAggErrors.KEY_HOLDER_NOT_PINNED.code, keyHolder: kit.keyHolder },
@@ -209,7 +254,8 @@ export class SiteAgent {
    * first); refuses a task that names another spec, minSites or a round past spec.rounds.
    */
   private workerFor(task: Task__Output): RunWorker {
-    const spec = boundSpec(this.options.states, task);
+    const masking = taskMasking(task.specJson);
+    const spec = boundSpec(this.options.states, { ...task, ...(masking === undefined ? {} : { masking }) });
     let w = this.workers.get(task.runId);
     if (!w) {
       w = new RunWorker({
@@ -258,6 +304,11 @@ export class SiteAgent {
           return;
         case 'TASK_KIND_SCORE':
           await this.score(client, task);
+          return;
+        case 'TASK_KIND_MASK_KEYS':
+        case 'TASK_KIND_MASK_SHARES':
+        case 'TASK_KIND_UNMASK':
+          await this.maskStep(client, task);
           return;
         case 'TASK_KIND_FINISH':
           log.info({ runId: task.runId, state: task.runState, message: task.message }, 'run finished');
@@ -338,6 +389,48 @@ export class SiteAgent {
     }
   }
 
+  /**
+   * The masking parameters of a masked round's task: the run must be one this site accepted
+   * with masking, under BFV, and the task must carry the round's masking data.
+   */
+  private maskingFor(worker: RunWorker, task: Task__Output): { params: MaskingParameters; data: MaskTaskData } {
+    const params = maskingOf(worker.spec);
+    const codec = JSON.parse(task.codecJson) as { kind: string };
+    if (params === undefined || codec.kind !== 'bfv') {
+      throw new CohortError(SecureAggErrors.MASKING, `run ${task.runId} was not accepted with masking under BFV; a masking step is refused`, { details: { runId: task.runId, round: task.round } });
+    }
+    let data: MaskTaskData;
+    try {
+      data = JSON.parse(task.maskJson) as MaskTaskData;
+    } catch {
+      throw new CohortError(SecureAggErrors.MASKING, `round ${task.round} of run ${task.runId}: the task's masking data is not JSON`, { details: { runId: task.runId, round: task.round } });
+    }
+    return { params, data };
+  }
+
+  /** A masked round's key, share or release step: made (and sealed) here, sent to the coordinator to relay. */
+  private async maskStep(client: SiteServiceClient, task: Task__Output): Promise<void> {
+    const worker = this.workerFor(task);
+    const { params, data } = this.maskingFor(worker, task);
+    let kind: string;
+    let json: string;
+    if (task.kind === 'TASK_KIND_MASK_KEYS') {
+      kind = 'keys';
+      json = this.masking.keys(task.runId, task.round);
+    } else if (task.kind === 'TASK_KIND_MASK_SHARES') {
+      kind = 'shares';
+      await this.refreshCrl(client);
+      json = await this.masking.shares(task.runId, task.round, data.keys ?? [], params, worker.spec.minSites);
+    } else {
+      if (data.unmask === undefined) throw new CohortError(SecureAggErrors.MASKING, `round ${task.round}: the unmask task names no survivors`, { details: { runId: task.runId, round: task.round } });
+      kind = 'release';
+      await this.refreshCrl(client);
+      json = this.masking.release(task.runId, task.round, data.keys, data.unmask, params, worker.spec.minSites);
+    }
+    await unary((o, cb) => client.submitMaskMessage({ runId: task.runId, round: task.round, kind, json }, o, cb));
+    this.options.log.info({ runId: task.runId, round: task.round, kind }, 'masking step sent');
+  }
+
   private async train(client: SiteServiceClient, task: Task__Output): Promise<void> {
     const worker = this.workerFor(task);
     await this.useBackendFor(worker);
@@ -346,9 +439,42 @@ export class SiteAgent {
     // The strategy's configuration for the task's round, from the accepted spec: the task's must equal it.
     const fit = worker.fitFor(task.round, task.fitConfigJson);
     const encoder = await worker.encoderFor(codec);
-    const { vector, trainLoss, numExamples } = await worker.train(fit, codec);
+    const masked = isMaskedRun(worker.spec, codec.kind);
+    if (masked !== (task.maskJson !== '')) {
+      throw new CohortError(SecureAggErrors.MASKING, `round ${task.round} of run ${task.runId}: the run ${masked ? 'is masked, the task carries no masking' : 'is not masked, the task asks for masking'}; not trained`, {
+        details: { runId: task.runId, round: task.round },
+      });
+    }
+    // Checked before training: a round that cannot be masked spends no privacy budget.
+    let masker: SiteMasker | undefined;
+    if (masked && codec.kind === 'bfv') {
+      const { params, data } = this.maskingFor(worker, task);
+      await this.refreshCrl(client);
+      masker = this.masking.masker(task.runId, task.round, data, params, worker.spec.minSites, codec);
+    }
+    let chunks: Iterable<Uint8Array>;
+    let receiptJson = '';
+    let trained: Awaited<ReturnType<RunWorker['train']>>;
     try {
-      const receipt = await this.upload(client, task, encoder.encode(vector), encoder.chunkCount, trainLoss);
+      trained = await worker.train(fit, codec);
+      if (masker) {
+        // The mask goes onto the quantized slots before encryption; the receipt signs the chunks.
+        if (!(encoder instanceof BfvUpdateEncoder)) throw new Error('a masked round needs the BFV encoder');
+        const masked = [...encoder.encodeMasked(trained.vector, masker)];
+        receiptJson = this.masking.receipt(task.runId, task.round, masked);
+        chunks = masked;
+      } else {
+        chunks = encoder.encode(trained.vector);
+      }
+    } finally {
+      masker?.dispose();
+    }
+    const { vector, trainLoss, numExamples } = trained;
+    recordUpdateForTests(this.name, task.runId, task.round, vector);
+    siteExitPoint('before-upload', task.round);
+    try {
+      const receipt = await this.upload(client, task, chunks, encoder.chunkCount, trainLoss, receiptJson);
+      siteExitPoint('after-upload', task.round);
       this.options.log.info({ runId: task.runId, round: task.round, numExamples, chunks: receipt.chunks, bytes: receipt.bytes }, 'update delivered');
     } catch (e) {
       if (isCohortError(e, UpdateErrors.DUPLICATE)) return; // an earlier attempt was counted
@@ -356,13 +482,13 @@ export class SiteAgent {
     }
   }
 
-  private upload(client: SiteServiceClient, task: Task__Output, chunks: Iterable<Uint8Array>, chunkCount: number, trainLoss: number): Promise<{ chunks: number; bytes: string }> {
+  private upload(client: SiteServiceClient, task: Task__Output, chunks: Iterable<Uint8Array>, chunkCount: number, trainLoss: number, receiptJson = ''): Promise<{ chunks: number; bytes: string }> {
     return new Promise((resolve, reject) => {
       const stream = client.uploadUpdate((err, receipt) => {
         if (err) reject(fromServiceError(err));
         else resolve({ chunks: receipt?.chunks ?? 0, bytes: receipt?.bytes ?? '0' });
       });
-      stream.write({ header: { runId: task.runId, round: task.round, chunkCount, totalBytes: '0', trainLoss } });
+      stream.write({ header: { runId: task.runId, round: task.round, chunkCount, totalBytes: '0', trainLoss, receiptJson } });
       let index = 0;
       for (const data of chunks) stream.write({ chunk: { index: index++, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) } });
       stream.end();
@@ -371,8 +497,15 @@ export class SiteAgent {
 
   private async downloadAggregate(client: SiteServiceClient, worker: RunWorker, codec: CodecDescriptor, round: number): Promise<Float64Array> {
     await worker.encoderFor(codec);
-    const { chunks, contributors } = await downloadSums((cb) => client.downloadAggregate({ runId: worker.runId, round }).on('data', cb));
-    return worker.decodeAggregate(chunks, contributors);
+    const { chunks, contributors, receiptsJson } = await downloadSums((cb) => client.downloadAggregate({ runId: worker.runId, round }).on('data', cb));
+    if (!isMaskedRun(worker.spec, codec.kind)) return worker.decodeAggregate(chunks, contributors);
+    // A masked aggregate: the survivors' signed receipts first, then the check slots must decrypt to exactly |U|.
+    await this.refreshCrl(client);
+    const survivors = this.masking.verifyReceipts(worker.runId, round, receiptsJson, chunks.length, worker.spec.minSites);
+    if (survivors !== contributors) {
+      throw new CohortError(SecureAggErrors.AGGREGATE_INCONSISTENT, `the aggregate of round ${round} comes with ${survivors} receipts, the coordinator says ${contributors} contributors`, { details: { round, survivors, contributors } });
+    }
+    return worker.decodeAggregate(chunks, survivors);
   }
 
   private async evaluate(client: SiteServiceClient, task: Task__Output): Promise<void> {

@@ -90,6 +90,18 @@ export class RunStateStore {
     return existsSync(p) ? (JSON.parse(readSealedFile(p, this.key, `run-accepted:${runId}`).toString('utf8')) as AcceptedRun) : undefined;
   }
 
+  /** A masked round's secrets and progress at this site (site-agent/masking.ts), sealed like the rest. */
+  loadMaskRound(runId: string, round: number): string | undefined {
+    const p = join(this.dataDir, 'runs', runId, `mask-${round}.state`);
+    return existsSync(p) ? readSealedFile(p, this.key, `run-mask:${runId}:${round}`).toString('utf8') : undefined;
+  }
+
+  /** Written before anything it records leaves the site (writeSealedFile replaces the file atomically). */
+  saveMaskRound(runId: string, round: number, json: string): void {
+    mkdirSync(join(this.dataDir, 'runs', runId), { recursive: true, mode: 0o700 });
+    writeSealedFile(join(this.dataDir, 'runs', runId, `mask-${round}.state`), this.key, Buffer.from(json), `run-mask:${runId}:${round}`);
+  }
+
   save(runId: string, state: RunGlobalState): void {
     mkdirSync(join(this.dataDir, 'runs', runId), { recursive: true, mode: 0o700 });
     const json = JSON.stringify({

@@ -30,6 +30,7 @@ import { applyDecodedAggregate, initialServerState, siteUpdateVector } from './r
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { AcceptedCodec, RunGlobalState, RunStateStore } from './run-state.ts';
 import { acceptedRunOf } from './run-binding.ts';
+import { maskingOf } from '../core/secure-agg/masked-run.ts';
 import type { SiteConfig } from './site-config.ts';
 import { assertDpCompatible } from './training/dp-compatibility.ts';
 import { recordDpOptions } from './training/dp-options.ts';
@@ -251,7 +252,7 @@ export class RunWorker {
       return { accept: false, reasonCode: budget.code, reason, numExamples: 0, fingerprint: '' };
     }
     // The site binds what it accepts: spec, codec (and masking) are sealed, and later tasks must name the same (run-binding.ts).
-    if (!sealed) this.o.states.saveAcceptedRun(this.runId, acceptedRunOf(this.spec, offered));
+    if (!sealed) this.o.states.saveAcceptedRun(this.runId, acceptedRunOf(this.spec, offered, maskingOf(this.spec)));
     if (!this.o.ledger.entries().some((e) => e.runId === this.runId)) {
       // The accept reserves the planned spend; the run's stop (ledger.release) frees what it did not spend.
       this.o.ledger.append({

@@ -175,9 +175,10 @@ export class LocalConsortium {
     initSiteStorage(loadSiteConfig(join(this.options.workdir, 'sites', name, 'site.yaml')));
   }
 
-  startSite(name: string): ChildProcess {
+  /** `env` adds variables to the agent's environment (tests: site-agent/test-hooks.ts). */
+  startSite(name: string, env: Readonly<Record<string, string>> = {}): ChildProcess {
     const config = join(this.options.workdir, 'sites', name, 'site.yaml');
-    return this.spawnCohort(name, ['site', 'start', '--kit', join(this.kitsDir, name), '--config', config, '--address', `127.0.0.1:${this.port}`]);
+    return this.spawnCohort(name, ['site', 'start', '--kit', join(this.kitsDir, name), '--config', config, '--address', `127.0.0.1:${this.port}`], env);
   }
 
   /**

@@ -6,19 +6,26 @@
  */
 import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
-import { CohortError, GeneralErrors, RunErrors, SiteErrors, UpdateErrors } from '../../core/errors/index.ts';
+import { CohortError, GeneralErrors, RunErrors, SecureAggErrors, SiteErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
 import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
-import type { StateStore, RunRow, SumKind } from '../state/store.ts';
+import type { StateStore, RunRow, SumKind, MaskMessageKind } from '../state/store.ts';
 import { assertTransition, ROUND_TRANSITIONS, RUN_TRANSITIONS, TERMINAL_RUN_STATES, type RoundState, type RunState } from '../state/states.ts';
 import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts';
+import { isMaskedRun, maskingOf, maskThreshold, MIN_MASK_COHORT, type PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
+import { rebuildSecrets, type PublicMaskKeys, type Release } from '../../core/secure-agg/masking/reconstruct.ts';
+import { BfvChunkUnmasker } from '../../core/secure-agg/masking/unmasker.ts';
+import { loadSeal } from '../../core/secure-agg/seal-library.ts';
+import type { BfvCodecDescriptor } from '../../core/update-codec/types.ts';
 import { COHORT_VERSION } from '../../core/version.ts';
 import { Presence } from './presence.ts';
 import { finishTask, pendingTasksFor, type SiteTask } from './tasks.ts';
 
 export interface EngineOptions {
+  /** The consortium's name, bound into a masked round's published survivors (default 'cohort'). */
+  consortium?: string;
   /** How long a site may stay disconnected during a round before it is recorded as failed. */
   siteGraceMs: number;
   /** How long a run waits for sites to answer its offer. */
@@ -42,6 +49,8 @@ export interface UpdateSource {
   bytes: number;
   trainLoss: number;
   readChunk(index: number): Uint8Array;
+  /** Masked rounds: the sender's signed receipt (receipts.ts), checked against these chunks. */
+  receiptJson?: string;
 }
 
 export interface EngineEvents {
@@ -58,6 +67,8 @@ export interface SummedChunks {
   chunks: () => Iterable<Buffer>;
   chunkCount: number;
   contributors: number;
+  /** Masked rounds: the signed receipts of the survivors (a JSON array), sent with the first chunk. */
+  receiptsJson?: string;
 }
 
 /** One site's evaluation report, as the engine takes it. */
@@ -74,7 +85,10 @@ type RoundSite = ReturnType<StateStore['roundSites']>[number];
 
 /** What each open round state waits for from a site, and how a site that does not answer is marked. */
 const STAGES: Partial<Record<RoundState, { what: string; pending: (s: RoundSite) => boolean; failed: Partial<RoundSite> }>> = {
+  KEYING: { what: 'round mask keys', pending: (s) => s.mask_state === 'PENDING', failed: { mask_state: 'FAILED' } },
+  SHARING: { what: 'sealed mask shares', pending: (s) => s.mask_state === 'PENDING', failed: { mask_state: 'FAILED' } },
   COLLECTING: { what: 'update', pending: (s) => s.state === 'PENDING', failed: { state: 'FAILED' } },
+  UNMASKING: { what: 'released mask shares', pending: (s) => s.mask_state === 'PENDING', failed: { mask_state: 'FAILED' } },
   AGGREGATED: { what: 'evaluation', pending: (s) => s.eval_state === 'PENDING', failed: { eval_state: 'FAILED' } },
   SCORING: { what: 'report of the consortium metrics', pending: (s) => s.score_state === 'PENDING', failed: { score_state: 'FAILED' } },
 };
@@ -90,6 +104,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   /** Per run: the adder of its updates and the adder of its evaluation vectors. */
   private readonly adders = new Map<string, Record<SumKind, ChunkAdder>>();
   private readonly strategies = new Map<string, Strategy>();
+  /** Unmasking jobs in flight, by run and round (the work is async; its result commits in one transaction). */
+  private readonly unmasking = new Set<string>();
 
   constructor(
     readonly store: StateStore,
@@ -263,14 +279,24 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   private openRound(run: RunRow, round: number): () => void {
     const now = this.now();
     const participants = this.store.runSites(run.run_id).filter((s) => s.state === 'ACCEPTED').map((s) => s.site);
-    this.store.insertRound({ run_id: run.run_id, round, state: 'COLLECTING', opened_at_ms: now, deadline_ms: now + run.round_timeout_ms, closed_at_ms: null, contributors: 0, metrics_json: null });
-    for (const site of participants) this.store.insertRoundSite({ run_id: run.run_id, round, site, state: 'PENDING', updated_at_ms: now });
+    const masked = this.isMasked(run);
+    // A masked round first collects the sites' signed round mask keys (KEYING).
+    this.store.insertRound({ run_id: run.run_id, round, state: masked ? 'KEYING' : 'COLLECTING', opened_at_ms: now, deadline_ms: now + run.round_timeout_ms, closed_at_ms: null, contributors: 0, metrics_json: null });
+    for (const site of participants) {
+      this.store.insertRoundSite({ run_id: run.run_id, round, site, state: 'PENDING', updated_at_ms: now });
+      if (masked) this.store.updateRoundSite(run.run_id, round, site, { mask_state: 'PENDING' });
+    }
     this.store.updateRun(run.run_id, { current_round: round }, now);
-    this.store.appendEvent('coordinator', 'round.open', run.run_id, { round, participants }, now);
+    this.store.appendEvent('coordinator', 'round.open', run.run_id, { round, participants, masked }, now);
     return () => {
       for (const site of participants) this.emit('tasks', site);
       this.emit('run', run.run_id);
     };
+  }
+
+  /** Whether the run masks its updates (a BFV run whose spec asks for masking; core/secure-agg/masked-run.ts). */
+  isMasked(run: RunRow): boolean {
+    return isMaskedRun(JSON.parse(run.spec_json) as ModelSpec, (JSON.parse(run.codec_json) as { kind: string }).kind);
   }
 
   /** The adder of a running run's updates, or (`evaluation`) of its evaluation vectors, whose codec derives from the run's. */
@@ -333,6 +359,11 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const now = this.now();
     this.store.tx(() => {
       const run = this.checkUploadAllowed(site, runId, round);
+      const masked = this.isMasked(run);
+      if (masked && source.receiptJson === undefined) {
+        throw new CohortError(SecureAggErrors.RECEIPT_INVALID, `round ${round} of run ${runId} is masked: an upload must carry its signed receipt`, { details: { runId, round } });
+      }
+      if (masked && source.receiptJson !== undefined) this.store.putMaskMessage(runId, round, 'receipt', site, '', source.receiptJson);
       const adder = this.adderOf(run);
       for (let i = 0; i < adder.chunkCount; i++) {
         const sum = adder.add(this.store.getSum(runId, round, i), source.readChunk(i), i);
@@ -348,10 +379,16 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   /** The summed chunks of a round whose collection has closed. */
   aggregateOf(runId: string, round: number): SummedChunks {
     const r = this.store.getRound(runId, round);
-    if (!r || r.state === 'COLLECTING' || (r.state === 'FAILED' && r.contributors === 0)) {
+    const masked = this.isMasked(this.getRunOrThrow(runId));
+    if (!r || ['KEYING', 'SHARING', 'COLLECTING', 'UNMASKING'].includes(r.state) || (r.state === 'FAILED' && (r.contributors === 0 || masked))) {
       throw new CohortError(RunErrors.AGGREGATE_NOT_READY, `the aggregate of round ${round} of run ${runId} is not available (${r?.state ?? 'no such round'})`);
     }
-    return this.summed(runId, round, 'update', r.contributors);
+    const summed = this.summed(runId, round, 'update', r.contributors);
+    if (!masked) return summed;
+    // The survivors' signed receipts: every site checks them before it decrypts.
+    const survivors = new Set(this.store.roundSites(runId, round).filter((s) => s.state === 'DELIVERED').map((s) => s.site));
+    const receipts = this.store.maskMessages(runId, round, 'receipt').filter((m) => survivors.has(m.from_site)).map((m) => JSON.parse(m.json) as unknown);
+    return { ...summed, receiptsJson: JSON.stringify(receipts) };
   }
 
   /**
@@ -532,7 +569,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       }
     });
     const fresh = this.store.roundSites(run.run_id, round.round);
-    if (round.state === 'COLLECTING') this.maybeCloseCollection(run, round.round, fresh);
+    if (round.state === 'KEYING') this.maybeCloseKeying(run, round.round, fresh);
+    else if (round.state === 'SHARING') this.maybeCloseSharing(run, round.round, fresh);
+    else if (round.state === 'UNMASKING') this.maybeUnmask(run, round.round, fresh);
+    else if (round.state === 'COLLECTING') this.maybeCloseCollection(run, round.round, fresh);
     else if (round.state === 'AGGREGATED') this.maybeCloseEvaluation(run, round.round, fresh);
     else if (round.state === 'SCORING') this.maybeCloseScoring(run, round.round, fresh);
   }
@@ -545,6 +585,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       return;
     }
     const now = this.now();
+    if (this.isMasked(run)) {
+      this.publishSurvivors(run, round, sites);
+      return;
+    }
     this.store.tx(() => {
       this.setRoundState(run.run_id, round, 'COLLECTING', 'AGGREGATED', { contributors: delivered.length, deadline_ms: now + run.round_timeout_ms });
       // Every accepted site applies the aggregate, including ones that failed to deliver, so all stay in step.
@@ -553,6 +597,222 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     });
     for (const s of sites) this.emit('tasks', s.site);
     this.emit('run', run.run_id);
+  }
+
+  // ---- masked rounds (docs/secure-aggregation.md) -------------------------------------------
+
+  /** The fewest sites a masked round of this run goes on with. */
+  private maskQuorum(run: RunRow): number {
+    return Math.max(MIN_MASK_COHORT, run.min_sites);
+  }
+
+  /** The round's cohort: the sites whose signed round keys the coordinator holds, in site order. */
+  private maskCohortOf(runId: string, round: number): { site: string; json: string }[] {
+    return this.store.maskMessages(runId, round, 'keys').map((m) => ({ site: m.from_site, json: m.json }));
+  }
+
+  /**
+   * A site's part in a masked round's masking: its signed round keys (KEYING), its sealed shares
+   * for the cohort (SHARING) or its released shares (UNMASKING). Stored as sent, with the site's
+   * stage done, in one transaction; a repeat of what is stored already is answered as done.
+   * The coordinator opens nothing: the sites verify the signatures and seals themselves.
+   */
+  submitMaskMessage(site: string, runId: string, round: number, kind: string, json: string): void {
+    const stage = ({ keys: 'KEYING', shares: 'SHARING', release: 'UNMASKING' } as const)[kind as 'keys' | 'shares' | 'release'];
+    if (stage === undefined) throw new CohortError(RunErrors.INVALID_REQUEST, `mask message kind "${kind}" is not keys, shares or release`, { details: { field: 'kind' } });
+    const run = this.getRunOrThrow(runId);
+    const r = this.store.getRound(runId, round);
+    const rs = this.store.getRoundSite(runId, round, site);
+    if (!rs) throw new CohortError(UpdateErrors.NOT_PARTICIPANT, `site ${site} is not a participant of round ${round} of run ${runId}`);
+    if (rs.mask_state === 'DONE' && r?.state === stage) return; // repeated: idempotent
+    if (run.state !== 'RUNNING' || !r || r.state !== stage || run.current_round !== round || rs.mask_state !== 'PENDING') {
+      throw new CohortError(UpdateErrors.WRONG_ROUND, `round ${round} of run ${runId} does not wait for ${kind} from ${site} (round ${r?.state ?? 'absent'}, site ${rs.mask_state})`, {
+        details: { runId, round, kind },
+      });
+    }
+    const bad = (what: string): CohortError => new CohortError(SecureAggErrors.MASKING, `${kind} from ${site} for round ${round}: ${what}`, { details: { runId, round, kind, site } });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      throw bad('not JSON');
+    }
+    const ok = (o: unknown, from: string): o is Record<string, unknown> =>
+      typeof o === 'object' && o !== null && (o as Record<string, unknown>).run === runId && (o as Record<string, unknown>).round === round && (o as Record<string, unknown>)[from] === site;
+    const now = this.now();
+    const rows: { kind: MaskMessageKind; to: string; json: string }[] = [];
+    if (kind === 'keys') {
+      if (!ok(parsed, 'site')) throw bad('not this site\'s keys for this round');
+      rows.push({ kind: 'keys', to: '', json });
+    } else if (kind === 'shares') {
+      // { signature: CohortSignature, shares: SealedShare[] }: the signature over the cohort digest
+      // is relayed to every member with its TRAIN task (each confirms all members' signatures).
+      const cohort = this.maskCohortOf(runId, round).map((m) => m.site);
+      const body = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { signature?: unknown; shares?: unknown };
+      const sig = body.signature as Record<string, unknown> | undefined;
+      if (typeof sig !== 'object' || sig === null || sig.site !== site || typeof sig.cohort !== 'string' || !/^[0-9a-f]{64}$/.test(sig.cohort)) throw bad('carries no cohort signature of this site');
+      const list = body.shares;
+      if (!Array.isArray(list) || list.length !== cohort.length || !list.every((x) => ok(x, 'from'))) throw bad(`needs one share from ${site} for each of the ${cohort.length} cohort members`);
+      const to = list.map((x) => String((x as Record<string, unknown>).to));
+      if (new Set(to).size !== cohort.length || !cohort.every((c) => to.includes(c))) throw bad('the shares are not addressed to the cohort, one each');
+      for (const x of list) rows.push({ kind: 'share', to: String((x as Record<string, unknown>).to), json: JSON.stringify(x) });
+      rows.push({ kind: 'signature', to: '', json: JSON.stringify(sig) });
+    } else {
+      if (!ok(parsed, 'from')) throw bad('not this site\'s release for this round');
+      rows.push({ kind: 'release', to: '', json });
+    }
+    this.store.tx(() => {
+      for (const row of rows) this.store.putMaskMessage(runId, round, row.kind, site, row.to, row.json);
+      this.store.updateRoundSite(runId, round, site, { mask_state: 'DONE', updated_at_ms: now });
+      this.store.appendEvent(site, `mask.${kind}`, runId, { round }, now);
+    });
+    this.emit('run', runId);
+    this.tick();
+  }
+
+  /** Every site advertised its round keys or failed to: the advertisers are the cohort, and deal their shares (SHARING). */
+  private maybeCloseKeying(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
+    if (sites.some((s) => s.mask_state === 'PENDING')) return;
+    const cohort = sites.filter((s) => s.mask_state === 'DONE');
+    if (cohort.length < this.maskQuorum(run)) {
+      this.endRun(run, 'FAILED', RunErrors.QUORUM_LOST.code, `round ${round}: ${cohort.length} sites advertised mask keys, a masked round of this run needs ${this.maskQuorum(run)}`);
+      return;
+    }
+    const now = this.now();
+    this.store.tx(() => {
+      this.setRoundState(run.run_id, round, 'KEYING', 'SHARING', { deadline_ms: now + run.round_timeout_ms });
+      for (const s of sites) {
+        // A site outside the cohort takes no further part in the round.
+        if (s.mask_state === 'DONE') this.store.updateRoundSite(run.run_id, round, s.site, { mask_state: 'PENDING', updated_at_ms: now });
+        else this.store.updateRoundSite(run.run_id, round, s.site, { state: 'FAILED', updated_at_ms: now });
+      }
+      this.store.appendEvent('coordinator', 'round.sharing', run.run_id, { round, cohort: cohort.map((s) => s.site) }, now);
+    });
+    for (const s of cohort) this.emit('tasks', s.site);
+    this.emit('run', run.run_id);
+  }
+
+  /**
+   * Every cohort member dealt its shares, or one failed to: then no one could rebuild that
+   * member's secrets, and the round fails (the sites have masked nothing yet).
+   */
+  private maybeCloseSharing(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
+    const cohort = new Set(this.maskCohortOf(run.run_id, round).map((m) => m.site));
+    const members = sites.filter((s) => cohort.has(s.site));
+    if (members.some((s) => s.mask_state === 'PENDING')) return;
+    const missing = members.filter((s) => s.mask_state !== 'DONE');
+    if (missing.length > 0) {
+      this.endRun(run, 'FAILED', SecureAggErrors.MASKING.code, `round ${round}: ${missing.map((s) => s.site).join(', ')} dealt no mask shares; the round cannot be unmasked`);
+      return;
+    }
+    const now = this.now();
+    this.store.tx(() => {
+      this.setRoundState(run.run_id, round, 'SHARING', 'COLLECTING', { deadline_ms: now + run.round_timeout_ms });
+      for (const s of members) this.store.updateRoundSite(run.run_id, round, s.site, { mask_state: 'WAITING', updated_at_ms: now });
+      this.store.appendEvent('coordinator', 'round.collecting', run.run_id, { round }, now);
+    });
+    for (const s of members) this.emit('tasks', s.site);
+    this.emit('run', run.run_id);
+  }
+
+  /**
+   * Uploads closed: the survivors U (delivered) and dropped D (the rest of the cohort) are
+   * published with the round moving to UNMASKING, in one transaction; the survivors release shares.
+   */
+  private publishSurvivors(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
+    const cohort = this.maskCohortOf(run.run_id, round).map((m) => m.site);
+    const delivered = new Set(sites.filter((s) => s.state === 'DELIVERED').map((s) => s.site));
+    const survivors = cohort.filter((s) => delivered.has(s));
+    const threshold = maskThreshold(cohort.length, maskingOf(JSON.parse(run.spec_json) as ModelSpec) ?? { threshold: 'default' });
+    if (survivors.length < Math.max(threshold, this.maskQuorum(run))) {
+      this.endRun(run, 'FAILED', RunErrors.QUORUM_LOST.code, `round ${round}: ${survivors.length} masked updates delivered; unmasking needs ${Math.max(threshold, this.maskQuorum(run))}`);
+      return;
+    }
+    // The cohort digest the members signed: one for all, or the coordinator relayed two views.
+    const digests = new Set(this.store.maskMessages(run.run_id, round, 'signature').map((m) => (JSON.parse(m.json) as { cohort: string }).cohort));
+    if (digests.size !== 1) {
+      this.endRun(run, 'FAILED', SecureAggErrors.MASKING.code, `round ${round}: the cohort members signed ${digests.size} different cohort digests; the round cannot be unmasked`);
+      return;
+    }
+    const published: PublishedUnmask = { consortium: this.options.consortium ?? 'cohort', run: run.run_id, round, cohort: [...digests][0] as string, survivors, dropped: cohort.filter((s) => !delivered.has(s)) };
+    const now = this.now();
+    this.store.tx(() => {
+      this.setRoundState(run.run_id, round, 'COLLECTING', 'UNMASKING', { contributors: survivors.length, deadline_ms: now + run.round_timeout_ms });
+      this.store.putMaskMessage(run.run_id, round, 'unmask', '', '', JSON.stringify(published));
+      for (const s of survivors) this.store.updateRoundSite(run.run_id, round, s, { mask_state: 'PENDING', updated_at_ms: now });
+      this.store.appendEvent('coordinator', 'round.unmasking', run.run_id, { round, survivors, dropped: published.dropped }, now);
+    });
+    for (const s of survivors) this.emit('tasks', s);
+    this.emit('run', run.run_id);
+  }
+
+  /**
+   * Every survivor released its shares or failed to: rebuild the survivors' self-mask seeds and
+   * the dropped sites' mask keys, add the masks' negation to the encrypted sum as plaintexts (no
+   * key), and commit the unmasked sum with AGGREGATED in one transaction. The work is async; a
+   * crash before the commit leaves the round UNMASKING, and the next start does it again.
+   */
+  private maybeUnmask(run: RunRow, round: number, sites: ReturnType<StateStore['roundSites']>): void {
+    if (sites.some((s) => s.mask_state === 'PENDING')) return;
+    const job = `${run.run_id}:${round}`;
+    if (this.unmasking.has(job)) return;
+    this.unmasking.add(job);
+    void this.unmask(run, round)
+      .catch((e: unknown) => {
+        const current = this.store.getRound(run.run_id, round);
+        if (current?.state !== 'UNMASKING') return;
+        const code = e instanceof CohortError ? e.code : GeneralErrors.INTERNAL.code;
+        this.endRun(this.getRunOrThrow(run.run_id), 'FAILED', code, `round ${round}: unmasking failed: ${(e as Error).message}`);
+      })
+      .finally(() => {
+        this.unmasking.delete(job);
+        this.tick();
+      });
+  }
+
+  private async unmask(run: RunRow, round: number): Promise<void> {
+    const published = JSON.parse(this.store.maskMessages(run.run_id, round, 'unmask')[0]?.json ?? 'null') as PublishedUnmask | null;
+    if (!published) throw new CohortError(SecureAggErrors.UNMASK_FAILED, `round ${round}: no published survivors`);
+    const context = { consortium: published.consortium, run: published.run, round: published.round };
+    const members: PublicMaskKeys[] = this.maskCohortOf(run.run_id, round).map((m) => {
+      const a = JSON.parse(m.json) as { maskPublicKey: string; selfSeedCommitment: string; certificatePem: string };
+      return { site: m.site, maskPublicKeyDer: Buffer.from(a.maskPublicKey, 'base64'), selfSeedCommitment: a.selfSeedCommitment, certificatePem: a.certificatePem };
+    });
+    const releases = this.store.maskMessages(run.run_id, round, 'release').map((m) => JSON.parse(m.json) as Release);
+    const threshold = maskThreshold(members.length, maskingOf(JSON.parse(run.spec_json) as ModelSpec) ?? { threshold: 'default' });
+    const rebuilt = await rebuildSecrets(context, members, threshold, published.survivors, releases, published.cohort);
+    if (rebuilt.rejected.length > 0) {
+      // Bad shares were dropped (enough good ones remained): the releasers at fault are recorded.
+      this.store.appendEvent('coordinator', 'round.shares_rejected', run.run_id, { round, rejected: rebuilt.rejected.map((r) => ({ from: r.from, site: r.site ?? null, culprit: r.culprit, reason: r.reason })) }, this.now());
+    }
+    const codec = JSON.parse(run.codec_json) as BfvCodecDescriptor;
+    const unmasker = new BfvChunkUnmasker(await loadSeal(), codec, context, members, rebuilt);
+    try {
+      const chunkCount = this.adderOf(run).chunkCount;
+      const unmasked: Uint8Array[] = [];
+      for (let i = 0; i < chunkCount; i++) {
+        const sum = this.store.getSum(run.run_id, round, i);
+        if (!sum) throw new CohortError(RunErrors.AGGREGATE_NOT_READY, `update chunk ${i} of round ${round} is missing`);
+        unmasked.push(unmasker.unmask(sum, i));
+      }
+      const now = this.now();
+      let committed = false;
+      this.store.tx(() => {
+        const r = this.store.getRound(run.run_id, round);
+        if (r?.state !== 'UNMASKING') return;
+        unmasked.forEach((c, i) => this.store.putSum(run.run_id, round, i, c));
+        this.setRoundState(run.run_id, round, 'UNMASKING', 'AGGREGATED', { deadline_ms: now + run.round_timeout_ms });
+        for (const s of this.store.roundSites(run.run_id, round)) this.store.updateRoundSite(run.run_id, round, s.site, { eval_state: 'PENDING', updated_at_ms: now });
+        this.store.appendEvent('coordinator', 'round.aggregated', run.run_id, { round, contributors: published.survivors.length, unmasked: true, dropped: published.dropped }, now);
+        committed = true;
+      });
+      if (committed) {
+        for (const s of this.store.roundSites(run.run_id, round)) this.emit('tasks', s.site);
+        this.emit('run', run.run_id);
+      }
+    } finally {
+      unmasker.dispose();
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 /** The tasks a site should be working on, derived from durable state alone. */
 import type { Task__Output } from '../../protos/gen/cohort/v1/Task.ts';
+import type { MaskTaskData, PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
 import type { StateStore } from '../state/store.ts';
 
 /** A task as it goes on the wire: the generated message type, every field present. */
@@ -10,7 +11,7 @@ export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: 
   // still learns of it on reconnect and frees its privacy reservation.
   const tasks: SiteTask[] = store.unacknowledgedEnds(site).map((run) => finishTask(run.run_id, run.state, run.error ?? `run ${run.state.toLowerCase()}`, run.model_id ?? ''));
   for (const run of store.runsInState('RECRUITING', 'RUNNING')) {
-    const base = { runId: run.run_id, specJson: run.spec_json, codecJson: run.codec_json, runState: run.state, message: '', submittedBy: run.submitted_by, modelId: '' };
+    const base = { runId: run.run_id, specJson: run.spec_json, codecJson: run.codec_json, runState: run.state, message: '', submittedBy: run.submitted_by, modelId: '', maskJson: '' };
     const membership = store.getRunSite(run.run_id, site);
     if (run.state === 'RECRUITING') {
       if (membership?.state === 'INVITED') {
@@ -21,14 +22,30 @@ export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: 
     const rs = store.getRoundSite(run.run_id, run.current_round, site);
     const round = store.getRound(run.run_id, run.current_round);
     if (!rs || !round) continue;
-    if (round.state === 'COLLECTING' && rs.state === 'PENDING') {
+    const r = run.current_round;
+    const keys = (): string[] => store.maskMessages(run.run_id, r, 'keys').map((m) => m.json);
+    const mask = (data: MaskTaskData): string => JSON.stringify(data);
+    if (round.state === 'KEYING' && rs.mask_state === 'PENDING') {
+      tasks.push({ ...base, taskId: `${run.run_id}:mask-keys:${r}`, kind: 'TASK_KIND_MASK_KEYS', round: r, fitConfigJson: '', maskJson: mask({}) });
+    } else if (round.state === 'SHARING' && rs.mask_state === 'PENDING') {
+      tasks.push({ ...base, taskId: `${run.run_id}:mask-shares:${r}`, kind: 'TASK_KIND_MASK_SHARES', round: r, fitConfigJson: '', maskJson: mask({ keys: keys() }) });
+    } else if (round.state === 'COLLECTING' && rs.state === 'PENDING') {
+      const cohort = keys();
+      const shares = cohort.length === 0 ? [] : store.maskMessages(run.run_id, r, 'share', site).map((m) => m.json);
       tasks.push({
         ...base,
-        taskId: `${run.run_id}:train:${run.current_round}`,
+        taskId: `${run.run_id}:train:${r}`,
         kind: 'TASK_KIND_TRAIN',
-        round: run.current_round,
-        fitConfigJson: fitConfigJson(run.run_id, run.current_round),
+        round: r,
+        fitConfigJson: fitConfigJson(run.run_id, r),
+        // A masked round's upload is masked with the cohort's keys and the shares this site holds.
+        maskJson: cohort.length === 0 ? '' : mask({ keys: cohort, shares, signatures: store.maskMessages(run.run_id, r, 'signature').map((m) => m.json) }),
       });
+    } else if (round.state === 'UNMASKING' && rs.mask_state === 'PENDING') {
+      const published = store.maskMessages(run.run_id, r, 'unmask')[0];
+      if (published) {
+        tasks.push({ ...base, taskId: `${run.run_id}:unmask:${r}`, kind: 'TASK_KIND_UNMASK', round: r, fitConfigJson: '', maskJson: mask({ keys: keys(), unmask: JSON.parse(published.json) as PublishedUnmask }) });
+      }
     } else if (round.state === 'AGGREGATED' && rs.eval_state === 'PENDING') {
       tasks.push({ ...base, taskId: `${run.run_id}:evaluate:${run.current_round}`, kind: 'TASK_KIND_EVALUATE', round: run.current_round, fitConfigJson: '' });
     } else if (round.state === 'SCORING' && rs.score_state === 'PENDING') {
@@ -39,5 +56,5 @@ export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: 
 }
 
 export function finishTask(runId: string, runState: string, message: string, modelId = ''): SiteTask {
-  return { taskId: `${runId}:finish`, kind: 'TASK_KIND_FINISH', runId, round: 0, specJson: '', codecJson: '', fitConfigJson: '', runState, message, submittedBy: '', modelId };
+  return { taskId: `${runId}:finish`, kind: 'TASK_KIND_FINISH', runId, round: 0, specJson: '', codecJson: '', fitConfigJson: '', runState, message, submittedBy: '', modelId, maskJson: '' };
 }

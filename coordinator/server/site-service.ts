@@ -15,6 +15,8 @@ import type { SiteTask } from '../engine/tasks.ts';
 import { authorize } from './access.ts';
 import type { CallWithAuthContext, RevocationGuard } from '../../core/tls/credentials.ts';
 import { UpdateSpool } from './spool.ts';
+import type { ContributionReceipt } from '../../core/secure-agg/masking/receipts.ts';
+import { ChunkDigest } from '../../core/secure-agg/masked-run.ts';
 
 export interface SiteServiceContext {
   engine: RunEngine;
@@ -61,7 +63,8 @@ function streamSums(ctx: SiteServiceContext, sums: (runId: string, round: number
         const agg = sums(runId, round);
         let index = 0;
         for (const data of agg.chunks()) {
-          const ok = call.write({ index, chunkCount: agg.chunkCount, data, contributors: agg.contributors });
+          // A masked round's receipts go with the first chunk.
+          const ok = call.write({ index, chunkCount: agg.chunkCount, data, contributors: agg.contributors, receiptsJson: index === 0 ? (agg.receiptsJson ?? '') : '' });
           index++;
           if (!ok) await new Promise<void>((resolve) => call.once('drain', resolve));
         }
@@ -89,6 +92,27 @@ const CHARGED: ReadonlySet<string> = new Set([UpdateErrors.NOT_SINGLE.code, Secu
  */
 export function chargedToSender(e: unknown): CohortError | undefined {
   return e instanceof CohortError && CHARGED.has(e.code) ? e : undefined;
+}
+
+/**
+ * Checks a masked upload's receipt against the upload as it arrived: the sender's name, the
+ * run, round and chunk count, and the SHA-256 of the chunks. The signature is the sites' to
+ * check (they verify every receipt before they decrypt); a receipt that does not describe the
+ * upload is refused here and nothing is counted.
+ */
+function receiptFor(site: string, header: { runId: string; round: number; chunkCount: number; receiptJson: string }, chunksSha256: string): string {
+  let r: Partial<ContributionReceipt>;
+  try {
+    r = JSON.parse(header.receiptJson) as Partial<ContributionReceipt>;
+  } catch {
+    throw new CohortError(SecureAggErrors.RECEIPT_INVALID, 'the upload\'s receipt is not JSON', { details: { field: 'receipt_json' } });
+  }
+  if (typeof r !== 'object' || r === null || r.site !== site || r.run !== header.runId || r.round !== header.round || r.chunkCount !== header.chunkCount || r.chunksSha256 !== chunksSha256) {
+    throw new CohortError(SecureAggErrors.RECEIPT_INVALID, `the upload's receipt does not describe this upload of ${site} (site, run, round, chunk count or SHA-256 of the chunks differ)`, {
+      details: { field: 'receipt_json', site },
+    });
+  }
+  return header.receiptJson;
 }
 
 export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandlers {
@@ -278,7 +302,9 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         callback(toServiceError(e));
         return;
       }
-      let header: { runId: string; round: number; trainLoss: number; chunkCount: number; adder: ChunkAdder } | undefined;
+      let header: { runId: string; round: number; trainLoss: number; chunkCount: number; adder: ChunkAdder; receiptJson: string } | undefined;
+      /** The SHA-256 of the chunks as they arrive, for a masked round's signed receipt. */
+      const digest = new ChunkDigest();
       let spool: UpdateSpool | undefined;
       let done = false;
       /**
@@ -313,7 +339,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
             if (h.chunkCount !== adder.chunkCount) {
               throw new CohortError(UpdateErrors.CHUNK_INDEX, `the header announces ${h.chunkCount} chunks, the run codec has ${adder.chunkCount}`);
             }
-            header = { runId: h.runId, round: h.round, trainLoss: h.trainLoss, chunkCount: adder.chunkCount, adder };
+            header = { runId: h.runId, round: h.round, trainLoss: h.trainLoss, chunkCount: adder.chunkCount, adder, receiptJson: h.receiptJson };
             spool = new UpdateSpool(join(ctx.spoolDir, h.runId));
             return;
           }
@@ -333,6 +359,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
             return;
           }
           spool.append(chunk.data);
+          digest.update(chunk.data);
         } catch (e) {
           fail(e);
         }
@@ -344,7 +371,17 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
           if (spool.chunkCount < header.chunkCount) {
             throw new CohortError(UpdateErrors.TRUNCATED, `the upload ended after ${spool.chunkCount} of ${header.chunkCount} chunks; nothing was counted`);
           }
-          engine.commitUpdate(site, header.runId, header.round, spool.source(header.trainLoss));
+          const source = spool.source(header.trainLoss);
+          if (header.receiptJson !== '') {
+            try {
+              source.receiptJson = receiptFor(site, header, digest.digest());
+            } catch (e) {
+              // A receipt that does not match the chunks the site sent is the sender's failure.
+              fail(e, true);
+              return;
+            }
+          }
+          engine.commitUpdate(site, header.runId, header.round, source);
           const receipt = { runId: header.runId, round: header.round, chunks: spool.chunkCount, bytes: String(spool.bytes) };
           log.info({ site, runId: header.runId, round: header.round, chunks: spool.chunkCount, bytes: spool.bytes }, 'update committed');
           done = true;
@@ -360,6 +397,12 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         spool?.discard();
       });
     },
+
+    SubmitMaskMessage: unary(ctx, (site, req) => {
+      if (!req.runId) throw new CohortError(RunErrors.INVALID_REQUEST, 'run_id is required', { details: { field: 'run_id' } });
+      engine.submitMaskMessage(site, req.runId, req.round, req.kind, req.json);
+      return { ok: true };
+    }),
 
     DownloadAggregate: streamSums(ctx, (runId, round) => engine.aggregateOf(runId, round)),
     DownloadEvaluation: streamSums(ctx, (runId, round) => engine.evaluationSumOf(runId, round)),

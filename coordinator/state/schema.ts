@@ -1,5 +1,5 @@
 /** SQLite schema of the coordinator's state. Versioned; migrations run at open. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,8 +69,23 @@ CREATE TABLE IF NOT EXISTS round_sites (
   eval_json TEXT,
   score_state TEXT NOT NULL DEFAULT 'WAITING',
   score_json TEXT,
+  mask_state TEXT NOT NULL DEFAULT 'WAITING',
   updated_at_ms INTEGER NOT NULL,
   PRIMARY KEY (run_id, round, site)
+);
+
+-- Masked rounds: what the sites sent for the round's masking, stored and relayed as sent:
+-- kind 'keys' (signed advertisement, to_site ''), 'share' (sealed from -> to), 'receipt'
+-- (signed contribution of a delivered upload, to_site ''), 'release' (released shares,
+-- to_site ''), and 'unmask' (the published survivors and dropped, from and to '').
+CREATE TABLE IF NOT EXISTS mask_messages (
+  run_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  from_site TEXT NOT NULL,
+  to_site TEXT NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (run_id, round, kind, from_site, to_site)
 );
 
 -- One running sum per chunk index of a round: what the coordinator aggregates.
@@ -213,3 +228,6 @@ export const MIGRATE_3_TO_4 = [
   `UPDATE models SET version = (SELECT COUNT(*) FROM models m WHERE m.name = models.name
      AND (m.released_at_ms < models.released_at_ms OR (m.released_at_ms = models.released_at_ms AND m.model_id <= models.model_id)))`,
 ];
+
+/** Version 4 to 5: a site's part in a masked round's masking stages (mask_messages comes from SCHEMA_SQL). */
+export const MIGRATE_4_TO_5 = ["ALTER TABLE round_sites ADD COLUMN mask_state TEXT NOT NULL DEFAULT 'WAITING'"];

@@ -22,10 +22,19 @@ export type RunSiteState = 'INVITED' | 'ACCEPTED' | 'DECLINED';
  * the consortium metrics. CLOSED / FAILED: done. A round with fewer than minSites evaluations
  * closes from AGGREGATED without consortium metrics.
  */
-export type RoundState = 'COLLECTING' | 'AGGREGATED' | 'SCORING' | 'CLOSED' | 'FAILED';
+export type RoundState = 'KEYING' | 'SHARING' | 'COLLECTING' | 'UNMASKING' | 'AGGREGATED' | 'SCORING' | 'CLOSED' | 'FAILED';
 
+/**
+ * A masked round (docs/secure-aggregation.md) runs KEYING (the sites advertise signed round
+ * mask keys) and SHARING (each deals sealed shares to the cohort) before COLLECTING, and
+ * UNMASKING (the survivors release shares; the coordinator removes the masks from the sum)
+ * between COLLECTING and AGGREGATED.
+ */
 export const ROUND_TRANSITIONS: Readonly<Record<RoundState, readonly RoundState[]>> = {
-  COLLECTING: ['AGGREGATED', 'FAILED'],
+  KEYING: ['SHARING', 'FAILED'],
+  SHARING: ['COLLECTING', 'FAILED'],
+  COLLECTING: ['AGGREGATED', 'UNMASKING', 'FAILED'],
+  UNMASKING: ['AGGREGATED', 'FAILED'],
   AGGREGATED: ['SCORING', 'CLOSED', 'FAILED'],
   SCORING: ['CLOSED', 'FAILED'],
   CLOSED: [],
@@ -34,6 +43,9 @@ export const ROUND_TRANSITIONS: Readonly<Record<RoundState, readonly RoundState[
 
 /** A site's update in a round. */
 export type SiteRoundState = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+/** A site's part in the current masking stage of a round (KEYING, SHARING, UNMASKING). */
+export type SiteMaskState = 'WAITING' | 'PENDING' | 'DONE' | 'FAILED';
 
 /** A site's evaluation of the round's new global model. */
 export type SiteEvalState = 'WAITING' | 'PENDING' | 'EVALUATED' | 'FAILED';

@@ -8,8 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StoredEvent } from '../../core/audit/events.ts';
 import { CrashHook } from './crash-hook.ts';
-import { MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
-import type { RoundState, RunSiteState, RunState, SiteEvalState, SiteRoundState, SiteScoreState } from './states.ts';
+import { MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4, MIGRATE_4_TO_5, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import type { RoundState, RunSiteState, RunState, SiteEvalState, SiteRoundState, SiteScoreState, SiteMaskState } from './states.ts';
 
 export interface RunRow {
   run_id: string;
@@ -79,8 +79,13 @@ export interface RoundSiteRow {
   score_state: SiteScoreState;
   /** The consortium metrics this site decrypted and reported (ConsortiumMetrics JSON). */
   score_json: string | null;
+  /** The site's part in the current masking stage of a masked round. */
+  mask_state: SiteMaskState;
   updated_at_ms: number;
 }
+
+/** What a masked round's mask_messages hold (schema.ts). */
+export type MaskMessageKind = 'keys' | 'share' | 'signature' | 'receipt' | 'release' | 'unmask';
 
 /** Which running sums: a round's updates, or its evaluation vectors. */
 export type SumKind = 'update' | 'evaluation';
@@ -116,7 +121,7 @@ export class StateStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     const existing = this.schemaVersion();
-    const migrations: readonly (readonly string[])[] = [MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4];
+    const migrations: readonly (readonly string[])[] = [MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4, MIGRATE_4_TO_5];
     for (let from = existing ?? SCHEMA_VERSION; from < SCHEMA_VERSION; from++) {
       const steps = migrations[from - 1];
       if (!steps) break;
@@ -309,6 +314,21 @@ export class StateStore {
     this.db
       .prepare(`UPDATE round_sites SET ${sets} WHERE run_id = @run_id AND round = @round AND site = @site`)
       .run({ ...fields, run_id: runId, round, site });
+  }
+
+  putMaskMessage(runId: string, round: number, kind: MaskMessageKind, from: string, to: string, json: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO mask_messages (run_id, round, kind, from_site, to_site, json) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, round, kind, from_site, to_site) DO UPDATE SET json = excluded.json`,
+      )
+      .run(runId, round, kind, from, to, json);
+  }
+
+  /** A masked round's messages of one kind, in site order; `to` narrows to those for one site. */
+  maskMessages(runId: string, round: number, kind: MaskMessageKind, to?: string): { from_site: string; to_site: string; json: string }[] {
+    const sql = `SELECT from_site, to_site, json FROM mask_messages WHERE run_id = ? AND round = ? AND kind = ?${to === undefined ? '' : ' AND to_site = ?'} ORDER BY from_site, to_site`;
+    return this.db.prepare(sql).all(...(to === undefined ? [runId, round, kind] : [runId, round, kind, to])) as { from_site: string; to_site: string; json: string }[];
   }
 
   getSum(runId: string, round: number, chunkIndex: number, kind: SumKind = 'update'): Buffer | undefined {

@@ -6,6 +6,7 @@ import { CohortError, SecureAggErrors, UpdateErrors } from '../errors/index.ts';
 import type { BfvCodecDescriptor, UpdateEncoder } from '../update-codec/types.ts';
 import { checkChunkHeader, readChunk, writeChunk } from './chunk-format.ts';
 import { loadSecretKey } from './keys.ts';
+import type { SlotMask } from './masking/site-masker.ts';
 import { ciphertextsInChunk, layoutOf, type BfvLayout } from './layout.ts';
 import { quantizeWeightedUpdate } from './quantize.ts';
 import { createRunContext, loadCiphertext, type BfvContext } from './seal-context.ts';
@@ -28,6 +29,9 @@ export interface DecodedAggregate {
   /** Smallest invariant noise budget left in any ciphertext, in bits (> 0 when correct). */
   readonly minNoiseBudgetBits: number;
 }
+
+/** Which 32-bit half of a 64-bit lane holds the low bits on this platform. */
+const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
 
 type Seal = {
   readonly encryptor: ReturnType<SealLibrary['Encryptor']>;
@@ -88,24 +92,43 @@ export class BfvUpdateEncoder implements UpdateEncoder {
    * byte is produced), then encrypts chunk by chunk as the caller pulls them.
    */
   encode(vector: Float64Array): Iterable<Uint8Array> {
+    return this.encrypt(this.quantize(vector));
+  }
+
+  /**
+   * As {@link encode}, with `mask` added mod t to every slot of every ciphertext (values,
+   * weight, check slot and padding) before encryption: the pairwise masking of
+   * ./masking/site-masker.ts. Quantizes and range-checks the whole vector first.
+   */
+  encodeMasked(vector: Float64Array, mask: SlotMask): Iterable<Uint8Array> {
+    if (String(mask.t) !== this.descriptor.plainModulus) {
+      throw new TypeError(`mask works mod ${mask.t}, the codec's plain modulus is ${this.descriptor.plainModulus}`);
+    }
+    return this.encrypt(this.quantize(vector), mask);
+  }
+
+  private quantize(vector: Float64Array): Float64Array {
     if (vector.length !== this.descriptor.length) {
       throw new TypeError(`vector has ${vector.length} values, the codec expects ${this.descriptor.length}`);
     }
-    const quantized = quantizeWeightedUpdate(vector, {
+    return quantizeWeightedUpdate(vector, {
       scale: this.descriptor.scale,
       maxAbsValue: this.descriptor.maxAbsValue,
       maxWeight: this.descriptor.maxWeight,
       clampOutOfRange: this.clampOutOfRange,
       random: this.random,
     });
-    return this.encrypt(quantized);
   }
 
-  private *encrypt(quantized: Float64Array): Generator<Uint8Array> {
+  private *encrypt(quantized: Float64Array, mask?: SlotMask): Generator<Uint8Array> {
     const { encryptor, batch } = this.live();
     const n = this.descriptor.polyModulusDegree;
     const per = this.layout.valuesPerCiphertext;
     const slots = new BigInt64Array(n);
+    const row = new Float64Array(mask === undefined ? 0 : n);
+    // Masked slots are residues in [0, t), written little-endian into 64-bit lanes.
+    const unsigned = new BigUint64Array(mask === undefined ? 0 : n);
+    const words = new Uint32Array(unsigned.buffer);
     const plain = this.seal.PlainText();
     try {
       for (let index = 0; index < this.chunkCount; index++) {
@@ -114,10 +137,28 @@ export class BfvUpdateEncoder implements UpdateEncoder {
         for (let c = 0; c < count; c++) {
           const start = (index * this.layout.ciphertextsPerChunk + c) * per;
           const end = Math.min(start + per, quantized.length);
-          slots.fill(0n);
-          for (let i = start; i < end; i++) slots[i - start] = BigInt(quantized[i] as number);
-          slots[n - 1] = 1n; // check slot
-          batch.encode(slots, plain);
+          if (mask === undefined) {
+            slots.fill(0n);
+            for (let i = start; i < end; i++) slots[i - start] = BigInt(quantized[i] as number);
+            slots[n - 1] = 1n; // check slot
+          } else {
+            const t = mask.t;
+            row.fill(0);
+            for (let i = start; i < end; i++) {
+              const q = quantized[i] as number;
+              row[i - start] = q < 0 ? q + t : q;
+            }
+            row[n - 1] = 1; // check slot
+            mask.addBlock(index * this.layout.ciphertextsPerChunk + c, row);
+            // Residues below 2^52 go in as two 32-bit halves: no BigInt per slot.
+            for (let i = 0; i < n; i++) {
+              const r = row[i] as number;
+              const lo = r >>> 0;
+              words[2 * i + LOW_WORD] = lo;
+              words[2 * i + 1 - LOW_WORD] = (r - lo) / 4294967296;
+            }
+          }
+          batch.encode(mask === undefined ? slots : unsigned, plain);
           const serializable = encryptor.encryptSymmetricSerializable(plain);
           try {
             ciphertexts.push(serializable.saveArray(this.seal.ComprModeType.zstd));
@@ -139,9 +180,18 @@ export class BfvUpdateEncoder implements UpdateEncoder {
   /**
    * Decrypts a summed aggregate and checks it: every ciphertext's check slot must hold the
    * number of summands the chunk headers claim (else SECURE_AGG_WRONG_KEY), and every
-   * ciphertext must have noise budget left (else SECURE_AGG_NOISE_EXHAUSTED).
+   * ciphertext must have noise budget left (else SECURE_AGG_NOISE_EXHAUSTED). With
+   * `expect.contributors` (the count of verified receipts, ./masking/receipts.ts) both the
+   * headers and every check slot must hold exactly that count, else SECURE_AGG_SUM_UNVERIFIED.
+   * What this catches: a sum with a mask left in that the coordinator cannot compute (an
+   * honest survivor's self-mask, or a pairwise mask between two honest sites), a copy of an
+   * honest upload, or a missing one. What it does not: a coordinator that knows a mask (its
+   * colluder's, or a dropped site's rebuilt one) can add a ciphertext again and subtract that
+   * mask and an extra 1 in the check slot with a plaintext, and the slot still reads |U| (see
+   * docs/secure-aggregation.md, threat model: the check slot is not a MAC).
    */
-  decodeAggregate(chunks: readonly Uint8Array[]): DecodedAggregate {
+  decodeAggregate(chunks: readonly Uint8Array[], expect: { readonly contributors?: number } = {}): DecodedAggregate {
+    const contributors = expect.contributors;
     if (chunks.length !== this.chunkCount) {
       throw new CohortError(UpdateErrors.TRUNCATED, `aggregate has ${chunks.length} chunks, expected ${this.chunkCount}`, {
         details: { chunks: chunks.length, expected: this.chunkCount },
@@ -166,6 +216,11 @@ export class BfvUpdateEncoder implements UpdateEncoder {
           });
         }
         summands = header.summands;
+        if (contributors !== undefined && header.summands !== contributors) {
+          throw new CohortError(SecureAggErrors.SUM_UNVERIFIED, `${where} claims ${header.summands} summands, the aggregate comes with ${contributors} verified receipts`, {
+            details: { index, summands: header.summands, contributors },
+          });
+        }
         for (const [c, bytes] of ciphertexts.entries()) {
           const ct = loadCiphertext(this.seal, bfv.context, bytes, `${where}, ciphertext ${c}`);
           let budget: number;
@@ -176,6 +231,13 @@ export class BfvUpdateEncoder implements UpdateEncoder {
             values = batch.decodeBigInt(plain, true) as BigInt64Array;
           } finally {
             ct.delete();
+          }
+          if (contributors !== undefined && values[values.length - 1] !== BigInt(contributors)) {
+            throw new CohortError(
+              SecureAggErrors.SUM_UNVERIFIED,
+              `${where}, ciphertext ${c}: check slot does not hold the ${contributors} contributions the receipts name; a mask is left in or a contribution is counted twice or missing`,
+              { details: { index, ciphertext: c, contributors } },
+            );
           }
           if (values[values.length - 1] !== BigInt(header.summands)) {
             throw new CohortError(

@@ -170,7 +170,7 @@ function announcedTime(value: unknown): number | undefined {
  * Checks that `certPem` was issued by the consortium CA, is valid now, and belongs to site
  * `site` of `consortium`; returns its public key.
  */
-function siteCertificateKey(certPem: string, caPem: string, consortium: string, site: string, what: string, now = Date.now()): KeyObject {
+export function siteCertificateKey(certPem: string, caPem: string, consortium: string, site: string, what: string, now = Date.now()): KeyObject {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);

@@ -18,6 +18,7 @@ import type { HeartbeatResponse as _cohort_v1_HeartbeatResponse, HeartbeatRespon
 import type { KeyCeremonyRequest as _cohort_v1_KeyCeremonyRequest, KeyCeremonyRequest__Output as _cohort_v1_KeyCeremonyRequest__Output } from './cohort/v1/KeyCeremonyRequest.ts';
 import type { KeyCeremonyStatus as _cohort_v1_KeyCeremonyStatus, KeyCeremonyStatus__Output as _cohort_v1_KeyCeremonyStatus__Output } from './cohort/v1/KeyCeremonyStatus.ts';
 import type { KeyRecipient as _cohort_v1_KeyRecipient, KeyRecipient__Output as _cohort_v1_KeyRecipient__Output } from './cohort/v1/KeyRecipient.ts';
+import type { MaskMessage as _cohort_v1_MaskMessage, MaskMessage__Output as _cohort_v1_MaskMessage__Output } from './cohort/v1/MaskMessage.ts';
 import type { PrivacySpend as _cohort_v1_PrivacySpend, PrivacySpend__Output as _cohort_v1_PrivacySpend__Output } from './cohort/v1/PrivacySpend.ts';
 import type { PublishSealedKeysRequest as _cohort_v1_PublishSealedKeysRequest, PublishSealedKeysRequest__Output as _cohort_v1_PublishSealedKeysRequest__Output } from './cohort/v1/PublishSealedKeysRequest.ts';
 import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from './cohort/v1/RegisterRequest.ts';
@@ -58,6 +59,7 @@ export interface ProtoGrpcType {
       KeyCeremonyRequest: MessageTypeDefinition<_cohort_v1_KeyCeremonyRequest, _cohort_v1_KeyCeremonyRequest__Output>
       KeyCeremonyStatus: MessageTypeDefinition<_cohort_v1_KeyCeremonyStatus, _cohort_v1_KeyCeremonyStatus__Output>
       KeyRecipient: MessageTypeDefinition<_cohort_v1_KeyRecipient, _cohort_v1_KeyRecipient__Output>
+      MaskMessage: MessageTypeDefinition<_cohort_v1_MaskMessage, _cohort_v1_MaskMessage__Output>
       PrivacySpend: MessageTypeDefinition<_cohort_v1_PrivacySpend, _cohort_v1_PrivacySpend__Output>
       PublishSealedKeysRequest: MessageTypeDefinition<_cohort_v1_PublishSealedKeysRequest, _cohort_v1_PublishSealedKeysRequest__Output>
       RegisterRequest: MessageTypeDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterRequest__Output>

@@ -2,6 +2,7 @@
 import { median } from './he-stats.ts';
 import type { RoundComparison } from './he-round.ts';
 import type { NetworkedComparison } from './he-networked.ts';
+import type { MaskingFigures } from './he-masking.ts';
 
 /** The fields of the bench result the section shows. */
 export interface HeReportInput {
@@ -32,6 +33,12 @@ export interface HeReportInput {
     readonly chunks: number;
     readonly headroom: { readonly valueBits: number; readonly noiseBits: number };
   };
+  readonly maskingEncodeRatio10: number;
+  readonly maskingEncodeRatio3: number;
+  readonly maskingEncodeRatio50: number;
+  readonly unmaskingExtraBytesPerSite: number;
+  readonly maskedWireBytesRatio: number;
+  readonly masking: Readonly<Record<number, MaskingFigures>> & { readonly unmaskMsTenSites: number; readonly unmaskCheck: string };
   readonly networked?: NetworkedComparison | { readonly error: string };
   readonly machine: { readonly cpus: number; readonly node: string; readonly loadAverage1mAtStart: number; readonly loadAverage1mAtEnd: number };
   readonly wallSeconds: number;
@@ -60,6 +67,15 @@ export function renderHeSection(r: HeReportInput): string {
     `| coordinator peak RSS, 50 / 10 sites | \`peakRssRatio50vs10\` | **${r.peakRssRatio50vs10}** | maxRSS ${r.peakRssMbFiftySites} MiB with 50 sites, ${r.peakRssMbTenSites} MiB with 10 (${setup} MiB after loading SEAL and opening the state, before any upload); one child per site count, 5 encrypted uploads reused round-robin |`,
     `| encrypted / plaintext round | \`encryptedVsPlainRoundRatio\` | **${r.encryptedVsPlainRoundRatio}** | in-process round of ${r.round.sites} sites, same vectors: bfv ${rb.totalMsMedian} ms (sites ${rb.siteEncodeMsMedian}, coordinator ${rb.coordinatorMsMedian}, decode ${rb.decodeMsMedian}) vs plain ${rp.totalMsMedian} ms (sites ${rp.siteEncodeMsMedian}, coordinator ${rp.coordinatorMsMedian}, decode ${rp.decodeMsMedian}); with sites encoding in parallel (slowest site counted once) the ratio is ${r.round.parallelSitesRatio} |`,
   ];
+  const m = (k: number): MaskingFigures => r.masking[k] as MaskingFigures;
+  const maskRow = (k: number, name: string): string =>
+    `| pairwise masking, ${k}-site cohort: encode + mask + encrypt / encode + encrypt | \`${name}\` | **${r[name as 'maskingEncodeRatio10']}** | ${m(k).maskedEncryptMsMedian} ms vs ${m(k).encryptMsMedian} ms, same update and encoder, alternating, median of ${m(k).encryptMsSamples.length}; over CPU time ${m(k).cpuRatio}; the site's key and share exchange takes ${m(k).siteSetupMs} ms more, once per round |`;
+  lines.push(
+    maskRow(3, 'maskingEncodeRatio3'),
+    maskRow(10, 'maskingEncodeRatio10'),
+    maskRow(50, 'maskingEncodeRatio50'),
+    `| masking and unmasking messages per site, 10 sites | \`unmaskingExtraBytesPerSite\` | **${int(r.unmaskingExtraBytesPerSite)} B** | sent ${int(m(10).extraBytesPerSite.sent)} B, received ${int(m(10).extraBytesPerSite.received)} B (3 sites: ${int(m(3).extraBytesPerSite.total)} B, 50 sites: ${int(m(50).extraBytesPerSite.total)} B), beside ${int(m(10).maskedWireBytesPerSite)} B of masked chunks (\`maskedWireBytesRatio\` ${r.maskedWireBytesRatio}: masks do not change the ciphertext size); the coordinator rebuilds 10 self-mask seeds and unmasks the 10-site sum in ${r.masking.unmaskMsTenSites} ms (${r.masking.unmaskCheck}) |`,
+  );
   const n = r.networked;
   if (n !== undefined) {
     lines.push('');

@@ -9,7 +9,10 @@
  * - peakRssRatio50vs10: coordinator maxRSS aggregating 50 sites / 10 sites, one child
  *   process per site count, over uploads encrypted here and written to disk;
  * - encryptedVsPlainRoundRatio: an in-process round (K sites encode, the coordinator
- *   commits, one site decodes) with bfv / with plain, same vectors, medians.
+ *   commits, one site decodes) with bfv / with plain, same vectors, medians;
+ * - maskingEncodeRatio3/10/50: pairwise masking (issue 9), a site's encode + mask + encrypt
+ *   over encode + encrypt for cohorts of 3, 10 and 50 sites, side by side (he-masking.ts),
+ *   with the masking round's extra bytes per site and the coordinator's unmasking time.
  *
  * Writes bench-results/he.json and the `he` section of docs/benchmarks.md; with --json
  * prints the same object on stdout (progress goes to stderr). --networked adds a round
@@ -22,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { createPlainEncoder } from '../../core/update-codec/index.ts';
 import { updateBenchmarkSection } from './benchmarks-doc.ts';
 import { encryptUploads, measureAdderOnly, prepareBfvCodec, uploadBytes } from './he-codec.ts';
+import { measureMasking } from './he-masking.ts';
 import { syntheticUpdateVector, syntheticWeight } from './he-fixtures.ts';
 import { measureNetworkedRounds, type NetworkedComparison } from './he-networked.ts';
 import { measureCoordinatorChild, type CheckedChildResult, type UploadsOnDisk } from './he-peak-memory.ts';
@@ -39,6 +43,8 @@ const MEMORY_SITES = [10, 50] as const;
 const MEMORY_REPETITIONS = 3;
 const ROUND_SITES = 10;
 const ROUND_REPETITIONS = 3;
+const MASKING_SITES = [3, 10, 50] as const;
+const MASKING_REPETITIONS = 5;
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -101,6 +107,10 @@ try {
       progress(`  ${name} round ${r + 1}: ${round1(t.totalMs)} ms (sites ${round1(t.siteEncodeMs)}, coordinator ${round1(t.coordinatorMs)}, decode ${round1(t.decodeMs)})`),
     );
 
+    progress(`pairwise masking: cohorts of ${MASKING_SITES.join(', ')} sites, ${MASKING_REPETITIONS} side-by-side repetitions each`);
+    const masking = await measureMasking(codec, PARAMS, MASKING_SITES, MASKING_REPETITIONS, progress);
+    const mask = (n: number) => masking.bySites[n] as NonNullable<(typeof masking.bySites)[number]>;
+
     let networked: NetworkedComparison | { error: string } | undefined;
     if (argv.includes('--networked')) {
       progress('networked rounds over LocalConsortium (bfv vs plain)');
@@ -123,6 +133,13 @@ try {
       peakRssMethod: `process.resourceUsage().maxRSS at the end of one child process per site count (coordinator path as above, aggregate read back), median of ${MEMORY_REPETITIONS}; ${DISTINCT_UPLOADS} distinct encrypted uploads reused round-robin over the sites`,
       encryptedVsPlainRoundRatio: rounds.ratio,
       roundRatioMethod: `in-process round, ${ROUND_SITES} sites one after another: each site encodes its update (bfv: quantize + encrypt), the coordinator spools and commits it (RunEngine + SQLite), one site reads the aggregate, decodes (bfv: decrypts) and divides by the weight; same vectors, median of ${ROUND_REPETITIONS} rounds per codec; no network, no training`,
+      maskingEncodeRatio10: mask(10).ratio,
+      maskingEncodeRatio3: mask(3).ratio,
+      maskingEncodeRatio50: mask(50).ratio,
+      unmaskingExtraBytesPerSite: mask(10).extraBytesPerSite.total,
+      maskedWireBytesRatio: round3(mask(10).maskedWireBytesPerSite / float32Bytes),
+      maskingMethod: `one site's encode + mask + encrypt vs encode + encrypt of the same update with the same encoder, alternating which runs first, median of ${MASKING_REPETITIONS} each (wall; cpuRatio over user + system CPU); extra bytes: the JSON a site sends (its advertisement, n - 1 sealed shares, its share release, its receipt) and receives (n - 1 advertisements and sealed shares, the unmask request, n receipts with the aggregate) at 10 sites, all surviving`,
+      masking: { ...masking.bySites, unmaskMsTenSites: masking.unmaskMsTenSites, unmaskCheck: masking.unmaskCheck },
       params: PARAMS,
       sites: AGGREGATE_SITES,
       codec: {

@@ -1,7 +1,9 @@
 /**
- * Coordinator state files written by earlier versions (schemas 2 and 3, their SQL kept in
+ * Coordinator state files written by earlier versions (schemas 2, 3 and 4, their SQL kept in
  * fixtures/state-schema-v<n>.sql as they were released) open under this one: the migrations
- * bring every table to exactly the columns a fresh file has, and keep every row.
+ * bring every table to exactly the columns a fresh file has, and keep every row. Version 4 is
+ * the model registry's (branch int); masking's round_sites.mask_state and mask_messages are
+ * version 5 (MIGRATE_4_TO_5).
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { StateStore } from '../../coordinator/state/store.ts';
 
 const V2_SQL = readFileSync(join(import.meta.dirname, 'fixtures/state-schema-v2.sql'), 'utf8');
 const V3_SQL = readFileSync(join(import.meta.dirname, 'fixtures/state-schema-v3.sql'), 'utf8');
+const V4_SQL = readFileSync(join(import.meta.dirname, 'fixtures/state-schema-v4.sql'), 'utf8');
 
 /** Every table's columns (name, type, not-null, default), as SQLite describes them. */
 function columns(db: Database.Database): Record<string, unknown[]> {
@@ -40,14 +43,17 @@ describe('coordinator state migration', () => {
       INSERT INTO round_sites (run_id, round, site, state, eval_state, updated_at_ms) VALUES ('run-old', 1, 'site-a', 'DELIVERED', 'EVALUATED', 1);
     `);
     db.close();
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     const fresh = new StateStore(join(dir, 'fresh.sqlite'));
     const store = new StateStore(path);
     try {
       // Column for column the same as a file made by this version (order of adding aside).
       expect(columns(store.db)).toEqual(columns(fresh.db));
-      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('4');
-      expect(store.getRoundSite('run-old', 1, 'site-a')).toMatchObject({ state: 'DELIVERED', eval_state: 'EVALUATED', score_state: 'WAITING', score_json: null });
+      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('5');
+      expect(store.getRoundSite('run-old', 1, 'site-a')).toMatchObject({ state: 'DELIVERED', eval_state: 'EVALUATED', score_state: 'WAITING', score_json: null, mask_state: 'WAITING' });
+      // Version 5: a masked round's messages have a table of their own.
+      store.putMaskMessage('run-old', 1, 'keys', 'site-a', '', '{}');
+      expect(store.maskMessages('run-old', 1, 'keys')).toEqual([{ from_site: 'site-a', to_site: '', json: '{}' }]);
       // An old ended run's end was never acknowledged: its FINISH task is sent once more, then acknowledged.
       expect(store.unacknowledgedEnds('site-a').map((r) => r.run_id)).toEqual(['run-old']);
       store.putSum('run-old', 1, 0, Uint8Array.of(1, 2), 'evaluation');
@@ -58,7 +64,7 @@ describe('coordinator state migration', () => {
     }
   });
 
-  it('brings a version-3 state file to version 4: released models numbered per name in release order, pending approval', () => {
+  it('brings a version-3 state file to version 5: released models numbered per name in release order, pending approval', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-migrate-'));
     dirs.push(dir);
     const path = join(dir, 'state.sqlite');
@@ -76,7 +82,7 @@ describe('coordinator state migration', () => {
     const store = new StateStore(path);
     try {
       expect(columns(store.db)).toEqual(columns(fresh.db));
-      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('4');
+      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('5');
       expect(store.models().map((m) => [m.name, m.version, m.model_id, m.approval, m.approved_by])).toEqual([
         ['heart', 1, 'model-c', 'PENDING', null],
         ['heart', 2, 'model-b', 'PENDING', null],
@@ -89,6 +95,41 @@ describe('coordinator state migration', () => {
       // The (name, version) index came with the migration: a duplicate version is refused.
       expect(() => store.db.prepare("UPDATE models SET version = 1 WHERE model_id = 'model-a'").run()).toThrow(/UNIQUE constraint failed: models.name, models.version/);
       expect(store.modelAliases()).toEqual([]);
+      // And through 4 to 5: the masking columns and table.
+      expect((store.db.prepare('SELECT COUNT(*) AS n FROM mask_messages').get() as { n: number }).n).toBe(0);
+    } finally {
+      store.close();
+      fresh.close();
+    }
+  });
+
+  it('brings a version-4 state file (the model registry) to version 5: round sites get mask_state WAITING, registry rows kept', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohort-migrate-'));
+    dirs.push(dir);
+    const path = join(dir, 'state.sqlite');
+    const db = new Database(path);
+    db.exec(V4_SQL);
+    // The version-4 file has no masking yet: the test would pass vacuously if the fixture had it.
+    expect((db.prepare('PRAGMA table_info(round_sites)').all() as { name: string }[]).map((c) => c.name)).not.toContain('mask_state');
+    expect(db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mask_messages'").get()).toBeUndefined();
+    db.exec(`
+      INSERT INTO meta (key, value) VALUES ('schema_version', '4');
+      INSERT INTO runs (run_id, name, state, spec_json, spec_sha256, codec_json, strategy, rounds, min_sites, round_timeout_ms, submitted_by, recruit_deadline_ms, created_at_ms, updated_at_ms)
+        VALUES ('run-4', 'four', 'RUNNING', '{}', 'x', '{"kind":"plain"}', 'fedavg', 2, 2, 1000, 'alice', 0, 1, 1);
+      INSERT INTO round_sites (run_id, round, site, state, eval_state, updated_at_ms) VALUES ('run-4', 1, 'site-a', 'DELIVERED', 'EVALUATED', 1);
+      INSERT INTO models (model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, weights, provenance_json, version, approval)
+        VALUES ('model-4', 'run-4', 'heart', 'w', 's', 'site-a', 10, 4, x'01020304', '{}', 7, 'APPROVED');
+    `);
+    db.close();
+    const fresh = new StateStore(join(dir, 'fresh.sqlite'));
+    const store = new StateStore(path);
+    try {
+      expect(columns(store.db)).toEqual(columns(fresh.db));
+      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('5');
+      expect(store.getRoundSite('run-4', 1, 'site-a')).toMatchObject({ state: 'DELIVERED', eval_state: 'EVALUATED', mask_state: 'WAITING' });
+      expect(store.models().map((m) => [m.model_id, m.name, m.version, m.approval])).toEqual([['model-4', 'heart', 7, 'APPROVED']]);
+      store.putMaskMessage('run-4', 1, 'signature', 'site-a', '', '{"cohort":"x"}');
+      expect(store.maskMessages('run-4', 1, 'signature')).toEqual([{ from_site: 'site-a', to_site: '', json: '{"cohort":"x"}' }]);
     } finally {
       store.close();
       fresh.close();
@@ -101,8 +142,8 @@ describe('coordinator state migration', () => {
     const path = join(dir, 'state.sqlite');
     new StateStore(path).close();
     const db = new Database(path);
-    db.exec("UPDATE meta SET value = '5' WHERE key = 'schema_version'");
+    db.exec("UPDATE meta SET value = '6' WHERE key = 'schema_version'");
     db.close();
-    expect(() => new StateStore(path)).toThrow('state schema version 5 is not 4');
+    expect(() => new StateStore(path)).toThrow('state schema version 6 is not 5');
   });
 });

@@ -148,6 +148,53 @@ export const SecureAggErrors = defineErrors({
       'The key holder holds the consortium HE key but its roster (`<dataDir>/he/roster.sealed`) is missing, so the ceremony does not run: an empty roster would also drop the CRL-number and replay floors it keeps.',
     fix: 'Restore `<dataDir>/he/roster.sealed` from backup. If it is lost for good, rerun `cohort site key-ceremony` with `--rebuild-roster` and confirm every member again with `--accept <site>=<fingerprint>` after comparing fingerprints out of band.',
   },
+  MASKING: {
+    code: 'COHORT_E_SECURE_AGG_MASKING',
+    grpc: status.INVALID_ARGUMENT,
+    meaning:
+      'A pairwise-masking message (mask-key advertisement, sealed share or unmasking request) is malformed, for another consortium, run or round, or not signed under a valid certificate of the consortium CA for the site it names.',
+    fix: 'The sender runs another round or was tampered with; the round goes on without it. If it persists, check that every agent runs the same Cohort version and the consortium CA.',
+  },
+  SHARE_CONFLICT: {
+    code: 'COHORT_E_SECURE_AGG_SHARE_CONFLICT',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'The unmasking request asks this site for a share of the self-mask seed of a site whose mask-key share it already released this round, or the reverse; releasing both would unmask that site\'s single update, so nothing was released.',
+    fix: 'A coordinator that asks for both is faulty or malicious: the round cannot be unmasked through this site. Investigate the coordinator; start a new round.',
+  },
+  UNMASK_FAILED: {
+    code: 'COHORT_E_SECURE_AGG_UNMASK_FAILED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'The released shares do not rebuild a site\'s self-mask seed or mask key (fewer than the threshold, or a share was altered): the rebuilt secret does not match what that site committed to in its signed advertisement.',
+    fix: 'Wait for more survivors to release their shares; if at least the threshold did, one of them sent a wrong share and the round must be restarted.',
+  },
+  TOO_FEW_SURVIVORS: {
+    code: 'COHORT_E_SECURE_AGG_TOO_FEW_SURVIVORS',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'Fewer sites survived the round than the Shamir threshold (or minSites), so the masks cannot be removed without exposing someone.',
+    fix: 'The round fails; start a new one when enough sites are online, or lower the threshold for the next run (never below a majority of the cohort).',
+  },
+  RECEIPT_INVALID: {
+    code: 'COHORT_E_SECURE_AGG_RECEIPT_INVALID',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'A signed contribution receipt that came with the aggregate is malformed, for another consortium, run or round, signed under a certificate the consortium CA did not issue or revoked, or its signature does not verify.',
+    fix: 'The coordinator sent an aggregate this site cannot trust; it is not used. Rerun the round and investigate the coordinator if it repeats.',
+  },
+  RECEIPT_DUPLICATE: {
+    code: 'COHORT_E_SECURE_AGG_RECEIPT_DUPLICATE',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'The aggregate comes with two receipts of the same site or of the same upload, so it would count one contribution more than once.',
+    fix: 'The coordinator counted a contribution twice; the aggregate is not used. Rerun the round and investigate the coordinator.',
+  },
+  SUM_UNVERIFIED: {
+    code: 'COHORT_E_SECURE_AGG_SUM_UNVERIFIED',
+    grpc: status.DATA_LOSS,
+    meaning:
+      'The decrypted aggregate does not hold exactly one contribution per signed receipt in its check slots (a mask was left in, a site was counted twice or left out), so it is not the sum of the receipted uploads.',
+    fix: 'The aggregate is not used. Rerun the round; if it repeats, the coordinator is tampering with the sum.',
+  },
   NO_KEY: {
     code: 'COHORT_E_SECURE_AGG_NO_KEY',
     grpc: status.FAILED_PRECONDITION,

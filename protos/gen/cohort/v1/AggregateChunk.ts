@@ -9,6 +9,11 @@ export interface AggregateChunk {
    * Number of sites whose updates the aggregate holds.
    */
   'contributors'?: (number);
+  /**
+   * Masked rounds, on the first chunk: a JSON array of the signed receipts of the survivors
+   * whose updates the aggregate sums; each site verifies them before it decrypts.
+   */
+  'receiptsJson'?: (string);
 }
 
 export interface AggregateChunk__Output {
@@ -19,4 +24,9 @@ export interface AggregateChunk__Output {
    * Number of sites whose updates the aggregate holds.
    */
   'contributors': (number);
+  /**
+   * Masked rounds, on the first chunk: a JSON array of the signed receipts of the survivors
+   * whose updates the aggregate sums; each site verifies them before it decrypts.
+   */
+  'receiptsJson': (string);
 }

@@ -7,7 +7,7 @@ import type { Long } from '@grpc/proto-loader';
 export interface RoundStatus {
   'round'?: (number);
   /**
-   * COLLECTING, AGGREGATED, SCORING, CLOSED, FAILED
+   * (KEYING, SHARING: masked rounds), COLLECTING, (UNMASKING), AGGREGATED, SCORING, CLOSED, FAILED
    */
   'state'?: (string);
   'sites'?: (_cohort_v1_SiteRoundStatus)[];
@@ -20,7 +20,7 @@ export interface RoundStatus {
 export interface RoundStatus__Output {
   'round': (number);
   /**
-   * COLLECTING, AGGREGATED, SCORING, CLOSED, FAILED
+   * (KEYING, SHARING: masked rounds), COLLECTING, (UNMASKING), AGGREGATED, SCORING, CLOSED, FAILED
    */
   'state': (string);
   'sites': (_cohort_v1_SiteRoundStatus__Output)[];

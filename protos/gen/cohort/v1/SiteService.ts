@@ -17,6 +17,7 @@ import type { HeartbeatRequest as _cohort_v1_HeartbeatRequest, HeartbeatRequest_
 import type { HeartbeatResponse as _cohort_v1_HeartbeatResponse, HeartbeatResponse__Output as _cohort_v1_HeartbeatResponse__Output } from '../../cohort/v1/HeartbeatResponse.ts';
 import type { KeyCeremonyRequest as _cohort_v1_KeyCeremonyRequest, KeyCeremonyRequest__Output as _cohort_v1_KeyCeremonyRequest__Output } from '../../cohort/v1/KeyCeremonyRequest.ts';
 import type { KeyCeremonyStatus as _cohort_v1_KeyCeremonyStatus, KeyCeremonyStatus__Output as _cohort_v1_KeyCeremonyStatus__Output } from '../../cohort/v1/KeyCeremonyStatus.ts';
+import type { MaskMessage as _cohort_v1_MaskMessage, MaskMessage__Output as _cohort_v1_MaskMessage__Output } from '../../cohort/v1/MaskMessage.ts';
 import type { PublishSealedKeysRequest as _cohort_v1_PublishSealedKeysRequest, PublishSealedKeysRequest__Output as _cohort_v1_PublishSealedKeysRequest__Output } from '../../cohort/v1/PublishSealedKeysRequest.ts';
 import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from '../../cohort/v1/RegisterRequest.ts';
 import type { RegisterResponse as _cohort_v1_RegisterResponse, RegisterResponse__Output as _cohort_v1_RegisterResponse__Output } from '../../cohort/v1/RegisterResponse.ts';
@@ -263,6 +264,25 @@ export interface SiteServiceClient extends grpc.Client {
   respondToRun(argument: _cohort_v1_RunResponse, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Pairwise masking of a masked round (docs/secure-aggregation.md): the site's signed round
+   * keys (MASK_KEYS), its sealed shares for the cohort (MASK_SHARES) or its released shares
+   * (UNMASK). The coordinator stores and relays them; it cannot open a sealed share.
+   */
+  SubmitMaskMessage(argument: _cohort_v1_MaskMessage, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  SubmitMaskMessage(argument: _cohort_v1_MaskMessage, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  SubmitMaskMessage(argument: _cohort_v1_MaskMessage, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  SubmitMaskMessage(argument: _cohort_v1_MaskMessage, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  /**
+   * Pairwise masking of a masked round (docs/secure-aggregation.md): the site's signed round
+   * keys (MASK_KEYS), its sealed shares for the cohort (MASK_SHARES) or its released shares
+   * (UNMASK). The coordinator stores and relays them; it cannot open a sealed share.
+   */
+  submitMaskMessage(argument: _cohort_v1_MaskMessage, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  submitMaskMessage(argument: _cohort_v1_MaskMessage, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  submitMaskMessage(argument: _cohort_v1_MaskMessage, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  submitMaskMessage(argument: _cohort_v1_MaskMessage, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Streams one round's encoded update: a header message first, then chunks in order.
    */
   UploadUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_UploadReceipt__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
@@ -378,6 +398,13 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
   RespondToRun: grpc.handleUnaryCall<_cohort_v1_RunResponse__Output, _cohort_v1_Ack>;
   
   /**
+   * Pairwise masking of a masked round (docs/secure-aggregation.md): the site's signed round
+   * keys (MASK_KEYS), its sealed shares for the cohort (MASK_SHARES) or its released shares
+   * (UNMASK). The coordinator stores and relays them; it cannot open a sealed share.
+   */
+  SubmitMaskMessage: grpc.handleUnaryCall<_cohort_v1_MaskMessage__Output, _cohort_v1_Ack>;
+  
+  /**
    * Streams one round's encoded update: a header message first, then chunks in order.
    */
   UploadUpdate: grpc.handleClientStreamingCall<_cohort_v1_UpdateChunk__Output, _cohort_v1_UploadReceipt>;
@@ -406,6 +433,7 @@ export interface SiteServiceDefinition extends grpc.ServiceDefinition {
   ReportEvaluation: MethodDefinition<_cohort_v1_EvaluationReport, _cohort_v1_Ack, _cohort_v1_EvaluationReport__Output, _cohort_v1_Ack__Output>
   ReportFailure: MethodDefinition<_cohort_v1_FailureReport, _cohort_v1_Ack, _cohort_v1_FailureReport__Output, _cohort_v1_Ack__Output>
   RespondToRun: MethodDefinition<_cohort_v1_RunResponse, _cohort_v1_Ack, _cohort_v1_RunResponse__Output, _cohort_v1_Ack__Output>
+  SubmitMaskMessage: MethodDefinition<_cohort_v1_MaskMessage, _cohort_v1_Ack, _cohort_v1_MaskMessage__Output, _cohort_v1_Ack__Output>
   UploadUpdate: MethodDefinition<_cohort_v1_UpdateChunk, _cohort_v1_UploadReceipt, _cohort_v1_UpdateChunk__Output, _cohort_v1_UploadReceipt__Output>
   WatchTasks: MethodDefinition<_cohort_v1_WatchTasksRequest, _cohort_v1_Task, _cohort_v1_WatchTasksRequest__Output, _cohort_v1_Task__Output>
 }

@@ -35,6 +35,11 @@ export interface Task {
    * FINISH of a completed run whose model is already in the registry: its id (the site need not upload it again).
    */
   'modelId'?: (string);
+  /**
+   * Masked rounds (JSON, site-agent/masking.ts MaskTaskData): the cohort's signed keys, the
+   * shares sealed to this site (TRAIN), the unmask request (UNMASK).
+   */
+  'maskJson'?: (string);
 }
 
 export interface Task__Output {
@@ -70,4 +75,9 @@ export interface Task__Output {
    * FINISH of a completed run whose model is already in the registry: its id (the site need not upload it again).
    */
   'modelId': (string);
+  /**
+   * Masked rounds (JSON, site-agent/masking.ts MaskTaskData): the cohort's signed keys, the
+   * shares sealed to this site (TRAIN), the unmask request (UNMASK).
+   */
+  'maskJson': (string);
 }

@@ -22,6 +22,18 @@ export const TaskKind = {
    * Download the summed evaluation of `round`, decrypt it, report the consortium metrics.
    */
   TASK_KIND_SCORE: 'TASK_KIND_SCORE',
+  /**
+   * Masked rounds: make and advertise fresh round mask keys.
+   */
+  TASK_KIND_MASK_KEYS: 'TASK_KIND_MASK_KEYS',
+  /**
+   * Masked rounds: verify the cohort's keys (in `mask_json`), deal and seal the shares.
+   */
+  TASK_KIND_MASK_SHARES: 'TASK_KIND_MASK_SHARES',
+  /**
+   * Masked rounds: the published survivors and dropped sites (in `mask_json`); release shares.
+   */
+  TASK_KIND_UNMASK: 'TASK_KIND_UNMASK',
 } as const;
 
 export type TaskKind =
@@ -52,5 +64,20 @@ export type TaskKind =
    */
   | 'TASK_KIND_SCORE'
   | 5
+  /**
+   * Masked rounds: make and advertise fresh round mask keys.
+   */
+  | 'TASK_KIND_MASK_KEYS'
+  | 6
+  /**
+   * Masked rounds: verify the cohort's keys (in `mask_json`), deal and seal the shares.
+   */
+  | 'TASK_KIND_MASK_SHARES'
+  | 7
+  /**
+   * Masked rounds: the published survivors and dropped sites (in `mask_json`); release shares.
+   */
+  | 'TASK_KIND_UNMASK'
+  | 8
 
 export type TaskKind__Output = typeof TaskKind[keyof typeof TaskKind]

@@ -12,6 +12,11 @@ export interface UpdateHeader {
    * lets its own metrics go.
    */
   'trainLoss'?: (number | string);
+  /**
+   * Masked rounds: JSON of core/secure-agg/masking/receipts.ts ContributionReceipt, the
+   * site's signature over the SHA-256 of the chunks that follow.
+   */
+  'receiptJson'?: (string);
 }
 
 export interface UpdateHeader__Output {
@@ -24,4 +29,9 @@ export interface UpdateHeader__Output {
    * lets its own metrics go.
    */
   'trainLoss': (number);
+  /**
+   * Masked rounds: JSON of core/secure-agg/masking/receipts.ts ContributionReceipt, the
+   * site's signature over the SHA-256 of the chunks that follow.
+   */
+  'receiptJson': (string);
 }
