@@ -280,19 +280,12 @@ export class RunWorker {
    * spec and the key's own parameters give for the run's site count and weights.
    */
   async encoderFor(codec: CodecDescriptor): Promise<UpdateEncoder> {
+    // Every task's descriptor is checked, not only the first: a worker that already holds an
+    // encoder must still refuse a task that names another codec kind, key or parameters
+    // (otherwise a coordinator could warm the worker with one task and then send a TRAIN
+    // whose codec kind no longer reads as "bfv", which would also switch masking off).
+    await this.checkCodec(codec);
     if (!this.encoder) {
-      if (codec.length !== this.layout.length) {
-        throw new CohortError(SiteErrors.AGGREGATE_INVALID, `the run codec carries ${codec.length} values, this spec's update has ${this.layout.length}`);
-      }
-      const accepted = this.o.states.acceptedCodec(this.runId);
-      const keyId = codec.kind === 'bfv' ? codec.keyId : undefined;
-      if (!accepted || accepted.kind !== codec.kind || (accepted.kind === 'bfv' && accepted.keyId !== keyId)) {
-        throw new CohortError(SiteErrors.PLAINTEXT_REFUSED, `run ${this.runId} now asks for codec "${codec.kind}"${keyId ? ` under key ${keyId}` : ''}, not the one this site accepted (${accepted ? accepted.kind : 'none recorded'})`, {
-          details: { runId: this.runId, codec: codec.kind },
-        });
-      }
-      if (codec.kind === 'bfv') this.checkRunParameters(codec, await loadSeal());
-      this.checkSealedDescriptor(codec);
       if (codec.kind === 'plain') {
         this.encoder = createPlainEncoder(codec.length);
         this.evalEncoder = createPlainEncoder(evaluationCodec(codec).length);
@@ -310,6 +303,22 @@ export class RunWorker {
       }
     }
     return this.encoder;
+  }
+
+  /** Refuses a codec other than the accepted one (kind, key, parameters, sealed descriptor). */
+  private async checkCodec(codec: CodecDescriptor): Promise<void> {
+    if (codec.length !== this.layout.length) {
+      throw new CohortError(SiteErrors.AGGREGATE_INVALID, `the run codec carries ${codec.length} values, this spec's update has ${this.layout.length}`);
+    }
+    const accepted = this.o.states.acceptedCodec(this.runId);
+    const keyId = codec.kind === 'bfv' ? codec.keyId : undefined;
+    if (!accepted || accepted.kind !== codec.kind || (accepted.kind === 'bfv' && accepted.keyId !== keyId)) {
+      throw new CohortError(SiteErrors.PLAINTEXT_REFUSED, `run ${this.runId} now asks for codec "${codec.kind}"${keyId ? ` under key ${keyId}` : ''}, not the one this site accepted (${accepted ? accepted.kind : 'none recorded'})`, {
+        details: { runId: this.runId, codec: codec.kind },
+      });
+    }
+    if (codec.kind === 'bfv') this.checkRunParameters(codec, await loadSeal());
+    this.checkSealedDescriptor(codec);
   }
 
   /**

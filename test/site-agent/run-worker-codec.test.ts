@@ -65,6 +65,15 @@ describe('RunWorker encryption parameters', () => {
     expect(encoder.chunkCount).toBe(1);
   });
 
+  it('a worker that already holds an encoder still refuses another codec kind, key or scale (masking cannot be switched off by a later task)', async () => {
+    await worker.encoderFor(good);
+    // "BFV" is not the accepted kind "bfv": read as another kind, it would also read as an unmasked run.
+    await expect(worker.encoderFor({ ...good, kind: 'BFV' } as unknown as BfvCodecDescriptor)).rejects.toMatchObject({ code: 'COHORT_E_SITE_CODEC_REFUSED' });
+    await expect(worker.encoderFor({ ...good, keyId: 'another-key' })).rejects.toMatchObject({ code: 'COHORT_E_SITE_CODEC_REFUSED' });
+    await expect(worker.encoderFor({ ...good, scale: good.scale * 2 })).rejects.toMatchObject({ code: 'COHORT_E_SECURE_AGG_PARAMS_MISMATCH' });
+    expect((await worker.encoderFor(good)).chunkCount).toBe(1);
+  });
+
   it('seals the final descriptor on first use: after a restart another valid one (more summands, a larger weight cap) is refused', async () => {
     await worker.encoderFor(good);
     const more = finalCodec(spec, request, [{ num_examples: 80 }, { num_examples: 90 }, { num_examples: 60 }, { num_examples: 70 }]) as BfvCodecDescriptor;
