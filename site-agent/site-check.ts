@@ -8,6 +8,7 @@
 import { CohortError, DataErrors } from '../core/errors/index.ts';
 import { labelColumns } from '../models/features.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
+import { listFiles } from '../core/dicom/deidentify-directory.ts';
 import { readCsvRows, type CsvSourceOptions } from './data/csv-source.ts';
 import { allowListCovers, guardVerdicts, SAFE_HARBOR_CATEGORIES, type GuardedColumn } from './data/phi-guard.ts';
 import { scanCsvFile, type ScannedColumn } from './data/phi-scan.ts';
@@ -43,6 +44,12 @@ export interface DatasetCheck {
   readonly unmappedColumns: string[];
   readonly problems: CheckProblem[];
   readonly specRead?: SpecReadCheck;
+  /**
+   * A dataset of kind dicom: how many files its directory holds. Its headers are not scanned
+   * here: the agent de-identifies every file by the PS3.15 Basic Profile before reading a pixel
+   * (`cohort dicom deid` shows the result on a copy).
+   */
+  readonly dicom?: { readonly files: number };
 }
 
 export interface SiteCheckResult {
@@ -63,6 +70,10 @@ export async function checkSite(config: SiteConfig, spec?: { readonly path: stri
   }
   const datasets: DatasetCheck[] = [];
   for (const [dataset, mapping] of Object.entries(config.datasets)) {
+    if (mapping.kind === 'dicom') {
+      datasets.push(checkDicomDataset(dataset, mapping.path));
+      continue;
+    }
     let scanned: Awaited<ReturnType<typeof scanCsvFile>> | undefined;
     const problems: CheckProblem[] = [];
     try {
@@ -84,6 +95,17 @@ export async function checkSite(config: SiteConfig, spec?: { readonly path: stri
     datasets.push(specRead === undefined ? check : { ...check, specRead });
   }
   return { datasets };
+}
+
+/** A DICOM dataset: its file count, or a coded problem (the errno code only: paths can carry patient names). */
+function checkDicomDataset(dataset: string, dir: string): DatasetCheck {
+  const base = { dataset, file: dir, columns: [], unmappedColumns: [] };
+  try {
+    return { ...base, problems: [], dicom: { files: listFiles(dir).length } };
+  } catch (e) {
+    const errno = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    return { ...base, problems: [{ code: DataErrors.IMAGE_UNREADABLE.code, message: `the imaging dataset directory cannot be listed (${errno})` }] };
+  }
 }
 
 /** The agent's own read path, stopped before training: the rows kept and the guard on every cell it reads. */

@@ -35,7 +35,7 @@ export function registerSiteCommands(program: Command): void {
     .description('check the extracts before joining: per dataset its columns, types, missing values, suspected identifiers, and what --spec would read (nothing is sent anywhere)')
     .requiredOption('--config <site.yaml>', 'the site config')
     .option('--spec <spec>', 'a model spec (YAML or JSON): also show what a run of it would read and whether the PHI guard would refuse it')
-    .option('--json', 'print { datasets: [{ dataset, file, rows, columns, unmappedColumns, problems, specRead? }] }')
+    .option('--json', 'print { datasets: [{ dataset, file, rows, columns, unmappedColumns, problems, specRead?, dicom? }] }')
     .action(async (opts: { config: string; spec?: string; json?: boolean }) => {
       await runCommand(
         opts.json,
@@ -107,6 +107,9 @@ export function humanSiteCheck(r: SiteCheckResult): string {
   for (const d of r.datasets) {
     lines.push(`dataset ${d.dataset}: ${d.file}${d.rows === undefined ? '' : `, ${d.rows} rows`}`);
     for (const p of d.problems) lines.push(`  problem ${p.code}: ${p.message}`);
+    if (d.dicom !== undefined) {
+      lines.push(`  DICOM studies: ${d.dicom.files} files; the agent de-identifies each by the PS3.15 Basic Profile before reading pixels (preview with cohort dicom deid)`);
+    }
     for (const c of d.columns) {
       const kinds = c.suspected.length === 0 ? '' : `  suspected identifier: ${c.suspected.join(', ')} (${c.reasons.map((x) => x.rule).join(', ')})`;
       lines.push(`  ${c.name}: ${c.type}, ${c.missing} missing${kinds}`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -169,6 +169,33 @@ describe('cohort site check', () => {
     ]);
     expect(out).toContain('    rows kept 2, dropped for a missing value 1\n    the PHI guard and the read would let the run go ahead\n');
     for (const value of VALUES) expect(out.replaceAll(dir, '')).not.toContain(value);
+  });
+
+  it('reports a DICOM dataset by its file count without reading a header or printing a file name, and an unlistable one by its errno only', async () => {
+    mkdirSync(join(dir, 'studies', 'Doe^Jane'), { recursive: true });
+    writeFileSync(join(dir, 'studies', 'Doe^Jane', 'Doe_Jane_0001.dcm'), 'x');
+    writeFileSync(join(dir, 'studies', 'Roe_Richard_0002.dcm'), 'y');
+    writeFileSync(join(dir, 'labels.csv'), 'uid,label\n1.2.3,1\n');
+    const imaging = (path: string): string => `dataDir: data
+keyFile: site.key
+datasets:
+  scans:
+    kind: dicom
+    path: ${path}
+    labels: { path: labels.csv }
+`;
+    writeFileSync(join(dir, 'site.yaml'), imaging('studies'));
+    const json = (await runCliJson(registerSiteCommands, ['site', 'check', '--config', join(dir, 'site.yaml'), '--json'])) as { datasets: object[] };
+    expect(json.datasets).toEqual([{ dataset: 'scans', file: join(dir, 'studies'), columns: [], unmappedColumns: [], problems: [], dicom: { files: 2 } }]);
+
+    const { out, exitCode } = await runCli(registerSiteCommands, ['site', 'check', '--config', join(dir, 'site.yaml')]);
+    expect(exitCode).toBe(0);
+    expect(out).toContain('  DICOM studies: 2 files; the agent de-identifies each by the PS3.15 Basic Profile before reading pixels');
+    for (const name of ['Doe', 'Jane', 'Roe', 'Richard']) expect(out.replaceAll(dir, '')).not.toContain(name);
+
+    writeFileSync(join(dir, 'site.yaml'), imaging('missing-Doe-Jane'));
+    const missing = (await runCliJson(registerSiteCommands, ['site', 'check', '--config', join(dir, 'site.yaml'), '--json'])) as { datasets: { problems: object[] }[] };
+    expect(missing.datasets[0]!.problems).toEqual([{ code: 'COHORT_E_DATA_IMAGE_UNREADABLE', message: 'the imaging dataset directory cannot be listed (ENOENT)' }]);
   });
 
   it('refuses a spec for a dataset the config does not map (exit 2)', async () => {
