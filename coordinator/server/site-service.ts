@@ -16,7 +16,7 @@ import { authorize } from './access.ts';
 import type { CallWithAuthContext, RevocationGuard } from '../../core/tls/credentials.ts';
 import { UpdateSpool } from './spool.ts';
 import type { ContributionReceipt } from '../../core/secure-agg/masking/receipts.ts';
-import { ChunkDigest } from '../../core/secure-agg/masked-run.ts';
+import { UploadDigest } from '../../core/secure-agg/masked-run.ts';
 
 export interface SiteServiceContext {
   engine: RunEngine;
@@ -304,7 +304,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       }
       let header: { runId: string; round: number; trainLoss: number; chunkCount: number; adder: ChunkAdder; receiptJson: string } | undefined;
       /** The SHA-256 of the chunks as they arrive, for a masked round's signed receipt. */
-      const digest = new ChunkDigest();
+      const digest = new UploadDigest();
       let spool: UpdateSpool | undefined;
       let done = false;
       /**

@@ -3,35 +3,13 @@
  * and the sites (their steps), so both derive the same numbers from the spec they bound.
  *
  * The coordinator loads this module, so it imports nothing that reaches the HE key's modules
- * (masking/protocol.ts and masking/receipts.ts do, through key-ceremony.ts): the threshold
- * rules and the upload digest are restated here, and test/core/secure-agg/masked-run.test.ts
- * holds them equal to protocol.ts defaultThreshold/majorityThreshold and receipts.ts UploadDigest.
+ * (masking/protocol.ts and masking/receipts.ts do, through key-ceremony.ts): the thresholds and
+ * the upload digest live in masking/thresholds.ts and masking/upload-digest.ts, which both
+ * sides import.
  */
-import { createHash } from 'node:crypto';
+import { defaultThreshold, majorityThreshold } from './masking/thresholds.ts';
 
-/** protocol.ts majorityThreshold. */
-const majorityThreshold = (n: number): number => Math.floor(n / 2) + 1;
-/** protocol.ts defaultThreshold. */
-const defaultThreshold = (n: number): number => Math.min(n, Math.floor((n + 1) / 2) + 1);
-
-/** receipts.ts UploadDigest, for the coordinator: SHA-256 over the chunks, each framed by its index and length. */
-export class ChunkDigest {
-  private readonly hash = createHash('sha256').update('cohort-secagg-upload-v1\0');
-  private count = 0;
-
-  update(chunk: Uint8Array): this {
-    const frame = Buffer.alloc(8);
-    frame.writeUInt32BE(this.count, 0);
-    frame.writeUInt32BE(chunk.byteLength, 4);
-    this.hash.update(frame).update(chunk);
-    this.count++;
-    return this;
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
-  }
-}
+export { UploadDigest } from './masking/upload-digest.ts';
 
 /** The masking parameters of a run (the spec's `masking`). */
 export interface MaskingParameters {

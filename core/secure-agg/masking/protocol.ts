@@ -19,6 +19,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, sign, verify, X509Certificate } from 'node:crypto';
 import { split } from 'shamir-secret-sharing';
+import { defaultThreshold, majorityThreshold } from './thresholds.ts';
 import { CohortError, SecureAggErrors } from '../../errors/index.ts';
 import { identityFromCertificate } from '../../pki/identity.ts';
 import { siteCertificateKey, type CeremonyIdentity } from '../key-ceremony.ts';
@@ -194,17 +195,7 @@ export function verifyMaskKeys(input: string | MaskKeyAdvertisement, expect: Mas
   return { site, channelPublicKeyDer, maskPublicKeyDer, selfSeedCommitment: a.selfSeedCommitment, certificateSerial: serial, certificatePem: a.certificatePem, advertisementSha256 };
 }
 
-/** The smallest threshold accepted: a strict majority of the cohort. */
-export const majorityThreshold = (n: number): number => Math.floor(n / 2) + 1;
-
-/**
- * The default threshold: the smallest majority that also holds against the coordinator plus
- * one colluding site. A coordinator that sends different survivor sets to different sites can
- * collect a site's self-mask shares from one group and its mask-key shares from another; a
- * colluder gives both kinds, so it needs 2(T - 1) honest answers out of n - 1, which is
- * impossible when T > (n + 1) / 2. For even n this is the plain majority; for odd n one more.
- */
-export const defaultThreshold = (n: number): number => Math.min(n, Math.floor((n + 1) / 2) + 1);
+export { defaultThreshold, majorityThreshold } from './thresholds.ts';
 
 /** The round's cohort: the sites whose verified keys the round masks with, in site order. */
 export interface MaskCohort {

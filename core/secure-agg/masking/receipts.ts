@@ -10,45 +10,15 @@
  * site's mask (a colluder's) can still add that site's upload twice and fix the check slot with
  * a plaintext: the check slot is a count, not a MAC (docs/secure-aggregation.md).
  */
-import { createHash, createPrivateKey, sign, verify } from 'node:crypto';
+import { createPrivateKey, sign, verify } from 'node:crypto';
 import { CohortError, SecureAggErrors } from '../../errors/index.ts';
 import { identityFromCertificate } from '../../pki/identity.ts';
 import { siteCertificateKey, type CeremonyIdentity } from '../key-ceremony.ts';
 import type { MaskRoundContext } from './seeds.ts';
 
 const RECEIPT_CONTEXT = 'cohort-secagg-receipt-v1';
-const DIGEST_CONTEXT = 'cohort-secagg-upload-v1';
 
-/** SHA-256 over an upload's chunks in order, each framed by its index and length; streams. */
-export class UploadDigest {
-  private readonly hash = createHash('sha256').update(`${DIGEST_CONTEXT}\0`);
-  private count = 0;
-
-  update(chunk: Uint8Array): this {
-    const frame = Buffer.alloc(8);
-    frame.writeUInt32BE(this.count, 0);
-    frame.writeUInt32BE(chunk.byteLength, 4);
-    this.hash.update(frame).update(chunk);
-    this.count++;
-    return this;
-  }
-
-  get chunkCount(): number {
-    return this.count;
-  }
-
-  /** Hex digest; the digest cannot be updated afterwards. */
-  digest(): string {
-    return this.hash.digest('hex');
-  }
-}
-
-/** The digest of a whole upload. */
-export const uploadDigest = (chunks: Iterable<Uint8Array>): { chunkCount: number; chunksSha256: string } => {
-  const d = new UploadDigest();
-  for (const c of chunks) d.update(c);
-  return { chunkCount: d.chunkCount, chunksSha256: d.digest() };
-};
+export { UploadDigest, uploadDigest } from './upload-digest.ts';
 
 /** A site's signed statement of what it uploaded. JSON on the wire. */
 export interface ContributionReceipt {

@@ -1,30 +1,48 @@
 /**
- * The coordinator's restatements (core/secure-agg/masked-run.ts) of the masking protocol's
- * threshold rules and upload digest agree with the library's own, for every cohort size and
- * for uploads of several shapes.
+ * The thresholds and the upload digest the coordinator and the sites share
+ * (core/secure-agg/masking/thresholds.ts, upload-digest.ts), against definitions written out
+ * here: the split-attack bound for the default threshold, and the framed SHA-256 for the digest.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ChunkDigest, isMaskedRun, maskingOf, maskThreshold } from '../../../core/secure-agg/masked-run.ts';
-import { defaultThreshold, majorityThreshold } from '../../../core/secure-agg/masking/protocol.ts';
-import { uploadDigest } from '../../../core/secure-agg/masking/receipts.ts';
+import { isMaskedRun, maskingOf, maskThreshold, UploadDigest } from '../../../core/secure-agg/masked-run.ts';
+
+/** Smallest T with T > n / 2 (a strict majority). */
+const bruteMajority = (n: number): number => {
+  let t = 1;
+  while (2 * t <= n) t++;
+  return t;
+};
+/** Smallest majority T, at most n, with 2(T - 1) > n - 1: the coordinator plus one colluder cannot collect both share kinds. */
+const bruteDefault = (n: number): number => {
+  let t = bruteMajority(n);
+  while (t < n && 2 * (t - 1) <= n - 1) t++;
+  return t;
+};
 
 describe('masked-run', () => {
-  it('gives the protocol\'s thresholds for every cohort size 3..255', () => {
+  it('gives the split-attack-safe default and the strict majority for every cohort size 3..255', () => {
     for (let n = 3; n <= 255; n++) {
-      expect(maskThreshold(n, { threshold: 'default' })).toBe(defaultThreshold(n));
-      expect(maskThreshold(n, { threshold: 'majority' })).toBe(majorityThreshold(n));
+      expect(maskThreshold(n, { threshold: 'default' })).toBe(bruteDefault(n));
+      expect(maskThreshold(n, { threshold: 'majority' })).toBe(bruteMajority(n));
     }
     // Published values: 4 sites need 3 shares either way; 3 sites need all 3 by default, 2 by majority.
     expect([maskThreshold(3, { threshold: 'default' }), maskThreshold(3, { threshold: 'majority' }), maskThreshold(4, { threshold: 'default' })]).toEqual([3, 2, 3]);
   });
 
-  it('digests an upload exactly as the sites\' receipts do', () => {
+  it('digests an upload as SHA-256 over the context and each chunk framed by its index and length', () => {
     for (const sizes of [[0], [1], [5, 0, 7], [4096, 4096, 12]]) {
       const chunks = sizes.map((n) => randomBytes(n));
-      const d = new ChunkDigest();
+      const d = new UploadDigest();
       for (const c of chunks) d.update(c);
-      expect(d.digest()).toBe(uploadDigest(chunks).chunksSha256);
+      const direct = createHash('sha256').update('cohort-secagg-upload-v1\0');
+      chunks.forEach((c, i) => {
+        const frame = Buffer.alloc(8);
+        frame.writeUInt32BE(i, 0);
+        frame.writeUInt32BE(c.byteLength, 4);
+        direct.update(frame).update(c);
+      });
+      expect(d.digest()).toBe(direct.digest('hex'));
     }
   });
 
