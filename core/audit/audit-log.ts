@@ -29,7 +29,7 @@ import { eventMismatch } from './events.ts';
 import { AppendRollbackError, appendDurably, fsyncDirectory, readLineFile, type LineFile } from './lines.ts';
 import { acquireAuditLock } from './lock.ts';
 import { MerkleFrontier, leafHash, treeHash } from './merkle.ts';
-import { ZERO_HASH, lineHash, parseRecord, serializeRecord, type AppendInput, type AuditActor, type AuditRecord } from './record.ts';
+import { ZERO_HASH, lineHash, parseRecord, recordOf, serializeRecord, type AppendInput, type AuditActor, type AuditRecord } from './record.ts';
 import { verifyAuditContent, type VerifiedLog } from './verify.ts';
 
 export type { AppendInput } from './record.ts';
@@ -281,16 +281,7 @@ export class AuditLog {
   /** Appends one record durably (written whole, fsynced) and returns it. */
   append(input: AppendInput): AuditRecord {
     if (this.logFd === undefined) throw new Error(`audit log ${this.logFile} is closed`);
-    const record: AuditRecord = {
-      index: this.frontier.size,
-      time: (input.time ?? new Date()).toISOString(),
-      actor: input.actor,
-      action: input.action,
-      target: input.target ?? {},
-      outcome: input.outcome,
-      details: input.details ?? {},
-      prev: this.prev,
-    };
+    const record = recordOf(input, this.frontier.size, this.prev);
     const line = serializeRecord(record);
     this.appendOrClose(this.logFd, Buffer.concat([line, Buffer.from('\n')]));
     this.frontier.append(leafHash(line));

@@ -55,6 +55,20 @@ export interface AppendInput {
   readonly details?: Readonly<Record<string, AuditDetailValue>>;
 }
 
+/** The record `input` becomes at position `index`, chained to `prev` (the SHA-256 of the line before, hex). */
+export function recordOf(input: AppendInput, index: number, prev: string): AuditRecord {
+  return {
+    index,
+    time: (input.time ?? new Date()).toISOString(),
+    actor: input.actor,
+    action: input.action,
+    target: input.target ?? {},
+    outcome: input.outcome,
+    details: input.details ?? {},
+    prev,
+  };
+}
+
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** The schema a line must meet; `.strict()` so that an added field is as visible as a changed one. */

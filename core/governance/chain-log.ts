@@ -11,7 +11,8 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendDurably, fsyncDirectory, readLineFile } from '../audit/lines.ts';
-import { ZERO_HASH, lineHash, serializeRecord, type AppendInput, type AuditRecord } from '../audit/record.ts';
+import { AUDIT_LOG_FILE } from '../audit/audit-log.ts';
+import { ZERO_HASH, lineHash, recordOf, serializeRecord, type AppendInput, type AuditRecord } from '../audit/record.ts';
 import { verifyAuditContent } from '../audit/verify.ts';
 import { AuditErrors, CohortError } from '../errors/index.ts';
 
@@ -28,7 +29,7 @@ function verifiedContent(file: string): ReturnType<typeof readLineFile> {
 
 /** Verifies the chain of `<dir>/audit.jsonl` (absent: nothing to verify); the verifier's coded error when it is broken or torn. A writer checks before it changes anything. */
 export function verifyChained(dir: string): void {
-  verifiedContent(join(dir, 'audit.jsonl'));
+  verifiedContent(join(dir, AUDIT_LOG_FILE));
 }
 
 /**
@@ -38,7 +39,7 @@ export function verifyChained(dir: string): void {
  */
 export function appendChained(dir: string, inputs: readonly AppendInput[]): AuditRecord[] {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, 'audit.jsonl'); // core/audit/audit-log.ts AUDIT_LOG_FILE
+  const file = join(dir, AUDIT_LOG_FILE);
   const content = verifiedContent(file);
   let prev = content.lines.length === 0 ? ZERO_HASH : lineHash(content.lines.at(-1)!);
   let index = content.lines.length;
@@ -47,16 +48,7 @@ export function appendChained(dir: string, inputs: readonly AppendInput[]): Audi
   try {
     if (index === 0) fsyncDirectory(file);
     for (const input of inputs) {
-      const record: AuditRecord = {
-        index,
-        time: (input.time ?? new Date()).toISOString(),
-        actor: input.actor,
-        action: input.action,
-        target: input.target ?? {},
-        outcome: input.outcome,
-        details: input.details ?? {},
-        prev,
-      };
+      const record = recordOf(input, index, prev);
       const line = serializeRecord(record);
       appendDurably(fd, Buffer.concat([line, Buffer.from('\n')]));
       prev = lineHash(line);

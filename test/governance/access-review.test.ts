@@ -11,11 +11,10 @@ import { registerAccessCommands } from '../../cli/commands/access.ts';
 import { enroll } from '../../core/pki/enroll.ts';
 import { recordAgreement, signRequest } from '../../core/pki/provisioner.ts';
 import { readState, writeState } from '../../core/pki/state.ts';
-import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { runCli, runCliJson } from '../cli/commands/run-cli.ts';
 import { caKeyOf, revoke } from '../support/provision.ts';
-import { refusal, startTestConsortium, type TestConsortium } from '../support/in-process-coordinator.ts';
+import { registerSubmitAndRefuse, startTestConsortium, type TestConsortium } from '../support/in-process-coordinator.ts';
 
 const SPEC = loadSpecFile(join(import.meta.dirname, '../../models/examples/heart-logistic.yaml'));
 const DAY = 86_400_000;
@@ -39,15 +38,7 @@ describe('cohort access review', () => {
     expect([renewed.role, renewed.renewed]).toEqual(['operator', true]);
     renewedAt = readState(kits).issued.at(-1)!.issuedAt;
 
-    const site = siteClient(t.kit('site-a'), t.address);
-    await unary((o, cb) => site.register({ agentVersion: 't', backend: 'cpu', datasets: ['heart'] }, o, cb));
-    site.close();
-    const admin = adminClient(t.kit('alice'), t.address);
-    await unary((o, cb) => admin.submitRun({ specJson: JSON.stringify({ ...SPEC, rounds: 1, minSites: 1 }), codec: 'plain' }, o, cb));
-    admin.close();
-    const wrong = adminClient(t.kit('site-b'), t.address);
-    expect((await refusal(unary((o, cb) => wrong.listRuns({}, o, cb)))).code).toBe('COHORT_E_RUN_PERMISSION_DENIED');
-    wrong.close();
+    await registerSubmitAndRefuse(t, { site: 'site-a', user: 'alice', refused: 'site-b', spec: SPEC });
     await t.coordinator.stop();
     await revoke(kits, 'site-b', { reason: 'keyCompromise' });
     lines = readFileSync(join(t.dir, 'state', 'audit', 'audit.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Line);

@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAuditCommands } from '../../cli/commands/audit.ts';
 import { appendChained } from '../../core/governance/chain-log.ts';
-import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { runCli } from '../cli/commands/run-cli.ts';
-import { refusal, startTestConsortium, type TestConsortium } from '../support/in-process-coordinator.ts';
+import { registerSubmitAndRefuse, startTestConsortium, type TestConsortium } from '../support/in-process-coordinator.ts';
 
 const SPEC = loadSpecFile(join(import.meta.dirname, '../../models/examples/heart-logistic.yaml'));
 
@@ -26,15 +25,7 @@ describe('cohort audit export', () => {
     t = await startTestConsortium({ name: 'export', sites: ['site-a'], users: [{ name: 'alice', role: 'data-scientist' }] });
     auditDir = join(t.dir, 'state', 'audit');
     caFile = join(t.dir, 'kits', 'coordinator', 'ca.crt');
-    const site = siteClient(t.kit('site-a'), t.address);
-    await unary((o, cb) => site.register({ agentVersion: 't', backend: 'cpu', datasets: ['heart'] }, o, cb));
-    site.close();
-    const admin = adminClient(t.kit('alice'), t.address);
-    await unary((o, cb) => admin.submitRun({ specJson: JSON.stringify({ ...SPEC, rounds: 1, minSites: 1 }), codec: 'plain' }, o, cb));
-    admin.close();
-    const wrong = adminClient(t.kit('site-a'), t.address);
-    expect((await refusal(unary((o, cb) => wrong.listRuns({}, o, cb)))).code).toBe('COHORT_E_RUN_PERMISSION_DENIED');
-    wrong.close();
+    await registerSubmitAndRefuse(t, { site: 'site-a', user: 'alice', refused: 'site-a', spec: SPEC });
     await t.coordinator.stop();
     raw = readFileSync(join(auditDir, 'audit.jsonl'), 'utf8').trimEnd().split('\n');
   }, 120_000);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoordinator, type RunningCoordinator } from '../../coordinator/coordinator.ts';
 import type { CohortError } from '../../core/errors/index.ts';
+import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { createLogger } from '../../core/logging.ts';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
 import { caught } from './caught.ts';
@@ -69,4 +70,23 @@ export function filesUnder(dir: string): string[] {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? filesUnder(path) : [path];
   });
+}
+
+/**
+ * The activity the audit tests read back from the log: `site` registers, `user` submits a
+ * one-round plaintext run of `spec`, and `refused` (a site's certificate) calls ListRuns and is
+ * refused. Returns the run id.
+ */
+export async function registerSubmitAndRefuse(t: TestConsortium, o: { site: string; user: string; refused: string; spec: object }): Promise<string> {
+  const site = siteClient(t.kit(o.site), t.address);
+  await unary((c, cb) => site.register({ agentVersion: 't', backend: 'cpu', datasets: ['heart'] }, c, cb));
+  site.close();
+  const admin = adminClient(t.kit(o.user), t.address);
+  const { runId } = await unary<{ runId: string }>((c, cb) => admin.submitRun({ specJson: JSON.stringify({ ...o.spec, rounds: 1, minSites: 1 }), codec: 'plain' }, c, cb));
+  admin.close();
+  const wrong = adminClient(t.kit(o.refused), t.address);
+  const error = await refusal(unary((c, cb) => wrong.listRuns({}, c, cb)));
+  wrong.close();
+  if (error.code !== 'COHORT_E_RUN_PERMISSION_DENIED') throw new Error(`expected COHORT_E_RUN_PERMISSION_DENIED, got ${error.code}`);
+  return runId;
 }
