@@ -7,7 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { parse, CsvError } from 'csv-parse';
+import { parse, CsvError, type Options } from 'csv-parse';
 import { CohortError, DataErrors, GeneralErrors } from '../../core/errors/index.ts';
 import { isMissing } from './cell-values.ts';
 import { headerCellIsData } from './phi-guard.ts';
@@ -52,6 +52,30 @@ export interface CsvReadSummary {
 }
 
 /**
+ * One streamed csv-parse pass over `path` (BOM stripped, cells trimmed, empty lines skipped,
+ * line numbers kept): refuses a binary or non-UTF-8 file first, turns parse and I/O errors into
+ * coded ones, and always closes both streams. `onItem` returns false to stop early.
+ */
+async function streamCsv<T>(path: string, options: Pick<Options, 'columns'>, onItem: (item: T) => boolean): Promise<void> {
+  await requireText(path);
+  const parser = parse({ bom: true, trim: true, skip_empty_lines: true, info: true, ...options });
+  const input = createReadStream(path);
+  input.on('error', (e) => parser.destroy(ioError(path, e)));
+  input.pipe(parser);
+  try {
+    for await (const item of parser as AsyncIterable<T>) if (!onItem(item)) break;
+  } catch (e) {
+    throw parseError(path, e);
+  } finally {
+    input.destroy();
+    parser.destroy();
+  }
+}
+
+const emptyFile = (path: string): CohortError =>
+  new CohortError(DataErrors.EMPTY, `${path}: the file is empty (expected a header line naming the columns)`, { details: { file: path } });
+
+/**
  * Reads the extract row by row, calling `onRow` for each kept row. Throws a CohortError:
  * GENERAL_FILE_NOT_FOUND, DATA_FILE_UNREADABLE, DATA_MAPPING_INCOMPLETE,
  * DATA_COLUMN_MISSING, DATA_COLUMN_AMBIGUOUS, DATA_CSV_MALFORMED, DATA_EMPTY (no header),
@@ -60,56 +84,38 @@ export interface CsvReadSummary {
 export async function readCsvRows(options: CsvSourceOptions, onRow: (row: SourceRow) => void): Promise<CsvReadSummary> {
   const { path } = options;
   const plan = planColumns(options);
-  // One decoding policy with `cohort phi scan` and `site check`: a file they refuse (not UTF-8, NUL bytes) is not trained on either.
-  await requireText(path);
+  // streamCsv applies one decoding policy with `cohort phi scan` and `site check`: a file they refuse (not UTF-8, NUL bytes) is not trained on either.
   let header: string[] | undefined = options.headerless === undefined ? undefined : [...options.headerless];
-
-  const parser = parse({
-    bom: true,
-    trim: true,
-    skip_empty_lines: true,
-    info: true,
-    // A function, not `true`: every header the read does not need maps to `false`, which
-    // tells csv-parse to leave that field out of the record.
-    columns:
-      options.headerless === undefined
-        ? (names: string[]) => {
-            requireHeader(path, names);
-            header = names;
-            return selectColumns(path, names, plan);
-          }
-        : selectColumns(path, options.headerless, plan),
-  });
-  const input = createReadStream(path);
-  input.on('error', (e) => parser.destroy(ioError(path, e)));
-  input.pipe(parser);
 
   let rows = 0;
   let droppedRows = 0;
-  try {
-    for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      const { record, info } = item;
+  await streamCsv<{ record: Record<string, string>; info: { lines: number } }>(
+    path,
+    {
+      // A function, not `true`: every header the read does not need maps to `false`, which
+      // tells csv-parse to leave that field out of the record.
+      columns:
+        options.headerless === undefined
+          ? (names: string[]) => {
+              requireHeader(path, names);
+              header = names;
+              return selectColumns(path, names, plan);
+            }
+          : selectColumns(path, options.headerless, plan),
+    },
+    ({ record, info }) => {
       const cells = Object.fromEntries(options.need.map((name) => [name, record[plan.localOf(name)] ?? '']));
       if (options.need.some((name) => isMissing(cells[name] ?? ''))) {
         droppedRows++;
-        continue;
+        return true;
       }
       const split = plan.splitColumn === undefined ? undefined : (record[plan.splitColumn] ?? '');
       onRow(split === undefined ? { line: info.lines, cells } : { line: info.lines, cells, split });
       rows++;
-      if (options.maxRows !== undefined && rows >= options.maxRows) break;
-    }
-  } catch (e) {
-    throw parseError(path, e);
-  } finally {
-    input.destroy();
-    parser.destroy();
-  }
-  if (header === undefined) {
-    throw new CohortError(DataErrors.EMPTY, `${path}: the file is empty (expected a header line naming the columns)`, {
-      details: { file: path },
-    });
-  }
+      return options.maxRows === undefined || rows < options.maxRows;
+    },
+  );
+  if (header === undefined) throw emptyFile(path);
   return { header, rows, droppedRows };
 }
 
@@ -149,33 +155,19 @@ export interface CsvTableSummary {
  * binary file), DATA_CSV_MALFORMED or DATA_EMPTY; no message quotes a cell.
  */
 export async function readCsvTable(path: string, onRecord: (cells: readonly string[], line: number) => void, maxRows?: number): Promise<CsvTableSummary> {
-  await requireText(path);
-  const parser = parse({ bom: true, trim: true, skip_empty_lines: true, info: true });
-  const input = createReadStream(path);
-  input.on('error', (e) => parser.destroy(ioError(path, e)));
-  input.pipe(parser);
   let header: string[] | undefined;
   let rows = 0;
-  try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (header === undefined) {
-        requireHeader(path, item.record);
-        header = item.record;
-        continue;
-      }
-      onRecord(item.record, item.info.lines);
-      rows++;
-      if (maxRows !== undefined && rows >= maxRows) break;
+  await streamCsv<{ record: string[]; info: { lines: number } }>(path, {}, ({ record, info }) => {
+    if (header === undefined) {
+      requireHeader(path, record);
+      header = record;
+      return true;
     }
-  } catch (e) {
-    throw parseError(path, e);
-  } finally {
-    input.destroy();
-    parser.destroy();
-  }
-  if (header === undefined) {
-    throw new CohortError(DataErrors.EMPTY, `${path}: the file is empty (expected a header line naming the columns)`, { details: { file: path } });
-  }
+    onRecord(record, info.lines);
+    rows++;
+    return maxRows === undefined || rows < maxRows;
+  });
+  if (header === undefined) throw emptyFile(path);
   return { header, rows };
 }
 
