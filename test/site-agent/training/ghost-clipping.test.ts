@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, setFlatWeights } from '../../../models/build-model.ts';
-import type { Matrix } from '../../../models/features.ts';
 import type { ModelSpec } from '../../../models/spec-schema.ts';
 import { parseSpec } from '../../../models/validate-spec.ts';
-import { initialWeights } from '../../../models/weight-layout.ts';
 import { selectBackend } from '../../../site-agent/training/backend.ts';
 import { clippedGradientSum, dpPlanOf } from '../../../site-agent/training/ghost-clipping.ts';
-import { trainableVariables } from '../../../site-agent/training/train-step.ts';
 import { numericSpec, sequentialTopology } from '../../models/helpers.ts';
 import { separable } from './helpers.ts';
+import { median, modelOf, perExampleLoop, relativeError } from './per-example-reference.ts';
 
 const WIDTH = 6;
 const ROWS = 24;
@@ -32,49 +29,6 @@ const keras = parseSpec(
   }),
 );
 
-/** The reference: one tf.grads per example, its joint norm, clip, sum. Plain JS sums in float64. */
-function perExampleLoop(model: tf.LayersModel, data: Matrix, clipNorm: number): { sum: Float64Array[]; norms: number[] } {
-  const variables = trainableVariables(model);
-  const sum = variables.map((v) => new Float64Array(v.size));
-  const norms: number[] = [];
-  for (let i = 0; i < data.rows; i++) {
-    const grads = tf.tidy(() => {
-      const x = tf.tensor2d(data.x.subarray(i * data.cols, (i + 1) * data.cols), [1, data.cols]);
-      const y = data.y[i]!;
-      const { grads } = tf.variableGrads(() => {
-        const p = tf.clipByValue(model.apply(x, { training: true }) as tf.Tensor, 1e-7, 1 - 1e-7);
-        return tf.neg(tf.sum(y === 1 ? tf.log(p) : tf.log(tf.sub(1, p)))) as tf.Scalar;
-      }, variables);
-      return variables.map((v) => grads[v.name]!.dataSync() as Float32Array);
-    });
-    let squared = 0;
-    for (const g of grads) for (const value of g) squared += value * value;
-    const norm = Math.sqrt(squared);
-    norms.push(norm);
-    const factor = Math.min(1, clipNorm / norm);
-    grads.forEach((g, k) => g.forEach((value, j) => (sum[k]![j]! += factor * value)));
-  }
-  return { sum, norms };
-}
-
-/** ||a - b|| / ||b|| over all tensors together. */
-function relativeError(actual: Float32Array[], expected: Float64Array[]): number {
-  let diff = 0;
-  let size = 0;
-  actual.forEach((a, k) => a.forEach((value, j) => {
-    diff += (value - expected[k]![j]!) ** 2;
-    size += expected[k]![j]! ** 2;
-  }));
-  return Math.sqrt(diff / size);
-}
-
-/** A model with the spec's initial weights scaled up, so that per-example norms spread widely. */
-async function modelOf(spec: ModelSpec, scale: number): Promise<tf.LayersModel> {
-  const model = await buildModel(spec);
-  setFlatWeights(model, initialWeights(spec).map((w) => w * scale));
-  return model;
-}
-
 function batched(model: tf.LayersModel, clipNorm: number): { sum: Float32Array[]; norms: Float32Array } {
   return tf.tidy(() => {
     const batch = { x: tf.tensor2d(DATA.x, [ROWS, WIDTH]), y: tf.tensor2d(DATA.y, [ROWS, 1]) };
@@ -82,8 +36,6 @@ function batched(model: tf.LayersModel, clipNorm: number): { sum: Float32Array[]
     return { sum: result.sum.map((t) => t.dataSync() as Float32Array), norms: result.norms.dataSync() as Float32Array };
   });
 }
-
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 beforeAll(async () => {
   await selectBackend('cpu', 'logistic-regression');
