@@ -1,5 +1,5 @@
 /** SQLite schema of the coordinator's state. Versioned; migrations run at open. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -169,7 +169,11 @@ CREATE TABLE IF NOT EXISTS models (
   approval TEXT NOT NULL DEFAULT 'PENDING',
   approved_by TEXT,
   approved_at_ms INTEGER,
-  approval_note TEXT
+  approval_note TEXT,
+  -- Subgroup fairness of the final evaluation (issue 13), JSON; NULL when the spec names no fairness attributes.
+  fairness_json TEXT,
+  -- Global attributions of the final evaluation (issue 13), JSON; NULL when none were computed.
+  explanations_json TEXT
 );
 
 CREATE UNIQUE INDEX IF NOT EXISTS models_name_version ON models (name, version);
@@ -231,3 +235,6 @@ export const MIGRATE_3_TO_4 = [
 
 /** Version 4 to 5: a site's part in a masked round's masking stages (mask_messages comes from SCHEMA_SQL). */
 export const MIGRATE_4_TO_5 = ["ALTER TABLE round_sites ADD COLUMN mask_state TEXT NOT NULL DEFAULT 'WAITING'"];
+
+/** Version 5 to 6: a model version's subgroup fairness and global attributions (issue 13). */
+export const MIGRATE_5_TO_6 = ['ALTER TABLE models ADD COLUMN fairness_json TEXT', 'ALTER TABLE models ADD COLUMN explanations_json TEXT'];

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StoredEvent } from '../../core/audit/events.ts';
 import { CrashHook } from './crash-hook.ts';
-import { MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4, MIGRATE_4_TO_5, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4, MIGRATE_4_TO_5, MIGRATE_5_TO_6, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import type { RoundState, RunSiteState, RunState, SiteEvalState, SiteRoundState, SiteScoreState, SiteMaskState } from './states.ts';
 
 export interface RunRow {
@@ -121,7 +121,7 @@ export class StateStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     const existing = this.schemaVersion();
-    const migrations: readonly (readonly string[])[] = [MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4, MIGRATE_4_TO_5];
+    const migrations: readonly (readonly string[])[] = [MIGRATE_1_TO_2, MIGRATE_2_TO_3, MIGRATE_3_TO_4, MIGRATE_4_TO_5, MIGRATE_5_TO_6];
     for (let from = existing ?? SCHEMA_VERSION; from < SCHEMA_VERSION; from++) {
       const steps = migrations[from - 1];
       if (!steps) break;

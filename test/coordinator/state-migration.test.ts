@@ -1,9 +1,10 @@
 /**
- * Coordinator state files written by earlier versions (schemas 2, 3 and 4, their SQL kept in
+ * Coordinator state files written by earlier versions (schemas 2 to 5, their SQL kept in
  * fixtures/state-schema-v<n>.sql as they were released) open under this one: the migrations
  * bring every table to exactly the columns a fresh file has, and keep every row. Version 4 is
  * the model registry's (branch int); masking's round_sites.mask_state and mask_messages are
- * version 5 (MIGRATE_4_TO_5).
+ * version 5 (MIGRATE_4_TO_5); a model version's fairness and explanations columns version 6
+ * (MIGRATE_5_TO_6).
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { StateStore } from '../../coordinator/state/store.ts';
 const V2_SQL = readFileSync(join(import.meta.dirname, 'fixtures/state-schema-v2.sql'), 'utf8');
 const V3_SQL = readFileSync(join(import.meta.dirname, 'fixtures/state-schema-v3.sql'), 'utf8');
 const V4_SQL = readFileSync(join(import.meta.dirname, 'fixtures/state-schema-v4.sql'), 'utf8');
+const V5_SQL = readFileSync(join(import.meta.dirname, 'fixtures/state-schema-v5.sql'), 'utf8');
 
 /** Every table's columns (name, type, not-null, default), as SQLite describes them. */
 function columns(db: Database.Database): Record<string, unknown[]> {
@@ -43,13 +45,13 @@ describe('coordinator state migration', () => {
       INSERT INTO round_sites (run_id, round, site, state, eval_state, updated_at_ms) VALUES ('run-old', 1, 'site-a', 'DELIVERED', 'EVALUATED', 1);
     `);
     db.close();
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(SCHEMA_VERSION).toBe(6);
     const fresh = new StateStore(join(dir, 'fresh.sqlite'));
     const store = new StateStore(path);
     try {
       // Column for column the same as a file made by this version (order of adding aside).
       expect(columns(store.db)).toEqual(columns(fresh.db));
-      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('5');
+      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('6');
       expect(store.getRoundSite('run-old', 1, 'site-a')).toMatchObject({ state: 'DELIVERED', eval_state: 'EVALUATED', score_state: 'WAITING', score_json: null, mask_state: 'WAITING' });
       // Version 5: a masked round's messages have a table of their own.
       store.putMaskMessage('run-old', 1, 'keys', 'site-a', '', '{}');
@@ -64,7 +66,7 @@ describe('coordinator state migration', () => {
     }
   });
 
-  it('brings a version-3 state file to version 5: released models numbered per name in release order, pending approval', () => {
+  it('brings a version-3 state file to version 6: released models numbered per name in release order, pending approval', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-migrate-'));
     dirs.push(dir);
     const path = join(dir, 'state.sqlite');
@@ -82,7 +84,7 @@ describe('coordinator state migration', () => {
     const store = new StateStore(path);
     try {
       expect(columns(store.db)).toEqual(columns(fresh.db));
-      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('5');
+      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('6');
       expect(store.models().map((m) => [m.name, m.version, m.model_id, m.approval, m.approved_by])).toEqual([
         ['heart', 1, 'model-c', 'PENDING', null],
         ['heart', 2, 'model-b', 'PENDING', null],
@@ -103,7 +105,7 @@ describe('coordinator state migration', () => {
     }
   });
 
-  it('brings a version-4 state file (the model registry) to version 5: round sites get mask_state WAITING, registry rows kept', () => {
+  it('brings a version-4 state file (the model registry) to version 6: round sites get mask_state WAITING, registry rows kept', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-migrate-'));
     dirs.push(dir);
     const path = join(dir, 'state.sqlite');
@@ -125,7 +127,7 @@ describe('coordinator state migration', () => {
     const store = new StateStore(path);
     try {
       expect(columns(store.db)).toEqual(columns(fresh.db));
-      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('5');
+      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('6');
       expect(store.getRoundSite('run-4', 1, 'site-a')).toMatchObject({ state: 'DELIVERED', eval_state: 'EVALUATED', mask_state: 'WAITING' });
       expect(store.models().map((m) => [m.model_id, m.name, m.version, m.approval])).toEqual([['model-4', 'heart', 7, 'APPROVED']]);
       store.putMaskMessage('run-4', 1, 'signature', 'site-a', '', '{"cohort":"x"}');
@@ -142,8 +144,40 @@ describe('coordinator state migration', () => {
     const path = join(dir, 'state.sqlite');
     new StateStore(path).close();
     const db = new Database(path);
-    db.exec("UPDATE meta SET value = '6' WHERE key = 'schema_version'");
+    db.exec("UPDATE meta SET value = '7' WHERE key = 'schema_version'");
     db.close();
-    expect(() => new StateStore(path)).toThrow('state schema version 6 is not 5');
+    expect(() => new StateStore(path)).toThrow('state schema version 7 is not 6');
+  });
+
+  it('brings a version-5 state file (masking) to version 6: models get empty fairness and explanations, rows kept', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohort-migrate-'));
+    dirs.push(dir);
+    const path = join(dir, 'state.sqlite');
+    const db = new Database(path);
+    db.exec(V5_SQL);
+    // The version-5 file has neither column: the test would pass vacuously if the fixture had them.
+    expect((db.prepare('PRAGMA table_info(models)').all() as { name: string }[]).map((c) => c.name)).not.toContain('fairness_json');
+    db.exec(`
+      INSERT INTO meta (key, value) VALUES ('schema_version', '5');
+      INSERT INTO runs (run_id, name, state, spec_json, spec_sha256, codec_json, strategy, rounds, min_sites, round_timeout_ms, submitted_by, recruit_deadline_ms, created_at_ms, updated_at_ms)
+        VALUES ('run-5', 'five', 'FINISHED', '{}', 'x', '{"kind":"plain"}', 'fedavg', 1, 2, 1000, 'alice', 0, 1, 1);
+      INSERT INTO round_sites (run_id, round, site, state, eval_state, updated_at_ms, mask_state) VALUES ('run-5', 1, 'site-a', 'DELIVERED', 'EVALUATED', 1, 'UNMASKED');
+      INSERT INTO models (model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, weights, provenance_json, version, approval)
+        VALUES ('model-5', 'run-5', 'heart', 'w', 's', 'site-a', 10, 4, x'01020304', '{}', 2, 'PENDING');
+    `);
+    db.close();
+    const fresh = new StateStore(join(dir, 'fresh.sqlite'));
+    const store = new StateStore(path);
+    try {
+      expect(columns(store.db)).toEqual(columns(fresh.db));
+      expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('6');
+      expect(store.getRoundSite('run-5', 1, 'site-a')).toMatchObject({ state: 'DELIVERED', mask_state: 'UNMASKED' });
+      expect(store.db.prepare("SELECT model_id, version, fairness_json, explanations_json FROM models").all()).toEqual([
+        { model_id: 'model-5', version: 2, fairness_json: null, explanations_json: null },
+      ]);
+    } finally {
+      store.close();
+      fresh.close();
+    }
   });
 });
