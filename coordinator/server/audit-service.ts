@@ -8,7 +8,8 @@
  * first `size` lines hash to the root the writer holds in memory (COHORT_E_AUDIT_LOG_DIVERGED
  * otherwise), so a file changed under a running coordinator is reported, not proved over.
  * Every call is authorized by role and recorded: allowed ones as `audit.read` (after the
- * answer is computed, before it is sent: a read that cannot be recorded is not answered),
+ * answer is computed, before it is sent: a read that cannot be recorded is not answered;
+ * one that fails after authorization, outcome `failed` with its code),
  * refused ones as `rpc.refused` (by the authorization observer, as for every RPC).
  */
 import type * as grpc from '@grpc/grpc-js';
@@ -18,7 +19,7 @@ import { parseCheckpointLine } from '../../core/audit/checkpoint.ts';
 import { readLineFile } from '../../core/audit/lines.ts';
 import { consistencyProof, inclusionProof, leafHash, treeHash } from '../../core/audit/merkle.ts';
 import type { AuditDetailValue } from '../../core/audit/record.ts';
-import { AuditErrors, CohortError } from '../../core/errors/index.ts';
+import { AuditErrors, CohortError, isCohortError } from '../../core/errors/index.ts';
 import type { Identity } from '../../core/pki/identity.ts';
 import type { Role } from '../../core/pki/roles.ts';
 import { toServiceError } from '../../core/rpc/status-errors.ts';
@@ -95,12 +96,21 @@ export function auditServiceHandlers(ctx: AuditServiceContext): AuditServiceHand
   const { audit } = ctx;
   function unary<Req, Res>(rpc: keyof AuditServiceHandlers, fn: (req: Req) => { response: Res; details: Record<string, AuditDetailValue> }): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
+      let id: Identity | undefined;
       try {
-        const id: Identity = authorize(call, AUDIT_ROLES[rpc], ctx.guard);
+        id = authorize(call, AUDIT_ROLES[rpc], ctx.guard);
         const { response, details } = fn(call.request);
         audit.append({ actor: { name: id.name, role: id.role }, action: 'audit.read', target: { rpc: `/cohort.v1.AuditService/${rpc}`, certificate: id.serial }, outcome: 'ok', details });
         callback(null, response);
       } catch (e) {
+        // An authorized read that failed (a range, a diverged file) is recorded with its code; a refused one already was, as rpc.refused.
+        if (id !== undefined && isCohortError(e) && audit.isOpen) {
+          try {
+            audit.append({ actor: { name: id.name, role: id.role }, action: 'audit.read', target: { rpc: `/cohort.v1.AuditService/${rpc}`, certificate: id.serial }, outcome: 'failed', details: { code: e.code } });
+          } catch (appendError) {
+            ctx.log.error({ err: (appendError as Error).message, rpc }, 'audit log append of a failed audit read failed');
+          }
+        }
         callback(toServiceError(e));
       }
     };
