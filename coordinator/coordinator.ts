@@ -73,12 +73,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   await loadSeal();
   const store = new StateStore(join(options.stateDir, 'coordinator.sqlite'));
   let audit: AuditLog;
+  const auditState = sqliteAuditState(store.db);
   try {
     // Takes the audit directory's lock (COHORT_E_AUDIT_WRITER_LOCKED while another coordinator runs on this state),
     // and refuses a log that does not verify against its checkpoints (COHORT_E_AUDIT_WRITER_REFUSED), that falls
     // below the last checkpoint recorded in SQLite (COHORT_E_AUDIT_ANCHOR_MISMATCH) or whose unsigned tail
     // disagrees with the events table (COHORT_E_AUDIT_EVENT_MISMATCH).
-    audit = AuditLog.open(join(options.stateDir, 'audit'), { certPem: kit.certPem, keyPem: kit.keyPem, caPem: kit.caPem }, { state: sqliteAuditState(store.db) });
+    audit = AuditLog.open(join(options.stateDir, 'audit'), { certPem: kit.certPem, keyPem: kit.keyPem, caPem: kit.caPem }, { state: auditState });
   } catch (e) {
     store.close();
     throw e;
@@ -117,7 +118,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const models = new ModelRegistry(store);
   server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, registry: models, guard: creds, log, agreementGate }));
   server.addService(registry.cohort.v1.RegistryService.service, registryServiceHandlers({ registry: models, guard: creds, log }));
-  server.addService(auditProto.cohort.v1.AuditService.service, auditServiceHandlers({ audit, guard: creds, log }));
+  server.addService(auditProto.cohort.v1.AuditService.service, auditServiceHandlers({ audit, guard: creds, log, anchor: () => auditState.readAnchor(audit.origin) }));
   const health = new HealthImplementation({ '': 'SERVING', 'cohort.v1.SiteService': 'SERVING', 'cohort.v1.AdminService': 'SERVING', 'cohort.v1.RegistryService': 'SERVING', 'cohort.v1.AuditService': 'SERVING' });
   health.addToServer(server);
   // Reflection describes every service served: Cohort's four and grpc.health.v1.Health.

@@ -2,18 +2,25 @@
  * `cohort audit records | checkpoint | prove | verify --kit`: the auditor reads the
  * coordinator's audit log over the AuditService and checks it here, with the same verifier
  * and Merkle code the offline `cohort audit verify` uses, under the consortium CA from the
- * auditor's own kit. Nothing the coordinator sends is taken on its word: records are checked
- * against signed checkpoints, proofs against signed roots.
+ * auditor's own kit. Proofs are checked against signed roots, `verify --kit` checks every
+ * record against the signed checkpoints; `records` checks only the hash chain within its
+ * page and says so (`verified: false`).
+ *
+ * Limits (docs/audit-log.md): a checkpoint is signed by the coordinator's own key, so a
+ * coordinator that rewrites its whole log and re-signs it passes unless you give a
+ * checkpoint you kept earlier (--checkpoint), and a kept checkpoint protects only the
+ * records up to its tree size. The client does not read the CRL: a checkpoint signed with
+ * a coordinator certificate revoked since is still accepted.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AUDIT_LOG_FILE, CHECKPOINT_FILE } from '../../core/audit/audit-log.ts';
-import { checkpointVerifier, parseCheckpointLine, type ParsedCheckpoint } from '../../core/audit/checkpoint.ts';
+import { checkpointVerifier, parseCheckpointLine, type CheckpointVerifier, type ParsedCheckpoint } from '../../core/audit/checkpoint.ts';
 import { readLineFile } from '../../core/audit/lines.ts';
 import { EMPTY_ROOT, leafHash, verifyConsistency, verifyInclusion } from '../../core/audit/merkle.ts';
-import { parseRecord, type AuditRecord } from '../../core/audit/record.ts';
+import { lineHash, parseRecord, ZERO_HASH, type AuditRecord } from '../../core/audit/record.ts';
 import { verifyAuditContent, type VerifySummary } from '../../core/audit/verify.ts';
 import { AuditErrors, CohortError, GeneralErrors } from '../../core/errors/index.ts';
 import { loadKit, type Kit } from '../../core/pki/kit.ts';
@@ -49,21 +56,75 @@ function parsedCheckpoint(cp: AuditCheckpoint__Output, index: number): { line: s
   return { line, parsed: parseCheckpointLine(Buffer.from(line, 'utf8'), index) };
 }
 
+/** The most checkpoints one ListCheckpoints page is asked for (the coordinator's cap). */
+const CHECKPOINT_PAGE = 1000;
+
+function answerInvalid(message: string, details: Record<string, number>): CohortError {
+  return new CohortError(AuditErrors.ANSWER_INVALID, message, { details });
+}
+
+/** Every checkpoint the coordinator serves, page by page; the count is fixed by the first page (checkpoints signed after it are left out). */
+async function fetchCheckpoints(kit: Kit, o: RemoteOptions): Promise<AuditCheckpoint__Output[]> {
+  const out: AuditCheckpoint__Output[] = [];
+  let total: number | undefined;
+  for (;;) {
+    const page = await call<ListCheckpointsResponse__Output>(kit, o, (c, opts, cb) => c.listCheckpoints({ sinceIndex: String(out.length), limit: CHECKPOINT_PAGE }, opts, cb));
+    const first = Number(page.firstIndex);
+    total ??= Number(page.total);
+    if (first !== out.length || Number(page.nextIndex) !== first + page.checkpoints.length) {
+      throw answerInvalid(`asked for checkpoints from ${out.length}, the coordinator answered a page from ${page.firstIndex} to ${page.nextIndex} holding ${page.checkpoints.length}`, { asked: out.length, firstIndex: first });
+    }
+    if (out.length + page.checkpoints.length > total) throw answerInvalid(`the coordinator served more than the ${total} checkpoints its first page stated`, { total });
+    if (page.checkpoints.length === 0 && out.length < total) throw answerInvalid(`the coordinator stated ${total} checkpoints and ended after ${out.length}`, { total, served: out.length });
+    out.push(...page.checkpoints);
+    if (out.length >= total) return out;
+  }
+}
+
+/** The checkpoints of a file you kept (checkpoints.jsonl): a torn last line is LOG_TORN, an empty file LOG_UNREADABLE. */
+export function readKeptCheckpoints(path: string): { lines: string[]; parsed: ParsedCheckpoint[] } {
+  const { lines, torn } = readLineFile(resolve(path));
+  if (torn) throw new CohortError(AuditErrors.LOG_TORN, `${path}: the last line (${torn.bytes.length} bytes at offset ${torn.offset}) has no newline`, { details: { file: path, checkpoint: lines.length, offset: torn.offset } });
+  if (lines.length === 0) throw new CohortError(AuditErrors.LOG_UNREADABLE, `checkpoint file ${path} holds no checkpoint`, { details: { path } });
+  return { lines: lines.map((l) => l.toString('utf8')), parsed: lines.map((l, i) => parseCheckpointLine(l, i)) };
+}
+
 /**
- * The checkpoint of `size` among `served`, its signature checked under the kit's CA and its
- * signer a coordinator; size 0 is the empty tree (no checkpoint needed).
+ * Checks one checkpoint: its signature under the kit's CA, its signer a coordinator of the
+ * kit's own consortium, and its origin the one of the checkpoints checked before it (one
+ * log). Returns the origin.
  */
-function signedRoot(kit: Kit, served: readonly AuditCheckpoint__Output[], size: number): { root: Buffer; origin: string | null } {
+function checkCheckpoint(kit: Kit, verify: CheckpointVerifier, cp: ParsedCheckpoint, at: number, origin: { value?: string }): ReturnType<CheckpointVerifier> {
+  const signer = verify(cp, at);
+  if (signer.identity.role !== WRITER_ROLE || signer.identity.consortium !== kit.consortium) {
+    throw new CohortError(AuditErrors.CHECKPOINT_SIGNER, `checkpoint ${at} is signed by ${signer.identity.role} "${signer.identity.name}" of consortium "${signer.identity.consortium}", not by the coordinator of "${kit.consortium}"`, {
+      details: { checkpoint: at, role: signer.identity.role },
+    });
+  }
+  origin.value ??= cp.origin;
+  if (cp.origin !== origin.value) throw new CohortError(AuditErrors.CHECKPOINT_SIGNER, `checkpoint ${at} is of the log ${cp.origin}, not of ${origin.value}`, { details: { checkpoint: at, treeSize: cp.size } });
+  return signer;
+}
+
+/**
+ * The signed root of tree size `size`: the coordinator's checkpoint of that size
+ * (GetCheckpoint), and any you kept of that size, each checked (checkCheckpoint); two of one
+ * size with different roots are evidence of a fork (CHECKPOINT_MISMATCH). Size 0 is the
+ * empty tree (no checkpoint needed).
+ */
+async function signedRoot(kit: Kit, o: RemoteOptions, size: number, kept: readonly ParsedCheckpoint[], origin: { value?: string }): Promise<{ root: Buffer; origin: string | null }> {
   if (size === 0) return { root: EMPTY_ROOT, origin: null };
-  const verify = checkpointVerifier(kit.caPem);
-  const at = served.findIndex((c) => Number(c.treeSize) === size);
-  if (at === -1) throw new CohortError(AuditErrors.NO_CHECKPOINT, `the coordinator has no signed checkpoint of tree size ${size}; prove against one it signed (cohort audit checkpoint --all)`, { details: { treeSize: size } });
-  const { parsed } = parsedCheckpoint(served[at]!, at);
+  const served = await call<AuditCheckpoint__Output>(kit, o, (c, opts, cb) => c.getCheckpoint({ treeSize: String(size) }, opts, cb));
+  const { parsed } = parsedCheckpoint(served, 0);
   // The note's own size, not the size the server stated beside it.
-  if (parsed.size !== size) throw new CohortError(AuditErrors.CHECKPOINT_MISMATCH, `checkpoint ${at} states tree size ${parsed.size}, served as ${size}`, { details: { checkpoint: at, treeSize: size } });
-  const signer = verify(parsed, at);
-  if (signer.identity.role !== WRITER_ROLE) {
-    throw new CohortError(AuditErrors.CHECKPOINT_SIGNER, `checkpoint ${at} is signed by ${signer.identity.role} "${signer.identity.name}", not by the coordinator`, { details: { checkpoint: at, role: signer.identity.role } });
+  if (parsed.size !== size) throw new CohortError(AuditErrors.CHECKPOINT_MISMATCH, `asked for the checkpoint of tree size ${size}, the coordinator served one of ${parsed.size}`, { details: { checkpoint: 0, treeSize: size } });
+  const verify = checkpointVerifier(kit.caPem);
+  const candidates = [parsed, ...kept.filter((k) => k.size === size)];
+  for (const [i, cp] of candidates.entries()) {
+    checkCheckpoint(kit, verify, cp, i, origin);
+    if (!cp.root.equals(parsed.root)) {
+      throw new CohortError(AuditErrors.CHECKPOINT_MISMATCH, `the coordinator's checkpoint of tree size ${size} and one you kept of that size sign different roots: the log forked`, { details: { checkpoint: i, treeSize: size } });
+    }
   }
   return { root: parsed.root, origin: parsed.origin };
 }
@@ -73,18 +134,33 @@ export interface RecordsPage {
   readonly nextIndex: number;
   readonly treeSize: number;
   readonly records: readonly AuditRecord[];
+  /** What was checked: each record's index and its hash-chain link to the record before it within the page. */
+  readonly checked: 'chain-within-page';
+  /** Always false: a page is not checked against a signed checkpoint (`cohort audit verify --kit` or `prove` do that). */
+  readonly verified: false;
 }
 
-/** One page of records, each line parsed (a line that is not a record is an error naming its index). */
+/**
+ * One page of records, each line parsed, its index its position and its `prev` the hash of
+ * the line before it within the page; not checked against a signed checkpoint (verified: false).
+ */
 export async function remoteRecords(kit: Kit, o: RemoteOptions & { since?: number; limit?: number }): Promise<RecordsPage> {
-  const page = await call<ListRecordsResponse__Output>(kit, o, (c, opts, cb) => c.listRecords({ sinceIndex: String(o.since ?? 0), limit: o.limit ?? 0 }, opts, cb));
+  const since = o.since ?? 0;
+  const page = await call<ListRecordsResponse__Output>(kit, o, (c, opts, cb) => c.listRecords({ sinceIndex: String(since), limit: o.limit ?? 0 }, opts, cb));
   const first = Number(page.firstIndex);
-  const records = page.lines.map((l, i) => {
-    const r = parseRecord(Buffer.from(l, 'utf8'));
+  if (first !== since || Number(page.nextIndex) !== first + page.lines.length || first + page.lines.length > Number(page.treeSize)) {
+    throw answerInvalid(`asked for records from ${since}, the coordinator answered ${page.lines.length} from ${page.firstIndex}, next ${page.nextIndex}, of ${page.treeSize}`, { asked: since, firstIndex: first });
+  }
+  const lines = page.lines.map((l) => Buffer.from(l, 'utf8'));
+  const records = lines.map((line, i) => {
+    const r = parseRecord(line);
     if ('problem' in r) throw new CohortError(AuditErrors.RECORD_MALFORMED, `record ${first + i}: ${r.problem}`, { details: { index: first + i } });
+    if (r.record.index !== first + i) throw new CohortError(AuditErrors.RECORD_INSERTED, `line ${first + i} of the page claims index ${r.record.index}`, { details: { index: first + i } });
+    const prev = i > 0 ? lineHash(lines[i - 1]!) : first === 0 ? ZERO_HASH : undefined;
+    if (prev !== undefined && r.record.prev !== prev) throw new CohortError(AuditErrors.RECORD_ALTERED, `record ${first + i} does not commit to the record before it (prev)`, { details: { index: first + i } });
     return r.record;
   });
-  return { firstIndex: first, nextIndex: Number(page.nextIndex), treeSize: Number(page.treeSize), records };
+  return { firstIndex: first, nextIndex: Number(page.nextIndex), treeSize: Number(page.treeSize), records, checked: 'chain-within-page', verified: false };
 }
 
 export interface RemoteCheckpoint {
@@ -95,15 +171,17 @@ export interface RemoteCheckpoint {
   readonly note: string;
 }
 
-/** The latest checkpoint (or all of them), each signature checked under the kit's CA. */
+/**
+ * The latest checkpoint (or all of them), each checked: its signature under the kit's CA,
+ * its signer the coordinator of the kit's consortium, one origin for all.
+ */
 export async function remoteCheckpoints(kit: Kit, o: RemoteOptions & { all?: boolean }): Promise<RemoteCheckpoint[]> {
-  const served = o.all === true
-    ? (await call<ListCheckpointsResponse__Output>(kit, o, (c, opts, cb) => c.listCheckpoints({}, opts, cb))).checkpoints
-    : [await call<AuditCheckpoint__Output>(kit, o, (c, opts, cb) => c.getLatestCheckpoint({}, opts, cb))];
+  const served = o.all === true ? await fetchCheckpoints(kit, o) : [await call<AuditCheckpoint__Output>(kit, o, (c, opts, cb) => c.getLatestCheckpoint({}, opts, cb))];
   const verify = checkpointVerifier(kit.caPem);
+  const origin: { value?: string } = {};
   return served.map((cp, i) => {
     const { parsed } = parsedCheckpoint(cp, i);
-    const s = verify(parsed, i);
+    const s = checkCheckpoint(kit, verify, parsed, i, origin);
     return { treeSize: parsed.size, root: parsed.root.toString('base64'), origin: parsed.origin, signer: { name: s.identity.name, role: s.identity.role, chainedToCa: s.chainedToCa }, note: cp.note };
   });
 }
@@ -133,14 +211,14 @@ export interface ConsistencyResult {
  * Fetches an inclusion proof for record `index` against the checkpoint of `size` (0: the
  * latest) and verifies it here against that checkpoint's signed root.
  */
-export async function proveInclusion(kit: Kit, o: RemoteOptions & { index: number; size?: number }): Promise<InclusionResult> {
+export async function proveInclusion(kit: Kit, o: RemoteOptions & { index: number; size?: number; checkpoint?: string }): Promise<InclusionResult> {
+  const kept = o.checkpoint === undefined ? [] : readKeptCheckpoints(o.checkpoint).parsed;
   const p = await call<InclusionProof__Output>(kit, o, (c, opts, cb) => c.getInclusionProof({ index: String(o.index), treeSize: String(o.size ?? 0) }, opts, cb));
-  const served = (await call<ListCheckpointsResponse__Output>(kit, o, (c, opts, cb) => c.listCheckpoints({}, opts, cb))).checkpoints;
   const size = Number(p.treeSize);
   if (Number(p.index) !== o.index || (o.size !== undefined && o.size !== 0 && size !== o.size)) {
     throw new CohortError(AuditErrors.PROOF_INVALID, `asked for record ${o.index} of ${o.size ?? 'the latest'}, the coordinator answered for record ${p.index} of ${size}`, { details: { index: o.index, treeSize: size } });
   }
-  const { root, origin } = signedRoot(kit, served, size);
+  const { root, origin } = await signedRoot(kit, o, size, kept, {});
   const line = Buffer.from(p.line, 'utf8');
   verifyInclusion(o.index, size, leafHash(line), p.proof, root);
   const parsed = parseRecord(line);
@@ -149,16 +227,17 @@ export async function proveInclusion(kit: Kit, o: RemoteOptions & { index: numbe
 }
 
 /** Fetches a consistency proof from `size1` to `size2` (0: the latest) and verifies it here against both signed roots. */
-export async function proveConsistency(kit: Kit, o: RemoteOptions & { size1: number; size2?: number }): Promise<ConsistencyResult> {
+export async function proveConsistency(kit: Kit, o: RemoteOptions & { size1: number; size2?: number; checkpoint?: string }): Promise<ConsistencyResult> {
+  const kept = o.checkpoint === undefined ? [] : readKeptCheckpoints(o.checkpoint).parsed;
   const p = await call<ConsistencyProof__Output>(kit, o, (c, opts, cb) => c.getConsistencyProof({ size1: String(o.size1), size2: String(o.size2 ?? 0) }, opts, cb));
-  const served = (await call<ListCheckpointsResponse__Output>(kit, o, (c, opts, cb) => c.listCheckpoints({}, opts, cb))).checkpoints;
   const size1 = Number(p.size1);
   const size2 = Number(p.size2);
   if (size1 !== o.size1 || (o.size2 !== undefined && o.size2 !== 0 && size2 !== o.size2)) {
     throw new CohortError(AuditErrors.PROOF_INVALID, `asked for ${o.size1} to ${o.size2 ?? 'the latest'}, the coordinator answered for ${size1} to ${size2}`, { details: { size1, size2 } });
   }
-  const first = signedRoot(kit, served, size1);
-  const second = signedRoot(kit, served, size2);
+  const origin: { value?: string } = {};
+  const first = await signedRoot(kit, o, size1, kept, origin);
+  const second = await signedRoot(kit, o, size2, kept, origin);
   verifyConsistency(size1, size2, p.proof, first.root, second.root);
   return { kind: 'consistency', size1, size2, root1: first.root.toString('base64'), root2: second.root.toString('base64'), proof: p.proof.map((b) => b.toString('base64')), verified: true };
 }
@@ -174,21 +253,53 @@ export interface RemoteVerifyOptions extends RemoteOptions {
 /**
  * Fetches every checkpoint, then every record (checkpoints first: a checkpoint signed in
  * between covers no more records than the log then holds), and verifies them here: chain,
- * checkpoints signed by a coordinator certificate of the kit's CA, and a kept --checkpoint file.
+ * checkpoints signed by a coordinator certificate of the kit's CA, and a kept --checkpoint
+ * file, every checkpoint of which the coordinator must still serve with the same root
+ * (CHECKPOINT_WITHHELD, CHECKPOINT_MISMATCH). The tree size is fixed by the first page of
+ * records; each page must start where asked and end where its next index says.
+ * --save writes the records and the union of the kept and served checkpoints.
  */
 export async function remoteVerify(kit: Kit, o: RemoteVerifyOptions): Promise<VerifySummary & { fetched: { records: number; checkpoints: number }; savedTo: string | null }> {
-  const served = (await call<ListCheckpointsResponse__Output>(kit, o, (c, opts, cb) => c.listCheckpoints({}, opts, cb))).checkpoints;
-  const checkpointLines = served.map((cp, i) => parsedCheckpoint(cp, i).line);
+  const kept = o.checkpoint === undefined ? undefined : readKeptCheckpoints(o.checkpoint);
+  const served = await fetchCheckpoints(kit, o);
+  const servedParsed = served.map((cp, i) => parsedCheckpoint(cp, i));
   const lines: Buffer[] = [];
+  let treeSize: number | undefined;
   for (;;) {
     const page = await call<ListRecordsResponse__Output>(kit, o, (c, opts, cb) => c.listRecords({ sinceIndex: String(lines.length), limit: 0 }, opts, cb));
-    if (Number(page.firstIndex) !== lines.length) throw new CohortError(AuditErrors.RECORD_INSERTED, `asked for records from ${lines.length}, the coordinator answered from ${page.firstIndex}`, { details: { index: lines.length } });
+    const first = Number(page.firstIndex);
+    treeSize ??= Number(page.treeSize);
+    if (first !== lines.length || Number(page.nextIndex) !== first + page.lines.length) {
+      throw answerInvalid(`asked for records from ${lines.length}, the coordinator answered ${page.lines.length} from ${page.firstIndex}, next ${page.nextIndex}`, { asked: lines.length, firstIndex: first });
+    }
+    if (lines.length + page.lines.length > treeSize) throw answerInvalid(`the coordinator served more than the ${treeSize} records its first page stated`, { treeSize });
+    if (page.lines.length === 0 && lines.length < treeSize) throw answerInvalid(`the coordinator stated ${treeSize} records and ended after ${lines.length}`, { treeSize, served: lines.length });
     lines.push(...page.lines.map((l) => Buffer.from(l, 'utf8')));
-    if (page.lines.length === 0 || lines.length >= Number(page.treeSize)) break;
+    if (lines.length >= treeSize) break;
   }
-  const kept = o.checkpoint === undefined ? [] : readLineFile(resolve(o.checkpoint)).lines.map((l) => l.toString('utf8'));
-  if (o.checkpoint !== undefined && kept.length === 0) throw new CohortError(AuditErrors.LOG_UNREADABLE, `checkpoint file ${o.checkpoint} holds no checkpoint`, { details: { path: o.checkpoint } });
-  const all = [...checkpointLines, ...kept];
+  if (kept !== undefined) {
+    const servedRoots = new Map(servedParsed.map(({ parsed }) => [parsed.size, parsed.root]));
+    for (const [i, k] of kept.parsed.entries()) {
+      const root = servedRoots.get(k.size);
+      if (root === undefined) {
+        throw new CohortError(AuditErrors.CHECKPOINT_WITHHELD, `the checkpoint of tree size ${k.size} you kept (line ${i} of ${o.checkpoint}) is not among the ${served.length} the coordinator serves: its checkpoint file was cut`, { details: { checkpoint: i, treeSize: k.size } });
+      }
+      if (!root.equals(k.root)) {
+        throw new CohortError(AuditErrors.CHECKPOINT_MISMATCH, `the checkpoint of tree size ${k.size} you kept (line ${i} of ${o.checkpoint}) signs another root than the coordinator's of that size: the log forked`, { details: { checkpoint: i, treeSize: k.size } });
+      }
+    }
+  }
+  const servedLines = servedParsed.map((c) => c.line);
+  const servedSet = new Set(servedLines);
+  const union = [...servedLines, ...(kept?.lines ?? []).filter((l) => !servedSet.has(l))];
+  // Served and kept, each checked (a kept copy of a served line too: the count says how many were).
+  const all = [...servedLines, ...(kept?.lines ?? [])];
+  // One log, of the kit's own consortium's coordinator (the verifier ties the origin to the signer's certificate).
+  const prefix = `cohort/${kit.consortium}/${WRITER_ROLE}/`;
+  for (const [i, l] of all.entries()) {
+    const cp = parseCheckpointLine(Buffer.from(l, 'utf8'), i);
+    if (!cp.origin.startsWith(prefix)) throw new CohortError(AuditErrors.CHECKPOINT_SIGNER, `checkpoint ${i} is of the log ${cp.origin}, not of a coordinator of consortium "${kit.consortium}"`, { details: { checkpoint: i, treeSize: cp.size } });
+  }
   const { summary } = verifyAuditContent({ lines, checkpoints: all.map((l, i) => parseCheckpointLine(Buffer.from(l, 'utf8'), i)), caPem: kit.caPem, role: WRITER_ROLE });
   if (summary.records > 0 && summary.treeSize === 0 && o.allowUnchecked !== true) {
     throw new CohortError(AuditErrors.LOG_UNCHECKED, `the coordinator served ${summary.records} records and no checkpoint covers any of them; pass --allow-unchecked to accept a chain-only check`, {
@@ -200,7 +311,7 @@ export async function remoteVerify(kit: Kit, o: RemoteVerifyOptions): Promise<Ve
     savedTo = resolve(o.save);
     mkdirSync(savedTo, { recursive: true, mode: 0o700 });
     writeFileSync(join(savedTo, AUDIT_LOG_FILE), lines.map((l) => `${l.toString('utf8')}\n`).join(''), { mode: 0o600 });
-    writeFileSync(join(savedTo, CHECKPOINT_FILE), checkpointLines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+    writeFileSync(join(savedTo, CHECKPOINT_FILE), union.map((l) => `${l}\n`).join(''), { mode: 0o600 });
   }
   return { ...summary, fetched: { records: lines.length, checkpoints: served.length }, savedTo };
 }
@@ -225,7 +336,7 @@ function checkpointText(cps: readonly RemoteCheckpoint[]): string {
 
 /** Adds records, checkpoint and prove to `cohort audit`; `verify --kit` is in audit.ts. */
 export function registerRemoteAuditCommands(audit: Command): void {
-  withKit(audit.command('records').description('the coordinator\'s audit records from an index on, over the AuditService (auditor role); one JSON line a record'))
+  withKit(audit.command('records').description('the coordinator\'s audit records from an index on, over the AuditService (auditor role); one JSON line a record. Checked: each record\'s index and its hash-chain link within the page only, not against a signed checkpoint (--json says verified: false); use verify --kit or prove for that'))
     .option('--since <index>', 'the first record index', '0')
     .option('--limit <n>', 'at most this many records (the coordinator caps a page at 10000)', '1000')
     .action(async (opts: KitOptions & { since: string; limit: string }) => {
@@ -251,12 +362,13 @@ export function registerRemoteAuditCommands(audit: Command): void {
     .option('--size <n>', 'inclusion: the tree size of the checkpoint to prove against (default: the latest)')
     .option('--from <size1>', 'consistency: the earlier tree size (a checkpoint you hold)')
     .option('--to <size2>', 'consistency: the later tree size (default: the latest checkpoint)')
-    .action(async (index: string | undefined, opts: KitOptions & { size?: string; from?: string; to?: string }) => {
+    .option('--checkpoint <file>', 'a checkpoints.jsonl you kept: a checkpoint of the same tree size with another root is refused (a fork)')
+    .action(async (index: string | undefined, opts: KitOptions & { size?: string; from?: string; to?: string; checkpoint?: string }) => {
       await runCommand(
         opts.json,
         async (): Promise<InclusionResult | ConsistencyResult> => {
           const kit = loadKit(resolve(opts.kit));
-          const at = opts.address === undefined ? {} : { address: opts.address };
+          const at = { ...(opts.address === undefined ? {} : { address: opts.address }), ...(opts.checkpoint === undefined ? {} : { checkpoint: opts.checkpoint }) };
           if (opts.from !== undefined) {
             if (index !== undefined || opts.size !== undefined) throw new CohortError(GeneralErrors.USAGE, 'give either <index> [--size] (inclusion) or --from [--to] (consistency)', { details: {} });
             return proveConsistency(kit, { ...at, size1: nonNegative(opts.from, '--from'), ...(opts.to === undefined ? {} : { size2: nonNegative(opts.to, '--to') }) });

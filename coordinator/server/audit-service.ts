@@ -4,9 +4,12 @@
  * verifies it on its own machine. Nothing here hashes anything of its own: leaves, roots and
  * proofs are core/audit/merkle.ts's.
  *
- * What is served is what the writer wrote: each call reads audit.jsonl and checks that its
- * first `size` lines hash to the root the writer holds in memory (COHORT_E_AUDIT_LOG_DIVERGED
- * otherwise), so a file changed under a running coordinator is reported, not proved over.
+ * What is served is what the writer wrote: the service keeps the lines and leaf hashes it
+ * read (ServedLog), reads only what was appended since, and checks that the first `size`
+ * lines hash to the root the writer holds in memory and that checkpoints.jsonl ends at the
+ * checkpoint the writer last signed (COHORT_E_AUDIT_LOG_DIVERGED otherwise), so a file
+ * changed under a running coordinator is reported, not proved over (ServedLog says which
+ * change it does not see). Proofs are computed from the cached leaves.
  * Every call is authorized by role and recorded: allowed ones as `audit.read` (after the
  * answer is computed, before it is sent: a read that cannot be recorded is not answered;
  * one that fails after authorization, outcome `failed` with its code),
@@ -14,10 +17,11 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { AuditAnchor } from '../../core/audit/anchor.ts';
 import type { AuditLog } from '../../core/audit/audit-log.ts';
 import { parseCheckpointLine } from '../../core/audit/checkpoint.ts';
-import { readLineFile } from '../../core/audit/lines.ts';
-import { consistencyProof, inclusionProof, leafHash, treeHash } from '../../core/audit/merkle.ts';
+import { consistencyProof, inclusionProof, leafHash, MerkleFrontier } from '../../core/audit/merkle.ts';
 import type { AuditDetailValue } from '../../core/audit/record.ts';
 import { AuditErrors, CohortError, isCohortError } from '../../core/errors/index.ts';
 import type { Identity } from '../../core/pki/identity.ts';
@@ -30,6 +34,8 @@ import { authorize } from './access.ts';
 
 export interface AuditServiceContext {
   audit: AuditLog;
+  /** The last checkpoint the writer signed (tree size and root, from its state store): checkpoints.jsonl must end at it. */
+  anchor?: () => AuditAnchor | undefined;
   guard: RevocationGuard;
   log: Logger;
 }
@@ -39,6 +45,7 @@ export const AUDIT_ROLES: Readonly<Record<keyof AuditServiceHandlers, readonly R
   ListRecords: ['auditor'],
   GetLatestCheckpoint: ['auditor'],
   ListCheckpoints: ['auditor'],
+  GetCheckpoint: ['auditor'],
   GetInclusionProof: ['auditor'],
   GetConsistencyProof: ['auditor'],
 };
@@ -46,39 +53,187 @@ export const AUDIT_ROLES: Readonly<Record<keyof AuditServiceHandlers, readonly R
 /** Records a page holds when the request names no limit, and the most it may ask for. */
 export const DEFAULT_PAGE = 1000;
 export const MAX_PAGE = 10_000;
+/**
+ * Checkpoints a ListCheckpoints page holds when the request names no limit, and the most it
+ * may ask for: a checkpoint line (note and certificate) is about 1 KiB, so a full page stays
+ * far below the 16 MiB message limit however many checkpoints the log has.
+ */
+export const DEFAULT_CHECKPOINT_PAGE = 100;
+export const MAX_CHECKPOINT_PAGE = 1000;
 
-/** The log as the writer wrote it: its first `audit.size` lines and their leaf hashes, checked against the writer's root. */
-interface ServedLog {
-  readonly lines: readonly Buffer[];
-  readonly leaves: readonly Buffer[];
+/** The largest tree size among checkpoints, by a loop (a spread into Math.max throws past ~150k arguments). */
+export function largestTreeSize(sizes: Iterable<number>): number {
+  let max = -1;
+  for (const s of sizes) if (s > max) max = s;
+  return max;
 }
 
-function servedLog(audit: AuditLog): ServedLog {
-  if (!audit.isOpen) throw new CohortError(AuditErrors.LOG_UNREADABLE, 'the coordinator\'s audit log is closed (the coordinator is stopping)', { details: {} });
-  const size = audit.size;
-  const all = readLineFile(audit.logFile).lines;
-  const lines = all.slice(0, size);
-  const leaves = lines.map((l) => leafHash(l));
-  if (lines.length < size || !treeHash(leaves).equals(audit.root())) {
-    throw new CohortError(AuditErrors.LOG_DIVERGED, `audit.jsonl no longer holds the ${size} records this coordinator wrote (the file has ${all.length} lines, and its first ${lines.length} hash to another root): it was changed on disk`, {
-      details: { treeSize: size, lines: all.length },
-    });
+/**
+ * The bytes of `path` from `offset` to its end, after checking that the `last` line cached
+ * (which ended at `offset`) is still there; undefined when the file shrank below `offset` or
+ * that line changed.
+ */
+function readTail(path: string, offset: number, last: Buffer | undefined): Buffer | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size < offset) return undefined;
+    if (last !== undefined) {
+      const prior = Buffer.alloc(last.length + 1);
+      readSync(fd, prior, 0, prior.length, offset - prior.length);
+      if (!prior.subarray(0, last.length).equals(last) || prior[last.length] !== 0x0a) return undefined;
+    }
+    const tail = Buffer.alloc(size - offset);
+    let read = 0;
+    while (read < tail.length) {
+      const n = readSync(fd, tail, read, tail.length - read, offset + read);
+      if (n === 0) break;
+      read += n;
+    }
+    return tail.subarray(0, read);
+  } finally {
+    closeSync(fd);
   }
-  return { lines, leaves };
 }
 
-function checkpoints(audit: AuditLog): AuditCheckpoint[] {
-  return readLineFile(audit.checkpointFile).lines.map((line, i) => {
-    // Parsed to state its size; the note and certificate go out as written (the note is what is signed).
-    const cp = parseCheckpointLine(line, i);
-    return { note: (JSON.parse(line.toString('utf8')) as { note: string }).note, certificate: cp.certificate, treeSize: String(cp.size) };
-  });
+/** The complete lines of `bytes` (each without its newline) and the bytes they take; a torn last line is left for later. */
+function completeLines(bytes: Buffer): { lines: Buffer[]; used: number } {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let nl = bytes.indexOf(0x0a, start); nl !== -1; nl = bytes.indexOf(0x0a, start)) {
+    lines.push(bytes.subarray(start, nl));
+    start = nl + 1;
+  }
+  return { lines, used: start };
 }
 
-function latestSize(audit: AuditLog): number {
-  const all = checkpoints(audit);
-  if (all.length === 0) throw new CohortError(AuditErrors.NO_CHECKPOINT, 'the coordinator\'s audit log has no signed checkpoint yet', { details: {} });
-  return Math.max(...all.map((c) => Number(c.treeSize)));
+function diverged(message: string, details: Record<string, number>): CohortError {
+  return new CohortError(AuditErrors.LOG_DIVERGED, message, { details });
+}
+
+/**
+ * What the service serves, read incrementally: the lines and leaf hashes of audit.jsonl (and
+ * the lines of checkpoints.jsonl) as far as they were read, extended by byte offset as the
+ * files grow, so a call reads and hashes only the records appended since the last one.
+ * Every extension is checked: the cached leaves must fold to the root the writer holds in
+ * memory, the last cached line must still be where it was, and the latest checkpoint must be
+ * the one the writer last signed (its anchor: tree size and root). A file found changed
+ * drops the cache (the next call reads it whole) and throws COHORT_E_AUDIT_LOG_DIVERGED.
+ *
+ * Not detected here: a record already cached rewritten in place to bytes of the same length,
+ * other than the last one; the service keeps serving the bytes the writer wrote (checked
+ * against its root when they were read), and the writer's own check at its next open, like
+ * `cohort audit verify` on the directory, finds the change.
+ */
+export class ServedLog {
+  private offset = 0;
+  private lines: Buffer[] = [];
+  private leaves: Buffer[] = [];
+  private frontier = new MerkleFrontier();
+  private cpOffset = 0;
+  private cps: { served: AuditCheckpoint; root: Buffer; size: number; line: Buffer }[] = [];
+  /** Tree size to the positions of the checkpoints of that size. */
+  private bySize = new Map<number, number[]>();
+
+  constructor(
+    private readonly audit: AuditLog,
+    private readonly anchor?: () => AuditAnchor | undefined,
+  ) {}
+
+  private dropLog(): void {
+    this.offset = 0;
+    this.lines = [];
+    this.leaves = [];
+    this.frontier = new MerkleFrontier();
+  }
+
+  private dropCheckpoints(): void {
+    this.cpOffset = 0;
+    this.cps = [];
+    this.bySize = new Map();
+  }
+
+  /** The first `audit.size` records as the writer wrote them: their lines and leaf hashes. */
+  log(): { readonly lines: readonly Buffer[]; readonly leaves: readonly Buffer[] } {
+    const { audit } = this;
+    if (!audit.isOpen) throw new CohortError(AuditErrors.LOG_UNREADABLE, 'the coordinator\'s audit log is closed (the coordinator is stopping)', { details: {} });
+    const size = audit.size;
+    const tail = readTail(audit.logFile, this.offset, this.lines.at(-1));
+    if (tail === undefined) {
+      const cached = this.lines.length;
+      this.dropLog();
+      throw diverged(`audit.jsonl no longer holds the ${cached} records this service read from it (it shrank, or its record ${cached - 1} changed): it was changed on disk`, { treeSize: size, cached });
+    }
+    const { lines } = completeLines(tail);
+    let offset = this.offset;
+    for (const line of lines) {
+      if (this.lines.length >= size) break;
+      this.lines.push(line);
+      const leaf = leafHash(line);
+      this.leaves.push(leaf);
+      this.frontier.append(leaf);
+      offset += line.length + 1;
+    }
+    this.offset = offset;
+    if (this.lines.length < size || !this.frontier.root().equals(audit.root())) {
+      const cached = this.lines.length;
+      this.dropLog();
+      throw diverged(`audit.jsonl no longer holds the ${size} records this coordinator wrote (its first ${cached} records hash to another root): it was changed on disk`, { treeSize: size, lines: cached });
+    }
+    return { lines: this.lines, leaves: this.leaves };
+  }
+
+  /** Every checkpoint in checkpoints.jsonl, in the order written, checked against the writer's anchor. */
+  checkpoints(): { readonly all: readonly AuditCheckpoint[]; readonly latest: AuditCheckpoint | undefined } {
+    const file = this.audit.checkpointFile;
+    const tail = existsSync(file) ? readTail(file, this.cpOffset, this.cps.at(-1)?.line) : Buffer.alloc(0);
+    if (tail === undefined) {
+      const cached = this.cps.length;
+      this.dropCheckpoints();
+      throw diverged(`checkpoints.jsonl no longer holds the ${cached} checkpoints this service read from it: it was changed on disk`, { checkpoints: cached });
+    }
+    const { lines, used } = completeLines(tail);
+    for (const line of lines) {
+      const i = this.cps.length;
+      // Parsed to state its size; the note and certificate go out as written (the note is what is signed).
+      const cp = parseCheckpointLine(line, i);
+      this.cps.push({ served: { note: (JSON.parse(line.toString('utf8')) as { note: string }).note, certificate: cp.certificate, treeSize: String(cp.size) }, root: cp.root, size: cp.size, line });
+      const at = this.bySize.get(cp.size);
+      if (at === undefined) this.bySize.set(cp.size, [i]);
+      else at.push(i);
+    }
+    this.cpOffset += used;
+    const largest = largestTreeSize(this.bySize.keys());
+    const latest = largest === -1 ? undefined : this.cps[this.bySize.get(largest)![0]!]!;
+    const anchor = this.anchor?.();
+    if (anchor !== undefined && (latest === undefined || latest.size !== anchor.size || !latest.root.equals(anchor.root))) {
+      const cached = this.cps.length;
+      this.dropCheckpoints();
+      throw diverged(`checkpoints.jsonl does not end at the checkpoint this coordinator last signed (tree size ${anchor.size}; the file's largest is ${latest?.size ?? 'none'}${latest !== undefined && latest.size === anchor.size ? ', with another root' : ''}): it was changed on disk`, {
+        anchorSize: anchor.size, largest, checkpoints: cached,
+      });
+    }
+    return { all: this.cps.map((c) => c.served), latest: latest?.served };
+  }
+
+  /** The checkpoint of tree size `size`; CHECKPOINT_MISMATCH when two of that size differ (a fork), NO_CHECKPOINT when none. */
+  checkpointOf(size: number): AuditCheckpoint {
+    this.checkpoints();
+    const at = this.bySize.get(size);
+    if (at === undefined) throw new CohortError(AuditErrors.NO_CHECKPOINT, `the coordinator signed no checkpoint of tree size ${size}`, { details: { treeSize: size } });
+    const roots = at.map((i) => this.cps[i]!.root);
+    if (roots.some((r) => !r.equals(roots[0]!))) {
+      throw new CohortError(AuditErrors.CHECKPOINT_MISMATCH, `checkpoints ${at.join(', ')} are all of tree size ${size} and sign different roots: the log forked`, { details: { treeSize: size, checkpoint: at[1]! } });
+    }
+    return this.cps[at[0]!]!.served;
+  }
+
+  /** The latest checkpoint's tree size; NO_CHECKPOINT when none is signed. */
+  latestSize(): number {
+    const { latest } = this.checkpoints();
+    if (latest === undefined) throw new CohortError(AuditErrors.NO_CHECKPOINT, 'the coordinator\'s audit log has no signed checkpoint yet', { details: {} });
+    return Number(latest.treeSize);
+  }
 }
 
 /** A request's int64 (a decimal string with longs: String) as a safe non-negative integer. */
@@ -94,6 +249,7 @@ function outOfRange(message: string, details: Record<string, number>): CohortErr
 
 export function auditServiceHandlers(ctx: AuditServiceContext): AuditServiceHandlers {
   const { audit } = ctx;
+  const served = new ServedLog(audit, ctx.anchor);
   function unary<Req, Res>(rpc: keyof AuditServiceHandlers, fn: (req: Req) => { response: Res; details: Record<string, AuditDetailValue> }): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       let id: Identity | undefined;
@@ -120,7 +276,7 @@ export function auditServiceHandlers(ctx: AuditServiceContext): AuditServiceHand
       const since = count(req.sinceIndex, 'since_index');
       const limit = req.limit === 0 ? DEFAULT_PAGE : req.limit;
       if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) throw outOfRange(`limit ${req.limit} is not within 1..${MAX_PAGE}`, { limit: req.limit });
-      const { lines } = servedLog(audit);
+      const { lines } = served.log();
       if (since > lines.length) throw outOfRange(`since_index ${since} is past the log's ${lines.length} records`, { sinceIndex: since, treeSize: lines.length });
       const page = lines.slice(since, since + limit);
       return {
@@ -130,22 +286,35 @@ export function auditServiceHandlers(ctx: AuditServiceContext): AuditServiceHand
     }),
 
     GetLatestCheckpoint: unary('GetLatestCheckpoint', () => {
-      const all = checkpoints(audit);
-      if (all.length === 0) throw new CohortError(AuditErrors.NO_CHECKPOINT, 'the coordinator\'s audit log has no signed checkpoint yet', { details: {} });
-      const latest = all.reduce((a, b) => (Number(b.treeSize) >= Number(a.treeSize) ? b : a));
+      const { latest } = served.checkpoints();
+      if (latest === undefined) throw new CohortError(AuditErrors.NO_CHECKPOINT, 'the coordinator\'s audit log has no signed checkpoint yet', { details: {} });
       return { response: latest, details: { treeSize: Number(latest.treeSize) } };
     }),
 
-    ListCheckpoints: unary('ListCheckpoints', () => {
-      const all = checkpoints(audit);
-      return { response: { checkpoints: all }, details: { checkpoints: all.length } };
+    ListCheckpoints: unary('ListCheckpoints', (req) => {
+      const since = count(req.sinceIndex, 'since_index');
+      const limit = req.limit === 0 ? DEFAULT_CHECKPOINT_PAGE : req.limit;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_CHECKPOINT_PAGE) throw outOfRange(`limit ${req.limit} is not within 1..${MAX_CHECKPOINT_PAGE}`, { limit: req.limit });
+      const { all } = served.checkpoints();
+      if (since > all.length) throw outOfRange(`since_index ${since} is past the log's ${all.length} checkpoints`, { sinceIndex: since, checkpoints: all.length });
+      const page = all.slice(since, since + limit);
+      return {
+        response: { checkpoints: page, firstIndex: String(since), total: String(all.length), nextIndex: String(since + page.length) },
+        details: { sinceIndex: since, checkpoints: page.length, total: all.length },
+      };
+    }),
+
+    GetCheckpoint: unary('GetCheckpoint', (req) => {
+      const size = count(req.treeSize, 'tree_size');
+      const cp = served.checkpointOf(size);
+      return { response: cp, details: { treeSize: size } };
     }),
 
     GetInclusionProof: unary('GetInclusionProof', (req) => {
       const index = count(req.index, 'index');
       const requested = count(req.treeSize, 'tree_size');
-      const size = requested === 0 ? latestSize(audit) : requested;
-      const { lines, leaves } = servedLog(audit);
+      const size = requested === 0 ? served.latestSize() : requested;
+      const { lines, leaves } = served.log();
       if (size > leaves.length) throw outOfRange(`tree size ${size} is larger than the log's ${leaves.length} records`, { treeSize: size, records: leaves.length });
       if (index >= size) throw outOfRange(`record ${index} is not below tree size ${size}`, { index, treeSize: size });
       const proof = inclusionProof(leaves, index, size);
@@ -158,8 +327,8 @@ export function auditServiceHandlers(ctx: AuditServiceContext): AuditServiceHand
     GetConsistencyProof: unary('GetConsistencyProof', (req) => {
       const size1 = count(req.size1, 'size1');
       const requested = count(req.size2, 'size2');
-      const size2 = requested === 0 ? latestSize(audit) : requested;
-      const { leaves } = servedLog(audit);
+      const size2 = requested === 0 ? served.latestSize() : requested;
+      const { leaves } = served.log();
       if (size2 > leaves.length) throw outOfRange(`tree size ${size2} is larger than the log's ${leaves.length} records`, { size2, records: leaves.length });
       if (size1 > size2) throw outOfRange(`first tree size ${size1} is larger than the second, ${size2}`, { size1, size2 });
       return { response: { size1: String(size1), size2: String(size2), proof: consistencyProof(leaves, size1, size2) }, details: { size1, size2 } };

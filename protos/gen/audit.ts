@@ -5,6 +5,7 @@ import type { AuditCheckpoint as _cohort_v1_AuditCheckpoint, AuditCheckpoint__Ou
 import type { AuditServiceClient as _cohort_v1_AuditServiceClient, AuditServiceDefinition as _cohort_v1_AuditServiceDefinition } from './cohort/v1/AuditService.ts';
 import type { ConsistencyProof as _cohort_v1_ConsistencyProof, ConsistencyProof__Output as _cohort_v1_ConsistencyProof__Output } from './cohort/v1/ConsistencyProof.ts';
 import type { ConsistencyProofRequest as _cohort_v1_ConsistencyProofRequest, ConsistencyProofRequest__Output as _cohort_v1_ConsistencyProofRequest__Output } from './cohort/v1/ConsistencyProofRequest.ts';
+import type { GetCheckpointRequest as _cohort_v1_GetCheckpointRequest, GetCheckpointRequest__Output as _cohort_v1_GetCheckpointRequest__Output } from './cohort/v1/GetCheckpointRequest.ts';
 import type { GetLatestCheckpointRequest as _cohort_v1_GetLatestCheckpointRequest, GetLatestCheckpointRequest__Output as _cohort_v1_GetLatestCheckpointRequest__Output } from './cohort/v1/GetLatestCheckpointRequest.ts';
 import type { InclusionProof as _cohort_v1_InclusionProof, InclusionProof__Output as _cohort_v1_InclusionProof__Output } from './cohort/v1/InclusionProof.ts';
 import type { InclusionProofRequest as _cohort_v1_InclusionProofRequest, InclusionProofRequest__Output as _cohort_v1_InclusionProofRequest__Output } from './cohort/v1/InclusionProofRequest.ts';
@@ -24,6 +25,7 @@ export interface ProtoGrpcType {
       AuditService: SubtypeConstructor<typeof grpc.Client, _cohort_v1_AuditServiceClient> & { service: _cohort_v1_AuditServiceDefinition }
       ConsistencyProof: MessageTypeDefinition<_cohort_v1_ConsistencyProof, _cohort_v1_ConsistencyProof__Output>
       ConsistencyProofRequest: MessageTypeDefinition<_cohort_v1_ConsistencyProofRequest, _cohort_v1_ConsistencyProofRequest__Output>
+      GetCheckpointRequest: MessageTypeDefinition<_cohort_v1_GetCheckpointRequest, _cohort_v1_GetCheckpointRequest__Output>
       GetLatestCheckpointRequest: MessageTypeDefinition<_cohort_v1_GetLatestCheckpointRequest, _cohort_v1_GetLatestCheckpointRequest__Output>
       InclusionProof: MessageTypeDefinition<_cohort_v1_InclusionProof, _cohort_v1_InclusionProof__Output>
       InclusionProofRequest: MessageTypeDefinition<_cohort_v1_InclusionProofRequest, _cohort_v1_InclusionProofRequest__Output>

@@ -97,6 +97,18 @@ export const AuditErrors = defineErrors({
     meaning: 'The coordinator\'s audit log has no signed checkpoint yet, so there is no tree size to prove against.',
     fix: 'Wait for the first checkpoint (after a round close, a registry change or a clean stop), or name the tree size explicitly.',
   },
+  CHECKPOINT_WITHHELD: {
+    code: 'COHORT_E_AUDIT_CHECKPOINT_WITHHELD',
+    grpc: status.DATA_LOSS,
+    meaning: 'The coordinator no longer serves a checkpoint of a tree size that the checkpoint file you kept holds: its checkpoint file was cut, or it withholds evidence.',
+    fix: 'Keep your own checkpoint file as it is (it was not overwritten) and investigate the coordinator\'s checkpoints.jsonl; compare with the checkpoints other parties hold.',
+  },
+  ANSWER_INVALID: {
+    code: 'COHORT_E_AUDIT_ANSWER_INVALID',
+    grpc: status.DATA_LOSS,
+    meaning: 'The coordinator\'s AuditService answered a paged request with positions or sizes other than those asked for or stated on its first page (a page starting elsewhere, a next index that does not follow the page, more records than the tree size, or an early end).',
+    fix: 'Verify again; if it recurs, treat the coordinator as serving a log other than the one it holds, and verify a copy of its audit directory offline.',
+  },
   LOG_DIVERGED: {
     code: 'COHORT_E_AUDIT_LOG_DIVERGED',
     grpc: status.DATA_LOSS,

@@ -5,6 +5,7 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AuditCheckpoint as _cohort_v1_AuditCheckpoint, AuditCheckpoint__Output as _cohort_v1_AuditCheckpoint__Output } from '../../cohort/v1/AuditCheckpoint.ts';
 import type { ConsistencyProof as _cohort_v1_ConsistencyProof, ConsistencyProof__Output as _cohort_v1_ConsistencyProof__Output } from '../../cohort/v1/ConsistencyProof.ts';
 import type { ConsistencyProofRequest as _cohort_v1_ConsistencyProofRequest, ConsistencyProofRequest__Output as _cohort_v1_ConsistencyProofRequest__Output } from '../../cohort/v1/ConsistencyProofRequest.ts';
+import type { GetCheckpointRequest as _cohort_v1_GetCheckpointRequest, GetCheckpointRequest__Output as _cohort_v1_GetCheckpointRequest__Output } from '../../cohort/v1/GetCheckpointRequest.ts';
 import type { GetLatestCheckpointRequest as _cohort_v1_GetLatestCheckpointRequest, GetLatestCheckpointRequest__Output as _cohort_v1_GetLatestCheckpointRequest__Output } from '../../cohort/v1/GetLatestCheckpointRequest.ts';
 import type { InclusionProof as _cohort_v1_InclusionProof, InclusionProof__Output as _cohort_v1_InclusionProof__Output } from '../../cohort/v1/InclusionProof.ts';
 import type { InclusionProofRequest as _cohort_v1_InclusionProofRequest, InclusionProofRequest__Output as _cohort_v1_InclusionProofRequest__Output } from '../../cohort/v1/InclusionProofRequest.ts';
@@ -14,6 +15,21 @@ import type { ListRecordsRequest as _cohort_v1_ListRecordsRequest, ListRecordsRe
 import type { ListRecordsResponse as _cohort_v1_ListRecordsResponse, ListRecordsResponse__Output as _cohort_v1_ListRecordsResponse__Output } from '../../cohort/v1/ListRecordsResponse.ts';
 
 export interface AuditServiceClient extends grpc.Client {
+  /**
+   * auditor. The signed checkpoint of one tree size (NOT_FOUND when none was signed at it).
+   */
+  GetCheckpoint(argument: _cohort_v1_GetCheckpointRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_AuditCheckpoint__Output>): grpc.ClientUnaryCall;
+  GetCheckpoint(argument: _cohort_v1_GetCheckpointRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_AuditCheckpoint__Output>): grpc.ClientUnaryCall;
+  GetCheckpoint(argument: _cohort_v1_GetCheckpointRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_AuditCheckpoint__Output>): grpc.ClientUnaryCall;
+  GetCheckpoint(argument: _cohort_v1_GetCheckpointRequest, callback: grpc.requestCallback<_cohort_v1_AuditCheckpoint__Output>): grpc.ClientUnaryCall;
+  /**
+   * auditor. The signed checkpoint of one tree size (NOT_FOUND when none was signed at it).
+   */
+  getCheckpoint(argument: _cohort_v1_GetCheckpointRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_AuditCheckpoint__Output>): grpc.ClientUnaryCall;
+  getCheckpoint(argument: _cohort_v1_GetCheckpointRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_AuditCheckpoint__Output>): grpc.ClientUnaryCall;
+  getCheckpoint(argument: _cohort_v1_GetCheckpointRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_AuditCheckpoint__Output>): grpc.ClientUnaryCall;
+  getCheckpoint(argument: _cohort_v1_GetCheckpointRequest, callback: grpc.requestCallback<_cohort_v1_AuditCheckpoint__Output>): grpc.ClientUnaryCall;
+  
   /**
    * auditor. RFC 9162 2.1.4.1 PROOF(size1, D[0:size2]).
    */
@@ -60,14 +76,16 @@ export interface AuditServiceClient extends grpc.Client {
   getLatestCheckpoint(argument: _cohort_v1_GetLatestCheckpointRequest, callback: grpc.requestCallback<_cohort_v1_AuditCheckpoint__Output>): grpc.ClientUnaryCall;
   
   /**
-   * auditor. Every signed checkpoint, in the order they were written.
+   * auditor. The signed checkpoints from position since_index on, in the order they were
+   * written, at most `limit` (0: 1000; at most 10000).
    */
   ListCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
   ListCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
   ListCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
   ListCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * auditor. Every signed checkpoint, in the order they were written.
+   * auditor. The signed checkpoints from position since_index on, in the order they were
+   * written, at most `limit` (0: 1000; at most 10000).
    */
   listCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
   listCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
@@ -93,6 +111,11 @@ export interface AuditServiceClient extends grpc.Client {
 
 export interface AuditServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
+   * auditor. The signed checkpoint of one tree size (NOT_FOUND when none was signed at it).
+   */
+  GetCheckpoint: grpc.handleUnaryCall<_cohort_v1_GetCheckpointRequest__Output, _cohort_v1_AuditCheckpoint>;
+  
+  /**
    * auditor. RFC 9162 2.1.4.1 PROOF(size1, D[0:size2]).
    */
   GetConsistencyProof: grpc.handleUnaryCall<_cohort_v1_ConsistencyProofRequest__Output, _cohort_v1_ConsistencyProof>;
@@ -108,7 +131,8 @@ export interface AuditServiceHandlers extends grpc.UntypedServiceImplementation 
   GetLatestCheckpoint: grpc.handleUnaryCall<_cohort_v1_GetLatestCheckpointRequest__Output, _cohort_v1_AuditCheckpoint>;
   
   /**
-   * auditor. Every signed checkpoint, in the order they were written.
+   * auditor. The signed checkpoints from position since_index on, in the order they were
+   * written, at most `limit` (0: 1000; at most 10000).
    */
   ListCheckpoints: grpc.handleUnaryCall<_cohort_v1_ListCheckpointsRequest__Output, _cohort_v1_ListCheckpointsResponse>;
   
@@ -120,6 +144,7 @@ export interface AuditServiceHandlers extends grpc.UntypedServiceImplementation 
 }
 
 export interface AuditServiceDefinition extends grpc.ServiceDefinition {
+  GetCheckpoint: MethodDefinition<_cohort_v1_GetCheckpointRequest, _cohort_v1_AuditCheckpoint, _cohort_v1_GetCheckpointRequest__Output, _cohort_v1_AuditCheckpoint__Output>
   GetConsistencyProof: MethodDefinition<_cohort_v1_ConsistencyProofRequest, _cohort_v1_ConsistencyProof, _cohort_v1_ConsistencyProofRequest__Output, _cohort_v1_ConsistencyProof__Output>
   GetInclusionProof: MethodDefinition<_cohort_v1_InclusionProofRequest, _cohort_v1_InclusionProof, _cohort_v1_InclusionProofRequest__Output, _cohort_v1_InclusionProof__Output>
   GetLatestCheckpoint: MethodDefinition<_cohort_v1_GetLatestCheckpointRequest, _cohort_v1_AuditCheckpoint, _cohort_v1_GetLatestCheckpointRequest__Output, _cohort_v1_AuditCheckpoint__Output>
