@@ -193,6 +193,9 @@ describe('model registry over mTLS', () => {
     expect([before.code, before.grpc]).toEqual(['COHORT_E_REGISTRY_NOT_APPROVED', grpc.status.FAILED_PRECONDITION]);
     const override = await refusal(as('alice', (c, o, cb) => c.exportModelVersion({ ref: modelIds[0]!, allowUnapproved: true }, o, cb)));
     expect([override.code, override.grpc]).toEqual([PERMISSION, grpc.status.PERMISSION_DENIED]);
+    // The override is the operator's alone: an approver, who may export approved versions, may not use it either.
+    const byApprover = await refusal(as('carol', (c, o, cb) => c.exportModelVersion({ ref: modelIds[0]!, allowUnapproved: true }, o, cb)));
+    expect([byApprover.code, byApprover.grpc]).toEqual([PERMISSION, grpc.status.PERMISSION_DENIED]);
     // Through the CLI as the data scientist: the same code, exit status 1, nothing written.
     const out = join(dir, 'export-refused');
     const cliRefused = await cli(['export', modelIds[0]!, '--kit', join(dir, 'kits', 'alice'), '--out', out, '--json']);
@@ -219,6 +222,7 @@ describe('model registry over mTLS', () => {
     expect(exports.map((r) => [r.action, r.actor.name, r.actor.role, r.outcome, r.details.code ?? null, r.details.allowUnapproved, r.details.approved ?? null])).toEqual([
       ['model.export.refused', 'alice', 'data-scientist', 'refused', 'COHORT_E_REGISTRY_NOT_APPROVED', false, null],
       ['model.export.refused', 'alice', 'data-scientist', 'refused', PERMISSION, true, null],
+      ['model.export.refused', 'carol', 'approver', 'refused', PERMISSION, true, null],
       ['model.export.refused', 'alice', 'data-scientist', 'refused', 'COHORT_E_REGISTRY_NOT_APPROVED', false, null],
       ['model.export', 'oscar', 'operator', 'ok', null, true, false],
       ['model.export', 'alice', 'data-scientist', 'ok', null, false, true],

@@ -64,6 +64,7 @@ const MATRIX: Readonly<Record<string, Readonly<Record<string, Row>>>> = {
     ListRecords: { request: { sinceIndex: '0', limit: 1 }, allowed: ['auditor'], outcome: 'ok' },
     GetLatestCheckpoint: { request: {}, allowed: ['auditor'], outcome: 'ok' },
     ListCheckpoints: { request: {}, allowed: ['auditor'], outcome: 'ok' },
+    GetCheckpoint: { request: { treeSize: '1000000000' }, allowed: ['auditor'], outcome: 'COHORT_E_AUDIT_NO_CHECKPOINT' },
     GetInclusionProof: { request: { index: '0', treeSize: '1000000000' }, allowed: ['auditor'], outcome: 'COHORT_E_AUDIT_RANGE_INVALID' },
     GetConsistencyProof: { request: { size1: '2', size2: '1' }, allowed: ['auditor'], outcome: 'COHORT_E_AUDIT_RANGE_INVALID' },
   },
@@ -158,8 +159,8 @@ describe('role matrix over every admin, registry and audit RPC', () => {
   it('recorded every refused cell, once, with the caller\'s name and role', () => {
     const records = readLineFile(join(t.dir, 'state', 'audit', 'audit.jsonl')).lines.map((l) => (parseRecord(l) as { record: AuditRecord }).record);
     const logged = records.filter((r) => r.action === 'rpc.refused' && r.details.code === PERMISSION).map((r) => `${r.target.rpc} ${r.actor.name} ${r.actor.role}`);
-    // 19 RPCs x 6 roles = 114 cells, 42 of them allowed.
-    expect(refused.length).toBe(72);
+    // 20 RPCs x 6 roles = 120 cells, 43 of them allowed.
+    expect(refused.length).toBe(77);
     expect(logged.sort()).toEqual([...refused].sort());
   });
 });
