@@ -9,7 +9,8 @@
  * lines hash to the root the writer holds in memory and that checkpoints.jsonl ends at the
  * checkpoint the writer last signed (COHORT_E_AUDIT_LOG_DIVERGED otherwise), so a file
  * changed under a running coordinator is reported, not proved over (ServedLog says which
- * change it does not see). Proofs are computed from the cached leaves.
+ * change it does not see). Proofs are computed from the cached leaves and subtree hashes
+ * (ServedTree), with merkle.ts's node hash; the client verifies them with merkle.ts.
  * Every call is authorized by role and recorded: allowed ones as `audit.read` (after the
  * answer is computed, before it is sent: a read that cannot be recorded is not answered;
  * one that fails after authorization, outcome `failed` with its code),
@@ -21,7 +22,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { AuditAnchor } from '../../core/audit/anchor.ts';
 import type { AuditLog } from '../../core/audit/audit-log.ts';
 import { parseCheckpointLine } from '../../core/audit/checkpoint.ts';
-import { consistencyProof, inclusionProof, leafHash, MerkleFrontier } from '../../core/audit/merkle.ts';
+import { EMPTY_ROOT, leafHash, nodeHash, splitPoint } from '../../core/audit/merkle.ts';
 import type { AuditDetailValue } from '../../core/audit/record.ts';
 import { AuditErrors, CohortError, isCohortError } from '../../core/errors/index.ts';
 import type { Identity } from '../../core/pki/identity.ts';
@@ -112,6 +113,91 @@ function diverged(message: string, details: Record<string, number>): CohortError
 }
 
 /**
+ * The leaves of the served log and the hash of every complete, aligned perfect subtree over
+ * them (level k holds the subtrees of 2^k leaves), kept as leaves are appended: each append
+ * costs O(1) amortised, and a proof O(log^2 n) hashes instead of a pass over every leaf. The
+ * proofs are RFC 9162's PATH and PROOF (the same recursion as core/audit/merkle.ts, which
+ * test/coordinator/served-tree.test.ts checks them against, with merkle.ts's nodeHash and
+ * splitPoint); every left subtree that recursion visits is perfect and aligned, so it is one
+ * lookup here.
+ */
+export class ServedTree {
+  private readonly levels: Buffer[][] = [[]];
+
+  get size(): number {
+    return this.levels[0]!.length;
+  }
+
+  get leaves(): readonly Buffer[] {
+    return this.levels[0]!;
+  }
+
+  append(leaf: Buffer): void {
+    this.levels[0]!.push(leaf);
+    // A node completes a pair at its level when it lands at an odd position: its parent is then complete too.
+    for (let k = 0; this.levels[k]!.length % 2 === 0; k++) {
+      const level = this.levels[k]!;
+      const parent = nodeHash(level[level.length - 2]!, level[level.length - 1]!);
+      (this.levels[k + 1] ??= []).push(parent);
+    }
+  }
+
+  /** MTH(D[start:end]). */
+  private range(start: number, end: number): Buffer {
+    const n = end - start;
+    if (n === 0) return EMPTY_ROOT;
+    // A perfect subtree aligned to its size: one lookup.
+    if ((n & (n - 1)) === 0 && start % n === 0) {
+      const k = Math.log2(n);
+      const hit = this.levels[k]?.[start / n];
+      if (hit !== undefined) return hit;
+    }
+    const k = splitPoint(n);
+    return nodeHash(this.range(start, start + k), this.range(start + k, end));
+  }
+
+  private path(m: number, start: number, end: number): Buffer[] {
+    const n = end - start;
+    if (n <= 1) return [];
+    const k = splitPoint(n);
+    if (m < k) return [...this.path(m, start, start + k), this.range(start + k, end)];
+    return [...this.path(m - k, start + k, end), this.range(start, start + k)];
+  }
+
+  private subproof(m: number, start: number, end: number, complete: boolean): Buffer[] {
+    const n = end - start;
+    if (m === n) return complete ? [] : [this.range(start, end)];
+    const k = splitPoint(n);
+    if (m <= k) return [...this.subproof(m, start, start + k, complete), this.range(start + k, end)];
+    return [...this.subproof(m - k, start + k, end, false), this.range(start, start + k)];
+  }
+
+  root(size: number = this.size): Buffer {
+    this.check(size);
+    return this.range(0, size);
+  }
+
+  /** PATH(index, D[0:size]), as merkle.ts's inclusionProof. */
+  inclusionProof(index: number, size: number): Buffer[] {
+    this.check(size);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new RangeError(`leaf index ${index} is not below tree size ${size}`);
+    return this.path(index, 0, size);
+  }
+
+  /** PROOF(size1, D[0:size2]), as merkle.ts's consistencyProof. */
+  consistencyProof(size1: number, size2: number): Buffer[] {
+    this.check(size2);
+    if (!Number.isSafeInteger(size1) || size1 < 0 || size1 > size2) throw new RangeError(`first tree size ${size1} is not within 0..${size2}`);
+    if (size1 === 0 || size1 === size2) return [];
+    return this.subproof(size1, 0, size2, true);
+  }
+
+  private check(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.size) throw new RangeError(`tree size ${size} is outside the ${this.size} leaves held`);
+  }
+}
+
+/**
  * What the service serves, read incrementally: the lines and leaf hashes of audit.jsonl (and
  * the lines of checkpoints.jsonl) as far as they were read, extended by byte offset as the
  * files grow, so a call reads and hashes only the records appended since the last one.
@@ -128,8 +214,7 @@ function diverged(message: string, details: Record<string, number>): CohortError
 export class ServedLog {
   private offset = 0;
   private lines: Buffer[] = [];
-  private leaves: Buffer[] = [];
-  private frontier = new MerkleFrontier();
+  private tree = new ServedTree();
   private cpOffset = 0;
   private cps: { served: AuditCheckpoint; root: Buffer; size: number; line: Buffer }[] = [];
   /** Tree size to the positions of the checkpoints of that size. */
@@ -143,8 +228,7 @@ export class ServedLog {
   private dropLog(): void {
     this.offset = 0;
     this.lines = [];
-    this.leaves = [];
-    this.frontier = new MerkleFrontier();
+    this.tree = new ServedTree();
   }
 
   private dropCheckpoints(): void {
@@ -154,7 +238,7 @@ export class ServedLog {
   }
 
   /** The first `audit.size` records as the writer wrote them: their lines and leaf hashes. */
-  log(): { readonly lines: readonly Buffer[]; readonly leaves: readonly Buffer[] } {
+  log(): { readonly lines: readonly Buffer[]; readonly tree: ServedTree } {
     const { audit } = this;
     if (!audit.isOpen) throw new CohortError(AuditErrors.LOG_UNREADABLE, 'the coordinator\'s audit log is closed (the coordinator is stopping)', { details: {} });
     const size = audit.size;
@@ -170,17 +254,16 @@ export class ServedLog {
       if (this.lines.length >= size) break;
       this.lines.push(line);
       const leaf = leafHash(line);
-      this.leaves.push(leaf);
-      this.frontier.append(leaf);
+      this.tree.append(leaf);
       offset += line.length + 1;
     }
     this.offset = offset;
-    if (this.lines.length < size || !this.frontier.root().equals(audit.root())) {
+    if (this.lines.length < size || !this.tree.root().equals(audit.root())) {
       const cached = this.lines.length;
       this.dropLog();
       throw diverged(`audit.jsonl no longer holds the ${size} records this coordinator wrote (its first ${cached} records hash to another root): it was changed on disk`, { treeSize: size, lines: cached });
     }
-    return { lines: this.lines, leaves: this.leaves };
+    return { lines: this.lines, tree: this.tree };
   }
 
   /** Every checkpoint in checkpoints.jsonl, in the order written, checked against the writer's anchor. */
@@ -314,10 +397,10 @@ export function auditServiceHandlers(ctx: AuditServiceContext): AuditServiceHand
       const index = count(req.index, 'index');
       const requested = count(req.treeSize, 'tree_size');
       const size = requested === 0 ? served.latestSize() : requested;
-      const { lines, leaves } = served.log();
-      if (size > leaves.length) throw outOfRange(`tree size ${size} is larger than the log's ${leaves.length} records`, { treeSize: size, records: leaves.length });
+      const { lines, tree } = served.log();
+      if (size > tree.size) throw outOfRange(`tree size ${size} is larger than the log's ${tree.size} records`, { treeSize: size, records: tree.size });
       if (index >= size) throw outOfRange(`record ${index} is not below tree size ${size}`, { index, treeSize: size });
-      const proof = inclusionProof(leaves, index, size);
+      const proof = tree.inclusionProof(index, size);
       return {
         response: { index: String(index), treeSize: String(size), line: lines[index]!.toString('utf8'), proof },
         details: { index, treeSize: size },
@@ -328,10 +411,10 @@ export function auditServiceHandlers(ctx: AuditServiceContext): AuditServiceHand
       const size1 = count(req.size1, 'size1');
       const requested = count(req.size2, 'size2');
       const size2 = requested === 0 ? served.latestSize() : requested;
-      const { leaves } = served.log();
-      if (size2 > leaves.length) throw outOfRange(`tree size ${size2} is larger than the log's ${leaves.length} records`, { size2, records: leaves.length });
+      const { tree } = served.log();
+      if (size2 > tree.size) throw outOfRange(`tree size ${size2} is larger than the log's ${tree.size} records`, { size2, records: tree.size });
       if (size1 > size2) throw outOfRange(`first tree size ${size1} is larger than the second, ${size2}`, { size1, size2 });
-      return { response: { size1: String(size1), size2: String(size2), proof: consistencyProof(leaves, size1, size2) }, details: { size1, size2 } };
+      return { response: { size1: String(size1), size2: String(size2), proof: tree.consistencyProof(size1, size2) }, details: { size1, size2 } };
     }),
   };
 }
