@@ -1,8 +1,8 @@
 /**
  * The audit RPCs (protos/cohort/v1/audit.proto): the auditor reads the coordinator's audit
  * log remotely (records, signed checkpoints, RFC 9162 inclusion and consistency proofs) and
- * verifies it on its own machine. Nothing here hashes anything of its own: leaves, roots and
- * proofs are core/audit/merkle.ts's.
+ * verifies it on its own machine. Leaf and node hashes are core/audit/merkle.ts's; ServedTree
+ * combines cached ones into the RFC 9162 proofs merkle.ts would compute (a test compares them).
  *
  * What is served is what the writer wrote: the service keeps the lines and leaf hashes it
  * read (ServedLog), reads only what was appended since, and checks that the first `size`
