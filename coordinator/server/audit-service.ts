@@ -203,7 +203,7 @@ export class ServedTree {
  * files grow, so a call reads and hashes only the records appended since the last one.
  * Every extension is checked: the cached leaves must fold to the root the writer holds in
  * memory, the last cached line must still be where it was, and the latest checkpoint must be
- * the one the writer last signed (its anchor: tree size and root). A file found changed
+ * among them the one the writer last signed (its anchor: tree size and root). A file found changed
  * drops the cache (the next call reads it whole) and throws COHORT_E_AUDIT_LOG_DIVERGED.
  *
  * Not detected here: a record already cached rewritten in place to bytes of the same length,
@@ -288,11 +288,14 @@ export class ServedLog {
     this.cpOffset += used;
     const largest = largestTreeSize(this.bySize.keys());
     const latest = largest === -1 ? undefined : this.cps[this.bySize.get(largest)![0]!]!;
+    // The checkpoint the writer last signed must be in the file, with its root (a later one may follow it,
+    // when the anchor could not be written after its line was).
     const anchor = this.anchor?.();
-    if (anchor !== undefined && (latest === undefined || latest.size !== anchor.size || !latest.root.equals(anchor.root))) {
+    if (anchor !== undefined && !(this.bySize.get(anchor.size) ?? []).some((i) => this.cps[i]!.root.equals(anchor.root))) {
       const cached = this.cps.length;
+      const otherRoot = this.bySize.has(anchor.size);
       this.dropCheckpoints();
-      throw diverged(`checkpoints.jsonl does not end at the checkpoint this coordinator last signed (tree size ${anchor.size}; the file's largest is ${latest?.size ?? 'none'}${latest !== undefined && latest.size === anchor.size ? ', with another root' : ''}): it was changed on disk`, {
+      throw diverged(`checkpoints.jsonl lacks the checkpoint this coordinator last signed (tree size ${anchor.size}${otherRoot ? '; the file has one of that size with another root' : ''}; the file's largest is ${largest === -1 ? 'none' : largest}): it was changed on disk`, {
         anchorSize: anchor.size, largest, checkpoints: cached,
       });
     }
