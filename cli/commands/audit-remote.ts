@@ -56,6 +56,9 @@ function parsedCheckpoint(cp: AuditCheckpoint__Output, index: number): { line: s
   return { line, parsed: parseCheckpointLine(Buffer.from(line, 'utf8'), index) };
 }
 
+/** Records one ListRecords page is asked for (the coordinator's default); never more than the first page's tree size leaves, as the log grows meanwhile. */
+const RECORD_PAGE = 1000;
+
 /** The most checkpoints one ListCheckpoints page is asked for (the coordinator's cap). */
 const CHECKPOINT_PAGE = 1000;
 
@@ -68,7 +71,7 @@ async function fetchCheckpoints(kit: Kit, o: RemoteOptions): Promise<AuditCheckp
   const out: AuditCheckpoint__Output[] = [];
   let total: number | undefined;
   for (;;) {
-    const page = await call<ListCheckpointsResponse__Output>(kit, o, (c, opts, cb) => c.listCheckpoints({ sinceIndex: String(out.length), limit: CHECKPOINT_PAGE }, opts, cb));
+    const page = await call<ListCheckpointsResponse__Output>(kit, o, (c, opts, cb) => c.listCheckpoints({ sinceIndex: String(out.length), limit: total === undefined ? CHECKPOINT_PAGE : Math.min(CHECKPOINT_PAGE, total - out.length) }, opts, cb));
     const first = Number(page.firstIndex);
     total ??= Number(page.total);
     if (first !== out.length || Number(page.nextIndex) !== first + page.checkpoints.length) {
@@ -266,7 +269,7 @@ export async function remoteVerify(kit: Kit, o: RemoteVerifyOptions): Promise<Ve
   const lines: Buffer[] = [];
   let treeSize: number | undefined;
   for (;;) {
-    const page = await call<ListRecordsResponse__Output>(kit, o, (c, opts, cb) => c.listRecords({ sinceIndex: String(lines.length), limit: 0 }, opts, cb));
+    const page = await call<ListRecordsResponse__Output>(kit, o, (c, opts, cb) => c.listRecords({ sinceIndex: String(lines.length), limit: treeSize === undefined ? 0 : Math.min(RECORD_PAGE, treeSize - lines.length) }, opts, cb));
     const first = Number(page.firstIndex);
     treeSize ??= Number(page.treeSize);
     if (first !== lines.length || Number(page.nextIndex) !== first + page.lines.length) {

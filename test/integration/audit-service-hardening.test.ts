@@ -179,6 +179,50 @@ describe('the service checks checkpoints.jsonl against the checkpoint its writer
   });
 });
 
+describe('the service reads the log incrementally', () => {
+  /** Rewrites record `index` of audit.jsonl in place to bytes of the same length (one hex digit of its prev flipped); returns a restore. */
+  function flipInPlace(index: number): () => void {
+    const file = join(auditDir, 'audit.jsonl');
+    const lines = readLineFile(file).lines;
+    const line = lines[index]!.toString('utf8');
+    const at = line.indexOf('"prev":"') + 8;
+    const changed = `${line.slice(0, at)}${line[at] === '0' ? '1' : '0'}${line.slice(at + 1)}`;
+    expect(changed.length).toBe(line.length);
+    const offset = lines.slice(0, index).reduce((n, l) => n + l.length + 1, 0);
+    const original = readFileSync(file);
+    const bytes = Buffer.from(original);
+    bytes.write(changed, offset, 'utf8');
+    writeFileSync(file, bytes);
+    return () => {
+      const now = readFileSync(file);
+      writeFileSync(file, Buffer.concat([original, now.subarray(original.length)]));
+    };
+  }
+
+  it('serves records it already read from its cache (a same-length rewrite of an earlier one is not re-read, as documented); a change to the last one read is LOG_DIVERGED', async () => {
+    const before = await remoteRecords(t.kit('aud'), { ...at(), since: 0, limit: 3 });
+    let restore = flipInPlace(1);
+    try {
+      // Main re-read the whole file on each call and refused this (LOG_DIVERGED); the cache serves the bytes the writer wrote.
+      const after = await remoteRecords(t.kit('aud'), { ...at(), since: 0, limit: 3 });
+      expect(after.records).toEqual(before.records);
+    } finally {
+      restore();
+    }
+    // The last record read (the audit.read of the call above) changed in place: the tripwire sees it.
+    const last = readLineFile(join(auditDir, 'audit.jsonl')).lines.length - 1;
+    restore = flipInPlace(last);
+    try {
+      const e = await refusal(remoteRecords(t.kit('aud'), { ...at(), since: 0, limit: 1 }));
+      expect([e.code, e.grpc]).toEqual(['COHORT_E_AUDIT_LOG_DIVERGED', grpc.status.DATA_LOSS]);
+    } finally {
+      restore();
+    }
+    // Restored, the cache is rebuilt from the whole file and the log verifies.
+    expect((await remoteVerify(t.kit('aud'), at())).trust).toBe('ca');
+  });
+});
+
 describe('verify --kit against a malicious AuditService', () => {
   it('a rewritten log re-signed with a coordinator key the CA issued passes without a kept checkpoint and fails with one (CHECKPOINT_WITHHELD)', async () => {
     const kept = keepCheckpoints('checkpoints.jsonl');
@@ -236,7 +280,7 @@ describe('verify --kit against a malicious AuditService', () => {
       // Pages of 2; each page after the first claims a tree size larger by 1000 than the one before.
       ListRecords: (call, cb) => {
         const n = pages++;
-        call.request.limit = 2;
+        call.request.limit = Math.min(2, call.request.limit || 2);
         honest.ListRecords(call, (err, res) => {
           stated ??= Number(res!.treeSize);
           cb(err, res && { ...res, treeSize: String(stated + 1000 * n) });

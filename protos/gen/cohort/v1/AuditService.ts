@@ -77,7 +77,7 @@ export interface AuditServiceClient extends grpc.Client {
   
   /**
    * auditor. The signed checkpoints from position since_index on, in the order they were
-   * written, at most `limit` (0: 1000; at most 10000).
+   * written, at most `limit` (0: 100; at most 1000).
    */
   ListCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
   ListCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
@@ -85,7 +85,7 @@ export interface AuditServiceClient extends grpc.Client {
   ListCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
   /**
    * auditor. The signed checkpoints from position since_index on, in the order they were
-   * written, at most `limit` (0: 1000; at most 10000).
+   * written, at most `limit` (0: 100; at most 1000).
    */
   listCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
   listCheckpoints(argument: _cohort_v1_ListCheckpointsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListCheckpointsResponse__Output>): grpc.ClientUnaryCall;
@@ -132,7 +132,7 @@ export interface AuditServiceHandlers extends grpc.UntypedServiceImplementation 
   
   /**
    * auditor. The signed checkpoints from position since_index on, in the order they were
-   * written, at most `limit` (0: 1000; at most 10000).
+   * written, at most `limit` (0: 100; at most 1000).
    */
   ListCheckpoints: grpc.handleUnaryCall<_cohort_v1_ListCheckpointsRequest__Output, _cohort_v1_ListCheckpointsResponse>;
   
