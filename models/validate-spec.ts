@@ -136,6 +136,9 @@ function survivalIssues(input: unknown): SpecIssue[] {
   if (valueAt(input, ['explanations', 'global']) !== false && valueAt(input, ['explanations']) !== undefined && Array.isArray(features) && features.some((f) => (f as { type?: unknown } | null)?.type === 'image')) {
     out.push({ path: 'spec.explanations', message: 'global explanations are summed for tabular features only, not an image feature' });
   }
+  if (valueAt(input, ['fairness']) !== undefined && Array.isArray(features) && features.some((f) => (f as { type?: unknown } | null)?.type === 'image')) {
+    out.push({ path: 'spec.fairness', message: 'fairness attributes are read from a table; a spec with an image feature cannot name them' });
+  }
   if (typeof family === 'string' && family !== 'cox-ph' && loss === 'cox-partial-likelihood') {
     out.push({ path: 'spec.loss', message: `"cox-partial-likelihood" needs model family "cox-ph", not "${family}"` });
   }
