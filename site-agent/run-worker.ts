@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { evaluationCodec, evaluationsNeeded, evaluationVector } from '../core/evaluation/summed-metrics.ts';
-import { evaluationLayout, extendedMetrics, type EvaluationLayout, type ExtendedMetrics } from '../core/evaluation/evaluation-layout.ts';
+import { evaluationLayout, extendedMetrics, layoutVector, type EvaluationLayout, type ExtendedMetrics } from '../core/evaluation/evaluation-layout.ts';
 import { fairnessVector } from '../core/evaluation/fairness-metrics.ts';
 import { explanationVector } from '../core/evaluation/global-explanations.ts';
 import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors, type ErrorDefinition } from '../core/errors/index.ts';
@@ -580,8 +580,7 @@ export class RunWorker {
     const data = await this.data();
     const probabilities = await predictProbabilities(this.spec, weights, data.test);
     const layout = this.evalLayout;
-    const vector = new Float64Array(layout.length);
-    vector.set(evaluationVector(probabilities, data.test.y));
+    const vector = layoutVector(layout, evaluationVector(probabilities, data.test.y));
     if (layout.fairness.length > 0) fairnessVector(layout.fairness, probabilities, data.test.y, data.testGroups, vector, layout.fairnessOffset);
     if (layout.explanations) {
       // From the round after the first decrypted sum on: attributions against the consortium's mean test row.
