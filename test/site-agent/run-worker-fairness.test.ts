@@ -40,8 +40,18 @@ import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { predictProbabilities } from '../../site-agent/training/local-trainer.ts';
 import { sumThroughAdder } from '../core/secure-agg/bfv-fixtures.ts';
 
-/** The demo's spec: sex and age bands as fairness attributes, global explanations on; three evaluators. */
-const SPEC: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml')), rounds: 2, minSites: 3 };
+const DEMO = loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml'));
+/**
+ * The demo's spec (global explanations on) with three evaluators, its fairness attributes sex
+ * and age bands, and resting blood pressure bands whose lowest band holds 1 to 10 of these
+ * patients (so it is suppressed).
+ */
+const SPEC: ModelSpec = {
+  ...DEMO,
+  fairness: { ...DEMO.fairness!, attributes: [...DEMO.fairness!.attributes, { name: 'trestbps', type: 'numeric', bands: [0, 95, 110, 140, 300] }] },
+  rounds: 2,
+  minSites: 3,
+};
 
 /** Pair-count AUC, ties half; NaN without both classes. */
 function bruteAuc(scores: readonly number[], labels: readonly number[]): number {
@@ -183,7 +193,10 @@ describe('federated fairness and global explanations through three real sites an
     expect(m.fairness!.suppressed).toEqual(expectedSuppressed);
     expect(m.fairness!.equalizedOddsDifference).toEqual(eod);
     expect(m.fairness!.demographicParityDifference).toEqual(dpd);
-    expect(m.fairness!.attributes).toEqual(['sex', 'age']);
+    expect(m.fairness!.attributes).toEqual(['sex', 'age', 'trestbps']);
+    // These extracts put 1 to 10 patients below 95 mmHg: that group is named, without a metric, and enters no difference.
+    expect(expectedSuppressed).toEqual([{ attribute: 'trestbps', group: '[0,95)' }]);
+    expect(m.fairness!.groups.some((g) => g.group === '[0,95)')).toBe(false);
     // The data give both sexes and at least two age bands more than ten patients: the differences are numbers.
     expect(typeof eod.sex).toBe('number');
     expect(typeof eod.age).toBe('number');
