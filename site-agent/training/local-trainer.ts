@@ -278,22 +278,31 @@ export async function predictProbabilities(spec: ModelSpec, weights: Float32Arra
 export async function attributeRows(spec: ModelSpec, weights: Float32Array, data: Matrix, baseline: Float64Array): Promise<SiteAttribution> {
   checkMatrix(spec, data, 'evaluation');
   checkFiniteWeights(weights, 'explained');
-  return withModel(spec, async (model) => {
-    setFlatWeights(model, weights);
-    const explainer = await createExplainer(model, spec.features, spec.model.family);
-    let completenessSum = 0;
-    const recording: Explainer = {
-      ...explainer,
-      explain(x, b) {
-        const e = explainer.explain(x, b);
-        completenessSum += Math.min(COMPLETENESS_CAP, e.completenessError);
-        return e;
-      },
-    };
-    const rows = Array.from({ length: data.rows }, (_, i) => Float64Array.from(data.x.subarray(i * data.cols, (i + 1) * data.cols)));
-    const { sumAbs, count } = attributionSums(recording, rows, baseline);
-    return { sumAbs, count, completenessSum };
-  });
+  // createExplainer selects TensorFlow.js's cpu backend; the agent's own choice (backend.ts) is restored after.
+  const backend = tf.getBackend();
+  try {
+    return await withModel(spec, async (model) => {
+      setFlatWeights(model, weights);
+      return attributeWith(await createExplainer(model, spec.features, spec.model.family), data, baseline);
+    });
+  } finally {
+    if (tf.getBackend() !== backend) await tf.setBackend(backend);
+  }
+}
+
+function attributeWith(explainer: Explainer, data: Matrix, baseline: Float64Array): SiteAttribution {
+  let completenessSum = 0;
+  const recording: Explainer = {
+    ...explainer,
+    explain(x, b) {
+      const e = explainer.explain(x, b);
+      completenessSum += Math.min(COMPLETENESS_CAP, e.completenessError);
+      return e;
+    },
+  };
+  const rows = Array.from({ length: data.rows }, (_, i) => Float64Array.from(data.x.subarray(i * data.cols, (i + 1) * data.cols)));
+  const { sumAbs, count } = attributionSums(recording, rows, baseline);
+  return { sumAbs, count, completenessSum };
 }
 
 /** {@link evaluate}'s metrics from predictions already made. */
