@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
 import { CohortError, GeneralErrors, RunErrors, SecureAggErrors, SiteErrors, UpdateErrors } from '../../core/errors/index.ts';
-import { evaluationCodec, evaluationsNeeded } from '../../core/evaluation/summed-metrics.ts';
+import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
 import { evaluationLayout, type ExtendedMetrics } from '../../core/evaluation/evaluation-layout.ts';
 import { fairnessRecord } from '../registry/fairness-review.ts';
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
@@ -109,9 +109,8 @@ function metricsJson(m: ExtendedMetrics): string {
 }
 
 /** The base metrics of a stored round (its fairness and explanations go to their own columns at release). */
-function baseMetrics(m: ExtendedMetrics): Omit<ExtendedMetrics, 'fairness' | 'explanations' | 'explanationsUnavailable'> {
-  const { fairness: _f, explanations: _e, explanationsUnavailable: _u, ...base } = m;
-  return base;
+function baseMetrics(m: ExtendedMetrics): ConsortiumMetrics {
+  return { numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution };
 }
 
 export class RunEngine extends EventEmitter<EngineEvents> {
