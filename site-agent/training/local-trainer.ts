@@ -279,14 +279,15 @@ export async function attributeRows(spec: ModelSpec, weights: Float32Array, data
   checkMatrix(spec, data, 'evaluation');
   checkFiniteWeights(weights, 'explained');
   // createExplainer selects TensorFlow.js's cpu backend; the agent's own choice (backend.ts) is restored after.
-  const backend = tf.getBackend();
+  // undefined before any backend was chosen (then cpu stays).
+  const backend = tf.getBackend() as string | undefined;
   try {
     return await withModel(spec, async (model) => {
       setFlatWeights(model, weights);
       return attributeWith(await createExplainer(model, spec.features, spec.model.family), data, baseline);
     });
   } finally {
-    if (tf.getBackend() !== backend) await tf.setBackend(backend);
+    if (backend !== undefined && tf.getBackend() !== backend) await tf.setBackend(backend);
   }
 }
 
