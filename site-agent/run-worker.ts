@@ -224,7 +224,9 @@ export class RunWorker {
       return decline(new CohortError(SiteErrors.COUNT_WITHHELD, 'the run weights updates by example count, and this site\'s policy withholds its record count (policy.release.recordCounts: withheld)'));
     }
     if (policy.allowedFeatures.length > 0) {
-      const refused = this.spec.features.map((f) => f.name).filter((f) => !policy.allowedFeatures.includes(f));
+      // A fairness attribute is a column read like a feature (for evaluation only): the same allow-list governs it.
+      const read = [...this.spec.features.map((f) => f.name), ...(this.spec.fairness?.attributes ?? []).map((a) => a.name)];
+      const refused = [...new Set(read)].filter((f) => !policy.allowedFeatures.includes(f));
       if (refused.length > 0) return decline(new CohortError(SiteErrors.FEATURE_NOT_ALLOWED, `features not allowed by this site's policy: ${refused.join(', ')}`));
     }
     if (this.spec.model.family === 'cox-ph') {

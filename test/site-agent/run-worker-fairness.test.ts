@@ -112,6 +112,23 @@ describe('federated fairness and global explanations through three real sites an
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('declines, under an allowedFeatures policy, a spec whose fairness attribute the policy does not list; accepts it without that attribute', async () => {
+    const withRace: ModelSpec = { ...SPEC, fairness: { attributes: [...SPEC.fairness!.attributes, { name: 'race', type: 'categorical', groups: ['a', 'b'] }] } };
+    const decide = async (spec: ModelSpec) => {
+      const config = SiteConfigSchema.parse({
+        dataDir: join(dir, `policy-${spec.fairness!.attributes.length}`, 'state'),
+        keyFile: join(dir, `policy-${spec.fairness!.attributes.length}`, 'at-rest.key'),
+        datasets: { heart: { path: join(dir, 'extracts', 'hospital-a.csv'), columns: syntheticColumnMapping() } },
+        policy: { allowPlaintext: true, allowedFeatures: SPEC.features.map((f) => f.name) },
+      });
+      const atRest = initSiteStorage(config);
+      const w = new RunWorker({ site: 'policy', runId: 'run-policy', spec, config, states: new RunStateStore(config.dataDir, atRest), heKeys: new HeKeyStore(config.dataDir, atRest), ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
+      return w.decide('alice', { kind: 'plain' });
+    };
+    expect(await decide(withRace)).toMatchObject({ accept: false, reasonCode: 'COHORT_E_SITE_FEATURE_NOT_ALLOWED', reason: "features not allowed by this site's policy: race" });
+    expect(await decide(SPEC)).toMatchObject({ accept: true });
+  }, 60_000);
+
   /** One evaluation round: every site evaluates, the adder sums, each site decrypts. */
   async function round(): Promise<ReturnType<RunWorker['decodeEvaluation']>[]> {
     const layout = evaluationLayout(SPEC);
