@@ -539,8 +539,21 @@ export class SiteAgent {
     await worker.encoderFor(JSON.parse(task.codecJson) as CodecDescriptor);
     const { chunks, contributors } = await downloadSums((cb) => client.downloadEvaluation({ runId: task.runId, round: task.round }).on('data', cb));
     const m = worker.decodeEvaluation(chunks, contributors);
-    const report = { runId: task.runId, round: task.round, numExamples: String(m.numExamples), evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution };
+    const { fairness, explanations, explanationsUnavailable, ...base } = m;
+    // The spec's fairness and explanation reports, decrypted from the same sum, go beside the base metrics.
+    const extras = { ...(fairness ? { fairness } : {}), ...(explanations !== undefined ? { explanations } : {}), ...(explanationsUnavailable ? { explanationsUnavailable } : {}) };
+    const report = {
+      runId: task.runId,
+      round: task.round,
+      numExamples: String(base.numExamples),
+      evaluators: base.evaluators,
+      loss: base.loss,
+      accuracy: base.accuracy,
+      auc: base.auc,
+      aucResolution: base.aucResolution,
+      extrasJson: Object.keys(extras).length > 0 ? JSON.stringify(extras) : '',
+    };
     await unary((o, cb) => client.reportConsortiumMetrics(report, o, cb));
-    this.options.log.info({ runId: task.runId, round: task.round, ...m }, 'consortium metrics reported');
+    this.options.log.info({ runId: task.runId, round: task.round, ...base }, 'consortium metrics reported');
   }
 }

@@ -8,6 +8,8 @@ import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
 import { CohortError, GeneralErrors, RunErrors, SecureAggErrors, SiteErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
+import { evaluationLayout, type ExtendedMetrics } from '../../core/evaluation/evaluation-layout.ts';
+import { fairnessRecord } from '../registry/fairness-review.ts';
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
 import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
@@ -93,9 +95,22 @@ const STAGES: Partial<Record<RoundState, { what: string; pending: (s: RoundSite)
   SCORING: { what: 'report of the consortium metrics', pending: (s) => s.score_state === 'PENDING', failed: { score_state: 'FAILED' } },
 };
 
-/** Metrics as stored and compared: JSON with NaN written as null, so equal numbers give equal text. */
-function metricsJson(m: ConsortiumMetrics): string {
-  return JSON.stringify({ numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution });
+/**
+ * Metrics as stored and compared: JSON with NaN written as null, so equal numbers give equal
+ * text; the fairness and explanation extras (when the spec asks) after the base metrics.
+ */
+function metricsJson(m: ExtendedMetrics): string {
+  const extras = {
+    ...(m.fairness !== undefined ? { fairness: m.fairness } : {}),
+    ...(m.explanations !== undefined ? { explanations: m.explanations } : {}),
+    ...(m.explanationsUnavailable !== undefined ? { explanationsUnavailable: m.explanationsUnavailable } : {}),
+  };
+  return JSON.stringify({ numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution, ...extras });
+}
+
+/** The base metrics of a stored round (its fairness and explanations go to their own columns at release). */
+function baseMetrics(m: ExtendedMetrics): ConsortiumMetrics {
+  return { numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution };
 }
 
 export class RunEngine extends EventEmitter<EngineEvents> {
@@ -306,7 +321,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       const codec = JSON.parse(run.codec_json) as CodecDescriptor;
       const update = createChunkAdder(codec);
       try {
-        adders = { update, evaluation: createChunkAdder(evaluationCodec(codec)) };
+        adders = { update, evaluation: createChunkAdder(evaluationCodec(codec, evaluationLayout(JSON.parse(run.spec_json) as ModelSpec).length)) };
       } catch (e) {
         update.dispose();
         throw e;
@@ -459,7 +474,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
    * The consortium metrics a site decrypted from the round's summed evaluation. Recorded per
    * site; the round closes with them only if every reporting site gives the same numbers.
    */
-  reportConsortiumMetrics(site: string, runId: string, round: number, metrics: ConsortiumMetrics): void {
+  reportConsortiumMetrics(site: string, runId: string, round: number, metrics: ExtendedMetrics): void {
     const run = this.getRunOrThrow(runId);
     const r = this.store.getRound(runId, round);
     const rs = this.store.getRoundSite(runId, round, site);
@@ -468,6 +483,11 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const rates = [metrics.loss, metrics.accuracy, metrics.auc, metrics.aucResolution];
     if (!counts.every((x) => Number.isSafeInteger(x) && x >= 0) || !rates.every((x) => Number.isFinite(x) || Number.isNaN(x))) {
       throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: counts must be non-negative integers and rates finite or NaN', { details: { field: 'metrics' } });
+    }
+    // The extras the spec asks for, and only those: every site decrypts the same sum, so they compare as the base metrics do.
+    const layout = evaluationLayout(JSON.parse(run.spec_json) as ModelSpec);
+    if ((metrics.fairness !== undefined) !== layout.fairness.length > 0 || (metrics.explanations !== undefined) !== (layout.explanations !== null)) {
+      throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: the fairness and explanation reports must be those the run\'s spec asks for', { details: { field: 'extras' } });
     }
     const now = this.now();
     this.store.tx(() => {
@@ -961,9 +981,13 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         privacy: s.privacy_json ? (JSON.parse(s.privacy_json) as unknown) : null,
         agentVersion: agentVersions.get(s.site) ?? null,
       })),
-      finalMetrics: last?.metrics_json ? (JSON.parse(last.metrics_json) as unknown) : null,
+      finalMetrics: last?.metrics_json ? baseMetrics(JSON.parse(last.metrics_json) as ExtendedMetrics) : null,
     };
     const spec = JSON.parse(run.spec_json) as ModelSpec;
+    // The final evaluation's fairness (with its review verdict) and global explanations, as the sites decrypted them.
+    const final = last?.metrics_json ? (JSON.parse(last.metrics_json) as ExtendedMetrics) : undefined;
+    const fairness = final?.fairness ? JSON.stringify(fairnessRecord(final.fairness, spec)) : null;
+    const explanations = final && 'explanations' in final ? JSON.stringify({ explanations: final.explanations ?? null, ...(final.explanationsUnavailable ? { unavailable: final.explanationsUnavailable } : {}) }) : null;
     this.store.tx(() => {
       // Versions are numbered per registered model (the spec's name) in release order; approval comes later (coordinator/registry).
       const version = this.store.nextModelVersion(run.name);
@@ -985,6 +1009,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         bytes: weights.byteLength,
         weights,
         provenance_json: JSON.stringify(provenance),
+        fairness_json: fairness,
+        explanations_json: explanations,
       });
       this.store.updateRun(runId, { model_id: modelId }, now);
       this.store.appendEvent(site, 'model.release', runId, { modelId, name: run.name, version, weightsSha256: hash }, now);

@@ -17,6 +17,7 @@ import type { CallWithAuthContext, RevocationGuard } from '../../core/tls/creden
 import { UpdateSpool } from './spool.ts';
 import type { ContributionReceipt } from '../../core/secure-agg/masking/receipts.ts';
 import { UploadDigest } from '../../core/secure-agg/masked-run.ts';
+import type { EvaluationExtras } from '../../core/evaluation/evaluation-layout.ts';
 
 export interface SiteServiceContext {
   engine: RunEngine;
@@ -82,6 +83,26 @@ function streamSums(ctx: SiteServiceContext, sums: (runId: string, round: number
  * the round's sum or could never be summed, so it is recorded as its sender's failure in the
  * round and the round goes on with the others.
  */
+/** Largest extras JSON a site may report (the fairness and explanation reports of a spec with many groups and features). */
+const MAX_EXTRAS_BYTES = 1 << 20;
+
+/** The fairness and explanation reports a site sent beside its consortium metrics (empty: none); the engine checks they are the ones the spec asks for. */
+function metricsExtras(json: string): EvaluationExtras {
+  if (json === '') return {};
+  const refuse = (why: string): CohortError => new CohortError(RunErrors.INVALID_REQUEST, `consortium metrics: extras_json ${why}`, { details: { field: 'extras_json' } });
+  if (Buffer.byteLength(json, 'utf8') > MAX_EXTRAS_BYTES) throw refuse(`is longer than ${MAX_EXTRAS_BYTES} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw refuse('is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw refuse('is not a JSON object');
+  const unknown = Object.keys(parsed).filter((k) => !['fairness', 'explanations', 'explanationsUnavailable'].includes(k));
+  if (unknown.length > 0) throw refuse(`has keys other than fairness, explanations and explanationsUnavailable`);
+  return parsed as EvaluationExtras;
+}
+
 const CHARGED: ReadonlySet<string> = new Set([UpdateErrors.NOT_SINGLE.code, SecureAggErrors.PARAMS_MISMATCH.code, SecureAggErrors.TOO_MANY_SUMMANDS.code]);
 
 /**
@@ -165,6 +186,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         accuracy: req.accuracy,
         auc: req.auc,
         aucResolution: req.aucResolution,
+        ...metricsExtras(req.extrasJson),
       });
       return { ok: true };
     }),

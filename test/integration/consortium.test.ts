@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitRun, TERMINAL_RUN_STATES, watchRun } from '../../cli/commands/run.ts';
 import { LocalConsortium } from '../../cli/demo/local-consortium.ts';
+import { attributionGroups } from '../../models/explain/row.ts';
 import { summarizeRun } from '../../cli/run-summary.ts';
 import { loadKeyFile } from '../../core/crypto/at-rest.ts';
 import { readChunk } from '../../core/secure-agg/chunk-format.ts';
@@ -174,6 +175,36 @@ describe('a local consortium over mTLS', () => {
     // Each site's loss sum is kept to 1/256 nat.
     expect(Math.abs((m?.loss ?? 0) - binaryCrossEntropy(probabilities, pooled.y))).toBeLessThan(3 / 256 / pooled.rows);
     expect(Math.abs((m?.auc ?? 0) - binaryAuc(probabilities, pooled.y))).toBeLessThanOrEqual((m?.aucResolution ?? 0) + 1e-12);
+    // The version carries the final round's subgroup fairness and global explanations (issue 13), as the sites decrypted them.
+    const registered = (() => {
+      const rdb = new Database(join(dir, 'coordinator-state', 'coordinator.sqlite'), { readonly: true });
+      try {
+        return rdb.prepare('SELECT fairness_json, explanations_json FROM models WHERE model_id = ?').get(released.modelId) as { fairness_json: string; explanations_json: string };
+      } finally {
+        rdb.close();
+      }
+    })();
+    const fairness = JSON.parse(registered.fairness_json) as { attributes: string[]; groups: { attribute: string; group: string; n: number; accuracy: number }[]; reviewRequired: boolean; maxEqualizedOddsDifference: number };
+    expect(fairness.attributes).toEqual(['sex', 'age']);
+    expect(fairness.maxEqualizedOddsDifference).toBe(0.1);
+    // sex is left unstandardised, so the pooled rows give each sex's count and accuracy directly.
+    const sexColumn = spec.features.findIndex((f) => f.name === 'sex');
+    for (const g of fairness.groups.filter((x) => x.attribute === 'sex')) {
+      const rows = Array.from({ length: pooled.rows }, (_, i) => i).filter((i) => String(pooled.x[i * pooled.cols + sexColumn]) === g.group);
+      expect(g.n).toBe(rows.length);
+      expect(g.accuracy).toBe(rows.filter((i) => (probabilities[i]! > 0.5) === (pooled.y[i] === 1)).length / rows.length);
+    }
+    // Global linear SHAP against the pooled test mean: per feature, mean |sum over its columns of w_j (x_j - mean_j)|.
+    const { explanations } = JSON.parse(registered.explanations_json) as { explanations: { method: string; baseline: string; rows: number; global: { feature: string; meanAbsAttribution: number }[] } };
+    expect(explanations).toMatchObject({ method: 'linear-shap', baseline: 'global-mean', rows: pooled.rows });
+    const mean = Array.from({ length: pooled.cols }, (_, c) => Array.from({ length: pooled.rows }, (_, i) => pooled.x[i * pooled.cols + c]!).reduce((a, b) => a + b, 0) / pooled.rows);
+    for (const g of attributionGroups(spec.features)) {
+      let sum = 0;
+      for (let i = 0; i < pooled.rows; i++) sum += Math.abs(g.columns.reduce((t, c) => t + weights[c]! * (pooled.x[i * pooled.cols + c]! - mean[c]!), 0));
+      const got = explanations.global.find((x) => x.feature === g.feature)?.meanAbsAttribution ?? Number.NaN;
+      // 1/256 per site's sums under BFV, in the attributions and in the baseline they are taken against.
+      expect(Math.abs(got - sum / pooled.rows), g.feature).toBeLessThan((3 / 256 / pooled.rows) * (1 + 3 * Math.max(...weights.map(Math.abs))) + 1e-9);
+    }
     // Now every site holds the key; no byte of it (raw, base64 or hex), nor the key envelope, is in the coordinator's state.
     expect(c.siteNames.map((s) => siteKey(s) !== undefined)).toEqual([true, true, true]);
     const key = siteKey(c.siteNames[1] as string)!;

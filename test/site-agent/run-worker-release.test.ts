@@ -34,8 +34,8 @@ import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { evaluate } from '../../site-agent/training/local-trainer.ts';
 
 const PLAIN = { kind: 'plain' };
-/** Site-level DP: every site sends weight 1 (unweighted). */
-const PRIVATE: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml')), rounds: 2, minSites: 2 };
+/** Site-level DP: every site sends weight 1 (unweighted). Without the demo's fairness and explanations: the base evaluation vector alone (run-worker-fairness.test.ts has the rest). */
+const PRIVATE: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml')), fairness: undefined, explanations: undefined, rounds: 2, minSites: 2 };
 /** No DP: updates are weighted by the site's example count. */
 const WEIGHTED: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/heart-logistic.yaml')), dataset: 'heart', privacy: undefined, rounds: 2, minSites: 2 };
 
