@@ -201,9 +201,12 @@ export class SiteAgent {
   }
 
   private announce(client: SiteServiceClient): Promise<void> {
-    return publishExchangeKey(client, this.options.kit, this.options.heKeys).catch((e: unknown) =>
-      this.options.log.warn({ err: (e as Error).message }, 'could not publish the key-exchange key; encrypted runs will wait for it'),
-    );
+    return publishExchangeKey(client, this.options.kit, this.options.heKeys)
+      .then(() => this.options.audit?.keyCeremony('exchange.publish', 'ok', {}))
+      .catch((e: unknown) => {
+        this.options.audit?.keyCeremony('exchange.publish', 'failed', { code: (e as CohortError).code ?? null });
+        this.options.log.warn({ err: (e as Error).message }, 'could not publish the key-exchange key; encrypted runs will wait for it');
+      });
   }
 
   private startReannounce(client: SiteServiceClient): void {
@@ -351,8 +354,10 @@ export class SiteAgent {
     if (codec.kind !== 'bfv-pending') return undefined;
     try {
       await ensureHeKey(client, this.options.kit, this.options.heKeys, codec.key?.keyId ?? '', this.options.config.keyHolderKey);
+      this.options.audit?.keyCeremony('he.open', 'ok', { keyId: codec.key?.keyId ?? '' });
       return undefined;
     } catch (e) {
+      this.options.audit?.keyCeremony('he.open', 'refused', { keyId: codec.key?.keyId ?? '', code: (e as CohortError).code ?? null });
       if (e instanceof CohortError && e.code !== TransportErrors.TRANSPORT.code) return e;
       throw e;
     }

@@ -3,7 +3,9 @@
  * each task's coordinator checkpoint (cosign, or refuse the task), the record of a run
  * decision and the dataset read behind it, and a round's privacy spend with a checkpoint.
  */
-import { CohortError } from '../core/errors/index.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CohortError } from '../core/errors/index.ts';
 import type { Logger } from '../core/logging.ts';
 import { unary } from '../core/rpc/clients.ts';
 import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
@@ -73,5 +75,8 @@ export function recordRound(audit: SiteAudit, ledger: PrivacyLedger, task: Task_
   const spent = entries.filter((e) => e.runId === task.runId && e.event !== 'accept' && e.round === task.round).at(-1);
   const head = entries.at(-1);
   if (spent !== undefined && head !== undefined) audit.privacySpend(task.runId, task.round, spent.epsilon, spent.delta, head.hash, entries.length);
+  // The model after the round, trained on this site's rows (sealed at rest): path, size, SHA-256.
+  const state = join(audit.dataDir, 'runs', task.runId, 'global.state');
+  if (existsSync(state)) audit.derivedFile(task.runId, state, 'run-state');
   audit.checkpoint();
 }

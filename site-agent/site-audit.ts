@@ -43,7 +43,7 @@ export class SiteAudit {
 
   private constructor(
     readonly log: AuditLog,
-    private readonly dataDir: string,
+    readonly dataDir: string,
     private readonly kit: { certPem: string; keyPem: string; caPem: string },
   ) {
     this.witnessedFile = join(log.dir, WITNESSED_FILE);

@@ -114,6 +114,13 @@ describe('sites witnessing the coordinator\'s audit log', () => {
       const read = lines.find((l) => l.action === 'dataset.read')!;
       expect(read.details).toEqual({ columns: [...SPEC.features.map((f) => f.name), 'disease'], rows: expect.any(Number), droppedRows: expect.any(Number) });
       expect(read.target.dataset).toBe('heart');
+      const spends = lines.filter((l) => l.action === 'privacy.spend');
+      expect(spends.map((l) => l.target.round)).toEqual([1, 2]);
+      expect(spends[1]!.details).toMatchObject({ ledgerHead: expect.stringMatching(/^[0-9a-f]{64}$/), ledgerEntries: expect.any(Number) });
+      const files = lines.filter((l) => l.action === 'file.write');
+      expect(files.map((l) => l.details.path)).toEqual([1, 2].map(() => `runs/${read.target.run as string}/global.state`));
+      expect(files[0]!.details).toMatchObject({ kind: 'run-state', bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(actions).toContain('key.exchange.publish');
       expect(lines.every((l) => l.actor.name === s && l.actor.role === 'site')).toBe(true);
       // The site's log verifies under the CA, signed by the site.
       expect(auditVerify(siteAudit(s), { ca: caFile, role: 'site' })).toMatchObject({ trust: 'ca', signer: { name: s, role: 'site', chainedToCa: true } });
