@@ -15,25 +15,15 @@ import { CHECKPOINT_FILE, AUDIT_LOG_FILE } from '../../core/audit/audit-log.ts';
 import { parseCheckpointLine } from '../../core/audit/checkpoint.ts';
 import { appendDurably, readLineFile } from '../../core/audit/lines.ts';
 import { consistencyProof, leafHash } from '../../core/audit/merkle.ts';
-import { verifyCosignature, type CosignatureLine } from '../../core/audit/witness.ts';
+import { COSIGNATURE_FILE, readCosignatures, verifyCosignature, type CosignatureLine, type StoredCosignature } from '../../core/audit/witness.ts';
 import { AuditErrors, CohortError } from '../../core/errors/index.ts';
 import type { Cosignature__Output } from '../../protos/gen/cohort/v1/Cosignature.ts';
-
-export const COSIGNATURE_FILE = 'cosignatures.jsonl';
 
 /** The witnessing fields of a task. */
 export interface TaskWitnessFields {
   auditCheckpointJson: string;
   auditProof: Buffer[];
   auditProofFrom: string;
-}
-
-/** A stored line of cosignatures.jsonl: a site's cosignature, or its refusal of a checkpoint. */
-export type StoredCosignature = { readonly site: string; readonly cosignature: CosignatureLine } | { readonly site: string; readonly refused: string; readonly treeSize: number; readonly root: string; readonly time: string };
-
-/** Reads `<audit dir>/cosignatures.jsonl` (absent: none). */
-export function readCosignatures(auditDir: string): StoredCosignature[] {
-  return readLineFile(join(auditDir, COSIGNATURE_FILE)).lines.map((l) => JSON.parse(l.toString('utf8')) as StoredCosignature);
 }
 
 export class CoordinatorWitness {

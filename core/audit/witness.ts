@@ -14,7 +14,12 @@ import { createPrivateKey, sign, verify, X509Certificate } from 'node:crypto';
 import { AuditErrors, CohortError, isCohortError } from '../errors/index.ts';
 import { identityFromCertificate } from '../pki/identity.ts';
 import { auditOrigin, checkpointVerifier, parseCheckpointLine, type CheckpointLine, type ParsedCheckpoint } from './checkpoint.ts';
+import { readLineFile } from './lines.ts';
 import { verifyConsistency } from './merkle.ts';
+import { join } from 'node:path';
+
+/** The coordinator's store of the sites' cosignatures and refusals, beside its audit.jsonl. */
+export const COSIGNATURE_FILE = 'cosignatures.jsonl';
 
 /** First line of the text a cosignature signs. */
 export const COSIGNATURE_HEADER = 'cohort-cosignature/v1';
@@ -32,6 +37,16 @@ export interface CosignatureLine {
   readonly signature: string;
   /** The site's certificate (PEM). */
   readonly certificate: string;
+}
+
+/** A stored line of cosignatures.jsonl: a site's cosignature, or its refusal of a checkpoint (with the refused checkpoint's size and root). */
+export type StoredCosignature =
+  | { readonly site: string; readonly cosignature: CosignatureLine }
+  | { readonly site: string; readonly refused: string; readonly treeSize: number; readonly root: string; readonly time: string };
+
+/** Reads `<audit dir>/cosignatures.jsonl` (absent: none). */
+export function readCosignatures(auditDir: string): StoredCosignature[] {
+  return readLineFile(join(auditDir, COSIGNATURE_FILE)).lines.map((l) => JSON.parse(l.toString('utf8')) as StoredCosignature);
 }
 
 /** What a cosignature signs: the header, the witness, the time, then the checkpoint note's body (origin, size, root). */

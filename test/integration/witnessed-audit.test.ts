@@ -8,7 +8,7 @@
  * while passing on the original. Without the site's checkpoint, the rewrite verifies.
  */
 import Database from 'better-sqlite3';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,8 +22,9 @@ import { leafHash, treeHash } from '../../core/audit/merkle.ts';
 import { lineHash, parseRecord, serializeRecord, type AuditRecord } from '../../core/audit/record.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { loadSiteConfig } from '../../site-agent/site-config.ts';
-import { readCosignatures } from '../../coordinator/server/witness.ts';
+import { readCosignatures } from '../../core/audit/witness.ts';
 import { caught } from '../support/caught.ts';
+import { detectIncidents } from '../../core/governance/incidents.ts';
 
 const TEST_TIMEOUT_MS = 600_000;
 /** heart-logistic without differential privacy, two rounds: a checkpoint at each round close for the sites to witness. */
@@ -143,6 +144,13 @@ describe('sites witnessing the coordinator\'s audit log', () => {
     // With the site's cosigned checkpoint, it fails; the original passes.
     expect(await caught(Promise.resolve().then(() => auditVerify(auditDir, { ca: caFile, checkpoint: witnessed })))).toMatchObject({ code: 'COHORT_E_AUDIT_CHECKPOINT_MISMATCH' });
     expect(auditVerify(original, { ca: caFile, checkpoint: witnessed })).toMatchObject({ trust: 'ca' });
+    // The sites' stored cosignatures disagree with the rewritten log (an incident), not with the original.
+    const ca = readFileSync(caFile, 'utf8');
+    const disagree = (d: string) => detectIncidents(join(d, 'audit.jsonl'), { caPem: ca }).filter((f) => f.rule === 'cosigned-checkpoint-disagrees');
+    const found = disagree(auditDir);
+    expect(new Set(found.map((f) => f.actor?.name))).toEqual(new Set(c.siteNames));
+    expect(new Set(found.map((f) => f.details.code))).toEqual(new Set(['COHORT_E_AUDIT_CHECKPOINT_MISMATCH']));
+    expect(disagree(original)).toEqual([]);
 
     // The rewritten coordinator starts (its anchor was moved too) and offers a new run.
     c.startCoordinator();
@@ -176,6 +184,9 @@ describe('sites witnessing the coordinator\'s audit log', () => {
     const refusals = readCosignatures(auditDir).filter((x) => 'refused' in x);
     expect(new Set(refusals.map((x) => x.site))).toEqual(new Set(c.siteNames));
     expect(new Set(refusals.map((x) => ('refused' in x ? x.refused : '')))).toEqual(new Set(['COHORT_E_AUDIT_WITNESS_INCONSISTENT']));
-    expect(existsSync(join(auditDir, 'cosignatures.jsonl'))).toBe(true);
+    // The refusals raise the incident too, from the coordinator's own records of them.
+    const refusedRecords = disagree(auditDir).filter((f) => f.details.code === 'COHORT_E_AUDIT_WITNESS_INCONSISTENT');
+    expect(new Set(refusedRecords.map((f) => f.actor?.name))).toEqual(new Set(c.siteNames));
+    expect(refusedRecords.every((f) => f.records.length > 0)).toBe(true);
   }, TEST_TIMEOUT_MS);
 });
