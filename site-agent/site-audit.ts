@@ -9,7 +9,7 @@
  * `witness-evidence/`). Details pass `safeDetails`: counts, codes, hashes and ids only.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AuditLog } from '../core/audit/audit-log.ts';
 import { parseCheckpointLine, type ParsedCheckpoint } from '../core/audit/checkpoint.ts';
@@ -48,8 +48,9 @@ export class SiteAudit {
   ) {
     this.witnessedFile = join(log.dir, WITNESSED_FILE);
     this.consortium = identityFromCertificate(kit.certPem).consortium;
-    const lines = readLineFile(this.witnessedFile).lines;
-    // A torn last line (a crash while keeping it) was never cosigned: the one before is the kept one.
+    const { lines, torn } = readLineFile(this.witnessedFile);
+    // A torn last line (a crash while keeping it) was never cosigned: cut it off; the one before is the kept one.
+    if (torn) truncateSync(this.witnessedFile, torn.offset);
     const last = lines.at(-1);
     this.kept = last === undefined ? undefined : parseCheckpointLine(last, lines.length - 1);
   }

@@ -98,8 +98,7 @@ export function registerSiteCommands(program: Command): void {
         process.on('SIGTERM', shutdown);
         process.on('SIGINT', shutdown);
         await agent.run();
-        await agent.idle();
-        // A clean stop: site.stop and a last checkpoint.
+        // A clean stop: site.stop and a last checkpoint (a task still running is cut off by the exit, as before).
         audit.close();
         process.exit(0);
       } catch (e) {

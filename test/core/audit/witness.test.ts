@@ -5,7 +5,7 @@
  * rewrite, a forged or foreign signature and a vanished checkpoint. Each attack is also shown
  * to pass where the check is missing (a site with nothing kept, or the log's own files alone).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCheckpointLine, signCheckpoint, type CheckpointLine, type ParsedCheckpoint } from '../../../core/audit/checkpoint.ts';
@@ -112,8 +112,11 @@ describe('the site\'s audit log', () => {
     audit.decision('run-1', true, '', 'alice');
     audit.datasetRead('run-1', 'heart', ['age', 'disease'], 120, 3);
     audit.close();
+    // A crash while keeping the next checkpoint: its line torn. It was never cosigned and is cut off on open.
+    appendFileSync(join(dataDir, 'audit', 'witnessed.jsonl'), '{"note":"cut');
     audit = SiteAudit.open(dataDir, kits.site);
     expect(audit.witnessedSize).toBe(4);
+    expect(readLineFile(join(dataDir, 'audit', 'witnessed.jsonl')).torn).toBeNull();
     const rewritten = [...leaves];
     rewritten[1] = leafHash(Buffer.from('{"rewritten":true}'));
     const resigned = signCheckpoint({ origin: 'cohort/audit-test/coordinator/coordinator/audit', size: 10, root: treeHash(rewritten) }, kits.coordinator);
