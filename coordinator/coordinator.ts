@@ -28,6 +28,7 @@ import { loadCohortProtos } from '../protos/load.ts';
 import { RunEngine } from './engine/run-engine.ts';
 import { observeAuthorization } from './server/access.ts';
 import { adminServiceHandlers } from './server/admin-service.ts';
+import { auditServiceHandlers } from './server/audit-service.ts';
 import { ModelRegistry } from './registry/registry.ts';
 import { registryServiceHandlers } from './server/registry-service.ts';
 import { siteServiceHandlers } from './server/site-service.ts';
@@ -104,7 +105,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   // Spool files of uploads cut off by a crash: none is in flight before the server binds, and none was counted.
   rmSync(join(options.stateDir, 'spool'), { recursive: true, force: true });
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 });
-  const { site, admin, registry, packageDefinition } = loadCohortProtos();
+  const { site, admin, registry, audit: auditProto, packageDefinition } = loadCohortProtos();
   server.addService(site.cohort.v1.SiteService.service, siteServiceHandlers({
     engine,
     guard: creds,
@@ -118,9 +119,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const models = new ModelRegistry(store);
   server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, registry: models, guard: creds, log, agreementGate }));
   server.addService(registry.cohort.v1.RegistryService.service, registryServiceHandlers({ registry: models, guard: creds, log }));
-  const health = new HealthImplementation({ '': 'SERVING', 'cohort.v1.SiteService': 'SERVING', 'cohort.v1.AdminService': 'SERVING', 'cohort.v1.RegistryService': 'SERVING' });
+  server.addService(auditProto.cohort.v1.AuditService.service, auditServiceHandlers({ audit, guard: creds, log }));
+  const health = new HealthImplementation({ '': 'SERVING', 'cohort.v1.SiteService': 'SERVING', 'cohort.v1.AdminService': 'SERVING', 'cohort.v1.RegistryService': 'SERVING', 'cohort.v1.AuditService': 'SERVING' });
   health.addToServer(server);
-  // Reflection describes every service served: Cohort's three and grpc.health.v1.Health.
+  // Reflection describes every service served: Cohort's four and grpc.health.v1.Health.
   new ReflectionService({ ...packageDefinition, ...protoLoader.loadSync(healthProtoPath) }).addToServer(server);
 
   const listen = options.listen ?? `0.0.0.0:${kit.coordinatorAddress.split(':').pop() ?? '7443'}`;

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const protoFiles = ['cohort/v1/site.proto', 'cohort/v1/admin.proto', 'cohort/v1/registry.proto'];
+const protoFiles = ['cohort/v1/site.proto', 'cohort/v1/admin.proto', 'cohort/v1/registry.proto', 'cohort/v1/audit.proto'];
 
 function generate(outDir: string): void {
   execFileSync(

@@ -13,6 +13,8 @@ import { EXPORT_FORMATS, exportAudit, type ExportFormat } from '../../core/gover
 import { parseTime } from '../../core/governance/time.ts';
 import { GeneralErrors } from '../../core/errors/index.ts';
 import { reportError, runCommand } from '../output.ts';
+import { loadKit } from '../../core/pki/kit.ts';
+import { registerRemoteAuditCommands, remoteVerify } from './audit-remote.ts';
 
 export interface AuditVerifyOptions {
   readonly checkpoint?: string;
@@ -81,19 +83,37 @@ function human(s: VerifySummary): string {
 }
 
 export function registerAuditCommands(program: Command): void {
-  const audit = program.command('audit').description('the tamper-evident audit log: verify it offline');
+  const audit = program.command('audit').description('the tamper-evident audit log: verify it offline, or read and verify the coordinator\'s remotely (--kit, auditor role)');
   audit
-    .command('verify <path>')
-    .description('verify an audit log (its directory or audit.jsonl): hash chain, Merkle checkpoints and their signatures')
+    .command('verify [path]')
+    .description('verify an audit log (its directory or audit.jsonl): hash chain, Merkle checkpoints and their signatures; with --kit instead of a path, the coordinator\'s log fetched over the AuditService (auditor role) and verified here')
+    .option('--kit <dir>', 'your kit (auditor): fetch the coordinator\'s log and checkpoints and verify them here, under the kit\'s CA')
+    .option('--address <host:port>', 'with --kit: coordinator address (default: from the kit)')
+    .option('--save <dir>', 'with --kit: also write the fetched audit.jsonl and checkpoints.jsonl into this directory')
     .option('--checkpoint <file>', 'another checkpoints.jsonl to check the log against (one you kept earlier)')
     .option('--ca <ca.pem>', 'the consortium CA certificate: checkpoint signers must chain to it')
     .option('--origin <origin>', 'the log\'s origin, cohort/<consortium>/<role>/<name>/audit: checkpoints of any other log are refused')
     .option('--role <role>', 'the role the checkpoints\' signer must have', DEFAULT_SIGNER_ROLE)
     .option('--allow-unchecked', 'exit 0 even when no checkpoint covers any record (the hash chain alone vouches for them)')
     .option('--json', 'print the result as JSON')
-    .action(async (path: string, opts: AuditVerifyOptions & { json?: boolean }) => {
-      await runCommand(opts.json, () => auditVerify(path, opts), human);
+    .action(async (path: string | undefined, opts: AuditVerifyOptions & { json?: boolean; kit?: string; address?: string; save?: string }) => {
+      await runCommand(
+        opts.json,
+        async () => {
+          if ((path === undefined) === (opts.kit === undefined)) throw new CohortError(GeneralErrors.USAGE, 'give either <path> (a log on this machine) or --kit (the coordinator\'s log, fetched)', { details: {} });
+          if (opts.kit === undefined) return auditVerify(path!, opts);
+          if (opts.ca !== undefined || opts.origin !== undefined || opts.role !== DEFAULT_SIGNER_ROLE) throw new CohortError(GeneralErrors.USAGE, 'with --kit the CA is the kit\'s and the signer the coordinator: --ca, --origin and --role do not apply', { details: {} });
+          return remoteVerify(loadKit(resolve(opts.kit)), {
+            ...(opts.address === undefined ? {} : { address: opts.address }),
+            ...(opts.checkpoint === undefined ? {} : { checkpoint: opts.checkpoint }),
+            ...(opts.save === undefined ? {} : { save: opts.save }),
+            allowUnchecked: opts.allowUnchecked === true,
+          });
+        },
+        human,
+      );
     });
+  registerRemoteAuditCommands(audit);
   audit
     .command('export <path>')
     .description('print the records since a time, one JSON object a line: as written (jsonl) or in Elastic Common Schema field names (ecs), for Splunk or Elastic; the log is verified first')

@@ -16,7 +16,7 @@ import { CohortError, ExplainErrors, GeneralErrors } from '../../core/errors/ind
 import { loadKit } from '../../core/pki/kit.ts';
 import { registryClient, unary } from '../../core/rpc/clients.ts';
 import { buildModel, setFlatWeights } from '../../models/build-model.ts';
-import { createExplainer, IG_STEPS, type Explanation } from '../../models/explain/attribution.ts';
+import { createExplainer, IG_MAX_STEPS, IG_STEPS, type Explanation } from '../../models/explain/attribution.ts';
 import { encodeRow } from '../../models/explain/row.ts';
 import { FeatureSchema, type FeatureSpec, type ModelSpec } from '../../models/spec-schema.ts';
 import { EXPORT_FILES } from '../../models/tfjs-export.ts';
@@ -31,6 +31,8 @@ interface ExplainOptions {
   address?: string;
   weightsDir?: string;
   steps?: string;
+  /** false with --no-refine: the uniform --steps grid only. */
+  refine?: boolean;
   allowUnapproved?: boolean;
   json?: boolean;
 }
@@ -43,8 +45,15 @@ export interface ExplainResult {
   source: 'registry' | 'export';
   method: Explanation['method'];
   scale: Explanation['scale'];
+  /** IG: the trapezoid intervals used in the end (the initial uniform steps unless refined). */
   steps: number | null;
   rule: Explanation['rule'];
+  /** IG: the uniform steps it started from (--steps, default 50). */
+  initialSteps: number | null;
+  /** IG: `uniform` or `adaptive` (intervals bisected to reach 1% completeness). */
+  grid: 'uniform' | 'adaptive' | null;
+  /** Whether the completeness error is within the 1% target (or its absolute floor). */
+  converged: boolean;
   /** `given`: the --baseline row (meant to be the training mean row); `zero`: the all-zero design row. */
   baseline: 'given' | 'zero';
   baseValue: number;
@@ -162,7 +171,7 @@ export async function explainCommand(ref: string, opts: ExplainOptions): Promise
     }
     const x = encodeRow(loaded.features, inputRow, 'input');
     const baseline = baselineRow === undefined ? new Float64Array(x.length) : encodeRow(loaded.features, baselineRow, 'baseline');
-    const explainer = await createExplainer(loaded.model, loaded.features, loaded.family, { steps });
+    const explainer = await createExplainer(loaded.model, loaded.features, loaded.family, { steps, adaptive: opts.refine !== false });
     const e = explainer.explain(x, baseline);
     return {
       modelId: loaded.modelId,
@@ -173,6 +182,9 @@ export async function explainCommand(ref: string, opts: ExplainOptions): Promise
       scale: e.scale,
       steps: e.steps,
       rule: e.rule,
+      initialSteps: e.initialSteps ?? null,
+      grid: e.grid ?? null,
+      converged: e.converged ?? true,
       baseline: baselineRow === undefined ? 'zero' : 'given',
       baseValue: e.baseValue,
       prediction: e.prediction,
@@ -189,13 +201,17 @@ const fmt = (v: number): string => (v >= 0 ? ' ' : '') + v.toPrecision(6);
 function explainText(r: ExplainResult): string {
   const ranked = [...r.attributions].sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
   const width = Math.max(7, ...ranked.map((a) => a.feature.length));
-  const how = r.method === 'linear-shap' ? 'exact linear SHAP' : `Integrated Gradients, ${r.steps} steps (${r.rule})`;
+  const how =
+    r.method === 'linear-shap'
+      ? 'exact linear SHAP'
+      : `Integrated Gradients, ${r.steps} steps (${r.rule}${r.grid === 'adaptive' ? `, refined from ${r.initialSteps} uniform steps` : ''})`;
   return [
     `${r.name} version ${r.version} (${r.modelId}): ${how}, on the ${r.scale} scale, baseline ${r.baseline === 'given' ? 'the given row' : 'the zero row'}`,
     `  base value  ${fmt(r.baseValue)}`,
     `  prediction  ${fmt(r.prediction)}`,
     ...ranked.map((a) => `  ${a.feature.padEnd(width)}  ${fmt(a.value)}`),
     `  completeness error ${r.completenessError.toExponential(2)} (|sum - (prediction - base value)| / |prediction - base value|)`,
+    ...(r.converged ? [] : [`  not within the 1% completeness target after ${r.steps} steps: read the attributions with that error in mind`]),
     '',
   ].join('\n');
 }
@@ -210,7 +226,8 @@ export function registerExplainCommand(model: Command): void {
     .option('--kit <dir>', 'your kit (data-scientist, operator or approver), to fetch the version from the registry as `model export` does')
     .option('--address <host:port>', 'coordinator address (default: from the kit)')
     .option('--weights-dir <dir>', 'explain offline from a `cohort model export` directory instead of the registry')
-    .option('--steps <n>', `Integrated Gradients steps (default ${IG_STEPS})`)
+    .option('--steps <n>', `Integrated Gradients: uniform steps to start from (default ${IG_STEPS}); intervals are then bisected until completeness is within 1%, up to ${IG_MAX_STEPS} (at least n)`)
+    .option('--no-refine', 'Integrated Gradients: the uniform --steps grid only, no refinement')
     .option('--allow-unapproved', 'operator only: use a version that is not approved (recorded in the audit log)')
     .option('--json', 'print the result as JSON')
     .action(async (ref: string, opts: ExplainOptions) => {

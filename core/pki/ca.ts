@@ -29,6 +29,8 @@ export interface IssuedCertificate {
   readonly certPem: string;
   /** Lowercase hex, no leading zeros (see normalizeSerial). */
   readonly serial: string;
+  /** Backdated a little from the issue time, for clock skew. */
+  readonly notBefore: Date;
   readonly notAfter: Date;
 }
 
@@ -201,5 +203,5 @@ export async function issueCertificate(ca: CertificateAuthority, p: Participant,
     },
     ca.crypto,
   );
-  return { certPem: pem(cert), serial: normalizeSerial(serial), notAfter: validity.notAfter };
+  return { certPem: pem(cert), serial: normalizeSerial(serial), notBefore: validity.notBefore, notAfter: validity.notAfter };
 }

@@ -342,12 +342,23 @@ async function signUnderLock(outDir: string, state: ProvisionerState, caPem: str
   const issued = await withCa(state, outDir, caPem, options.caKey, (ca) => issueCertificate(ca, p, request.publicKey, { validityDays: days, now, ...notAfterCap }));
   const renewed = state.issued.some((i) => i.name === p.name);
   const dir = kitDir(outDir, p.name);
+  // A renewal leaves the earlier certificates of the name valid until they expire or are revoked: the record names them.
+  const stillValid = state.issued.filter((i) => i.name === p.name && !i.revoked && new Date(i.notAfter) > now).map((i) => i.serial);
   // The record first: a kit or state written without its record would be a change the log does not show.
+  // Serial, role, validity and the public key's hash; never a key or a certificate.
   audit(outDir, [{
     action: renewed ? 'certificate.renew' : 'certificate.issue',
     target: { certificate: issued.serial, ...(p.role === 'site' ? { site: p.name } : {}) },
     outcome: 'ok',
-    details: { participant: p.name, role: p.role, notAfter: issued.notAfter.toISOString(), publicKeySha256: request.publicKeySha256 },
+    details: {
+      participant: p.name,
+      role: p.role,
+      notBefore: issued.notBefore.toISOString(),
+      notAfter: issued.notAfter.toISOString(),
+      validityDays: days,
+      publicKeySha256: request.publicKeySha256,
+      ...(renewed ? { stillValidSerials: stillValid } : {}),
+    },
   }], now);
   writeKitFiles(dir, {
     name: p.name,
@@ -460,7 +471,12 @@ export async function revoke(outDirArg: string, name: string, options: { reason?
     const crlPem = await withCa(state, outDir, caPem, options.caKey, (ca) => signCrl(ca, next, now));
     // CRL files first, state last: a failure in between leaves a CRL that lists one more
     // serial than the state, and running revoke again repairs it.
-    audit(outDir, targets.map((t) => ({ action: 'certificate.revoke', target: { certificate: t.serial, ...(t.role === 'site' ? { site: t.name } : {}) }, outcome: 'ok' as const, details: { participant: t.name, role: t.role, reason } })), now);
+    audit(outDir, targets.map((t) => ({
+      action: 'certificate.revoke',
+      target: { certificate: t.serial, ...(t.role === 'site' ? { site: t.name } : {}) },
+      outcome: 'ok' as const,
+      details: { participant: t.name, role: t.role, reason, issuedAt: t.issuedAt, notAfter: t.notAfter, crlNumber: next.crlNumber },
+    })), now);
     const crlFiles = writeCrlFiles(outDir, next, crlPem);
     writeState(outDir, next);
     return { name, role: target.role, serial: target.serial, reason, crlFiles, revokedSerials: revokedList(next).map((r) => r.serial) };

@@ -5,6 +5,7 @@ import { loadCohortProtos } from '../../protos/load.ts';
 import type { SiteServiceClient } from '../../protos/gen/cohort/v1/SiteService.ts';
 import type { AdminServiceClient } from '../../protos/gen/cohort/v1/AdminService.ts';
 import type { RegistryServiceClient } from '../../protos/gen/cohort/v1/RegistryService.ts';
+import type { AuditServiceClient } from '../../protos/gen/cohort/v1/AuditService.ts';
 import { clientChannelOptions, clientCredentials } from '../tls/credentials.ts';
 import { fromServiceError } from './status-errors.ts';
 
@@ -39,6 +40,11 @@ export function adminClient(kit: Kit, address = kit.coordinatorAddress): AdminSe
 export function registryClient(kit: Kit, address = kit.coordinatorAddress): RegistryServiceClient {
   const { registry } = loadCohortProtos();
   return new registry.cohort.v1.RegistryService(address, clientCredentials(kit, address), { ...CHANNEL_OPTIONS, ...clientChannelOptions(kit, address) });
+}
+
+export function auditClient(kit: Kit, address = kit.coordinatorAddress): AuditServiceClient {
+  const { audit } = loadCohortProtos();
+  return new audit.cohort.v1.AuditService(address, clientCredentials(kit, address), { ...CHANNEL_OPTIONS, ...clientChannelOptions(kit, address) });
 }
 
 /** Promisifies a unary call (with a deadline) and turns failures into CohortErrors. */

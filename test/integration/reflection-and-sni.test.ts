@@ -74,7 +74,7 @@ describe('a coordinator seen by standard gRPC tooling', () => {
     for (const version of ['v1', 'v1alpha'] as const) {
       const res = await reflect(t, version, { listServices: '' });
       const names = res.listServicesResponse?.service.map((s) => s.name).sort();
-      expect([version, names]).toEqual([version, ['cohort.v1.AdminService', 'cohort.v1.RegistryService', 'cohort.v1.SiteService', 'grpc.health.v1.Health']]);
+      expect([version, names]).toEqual([version, ['cohort.v1.AdminService', 'cohort.v1.AuditService', 'cohort.v1.RegistryService', 'cohort.v1.SiteService', 'grpc.health.v1.Health']]);
     }
   });
 

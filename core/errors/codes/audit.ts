@@ -85,6 +85,24 @@ export const AuditErrors = defineErrors({
     meaning: 'An RFC 9162 inclusion or consistency proof does not verify (wrong length, wrong hash, sizes out of order, or not fully consumed).',
     fix: 'Ask the log for a fresh proof between the sizes you hold; a log that cannot prove consistency with a checkpoint it signed has forked.',
   },
+  RANGE_INVALID: {
+    code: 'COHORT_E_AUDIT_RANGE_INVALID',
+    grpc: status.OUT_OF_RANGE,
+    meaning: 'An AuditService request names a record index or tree size the coordinator\'s log does not have (an index at or past the tree size, a first size larger than the second, a size larger than the log).',
+    fix: 'Ask for sizes up to the tree size of the latest checkpoint (`cohort audit checkpoint --kit`), and an index below it.',
+  },
+  NO_CHECKPOINT: {
+    code: 'COHORT_E_AUDIT_NO_CHECKPOINT',
+    grpc: status.NOT_FOUND,
+    meaning: 'The coordinator\'s audit log has no signed checkpoint yet, so there is no tree size to prove against.',
+    fix: 'Wait for the first checkpoint (after a round close, a registry change or a clean stop), or name the tree size explicitly.',
+  },
+  LOG_DIVERGED: {
+    code: 'COHORT_E_AUDIT_LOG_DIVERGED',
+    grpc: status.DATA_LOSS,
+    meaning: 'The coordinator\'s audit.jsonl on disk no longer hashes to the tree its writer built in memory: the file was changed under the running coordinator. The AuditService serves nothing from it.',
+    fix: 'Stop the coordinator and run `cohort audit verify` on its audit directory to find the first altered record; restore from a copy and investigate who could write the state directory.',
+  },
   WRITER_REFUSED: {
     code: 'COHORT_E_AUDIT_WRITER_REFUSED',
     grpc: status.FAILED_PRECONDITION,

@@ -98,6 +98,9 @@ describe('cohort model explain --weights-dir', () => {
       scale: 'logit',
       steps: null,
       rule: null,
+      initialSteps: null,
+      grid: null,
+      converged: true,
       baseline: 'given',
       baseValue,
       prediction,
@@ -128,6 +131,26 @@ describe('cohort model explain --weights-dir', () => {
     expect(json.completenessError).toBeLessThan(0.01);
     const sum = json.attributions.reduce((s, a) => s + a.value, 0);
     expect(sum).toBeCloseTo((json.prediction as number) - (json.baseValue as number), 3);
+  });
+
+  it('refines Integrated Gradients on a relu MLP to 1% completeness and says so in --json; --no-refine keeps the 50 uniform steps and their larger error', async () => {
+    const { out } = await exported('relu', { ...numericSpec(4), name: 'relu', model: { family: 'mlp', hidden: [16, 8], activation: 'relu' } }, 6);
+    const input = writeRow('input-relu.json', { x0: -2, x1: -2, x2: 1, x3: 1 });
+    type Json = Record<string, unknown> & { attributions: { feature: string; value: number }[]; completenessError: number; prediction: number; baseValue: number; steps: number };
+    const refined = (await runJson(['model', 'explain', 'model-relu', '--weights-dir', out, '--input', input, '--json'])) as Json;
+    expect([refined.method, refined.rule, refined.initialSteps, refined.grid, refined.converged]).toEqual(['integrated-gradients', 'trapezoid', 50, 'adaptive', true]);
+    expect(refined.steps).toBeGreaterThan(50);
+    expect(refined.completenessError).toBeLessThan(0.01);
+    const delta = refined.prediction - refined.baseValue;
+    const sum = refined.attributions.reduce((s, a) => s + a.value, 0);
+    expect(Math.abs(sum - delta)).toBeLessThan(0.01 * Math.abs(delta));
+    const fixed = (await runJson(['model', 'explain', 'model-relu', '--weights-dir', out, '--input', input, '--no-refine', '--json'])) as Json;
+    expect([fixed.steps, fixed.initialSteps, fixed.grid, fixed.converged]).toEqual([50, 50, 'uniform', false]);
+    expect(fixed.completenessError).toBeGreaterThan(0.01);
+    const { out: text } = await run(['model', 'explain', 'model-relu', '--weights-dir', out, '--input', input]);
+    expect(text).toContain(`Integrated Gradients, ${refined.steps} steps (trapezoid, refined from 50 uniform steps)`);
+    const { out: fixedText } = await run(['model', 'explain', 'model-relu', '--weights-dir', out, '--input', input, '--no-refine']);
+    expect(fixedText).toContain('  not within the 1% completeness target after 50 steps');
   });
 
   it('refuses a missing feature and an extra key with coded errors naming them, never a value', async () => {

@@ -97,14 +97,16 @@ export interface AdminServiceClient extends grpc.Client {
   listRuns(argument: _cohort_v1_ListRunsRequest, callback: grpc.requestCallback<_cohort_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * operator, auditor. Sites known to the coordinator and their liveness.
+   * data-scientist, operator, auditor. Sites known to the coordinator and their liveness (a data
+   * scientist sees which sites are connected before choosing a run's minSites).
    */
   ListSites(argument: _cohort_v1_ListSitesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
   ListSites(argument: _cohort_v1_ListSitesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
   ListSites(argument: _cohort_v1_ListSitesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
   ListSites(argument: _cohort_v1_ListSitesRequest, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * operator, auditor. Sites known to the coordinator and their liveness.
+   * data-scientist, operator, auditor. Sites known to the coordinator and their liveness (a data
+   * scientist sees which sites are connected before choosing a run's minSites).
    */
   listSites(argument: _cohort_v1_ListSitesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
   listSites(argument: _cohort_v1_ListSitesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListSitesResponse__Output>): grpc.ClientUnaryCall;
@@ -168,7 +170,8 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   ListRuns: grpc.handleUnaryCall<_cohort_v1_ListRunsRequest__Output, _cohort_v1_ListRunsResponse>;
   
   /**
-   * operator, auditor. Sites known to the coordinator and their liveness.
+   * data-scientist, operator, auditor. Sites known to the coordinator and their liveness (a data
+   * scientist sees which sites are connected before choosing a run's minSites).
    */
   ListSites: grpc.handleUnaryCall<_cohort_v1_ListSitesRequest__Output, _cohort_v1_ListSitesResponse>;
   
