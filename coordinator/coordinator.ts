@@ -32,6 +32,7 @@ import { auditServiceHandlers } from './server/audit-service.ts';
 import { ModelRegistry } from './registry/registry.ts';
 import { registryServiceHandlers } from './server/registry-service.ts';
 import { siteServiceHandlers } from './server/site-service.ts';
+import { CoordinatorWitness } from './server/witness.ts';
 import { loadSeal } from '../core/secure-agg/seal-library.ts';
 import { StateStore } from './state/store.ts';
 import { assertCrashHookAllowed, CRASH_POINT } from './state/crash-hook.ts';
@@ -113,6 +114,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     keyHolder: kit.keyHolder,
     crlPem: () => creds.crlPem,
     log,
+    witness: new CoordinatorWitness(audit, kit.caPem),
   }));
   const models = new ModelRegistry(store);
   server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, registry: models, guard: creds, log, agreementGate }));

@@ -30,6 +30,8 @@ import { releasableWeights, RunWorker, weightsSha256, type OfferedCodec } from '
 import { releasedMessage } from './privacy/release-policy.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
 import { selectBackend } from './training/backend.ts';
+import type { SiteAudit } from './site-audit.ts';
+import { recordDecision, recordRound, witnessTask } from './audit-hooks.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -50,6 +52,8 @@ export interface AgentOptions {
   maxBackoffMs?: number;
   /** How often a connected agent announces its exchange key again (default 12 h; announcements live 7 days). */
   reannounceIntervalMs?: number;
+  /** The site's audit log (site-audit.ts): decisions, dataset reads, privacy spend, and witnessing of the coordinator's log. */
+  audit?: SiteAudit;
 }
 
 /** Announcements expire after 7 days (core/secure-agg/key-ceremony.ts): a site connected for long re-announces well before. */
@@ -197,9 +201,12 @@ export class SiteAgent {
   }
 
   private announce(client: SiteServiceClient): Promise<void> {
-    return publishExchangeKey(client, this.options.kit, this.options.heKeys).catch((e: unknown) =>
-      this.options.log.warn({ err: (e as Error).message }, 'could not publish the key-exchange key; encrypted runs will wait for it'),
-    );
+    return publishExchangeKey(client, this.options.kit, this.options.heKeys)
+      .then(() => this.options.audit?.keyCeremony('exchange.publish', 'ok', {}))
+      .catch((e: unknown) => {
+        this.options.audit?.keyCeremony('exchange.publish', 'failed', { code: (e as CohortError).code ?? null });
+        this.options.log.warn({ err: (e as Error).message }, 'could not publish the key-exchange key; encrypted runs will wait for it');
+      });
   }
 
   private startReannounce(client: SiteServiceClient): void {
@@ -232,7 +239,7 @@ export class SiteAgent {
     return new Promise((resolve, reject) => {
       const client = this.client;
       if (!client) return reject(new Error('no client'));
-      const stream = client.watchTasks({});
+      const stream = client.watchTasks({ witnessedSize: String(this.options.audit?.witnessedSize ?? 0) });
       this.stream = stream;
       stream.on('data', (task: Task__Output) => this.enqueue(task));
       stream.on('error', (e: grpc.ServiceError) => reject(fromServiceError(e)));
@@ -279,6 +286,8 @@ export class SiteAgent {
     if (!client) return;
     log.info({ taskId: task.taskId, kind: task.kind, runId: task.runId, round: task.round }, 'task received');
     try {
+      // Witnessing first: a task whose audit checkpoint does not extend the one this site cosigned is refused (audit-hooks.ts).
+      if (this.options.audit && !(await witnessTask({ audit: this.options.audit, client, task, log, resync: () => this.stream?.cancel() }))) return;
       switch (task.kind) {
         case 'TASK_KIND_OFFER': {
           const offered = JSON.parse(task.codecJson) as OfferedCodec;
@@ -293,6 +302,7 @@ export class SiteAgent {
             planned: decision.planned ?? null,
           };
           await unary((o, cb) => client.respondToRun(answer, o, cb));
+          if (this.options.audit) await recordDecision(this.options.audit, this.workerFor(task), task, decision);
           log.info({ runId: task.runId, accept: decision.accept, reasonCode: decision.reasonCode }, 'answered run offer');
           return;
         }
@@ -301,6 +311,8 @@ export class SiteAgent {
           return;
         case 'TASK_KIND_EVALUATE':
           await this.evaluate(client, task);
+          // The round is over for this site: its spend and a signed checkpoint of its own log.
+          if (this.options.audit) recordRound(this.options.audit, this.options.ledger, task);
           return;
         case 'TASK_KIND_SCORE':
           await this.score(client, task);
@@ -342,8 +354,10 @@ export class SiteAgent {
     if (codec.kind !== 'bfv-pending') return undefined;
     try {
       await ensureHeKey(client, this.options.kit, this.options.heKeys, codec.key?.keyId ?? '', this.options.config.keyHolderKey);
+      this.options.audit?.keyCeremony('he.open', 'ok', { keyId: codec.key?.keyId ?? '' });
       return undefined;
     } catch (e) {
+      this.options.audit?.keyCeremony('he.open', 'refused', { keyId: codec.key?.keyId ?? '', code: (e as CohortError).code ?? null });
       if (e instanceof CohortError && e.code !== TransportErrors.TRANSPORT.code) return e;
       throw e;
     }

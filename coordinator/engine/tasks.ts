@@ -3,8 +3,11 @@ import type { Task__Output } from '../../protos/gen/cohort/v1/Task.ts';
 import type { MaskTaskData, PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
 import type { StateStore } from '../state/store.ts';
 
-/** A task as it goes on the wire: the generated message type, every field present. */
-export type SiteTask = Task__Output;
+/**
+ * A task as the engine derives it: the generated message type, every field present but the
+ * audit checkpoint and proof, which the site service adds as it sends (coordinator/server/witness.ts).
+ */
+export type SiteTask = Omit<Task__Output, 'auditCheckpointJson' | 'auditProof' | 'auditProofFrom'>;
 
 export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: (runId: string, round: number) => string): SiteTask[] {
   // A run's end stays pending until the site acknowledges it: a site offline when the run ended

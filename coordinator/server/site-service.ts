@@ -18,6 +18,7 @@ import { UpdateSpool } from './spool.ts';
 import type { ContributionReceipt } from '../../core/secure-agg/masking/receipts.ts';
 import { UploadDigest } from '../../core/secure-agg/masked-run.ts';
 import type { EvaluationExtras } from '../../core/evaluation/evaluation-layout.ts';
+import type { CoordinatorWitness } from './witness.ts';
 
 export interface SiteServiceContext {
   engine: RunEngine;
@@ -29,6 +30,8 @@ export interface SiteServiceContext {
   /** The CRL in force (PEM), served to the key holder, which verifies it itself; undefined: none. */
   crlPem?: () => string | undefined;
   log: Logger;
+  /** Witnessing (witness.ts): the audit checkpoint and proof each task carries, the sites' cosignatures. */
+  witness?: CoordinatorWitness;
 }
 
 const SITE = ['site'] as const;
@@ -143,6 +146,12 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       engine.registerSite(site, req.agentVersion, req.backend);
       log.info({ site, agentVersion: req.agentVersion, backend: req.backend }, 'site registered');
       return { site, consortium: ctx.guard.consortium, heartbeatIntervalMs: ctx.heartbeatIntervalMs };
+    }),
+
+    CosignCheckpoint: unary(ctx, (site, req) => {
+      if (!ctx.witness) throw new CohortError(RunErrors.INVALID_REQUEST, 'this coordinator does not take cosignatures', { details: { field: 'cosignature_json' } });
+      ctx.witness.received(site, req);
+      return { ok: true };
     }),
 
     Heartbeat: unary(ctx, (site) => {
@@ -289,7 +298,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       const send = (t: SiteTask): void => {
         if (sent.has(t.taskId)) return;
         sent.add(t.taskId);
-        call.write(t);
+        call.write({ ...t, ...(ctx.witness?.fieldsFor(site) ?? { auditCheckpointJson: '', auditProof: [], auditProofFrom: '0' }) });
       };
       const onTasks = (s: string): void => {
         if (s === site) for (const t of engine.pendingTasks(site)) send(t);
@@ -297,6 +306,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       const onPush = (s: string, t: SiteTask): void => {
         if (s === site) send(t);
       };
+      ctx.witness?.siteConnected(site, Number(call.request.witnessedSize));
       engine.presence.connected(site);
       engine.on('tasks', onTasks);
       engine.on('push', onPush);
