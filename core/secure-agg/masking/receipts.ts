@@ -13,7 +13,8 @@
 import { createPrivateKey, sign, verify } from 'node:crypto';
 import { CohortError, SecureAggErrors } from '../../errors/index.ts';
 import { identityFromCertificate } from '../../pki/identity.ts';
-import { siteCertificateKey, type CeremonyIdentity } from '../key-ceremony.ts';
+import { siteCertificateKey } from '../certificate-key.ts';
+import type { CeremonyIdentity } from '../key-ceremony.ts';
 import type { MaskRoundContext } from './seeds.ts';
 
 const RECEIPT_CONTEXT = 'cohort-secagg-receipt-v1';
