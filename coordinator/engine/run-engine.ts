@@ -294,9 +294,9 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     };
   }
 
-  /** Whether the run masks its updates (a BFV run whose spec asks for masking; core/secure-agg/masked-run.ts). */
+  /** Whether the run masks its updates (a BFV run of 3+ accepted sites whose spec does not opt out; core/secure-agg/masked-run.ts). */
   isMasked(run: RunRow): boolean {
-    return isMaskedRun(JSON.parse(run.spec_json) as ModelSpec, (JSON.parse(run.codec_json) as { kind: string }).kind);
+    return isMaskedRun(JSON.parse(run.spec_json) as ModelSpec, JSON.parse(run.codec_json) as { kind: string; maxSummands?: number });
   }
 
   /** The adder of a running run's updates, or (`evaluation`) of its evaluation vectors, whose codec derives from the run's. */
@@ -531,7 +531,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       // RUNNING and its first round in one transaction: a crash leaves the run recruiting or running round 1.
       this.store.tx(() => {
         this.setRunState(run, 'RUNNING', { codec_json: JSON.stringify(codec) });
-        this.store.appendEvent('coordinator', 'run.codec', run.run_id, { codec }, this.now());
+        // Whether the run masks is fixed here with its cohort (masked-run.ts isMaskedRun), and recorded.
+        const spec = JSON.parse(run.spec_json) as ModelSpec;
+        const masking = isMaskedRun(spec, codec) ? maskingOf(spec) : undefined;
+        this.store.appendEvent('coordinator', 'run.codec', run.run_id, { codec, masked: masking !== undefined, ...(masking === undefined ? {} : { masking }) }, this.now());
         // Sites that never answered are no longer invited.
         for (const s of sites.filter((x) => x.state === 'INVITED')) {
           this.store.upsertRunSite({ ...s, state: 'DECLINED', reason_code: RunErrors.ROUND_DEADLINE.code, reason: 'did not answer the offer in time', updated_at_ms: this.now() });
