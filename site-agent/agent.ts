@@ -422,7 +422,7 @@ export class SiteAgent {
       await this.refreshCrl(client);
       json = await this.masking.shares(task.runId, task.round, data.keys ?? [], params, worker.spec.minSites);
     } else {
-      if (data.unmask === undefined) throw new CohortError(SecureAggErrors.MASKING, `round ${task.round}: the unmask task names no survivors`, { details: { runId: task.runId, round: task.round } });
+      if (data.unmask === undefined) throw new CohortError(SecureAggErrors.UNMASK_UNSIGNED, `round ${task.round}: the unmask task carries no signed survivor set`, { details: { runId: task.runId, round: task.round } });
       kind = 'release';
       await this.refreshCrl(client);
       json = this.masking.release(task.runId, task.round, data.keys, data.unmask, params, worker.spec.minSites);

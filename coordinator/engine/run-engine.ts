@@ -5,7 +5,7 @@
  * its server step. All state lives in the StateStore; this class holds only caches.
  */
 import { EventEmitter } from 'node:events';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { CohortError, GeneralErrors, RunErrors, SecureAggErrors, SiteErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
@@ -17,6 +17,7 @@ import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts
 import { isMaskedRun, maskingOf, maskThreshold, MIN_MASK_COHORT, type PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
 import { rebuildSecrets, type PublicMaskKeys, type Release } from '../../core/secure-agg/masking/reconstruct.ts';
 import { BfvChunkUnmasker } from '../../core/secure-agg/masking/unmasker.ts';
+import { requestOfStored, signUnmaskRequest } from '../../core/secure-agg/masking/unmask-request.ts';
 import { loadSeal } from '../../core/secure-agg/seal-library.ts';
 import type { BfvCodecDescriptor } from '../../core/update-codec/types.ts';
 import { COHORT_VERSION } from '../../core/version.ts';
@@ -33,6 +34,12 @@ export interface EngineOptions {
   now?: () => number;
   /** Whether a site registering now may be invited into a recruiting run submitted before (agreements before access); all may when absent. */
   mayInvite?: (site: string, runId: string) => boolean;
+  /**
+   * The coordinator's certificate and key (the ones that sign its audit checkpoints): sign each
+   * masked round's unmask request (survivors and dropped), which sites verify before releasing
+   * any share. Without it a masked round cannot be unmasked and its run fails.
+   */
+  unmaskSigner?: { readonly certPem: string; readonly keyPem: string | KeyObject };
 }
 
 export interface SubmitRunInput {
@@ -738,10 +745,18 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       return;
     }
     const published: PublishedUnmask = { consortium: this.options.consortium ?? 'cohort', run: run.run_id, round, cohort: [...digests][0] as string, survivors, dropped: cohort.filter((s) => !delivered.has(s)) };
+    // Signed with the coordinator's certificate key: the sites release nothing for an unsigned set,
+    // and two different signed sets for one round are the coordinator's own proof of equivocation.
+    const signer = this.options.unmaskSigner;
+    if (signer === undefined) {
+      this.endRun(run, 'FAILED', SecureAggErrors.UNMASK_UNSIGNED.code, `round ${round}: this coordinator has no signing key for the unmask request; the round cannot be unmasked`);
+      return;
+    }
+    const signed = signUnmaskRequest(published, signer);
     const now = this.now();
     this.store.tx(() => {
       this.setRoundState(run.run_id, round, 'COLLECTING', 'UNMASKING', { contributors: survivors.length, deadline_ms: now + run.round_timeout_ms });
-      this.store.putMaskMessage(run.run_id, round, 'unmask', '', '', JSON.stringify(published));
+      this.store.putMaskMessage(run.run_id, round, 'unmask', '', '', JSON.stringify(signed));
       for (const s of survivors) this.store.updateRoundSite(run.run_id, round, s, { mask_state: 'PENDING', updated_at_ms: now });
       this.store.appendEvent('coordinator', 'round.unmasking', run.run_id, { round, survivors, dropped: published.dropped }, now);
     });
@@ -774,7 +789,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   }
 
   private async unmask(run: RunRow, round: number): Promise<void> {
-    const published = JSON.parse(this.store.maskMessages(run.run_id, round, 'unmask')[0]?.json ?? 'null') as PublishedUnmask | null;
+    const stored = this.store.maskMessages(run.run_id, round, 'unmask')[0];
+    const published = stored === undefined ? null : requestOfStored(stored.json);
     if (!published) throw new CohortError(SecureAggErrors.UNMASK_FAILED, `round ${round}: no published survivors`);
     const context = { consortium: published.consortium, run: published.run, round: published.round };
     const members: PublicMaskKeys[] = this.maskCohortOf(run.run_id, round).map((m) => {

@@ -9,6 +9,7 @@
  */
 import { CohortError, SiteErrors } from '../errors/index.ts';
 import { defaultThreshold, majorityThreshold } from './masking/thresholds.ts';
+import type { SignedUnmask } from './masking/unmask-request.ts';
 
 export { UploadDigest } from './masking/upload-digest.ts';
 
@@ -100,6 +101,6 @@ export interface MaskTaskData {
   readonly shares?: readonly string[];
   /** TRAIN: every cohort member's signature over the cohort digest (CohortSignature JSON), relayed from their shares messages. */
   readonly signatures?: readonly string[];
-  /** UNMASK: the published survivors and dropped sites. */
-  readonly unmask?: PublishedUnmask;
+  /** UNMASK: the published survivors and dropped sites, signed by the coordinator (masking/unmask-request.ts). */
+  readonly unmask?: SignedUnmask;
 }
