@@ -96,6 +96,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     mayInvite: (site, runId) => siteMayJoinRun(agreementGate, site, runId),
     // The key that signs the audit checkpoints signs each masked round's survivor set.
     unmaskSigner: unmaskSigner({ certPem: kit.certPem, keyPem: kit.keyPem }),
+    // Mask-key advertisements and upload receipts are verified as they arrive.
+    verifier: { caPem: kit.caPem, isRevoked: (serial) => creds.isRevoked(serial) },
   });
 
   const stopWatching = kit.crlPath

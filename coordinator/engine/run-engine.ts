@@ -18,6 +18,8 @@ import { isMaskedRun, maskingOf, maskThreshold, MIN_MASK_COHORT, type PublishedU
 import { rebuildSecrets, type PublicMaskKeys, type Release } from '../../core/secure-agg/masking/reconstruct.ts';
 import { BfvChunkUnmasker } from '../../core/secure-agg/masking/unmasker.ts';
 import { requestOfStored, signUnmaskRequest } from '../../core/secure-agg/masking/unmask-request.ts';
+import { verifyMaskKeys } from '../../core/secure-agg/masking/protocol.ts';
+import { verifyReceiptSignature, type ContributionReceipt } from '../../core/secure-agg/masking/receipts.ts';
 import { loadSeal } from '../../core/secure-agg/seal-library.ts';
 import type { BfvCodecDescriptor } from '../../core/update-codec/types.ts';
 import { COHORT_VERSION } from '../../core/version.ts';
@@ -40,6 +42,12 @@ export interface EngineOptions {
    * any share. Without it a masked round cannot be unmasked and its run fails.
    */
   unmaskSigner?: { readonly certPem: string; readonly keyPem: string | KeyObject };
+  /**
+   * The consortium CA and the CRL in force: the coordinator verifies each site's signed mask-key
+   * advertisement (KEYING) and each masked upload's receipt against them as they arrive, and
+   * refuses a bad one as its sender's failure. Absent (engine unit tests): neither is verified here.
+   */
+  verifier?: { readonly caPem: string; readonly isRevoked: (serial: string) => boolean };
 }
 
 export interface SubmitRunInput {
@@ -653,6 +661,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const rows: { kind: MaskMessageKind; to: string; json: string }[] = [];
     if (kind === 'keys') {
       if (!ok(parsed, 'site')) throw bad('not this site\'s keys for this round');
+      this.verifyContribution(site, runId, round, 'mask keys', () => {
+        const v = this.options.verifier;
+        if (v) verifyMaskKeys(json, { caPem: v.caPem, context: { consortium: this.consortium, run: runId, round }, site, isRevoked: v.isRevoked });
+      });
       rows.push({ kind: 'keys', to: '', json });
     } else if (kind === 'shares') {
       // { signature: CohortSignature, shares: SealedShare[] }: the signature over the cohort digest
@@ -678,6 +690,41 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     });
     this.emit('run', runId);
     this.tick();
+  }
+
+  private get consortium(): string {
+    return this.options.consortium ?? 'cohort';
+  }
+
+  /**
+   * Runs `check` on a site's signed masking message (its mask keys, or its upload's receipt);
+   * a failure is recorded as that site's failure in the round (charged by the coordinator, the
+   * round goes on without it) and thrown as SECURE_AGG_CONTRIBUTION_REFUSED.
+   */
+  private verifyContribution(site: string, runId: string, round: number, what: string, check: () => void): void {
+    try {
+      check();
+    } catch (e) {
+      const err = new CohortError(SecureAggErrors.CONTRIBUTION_REFUSED, `${what} of ${site} for round ${round} of run ${runId}: ${(e as Error).message}`, {
+        details: { runId, round, site, cause: e instanceof CohortError ? e.code : 'unknown' },
+        cause: e,
+      });
+      this.reportFailure(site, runId, round, err.code, err.message, 'coordinator');
+      throw err;
+    }
+  }
+
+  /**
+   * Verifies a masked upload's signed receipt as it arrives (site-service.ts, before the update is
+   * committed): signed under a valid, unrevoked consortium certificate of the sender. A bad one is
+   * the sender's failure in the round (SECURE_AGG_CONTRIBUTION_REFUSED).
+   */
+  verifyUploadReceipt(site: string, runId: string, round: number, receiptJson: string): void {
+    const v = this.options.verifier;
+    if (!v) return;
+    this.verifyContribution(site, runId, round, 'the upload receipt', () => {
+      verifyReceiptSignature(JSON.parse(receiptJson) as ContributionReceipt, { caPem: v.caPem, consortium: this.consortium, isRevoked: v.isRevoked });
+    });
   }
 
   /** Every site advertised its round keys or failed to: the advertisers are the cohort, and deal their shares (SHARING). */
