@@ -82,16 +82,7 @@ export function maskThreshold(n: number, p: MaskingParameters): number {
   return p.threshold === 'majority' ? majorityThreshold(n) : defaultThreshold(n);
 }
 
-/** The survivors and dropped sites the coordinator publishes when uploads close (protocol.ts UnmaskRequest). */
-export interface PublishedUnmask {
-  readonly consortium: string;
-  readonly run: string;
-  readonly round: number;
-  /** The cohort digest every member signed (protocol.ts CohortSignature.cohort), hex. */
-  readonly cohort: string;
-  readonly survivors: readonly string[];
-  readonly dropped: readonly string[];
-}
+export type { PublishedUnmask } from './masking/unmask-request.ts';
 
 /** What a masked round's task carries in `mask_json`. */
 export interface MaskTaskData {

@@ -13,9 +13,19 @@ import { X509Certificate, createPrivateKey, sign, verify, type KeyObject } from 
 import { isDeepStrictEqual } from 'node:util';
 import { CohortError, SecureAggErrors } from '../../errors/index.ts';
 import { identityFromCertificate } from '../../pki/identity.ts';
-import type { PublishedUnmask } from '../masked-run.ts';
 
 const UNMASK_CONTEXT = 'cohort-secagg-unmask-request-v1';
+
+/** The survivors and dropped sites the coordinator publishes when uploads close (protocol.ts UnmaskRequest). */
+export interface PublishedUnmask {
+  readonly consortium: string;
+  readonly run: string;
+  readonly round: number;
+  /** The cohort digest every member signed (protocol.ts CohortSignature.cohort), hex. */
+  readonly cohort: string;
+  readonly survivors: readonly string[];
+  readonly dropped: readonly string[];
+}
 
 /** The unmask request with the coordinator's signature, as stored and sent in the UNMASK task. */
 export interface SignedUnmask {
