@@ -405,13 +405,13 @@ export class SiteAgent {
 
   /**
    * The masking parameters of a masked round's task: the run must be one this site accepted
-   * with masking, under BFV, and the task must carry the round's masking data.
+   * with masking, under BFV with a cohort of 3 or more, and the task must carry the round's masking data.
    */
   private maskingFor(worker: RunWorker, task: Task__Output): { params: MaskingParameters; data: MaskTaskData } {
     const params = maskingOf(worker.spec);
-    const codec = JSON.parse(task.codecJson) as { kind: string };
-    if (params === undefined || codec.kind !== 'bfv') {
-      throw new CohortError(SecureAggErrors.MASKING, `run ${task.runId} was not accepted with masking under BFV; a masking step is refused`, { details: { runId: task.runId, round: task.round } });
+    const codec = JSON.parse(task.codecJson) as { kind: string; maxSummands?: number };
+    if (params === undefined || !isMaskedRun(worker.spec, codec)) {
+      throw new CohortError(SecureAggErrors.MASKING, `run ${task.runId} is not a masked run (accepted with masking, under BFV, 3 or more sites); a masking step is refused`, { details: { runId: task.runId, round: task.round } });
     }
     let data: MaskTaskData;
     try {
@@ -436,7 +436,7 @@ export class SiteAgent {
       await this.refreshCrl(client);
       json = await this.masking.shares(task.runId, task.round, data.keys ?? [], params, worker.spec.minSites);
     } else {
-      if (data.unmask === undefined) throw new CohortError(SecureAggErrors.MASKING, `round ${task.round}: the unmask task names no survivors`, { details: { runId: task.runId, round: task.round } });
+      if (data.unmask === undefined) throw new CohortError(SecureAggErrors.UNMASK_UNSIGNED, `round ${task.round}: the unmask task carries no signed survivor set`, { details: { runId: task.runId, round: task.round } });
       kind = 'release';
       await this.refreshCrl(client);
       json = this.masking.release(task.runId, task.round, data.keys, data.unmask, params, worker.spec.minSites);
@@ -453,7 +453,7 @@ export class SiteAgent {
     // The strategy's configuration for the task's round, from the accepted spec: the task's must equal it.
     const fit = worker.fitFor(task.round, task.fitConfigJson);
     const encoder = await worker.encoderFor(codec);
-    const masked = isMaskedRun(worker.spec, codec.kind);
+    const masked = isMaskedRun(worker.spec, codec);
     if (masked !== (task.maskJson !== '')) {
       throw new CohortError(SecureAggErrors.MASKING, `round ${task.round} of run ${task.runId}: the run ${masked ? 'is masked, the task carries no masking' : 'is not masked, the task asks for masking'}; not trained`, {
         details: { runId: task.runId, round: task.round },
@@ -512,7 +512,7 @@ export class SiteAgent {
   private async downloadAggregate(client: SiteServiceClient, worker: RunWorker, codec: CodecDescriptor, round: number): Promise<Float64Array> {
     await worker.encoderFor(codec);
     const { chunks, contributors, receiptsJson } = await downloadSums((cb) => client.downloadAggregate({ runId: worker.runId, round }).on('data', cb));
-    if (!isMaskedRun(worker.spec, codec.kind)) return worker.decodeAggregate(chunks, contributors);
+    if (!isMaskedRun(worker.spec, codec)) return worker.decodeAggregate(chunks, contributors);
     // A masked aggregate: the survivors' signed receipts first, then the check slots must decrypt to exactly |U|.
     await this.refreshCrl(client);
     const survivors = this.masking.verifyReceipts(worker.runId, round, receiptsJson, chunks.length, worker.spec.minSites);

@@ -5,7 +5,7 @@
  * its server step. All state lives in the StateStore; this class holds only caches.
  */
 import { EventEmitter } from 'node:events';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { CohortError, GeneralErrors, RunErrors, SecureAggErrors, SiteErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
 import { evaluationLayout, type ExtendedMetrics } from '../../core/evaluation/evaluation-layout.ts';
@@ -19,6 +19,9 @@ import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts
 import { isMaskedRun, maskingOf, maskThreshold, MIN_MASK_COHORT, type PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
 import { rebuildSecrets, type PublicMaskKeys, type Release } from '../../core/secure-agg/masking/reconstruct.ts';
 import { BfvChunkUnmasker } from '../../core/secure-agg/masking/unmasker.ts';
+import { requestOfStored, signUnmaskRequest } from '../../core/secure-agg/masking/unmask-request.ts';
+import { verifyMaskKeys } from '../../core/secure-agg/masking/protocol.ts';
+import { verifyReceiptSignature, type ContributionReceipt } from '../../core/secure-agg/masking/receipts.ts';
 import { loadSeal } from '../../core/secure-agg/seal-library.ts';
 import type { BfvCodecDescriptor } from '../../core/update-codec/types.ts';
 import { COHORT_VERSION } from '../../core/version.ts';
@@ -35,6 +38,18 @@ export interface EngineOptions {
   now?: () => number;
   /** Whether a site registering now may be invited into a recruiting run submitted before (agreements before access); all may when absent. */
   mayInvite?: (site: string, runId: string) => boolean;
+  /**
+   * The coordinator's certificate and key (the ones that sign its audit checkpoints): sign each
+   * masked round's unmask request (survivors and dropped), which sites verify before releasing
+   * any share. Without it a masked round cannot be unmasked and its run fails.
+   */
+  unmaskSigner?: { readonly certPem: string; readonly keyPem: string | KeyObject };
+  /**
+   * The consortium CA and the CRL in force: the coordinator verifies each site's signed mask-key
+   * advertisement (KEYING) and each masked upload's receipt against them as they arrive, and
+   * refuses a bad one as its sender's failure. Absent (engine unit tests): neither is verified here.
+   */
+  verifier?: { readonly caPem: string; readonly isRevoked: (serial: string) => boolean };
 }
 
 export interface SubmitRunInput {
@@ -309,9 +324,9 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     };
   }
 
-  /** Whether the run masks its updates (a BFV run whose spec asks for masking; core/secure-agg/masked-run.ts). */
+  /** Whether the run masks its updates (a BFV run of 3+ accepted sites whose spec does not opt out; core/secure-agg/masked-run.ts). */
   isMasked(run: RunRow): boolean {
-    return isMaskedRun(JSON.parse(run.spec_json) as ModelSpec, (JSON.parse(run.codec_json) as { kind: string }).kind);
+    return isMaskedRun(JSON.parse(run.spec_json) as ModelSpec, JSON.parse(run.codec_json) as { kind: string; maxSummands?: number });
   }
 
   /** The adder of a running run's updates, or (`evaluation`) of its evaluation vectors, whose codec derives from the run's. */
@@ -551,7 +566,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       // RUNNING and its first round in one transaction: a crash leaves the run recruiting or running round 1.
       this.store.tx(() => {
         this.setRunState(run, 'RUNNING', { codec_json: JSON.stringify(codec) });
-        this.store.appendEvent('coordinator', 'run.codec', run.run_id, { codec }, this.now());
+        // Whether the run masks is fixed here with its cohort (masked-run.ts isMaskedRun), and recorded.
+        const spec = JSON.parse(run.spec_json) as ModelSpec;
+        const masking = isMaskedRun(spec, codec) ? maskingOf(spec) : undefined;
+        this.store.appendEvent('coordinator', 'run.codec', run.run_id, { codec, masked: masking !== undefined, ...(masking === undefined ? {} : { masking }) }, this.now());
         // Sites that never answered are no longer invited.
         for (const s of sites.filter((x) => x.state === 'INVITED')) {
           this.store.upsertRunSite({ ...s, state: 'DECLINED', reason_code: RunErrors.ROUND_DEADLINE.code, reason: 'did not answer the offer in time', updated_at_ms: this.now() });
@@ -663,6 +681,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const rows: { kind: MaskMessageKind; to: string; json: string }[] = [];
     if (kind === 'keys') {
       if (!ok(parsed, 'site')) throw bad('not this site\'s keys for this round');
+      this.verifyContribution(site, runId, round, 'mask keys', () => {
+        const v = this.options.verifier;
+        if (v) verifyMaskKeys(json, { caPem: v.caPem, context: { consortium: this.consortium, run: runId, round }, site, isRevoked: v.isRevoked });
+      });
       rows.push({ kind: 'keys', to: '', json });
     } else if (kind === 'shares') {
       // { signature: CohortSignature, shares: SealedShare[] }: the signature over the cohort digest
@@ -688,6 +710,41 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     });
     this.emit('run', runId);
     this.tick();
+  }
+
+  private get consortium(): string {
+    return this.options.consortium ?? 'cohort';
+  }
+
+  /**
+   * Runs `check` on a site's signed masking message (its mask keys, or its upload's receipt);
+   * a failure is recorded as that site's failure in the round (charged by the coordinator, the
+   * round goes on without it) and thrown as SECURE_AGG_CONTRIBUTION_REFUSED.
+   */
+  private verifyContribution(site: string, runId: string, round: number, what: string, check: () => void): void {
+    try {
+      check();
+    } catch (e) {
+      const err = new CohortError(SecureAggErrors.CONTRIBUTION_REFUSED, `${what} of ${site} for round ${round} of run ${runId}: ${(e as Error).message}`, {
+        details: { runId, round, site, cause: e instanceof CohortError ? e.code : 'unknown' },
+        cause: e,
+      });
+      this.reportFailure(site, runId, round, err.code, err.message, 'coordinator');
+      throw err;
+    }
+  }
+
+  /**
+   * Verifies a masked upload's signed receipt as it arrives (site-service.ts, before the update is
+   * committed): signed under a valid, unrevoked consortium certificate of the sender. A bad one is
+   * the sender's failure in the round (SECURE_AGG_CONTRIBUTION_REFUSED).
+   */
+  verifyUploadReceipt(site: string, runId: string, round: number, receiptJson: string): void {
+    const v = this.options.verifier;
+    if (!v) return;
+    this.verifyContribution(site, runId, round, 'the upload receipt', () => {
+      verifyReceiptSignature(JSON.parse(receiptJson) as ContributionReceipt, { caPem: v.caPem, consortium: this.consortium, isRevoked: v.isRevoked });
+    });
   }
 
   /** Every site advertised its round keys or failed to: the advertisers are the cohort, and deal their shares (SHARING). */
@@ -755,10 +812,18 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       return;
     }
     const published: PublishedUnmask = { consortium: this.options.consortium ?? 'cohort', run: run.run_id, round, cohort: [...digests][0] as string, survivors, dropped: cohort.filter((s) => !delivered.has(s)) };
+    // Signed with the coordinator's certificate key: the sites release nothing for an unsigned set,
+    // and two different signed sets for one round are the coordinator's own proof of equivocation.
+    const signer = this.options.unmaskSigner;
+    if (signer === undefined) {
+      this.endRun(run, 'FAILED', SecureAggErrors.UNMASK_UNSIGNED.code, `round ${round}: this coordinator has no signing key for the unmask request; the round cannot be unmasked`);
+      return;
+    }
+    const signed = signUnmaskRequest(published, signer);
     const now = this.now();
     this.store.tx(() => {
       this.setRoundState(run.run_id, round, 'COLLECTING', 'UNMASKING', { contributors: survivors.length, deadline_ms: now + run.round_timeout_ms });
-      this.store.putMaskMessage(run.run_id, round, 'unmask', '', '', JSON.stringify(published));
+      this.store.putMaskMessage(run.run_id, round, 'unmask', '', '', JSON.stringify(signed));
       for (const s of survivors) this.store.updateRoundSite(run.run_id, round, s, { mask_state: 'PENDING', updated_at_ms: now });
       this.store.appendEvent('coordinator', 'round.unmasking', run.run_id, { round, survivors, dropped: published.dropped }, now);
     });
@@ -791,7 +856,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   }
 
   private async unmask(run: RunRow, round: number): Promise<void> {
-    const published = JSON.parse(this.store.maskMessages(run.run_id, round, 'unmask')[0]?.json ?? 'null') as PublishedUnmask | null;
+    const stored = this.store.maskMessages(run.run_id, round, 'unmask')[0];
+    const published = stored === undefined ? null : requestOfStored(stored.json);
     if (!published) throw new CohortError(SecureAggErrors.UNMASK_FAILED, `round ${round}: no published survivors`);
     const context = { consortium: published.consortium, run: published.run, round: published.round };
     const members: PublicMaskKeys[] = this.maskCohortOf(run.run_id, round).map((m) => {

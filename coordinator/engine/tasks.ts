@@ -1,6 +1,7 @@
 /** The tasks a site should be working on, derived from durable state alone. */
 import type { Task__Output } from '../../protos/gen/cohort/v1/Task.ts';
-import type { MaskTaskData, PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
+import type { MaskTaskData } from '../../core/secure-agg/masked-run.ts';
+import type { SignedUnmask } from '../../core/secure-agg/masking/unmask-request.ts';
 import type { StateStore } from '../state/store.ts';
 
 /**
@@ -47,7 +48,7 @@ export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: 
     } else if (round.state === 'UNMASKING' && rs.mask_state === 'PENDING') {
       const published = store.maskMessages(run.run_id, r, 'unmask')[0];
       if (published) {
-        tasks.push({ ...base, taskId: `${run.run_id}:unmask:${r}`, kind: 'TASK_KIND_UNMASK', round: r, fitConfigJson: '', maskJson: mask({ keys: keys(), unmask: JSON.parse(published.json) as PublishedUnmask }) });
+        tasks.push({ ...base, taskId: `${run.run_id}:unmask:${r}`, kind: 'TASK_KIND_UNMASK', round: r, fitConfigJson: '', maskJson: mask({ keys: keys(), unmask: JSON.parse(published.json) as SignedUnmask }) });
       }
     } else if (round.state === 'AGGREGATED' && rs.eval_state === 'PENDING') {
       tasks.push({ ...base, taskId: `${run.run_id}:evaluate:${run.current_round}`, kind: 'TASK_KIND_EVALUATE', round: run.current_round, fitConfigJson: '' });

@@ -107,6 +107,7 @@ function metricsExtras(json: string): EvaluationExtras {
 }
 
 const CHARGED: ReadonlySet<string> = new Set([UpdateErrors.NOT_SINGLE.code, SecureAggErrors.PARAMS_MISMATCH.code, SecureAggErrors.TOO_MANY_SUMMANDS.code]);
+// A receipt whose signature fails (SECURE_AGG_CONTRIBUTION_REFUSED) is charged by the engine itself (RunEngine.verifyUploadReceipt).
 
 /**
  * The refusal to record as the sending site's failure, or undefined. Framing faults (a stream
@@ -407,6 +408,8 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
           if (header.receiptJson !== '') {
             try {
               source.receiptJson = receiptFor(site, header, digest.digest());
+              // Signed by the sender under a valid consortium certificate; a bad one is charged to it.
+              engine.verifyUploadReceipt(site, header.runId, header.round, source.receiptJson);
             } catch (e) {
               // A receipt that does not match the chunks the site sent is the sender's failure.
               fail(e, true);

@@ -101,4 +101,11 @@ export const SiteErrors = defineErrors({
     meaning: 'The site refused a task that does not match the run it accepted: another spec (its SHA-256 differs from the one stored at the accept), another minSites, a round outside 1..spec.rounds, or a run it never accepted.',
     fix: 'A task that changes the accepted run is a coordinator fault or attack; the site keeps the spec it accepted. Submit a new run to change the spec.',
   },
+  MASKING_REQUIRED: {
+    code: 'COHORT_E_SITE_MASKING_REQUIRED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'The site declined an encrypted run under its policy `requireMasking: true`: the spec opts out of pairwise masking (`masking: false`), or asks for the `majority` threshold, which the coordinator plus one colluding site can defeat in an odd cohort.',
+    fix: 'Submit the run without `masking` (masked by default with 3 or more sites, default threshold). A site that must join such a run sets `policy.requireMasking: false`.',
+  },
 });
