@@ -224,8 +224,7 @@ describe('RunEngine', () => {
     for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, run.run_id, 1, { weightsSha256: 'a'.repeat(64), chunks: [...enc.encode(survivalEvaluationVector([3, 2, 1], [1, 2, 3], [1, 1, 1]))] });
     const { metrics: m } = extendedMetrics(evaluationLayout(cox), evaluationSumOf(engine, run.run_id, 1));
     expect(m).toEqual({ numExamples: 9, evaluators: 3, loss: Number.NaN, accuracy: Number.NaN, auc: 1, aucResolution: 0, survival: { cIndex: 1, meanCIndex: 1, comparablePairs: 9, events: 9, sitesWithPairs: 3 } });
-    const { survival: _dropped, ...base } = m;
-    expect(() => engine.reportConsortiumMetrics('site-a', run.run_id, 1, base)).toThrow(expect.objectContaining({ code: RunErrors.INVALID_REQUEST.code }));
+    expect(() => engine.reportConsortiumMetrics('site-a', run.run_id, 1, { ...m, survival: undefined })).toThrow(expect.objectContaining({ code: RunErrors.INVALID_REQUEST.code }));
     for (const s of ['site-a', 'site-b', 'site-c']) engine.reportConsortiumMetrics(s, run.run_id, 1, m);
     expect(JSON.parse(store.getRound(run.run_id, 1)?.metrics_json ?? 'null')).toEqual({ numExamples: 9, evaluators: 3, loss: null, accuracy: null, auc: 1, aucResolution: 0, survival: { cIndex: 1, meanCIndex: 1, comparablePairs: 9, events: 9, sitesWithPairs: 3 } });
     expect(store.getRun(run.run_id)?.current_round).toBe(2);

@@ -122,7 +122,7 @@ describe('a networked cox-ph run, encrypted', () => {
     const weights = modelWeights(released.modelId);
     // The backend the agents chose ('auto'), so that the test's risk scores are the sites' to the bit.
     await selectBackend('auto', spec.model.family);
-    const perSite = [];
+    const perSite: { rows: number; events: number; concordant: number; tied: number; comparable: number }[] = [];
     for (const test of await siteTestRows(spec)) {
       const risk = await predictProbabilities(spec, weights, test);
       perSite.push({ rows: test.rows, events: test.y.reduce((a, b) => a + b, 0), ...bruteForceConcordance({ risk, time: test.time!, event: test.y }) });

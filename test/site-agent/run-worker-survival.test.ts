@@ -105,7 +105,7 @@ describe('a cox-ph run through three real RunWorkers and real BFV', () => {
     }
     const m = workers[1]!.decodeEvaluation(sum, 3);
 
-    const brute = [];
+    const brute: { rows: number; events: number; concordant: number; tied: number; comparable: number }[] = [];
     for (const w of workers) {
       const test = (await w.data()).test;
       const risk = await predictProbabilities(SPEC, WEIGHTS, test);
