@@ -553,9 +553,9 @@ export class SiteAgent {
     await worker.encoderFor(JSON.parse(task.codecJson) as CodecDescriptor);
     const { chunks, contributors } = await downloadSums((cb) => client.downloadEvaluation({ runId: task.runId, round: task.round }).on('data', cb));
     const m = worker.decodeEvaluation(chunks, contributors);
-    const { fairness, explanations, explanationsUnavailable, ...base } = m;
-    // The spec's fairness and explanation reports, decrypted from the same sum, go beside the base metrics.
-    const extras = { ...(fairness ? { fairness } : {}), ...(explanations !== undefined ? { explanations } : {}), ...(explanationsUnavailable ? { explanationsUnavailable } : {}) };
+    const { survival, fairness, explanations, explanationsUnavailable, ...base } = m;
+    // A cox-ph run's survival report and the spec's fairness and explanation reports, decrypted from the same sum, go beside the base metrics.
+    const extras = { ...(survival ? { survival } : {}), ...(fairness ? { fairness } : {}), ...(explanations !== undefined ? { explanations } : {}), ...(explanationsUnavailable ? { explanationsUnavailable } : {}) };
     const report = {
       runId: task.runId,
       round: task.round,

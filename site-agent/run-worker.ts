@@ -11,6 +11,7 @@ import { evaluationCodec, evaluationsNeeded, evaluationVector } from '../core/ev
 import { evaluationLayout, extendedMetrics, layoutVector, type EvaluationLayout, type ExtendedMetrics } from '../core/evaluation/evaluation-layout.ts';
 import { fairnessVector } from '../core/evaluation/fairness-metrics.ts';
 import { explanationVector } from '../core/evaluation/global-explanations.ts';
+import { survivalEvaluationVector } from '../core/evaluation/survival-metrics.ts';
 import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors, type ErrorDefinition } from '../core/errors/index.ts';
 import { roundUpPrivacy } from '../core/privacy/format.ts';
 import { GaussianSampler } from '../core/privacy/gaussian.ts';
@@ -22,6 +23,7 @@ import { loadSeal, type SealLibrary } from '../core/secure-agg/seal-library.ts';
 import { strategyFromSpec, type FitConfig, type Strategy } from '../core/strategies/index.ts';
 import { createPlainEncoder, type BfvCodecDescriptor, type CodecDescriptor, type UpdateEncoder } from '../core/update-codec/index.ts';
 import { bfvRunRequest, updateLayout, type UpdateLayout } from '../core/update-codec/update-layout.ts';
+import type { Matrix } from '../models/features.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
 import { initialWeights } from '../models/weight-layout.ts';
 import type { PrivacySpend } from '../protos/gen/cohort/v1/PrivacySpend.ts';
@@ -37,7 +39,7 @@ import { maskingOf, maskingPolicyRefusal } from '../core/secure-agg/masked-run.t
 import type { SiteConfig } from './site-config.ts';
 import { assertDpCompatible } from './training/dp-compatibility.ts';
 import { recordDpOptions } from './training/dp-options.ts';
-import { attributeRows, metricsOf, predictProbabilities, trainLocal, type EvaluationResult } from './training/local-trainer.ts';
+import { attributeRows, metricsOf, predictProbabilities, survivalMetricsOf, trainLocal, type EvaluationResult } from './training/local-trainer.ts';
 import { countsReleasedAs, recordCountsLabel, releasedCount, releasedMessage } from './privacy/release-policy.ts';
 import { trainingSeed } from './training/training-seed.ts';
 import type { Agreement } from '../core/config/consortium.ts';
@@ -230,9 +232,6 @@ export class RunWorker {
       const read = [...this.spec.features.map((f) => f.name), ...(this.spec.fairness?.attributes ?? []).map((a) => a.name)];
       const refused = [...new Set(read)].filter((f) => !policy.allowedFeatures.includes(f));
       if (refused.length > 0) return decline(new CohortError(SiteErrors.FEATURE_NOT_ALLOWED, `features not allowed by this site's policy: ${refused.join(', ')}`));
-    }
-    if (this.spec.model.family === 'cox-ph') {
-      return decline(new CohortError(SiteErrors.NETWORKED_FAMILY_UNSUPPORTED, 'networked runs of model family "cox-ph" are not supported yet: the evaluation report has no C-index; use the simulator'));
     }
     let data: PreparedDataset;
     let planned: RunSpend;
@@ -584,7 +583,8 @@ export class RunWorker {
     const data = await this.data();
     const probabilities = await predictProbabilities(this.spec, weights, data.test);
     const layout = this.evalLayout;
-    const vector = layoutVector(layout, evaluationVector(probabilities, data.test.y));
+    // cox-ph: the "probabilities" are the risk scores, and the base part is the survival vector (C-index pair counts).
+    const vector = layoutVector(layout, layout.survival ? survivalEvaluationVector(probabilities, survivalTimes(data.test), data.test.y) : evaluationVector(probabilities, data.test.y));
     if (layout.fairness.length > 0) fairnessVector(layout.fairness, probabilities, data.test.y, data.testGroups, vector, layout.fairnessOffset);
     if (layout.explanations) {
       // From the round after the first decrypted sum on: attributions against the consortium's mean test row.
@@ -594,6 +594,22 @@ export class RunWorker {
     }
     const chunks = [...this.evaluationEncoder().encode(vector)];
     // siteMetrics needs exact counts (site-config.ts): a shared accuracy is a ratio of them.
-    return { chunks, own: this.o.config.policy.release.siteMetrics ? metricsOf(probabilities, data.test) : undefined };
+    if (!this.o.config.policy.release.siteMetrics) return { chunks, own: undefined };
+    return { chunks, own: layout.survival ? ownSurvivalMetrics(probabilities, data.test) : metricsOf(probabilities, data.test) };
   }
+}
+
+/** A survival split's follow-up times (prepareDataset reads them under a survival label). */
+function survivalTimes(m: Matrix): Float64Array {
+  if (m.time === undefined) throw new RangeError('a cox-ph evaluation needs the rows\' follow-up times');
+  return m.time;
+}
+
+/**
+ * A site's own metrics for a cox-ph run, in the fields of the report: `auc` carries its test
+ * C-index (the consortium metrics' convention, evaluation-layout.ts), `loss` and `accuracy` NaN.
+ */
+function ownSurvivalMetrics(risk: Float32Array, test: Matrix): EvaluationResult {
+  const s = survivalMetricsOf(risk, test);
+  return { numExamples: s.numExamples, loss: Number.NaN, accuracy: Number.NaN, auc: s.cIndex };
 }

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { CohortError, GeneralErrors, RunErrors, SecureAggErrors, SiteErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
-import { evaluationLayout, type ExtendedMetrics } from '../../core/evaluation/evaluation-layout.ts';
+import { evaluationLayout, type ExtendedMetrics, type SurvivalReport } from '../../core/evaluation/evaluation-layout.ts';
 import { fairnessRecord } from '../registry/fairness-review.ts';
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
 import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
@@ -116,6 +116,7 @@ const STAGES: Partial<Record<RoundState, { what: string; pending: (s: RoundSite)
  */
 function metricsJson(m: ExtendedMetrics): string {
   const extras = {
+    ...(m.survival !== undefined ? { survival: survivalJson(m.survival) } : {}),
     ...(m.fairness !== undefined ? { fairness: m.fairness } : {}),
     ...(m.explanations !== undefined ? { explanations: m.explanations } : {}),
     ...(m.explanationsUnavailable !== undefined ? { explanationsUnavailable: m.explanationsUnavailable } : {}),
@@ -123,9 +124,18 @@ function metricsJson(m: ExtendedMetrics): string {
   return JSON.stringify({ numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution, ...extras });
 }
 
-/** The base metrics of a stored round (its fairness and explanations go to their own columns at release). */
-function baseMetrics(m: ExtendedMetrics): ConsortiumMetrics {
-  return { numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution };
+/** A survival report in a fixed key order with numbers only (NaN as null), so that equal reports give equal text. */
+function survivalJson(r: SurvivalReport): SurvivalReport {
+  const num = (x: unknown): number => (typeof x === 'number' ? x : Number.NaN);
+  return { cIndex: num(r.cIndex), meanCIndex: num(r.meanCIndex), comparablePairs: num(r.comparablePairs), events: num(r.events), sitesWithPairs: num(r.sitesWithPairs) };
+}
+
+/**
+ * The base metrics of a stored round (its fairness and explanations go to their own columns at
+ * release); a cox-ph run's survival report (the C-index) stays with them.
+ */
+function baseMetrics(m: ExtendedMetrics): ConsortiumMetrics & { survival?: SurvivalReport } {
+  return { numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution, ...(m.survival ? { survival: m.survival } : {}) };
 }
 
 export class RunEngine extends EventEmitter<EngineEvents> {
@@ -501,8 +511,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     }
     // The extras the spec asks for, and only those: every site decrypts the same sum, so they compare as the base metrics do.
     const layout = evaluationLayout(JSON.parse(run.spec_json) as ModelSpec);
-    if ((metrics.fairness !== undefined) !== layout.fairness.length > 0 || (metrics.explanations !== undefined) !== (layout.explanations !== null)) {
-      throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: the fairness and explanation reports must be those the run\'s spec asks for', { details: { field: 'extras' } });
+    if ((metrics.survival !== undefined) !== layout.survival || (metrics.fairness !== undefined) !== layout.fairness.length > 0 || (metrics.explanations !== undefined) !== (layout.explanations !== null)) {
+      throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: the survival, fairness and explanation reports must be those the run\'s spec asks for', { details: { field: 'extras' } });
     }
     const now = this.now();
     this.store.tx(() => {

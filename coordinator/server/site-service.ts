@@ -89,7 +89,7 @@ function streamSums(ctx: SiteServiceContext, sums: (runId: string, round: number
 /** Largest extras JSON a site may report (the fairness and explanation reports of a spec with many groups and features). */
 const MAX_EXTRAS_BYTES = 1 << 20;
 
-/** The fairness and explanation reports a site sent beside its consortium metrics (empty: none); the engine checks they are the ones the spec asks for. */
+/** The survival, fairness and explanation reports a site sent beside its consortium metrics (empty: none); the engine checks they are the ones the spec asks for. */
 function metricsExtras(json: string): EvaluationExtras {
   if (json === '') return {};
   const refuse = (why: string): CohortError => new CohortError(RunErrors.INVALID_REQUEST, `consortium metrics: extras_json ${why}`, { details: { field: 'extras_json' } });
@@ -101,8 +101,8 @@ function metricsExtras(json: string): EvaluationExtras {
     throw refuse('is not JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw refuse('is not a JSON object');
-  const unknown = Object.keys(parsed).filter((k) => !['fairness', 'explanations', 'explanationsUnavailable'].includes(k));
-  if (unknown.length > 0) throw refuse(`has keys other than fairness, explanations and explanationsUnavailable`);
+  const unknown = Object.keys(parsed).filter((k) => !['survival', 'fairness', 'explanations', 'explanationsUnavailable'].includes(k));
+  if (unknown.length > 0) throw refuse(`has keys other than survival, fairness, explanations and explanationsUnavailable`);
   return parsed as EvaluationExtras;
 }
 

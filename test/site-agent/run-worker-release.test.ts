@@ -159,12 +159,15 @@ describe('RunWorker release policy', () => {
     expect(unweighted).toMatchObject({ accept: true, numExamples: 0, planned: { recordCounts: 'withheld' } });
   });
 
-  it('declines a networked cox-ph run with NETWORKED_FAMILY_UNSUPPORTED before reading its data (the report carries no C-index yet)', async () => {
+  it('declines a cox-ph run that asks for record-level DP with SPEC_DP_UNSUPPORTED_MODEL, before reading its data', async () => {
     const cox = parseSpec({ ...WEIGHTED, label: { type: 'survival', time: 'T', event: 'E' }, model: { family: 'cox-ph' }, loss: 'cox-partial-likelihood' });
+    // The spec parser refuses it at submission; a coordinator that relays it anyway meets the site's own check.
+    const recordDp: ModelSpec = { ...cox, privacy: { record: PRIVATE.privacy!.record! } };
 
-    const d = await worker(cox, { recordCounts: 'exact' }).decide('alice', PLAIN);
+    const d = await worker(recordDp, { recordCounts: 'exact' }).decide('alice', PLAIN);
 
-    expect(d).toMatchObject({ accept: false, reasonCode: 'COHORT_E_SITE_NETWORKED_FAMILY_UNSUPPORTED', numExamples: 0 });
+    expect(d).toMatchObject({ accept: false, reasonCode: 'COHORT_E_SPEC_DP_UNSUPPORTED_MODEL', numExamples: 0 });
+    expect(d.reason).toMatch(/record-level DP \(DP-SGD\) does not apply to model family "cox-ph"/);
   });
 
   it('weights a weighted update by the released count, and sends its training loss only when its own metrics may go', async () => {

@@ -88,13 +88,6 @@ export const SiteErrors = defineErrors({
       'The site refused the run\'s update codec: a plaintext run its policy does not allow, or a task asking for another codec or key than the one the site accepted the run with.',
     fix: 'Submit the run encrypted (the default, `--codec bfv`). Plaintext runs are for development: allow them at a site with `policy.allowPlaintext: true`. A codec changed after the offer is a coordinator fault or attack.',
   },
-  NETWORKED_FAMILY_UNSUPPORTED: {
-    code: 'COHORT_E_SITE_NETWORKED_FAMILY_UNSUPPORTED',
-    grpc: status.FAILED_PRECONDITION,
-    meaning:
-      'The site declined a networked run of the cox-ph family: the round reports between sites and coordinator carry binary metrics (loss, accuracy, AUC) and not yet the C-index the survival evaluation sums.',
-    fix: 'Train cox-ph specs with the simulator (`cohort simulate`, site-agent/simulation/), which runs the sites\' trainer, encryption and survival evaluation; networked cox-ph runs need the C-index in the evaluation report first.',
-  },
   TASK_UNBOUND: {
     code: 'COHORT_E_SITE_TASK_UNBOUND',
     grpc: status.FAILED_PRECONDITION,
