@@ -131,8 +131,8 @@ describe('a networked cox-ph run, encrypted', () => {
     const comparable = sum((s) => s.comparable);
     const halfPairs = sum((s) => 2 * s.concordant + s.tied);
     expect(comparable).toBeGreaterThan(0);
-    // It learns through the site-level noise: a risk score of no use sits near 0.5.
-    expect(halfPairs / 2 / comparable).toBeGreaterThan(0.6);
+    // It learns through the site-level noise (unseeded; runs gave 0.70-0.72): a risk score of no use sits near 0.5.
+    expect(halfPairs / 2 / comparable).toBeGreaterThan(0.55);
     const pooledCIndex = halfPairs / 2 / comparable;
     const siteCIndex = perSite.map((s) => (s.concordant + s.tied / 2) / s.comparable);
     const meanCIndex = siteCIndex.reduce((a, b) => a + b, 0) / siteCIndex.length;
