@@ -11,6 +11,13 @@ export interface MetricsJson {
   evaluators: number;
   /** Bound on the summed AUC's distance from the pooled rows' AUC (score histograms); 0 for a site's own. */
   aucResolution: number;
+  /**
+   * cox-ph runs, present when it is a number: Harrell's C-index (consortium: the pooled
+   * concordance of the summed within-site pairs; a site's own: its test C-index) and, for the
+   * consortium, the mean of the sites' C-indexes (FLamby's metric).
+   */
+  cIndex?: number;
+  meanCIndex?: number;
 }
 
 /** A site's planned and spent privacy for the run; epsilon null = unbounded (no DP at that level). */
@@ -80,8 +87,19 @@ export interface RunSummaryJson {
   final: MetricsJson | null;
 }
 
-function metrics(m: { numExamples: string; loss: number; accuracy: number; auc: number; evaluators: number; aucResolution: number } | null): MetricsJson | null {
-  return m ? { numExamples: Number(m.numExamples), loss: m.loss, accuracy: m.accuracy, auc: m.auc, evaluators: m.evaluators, aucResolution: m.aucResolution } : null;
+function metrics(m: { numExamples: string; loss: number; accuracy: number; auc: number; evaluators: number; aucResolution: number; cIndex?: number; meanCIndex?: number } | null): MetricsJson | null {
+  if (!m) return null;
+  const survival = {
+    ...(Number.isFinite(m.cIndex) ? { cIndex: m.cIndex } : {}),
+    ...(Number.isFinite(m.meanCIndex) ? { meanCIndex: m.meanCIndex } : {}),
+  };
+  return { numExamples: Number(m.numExamples), loss: m.loss, accuracy: m.accuracy, auc: m.auc, evaluators: m.evaluators, aucResolution: m.aucResolution, ...survival };
+}
+
+/** A cox-ph round's C-indexes in the text layout (empty otherwise). */
+function cIndexText(m: MetricsJson | null): string {
+  if (m?.cIndex === undefined) return '';
+  return `  C-index ${m.cIndex.toFixed(4)} (pooled pairs)${m.meanCIndex !== undefined ? `, mean over sites ${m.meanCIndex.toFixed(4)}` : ''}`;
 }
 
 export function summarizeRun(s: RunStatus__Output): RunSummaryJson {
@@ -142,9 +160,9 @@ export function formatRunSummary(j: RunSummaryJson): string {
   lines.push('  round  state      sites  loss    accuracy  auc     (consortium: summed under the encryption, decrypted by the sites)');
   for (const r of j.rounds) {
     const res = r.metrics && r.metrics.aucResolution > 0 ? ` ±${f(r.metrics.aucResolution)}` : '';
-    lines.push(`  ${String(r.round).padStart(5)}  ${r.state.padEnd(10)} ${String(r.contributors).padStart(5)}  ${f(r.metrics?.loss, 4)}  ${f(r.metrics?.accuracy)}     ${f(r.metrics?.auc)}${res}`);
+    lines.push(`  ${String(r.round).padStart(5)}  ${r.state.padEnd(10)} ${String(r.contributors).padStart(5)}  ${f(r.metrics?.loss, 4)}  ${f(r.metrics?.accuracy)}     ${f(r.metrics?.auc)}${res}${cIndexText(r.metrics)}`);
     for (const x of r.sites) {
-      lines.push(`         ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${x.evalState.padEnd(9)} ${x.metrics ? `own: acc ${f(x.metrics.accuracy)} auc ${f(x.metrics.auc)} n=${x.metrics.numExamples}` : ''}${x.failureCode ? ` ${x.failureCode}` : ''}`);
+      lines.push(`         ${x.site.padEnd(16)} ${x.state.padEnd(9)} ${x.evalState.padEnd(9)} ${x.metrics ? `own: acc ${f(x.metrics.accuracy)} auc ${f(x.metrics.auc)}${cIndexText(x.metrics)} n=${x.metrics.numExamples}` : ''}${x.failureCode ? ` ${x.failureCode}` : ''}`);
     }
   }
   if (j.finalWeightsSha256) lines.push(`  final weights sha256 ${j.finalWeightsSha256}`);

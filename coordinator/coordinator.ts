@@ -25,6 +25,7 @@ import { CohortError, GeneralErrors } from '../core/errors/index.ts';
 import { MAX_MESSAGE_BYTES, SITE_MAX_RECONNECT_BACKOFF_MS } from '../core/rpc/clients.ts';
 import { serverCredentials, watchCrlFile } from '../core/tls/credentials.ts';
 import { loadCohortProtos } from '../protos/load.ts';
+import { unmaskSigner } from '../core/secure-agg/masking/unmask-request.ts';
 import { RunEngine } from './engine/run-engine.ts';
 import { observeAuthorization } from './server/access.ts';
 import { adminServiceHandlers } from './server/admin-service.ts';
@@ -32,6 +33,7 @@ import { auditServiceHandlers } from './server/audit-service.ts';
 import { ModelRegistry } from './registry/registry.ts';
 import { registryServiceHandlers } from './server/registry-service.ts';
 import { siteServiceHandlers } from './server/site-service.ts';
+import { CoordinatorWitness } from './server/witness.ts';
 import { loadSeal } from '../core/secure-agg/seal-library.ts';
 import { StateStore } from './state/store.ts';
 import { assertCrashHookAllowed, CRASH_POINT } from './state/crash-hook.ts';
@@ -90,7 +92,16 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const auditLink = attachAudit(audit, store, creds, log);
   // Re-read at every check: a renewed agreements.json copied into the kit applies without a restart.
   const agreementGate: AgreementGate = { agreements: () => readAgreementsFile(kit.dir), required: kit.requireAgreements === true, isRevoked: (serial) => creds.isRevoked(serial), audit: (input) => audit.append(input), self: audit.self };
-  const engine = new RunEngine(store, { consortium: kit.consortium, siteGraceMs, recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000, mayInvite: (site, runId) => siteMayJoinRun(agreementGate, site, runId) });
+  const engine = new RunEngine(store, {
+    consortium: kit.consortium,
+    siteGraceMs,
+    recruitTimeoutMs: options.recruitTimeoutMs ?? 60_000,
+    mayInvite: (site, runId) => siteMayJoinRun(agreementGate, site, runId),
+    // The key that signs the audit checkpoints signs each masked round's survivor set.
+    unmaskSigner: unmaskSigner({ certPem: kit.certPem, keyPem: kit.keyPem }),
+    // Mask-key advertisements and upload receipts are verified as they arrive.
+    verifier: { caPem: kit.caPem, isRevoked: (serial) => creds.isRevoked(serial) },
+  });
 
   const stopWatching = kit.crlPath
     ? watchCrlFile(kit.crlPath, creds, {
@@ -114,6 +125,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     keyHolder: kit.keyHolder,
     crlPem: () => creds.crlPem,
     log,
+    witness: new CoordinatorWitness(audit, kit.caPem),
   }));
   const models = new ModelRegistry(store);
   server.addService(admin.cohort.v1.AdminService.service, adminServiceHandlers({ engine, registry: models, guard: creds, log, agreementGate }));

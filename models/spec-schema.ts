@@ -280,15 +280,58 @@ export const AggregationSchema = z
   .strict();
 
 /**
- * Pairwise masking under the encryption (docs/secure-aggregation.md), for encrypted (BFV) runs;
- * absent: off. `threshold`: shares needed to rebuild a site's mask secrets, `default` (a
- * majority that also holds against the coordinator plus one colluding site) or `majority`.
+ * Pairwise masking under the encryption (docs/secure-aggregation.md), for encrypted (BFV) runs
+ * whose accepted cohort has at least 3 sites: on by default (absent or `{}`); `false` opts the
+ * run out. `threshold`: shares needed to rebuild a site's mask secrets, `default` (a majority
+ * that also holds against the coordinator plus one colluding site) or `majority`.
  */
 export const MaskingSchema = z
   .object({
     threshold: z.enum(['default', 'majority']).default('default'),
   })
   .strict();
+
+/**
+ * A sensitive attribute evaluated per group (docs/fairness.md): a column mapped like a feature,
+ * read only for evaluation (never a model input unless the same name is also in `features`).
+ * Categorical: `groups` lists its levels. Numeric: `bands` are ascending edges, group i holding
+ * values in [bands[i], bands[i+1]) (e.g. age bands [0, 40, 65, 120]).
+ */
+export const FairnessAttributeSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      name: Identifier,
+      type: z.literal('categorical'),
+      groups: z.array(z.union([z.string(), z.number()])).min(2).max(32),
+    })
+    .strict(),
+  z
+    .object({
+      name: Identifier,
+      type: z.literal('numeric'),
+      bands: z
+        .array(z.number().finite())
+        .min(3)
+        .max(33)
+        .refine((b) => b.every((x, i) => i === 0 || x > b[i - 1]!), { message: 'expected strictly ascending band edges' }),
+    })
+    .strict(),
+]);
+
+/**
+ * Subgroup fairness of the evaluation: the attributes, and the equalized odds difference above
+ * which a released version needs a review before approval (default 0.1, DEFAULT_MAX_EQUALIZED_ODDS_DIFFERENCE).
+ */
+export const FairnessSchema = z
+  .object({
+    attributes: z.array(FairnessAttributeSchema).min(1).max(8),
+    maxEqualizedOddsDifference: z.number().min(0).max(1).optional(),
+  })
+  .strict()
+  .refine((f) => new Set(f.attributes.map((a) => a.name)).size === f.attributes.length, { message: 'fairness attribute names must be unique' });
+
+/** The policy threshold on a version's equalized odds difference when the spec names none. */
+export const DEFAULT_MAX_EQUALIZED_ODDS_DIFFERENCE = 0.1;
 
 export const ModelSpecSchema = z
   .object({
@@ -307,8 +350,15 @@ export const ModelSpecSchema = z
     privacy: PrivacySchema.optional(),
     /** Update bounds and encoding; `{}` or absent takes every default. */
     aggregation: AggregationSchema.prefault({}),
-    /** Pairwise masking of the encrypted updates; absent: off (plain runs ignore it). */
-    masking: MaskingSchema.optional(),
+    /** Pairwise masking of the encrypted updates of 3+ sites; absent: on with the defaults; `false`: off (plain runs ignore it). */
+    masking: z.union([z.literal(false), MaskingSchema]).optional(),
+    /** Subgroup fairness of the evaluation (binary labels only); absent: none computed. */
+    fairness: FairnessSchema.optional(),
+    /**
+     * Global explanations summed under the encryption (docs/explanations.md): the mean absolute
+     * attribution per feature against the consortium's mean test row; absent: none computed.
+     */
+    explanations: z.object({ global: z.boolean().default(true) }).strict().optional(),
     rounds: z.number().int().positive().max(10_000),
     minSites: z.number().int().positive().max(1000).default(2),
     /** Seconds a round stays open for updates before late sites are recorded as failed. */
@@ -337,4 +387,6 @@ export type FedAvgMSpec = z.output<typeof FedAvgMSchema>;
 export type PrivacySpec = z.output<typeof PrivacySchema>;
 export type RecordPrivacySpec = z.output<typeof RecordPrivacySchema>;
 export type SitePrivacySpec = z.output<typeof SitePrivacySchema>;
+export type FairnessSpec = z.output<typeof FairnessSchema>;
+export type FairnessAttributeSpec = z.output<typeof FairnessAttributeSchema>;
 export type AggregationSpec = z.output<typeof AggregationSchema>;

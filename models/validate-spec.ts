@@ -129,6 +129,16 @@ function survivalIssues(input: unknown): SpecIssue[] {
   if (family === 'cox-ph' && loss === 'binary-crossentropy') {
     out.push({ path: 'spec.loss', message: 'expected "cox-partial-likelihood" (or no loss) for model family "cox-ph"' });
   }
+  if (labelType === 'survival' && valueAt(input, ['fairness']) !== undefined) {
+    out.push({ path: 'spec.fairness', message: 'subgroup fairness is computed for binary labels only, not a survival label' });
+  }
+  const features = valueAt(input, ['features']);
+  if (valueAt(input, ['explanations', 'global']) !== false && valueAt(input, ['explanations']) !== undefined && Array.isArray(features) && features.some((f) => (f as { type?: unknown } | null)?.type === 'image')) {
+    out.push({ path: 'spec.explanations', message: 'global explanations are summed for tabular features only, not an image feature' });
+  }
+  if (valueAt(input, ['fairness']) !== undefined && Array.isArray(features) && features.some((f) => (f as { type?: unknown } | null)?.type === 'image')) {
+    out.push({ path: 'spec.fairness', message: 'fairness attributes are read from a table; a spec with an image feature cannot name them' });
+  }
   if (typeof family === 'string' && family !== 'cox-ph' && loss === 'cox-partial-likelihood') {
     out.push({ path: 'spec.loss', message: `"cox-partial-likelihood" needs model family "cox-ph", not "${family}"` });
   }

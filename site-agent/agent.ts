@@ -30,6 +30,8 @@ import { releasableWeights, RunWorker, weightsSha256, type OfferedCodec } from '
 import { releasedMessage } from './privacy/release-policy.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
 import { selectBackend } from './training/backend.ts';
+import type { SiteAudit } from './site-audit.ts';
+import { recordDecision, recordRound, witnessTask } from './audit-hooks.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -50,6 +52,8 @@ export interface AgentOptions {
   maxBackoffMs?: number;
   /** How often a connected agent announces its exchange key again (default 12 h; announcements live 7 days). */
   reannounceIntervalMs?: number;
+  /** The site's audit log (site-audit.ts): decisions, dataset reads, privacy spend, and witnessing of the coordinator's log. */
+  audit?: SiteAudit;
 }
 
 /** Announcements expire after 7 days (core/secure-agg/key-ceremony.ts): a site connected for long re-announces well before. */
@@ -197,9 +201,12 @@ export class SiteAgent {
   }
 
   private announce(client: SiteServiceClient): Promise<void> {
-    return publishExchangeKey(client, this.options.kit, this.options.heKeys).catch((e: unknown) =>
-      this.options.log.warn({ err: (e as Error).message }, 'could not publish the key-exchange key; encrypted runs will wait for it'),
-    );
+    return publishExchangeKey(client, this.options.kit, this.options.heKeys)
+      .then(() => this.options.audit?.keyCeremony('exchange.publish', 'ok', {}))
+      .catch((e: unknown) => {
+        this.options.audit?.keyCeremony('exchange.publish', 'failed', { code: (e as CohortError).code ?? null });
+        this.options.log.warn({ err: (e as Error).message }, 'could not publish the key-exchange key; encrypted runs will wait for it');
+      });
   }
 
   private startReannounce(client: SiteServiceClient): void {
@@ -232,7 +239,7 @@ export class SiteAgent {
     return new Promise((resolve, reject) => {
       const client = this.client;
       if (!client) return reject(new Error('no client'));
-      const stream = client.watchTasks({});
+      const stream = client.watchTasks({ witnessedSize: String(this.options.audit?.witnessedSize ?? 0) });
       this.stream = stream;
       stream.on('data', (task: Task__Output) => this.enqueue(task));
       stream.on('error', (e: grpc.ServiceError) => reject(fromServiceError(e)));
@@ -279,6 +286,8 @@ export class SiteAgent {
     if (!client) return;
     log.info({ taskId: task.taskId, kind: task.kind, runId: task.runId, round: task.round }, 'task received');
     try {
+      // Witnessing first: a task whose audit checkpoint does not extend the one this site cosigned is refused (audit-hooks.ts).
+      if (this.options.audit && !(await witnessTask({ audit: this.options.audit, client, task, log, resync: () => this.stream?.cancel() }))) return;
       switch (task.kind) {
         case 'TASK_KIND_OFFER': {
           const offered = JSON.parse(task.codecJson) as OfferedCodec;
@@ -293,6 +302,7 @@ export class SiteAgent {
             planned: decision.planned ?? null,
           };
           await unary((o, cb) => client.respondToRun(answer, o, cb));
+          if (this.options.audit) await recordDecision(this.options.audit, this.workerFor(task), task, decision);
           log.info({ runId: task.runId, accept: decision.accept, reasonCode: decision.reasonCode }, 'answered run offer');
           return;
         }
@@ -301,6 +311,8 @@ export class SiteAgent {
           return;
         case 'TASK_KIND_EVALUATE':
           await this.evaluate(client, task);
+          // The round is over for this site: its spend and a signed checkpoint of its own log.
+          if (this.options.audit) recordRound(this.options.audit, this.options.ledger, task);
           return;
         case 'TASK_KIND_SCORE':
           await this.score(client, task);
@@ -342,8 +354,10 @@ export class SiteAgent {
     if (codec.kind !== 'bfv-pending') return undefined;
     try {
       await ensureHeKey(client, this.options.kit, this.options.heKeys, codec.key?.keyId ?? '', this.options.config.keyHolderKey);
+      this.options.audit?.keyCeremony('he.open', 'ok', { keyId: codec.key?.keyId ?? '' });
       return undefined;
     } catch (e) {
+      this.options.audit?.keyCeremony('he.open', 'refused', { keyId: codec.key?.keyId ?? '', code: (e as CohortError).code ?? null });
       if (e instanceof CohortError && e.code !== TransportErrors.TRANSPORT.code) return e;
       throw e;
     }
@@ -391,13 +405,13 @@ export class SiteAgent {
 
   /**
    * The masking parameters of a masked round's task: the run must be one this site accepted
-   * with masking, under BFV, and the task must carry the round's masking data.
+   * with masking, under BFV with a cohort of 3 or more, and the task must carry the round's masking data.
    */
   private maskingFor(worker: RunWorker, task: Task__Output): { params: MaskingParameters; data: MaskTaskData } {
     const params = maskingOf(worker.spec);
-    const codec = JSON.parse(task.codecJson) as { kind: string };
-    if (params === undefined || codec.kind !== 'bfv') {
-      throw new CohortError(SecureAggErrors.MASKING, `run ${task.runId} was not accepted with masking under BFV; a masking step is refused`, { details: { runId: task.runId, round: task.round } });
+    const codec = JSON.parse(task.codecJson) as { kind: string; maxSummands?: number };
+    if (params === undefined || !isMaskedRun(worker.spec, codec)) {
+      throw new CohortError(SecureAggErrors.MASKING, `run ${task.runId} is not a masked run (accepted with masking, under BFV, 3 or more sites); a masking step is refused`, { details: { runId: task.runId, round: task.round } });
     }
     let data: MaskTaskData;
     try {
@@ -422,7 +436,7 @@ export class SiteAgent {
       await this.refreshCrl(client);
       json = await this.masking.shares(task.runId, task.round, data.keys ?? [], params, worker.spec.minSites);
     } else {
-      if (data.unmask === undefined) throw new CohortError(SecureAggErrors.MASKING, `round ${task.round}: the unmask task names no survivors`, { details: { runId: task.runId, round: task.round } });
+      if (data.unmask === undefined) throw new CohortError(SecureAggErrors.UNMASK_UNSIGNED, `round ${task.round}: the unmask task carries no signed survivor set`, { details: { runId: task.runId, round: task.round } });
       kind = 'release';
       await this.refreshCrl(client);
       json = this.masking.release(task.runId, task.round, data.keys, data.unmask, params, worker.spec.minSites);
@@ -439,7 +453,7 @@ export class SiteAgent {
     // The strategy's configuration for the task's round, from the accepted spec: the task's must equal it.
     const fit = worker.fitFor(task.round, task.fitConfigJson);
     const encoder = await worker.encoderFor(codec);
-    const masked = isMaskedRun(worker.spec, codec.kind);
+    const masked = isMaskedRun(worker.spec, codec);
     if (masked !== (task.maskJson !== '')) {
       throw new CohortError(SecureAggErrors.MASKING, `round ${task.round} of run ${task.runId}: the run ${masked ? 'is masked, the task carries no masking' : 'is not masked, the task asks for masking'}; not trained`, {
         details: { runId: task.runId, round: task.round },
@@ -498,7 +512,7 @@ export class SiteAgent {
   private async downloadAggregate(client: SiteServiceClient, worker: RunWorker, codec: CodecDescriptor, round: number): Promise<Float64Array> {
     await worker.encoderFor(codec);
     const { chunks, contributors, receiptsJson } = await downloadSums((cb) => client.downloadAggregate({ runId: worker.runId, round }).on('data', cb));
-    if (!isMaskedRun(worker.spec, codec.kind)) return worker.decodeAggregate(chunks, contributors);
+    if (!isMaskedRun(worker.spec, codec)) return worker.decodeAggregate(chunks, contributors);
     // A masked aggregate: the survivors' signed receipts first, then the check slots must decrypt to exactly |U|.
     await this.refreshCrl(client);
     const survivors = this.masking.verifyReceipts(worker.runId, round, receiptsJson, chunks.length, worker.spec.minSites);
@@ -539,8 +553,21 @@ export class SiteAgent {
     await worker.encoderFor(JSON.parse(task.codecJson) as CodecDescriptor);
     const { chunks, contributors } = await downloadSums((cb) => client.downloadEvaluation({ runId: task.runId, round: task.round }).on('data', cb));
     const m = worker.decodeEvaluation(chunks, contributors);
-    const report = { runId: task.runId, round: task.round, numExamples: String(m.numExamples), evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution };
+    const { survival, fairness, explanations, explanationsUnavailable, ...base } = m;
+    // A cox-ph run's survival report and the spec's fairness and explanation reports, decrypted from the same sum, go beside the base metrics.
+    const extras = { ...(survival ? { survival } : {}), ...(fairness ? { fairness } : {}), ...(explanations !== undefined ? { explanations } : {}), ...(explanationsUnavailable ? { explanationsUnavailable } : {}) };
+    const report = {
+      runId: task.runId,
+      round: task.round,
+      numExamples: String(base.numExamples),
+      evaluators: base.evaluators,
+      loss: base.loss,
+      accuracy: base.accuracy,
+      auc: base.auc,
+      aucResolution: base.aucResolution,
+      extrasJson: Object.keys(extras).length > 0 ? JSON.stringify(extras) : '',
+    };
     await unary((o, cb) => client.reportConsortiumMetrics(report, o, cb));
-    this.options.log.info({ runId: task.runId, round: task.round, ...m }, 'consortium metrics reported');
+    this.options.log.info({ runId: task.runId, round: task.round, ...base }, 'consortium metrics reported');
   }
 }

@@ -13,7 +13,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CohortError, SecureAggErrors } from '../core/errors/index.ts';
 import type { CeremonyIdentity } from '../core/secure-agg/key-ceremony.ts';
-import { maskThreshold, type MaskingParameters, type PublishedUnmask } from '../core/secure-agg/masked-run.ts';
+import { maskThreshold, type MaskingParameters } from '../core/secure-agg/masked-run.ts';
+import { equivocates, verifyUnmaskRequest, type SignedUnmask } from '../core/secure-agg/masking/unmask-request.ts';
 import {
   confirmCohort,
   createRoundMaskKeys,
@@ -55,6 +56,12 @@ interface MaskRoundRecord {
   held?: Record<string, { selfShare: string; maskKeyShare: string; commitment: ShareCommitment }>;
   /** The survivors U of the unmask request this site answered: the receipts' signers must be exactly these. */
   survivors?: string[];
+  /**
+   * Every coordinator-signed unmask request this site received for the round, verified, kept
+   * before anything is released: a second one with another survivor set is refused, and the two
+   * are the coordinator's signed equivocation.
+   */
+  unmaskRequests?: SignedUnmask[];
   /** What this site released, per owner site (UNMASK). */
   ledger: Record<string, ReleaseKind>;
   /** This site handed out a masker for the round: a second upload under the same masks is refused. */
@@ -243,8 +250,22 @@ export class SiteMasking {
    * decisions are sealed at rest before the shares are returned, and a request that asks for
    * the other kind of share for any site is refused (SECURE_AGG_SHARE_CONFLICT), after a restart too.
    */
-  release(runId: string, round: number, keys: readonly string[] | undefined, request: PublishedUnmask, params: MaskingParameters, minSites: number): string {
-    const record = this.recorded(runId, round, 'unmasking');
+  release(runId: string, round: number, keys: readonly string[] | undefined, signed: unknown, params: MaskingParameters, minSites: number): string {
+    let record = this.recorded(runId, round, 'unmasking');
+    // The coordinator's signature over U and D first: an unsigned or altered request releases nothing.
+    const request = verifyUnmaskRequest(signed, { caPem: this.o.me.caPem, consortium: this.o.me.consortium, run: runId, round, isRevoked: this.o.isRevoked });
+    const seen = record.unmaskRequests ?? [];
+    if (!seen.some((s) => !equivocates(s.request, request))) {
+      // Kept (sealed) before any share leaves: with a different earlier one it is the proof of equivocation.
+      record = { ...record, unmaskRequests: [...seen, signed as SignedUnmask] };
+      this.save(runId, round, record);
+      const first = seen[0];
+      if (first !== undefined) {
+        throw new CohortError(SecureAggErrors.UNMASK_EQUIVOCATION, `round ${round} of run ${runId}: the coordinator signed another survivor set for this round than the one this site holds; nothing released`, {
+          details: { runId, round, first: { survivors: first.request.survivors, dropped: first.request.dropped }, second: { survivors: request.survivors, dropped: request.dropped } },
+        });
+      }
+    }
     const cohort = this.confirmedCohort(runId, round, record, keys, undefined, params, minSites);
     if (request.cohort !== cohort.digest) throw refuse(`round ${round} of run ${runId}: the unmask request names another cohort digest than the one every member signed; nothing released`, { runId, round });
     if (record.held === undefined) throw refuse(`round ${round} of run ${runId}: this site holds no shares (it never masked an upload this round)`, { runId, round });

@@ -43,8 +43,8 @@ function unbound(task: BoundTask, message: string, field: string): CohortError {
   return new CohortError(SiteErrors.TASK_UNBOUND, `run ${task.runId}: ${message}; the task is refused`, { details: { runId: task.runId, kind: task.kind, round: task.round, field } });
 }
 
-/** Tasks that act within a round of an accepted run. */
-const ROUND_TASKS: ReadonlySet<string> = new Set(['TASK_KIND_TRAIN', 'TASK_KIND_EVALUATE', 'TASK_KIND_SCORE']);
+/** Tasks that act within a round of an accepted run (a masked round's key, share and unmask steps too). */
+export const ROUND_TASKS: ReadonlySet<string> = new Set(['TASK_KIND_MASK_KEYS', 'TASK_KIND_MASK_SHARES', 'TASK_KIND_TRAIN', 'TASK_KIND_UNMASK', 'TASK_KIND_EVALUATE', 'TASK_KIND_SCORE']);
 
 /**
  * The spec to work from for `task`: the one the site accepted (checked against what the task

@@ -90,6 +90,17 @@ export class RunStateStore {
     return existsSync(p) ? (JSON.parse(readSealedFile(p, this.key, `run-accepted:${runId}`).toString('utf8')) as AcceptedRun) : undefined;
   }
 
+  /** The consortium's mean test row, decrypted from a summed evaluation: the global explanations' baseline (core/evaluation/global-explanations.ts). */
+  saveGlobalMean(runId: string, mean: Float64Array): void {
+    mkdirSync(join(this.dataDir, 'runs', runId), { recursive: true, mode: 0o700 });
+    writeSealedFile(join(this.dataDir, 'runs', runId, 'global-mean.state'), this.key, Buffer.from(JSON.stringify(Array.from(mean))), `run-global-mean:${runId}`);
+  }
+
+  loadGlobalMean(runId: string): Float64Array | undefined {
+    const p = join(this.dataDir, 'runs', runId, 'global-mean.state');
+    return existsSync(p) ? Float64Array.from(JSON.parse(readSealedFile(p, this.key, `run-global-mean:${runId}`).toString('utf8')) as number[]) : undefined;
+  }
+
   /** A masked round's secrets and progress at this site (site-agent/masking.ts), sealed like the rest. */
   loadMaskRound(runId: string, round: number): string | undefined {
     const p = join(this.dataDir, 'runs', runId, `mask-${round}.state`);

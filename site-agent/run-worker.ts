@@ -7,7 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { consortiumMetrics, evaluationCodec, evaluationsNeeded, evaluationVector, type ConsortiumMetrics } from '../core/evaluation/summed-metrics.ts';
+import { evaluationCodec, evaluationsNeeded, evaluationVector } from '../core/evaluation/summed-metrics.ts';
+import { evaluationLayout, extendedMetrics, layoutVector, type EvaluationLayout, type ExtendedMetrics } from '../core/evaluation/evaluation-layout.ts';
+import { fairnessVector } from '../core/evaluation/fairness-metrics.ts';
+import { explanationVector } from '../core/evaluation/global-explanations.ts';
+import { survivalEvaluationVector } from '../core/evaluation/survival-metrics.ts';
 import { CohortError, PrivacyErrors, SecureAggErrors, SiteErrors, type ErrorDefinition } from '../core/errors/index.ts';
 import { roundUpPrivacy } from '../core/privacy/format.ts';
 import { GaussianSampler } from '../core/privacy/gaussian.ts';
@@ -19,6 +23,7 @@ import { loadSeal, type SealLibrary } from '../core/secure-agg/seal-library.ts';
 import { strategyFromSpec, type FitConfig, type Strategy } from '../core/strategies/index.ts';
 import { createPlainEncoder, type BfvCodecDescriptor, type CodecDescriptor, type UpdateEncoder } from '../core/update-codec/index.ts';
 import { bfvRunRequest, updateLayout, type UpdateLayout } from '../core/update-codec/update-layout.ts';
+import type { Matrix } from '../models/features.ts';
 import type { ModelSpec } from '../models/spec-schema.ts';
 import { initialWeights } from '../models/weight-layout.ts';
 import type { PrivacySpend } from '../protos/gen/cohort/v1/PrivacySpend.ts';
@@ -30,11 +35,11 @@ import { applyDecodedAggregate, initialServerState, siteUpdateVector } from './r
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { AcceptedCodec, RunGlobalState, RunStateStore } from './run-state.ts';
 import { acceptedRunOf } from './run-binding.ts';
-import { maskingOf } from '../core/secure-agg/masked-run.ts';
+import { maskingOf, maskingPolicyRefusal } from '../core/secure-agg/masked-run.ts';
 import type { SiteConfig } from './site-config.ts';
 import { assertDpCompatible } from './training/dp-compatibility.ts';
 import { recordDpOptions } from './training/dp-options.ts';
-import { metricsOf, predictProbabilities, trainLocal, type EvaluationResult } from './training/local-trainer.ts';
+import { attributeRows, metricsOf, predictProbabilities, survivalMetricsOf, trainLocal, type EvaluationResult } from './training/local-trainer.ts';
 import { countsReleasedAs, recordCountsLabel, releasedCount, releasedMessage } from './privacy/release-policy.ts';
 import { trainingSeed } from './training/training-seed.ts';
 import type { Agreement } from '../core/config/consortium.ts';
@@ -142,6 +147,8 @@ export class RunWorker {
   readonly runId: string;
   readonly spec: ModelSpec;
   private readonly layout: UpdateLayout;
+  /** The run's evaluation vector: base sums, then fairness and explanation parts as the spec asks (core/evaluation/evaluation-layout.ts). */
+  private readonly evalLayout: EvaluationLayout;
   private dataset: PreparedDataset | undefined;
   private encoder: UpdateEncoder | undefined;
   /** The largest planned spend over the counts the site's release covers (reported()), once computed. */
@@ -156,6 +163,7 @@ export class RunWorker {
     this.spec = o.spec;
     this.strategy = strategyFromSpec(o.spec.strategy);
     this.layout = updateLayout(o.spec);
+    this.evalLayout = evaluationLayout(o.spec);
   }
 
   /** Loads (once) the site's data for this spec: only the mapped columns are read. */
@@ -211,6 +219,8 @@ export class RunWorker {
     if (codec.kind !== 'plain' && codec.kind !== 'bfv-pending') {
       return decline(new CohortError(SiteErrors.PLAINTEXT_REFUSED, `the run's codec "${codec.kind}" is not one this site accepts in an offer`));
     }
+    const maskingRefused = codec.kind === 'bfv-pending' ? maskingPolicyRefusal(this.spec, policy) : undefined;
+    if (maskingRefused) return decline(maskingRefused);
     if (policy.allowedSubmitters.length > 0 && !policy.allowedSubmitters.includes(submittedBy)) {
       return decline(new CohortError(SiteErrors.SUBMITTER_NOT_ALLOWED, `runs from "${submittedBy}" are not allowed by this site's policy`));
     }
@@ -218,11 +228,10 @@ export class RunWorker {
       return decline(new CohortError(SiteErrors.COUNT_WITHHELD, 'the run weights updates by example count, and this site\'s policy withholds its record count (policy.release.recordCounts: withheld)'));
     }
     if (policy.allowedFeatures.length > 0) {
-      const refused = this.spec.features.map((f) => f.name).filter((f) => !policy.allowedFeatures.includes(f));
+      // A fairness attribute is a column read like a feature (for evaluation only): the same allow-list governs it.
+      const read = [...this.spec.features.map((f) => f.name), ...(this.spec.fairness?.attributes ?? []).map((a) => a.name)];
+      const refused = [...new Set(read)].filter((f) => !policy.allowedFeatures.includes(f));
       if (refused.length > 0) return decline(new CohortError(SiteErrors.FEATURE_NOT_ALLOWED, `features not allowed by this site's policy: ${refused.join(', ')}`));
-    }
-    if (this.spec.model.family === 'cox-ph') {
-      return decline(new CohortError(SiteErrors.NETWORKED_FAMILY_UNSUPPORTED, 'networked runs of model family "cox-ph" are not supported yet: the evaluation report has no C-index; use the simulator'));
     }
     let data: PreparedDataset;
     let planned: RunSpend;
@@ -288,7 +297,7 @@ export class RunWorker {
     if (!this.encoder) {
       if (codec.kind === 'plain') {
         this.encoder = createPlainEncoder(codec.length);
-        this.evalEncoder = createPlainEncoder(evaluationCodec(codec).length);
+        this.evalEncoder = createPlainEncoder(evaluationCodec(codec, this.evalLayout.length).length);
       } else {
         const key = this.o.heKeys.secretKey(codec.keyId);
         if (key === undefined) throw new CohortError(SecureAggErrors.NO_KEY, `this site does not hold HE key ${codec.keyId} of run ${this.runId}`, { details: { keyId: codec.keyId } });
@@ -296,7 +305,7 @@ export class RunWorker {
           // Clamping only ever touches site-level noise beyond 8 sigma: updates are clipped to the bound first.
           this.encoder = await BfvUpdateEncoder.create(codec, key, { clampOutOfRange: true });
           // Evaluation sums are counts and a bounded loss sum: a value out of range is an error, never clamped.
-          this.evalEncoder = await BfvUpdateEncoder.create(evaluationCodec(codec) as BfvCodecDescriptor, key);
+          this.evalEncoder = await BfvUpdateEncoder.create(evaluationCodec(codec, this.evalLayout.length) as BfvCodecDescriptor, key);
         } finally {
           key.fill(0);
         }
@@ -381,14 +390,16 @@ export class RunWorker {
    * evaluator slot. What this does not stop (one site's ciphertext added to itself) is in
    * docs/trust-model.md.
    */
-  decodeEvaluation(chunks: readonly Uint8Array[], contributors: number): ConsortiumMetrics {
+  decodeEvaluation(chunks: readonly Uint8Array[], contributors: number): ExtendedMetrics {
     const needed = evaluationsNeeded(this.spec.minSites);
-    const metrics = consortiumMetrics(checkedSum(this.evaluationEncoder(), chunks, contributors, needed, 'evaluations', SiteErrors.EVALUATION_INVALID));
+    const { metrics, means } = extendedMetrics(this.evalLayout, checkedSum(this.evaluationEncoder(), chunks, contributors, needed, 'evaluations', SiteErrors.EVALUATION_INVALID));
     if (metrics.evaluators < needed || metrics.evaluators !== contributors) {
       throw new CohortError(SiteErrors.EVALUATION_INVALID, `the summed evaluation counts ${metrics.evaluators} evaluations; it needs at least ${needed}, and the coordinator says ${contributors}`, {
         details: { evaluators: metrics.evaluators, contributors, needed },
       });
     }
+    // The consortium's mean test row, the baseline of the next rounds' attributions; kept sealed in the run's state.
+    if (means && !this.o.states.loadGlobalMean(this.runId)) this.o.states.saveGlobalMean(this.runId, means);
     return metrics;
   }
 
@@ -571,8 +582,34 @@ export class RunWorker {
   async evaluate(weights: Float32Array): Promise<SiteEvaluationReport> {
     const data = await this.data();
     const probabilities = await predictProbabilities(this.spec, weights, data.test);
-    const chunks = [...this.evaluationEncoder().encode(evaluationVector(probabilities, data.test.y))];
+    const layout = this.evalLayout;
+    // cox-ph: the "probabilities" are the risk scores, and the base part is the survival vector (C-index pair counts).
+    const vector = layoutVector(layout, layout.survival ? survivalEvaluationVector(probabilities, survivalTimes(data.test), data.test.y) : evaluationVector(probabilities, data.test.y));
+    if (layout.fairness.length > 0) fairnessVector(layout.fairness, probabilities, data.test.y, data.testGroups, vector, layout.fairnessOffset);
+    if (layout.explanations) {
+      // From the round after the first decrypted sum on: attributions against the consortium's mean test row.
+      const baseline = this.o.states.loadGlobalMean(this.runId);
+      const attribution = baseline ? await attributeRows(this.spec, weights, data.test, baseline) : undefined;
+      explanationVector(layout.explanations, data.test.x, data.test.rows, attribution, vector, layout.explanationsOffset);
+    }
+    const chunks = [...this.evaluationEncoder().encode(vector)];
     // siteMetrics needs exact counts (site-config.ts): a shared accuracy is a ratio of them.
-    return { chunks, own: this.o.config.policy.release.siteMetrics ? metricsOf(probabilities, data.test) : undefined };
+    if (!this.o.config.policy.release.siteMetrics) return { chunks, own: undefined };
+    return { chunks, own: layout.survival ? ownSurvivalMetrics(probabilities, data.test) : metricsOf(probabilities, data.test) };
   }
+}
+
+/** A survival split's follow-up times (prepareDataset reads them under a survival label). */
+function survivalTimes(m: Matrix): Float64Array {
+  if (m.time === undefined) throw new RangeError('a cox-ph evaluation needs the rows\' follow-up times');
+  return m.time;
+}
+
+/**
+ * A site's own metrics for a cox-ph run, in the fields of the report: `auc` carries its test
+ * C-index (the consortium metrics' convention, evaluation-layout.ts), `loss` and `accuracy` NaN.
+ */
+function ownSurvivalMetrics(risk: Float32Array, test: Matrix): EvaluationResult {
+  const s = survivalMetricsOf(risk, test);
+  return { numExamples: s.numExamples, loss: Number.NaN, accuracy: Number.NaN, auc: s.cIndex };
 }

@@ -82,6 +82,12 @@ export const SitePolicySchema = z
      * run also shows the coordinator this site's evaluation vector (its held-out counts).
      */
     allowPlaintext: z.boolean().default(false),
+    /**
+     * Whether this site joins only encrypted runs that keep pairwise masking on
+     * (docs/secure-aggregation.md): it declines (COHORT_E_SITE_MASKING_REQUIRED) a BFV run whose
+     * spec opts out (`masking: false`) or asks for the `majority` threshold. Off by default.
+     */
+    requireMasking: z.boolean().default(false),
     privacy: PrivacyPolicySchema.prefault({}),
     release: ReleasePolicySchema.prefault({}),
   })

@@ -11,6 +11,7 @@ import { loadSpecFile } from '../../models/validate-spec.ts';
 import { LocalConsortium } from '../demo/local-consortium.ts';
 import { printJson, reportError } from '../output.ts';
 import { formatRunStatus, summarizeRun } from '../run-summary.ts';
+import { showVersion } from './model.ts';
 import { progressPrinter, submitRun, watchRun } from './run.ts';
 
 const DEMO_SPEC = fileURLToPath(new URL('../../models/examples/demo-private.yaml', import.meta.url));
@@ -33,6 +34,23 @@ interface DemoOptions {
 
 /** What the demo's synthetic hospitals let leave them beside their updates (site-config.ts ReleasePolicySchema). */
 const DEMO_RELEASE = { recordCounts: 'exact', siteMetrics: true } as const;
+
+/** The released version's fairness and explanations, in a few lines. */
+function demoModelText(r: { fairness: Record<string, unknown> | null; reviewRequired: boolean; explanations: unknown; explanationsUnavailable?: string }): string {
+  const lines: string[] = [];
+  const f = r.fairness as { groups?: { attribute: string; group: string; n: number; tpr: number | null; fpr: number | null; auc: number | null }[]; equalizedOddsDifference?: Record<string, number | null>; suppressed?: unknown[] } | null;
+  const fmt = (x: number | null | undefined): string => (typeof x === 'number' ? x.toFixed(3) : 'n/a');
+  if (f) {
+    lines.push('  fairness of the released model (summed under the encryption, per group):');
+    for (const g of f.groups ?? []) lines.push(`    ${g.attribute}=${g.group}: n ${g.n}, tpr ${fmt(g.tpr)}, fpr ${fmt(g.fpr)}, auc ${fmt(g.auc)}`);
+    for (const [a, x] of Object.entries(f.equalizedOddsDifference ?? {})) lines.push(`    equalized odds difference over ${a}: ${fmt(x)}`);
+    lines.push(`    suppressed groups (1 to 10 patients): ${(f.suppressed ?? []).length}${r.reviewRequired ? '; the version needs a fairness review before approval' : ''}`);
+  }
+  const e = r.explanations as { method: string; global: { feature: string; meanAbsAttribution: number }[] } | null;
+  if (e) lines.push(`  global explanations (${e.method}, baseline the global mean): ${e.global.slice(0, 5).map((g) => `${g.feature} ${g.meanAbsAttribution.toFixed(3)}`).join(', ')}`);
+  else if (r.explanationsUnavailable) lines.push(`  global explanations: none (${r.explanationsUnavailable})`);
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -106,8 +124,21 @@ export function registerDemoCommand(program: Command): void {
         progress?.stop();
         // The sites release the final model after the run completes.
         const shown = final.state === 'COMPLETED' ? await consortium.waitForRun(runId, 'the model release', (s) => s.modelId !== '') : final;
-        if (opts.json) printJson(summarizeRun(shown));
-        else process.stdout.write(formatRunStatus(shown));
+        // The released version's subgroup fairness and global explanations, as `cohort model show --json` gives them.
+        const version = shown.modelId ? await showVersion(alice, address, shown.modelId) : undefined;
+        const registered = version
+          ? {
+              fairness: version.fairness,
+              reviewRequired: version.reviewRequired,
+              explanations: version.explanations,
+              ...(version.explanationsUnavailable ? { explanationsUnavailable: version.explanationsUnavailable } : {}),
+            }
+          : { fairness: null, reviewRequired: false, explanations: null };
+        if (opts.json) printJson({ ...summarizeRun(shown), ...registered });
+        else {
+          process.stdout.write(formatRunStatus(shown));
+          if (version) process.stdout.write(demoModelText(registered));
+        }
         process.exitCode = final.state === 'COMPLETED' ? 0 : 1;
       } catch (e) {
         process.exitCode = reportError(e, Boolean(opts.json));

@@ -32,6 +32,11 @@ async function withRegistry<Res>(kit: Kit, address: string | undefined, invoke: 
   }
 }
 
+/** One version as `cohort model show --json` prints it (the demo shows its fairness and explanations). */
+export async function showVersion(kit: Kit, address: string | undefined, ref: string): Promise<ReturnType<typeof versionJson>> {
+  return versionJson(await withRegistry<ModelVersion__Output>(kit, address, (c, o, cb) => c.getModelVersion({ ref }, o, cb)));
+}
+
 const iso = (ms: string | number): string | null => (Number(ms) > 0 ? new Date(Number(ms)).toISOString() : null);
 
 interface ProvenanceSite {
@@ -45,6 +50,9 @@ interface ProvenanceSite {
 /** A version as the commands print it with --json (and as model-card.json carries it). */
 export function versionJson(m: ModelVersion__Output) {
   const provenance = JSON.parse(m.provenanceJson || '{}') as { sites?: ProvenanceSite[]; finalMetrics?: unknown } & Record<string, unknown>;
+  // Subgroup fairness (docs/fairness.md) and global explanations (docs/explanations.md) of the final evaluation; null when the spec asked for none.
+  const fairness = m.fairnessJson ? (JSON.parse(m.fairnessJson) as { reviewRequired?: boolean; reviewReasons?: string[] } & Record<string, unknown>) : null;
+  const explained = m.explanationsJson ? (JSON.parse(m.explanationsJson) as { explanations: unknown; unavailable?: string }) : null;
   return {
     modelId: m.modelId,
     name: m.name,
@@ -60,7 +68,12 @@ export function versionJson(m: ModelVersion__Output) {
     intendedUse: m.intendedUse,
     validationStatus: m.approval?.state ?? 'PENDING',
     approval: m.approval?.state === 'APPROVED' ? { approvedBy: m.approval.approvedBy, approvedAt: iso(m.approval.approvedAtMs), note: m.approval.note } : null,
+    reviewRequired: fairness?.reviewRequired === true,
+    reviewReasons: fairness?.reviewReasons ?? [],
     provenance,
+    fairness,
+    explanations: explained?.explanations ?? null,
+    ...(explained?.unavailable ? { explanationsUnavailable: explained.unavailable } : {}),
   };
 }
 
@@ -86,6 +99,9 @@ function showText(v: VersionJson): string {
     `  validation: ${v.approval ? `APPROVED by ${v.approval.approvedBy} ${v.approval.approvedAt ?? ''}: ${v.approval.note}` : 'PENDING approval'}`,
     ...sites.map((s) => `  site ${s.site}: ${s.numExamples ?? '?'} examples (as disclosed), dataset ${s.datasetFingerprint ?? '?'}${s.privacy ? `, privacy ${JSON.stringify(s.privacy)}` : ''}`),
     `  final evaluation: ${JSON.stringify(v.provenance.finalMetrics ?? null)}`,
+    ...(v.fairness ? [`  fairness: ${JSON.stringify(v.fairness)}`] : []),
+    ...(v.reviewRequired ? [`  REVIEW REQUIRED before approval: ${v.reviewReasons.join('; ')}`] : []),
+    ...(v.explanations || v.explanationsUnavailable ? [`  explanations: ${v.explanations ? JSON.stringify(v.explanations) : `none (${v.explanationsUnavailable ?? ''})`}`] : []),
     '',
   ].join('\n');
 }
@@ -134,12 +150,18 @@ export function registerModelCommands(program: Command): void {
       .command('approve <modelId>')
       .description('approve a version for its intended clinical use (records who, when, why and for what use)')
       .requiredOption('--note <text>', 'why it is approved (validation evidence, committee decision)')
-      .option('--use <text>', 'the intended clinical use (default: the spec\'s description)'),
+      .option('--use <text>', 'the intended clinical use (default: the spec\'s description)')
+      .option('--fairness-reviewed', 'state that the fairness review a version needs (reviewRequired) was done and --note addresses it; recorded with the approval'),
     'approver',
-  ).action(async (ref: string, opts: Common & { note: string; use?: string }) => {
+  ).action(async (ref: string, opts: Common & { note: string; use?: string; fairnessReviewed?: boolean }) => {
     await runCommand(
       opts.json,
-      async () => versionJson(await withRegistry<ModelVersion__Output>(loadKit(resolve(opts.kit)), opts.address, (c, o, cb) => c.approveModelVersion({ ref, note: opts.note, intendedUse: opts.use ?? '' }, o, cb))),
+      async () =>
+        versionJson(
+          await withRegistry<ModelVersion__Output>(loadKit(resolve(opts.kit)), opts.address, (c, o, cb) =>
+            c.approveModelVersion({ ref, note: opts.note, intendedUse: opts.use ?? '', fairnessReviewed: opts.fairnessReviewed === true }, o, cb),
+          ),
+        ),
       (v) => `${v.name} version ${v.version} (${v.modelId}) approved by ${v.approval?.approvedBy ?? '?'} for: ${v.intendedUse}\n`,
     );
   });
@@ -216,6 +238,10 @@ export async function exportVersion(res: ModelVersionExport__Output, out: string
     },
     privacy: Object.fromEntries(sites.map((s) => [s.site, s.privacy ?? null])),
     evaluation: v.provenance.finalMetrics ?? null,
+    fairness: v.fairness,
+    reviewRequired: v.reviewRequired,
+    explanations: v.explanations,
+    ...(v.explanationsUnavailable ? { explanationsUnavailable: v.explanationsUnavailable } : {}),
   };
   const { files } = writeLayersModel(out, exported, card);
   return { ...v, out, files };

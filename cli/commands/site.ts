@@ -78,7 +78,11 @@ export function registerSiteCommands(program: Command): void {
         if (requested !== 'auto') await selectBackend(requested, 'logistic-regression');
         const key = loadSiteKey(config);
         const { HeKeyStore } = await import('../../site-agent/he-keys.ts');
+        const { SiteAudit } = await import('../../site-agent/site-audit.ts');
+        // The site's audit log, checkpoints signed with its certificate key (COHORT_E_AUDIT_WRITER_* when it does not verify).
+        const audit = SiteAudit.open(config.dataDir, kit);
         const agent = new SiteAgent({
+          audit,
           kit,
           config,
           states: new RunStateStore(config.dataDir, key),
@@ -94,6 +98,8 @@ export function registerSiteCommands(program: Command): void {
         process.on('SIGTERM', shutdown);
         process.on('SIGINT', shutdown);
         await agent.run();
+        // A clean stop: site.stop and a last checkpoint (a task still running is cut off by the exit, as before).
+        audit.close();
         process.exit(0);
       } catch (e) {
         process.exitCode = reportError(e, false);

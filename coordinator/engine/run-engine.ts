@@ -5,9 +5,11 @@
  * its server step. All state lives in the StateStore; this class holds only caches.
  */
 import { EventEmitter } from 'node:events';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { CohortError, GeneralErrors, RunErrors, SecureAggErrors, SiteErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
+import { evaluationLayout, type ExtendedMetrics, type SurvivalReport } from '../../core/evaluation/evaluation-layout.ts';
+import { fairnessRecord } from '../registry/fairness-review.ts';
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
 import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
@@ -17,6 +19,9 @@ import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts
 import { isMaskedRun, maskingOf, maskThreshold, MIN_MASK_COHORT, type PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
 import { rebuildSecrets, type PublicMaskKeys, type Release } from '../../core/secure-agg/masking/reconstruct.ts';
 import { BfvChunkUnmasker } from '../../core/secure-agg/masking/unmasker.ts';
+import { requestOfStored, signUnmaskRequest } from '../../core/secure-agg/masking/unmask-request.ts';
+import { verifyMaskKeys } from '../../core/secure-agg/masking/protocol.ts';
+import { verifyReceiptSignature, type ContributionReceipt } from '../../core/secure-agg/masking/receipts.ts';
 import { loadSeal } from '../../core/secure-agg/seal-library.ts';
 import type { BfvCodecDescriptor } from '../../core/update-codec/types.ts';
 import { COHORT_VERSION } from '../../core/version.ts';
@@ -33,6 +38,18 @@ export interface EngineOptions {
   now?: () => number;
   /** Whether a site registering now may be invited into a recruiting run submitted before (agreements before access); all may when absent. */
   mayInvite?: (site: string, runId: string) => boolean;
+  /**
+   * The coordinator's certificate and key (the ones that sign its audit checkpoints): sign each
+   * masked round's unmask request (survivors and dropped), which sites verify before releasing
+   * any share. Without it a masked round cannot be unmasked and its run fails.
+   */
+  unmaskSigner?: { readonly certPem: string; readonly keyPem: string | KeyObject };
+  /**
+   * The consortium CA and the CRL in force: the coordinator verifies each site's signed mask-key
+   * advertisement (KEYING) and each masked upload's receipt against them as they arrive, and
+   * refuses a bad one as its sender's failure. Absent (engine unit tests): neither is verified here.
+   */
+  verifier?: { readonly caPem: string; readonly isRevoked: (serial: string) => boolean };
 }
 
 export interface SubmitRunInput {
@@ -93,9 +110,32 @@ const STAGES: Partial<Record<RoundState, { what: string; pending: (s: RoundSite)
   SCORING: { what: 'report of the consortium metrics', pending: (s) => s.score_state === 'PENDING', failed: { score_state: 'FAILED' } },
 };
 
-/** Metrics as stored and compared: JSON with NaN written as null, so equal numbers give equal text. */
-function metricsJson(m: ConsortiumMetrics): string {
-  return JSON.stringify({ numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution });
+/**
+ * Metrics as stored and compared: JSON with NaN written as null, so equal numbers give equal
+ * text; the fairness and explanation extras (when the spec asks) after the base metrics.
+ */
+function metricsJson(m: ExtendedMetrics): string {
+  const extras = {
+    ...(m.survival !== undefined ? { survival: survivalJson(m.survival) } : {}),
+    ...(m.fairness !== undefined ? { fairness: m.fairness } : {}),
+    ...(m.explanations !== undefined ? { explanations: m.explanations } : {}),
+    ...(m.explanationsUnavailable !== undefined ? { explanationsUnavailable: m.explanationsUnavailable } : {}),
+  };
+  return JSON.stringify({ numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution, ...extras });
+}
+
+/** A survival report in a fixed key order with numbers only (NaN as null), so that equal reports give equal text. */
+function survivalJson(r: SurvivalReport): SurvivalReport {
+  const num = (x: unknown): number => (typeof x === 'number' ? x : Number.NaN);
+  return { cIndex: num(r.cIndex), meanCIndex: num(r.meanCIndex), comparablePairs: num(r.comparablePairs), events: num(r.events), sitesWithPairs: num(r.sitesWithPairs) };
+}
+
+/**
+ * The base metrics of a stored round (its fairness and explanations go to their own columns at
+ * release); a cox-ph run's survival report (the C-index) stays with them.
+ */
+function baseMetrics(m: ExtendedMetrics): ConsortiumMetrics & { survival?: SurvivalReport } {
+  return { numExamples: m.numExamples, evaluators: m.evaluators, loss: m.loss, accuracy: m.accuracy, auc: m.auc, aucResolution: m.aucResolution, ...(m.survival ? { survival: m.survival } : {}) };
 }
 
 export class RunEngine extends EventEmitter<EngineEvents> {
@@ -294,9 +334,9 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     };
   }
 
-  /** Whether the run masks its updates (a BFV run whose spec asks for masking; core/secure-agg/masked-run.ts). */
+  /** Whether the run masks its updates (a BFV run of 3+ accepted sites whose spec does not opt out; core/secure-agg/masked-run.ts). */
   isMasked(run: RunRow): boolean {
-    return isMaskedRun(JSON.parse(run.spec_json) as ModelSpec, (JSON.parse(run.codec_json) as { kind: string }).kind);
+    return isMaskedRun(JSON.parse(run.spec_json) as ModelSpec, JSON.parse(run.codec_json) as { kind: string; maxSummands?: number });
   }
 
   /** The adder of a running run's updates, or (`evaluation`) of its evaluation vectors, whose codec derives from the run's. */
@@ -306,7 +346,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       const codec = JSON.parse(run.codec_json) as CodecDescriptor;
       const update = createChunkAdder(codec);
       try {
-        adders = { update, evaluation: createChunkAdder(evaluationCodec(codec)) };
+        adders = { update, evaluation: createChunkAdder(evaluationCodec(codec, evaluationLayout(JSON.parse(run.spec_json) as ModelSpec).length)) };
       } catch (e) {
         update.dispose();
         throw e;
@@ -459,7 +499,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
    * The consortium metrics a site decrypted from the round's summed evaluation. Recorded per
    * site; the round closes with them only if every reporting site gives the same numbers.
    */
-  reportConsortiumMetrics(site: string, runId: string, round: number, metrics: ConsortiumMetrics): void {
+  reportConsortiumMetrics(site: string, runId: string, round: number, metrics: ExtendedMetrics): void {
     const run = this.getRunOrThrow(runId);
     const r = this.store.getRound(runId, round);
     const rs = this.store.getRoundSite(runId, round, site);
@@ -468,6 +508,11 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const rates = [metrics.loss, metrics.accuracy, metrics.auc, metrics.aucResolution];
     if (!counts.every((x) => Number.isSafeInteger(x) && x >= 0) || !rates.every((x) => Number.isFinite(x) || Number.isNaN(x))) {
       throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: counts must be non-negative integers and rates finite or NaN', { details: { field: 'metrics' } });
+    }
+    // The extras the spec asks for, and only those: every site decrypts the same sum, so they compare as the base metrics do.
+    const layout = evaluationLayout(JSON.parse(run.spec_json) as ModelSpec);
+    if ((metrics.survival !== undefined) !== layout.survival || (metrics.fairness !== undefined) !== layout.fairness.length > 0 || (metrics.explanations !== undefined) !== (layout.explanations !== null)) {
+      throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: the survival, fairness and explanation reports must be those the run\'s spec asks for', { details: { field: 'extras' } });
     }
     const now = this.now();
     this.store.tx(() => {
@@ -531,7 +576,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       // RUNNING and its first round in one transaction: a crash leaves the run recruiting or running round 1.
       this.store.tx(() => {
         this.setRunState(run, 'RUNNING', { codec_json: JSON.stringify(codec) });
-        this.store.appendEvent('coordinator', 'run.codec', run.run_id, { codec }, this.now());
+        // Whether the run masks is fixed here with its cohort (masked-run.ts isMaskedRun), and recorded.
+        const spec = JSON.parse(run.spec_json) as ModelSpec;
+        const masking = isMaskedRun(spec, codec) ? maskingOf(spec) : undefined;
+        this.store.appendEvent('coordinator', 'run.codec', run.run_id, { codec, masked: masking !== undefined, ...(masking === undefined ? {} : { masking }) }, this.now());
         // Sites that never answered are no longer invited.
         for (const s of sites.filter((x) => x.state === 'INVITED')) {
           this.store.upsertRunSite({ ...s, state: 'DECLINED', reason_code: RunErrors.ROUND_DEADLINE.code, reason: 'did not answer the offer in time', updated_at_ms: this.now() });
@@ -643,6 +691,10 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const rows: { kind: MaskMessageKind; to: string; json: string }[] = [];
     if (kind === 'keys') {
       if (!ok(parsed, 'site')) throw bad('not this site\'s keys for this round');
+      this.verifyContribution(site, runId, round, 'mask keys', () => {
+        const v = this.options.verifier;
+        if (v) verifyMaskKeys(json, { caPem: v.caPem, context: { consortium: this.consortium, run: runId, round }, site, isRevoked: v.isRevoked });
+      });
       rows.push({ kind: 'keys', to: '', json });
     } else if (kind === 'shares') {
       // { signature: CohortSignature, shares: SealedShare[] }: the signature over the cohort digest
@@ -668,6 +720,41 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     });
     this.emit('run', runId);
     this.tick();
+  }
+
+  private get consortium(): string {
+    return this.options.consortium ?? 'cohort';
+  }
+
+  /**
+   * Runs `check` on a site's signed masking message (its mask keys, or its upload's receipt);
+   * a failure is recorded as that site's failure in the round (charged by the coordinator, the
+   * round goes on without it) and thrown as SECURE_AGG_CONTRIBUTION_REFUSED.
+   */
+  private verifyContribution(site: string, runId: string, round: number, what: string, check: () => void): void {
+    try {
+      check();
+    } catch (e) {
+      const err = new CohortError(SecureAggErrors.CONTRIBUTION_REFUSED, `${what} of ${site} for round ${round} of run ${runId}: ${(e as Error).message}`, {
+        details: { runId, round, site, cause: e instanceof CohortError ? e.code : 'unknown' },
+        cause: e,
+      });
+      this.reportFailure(site, runId, round, err.code, err.message, 'coordinator');
+      throw err;
+    }
+  }
+
+  /**
+   * Verifies a masked upload's signed receipt as it arrives (site-service.ts, before the update is
+   * committed): signed under a valid, unrevoked consortium certificate of the sender. A bad one is
+   * the sender's failure in the round (SECURE_AGG_CONTRIBUTION_REFUSED).
+   */
+  verifyUploadReceipt(site: string, runId: string, round: number, receiptJson: string): void {
+    const v = this.options.verifier;
+    if (!v) return;
+    this.verifyContribution(site, runId, round, 'the upload receipt', () => {
+      verifyReceiptSignature(JSON.parse(receiptJson) as ContributionReceipt, { caPem: v.caPem, consortium: this.consortium, isRevoked: v.isRevoked });
+    });
   }
 
   /** Every site advertised its round keys or failed to: the advertisers are the cohort, and deal their shares (SHARING). */
@@ -735,10 +822,18 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       return;
     }
     const published: PublishedUnmask = { consortium: this.options.consortium ?? 'cohort', run: run.run_id, round, cohort: [...digests][0] as string, survivors, dropped: cohort.filter((s) => !delivered.has(s)) };
+    // Signed with the coordinator's certificate key: the sites release nothing for an unsigned set,
+    // and two different signed sets for one round are the coordinator's own proof of equivocation.
+    const signer = this.options.unmaskSigner;
+    if (signer === undefined) {
+      this.endRun(run, 'FAILED', SecureAggErrors.UNMASK_UNSIGNED.code, `round ${round}: this coordinator has no signing key for the unmask request; the round cannot be unmasked`);
+      return;
+    }
+    const signed = signUnmaskRequest(published, signer);
     const now = this.now();
     this.store.tx(() => {
       this.setRoundState(run.run_id, round, 'COLLECTING', 'UNMASKING', { contributors: survivors.length, deadline_ms: now + run.round_timeout_ms });
-      this.store.putMaskMessage(run.run_id, round, 'unmask', '', '', JSON.stringify(published));
+      this.store.putMaskMessage(run.run_id, round, 'unmask', '', '', JSON.stringify(signed));
       for (const s of survivors) this.store.updateRoundSite(run.run_id, round, s, { mask_state: 'PENDING', updated_at_ms: now });
       this.store.appendEvent('coordinator', 'round.unmasking', run.run_id, { round, survivors, dropped: published.dropped }, now);
     });
@@ -771,7 +866,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   }
 
   private async unmask(run: RunRow, round: number): Promise<void> {
-    const published = JSON.parse(this.store.maskMessages(run.run_id, round, 'unmask')[0]?.json ?? 'null') as PublishedUnmask | null;
+    const stored = this.store.maskMessages(run.run_id, round, 'unmask')[0];
+    const published = stored === undefined ? null : requestOfStored(stored.json);
     if (!published) throw new CohortError(SecureAggErrors.UNMASK_FAILED, `round ${round}: no published survivors`);
     const context = { consortium: published.consortium, run: published.run, round: published.round };
     const members: PublicMaskKeys[] = this.maskCohortOf(run.run_id, round).map((m) => {
@@ -961,9 +1057,13 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         privacy: s.privacy_json ? (JSON.parse(s.privacy_json) as unknown) : null,
         agentVersion: agentVersions.get(s.site) ?? null,
       })),
-      finalMetrics: last?.metrics_json ? (JSON.parse(last.metrics_json) as unknown) : null,
+      finalMetrics: last?.metrics_json ? baseMetrics(JSON.parse(last.metrics_json) as ExtendedMetrics) : null,
     };
     const spec = JSON.parse(run.spec_json) as ModelSpec;
+    // The final evaluation's fairness (with its review verdict) and global explanations, as the sites decrypted them.
+    const final = last?.metrics_json ? (JSON.parse(last.metrics_json) as ExtendedMetrics) : undefined;
+    const fairness = final?.fairness ? JSON.stringify(fairnessRecord(final.fairness, spec)) : null;
+    const explanations = final && 'explanations' in final ? JSON.stringify({ explanations: final.explanations ?? null, ...(final.explanationsUnavailable ? { unavailable: final.explanationsUnavailable } : {}) }) : null;
     this.store.tx(() => {
       // Versions are numbered per registered model (the spec's name) in release order; approval comes later (coordinator/registry).
       const version = this.store.nextModelVersion(run.name);
@@ -985,6 +1085,8 @@ export class RunEngine extends EventEmitter<EngineEvents> {
         bytes: weights.byteLength,
         weights,
         provenance_json: JSON.stringify(provenance),
+        fairness_json: fairness,
+        explanations_json: explanations,
       });
       this.store.updateRun(runId, { model_id: modelId }, now);
       this.store.appendEvent(site, 'model.release', runId, { modelId, name: run.name, version, weightsSha256: hash }, now);

@@ -1,10 +1,14 @@
 /** The tasks a site should be working on, derived from durable state alone. */
 import type { Task__Output } from '../../protos/gen/cohort/v1/Task.ts';
-import type { MaskTaskData, PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
+import type { MaskTaskData } from '../../core/secure-agg/masked-run.ts';
+import type { SignedUnmask } from '../../core/secure-agg/masking/unmask-request.ts';
 import type { StateStore } from '../state/store.ts';
 
-/** A task as it goes on the wire: the generated message type, every field present. */
-export type SiteTask = Task__Output;
+/**
+ * A task as the engine derives it: the generated message type, every field present but the
+ * audit checkpoint and proof, which the site service adds as it sends (coordinator/server/witness.ts).
+ */
+export type SiteTask = Omit<Task__Output, 'auditCheckpointJson' | 'auditProof' | 'auditProofFrom'>;
 
 export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: (runId: string, round: number) => string): SiteTask[] {
   // A run's end stays pending until the site acknowledges it: a site offline when the run ended
@@ -44,7 +48,7 @@ export function pendingTasksFor(store: StateStore, site: string, fitConfigJson: 
     } else if (round.state === 'UNMASKING' && rs.mask_state === 'PENDING') {
       const published = store.maskMessages(run.run_id, r, 'unmask')[0];
       if (published) {
-        tasks.push({ ...base, taskId: `${run.run_id}:unmask:${r}`, kind: 'TASK_KIND_UNMASK', round: r, fitConfigJson: '', maskJson: mask({ keys: keys(), unmask: JSON.parse(published.json) as PublishedUnmask }) });
+        tasks.push({ ...base, taskId: `${run.run_id}:unmask:${r}`, kind: 'TASK_KIND_UNMASK', round: r, fitConfigJson: '', maskJson: mask({ keys: keys(), unmask: JSON.parse(published.json) as SignedUnmask }) });
       }
     } else if (round.state === 'AGGREGATED' && rs.eval_state === 'PENDING') {
       tasks.push({ ...base, taskId: `${run.run_id}:evaluate:${run.current_round}`, kind: 'TASK_KIND_EVALUATE', round: run.current_round, fitConfigJson: '' });

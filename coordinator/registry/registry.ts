@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { CohortError, RegistryErrors, RunErrors } from '../../core/errors/index.ts';
 import type { ModelAliasRow, ModelInfo, ModelRow, StateStore } from '../state/store.ts';
+import type { FairnessRecord } from './fairness-review.ts';
 
 /** The caller of a registry change, from its verified certificate. */
 export interface RegistryCaller {
@@ -153,12 +154,18 @@ export class ModelRegistry {
     return this.store.modelAliases(m.name).filter((a) => a.model_id === m.model_id).map((a) => a.alias);
   }
 
-  /** Records who approved a version, when, why and for what use (the spec's description when `use` is empty). */
-  approve(caller: RegistryCaller, ref: string, note: string, use: string): ModelInfo {
-    return this.refusing(caller, 'model.approve', () => this.attemptOnRef(ref), () => this.approveNow(caller, ref, note, use));
+  /**
+   * Records who approved a version, when, why and for what use (the spec's description when
+   * `use` is empty). A version whose fairness record says reviewRequired (fairness-review.ts)
+   * is refused with REGISTRY_FAIRNESS_REVIEW_REQUIRED unless `fairnessReviewed` states the
+   * review was done; the approval then records the review (in the version's fairness record
+   * and in the event).
+   */
+  approve(caller: RegistryCaller, ref: string, note: string, use: string, fairnessReviewed = false): ModelInfo {
+    return this.refusing(caller, 'model.approve', () => this.attemptOnRef(ref), () => this.approveNow(caller, ref, note, use, fairnessReviewed));
   }
 
-  private approveNow(caller: RegistryCaller, ref: string, note: string, use: string): ModelInfo {
+  private approveNow(caller: RegistryCaller, ref: string, note: string, use: string, fairnessReviewed: boolean): ModelInfo {
     const reason = text('note', note);
     const m = this.resolve(ref);
     const intendedUse = use.trim() === '' ? m.intended_use : use;
@@ -169,12 +176,21 @@ export class ModelRegistry {
         details: { modelId: m.model_id },
       });
     }
+    const fairness = m.fairness_json ? (JSON.parse(m.fairness_json) as FairnessRecord) : undefined;
+    const reviewed = fairness?.reviewRequired === true;
+    if (reviewed && !fairnessReviewed) {
+      throw new CohortError(RegistryErrors.FAIRNESS_REVIEW_REQUIRED, `${m.name} version ${m.version} (${m.model_id}) needs a fairness review: ${fairness.reviewReasons.join('; ')}; approve with --fairness-reviewed and a note that addresses it`, {
+        details: { modelId: m.model_id, maxEqualizedOddsDifference: fairness.maxEqualizedOddsDifference, equalizedOddsDifference: fairness.equalizedOddsDifference },
+      });
+    }
     const now = this.now();
     this.store.tx(() => {
       if (!this.store.approveModel(m.model_id, { approved_by: caller.name, approved_at_ms: now, approval_note: reason, intended_use: useText })) {
         throw new CohortError(RegistryErrors.ALREADY_APPROVED, `${m.name} version ${m.version} (${m.model_id}) was approved already`, { details: { modelId: m.model_id } });
       }
-      this.store.appendEvent(caller.name, 'model.approve', m.run_id, { modelId: m.model_id, name: m.name, version: m.version, weightsSha256: m.weights_sha256, ...textDigest('note', reason), ...textDigest('intendedUse', useText) }, now);
+      const noteDigest = textDigest('note', reason);
+      if (reviewed) this.store.setModelFairness(m.model_id, JSON.stringify({ ...fairness, review: { by: caller.name, atMs: now, noteSha256: noteDigest.noteSha256 } }));
+      this.store.appendEvent(caller.name, 'model.approve', m.run_id, { modelId: m.model_id, name: m.name, version: m.version, weightsSha256: m.weights_sha256, ...noteDigest, ...textDigest('intendedUse', useText), ...(reviewed ? { fairnessReviewed: true } : {}) }, now);
     });
     return this.info(m.model_id);
   }

@@ -44,6 +44,8 @@ function versionMessage(registry: ModelRegistry, m: ModelInfo): ModelVersion {
     approval: { state: m.approval, approvedBy: m.approved_by ?? '', approvedAtMs: String(m.approved_at_ms ?? 0), note: m.approval_note ?? '' },
     aliases: registry.aliasesOf(m),
     provenanceJson: m.provenance_json,
+    fairnessJson: m.fairness_json ?? '',
+    explanationsJson: m.explanations_json ?? '',
   };
 }
 
@@ -80,7 +82,7 @@ export function registryServiceHandlers(ctx: RegistryServiceContext): RegistrySe
     GetModelVersion: unary('GetModelVersion', (_c, req) => versionMessage(registry, registry.resolve(req.ref))),
 
     ApproveModelVersion: unary('ApproveModelVersion', (caller, req) => {
-      const m = registry.approve(caller, req.ref, req.note, req.intendedUse);
+      const m = registry.approve(caller, req.ref, req.note, req.intendedUse, req.fairnessReviewed);
       log.info({ modelId: m.model_id, name: m.name, version: m.version, by: caller.name }, 'model version approved');
       return versionMessage(registry, m);
     }),

@@ -3,17 +3,27 @@ import type { RunStatus } from '../../protos/gen/cohort/v1/RunStatus.ts';
 import type { Metrics } from '../../protos/gen/cohort/v1/Metrics.ts';
 import type { StateStore } from '../state/store.ts';
 
-/** Stored metrics JSON (NaN stored as null) to the Metrics message. */
-function metrics(json: string | null): Metrics | null {
+/**
+ * Stored metrics JSON (NaN stored as null) to the Metrics message. `survival`: the run is
+ * cox-ph, whose consortium metrics hold a survival report and whose site metrics carry the
+ * site's C-index in `auc` (evaluation-layout.ts).
+ */
+function metrics(json: string | null, survival: boolean): Metrics | null {
   if (!json) return null;
-  const m = JSON.parse(json) as { numExamples: number; loss: number | null; accuracy: number | null; auc: number | null; evaluators?: number; aucResolution?: number | null };
+  const m = JSON.parse(json) as {
+    numExamples: number; loss: number | null; accuracy: number | null; auc: number | null; evaluators?: number; aucResolution?: number | null;
+    survival?: { cIndex: number | null; meanCIndex: number | null };
+  };
   const num = (x: number | null | undefined): number => x ?? Number.NaN;
-  return { numExamples: String(m.numExamples), loss: num(m.loss), accuracy: num(m.accuracy), auc: num(m.auc), evaluators: m.evaluators ?? 0, aucResolution: m.aucResolution ?? 0 };
+  const cIndex = !survival ? Number.NaN : m.survival ? num(m.survival.cIndex) : num(m.auc);
+  const meanCIndex = survival && m.survival ? num(m.survival.meanCIndex) : Number.NaN;
+  return { numExamples: String(m.numExamples), loss: num(m.loss), accuracy: num(m.accuracy), auc: num(m.auc), evaluators: m.evaluators ?? 0, aucResolution: m.aucResolution ?? 0, cIndex, meanCIndex };
 }
 
 export function runStatus(store: StateStore, runId: string): RunStatus | undefined {
   const run = store.getRun(runId);
   if (!run) return undefined;
+  const survival = (JSON.parse(run.spec_json) as { model?: { family?: string } }).model?.family === 'cox-ph';
   return {
     runId: run.run_id,
     name: run.name,
@@ -44,14 +54,14 @@ export function runStatus(store: StateStore, runId: string): RunStatus | undefin
       contributors: r.contributors,
       openedAtMs: String(r.opened_at_ms),
       closedAtMs: String(r.closed_at_ms ?? 0),
-      metrics: metrics(r.metrics_json),
+      metrics: metrics(r.metrics_json, survival),
       sites: store.roundSites(runId, r.round).map((s) => ({
         site: s.site,
         state: s.state,
         evalState: s.eval_state,
         scoreState: s.score_state,
         // Present only when the site's release policy sent them.
-        metrics: metrics(s.eval_json),
+        metrics: metrics(s.eval_json, survival),
         failureCode: s.failure_code ?? '',
         failure: s.failure ?? '',
         weightsSha256: s.weights_sha256 ?? '',

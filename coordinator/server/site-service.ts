@@ -17,6 +17,8 @@ import type { CallWithAuthContext, RevocationGuard } from '../../core/tls/creden
 import { UpdateSpool } from './spool.ts';
 import type { ContributionReceipt } from '../../core/secure-agg/masking/receipts.ts';
 import { UploadDigest } from '../../core/secure-agg/masked-run.ts';
+import type { EvaluationExtras } from '../../core/evaluation/evaluation-layout.ts';
+import type { CoordinatorWitness } from './witness.ts';
 
 export interface SiteServiceContext {
   engine: RunEngine;
@@ -28,6 +30,8 @@ export interface SiteServiceContext {
   /** The CRL in force (PEM), served to the key holder, which verifies it itself; undefined: none. */
   crlPem?: () => string | undefined;
   log: Logger;
+  /** Witnessing (witness.ts): the audit checkpoint and proof each task carries, the sites' cosignatures. */
+  witness?: CoordinatorWitness;
 }
 
 const SITE = ['site'] as const;
@@ -82,7 +86,28 @@ function streamSums(ctx: SiteServiceContext, sums: (runId: string, round: number
  * the round's sum or could never be summed, so it is recorded as its sender's failure in the
  * round and the round goes on with the others.
  */
+/** Largest extras JSON a site may report (the fairness and explanation reports of a spec with many groups and features). */
+const MAX_EXTRAS_BYTES = 1 << 20;
+
+/** The survival, fairness and explanation reports a site sent beside its consortium metrics (empty: none); the engine checks they are the ones the spec asks for. */
+function metricsExtras(json: string): EvaluationExtras {
+  if (json === '') return {};
+  const refuse = (why: string): CohortError => new CohortError(RunErrors.INVALID_REQUEST, `consortium metrics: extras_json ${why}`, { details: { field: 'extras_json' } });
+  if (Buffer.byteLength(json, 'utf8') > MAX_EXTRAS_BYTES) throw refuse(`is longer than ${MAX_EXTRAS_BYTES} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw refuse('is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw refuse('is not a JSON object');
+  const unknown = Object.keys(parsed).filter((k) => !['survival', 'fairness', 'explanations', 'explanationsUnavailable'].includes(k));
+  if (unknown.length > 0) throw refuse(`has keys other than survival, fairness, explanations and explanationsUnavailable`);
+  return parsed as EvaluationExtras;
+}
+
 const CHARGED: ReadonlySet<string> = new Set([UpdateErrors.NOT_SINGLE.code, SecureAggErrors.PARAMS_MISMATCH.code, SecureAggErrors.TOO_MANY_SUMMANDS.code]);
+// A receipt whose signature fails (SECURE_AGG_CONTRIBUTION_REFUSED) is charged by the engine itself (RunEngine.verifyUploadReceipt).
 
 /**
  * The refusal to record as the sending site's failure, or undefined. Framing faults (a stream
@@ -122,6 +147,12 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       engine.registerSite(site, req.agentVersion, req.backend);
       log.info({ site, agentVersion: req.agentVersion, backend: req.backend }, 'site registered');
       return { site, consortium: ctx.guard.consortium, heartbeatIntervalMs: ctx.heartbeatIntervalMs };
+    }),
+
+    CosignCheckpoint: unary(ctx, (site, req) => {
+      if (!ctx.witness) throw new CohortError(RunErrors.INVALID_REQUEST, 'this coordinator does not take cosignatures', { details: { field: 'cosignature_json' } });
+      ctx.witness.received(site, req);
+      return { ok: true };
     }),
 
     Heartbeat: unary(ctx, (site) => {
@@ -165,6 +196,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         accuracy: req.accuracy,
         auc: req.auc,
         aucResolution: req.aucResolution,
+        ...metricsExtras(req.extrasJson),
       });
       return { ok: true };
     }),
@@ -267,7 +299,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       const send = (t: SiteTask): void => {
         if (sent.has(t.taskId)) return;
         sent.add(t.taskId);
-        call.write(t);
+        call.write({ ...t, ...(ctx.witness?.fieldsFor(site) ?? { auditCheckpointJson: '', auditProof: [], auditProofFrom: '0' }) });
       };
       const onTasks = (s: string): void => {
         if (s === site) for (const t of engine.pendingTasks(site)) send(t);
@@ -275,6 +307,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
       const onPush = (s: string, t: SiteTask): void => {
         if (s === site) send(t);
       };
+      ctx.witness?.siteConnected(site, Number(call.request.witnessedSize));
       engine.presence.connected(site);
       engine.on('tasks', onTasks);
       engine.on('push', onPush);
@@ -375,6 +408,8 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
           if (header.receiptJson !== '') {
             try {
               source.receiptJson = receiptFor(site, header, digest.digest());
+              // Signed by the sender under a valid consortium certificate; a bad one is charged to it.
+              engine.verifyUploadReceipt(site, header.runId, header.round, source.receiptJson);
             } catch (e) {
               // A receipt that does not match the chunks the site sent is the sender's failure.
               fail(e, true);

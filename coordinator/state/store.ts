@@ -437,11 +437,11 @@ export class StateStore {
     this.db
       .prepare(
         `INSERT INTO models (model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, weights, provenance_json,
-          version, software_version, intended_use, approval, approved_by, approved_at_ms, approval_note)
+          version, software_version, intended_use, approval, approved_by, approved_at_ms, approval_note, fairness_json, explanations_json)
          VALUES (@model_id, @run_id, @name, @weights_sha256, @spec_sha256, @released_by, @released_at_ms, @bytes, @weights, @provenance_json,
-          @version, @software_version, @intended_use, @approval, @approved_by, @approved_at_ms, @approval_note)`,
+          @version, @software_version, @intended_use, @approval, @approved_by, @approved_at_ms, @approval_note, @fairness_json, @explanations_json)`,
       )
-      .run(row);
+      .run({ fairness_json: null, explanations_json: null, ...row });
   }
 
   /** Every version, or those of one registered model, in (name, version) order; without weights. */
@@ -472,6 +472,11 @@ export class StateStore {
   /** The next version number of registered model `name` (1 for a new name). */
   nextModelVersion(name: string): number {
     return (this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM models WHERE name = ?').get(name) as { v: number }).v;
+  }
+
+  /** Rewrites a version's fairness record (its review, once an approver records one). */
+  setModelFairness(modelId: string, fairnessJson: string): void {
+    this.db.prepare('UPDATE models SET fairness_json = ? WHERE model_id = ?').run(fairnessJson, modelId);
   }
 
   /** Records an approval; false when the version was approved already (or does not exist). */
@@ -510,7 +515,7 @@ export class StateStore {
 }
 
 const MODEL_INFO_COLUMNS = `model_id, run_id, name, weights_sha256, spec_sha256, released_by, released_at_ms, bytes, provenance_json,
-  version, software_version, intended_use, approval, approved_by, approved_at_ms, approval_note`;
+  version, software_version, intended_use, approval, approved_by, approved_at_ms, approval_note, fairness_json, explanations_json`;
 
 /** PENDING until an approver approves the version. */
 export type ModelApproval = 'PENDING' | 'APPROVED';
@@ -534,6 +539,10 @@ export interface ModelRow {
   approved_by: string | null;
   approved_at_ms: number | null;
   approval_note: string | null;
+  /** The final evaluation's subgroup fairness with its review verdict (coordinator/registry/fairness-review.ts); null without fairness attributes. */
+  fairness_json?: string | null;
+  /** The final evaluation's global explanations, or why there are none; null when the spec asks for none. */
+  explanations_json?: string | null;
 }
 
 /** A model version without its weights. */

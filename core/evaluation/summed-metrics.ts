@@ -156,10 +156,12 @@ export function consortiumMetrics(sum: Float64Array): ConsortiumMetrics {
  * The codec of a run's evaluation vectors, derived from the run's update codec alone so that the
  * coordinator (to add) and every site (to encode and check) agree on it without another
  * message: plain for a plain run; for BFV the same key and ring, one ciphertext, and a scale of
- * {@link EVAL_SCALE} with values up to {@link EVAL_MAX_VALUE}. Throws SECURE_AGG_PARAMS if the sum of maxSummands such vectors could wrap the plaintext modulus.
+ * {@link EVAL_SCALE} with values up to {@link EVAL_MAX_VALUE}. `length`: the run's whole evaluation
+ * vector (evaluation-layout.ts; longer than the base when the spec asks for fairness or
+ * explanations: more ciphertexts, the same per-slot headroom). Throws SECURE_AGG_PARAMS if the sum of maxSummands such vectors could wrap the plaintext modulus.
  */
-export function evaluationCodec(run: CodecDescriptor): CodecDescriptor {
-  if (run.kind === 'plain') return plainDescriptor(EVAL_VECTOR_LENGTH);
+export function evaluationCodec(run: CodecDescriptor, length = EVAL_VECTOR_LENGTH): CodecDescriptor {
+  if (run.kind === 'plain') return plainDescriptor(length);
   const perSummand = BigInt(EVAL_MAX_VALUE * EVAL_SCALE + 1);
   if (2n * BigInt(run.maxSummands) * perSummand >= BigInt(run.plainModulus)) {
     throw new CohortError(SecureAggErrors.PARAMS, `the run's plaintext modulus cannot hold the summed evaluations of ${run.maxSummands} sites`, {
@@ -168,5 +170,5 @@ export function evaluationCodec(run: CodecDescriptor): CodecDescriptor {
   }
   // The same paramsId: it names the key and ring (the key envelope and the context check it), so
   // update and evaluation chunks differ only in shape and in the evaluator count a sum carries.
-  return { ...run, length: EVAL_VECTOR_LENGTH, scale: EVAL_SCALE, maxAbsValue: EVAL_MAX_VALUE, maxWeight: 1 };
+  return { ...run, length, scale: EVAL_SCALE, maxAbsValue: EVAL_MAX_VALUE, maxWeight: 1 };
 }

@@ -12,10 +12,13 @@
  *   (COHORT_E_PKI_CERT_REVOKED), one incident per certificate;
  * - `unapproved-export`: a model version exported without approval (the registry's
  *   `model.export` record with `approved: false`, i.e. with --allow-unapproved);
- * - `audit-verification-failed`: the log does not verify (the verifier's code and index).
- * Pending, because the records they need are not written yet: a dataset read wider than the
- * accepted spec (site-side audit logs) and a site's cosigned checkpoint that disagrees
- * (witnessing).
+ * - `audit-verification-failed`: the log does not verify (the verifier's code and index);
+ * - `cosigned-checkpoint-disagrees`: a site refused the coordinator's checkpoint
+ *   (`audit.witness.refused`, or a refusal in `cosignatures.jsonl` beside the log), or a
+ *   site's stored cosignature names a root the log does not have at that tree size (or a
+ *   size the log no longer reaches): one incident per site, tree size and root.
+ * Pending: a dataset read wider than the accepted spec (the site's `dataset.read` records name
+ * the spec's columns, not what the reader touched).
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -25,11 +28,13 @@ import { appendDurably, readLineFile } from '../audit/lines.ts';
 import { parseCheckpointLine } from '../audit/checkpoint.ts';
 import { parseRecord, type AuditRecord } from '../audit/record.ts';
 import { verifyAuditLog } from '../audit/verify.ts';
+import { leafHash, treeHash } from '../audit/merkle.ts';
+import { readCosignatures, type StoredCosignature } from '../audit/witness.ts';
 import { AuditErrors, CohortError, GovernanceErrors, isCohortError } from '../errors/index.ts';
 import { releaseOwnLock, tryLock } from '../pid-lock.ts';
 import { DAY_MS } from './agreements.ts';
 
-export const INCIDENT_RULES = ['repeated-refusals', 'revoked-certificate', 'unapproved-export', 'audit-verification-failed'] as const;
+export const INCIDENT_RULES = ['repeated-refusals', 'revoked-certificate', 'unapproved-export', 'audit-verification-failed', 'cosigned-checkpoint-disagrees'] as const;
 export type IncidentRule = (typeof INCIDENT_RULES)[number];
 
 /** Days after discovery by which the Breach Notification Rule asks for notice (45 CFR 164.404(b)). */
@@ -207,10 +212,61 @@ function detect(file: string, options: DetectOptions): { findings: Finding[]; la
     });
   }
 
+  findings.push(...witnessFindings(file, records));
+
   const verification = verifyForIncidents(file, options, now);
   if (verification.finding) findings.push(verification.finding);
   findings.sort((a, b) => (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : a.id < b.id ? -1 : 1));
   return verification.largest === undefined ? { findings } : { findings, largest: verification.largest };
+}
+
+/**
+ * cosigned-checkpoint-disagrees: the sites' refusals (records and cosignatures.jsonl), and each
+ * stored cosignature whose root is not the log's root at its tree size.
+ */
+function witnessFindings(file: string, records: readonly AuditRecord[]): Finding[] {
+  const out = new Map<string, Finding>();
+  const add = (site: string, treeSize: number, root: string, why: string, time: string, record: number | null, code: string): void => {
+    const id = idOf('cosigned-checkpoint-disagrees', site, treeSize, root);
+    const known = out.get(id);
+    if (known !== undefined) {
+      if (record !== null) out.set(id, { ...known, records: [...known.records, record], lastSeen: time > known.lastSeen ? time : known.lastSeen });
+      return;
+    }
+    out.set(id, {
+      id,
+      rule: 'cosigned-checkpoint-disagrees',
+      summary: `site ${site} ${why} (tree size ${treeSize})`,
+      actor: { name: site, role: 'site' },
+      records: record === null ? [] : [record],
+      firstSeen: time,
+      lastSeen: time,
+      details: { site, treeSize, root, code },
+    });
+  };
+  for (const r of records) {
+    if (r.action !== 'audit.witness.refused') continue;
+    const site = r.target.site ?? r.actor.name;
+    add(site, Number(r.details.treeSize), String(r.details.root), 'refused the coordinator\'s checkpoint: it does not extend the one the site cosigned', r.time, r.index, String(r.details.code));
+  }
+  let stored: StoredCosignature[];
+  try {
+    stored = readCosignatures(dirname(file));
+  } catch {
+    // A cut or garbled cosignatures.jsonl: the records above still count; the verification rule reports the log.
+    stored = [];
+  }
+  const leaves = readLineFile(file).lines.map((l) => leafHash(l));
+  for (const c of stored) {
+    if ('refused' in c) {
+      add(c.site, c.treeSize, c.root, 'refused the coordinator\'s checkpoint: it does not extend the one the site cosigned', c.time, null, c.refused);
+      continue;
+    }
+    const { treeSize, root, time } = c.cosignature;
+    if (treeSize > leaves.length) add(c.site, treeSize, root, `cosigned ${treeSize} records, but the log holds ${leaves.length}: it was cut`, time, null, AuditErrors.LOG_TRUNCATED.code);
+    else if (treeHash(leaves, treeSize).toString('base64') !== root) add(c.site, treeSize, root, 'cosigned a root the log no longer has at that size: the history was rewritten', time, null, AuditErrors.CHECKPOINT_MISMATCH.code);
+  }
+  return [...out.values()];
 }
 
 /** discoveredAt's UTC day plus 60 calendar days. */

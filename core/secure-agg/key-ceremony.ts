@@ -21,7 +21,6 @@
  * Every primitive comes from node:crypto.
  */
 import {
-  X509Certificate,
   createCipheriv,
   createDecipheriv,
   createHash,
@@ -33,12 +32,12 @@ import {
   randomBytes,
   sign,
   verify,
-  type KeyObject,
 } from 'node:crypto';
 import { CohortError, SecureAggErrors } from '../errors/index.ts';
 import { identityFromCertificate } from '../pki/identity.ts';
 import { certificateFingerprint, exchangeKeyFingerprint, signingKeyFingerprint } from './fingerprints.ts';
 import { describeSecretKey } from './keys.ts';
+import { siteCertificateKey } from './certificate-key.ts';
 
 /** The fields of a kit the ceremony needs. */
 export interface CeremonyIdentity {
@@ -166,26 +165,7 @@ function announcedTime(value: unknown): number | undefined {
   return Number.isFinite(ms) && new Date(ms).toISOString() === value ? ms : undefined;
 }
 
-/**
- * Checks that `certPem` was issued by the consortium CA, is valid now, and belongs to site
- * `site` of `consortium`; returns its public key.
- */
-export function siteCertificateKey(certPem: string, caPem: string, consortium: string, site: string, what: string, now = Date.now()): KeyObject {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certPem);
-  } catch (e) {
-    throw refuse(`${what}: the certificate is not PEM X.509`, { site }, e);
-  }
-  const ca = new X509Certificate(caPem);
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw refuse(`${what}: the certificate was not issued by the consortium CA`, { site });
-  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) throw refuse(`${what}: the certificate is not valid now (${cert.validFrom} .. ${cert.validTo})`, { site });
-  const id = identityFromCertificate(certPem);
-  if (id.role !== 'site' || id.name !== site || id.consortium !== consortium) {
-    throw refuse(`${what}: the certificate belongs to ${id.role} "${id.name}" of "${id.consortium}", expected site "${site}" of "${consortium}"`, { site, holder: id.name });
-  }
-  return cert.publicKey;
-}
+export { siteCertificateKey };
 
 /** What {@link verifyExchangeKey} checks an announcement against. */
 export interface AnnouncementExpectation {

@@ -6,6 +6,7 @@ import type { AggregateChunk as _cohort_v1_AggregateChunk, AggregateChunk__Outpu
 import type { AggregateRequest as _cohort_v1_AggregateRequest, AggregateRequest__Output as _cohort_v1_AggregateRequest__Output } from './cohort/v1/AggregateRequest.ts';
 import type { Chunk as _cohort_v1_Chunk, Chunk__Output as _cohort_v1_Chunk__Output } from './cohort/v1/Chunk.ts';
 import type { ConsortiumMetricsReport as _cohort_v1_ConsortiumMetricsReport, ConsortiumMetricsReport__Output as _cohort_v1_ConsortiumMetricsReport__Output } from './cohort/v1/ConsortiumMetricsReport.ts';
+import type { Cosignature as _cohort_v1_Cosignature, Cosignature__Output as _cohort_v1_Cosignature__Output } from './cohort/v1/Cosignature.ts';
 import type { CrlResponse as _cohort_v1_CrlResponse, CrlResponse__Output as _cohort_v1_CrlResponse__Output } from './cohort/v1/CrlResponse.ts';
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from './cohort/v1/EvaluationReport.ts';
 import type { ExchangeKeyRequest as _cohort_v1_ExchangeKeyRequest, ExchangeKeyRequest__Output as _cohort_v1_ExchangeKeyRequest__Output } from './cohort/v1/ExchangeKeyRequest.ts';
@@ -47,6 +48,7 @@ export interface ProtoGrpcType {
       AggregateRequest: MessageTypeDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateRequest__Output>
       Chunk: MessageTypeDefinition<_cohort_v1_Chunk, _cohort_v1_Chunk__Output>
       ConsortiumMetricsReport: MessageTypeDefinition<_cohort_v1_ConsortiumMetricsReport, _cohort_v1_ConsortiumMetricsReport__Output>
+      Cosignature: MessageTypeDefinition<_cohort_v1_Cosignature, _cohort_v1_Cosignature__Output>
       CrlResponse: MessageTypeDefinition<_cohort_v1_CrlResponse, _cohort_v1_CrlResponse__Output>
       EvaluationReport: MessageTypeDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationReport__Output>
       ExchangeKeyRequest: MessageTypeDefinition<_cohort_v1_ExchangeKeyRequest, _cohort_v1_ExchangeKeyRequest__Output>

@@ -12,6 +12,7 @@ import { signContribution, uploadDigest } from '../../core/secure-agg/masking/re
 import { rebuildSecrets } from '../../core/secure-agg/masking/reconstruct.ts';
 import { SiteMasker } from '../../core/secure-agg/masking/site-masker.ts';
 import { BfvChunkUnmasker } from '../../core/secure-agg/masking/unmasker.ts';
+import { signUnmaskRequest } from '../../core/secure-agg/masking/unmask-request.ts';
 import { loadSeal } from '../../core/secure-agg/seal-library.ts';
 import { testCa } from '../../test/core/secure-agg/ceremony-pki.ts';
 import type { BenchBfvCodec } from './he-codec.ts';
@@ -40,6 +41,8 @@ const json = (x: unknown): number => Buffer.byteLength(JSON.stringify(x));
 
 export async function measureMasking(codec: BenchBfvCodec, params: number, siteCounts: readonly number[], repetitions: number, progress: (m: string) => void): Promise<{ bySites: Record<number, MaskingFigures>; unmaskMsTenSites: number; unmaskCheck: string }> {
   const ca = await testCa('bench');
+  // The coordinator signs each round's unmask request (survivors and dropped) with its certificate key.
+  const coordinatorId = await ca.issue('coordinator', 'coordinator');
   const bySites: Record<number, MaskingFigures> = {};
   const vector = syntheticUpdateVector(params, 0);
   let unmaskMsTenSites = Number.NaN;
@@ -114,7 +117,7 @@ export async function measureMasking(codec: BenchBfvCodec, params: number, siteC
     const release = releaseShares(request, me, cohort, held, memoryLedger(), 3);
     const receipt = signContribution(ids[0] as (typeof ids)[number], context, uploadDigest(masked));
     const sent = json(made[0]?.advertisement) + json(cohortSignatures[0]) + mine.filter((s) => s.to !== me.site).reduce((s, x) => s + json(x), 0) + json(release) + json(receipt);
-    const received = adverts.slice(1).reduce((s, a) => s + Buffer.byteLength(a), 0) + toMe.reduce((s, x) => s + json(x), 0) + json(request) + cohortSignatures.slice(1).reduce((s, x) => s + json(x), 0) + n * json(receipt);
+    const received = adverts.slice(1).reduce((s, a) => s + Buffer.byteLength(a), 0) + toMe.reduce((s, x) => s + json(x), 0) + json(signUnmaskRequest(request, coordinatorId)) + cohortSignatures.slice(1).reduce((s, x) => s + json(x), 0) + n * json(receipt);
     bySites[n] = {
       sites: n,
       ratio: round3(median(maskedMs) / median(plainMs)),

@@ -138,7 +138,7 @@ try {
       maskingEncodeRatio50: mask(50).ratio,
       unmaskingExtraBytesPerSite: mask(10).extraBytesPerSite.total,
       maskedWireBytesRatio: round3(mask(10).maskedWireBytesPerSite / float32Bytes),
-      maskingMethod: `one site's encode + mask + encrypt vs encode + encrypt of the same update with the same encoder, alternating which runs first, median of ${MASKING_REPETITIONS} each (wall; cpuRatio over user + system CPU); extra bytes: the JSON a site sends (its advertisement, n - 1 sealed shares, its share release, its receipt) and receives (n - 1 advertisements and sealed shares, the unmask request, n receipts with the aggregate) at 10 sites, all surviving`,
+      maskingMethod: `one site's encode + mask + encrypt vs encode + encrypt of the same update with the same encoder, alternating which runs first, median of ${MASKING_REPETITIONS} each (wall; cpuRatio over user + system CPU); extra bytes: the JSON a site sends (its advertisement, n - 1 sealed shares, its share release, its receipt) and receives (n - 1 advertisements and sealed shares, the coordinator-signed unmask request, n receipts with the aggregate) at 10 sites, all surviving`,
       masking: { ...masking.bySites, unmaskMsTenSites: masking.unmaskMsTenSites, unmaskCheck: masking.unmaskCheck },
       params: PARAMS,
       sites: AGGREGATE_SITES,

@@ -279,6 +279,8 @@ export function prepareImagingDataset(options: PrepareImagingOptions): PreparedI
     train,
     test,
     columns,
+    // Fairness attributes are read from tables only (validate-spec.ts refuses them beside an image).
+    testGroups: [],
     droppedRows: skipped.length,
     fingerprint: datasetFingerprint(train, columns, options.fingerprintKey),
     phiGuard: { columns: [], unreadIdentifierColumns: [] },

@@ -6,6 +6,7 @@
  * mapping mistake or a spec that asks for an identifier, not a de-identification tool.
  */
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
+import { fairnessColumns } from '../../models/fairness.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { labelColumns } from '../../models/features.ts';
 import { isMissing, parseDecimal } from './cell-values.ts';
@@ -314,7 +315,7 @@ export interface PhiGuardReport {
  * names, from the site policy) does not name; otherwise returns the report.
  */
 export function guardMapping(
-  spec: Pick<ModelSpec, 'features' | 'label'>,
+  spec: Pick<ModelSpec, 'features' | 'label'> & Partial<Pick<ModelSpec, 'fairness'>>,
   mapping: Pick<DatasetMapping, 'path' | 'columns' | 'split'>,
   // csv-source.ts's CsvSample, written out: csv-source imports this module for its header check.
   headerSample: { readonly header: readonly string[]; readonly sample: Readonly<Record<string, readonly string[]>> },
@@ -323,9 +324,9 @@ export function guardMapping(
   return guardVerdicts(spec, mapping, headerSample.header, (column) => scanColumn(column, headerSample.sample[column] ?? []), allowList);
 }
 
-/** The local columns a spec reads through a mapping: each feature's, the label's, and the split column. */
-export function readColumns(spec: Pick<ModelSpec, 'features' | 'label'>, mapping: Pick<DatasetMapping, 'columns' | 'split'>): { feature: string; column: string }[] {
-  const read: { feature: string; column: string }[] = [...spec.features.map((f) => f.name), ...labelColumns(spec)].map((feature) => ({
+/** The local columns a spec reads through a mapping: each feature's, the label's, each fairness attribute's, and the split column. */
+export function readColumns(spec: Pick<ModelSpec, 'features' | 'label'> & Partial<Pick<ModelSpec, 'fairness'>>, mapping: Pick<DatasetMapping, 'columns' | 'split'>): { feature: string; column: string }[] {
+  const read: { feature: string; column: string }[] = [...spec.features.map((f) => f.name), ...labelColumns(spec), ...fairnessColumns(spec)].map((feature) => ({
     feature,
     column: mapping.columns[feature] ?? feature,
   }));
@@ -338,7 +339,7 @@ export function readColumns(spec: Pick<ModelSpec, 'features' | 'label'>, mapping
  * read of the extract). Throws DATA_PHI_COLUMN as `guardMapping` does.
  */
 export function guardVerdicts(
-  spec: Pick<ModelSpec, 'features' | 'label'>,
+  spec: Pick<ModelSpec, 'features' | 'label'> & Partial<Pick<ModelSpec, 'fairness'>>,
   mapping: Pick<DatasetMapping, 'path' | 'columns' | 'split'>,
   header: readonly string[],
   verdictOf: (column: string) => ColumnVerdict,

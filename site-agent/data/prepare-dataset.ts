@@ -10,6 +10,8 @@ import type { ModelSpec } from '../../models/spec-schema.ts';
 import { readCsvRows, readCsvSample, type CsvSourceOptions, type SourceRow } from './csv-source.ts';
 import type { DatasetMapping, SplitColumn } from './dataset-mapping.ts';
 import { encodeRow, matrixOf, type EncodedRow } from './encode-rows.ts';
+import { fairnessColumns } from '../../models/fairness.ts';
+import { groupIndex } from './fairness-groups.ts';
 import { datasetFingerprint } from './fingerprint.ts';
 import { ColumnScanner, guardMapping, guardVerdicts, readColumns, type ColumnVerdict, type PhiGuardReport } from './phi-guard.ts';
 import { seededTestMask } from './split.ts';
@@ -19,7 +21,7 @@ import { standardize, standardizedColumns } from './standardize.ts';
 export const PHI_SAMPLE_ROWS = 200;
 
 /** The parts of a spec that preparing a dataset reads. */
-export type DatasetSpec = Pick<ModelSpec, 'features' | 'label' | 'seed' | 'testFraction'>;
+export type DatasetSpec = Pick<ModelSpec, 'features' | 'label' | 'seed' | 'testFraction'> & Partial<Pick<ModelSpec, 'fairness'>>;
 
 export interface PrepareDatasetOptions {
   readonly spec: DatasetSpec;
@@ -38,6 +40,8 @@ export interface PreparedDataset {
   readonly test: Matrix;
   /** The design columns, in order. */
   readonly columns: string[];
+  /** Per fairness attribute of the spec (in its order), each test row's group index (fairness-groups.ts); empty without fairness. */
+  readonly testGroups: Int32Array[];
   /** Rows dropped for a missing value in a column the spec uses. */
   readonly droppedRows: number;
   /** Hex HMAC-SHA256, under the site's fingerprint key, of the training matrix and columns (see fingerprint.ts). */
@@ -54,7 +58,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
   const { spec, mapping } = options;
   const source: CsvSourceOptions = {
     path: mapping.path,
-    need: [...spec.features.map((f) => f.name), ...labelColumns(spec)],
+    need: [...spec.features.map((f) => f.name), ...labelColumns(spec), ...fairnessColumns(spec)],
     columns: mapping.columns,
     ...(mapping.split ? { splitColumn: mapping.split.column } : {}),
   };
@@ -64,11 +68,15 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
 
   const rows: EncodedRow[] = [];
   const isTest: boolean[] = [];
+  // Fairness attributes are read for evaluation only: a group index per row, never a design column.
+  const attributes = spec.fairness?.attributes ?? [];
+  const groups: number[][] = [];
   const context = { file: mapping.path, columns: mapping.columns };
   const guard = fullReadGuard(spec, mapping);
   const { header, droppedRows } = await readCsvRows(source, (row) => {
     guard.add(row);
     rows.push(encodeRow(spec, row, context));
+    if (attributes.length > 0) groups.push(attributes.map((a) => groupIndex(a, row, context)));
     if (mapping.split) isTest.push(splitSide(mapping.path, mapping.split, row.line, row.split ?? ''));
   });
   // Every cell of every read column judged, not only the sample: an age of 93 in the last row is refused here, before training.
@@ -85,6 +93,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
     train: scaled.train,
     test: scaled.test,
     columns,
+    testGroups: attributes.map((_, a) => Int32Array.from(groups.filter((_, i) => testMask[i]).map((g) => g[a]!))),
     droppedRows,
     fingerprint: datasetFingerprint(scaled.train, columns, options.fingerprintKey),
     phiGuard,
@@ -95,7 +104,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
  * A `ColumnScanner` per local column the spec reads, fed every kept row of the full read
  * (a local column that feeds two spec names is fed once per row).
  */
-export function fullReadGuard(spec: Pick<ModelSpec, 'features' | 'label'>, mapping: Pick<DatasetMapping, 'columns' | 'split'>): {
+export function fullReadGuard(spec: Pick<ModelSpec, 'features' | 'label'> & Partial<Pick<ModelSpec, 'fairness'>>, mapping: Pick<DatasetMapping, 'columns' | 'split'>): {
   add(row: SourceRow): void;
   verdictOf(column: string): ColumnVerdict;
 } {

@@ -20,6 +20,8 @@ import { dpTrainStep } from './dp-train-step.ts';
 import { accuracy, binaryAuc, binaryCrossEntropy } from './metrics.ts';
 import { cIndexOf, concordanceCounts } from '../../core/evaluation/survival-metrics.ts';
 import { withModel } from './model-cache.ts';
+import { attributionSums, createExplainer, type Explainer } from '../../models/explain/attribution.ts';
+import { COMPLETENESS_CAP, type SiteAttribution } from '../../core/evaluation/global-explanations.ts';
 import { GaussianSampler } from '../../core/privacy/gaussian.ts';
 import { cryptoUniform, poissonSample, seedFrom } from './poisson-sampling.ts';
 import { minimizeStep, trainStep, type StepConfig } from './train-step.ts';
@@ -265,6 +267,43 @@ export async function predictProbabilities(spec: ModelSpec, weights: Float32Arra
     setFlatWeights(model, weights);
     return predict(model, modelInputs(spec, data));
   });
+}
+
+/**
+ * Attributes each row of `data` against `baseline` with the model's explainer
+ * (models/explain/attribution.ts: linear SHAP for a logistic regression, Integrated Gradients
+ * otherwise): attributionSums' per-feature sums of |attribution|, and the sum of the rows'
+ * completeness errors, each capped at COMPLETENESS_CAP.
+ */
+export async function attributeRows(spec: ModelSpec, weights: Float32Array, data: Matrix, baseline: Float64Array): Promise<SiteAttribution> {
+  checkMatrix(spec, data, 'evaluation');
+  checkFiniteWeights(weights, 'explained');
+  // createExplainer selects TensorFlow.js's cpu backend; the agent's own choice (backend.ts) is restored after.
+  // undefined before any backend was chosen (then cpu stays).
+  const backend = tf.getBackend() as string | undefined;
+  try {
+    return await withModel(spec, async (model) => {
+      setFlatWeights(model, weights);
+      return attributeWith(await createExplainer(model, spec.features, spec.model.family), data, baseline);
+    });
+  } finally {
+    if (backend !== undefined && tf.getBackend() !== backend) await tf.setBackend(backend);
+  }
+}
+
+function attributeWith(explainer: Explainer, data: Matrix, baseline: Float64Array): SiteAttribution {
+  let completenessSum = 0;
+  const recording: Explainer = {
+    ...explainer,
+    explain(x, b) {
+      const e = explainer.explain(x, b);
+      completenessSum += Math.min(COMPLETENESS_CAP, e.completenessError);
+      return e;
+    },
+  };
+  const rows = Array.from({ length: data.rows }, (_, i) => Float64Array.from(data.x.subarray(i * data.cols, (i + 1) * data.cols)));
+  const { sumAbs, count } = attributionSums(recording, rows, baseline);
+  return { sumAbs, count, completenessSum };
 }
 
 /** {@link evaluate}'s metrics from predictions already made. */

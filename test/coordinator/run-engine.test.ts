@@ -10,6 +10,9 @@ import { plainDescriptor } from '../../core/update-codec/index.ts';
 import { PlainUpdateEncoder } from '../../core/update-codec/plain-codec.ts';
 import { consortiumMetrics, EVAL_VECTOR_LENGTH, evaluationVector, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
 import { parseSpec } from '../../models/validate-spec.ts';
+import { evaluationLayout, extendedMetrics } from '../../core/evaluation/evaluation-layout.ts';
+import { survivalEvaluationVector } from '../../core/evaluation/survival-metrics.ts';
+import { updateLayout } from '../../core/update-codec/update-layout.ts';
 
 const spec = parseSpec({
   name: 'tiny',
@@ -201,6 +204,30 @@ describe('RunEngine', () => {
     expect(m.loss).toBeCloseTo(loss, 12);
     // Only the sharing site's own metrics are on record.
     expect(store.roundSites(runId, 2).map((r) => [r.site, r.eval_json === null])).toEqual([['site-a', true], ['site-b', false], ['site-c', true]]);
+  });
+
+  it('takes a survival report (the C-index) only with a cox-ph run, and requires it there; stored and compared with the base metrics', () => {
+    const binary = startedRun();
+    const metrics = evaluatedRound(binary, 1);
+    const survival = { cIndex: 0.75, meanCIndex: 0.7, comparablePairs: 8, events: 3, sitesWithPairs: 3 };
+    expect(() => engine.reportConsortiumMetrics('site-a', binary, 1, { ...metrics, survival })).toThrow(expect.objectContaining({ code: RunErrors.INVALID_REQUEST.code }));
+
+    const cox = parseSpec({ ...spec, label: { type: 'survival', time: 'T', event: 'E' }, model: { family: 'cox-ph' }, loss: undefined });
+    const coxLength = updateLayout(cox).length;
+    const run = engine.submitRun({ spec: cox, codec: plainDescriptor(coxLength), submittedBy: 'alice' });
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.respondToRun(s, run.run_id, true, { reasonCode: '', reason: '', numExamples: 10, fingerprint: 'f' });
+    const update = new PlainUpdateEncoder(plainDescriptor(coxLength));
+    const chunks = [...update.encode(Float64Array.from({ length: coxLength }, () => 1))];
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.commitUpdate(s, run.run_id, 1, { chunkCount: 1, bytes: chunks[0]!.byteLength, trainLoss: 0.5, readChunk: () => chunks[0]! });
+    const enc = new PlainUpdateEncoder(plainDescriptor(EVAL_VECTOR_LENGTH));
+    // Risks 3 > 2 > 1 for times 1 < 2 < 3, all events: every pair concordant.
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportEvaluation(s, run.run_id, 1, { weightsSha256: 'a'.repeat(64), chunks: [...enc.encode(survivalEvaluationVector([3, 2, 1], [1, 2, 3], [1, 1, 1]))] });
+    const { metrics: m } = extendedMetrics(evaluationLayout(cox), evaluationSumOf(engine, run.run_id, 1));
+    expect(m).toEqual({ numExamples: 9, evaluators: 3, loss: Number.NaN, accuracy: Number.NaN, auc: 1, aucResolution: 0, survival: { cIndex: 1, meanCIndex: 1, comparablePairs: 9, events: 9, sitesWithPairs: 3 } });
+    expect(() => engine.reportConsortiumMetrics('site-a', run.run_id, 1, { ...m, survival: undefined })).toThrow(expect.objectContaining({ code: RunErrors.INVALID_REQUEST.code }));
+    for (const s of ['site-a', 'site-b', 'site-c']) engine.reportConsortiumMetrics(s, run.run_id, 1, m);
+    expect(JSON.parse(store.getRound(run.run_id, 1)?.metrics_json ?? 'null')).toEqual({ numExamples: 9, evaluators: 3, loss: null, accuracy: null, auc: 1, aucResolution: 0, survival: { cIndex: 1, meanCIndex: 1, comparablePairs: 9, events: 9, sitesWithPairs: 3 } });
+    expect(store.getRun(run.run_id)?.current_round).toBe(2);
   });
 
   it('fails the run when sites decrypt different consortium metrics', () => {

@@ -24,6 +24,7 @@ import { waitForState } from '../../cli/demo/wait-for-state.ts';
 import { loadKeyFile } from '../../core/crypto/at-rest.ts';
 import { SecureAggErrors } from '../../core/errors/index.ts';
 import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
+import { verifyUnmaskRequest } from '../../core/secure-agg/masking/unmask-request.ts';
 import type { BfvCodecDescriptor } from '../../core/update-codec/types.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { HeKeyStore } from '../../site-agent/he-keys.ts';
@@ -79,9 +80,14 @@ describe('masked rounds over real processes', () => {
     return { states: new RunStateStore(config.dataDir, key), heKeys: new HeKeyStore(config.dataDir, key) };
   }
 
-  /** The round's published survivors and dropped sites, as the coordinator stored them. */
-  function published(round: number): { survivors: string[]; dropped: string[] } {
-    return db((d) => JSON.parse((d.prepare("SELECT json FROM mask_messages WHERE run_id = ? AND round = ? AND kind = 'unmask'").get(runId, round) as { json: string }).json) as { survivors: string[]; dropped: string[] });
+  /**
+   * The round's published survivors and dropped sites, as the coordinator stored them: signed with
+   * the coordinator's certificate key, which verifies against the consortium CA as the sites check it.
+   */
+  function published(round: number): { survivors: readonly string[]; dropped: readonly string[] } {
+    const stored = db((d) => (d.prepare("SELECT json FROM mask_messages WHERE run_id = ? AND round = ? AND kind = 'unmask'").get(runId, round) as { json: string }).json);
+    const site = c.kit(c.siteNames[0] as string);
+    return verifyUnmaskRequest(stored, { caPem: site.caPem, consortium: site.consortium, run: runId, round, isRevoked: () => false });
   }
 
   function storedSum(round: number): Buffer[] {

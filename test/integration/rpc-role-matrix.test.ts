@@ -68,6 +68,7 @@ const MATRIX: Readonly<Record<string, Readonly<Record<string, Row>>>> = {
     GetCrl: { request: {}, allowed: ['site'], outcome: 'ok' },
     ReleaseModel: { request: { runId: RUN, weights: Buffer.alloc(0), weightsSha256: '' }, allowed: ['site'], outcome: 'COHORT_E_RUN_NOT_FOUND' },
     SubmitMaskMessage: { request: { runId: RUN, round: 1, kind: 'x', json: '{}' }, allowed: ['site'], outcome: 'COHORT_E_RUN_INVALID_REQUEST' },
+    CosignCheckpoint: { request: { treeSize: '1000000000', root: '', cosignatureJson: '', refusalCode: '' }, allowed: ['site'], outcome: 'COHORT_E_AUDIT_WITNESS_SIGNATURE' },
   },
   AdminService: {
     SubmitRun: { request: { specJson: '{}', codec: 'plain' }, allowed: ['data-scientist'], outcome: 'COHORT_E_SPEC_INVALID' },
@@ -197,8 +198,8 @@ describe('role matrix over every site, admin, registry and audit RPC', () => {
   it('recorded every refused cell, once, with the caller\'s name and role', () => {
     const records = readLineFile(join(t.dir, 'state', 'audit', 'audit.jsonl')).lines.map((l) => (parseRecord(l) as { record: AuditRecord }).record);
     const logged = records.filter((r) => r.action === 'rpc.refused' && r.details.code === PERMISSION).map((r) => `${r.target.rpc} ${r.actor.name} ${r.actor.role}`);
-    // 38 RPCs x 6 roles = 228 cells, 61 of them allowed.
-    expect(refused.length).toBe(167);
+    // 39 RPCs x 6 roles = 234 cells, 62 of them allowed.
+    expect(refused.length).toBe(172);
     expect(logged.sort()).toEqual([...refused].sort());
   });
 });

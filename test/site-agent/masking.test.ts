@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecureAggErrors } from '../../core/errors/index.ts';
 import type { PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
+import { signUnmaskRequest, verifyUnmaskRequest, type SignedUnmask } from '../../core/secure-agg/masking/unmask-request.ts';
 import { SiteMasking } from '../../site-agent/masking.ts';
 import { RunStateStore } from '../../site-agent/run-state.ts';
 import { testCa, type TestIdentity } from '../core/secure-agg/ceremony-pki.ts';
@@ -23,6 +24,8 @@ const CODEC = { plainModulus: '17592186028033', polyModulusDegree: 4096 };
 describe('a site\'s masking steps on its sealed run state', () => {
   let dir: string;
   let ids: TestIdentity[];
+  let coordinator: TestIdentity;
+  const signed = (r: PublishedUnmask): SignedUnmask => signUnmaskRequest(r, coordinator);
   const keyOf = new Map<string, Buffer>();
   const site = (id: TestIdentity): SiteMasking => new SiteMasking({ me: id, states: new RunStateStore(join(dir, id.name), keyOf.get(id.name) as Buffer), isRevoked: () => false });
   type Dealt = { signature: { cohort: string }; shares: { to: string }[] };
@@ -33,6 +36,7 @@ describe('a site\'s masking steps on its sealed run state', () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-site-mask-'));
     const ca = await testCa('mask-consortium');
     ids = await Promise.all(NAMES.map((n) => ca.issue(n)));
+    coordinator = await ca.issue('coordinator', 'coordinator');
     for (const n of NAMES) keyOf.set(n, randomBytes(32));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,17 +58,43 @@ describe('a site\'s masking steps on its sealed run state', () => {
     expect(() => site(ids[0] as TestIdentity).masker(RUN, 1, { keys, shares: sharesOf(dealt, 'site-a'), signatures }, PARAMS, 2, CODEC)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
 
     const request: PublishedUnmask = { consortium: 'mask-consortium', run: RUN, round: 1, cohort: digest, survivors: ['site-a', 'site-b', 'site-c'], dropped: ['site-d'] };
-    const released = JSON.parse(site(ids[0] as TestIdentity).release(RUN, 1, keys, request, PARAMS, 2)) as { selfShares: Record<string, string>; maskKeyShares: Record<string, string> };
+    const released = JSON.parse(site(ids[0] as TestIdentity).release(RUN, 1, keys, signed(request), PARAMS, 2)) as { selfShares: Record<string, string>; maskKeyShares: Record<string, string> };
     expect([Object.keys(released.selfShares).sort(), Object.keys(released.maskKeyShares)]).toEqual([['site-a', 'site-b', 'site-c'], ['site-d']]);
-    // A new process over the same state: asked now for site-c's mask key (site-c "dropped"), it refuses.
+    // A new process over the same state, sent another signed survivor set (site-c now "dropped"):
+    // it refuses, and its run state holds both coordinator-signed sets, the proof of equivocation.
     const flipped: PublishedUnmask = { ...request, survivors: ['site-a', 'site-b', 'site-d'], dropped: ['site-c'] };
-    expect(() => site(ids[0] as TestIdentity).release(RUN, 1, keys, flipped, PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.SHARE_CONFLICT.code }));
+    expect(() => site(ids[0] as TestIdentity).release(RUN, 1, keys, signed(flipped), PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.UNMASK_EQUIVOCATION.code }));
+    const kept = (JSON.parse(new RunStateStore(join(dir, 'site-a'), keyOf.get('site-a') as Buffer).loadMaskRound(RUN, 1) as string) as { unmaskRequests: SignedUnmask[] }).unmaskRequests;
+    const check = { caPem: coordinator.caPem, consortium: 'mask-consortium', run: RUN, round: 1, isRevoked: () => false };
+    expect(kept.map((k) => verifyUnmaskRequest(k, check).survivors)).toEqual([request.survivors, flipped.survivors]);
     // Not vacuous: a site that released nothing yet answers the same request.
-    expect(() => site(ids[1] as TestIdentity).release(RUN, 1, keys, flipped, PARAMS, 2)).not.toThrow();
+    expect(() => site(ids[1] as TestIdentity).release(RUN, 1, keys, signed(flipped), PARAMS, 2)).not.toThrow();
     // An unmask request made for another cohort digest (another view) releases nothing.
-    expect(() => site(ids[1] as TestIdentity).release(RUN, 1, keys, { ...request, cohort: 'f'.repeat(64) }, PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
+    expect(() => site(ids[2] as TestIdentity).release(RUN, 1, keys, signed({ ...request, cohort: 'f'.repeat(64) }), PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
     // A task naming another cohort than the one dealt for is refused.
-    expect(() => site(ids[2] as TestIdentity).release(RUN, 1, [...keys].reverse(), request, PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
+    expect(() => site(ids[3] as TestIdentity).release(RUN, 1, [...keys].reverse(), signed(request), PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.MASKING.code }));
+  });
+
+  it('releases only for a survivor set the coordinator signed: unsigned, altered or signed by another refused; the same set signed is released', async () => {
+    const keys = ids.map((id) => site(id).keys(RUN, 3));
+    const dealt = await Promise.all(ids.map((id) => site(id).shares(RUN, 3, keys, PARAMS, 2)));
+    const signatures = signaturesOf(dealt);
+    for (const id of ids) site(id).masker(RUN, 3, { keys, shares: sharesOf(dealt, id.name), signatures }, PARAMS, 2, CODEC).dispose();
+    const digest = (JSON.parse(dealt[0] as string) as Dealt).signature.cohort;
+    const honest: PublishedUnmask = { consortium: 'mask-consortium', run: RUN, round: 3, cohort: digest, survivors: ['site-a', 'site-b', 'site-c'], dropped: ['site-d'] };
+    // What a tampering relay (or a coordinator disowning its set) sends: site-c made "dropped".
+    const altered: PublishedUnmask = { ...honest, survivors: ['site-a', 'site-b', 'site-d'], dropped: ['site-c'] };
+    const a = (): SiteMasking => site(ids[0] as TestIdentity);
+    const refusedWith = { code: SecureAggErrors.UNMASK_UNSIGNED.code };
+    expect(() => a().release(RUN, 3, keys, altered, PARAMS, 2)).toThrow(expect.objectContaining(refusedWith));
+    expect(() => a().release(RUN, 3, keys, { ...signed(honest), request: altered }, PARAMS, 2)).toThrow(expect.objectContaining(refusedWith));
+    expect(() => a().release(RUN, 3, keys, signUnmaskRequest(altered, ids[1] as TestIdentity), PARAMS, 2)).toThrow(expect.objectContaining(refusedWith));
+    const foreign = await (await testCa('mask-consortium')).issue('coordinator', 'coordinator');
+    expect(() => a().release(RUN, 3, keys, signUnmaskRequest(altered, foreign), PARAMS, 2)).toThrow(expect.objectContaining(refusedWith));
+    // The refusals recorded nothing and released nothing: without the signature check the site
+    // would have released for `altered` (site-c's mask key), as it does once the coordinator signs it.
+    const released = JSON.parse(a().release(RUN, 3, keys, signed(altered), PARAMS, 2)) as { selfShares: Record<string, string>; maskKeyShares: Record<string, string> };
+    expect([Object.keys(released.selfShares).sort(), Object.keys(released.maskKeyShares)]).toEqual([['site-a', 'site-b', 'site-d'], ['site-c']]);
   });
 
   it('refuses keys not signed by their site, and masking without a share from every member', async () => {

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskingOf } from '../../core/secure-agg/masked-run.ts';
 import { RunEngine } from '../../coordinator/engine/run-engine.ts';
 import { StateStore } from '../../coordinator/state/store.ts';
 import { plainDescriptor } from '../../core/update-codec/index.ts';
@@ -36,7 +37,16 @@ describe('a site binds the run it accepted', () => {
   const states = (): RunStateStore => new RunStateStore(config.dataDir, atRest);
   const worker = (s: ModelSpec, id = runId): RunWorker =>
     new RunWorker({ site: 'hospital-a', runId: id, spec: s, config, states: states(), heKeys: new HeKeyStore(config.dataDir, atRest), ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
-  const task = (kind: string, round: number, json = specJson, id = runId): BoundTask => ({ runId: id, kind, round, specJson: json });
+  /** A task as the agent binds it: with the masking parameters its spec names (agent.ts taskMasking; masking is on unless the spec opts out). */
+  const task = (kind: string, round: number, json = specJson, id = runId): BoundTask => {
+    let masking: unknown;
+    try {
+      masking = maskingOf(JSON.parse(json) as ModelSpec);
+    } catch {
+      masking = undefined;
+    }
+    return { runId: id, kind, round, specJson: json, ...(masking === undefined ? {} : { masking }) };
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-binding-'));
@@ -76,7 +86,7 @@ describe('a site binds the run it accepted', () => {
 
   it('seals the accepted spec, its SHA-256 (the coordinator\'s spec_sha256) and codec in the encrypted run state', () => {
     const accepted = states().acceptedRun(runId);
-    expect(accepted).toEqual({ specSha256: coordinatorSha, specJson, codec: { kind: 'plain' } });
+    expect(accepted).toEqual({ specSha256: coordinatorSha, specJson, codec: { kind: 'plain' }, masking: { threshold: 'default' } });
     // Encrypted at rest: the spec's text is not in the file.
     const raw = readFileSync(join(config.dataDir, 'runs', runId, 'accepted.state'));
     expect(raw.includes(Buffer.from('"minSites"'))).toBe(false);
@@ -84,7 +94,7 @@ describe('a site binds the run it accepted', () => {
   });
 
   it('works from the stored spec after a restart, for tasks naming it and a round in 1..rounds', () => {
-    for (const [kind, round] of [['TASK_KIND_TRAIN', 1], ['TASK_KIND_EVALUATE', 2], ['TASK_KIND_SCORE', 2]] as const) {
+    for (const [kind, round] of [['TASK_KIND_MASK_KEYS', 1], ['TASK_KIND_MASK_SHARES', 2], ['TASK_KIND_TRAIN', 1], ['TASK_KIND_UNMASK', 2], ['TASK_KIND_EVALUATE', 2], ['TASK_KIND_SCORE', 2]] as const) {
       expect(boundSpec(states(), task(kind, round))).toEqual(spec);
     }
   });
@@ -98,6 +108,13 @@ describe('a site binds the run it accepted', () => {
     ['a spec that is not JSON', () => task('TASK_KIND_SCORE', 1, '{'), 'spec'],
     ['an offer of another spec for the accepted run', () => task('TASK_KIND_OFFER', 0, JSON.stringify({ ...spec, minSites: 3 })), 'minSites'],
     ['a round task of a run this site never accepted', () => task('TASK_KIND_TRAIN', 1, specJson, 'run-other'), 'run'],
+    // A masked round's steps are round tasks too: no keys, shares or release for a round past the run, or for another spec.
+    ['mask keys for a round beyond spec.rounds', () => task('TASK_KIND_MASK_KEYS', 3), 'round'],
+    ['mask shares for round 0', () => task('TASK_KIND_MASK_SHARES', 0), 'round'],
+    ['an unmask request for a round beyond spec.rounds', () => task('TASK_KIND_UNMASK', 3), 'round'],
+    ['mask keys for another spec', () => task('TASK_KIND_MASK_KEYS', 1, JSON.stringify({ ...spec, rounds: 3 })), 'spec'],
+    ['mask keys for a run this site never accepted', () => task('TASK_KIND_MASK_KEYS', 1, specJson, 'run-other'), 'run'],
+    ['an unmask request for a run this site never accepted', () => task('TASK_KIND_UNMASK', 1, specJson, 'run-other'), 'run'],
   ])('refuses %s with COHORT_E_SITE_TASK_UNBOUND', (_what, make, field) => {
     const t = make();
     const err = caughtSync(() => boundSpec(states(), t));

@@ -34,8 +34,8 @@ import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { evaluate } from '../../site-agent/training/local-trainer.ts';
 
 const PLAIN = { kind: 'plain' };
-/** Site-level DP: every site sends weight 1 (unweighted). */
-const PRIVATE: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml')), rounds: 2, minSites: 2 };
+/** Site-level DP: every site sends weight 1 (unweighted). Without the demo's fairness and explanations: the base evaluation vector alone (run-worker-fairness.test.ts has the rest). */
+const PRIVATE: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml')), fairness: undefined, explanations: undefined, rounds: 2, minSites: 2 };
 /** No DP: updates are weighted by the site's example count. */
 const WEIGHTED: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/heart-logistic.yaml')), dataset: 'heart', privacy: undefined, rounds: 2, minSites: 2 };
 
@@ -159,12 +159,15 @@ describe('RunWorker release policy', () => {
     expect(unweighted).toMatchObject({ accept: true, numExamples: 0, planned: { recordCounts: 'withheld' } });
   });
 
-  it('declines a networked cox-ph run with NETWORKED_FAMILY_UNSUPPORTED before reading its data (the report carries no C-index yet)', async () => {
+  it('declines a cox-ph run that asks for record-level DP with SPEC_DP_UNSUPPORTED_MODEL, before reading its data', async () => {
     const cox = parseSpec({ ...WEIGHTED, label: { type: 'survival', time: 'T', event: 'E' }, model: { family: 'cox-ph' }, loss: 'cox-partial-likelihood' });
+    // The spec parser refuses it at submission; a coordinator that relays it anyway meets the site's own check.
+    const recordDp: ModelSpec = { ...cox, privacy: { record: PRIVATE.privacy!.record! } };
 
-    const d = await worker(cox, { recordCounts: 'exact' }).decide('alice', PLAIN);
+    const d = await worker(recordDp, { recordCounts: 'exact' }).decide('alice', PLAIN);
 
-    expect(d).toMatchObject({ accept: false, reasonCode: 'COHORT_E_SITE_NETWORKED_FAMILY_UNSUPPORTED', numExamples: 0 });
+    expect(d).toMatchObject({ accept: false, reasonCode: 'COHORT_E_SPEC_DP_UNSUPPORTED_MODEL', numExamples: 0 });
+    expect(d.reason).toMatch(/record-level DP \(DP-SGD\) does not apply to model family "cox-ph"/);
   });
 
   it('weights a weighted update by the released count, and sends its training loss only when its own metrics may go', async () => {

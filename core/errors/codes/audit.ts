@@ -145,4 +145,22 @@ export const AuditErrors = defineErrors({
     meaning: 'The audit log has records but no signed checkpoint covers any of them: only the hash chain was checked, and whoever can write the file can rewrite it entirely.',
     fix: 'Verify again once the writer has signed a checkpoint (after a round close, a model release or a clean stop), pass a checkpoint kept elsewhere with --checkpoint, or pass --allow-unchecked to accept a chain-only check.',
   },
+  WITNESS_INCONSISTENT: {
+    code: 'COHORT_E_AUDIT_WITNESS_INCONSISTENT',
+    grpc: status.DATA_LOSS,
+    meaning: 'A site witnessing the coordinator\'s audit log was sent a checkpoint that is not an extension of the last checkpoint it cosigned: the consistency proof does not verify, the tree is smaller, or the same size has another root. The coordinator rewrote or forked its history.',
+    fix: 'Do not trust the coordinator\'s log: the site refused the task and kept both checkpoints in <site data dir>/audit/witness-evidence/. Run `cohort audit verify <coordinator audit dir> --checkpoint <site data dir>/audit/witnessed.jsonl --ca ca.crt` and raise an incident with the consortium.',
+  },
+  WITNESS_SIGNATURE: {
+    code: 'COHORT_E_AUDIT_WITNESS_SIGNATURE',
+    grpc: status.UNAUTHENTICATED,
+    meaning: 'A task carried an audit checkpoint that is malformed, not signed by the consortium\'s coordinator under the consortium CA, or whose signature does not verify; or a cosignature does not verify under the site\'s certificate.',
+    fix: 'The site refused the task and kept the checkpoint in <site data dir>/audit/witness-evidence/. Check that the coordinator runs with its own kit; a checkpoint no CA-issued coordinator key signed is forged.',
+  },
+  WITNESS_OUT_OF_SYNC: {
+    code: 'COHORT_E_AUDIT_WITNESS_OUT_OF_SYNC',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: 'A task\'s consistency proof starts at another tree size than the checkpoint the site last kept (a cosignature that did not reach the coordinator). Not a sign of tampering on its own.',
+    fix: 'Nothing: the site reconnects, tells the coordinator the size it holds, and the task comes again with a proof from that size.',
+  },
 });

@@ -24,6 +24,12 @@ export const RegistryErrors = defineErrors({
     meaning: 'The model version has not been approved: it cannot be exported for use, be the champion, or be rolled back to.',
     fix: 'Have an approver run `cohort model approve <modelId> --note <why> --use <intended use>`; an operator may export an unapproved version for validation with --allow-unapproved, which is recorded.',
   },
+  FAIRNESS_REVIEW_REQUIRED: {
+    code: 'COHORT_E_REGISTRY_FAIRNESS_REVIEW_REQUIRED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning: "The version's equalized odds difference over a fairness attribute exceeds the spec's maxEqualizedOddsDifference (or the policy's 0.1), so it is marked reviewRequired; approval needs an explicit statement that the disparity was reviewed.",
+    fix: 'Review the per-group metrics (`cohort model show <modelId>`), then approve with --fairness-reviewed and a --note that addresses the disparity; the approval records it.',
+  },
   ALREADY_APPROVED: {
     code: 'COHORT_E_REGISTRY_ALREADY_APPROVED',
     grpc: status.FAILED_PRECONDITION,

@@ -201,4 +201,25 @@ export const SecureAggErrors = defineErrors({
     meaning: 'An encrypted run needs the consortium HE key, and it does not exist yet (coordinator) or this site has not received it (site).',
     fix: 'At the key-holder site run `cohort site key-ceremony --config <site.yaml>` (again after adding sites); sites pick their sealed key up on their next run offer.',
   },
+  UNMASK_UNSIGNED: {
+    code: 'COHORT_E_SECURE_AGG_UNMASK_UNSIGNED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'The unmask request (survivors and dropped sites of a masked round) is not signed by the coordinator of this consortium: no signature, a signer certificate the consortium CA did not issue, that is not a coordinator certificate, is revoked or expired, or a signature that does not verify over the request as sent (it was altered).',
+    fix: 'The site released nothing. An unsigned or altered request is a coordinator fault or attack; check that the coordinator runs the same Cohort version and its kit, and investigate if it repeats.',
+  },
+  UNMASK_EQUIVOCATION: {
+    code: 'COHORT_E_SECURE_AGG_UNMASK_EQUIVOCATION',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'The coordinator signed two different unmask requests (survivor sets) for one round: this site holds the first in its run state and refused the second. The two signed requests are proof that the coordinator equivocated.',
+    fix: 'Nothing more was released. Keep the site\'s run state: it holds both signed requests. Investigate the coordinator before the consortium runs again.',
+  },
+  CONTRIBUTION_REFUSED: {
+    code: 'COHORT_E_SECURE_AGG_CONTRIBUTION_REFUSED',
+    grpc: status.INVALID_ARGUMENT,
+    meaning:
+      'The coordinator refused a site\'s masked-round message at arrival: its signed mask-key advertisement or its upload\'s contribution receipt is not signed under a valid consortium certificate of that site, is for another round, or does not verify. The refusal is recorded as that site\'s failure in the round.',
+    fix: 'The round goes on without the site (if enough others remain). Check that the site runs the same Cohort version and holds a valid certificate; a forged or altered message is an attack on the round.',
+  },
 });

@@ -88,17 +88,17 @@ export const SiteErrors = defineErrors({
       'The site refused the run\'s update codec: a plaintext run its policy does not allow, or a task asking for another codec or key than the one the site accepted the run with.',
     fix: 'Submit the run encrypted (the default, `--codec bfv`). Plaintext runs are for development: allow them at a site with `policy.allowPlaintext: true`. A codec changed after the offer is a coordinator fault or attack.',
   },
-  NETWORKED_FAMILY_UNSUPPORTED: {
-    code: 'COHORT_E_SITE_NETWORKED_FAMILY_UNSUPPORTED',
-    grpc: status.FAILED_PRECONDITION,
-    meaning:
-      'The site declined a networked run of the cox-ph family: the round reports between sites and coordinator carry binary metrics (loss, accuracy, AUC) and not yet the C-index the survival evaluation sums.',
-    fix: 'Train cox-ph specs with the simulator (`cohort simulate`, site-agent/simulation/), which runs the sites\' trainer, encryption and survival evaluation; networked cox-ph runs need the C-index in the evaluation report first.',
-  },
   TASK_UNBOUND: {
     code: 'COHORT_E_SITE_TASK_UNBOUND',
     grpc: status.FAILED_PRECONDITION,
     meaning: 'The site refused a task that does not match the run it accepted: another spec (its SHA-256 differs from the one stored at the accept), another minSites, a round outside 1..spec.rounds, or a run it never accepted.',
     fix: 'A task that changes the accepted run is a coordinator fault or attack; the site keeps the spec it accepted. Submit a new run to change the spec.',
+  },
+  MASKING_REQUIRED: {
+    code: 'COHORT_E_SITE_MASKING_REQUIRED',
+    grpc: status.FAILED_PRECONDITION,
+    meaning:
+      'The site declined an encrypted run under its policy `requireMasking: true`: the spec opts out of pairwise masking (`masking: false`), or asks for the `majority` threshold, which the coordinator plus one colluding site can defeat in an odd cohort.',
+    fix: 'Submit the run without `masking` (masked by default with 3 or more sites, default threshold). A site that must join such a run sets `policy.requireMasking: false`.',
   },
 });

@@ -37,6 +37,7 @@ export class MaskPrg {
   private readonly zeros: Buffer;
   private readonly hiMask: number;
   private readonly loMask: number;
+  private readonly overdraw: number;
 
   constructor(
     readonly t: number,
@@ -44,7 +45,10 @@ export class MaskPrg {
   ) {
     this.bits = t.toString(2).length;
     this.wide = this.bits > 32;
-    this.zeros = Buffer.alloc((this.wide ? 8 : 4) * (Math.ceil(slots * 1.25) + 16));
+    // Draws a pass takes: the expected number for `slots` accepted values (2^bits / t per value,
+    // at most 2 since t > 2^(bits - 1)), 1% and 16 more.
+    this.overdraw = (2 ** this.bits / t) * 1.01;
+    this.zeros = Buffer.alloc((this.wide ? 8 : 4) * (Math.ceil(slots * this.overdraw) + 16));
     this.hiMask = this.bits > 32 ? 2 ** (this.bits - 32) - 1 : 0;
     this.loMask = this.bits >= 32 ? 0xffffffff : 2 ** this.bits - 1;
   }
@@ -78,12 +82,13 @@ export class MaskPrg {
     iv.writeUInt32BE(block >>> 0, 4);
     const cipher = createCipheriv('aes-256-ctr', seed, iv);
     let i = 0;
-    // Each pass draws from the next stretch of the keystream until the block is full; t is
-    // close to its power of two in practice (SEAL picks the largest batching prime of its
-    // size), so one pass of 1.25x draws nearly always suffices.
+    // Each pass draws from the next stretch of the keystream until the block is full, and uses
+    // every draw of a pass before the next (so the values do not depend on the pass sizes); t is
+    // close to its power of two in practice (SEAL picks the largest batching prime of its size),
+    // so one pass of the expected number of draws and 1% more nearly always suffices.
     while (i < this.slots) {
       const wanted = this.slots - i;
-      const bytes = Math.min(this.zeros.byteLength, (this.wide ? 8 : 4) * (Math.ceil(wanted * 1.25) + 16));
+      const bytes = Math.min(this.zeros.byteLength, (this.wide ? 8 : 4) * (Math.ceil(wanted * this.overdraw) + 16));
       const words = wordsOf(cipher.update(this.zeros.subarray(0, bytes)));
       i = this.wide ? this.fillWide(words, acc, i, sign) : this.fillNarrow(words, acc, i, sign);
     }

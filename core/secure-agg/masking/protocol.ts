@@ -22,7 +22,8 @@ import { split } from 'shamir-secret-sharing';
 import { defaultThreshold, majorityThreshold } from './thresholds.ts';
 import { CohortError, SecureAggErrors } from '../../errors/index.ts';
 import { identityFromCertificate } from '../../pki/identity.ts';
-import { siteCertificateKey, type CeremonyIdentity } from '../key-ceremony.ts';
+import { siteCertificateKey } from '../certificate-key.ts';
+import type { CeremonyIdentity } from '../key-ceremony.ts';
 import {
   checkShareCommitment,
   cohortDigest,

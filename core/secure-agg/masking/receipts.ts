@@ -13,7 +13,8 @@
 import { createPrivateKey, sign, verify } from 'node:crypto';
 import { CohortError, SecureAggErrors } from '../../errors/index.ts';
 import { identityFromCertificate } from '../../pki/identity.ts';
-import { siteCertificateKey, type CeremonyIdentity } from '../key-ceremony.ts';
+import { siteCertificateKey } from '../certificate-key.ts';
+import type { CeremonyIdentity } from '../key-ceremony.ts';
 import type { MaskRoundContext } from './seeds.ts';
 
 const RECEIPT_CONTEXT = 'cohort-secagg-receipt-v1';
@@ -75,6 +76,30 @@ function invalid(message: string, details: Record<string, unknown>, cause?: unkn
 }
 
 /**
+ * Checks one receipt's signer and signature: signed under a valid consortium certificate of the
+ * site it names, not revoked, over its own fields. Throws SECURE_AGG_RECEIPT_INVALID (or
+ * SECURE_AGG_SITE_REVOKED). What it describes (run, round, chunks) is the caller's to check.
+ * The coordinator runs this on every masked upload's receipt as it arrives; the sites again on
+ * every receipt of the aggregate ({@link verifyContributions}).
+ */
+export function verifyReceiptSignature(r: ContributionReceipt, expect: { readonly caPem: string; readonly consortium: string; readonly isRevoked: (serial: string) => boolean; readonly now?: number }, i = 0): void {
+  if (typeof r !== 'object' || r === null || typeof r.site !== 'string' || typeof r.certificatePem !== 'string' || typeof r.signature !== 'string') {
+    throw invalid(`receipt ${i} is malformed`, { receipt: i });
+  }
+  let key;
+  try {
+    key = siteCertificateKey(r.certificatePem, expect.caPem, expect.consortium, r.site, `receipt of ${r.site}`, expect.now);
+  } catch (e) {
+    throw invalid(`receipt ${i}: not signed under a valid consortium certificate of ${r.site}`, { receipt: i, site: r.site }, e);
+  }
+  const serial = identityFromCertificate(r.certificatePem).serial;
+  if (expect.isRevoked(serial)) {
+    throw new CohortError(SecureAggErrors.SITE_REVOKED, `receipt of ${r.site}: signed under certificate ${serial}, which the consortium CRL revokes`, { details: { site: r.site, serial } });
+  }
+  if (!verify('sha256', receiptBytes(r), key, Buffer.from(r.signature, 'base64'))) throw invalid(`receipt ${i} of ${r.site}: the signature does not verify`, { receipt: i, site: r.site });
+}
+
+/**
  * Checks the receipts an aggregate came with. Throws SECURE_AGG_RECEIPT_INVALID for a receipt
  * that is malformed, for another round or chunk count, from outside the cohort or the
  * survivors this site answered for, when a survivor has no receipt, or that is not signed
@@ -101,17 +126,7 @@ export function verifyContributions(receipts: readonly unknown[], expect: Contri
     }
     if (!cohort.has(r.site)) throw invalid(`receipt ${i}: ${r.site} is not in the round's cohort`, { receipt: i, site: r.site });
     if (!survivors.has(r.site)) throw invalid(`receipt ${i}: ${r.site} is not among the survivors of the unmask request this site answered`, { receipt: i, site: r.site });
-    let key;
-    try {
-      key = siteCertificateKey(r.certificatePem, expect.caPem, c.consortium, r.site, `receipt of ${r.site}`, expect.now);
-    } catch (e) {
-      throw invalid(`receipt ${i}: not signed under a valid consortium certificate of ${r.site}`, { receipt: i, site: r.site }, e);
-    }
-    const serial = identityFromCertificate(r.certificatePem).serial;
-    if (expect.isRevoked(serial)) {
-      throw new CohortError(SecureAggErrors.SITE_REVOKED, `receipt of ${r.site}: signed under certificate ${serial}, which the consortium CRL revokes`, { details: { site: r.site, serial } });
-    }
-    if (!verify('sha256', receiptBytes(r), key, Buffer.from(r.signature, 'base64'))) throw invalid(`receipt ${i} of ${r.site}: the signature does not verify`, { receipt: i, site: r.site });
+    verifyReceiptSignature(r, { caPem: expect.caPem, consortium: c.consortium, isRevoked: expect.isRevoked, ...(expect.now === undefined ? {} : { now: expect.now }) }, i);
     if (sites.has(r.site) || digests.has(r.chunksSha256)) {
       throw new CohortError(SecureAggErrors.RECEIPT_DUPLICATE, `receipt ${i}: ${sites.has(r.site) ? `${r.site} is counted twice` : `the upload of ${r.site} is another site's upload`}`, {
         details: { receipt: i, site: r.site },

@@ -55,6 +55,8 @@ async function exported(name: string, specInput: ModelSpecInput, seed: number): 
       approval: { state: 'APPROVED', approvedBy: 'ann', approvedAtMs: '1700000001000', note: 'validated' },
       aliases: [],
       provenanceJson: '{}',
+      fairnessJson: '',
+      explanationsJson: '',
     },
     weights,
   } satisfies ModelVersionExport__Output;

@@ -21,6 +21,7 @@ import { loadSeal } from '../../../core/secure-agg/seal-library.ts';
 import type { BfvCodecDescriptor } from '../../../core/update-codec/index.ts';
 import { mulberry32 } from '../../../models/seeded-random.ts';
 import { seededUniformSource, sumThroughAdder } from '../secure-agg/bfv-fixtures.ts';
+import { bruteForceConcordance } from '../../support/survival.ts';
 
 interface Survival {
   risk: number[];
@@ -40,31 +41,7 @@ function survivalRows(n: number, seed: number): Survival {
   return out;
 }
 
-/**
- * Every unordered pair, one at a time: the pair is usable when the patient who left first had
- * the event, or both left at the same time and only one had it (the censored one was still at
- * risk). The earlier leaver should have the higher risk; equal risks count half.
- */
-function bruteForce({ risk, time, event }: Survival): { concordant: number; tied: number; comparable: number } {
-  let concordant = 0;
-  let tied = 0;
-  let comparable = 0;
-  for (let a = 0; a < risk.length; a++) {
-    for (let b = a + 1; b < risk.length; b++) {
-      let first: number;
-      let second: number;
-      if (time[a]! < time[b]!) [first, second] = [a, b];
-      else if (time[b]! < time[a]!) [first, second] = [b, a];
-      else if (event[a] !== event[b]) [first, second] = event[a] === 1 ? [a, b] : [b, a];
-      else continue;
-      if (event[first] !== 1) continue;
-      comparable++;
-      if (risk[first] === risk[second]) tied++;
-      else if (risk[first]! > risk[second]!) concordant++;
-    }
-  }
-  return { concordant, tied, comparable };
-}
+const bruteForce = bruteForceConcordance;
 
 describe('concordanceCounts', () => {
   it('counts by hand a case with tied times and tied risks', () => {

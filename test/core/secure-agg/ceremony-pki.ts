@@ -22,8 +22,8 @@ export interface TestIdentity extends CeremonyIdentity {
 export interface TestCa {
   readonly consortium: string;
   readonly caPem: string;
-  /** A fresh key pair and certificate for site `name` (each call: a new certificate, as an operator may issue). */
-  issue(name: string): Promise<TestIdentity>;
+  /** A fresh key pair and certificate for site `name` (each call: a new certificate, as an operator may issue); `role` another role (the coordinator). */
+  issue(name: string, role?: 'site' | 'coordinator'): Promise<TestIdentity>;
   /** A new certificate for the same key as `id` (a renewal with the existing key, as openssl makes one). */
   reissue(id: TestIdentity): Promise<TestIdentity>;
   /** A CRL signed by this CA listing `serials`. */
@@ -53,11 +53,11 @@ export async function testCa(consortium: string): Promise<TestCa> {
     ],
   });
   const caPem = `${ca.toString('pem')}\n`;
-  async function certify(name: string, pair: { publicKey: KeyObject; privateKey: KeyObject }): Promise<TestIdentity> {
+  async function certify(name: string, pair: { publicKey: KeyObject; privateKey: KeyObject }, role: 'site' | 'coordinator' = 'site'): Promise<TestIdentity> {
     const publicKey = await crypto.subtle.importKey('spki', pair.publicKey.export({ type: 'spki', format: 'der' }), ALG, true, ['verify']);
     const serial = serialHex();
     const cert = await x509.X509CertificateGenerator.create({
-      subject: [{ O: [consortium] }, { OU: ['site'] }, { CN: [name] }],
+      subject: [{ O: [consortium] }, { OU: [role] }, { CN: [name] }],
       issuer: ca.subjectName,
       publicKey,
       signingKey: keys.privateKey,
@@ -68,7 +68,7 @@ export async function testCa(consortium: string): Promise<TestCa> {
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: cohortUri(consortium, 'site', name) }], false),
+        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: cohortUri(consortium, role, name) }], false),
       ],
     });
     return { name, consortium, caPem, certPem: `${cert.toString('pem')}\n`, keyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), serial };
@@ -76,7 +76,7 @@ export async function testCa(consortium: string): Promise<TestCa> {
   return {
     consortium,
     caPem,
-    issue: (name) => certify(name, generateKeyPairSync('ec', { namedCurve: 'prime256v1' })),
+    issue: (name, role) => certify(name, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), role),
     reissue: (id) => {
       const privateKey = createPrivateKey(id.keyPem);
       return certify(id.name, { privateKey, publicKey: createPublicKey(privateKey) });

@@ -46,10 +46,22 @@ describe('masked-run', () => {
     }
   });
 
-  it('masks only BFV runs whose spec asks for it', () => {
-    expect(isMaskedRun({ masking: { threshold: 'majority' } }, 'bfv')).toBe(true);
-    expect(isMaskedRun({ masking: { threshold: 'majority' } }, 'plain')).toBe(false);
-    expect(isMaskedRun({}, 'bfv')).toBe(false);
+  it('masks every BFV run of 3 or more accepted sites unless its spec opts out, never a plain or 2-site run', () => {
+    const bfv = (maxSummands: number) => ({ kind: 'bfv', maxSummands });
+    // On by default: absent or {} masks with the default threshold.
+    expect(isMaskedRun({}, bfv(3))).toBe(true);
+    expect(isMaskedRun({ masking: {} }, bfv(10))).toBe(true);
+    expect(isMaskedRun({ masking: { threshold: 'majority' } }, bfv(4))).toBe(true);
+    // Opted out explicitly.
+    expect(isMaskedRun({ masking: false }, bfv(3))).toBe(false);
+    // Two sites: each reads the other's update from the sum anyway; not masked.
+    expect(isMaskedRun({}, bfv(2))).toBe(false);
+    // Plaintext runs and a codec still pending are never masked.
+    expect(isMaskedRun({ masking: { threshold: 'majority' } }, { kind: 'plain' })).toBe(false);
+    expect(isMaskedRun({}, { kind: 'bfv-pending' })).toBe(false);
     expect(maskingOf({ masking: {} })).toEqual({ threshold: 'default' });
+    expect(maskingOf({})).toEqual({ threshold: 'default' });
+    expect(maskingOf({ masking: { threshold: 'majority' } })).toEqual({ threshold: 'majority' });
+    expect(maskingOf({ masking: false })).toBeUndefined();
   });
 });

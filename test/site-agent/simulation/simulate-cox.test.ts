@@ -11,30 +11,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CINDEX_SCALE, concordanceIndex } from '../../../core/evaluation/survival-metrics.ts';
 import type { Matrix } from '../../../models/features.ts';
-import { mulberry32 } from '../../../models/seeded-random.ts';
 import type { ModelSpec } from '../../../models/spec-schema.ts';
 import { parseSpec } from '../../../models/validate-spec.ts';
 import { prepareDataset } from '../../../site-agent/data/prepare-dataset.ts';
 import { simulate, type SimulatedSite } from '../../../site-agent/simulation/simulate.ts';
 import { selectBackend } from '../../../site-agent/training/backend.ts';
-
-const TRUE_BETA = [1, -1, 0.5];
-
-/** Rows of a Cox model with hazard exp(x . TRUE_BETA) (exponential times), censored by an independent exponential of rate 0.3; times rounded to 0.1 so some tie. */
-function coxRows(n: number, seed: number): { x: number[][]; time: number[]; event: number[] } {
-  const rng = mulberry32(seed);
-  const out = { x: [] as number[][], time: [] as number[], event: [] as number[] };
-  for (let i = 0; i < n; i++) {
-    const x = TRUE_BETA.map(() => 2 * rng() - 1);
-    const hazard = Math.exp(x.reduce((s, v, k) => s + v * TRUE_BETA[k]!, 0));
-    const t = -Math.log(1 - rng()) / hazard;
-    const c = -Math.log(1 - rng()) / 0.3;
-    out.x.push(x);
-    out.time.push(Math.round(Math.min(t, c) * 10) / 10);
-    out.event.push(t <= c ? 1 : 0);
-  }
-  return out;
-}
+import { coxRows, TRUE_BETA } from '../../support/survival.ts';
 
 const matrixOf = (r: ReturnType<typeof coxRows>): Matrix => ({ x: Float32Array.from(r.x.flat()), y: Float32Array.from(r.event), time: Float64Array.from(r.time), rows: r.x.length, cols: 3 });
 

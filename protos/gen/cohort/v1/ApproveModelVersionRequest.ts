@@ -11,6 +11,10 @@ export interface ApproveModelVersionRequest {
    * The intended clinical use; empty: the spec's description.
    */
   'intendedUse'?: (string);
+  /**
+   * The approver states that the version's fairness review (reviewRequired) was done and the note addresses it.
+   */
+  'fairnessReviewed'?: (boolean);
 }
 
 export interface ApproveModelVersionRequest__Output {
@@ -23,4 +27,8 @@ export interface ApproveModelVersionRequest__Output {
    * The intended clinical use; empty: the spec's description.
    */
   'intendedUse': (string);
+  /**
+   * The approver states that the version's fairness review (reviewRequired) was done and the note addresses it.
+   */
+  'fairnessReviewed': (boolean);
 }

@@ -20,6 +20,11 @@ export interface ConsortiumMetricsReport {
    * Bound on the AUC's distance from the AUC of the pooled, unbinned scores.
    */
   'aucResolution'?: (number | string);
+  /**
+   * What the spec asks beside them, decrypted from the same sum (core/evaluation/evaluation-layout.ts
+   * EvaluationExtras as JSON: fairness, explanations); empty when it asks for none.
+   */
+  'extrasJson'?: (string);
 }
 
 export interface ConsortiumMetricsReport__Output {
@@ -40,4 +45,9 @@ export interface ConsortiumMetricsReport__Output {
    * Bound on the AUC's distance from the AUC of the pooled, unbinned scores.
    */
   'aucResolution': (number);
+  /**
+   * What the spec asks beside them, decrypted from the same sum (core/evaluation/evaluation-layout.ts
+   * EvaluationExtras as JSON: fairness, explanations); empty when it asks for none.
+   */
+  'extrasJson': (string);
 }

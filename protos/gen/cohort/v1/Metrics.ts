@@ -12,6 +12,14 @@ export interface Metrics {
    */
   'evaluators'?: (number);
   'aucResolution'?: (number | string);
+  /**
+   * cox-ph runs (NaN otherwise, or without a comparable pair): Harrell's C-index. Consortium
+   * metrics: the pooled concordance of the summed within-site pair counts (also in auc), and
+   * mean_c_index the mean of the sites' own test C-indexes (FLamby's metric, to 2^-17). A site's
+   * own metrics: its test C-index, mean_c_index NaN.
+   */
+  'cIndex'?: (number | string);
+  'meanCIndex'?: (number | string);
 }
 
 export interface Metrics__Output {
@@ -24,4 +32,12 @@ export interface Metrics__Output {
    */
   'evaluators': (number);
   'aucResolution': (number);
+  /**
+   * cox-ph runs (NaN otherwise, or without a comparable pair): Harrell's C-index. Consortium
+   * metrics: the pooled concordance of the summed within-site pair counts (also in auc), and
+   * mean_c_index the mean of the sites' own test C-indexes (FLamby's metric, to 2^-17). A site's
+   * own metrics: its test C-index, mean_c_index NaN.
+   */
+  'cIndex': (number);
+  'meanCIndex': (number);
 }

@@ -37,6 +37,14 @@ export interface ModelVersion {
    * JSON: strategy, rounds, codec, sites (keyed dataset fingerprints, disclosed counts, privacy spent, agent versions), final metrics.
    */
   'provenanceJson'?: (string);
+  /**
+   * Subgroup fairness of the final evaluation with its review verdict (JSON; empty when the spec names no attributes).
+   */
+  'fairnessJson'?: (string);
+  /**
+   * Global explanations of the final evaluation (JSON; empty when the spec asks for none).
+   */
+  'explanationsJson'?: (string);
 }
 
 export interface ModelVersion__Output {
@@ -73,4 +81,12 @@ export interface ModelVersion__Output {
    * JSON: strategy, rounds, codec, sites (keyed dataset fingerprints, disclosed counts, privacy spent, agent versions), final metrics.
    */
   'provenanceJson': (string);
+  /**
+   * Subgroup fairness of the final evaluation with its review verdict (JSON; empty when the spec names no attributes).
+   */
+  'fairnessJson': (string);
+  /**
+   * Global explanations of the final evaluation (JSON; empty when the spec asks for none).
+   */
+  'explanationsJson': (string);
 }

@@ -6,6 +6,7 @@ import type { Ack as _cohort_v1_Ack, Ack__Output as _cohort_v1_Ack__Output } fro
 import type { AggregateChunk as _cohort_v1_AggregateChunk, AggregateChunk__Output as _cohort_v1_AggregateChunk__Output } from '../../cohort/v1/AggregateChunk.ts';
 import type { AggregateRequest as _cohort_v1_AggregateRequest, AggregateRequest__Output as _cohort_v1_AggregateRequest__Output } from '../../cohort/v1/AggregateRequest.ts';
 import type { ConsortiumMetricsReport as _cohort_v1_ConsortiumMetricsReport, ConsortiumMetricsReport__Output as _cohort_v1_ConsortiumMetricsReport__Output } from '../../cohort/v1/ConsortiumMetricsReport.ts';
+import type { Cosignature as _cohort_v1_Cosignature, Cosignature__Output as _cohort_v1_Cosignature__Output } from '../../cohort/v1/Cosignature.ts';
 import type { CrlResponse as _cohort_v1_CrlResponse, CrlResponse__Output as _cohort_v1_CrlResponse__Output } from '../../cohort/v1/CrlResponse.ts';
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from '../../cohort/v1/EvaluationReport.ts';
 import type { ExchangeKeyRequest as _cohort_v1_ExchangeKeyRequest, ExchangeKeyRequest__Output as _cohort_v1_ExchangeKeyRequest__Output } from '../../cohort/v1/ExchangeKeyRequest.ts';
@@ -48,6 +49,23 @@ export interface SiteServiceClient extends grpc.Client {
   acknowledgeFinish(argument: _cohort_v1_FinishAck, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
   acknowledgeFinish(argument: _cohort_v1_FinishAck, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
   acknowledgeFinish(argument: _cohort_v1_FinishAck, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Witnessing (docs/audit-log.md): the site's cosignature over the coordinator's audit
+   * checkpoint a task carried, or its refusal of that checkpoint (coded).
+   */
+  CosignCheckpoint(argument: _cohort_v1_Cosignature, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  CosignCheckpoint(argument: _cohort_v1_Cosignature, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  CosignCheckpoint(argument: _cohort_v1_Cosignature, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  CosignCheckpoint(argument: _cohort_v1_Cosignature, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  /**
+   * Witnessing (docs/audit-log.md): the site's cosignature over the coordinator's audit
+   * checkpoint a task carried, or its refusal of that checkpoint (coded).
+   */
+  cosignCheckpoint(argument: _cohort_v1_Cosignature, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  cosignCheckpoint(argument: _cohort_v1_Cosignature, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  cosignCheckpoint(argument: _cohort_v1_Cosignature, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
+  cosignCheckpoint(argument: _cohort_v1_Cosignature, callback: grpc.requestCallback<_cohort_v1_Ack__Output>): grpc.ClientUnaryCall;
   
   /**
    * Streams the aggregate (running sums) of a closed round back to the site.
@@ -322,6 +340,12 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
   AcknowledgeFinish: grpc.handleUnaryCall<_cohort_v1_FinishAck__Output, _cohort_v1_Ack>;
   
   /**
+   * Witnessing (docs/audit-log.md): the site's cosignature over the coordinator's audit
+   * checkpoint a task carried, or its refusal of that checkpoint (coded).
+   */
+  CosignCheckpoint: grpc.handleUnaryCall<_cohort_v1_Cosignature__Output, _cohort_v1_Ack>;
+  
+  /**
    * Streams the aggregate (running sums) of a closed round back to the site.
    */
   DownloadAggregate: grpc.handleServerStreamingCall<_cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk>;
@@ -419,6 +443,7 @@ export interface SiteServiceHandlers extends grpc.UntypedServiceImplementation {
 
 export interface SiteServiceDefinition extends grpc.ServiceDefinition {
   AcknowledgeFinish: MethodDefinition<_cohort_v1_FinishAck, _cohort_v1_Ack, _cohort_v1_FinishAck__Output, _cohort_v1_Ack__Output>
+  CosignCheckpoint: MethodDefinition<_cohort_v1_Cosignature, _cohort_v1_Ack, _cohort_v1_Cosignature__Output, _cohort_v1_Ack__Output>
   DownloadAggregate: MethodDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateChunk, _cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk__Output>
   DownloadEvaluation: MethodDefinition<_cohort_v1_AggregateRequest, _cohort_v1_AggregateChunk, _cohort_v1_AggregateRequest__Output, _cohort_v1_AggregateChunk__Output>
   GetCrl: MethodDefinition<_cohort_v1_GetCrlRequest, _cohort_v1_CrlResponse, _cohort_v1_GetCrlRequest__Output, _cohort_v1_CrlResponse__Output>

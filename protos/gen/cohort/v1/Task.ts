@@ -1,6 +1,7 @@
 // Original file: protos/cohort/v1/site.proto
 
 import type { TaskKind as _cohort_v1_TaskKind, TaskKind__Output as _cohort_v1_TaskKind__Output } from '../../cohort/v1/TaskKind.ts';
+import type { Long } from '@grpc/proto-loader';
 
 export interface Task {
   /**
@@ -40,6 +41,14 @@ export interface Task {
    * shares sealed to this site (TRAIN), the unmask request (UNMASK).
    */
   'maskJson'?: (string);
+  /**
+   * Witnessing: the coordinator's latest signed audit checkpoint (a checkpoints.jsonl line,
+   * JSON), empty before its first; and the RFC 9162 consistency proof to it from the tree
+   * size in `audit_proof_from` (the checkpoint the site last kept).
+   */
+  'auditCheckpointJson'?: (string);
+  'auditProof'?: (Buffer | Uint8Array | string)[];
+  'auditProofFrom'?: (number | string | Long);
 }
 
 export interface Task__Output {
@@ -80,4 +89,12 @@ export interface Task__Output {
    * shares sealed to this site (TRAIN), the unmask request (UNMASK).
    */
   'maskJson': (string);
+  /**
+   * Witnessing: the coordinator's latest signed audit checkpoint (a checkpoints.jsonl line,
+   * JSON), empty before its first; and the RFC 9162 consistency proof to it from the tree
+   * size in `audit_proof_from` (the checkpoint the site last kept).
+   */
+  'auditCheckpointJson': (string);
+  'auditProof': (Buffer)[];
+  'auditProofFrom': (string);
 }

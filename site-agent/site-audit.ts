@@ -1,0 +1,186 @@
+/**
+ * The site's own audit log (docs/audit-log.md#the-sites-audit-log): the coordinator's writer
+ * (core/audit/audit-log.ts) on `<data dir>/audit/`, checkpoints signed with the site's
+ * certificate key. It records each run decision, each read of a local dataset (name, columns,
+ * row counts), privacy spend with the privacy ledger's head, files written that derive from
+ * patient data, and the site's witnessing of the coordinator's log: every coordinator
+ * checkpoint it kept (in `witnessed.jsonl`, a checkpoints file `cohort audit verify
+ * --checkpoint` reads) and every one it refused (both checkpoints kept in
+ * `witness-evidence/`). Details pass `safeDetails`: counts, codes, hashes and ids only.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { AuditLog } from '../core/audit/audit-log.ts';
+import { parseCheckpointLine, type ParsedCheckpoint } from '../core/audit/checkpoint.ts';
+import { safeDetails } from '../core/audit/details.ts';
+import { appendDurably, fsyncDirectory, readLineFile } from '../core/audit/lines.ts';
+import type { AuditOutcome, AuditTarget } from '../core/audit/record.ts';
+import { cosign, witnessCheckpoint, type CosignatureLine, type OfferedCheckpoint, type WitnessVerdict } from '../core/audit/witness.ts';
+import { AuditErrors, CohortError, isCohortError } from '../core/errors/index.ts';
+import { identityFromCertificate } from '../core/pki/identity.ts';
+
+/** The coordinator checkpoints this site kept, one checkpoints.jsonl line each, oldest first. */
+export const WITNESSED_FILE = 'witnessed.jsonl';
+/** Refused checkpoints, with the kept one and the proof, one JSON file each. */
+export const EVIDENCE_DIR = 'witness-evidence';
+
+export function siteAuditDir(dataDir: string): string {
+  return join(dataDir, 'audit');
+}
+
+/** The outcome of witnessing one task's checkpoint. */
+export type WitnessResult =
+  | { readonly kind: 'none' | 'same' }
+  | { readonly kind: 'cosigned'; readonly cosignature: CosignatureLine }
+  | { readonly kind: 'refused'; readonly error: CohortError; readonly evidence: string; readonly treeSize: number; readonly root: string }
+  | { readonly kind: 'out-of-sync'; readonly error: CohortError };
+
+export class SiteAudit {
+  private kept: ParsedCheckpoint | undefined;
+  private readonly witnessedFile: string;
+  private readonly consortium: string;
+
+  private constructor(
+    readonly log: AuditLog,
+    readonly dataDir: string,
+    private readonly kit: { certPem: string; keyPem: string; caPem: string },
+  ) {
+    this.witnessedFile = join(log.dir, WITNESSED_FILE);
+    this.consortium = identityFromCertificate(kit.certPem).consortium;
+    const { lines, torn } = readLineFile(this.witnessedFile);
+    // A torn last line (a crash while keeping it) was never cosigned: cut it off; the one before is the kept one.
+    if (torn) truncateSync(this.witnessedFile, torn.offset);
+    const last = lines.at(-1);
+    this.kept = last === undefined ? undefined : parseCheckpointLine(last, lines.length - 1);
+  }
+
+  /** Opens (creating) `<dataDir>/audit/`, verifying what it holds (COHORT_E_AUDIT_WRITER_REFUSED otherwise). */
+  static open(dataDir: string, kit: { certPem: string; keyPem: string; caPem: string }): SiteAudit {
+    const log = AuditLog.open(siteAuditDir(dataDir), { certPem: kit.certPem, keyPem: kit.keyPem, caPem: kit.caPem });
+    log.takeExisting();
+    const audit = new SiteAudit(log, dataDir, kit);
+    log.append({ actor: log.self, action: 'site.start', outcome: 'ok', details: { witnessedSize: audit.witnessedSize } });
+    return audit;
+  }
+
+  /** Tree size of the coordinator checkpoint this site last kept; 0 when none. */
+  get witnessedSize(): number {
+    return this.kept?.size ?? 0;
+  }
+
+  private append(action: string, outcome: AuditOutcome, target: AuditTarget, details: Readonly<Record<string, unknown>> = {}): void {
+    this.log.append({ actor: this.log.self, action, target, outcome, details: safeDetails(details) });
+  }
+
+  /** A run decision, with its reason code (never the reason's text). */
+  decision(runId: string, accept: boolean, reasonCode: string, submittedBy: string): void {
+    this.append(accept ? 'run.accept' : 'run.decline', accept ? 'ok' : 'refused', { run: runId }, { ...(accept ? {} : { reasonCode }), submittedBy });
+  }
+
+  /** A read of a local dataset: which columns, how many rows (kept and dropped); never a value. */
+  datasetRead(runId: string, dataset: string, columns: readonly string[], rows: number, droppedRows: number): void {
+    this.append('dataset.read', 'ok', { run: runId, dataset }, { columns: [...columns], rows, droppedRows });
+  }
+
+  /** Privacy spent by a round, and the head of the privacy ledger after it. */
+  privacySpend(runId: string, round: number, epsilon: number, delta: number, ledgerHead: string, ledgerEntries: number): void {
+    this.append('privacy.spend', 'ok', { run: runId, round }, { epsilon: Number.isFinite(epsilon) ? epsilon : null, delta, ledgerHead, ledgerEntries });
+  }
+
+  /** A file derived from patient data: its path under the data directory, size and SHA-256. */
+  derivedFile(runId: string, path: string, kind: string): void {
+    const bytes = readFileSync(path);
+    this.append('file.write', 'ok', { run: runId }, { path: relative(this.dataDir, path), kind, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  }
+
+  /** A key-ceremony step (published exchange key, HE key fetched or made). */
+  keyCeremony(action: string, outcome: AuditOutcome, details: Readonly<Record<string, unknown>>): void {
+    this.append(`key.${action}`, outcome, {}, details);
+  }
+
+  /** Signs a checkpoint (after each round the site takes part in, and at a clean stop). */
+  checkpoint(): void {
+    this.log.checkpoint();
+  }
+
+  /**
+   * Witnesses a task's checkpoint: verifies it against the kept one; keeps and cosigns a new
+   * one; refuses (recording it and keeping both checkpoints and the proof) one that is not an
+   * extension of it or not signed by the consortium's coordinator.
+   */
+  witness(offered: OfferedCheckpoint, task: { runId: string; round: number; taskId: string }): WitnessResult {
+    let verdict: WitnessVerdict;
+    const target = { run: task.runId, round: task.round };
+    try {
+      verdict = witnessCheckpoint(this.kept, offered, { caPem: this.kit.caPem, consortium: this.consortium });
+    } catch (e) {
+      if (!isCohortError(e)) throw e;
+      if (e.code === AuditErrors.WITNESS_OUT_OF_SYNC.code) return { kind: 'out-of-sync', error: e };
+      const evidence = this.keepEvidence(offered, e);
+      let offeredSize: number | null = null;
+      let offeredRoot = '';
+      try {
+        const cp = parseCheckpointLine(Buffer.from(offered.checkpointJson, 'utf8'), 0);
+        offeredSize = cp.size;
+        offeredRoot = cp.root.toString('base64');
+      } catch {
+        // A malformed checkpoint: its bytes are in the evidence file.
+      }
+      this.append('witness.refused', 'refused', target, { code: e.code, keptSize: this.kept?.size ?? 0, keptRoot: this.kept?.root.toString('base64') ?? null, offeredSize, offeredRoot, evidence: relative(this.log.dir, evidence) });
+      this.checkpoint();
+      return { kind: 'refused', error: e, evidence, treeSize: offeredSize ?? 0, root: offeredRoot };
+    }
+    if (verdict.kind !== 'advanced') return { kind: verdict.kind };
+    const cp = verdict.checkpoint;
+    // Kept durably before it is cosigned: the next proof must start from it.
+    const fd = openSync(this.witnessedFile, 'a', 0o600);
+    try {
+      appendDurably(fd, Buffer.from(`${JSON.stringify(verdict.line)}\n`, 'utf8'));
+    } finally {
+      closeSync(fd);
+    }
+    fsyncDirectory(this.witnessedFile);
+    const previous = this.kept?.size ?? 0;
+    this.kept = cp;
+    const cosignature = cosign(cp, this.kit);
+    this.append('witness.cosign', 'ok', target, { origin: cp.origin, treeSize: cp.size, root: cp.root.toString('base64'), previousSize: previous });
+    return { kind: 'cosigned', cosignature };
+  }
+
+  private keepEvidence(offered: OfferedCheckpoint, error: CohortError): string {
+    const dir = join(this.log.dir, EVIDENCE_DIR);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const kept = readLineFile(this.witnessedFile).lines.at(-1);
+    const body = {
+      code: error.code,
+      message: error.message,
+      time: new Date().toISOString(),
+      kept: kept === undefined ? null : (JSON.parse(kept.toString('utf8')) as unknown),
+      offered: offered.checkpointJson,
+      proofFrom: offered.proofFrom,
+      proof: offered.proof.map((p) => Buffer.from(p).toString('base64')),
+    };
+    for (let n = 0; ; n++) {
+      const file = join(dir, `refused-${Date.now()}${n === 0 ? '' : `-${n}`}.json`);
+      try {
+        writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx', flush: true });
+        return file;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  }
+
+  /** Appends site.stop, signs a last checkpoint and closes: a stopped log has no record past its last checkpoint. */
+  close(): void {
+    if (!this.log.isOpen) return;
+    try {
+      this.append('site.stop', 'ok', {});
+      this.log.checkpoint();
+    } finally {
+      this.log.close();
+    }
+  }
+
+}

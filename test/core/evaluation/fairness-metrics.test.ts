@@ -1,0 +1,105 @@
+/**
+ * The fairness part of the evaluation vector on hand-made cases: Fairlearn's definitions
+ * (equalized_odds_difference the larger of the TPR and FPR gaps; demographic_parity_difference
+ * the selection-rate gap), suppression of groups of 1 to 10 patients (no metric, no part in a
+ * difference), empty groups, vectors adding like the sites' do, and the cell-to-group rule.
+ */
+import { describe, expect, it } from 'vitest';
+import { evaluationLayout, extendedMetrics, layoutVector } from '../../../core/evaluation/evaluation-layout.ts';
+import { FAIRNESS_GROUP_LENGTH, fairnessLength, fairnessReport, fairnessVector } from '../../../core/evaluation/fairness-metrics.ts';
+import { EVAL_VECTOR_LENGTH, evaluationVector } from '../../../core/evaluation/summed-metrics.ts';
+import { parseSpec } from '../../../models/validate-spec.ts';
+import { groupIndex } from '../../../site-agent/data/fairness-groups.ts';
+import { caughtSync } from '../../support/caught.ts';
+
+const ATTRS = [{ name: 'band', groups: ['young', 'mid', 'old', 'none'] }];
+
+/** Rows of one group: `tp` true positives and so on, scores 0.9 for predicted positive, 0.1 otherwise. */
+function rows(group: number, c: { tp: number; fp: number; tn: number; fn: number }): { s: number[]; y: number[]; g: number[] } {
+  const out = { s: [] as number[], y: [] as number[], g: [] as number[] };
+  const push = (n: number, score: number, label: number): void => {
+    for (let i = 0; i < n; i++) {
+      out.s.push(score);
+      out.y.push(label);
+      out.g.push(group);
+    }
+  };
+  push(c.tp, 0.9, 1);
+  push(c.fp, 0.9, 0);
+  push(c.tn, 0.1, 0);
+  push(c.fn, 0.1, 1);
+  return out;
+}
+
+function site(parts: { s: number[]; y: number[]; g: number[] }[]): Float64Array {
+  const all = { s: parts.flatMap((p) => p.s), y: parts.flatMap((p) => p.y), g: parts.flatMap((p) => p.g) };
+  return fairnessVector(ATTRS, all.s, all.y, [all.g]);
+}
+
+describe('fairness metrics', () => {
+  it('computes per-group rates and Fairlearn\'s differences from summed counts, suppressing groups of 1 to 10 and leaving them out of the differences', () => {
+    // Two sites; "young" split across them. young: tp 8 fp 2 tn 6 fn 4 (n 20); mid: tp 3 fp 6 tn 6 fn 3 (n 18); old: 5 patients (suppressed, and extreme); none: 0.
+    const a = site([rows(0, { tp: 5, fp: 1, tn: 3, fn: 2 }), rows(1, { tp: 3, fp: 6, tn: 6, fn: 3 }), rows(2, { tp: 0, fp: 5, tn: 0, fn: 0 })]);
+    const b = site([rows(0, { tp: 3, fp: 1, tn: 3, fn: 2 })]);
+    expect(a).toHaveLength(fairnessLength(ATTRS));
+    expect(fairnessLength(ATTRS)).toBe(4 * FAIRNESS_GROUP_LENGTH);
+    const r = fairnessReport(ATTRS, a.map((x, i) => x + b[i]!));
+    const byGroup = Object.fromEntries(r.groups.map((g) => [g.group, g]));
+    expect(byGroup.young).toMatchObject({ n: 20, tpr: 8 / 12, fpr: 2 / 8, ppv: 8 / 10, accuracy: 14 / 20, selectionRate: 10 / 20, auc: (8 * 6 + (8 * 2 + 4 * 6) / 2) / (12 * 8) });
+    // Pairs in one bin count half: two bins, so the resolution is (8*2 + 4*6) / (2 * 12 * 8).
+    expect(byGroup.young!.aucResolution).toBe((8 * 2 + 4 * 6) / (2 * 12 * 8));
+    expect(byGroup.mid).toMatchObject({ n: 18, tpr: 3 / 6, fpr: 6 / 12, ppv: 3 / 9, accuracy: 9 / 18, selectionRate: 9 / 18 });
+    expect(byGroup.none!.n).toBe(0);
+    expect(byGroup.none!.tpr).toBeNaN();
+    expect(byGroup.old).toBeUndefined();
+    expect(r.suppressed).toEqual([{ attribute: 'band', group: 'old' }]);
+    // Over young and mid only: TPR gap 1/6, FPR gap 1/4; selection gap 0. "old" (FPR 1, selection 1) would change both.
+    expect(r.equalizedOddsDifference.band).toBeCloseTo(0.25, 15);
+    expect(r.demographicParityDifference.band).toBe(0);
+  });
+
+  it('gives no difference with fewer than two reportable groups', () => {
+    const r = fairnessReport(ATTRS, site([rows(0, { tp: 6, fp: 6, tn: 6, fn: 6 }), rows(1, { tp: 1, fp: 1, tn: 1, fn: 1 })]));
+    expect(r.suppressed).toEqual([{ attribute: 'band', group: 'mid' }]);
+    expect(r.equalizedOddsDifference).toEqual({ band: null });
+    expect(r.demographicParityDifference).toEqual({ band: null });
+  });
+
+  it('keeps the base metrics and the evaluator count where they were: a spec without fairness or explanations lays out the base vector alone', () => {
+    const plain = parseSpec({ name: 'x', dataset: 'd', features: [{ name: 'a', type: 'numeric' }], label: { name: 'y', type: 'binary' }, model: { family: 'logistic-regression' }, training: { epochs: 1 }, rounds: 1 });
+    expect(evaluationLayout(plain).length).toBe(EVAL_VECTOR_LENGTH);
+    const spec = { ...plain, fairness: { attributes: [{ name: 'a', type: 'numeric' as const, bands: [0, 1, 2] }] } };
+    const layout = evaluationLayout(spec);
+    expect(layout.length).toBe(EVAL_VECTOR_LENGTH + 2 * FAIRNESS_GROUP_LENGTH);
+    const base = evaluationVector([0.9, 0.2], [1, 0]);
+    const v = layoutVector(layout, base);
+    fairnessVector(layout.fairness, [0.9, 0.2], [1, 0], [[0, 1]], v, layout.fairnessOffset);
+    expect(v[v.length - 1]).toBe(1);
+    const { metrics } = extendedMetrics(layout, v);
+    expect(metrics).toMatchObject({ numExamples: 2, evaluators: 1, accuracy: 1 });
+    expect(metrics.fairness?.suppressed).toEqual([{ attribute: 'a', group: '[0,1)' }, { attribute: 'a', group: '[1,2)' }]);
+  });
+
+  it('puts a cell in its listed group or band, and refuses one in none without showing it', () => {
+    const sex = { name: 'sex', type: 'categorical' as const, groups: [0, 1] };
+    const age = { name: 'age', type: 'numeric' as const, bands: [0, 40, 65, 120] };
+    const row = (cells: Record<string, string>) => ({ line: 7, cells });
+    expect(groupIndex(sex, row({ sex: '1' }))).toBe(1);
+    expect(groupIndex(sex, row({ sex: '0.0' }))).toBe(0);
+    expect([39.9, 40, 64, 65, 119].map((x) => groupIndex(age, row({ age: String(x) })))).toEqual([0, 1, 1, 2, 2]);
+    for (const [attribute, cell] of [[sex, '2'], [age, '120'], [age, '-1'], [age, 'old']] as const) {
+      const e = caughtSync(() => groupIndex(attribute, row({ [attribute.name]: cell }), { file: 'x.csv', columns: { age: 'AGE_YRS' } }));
+      expect(e.code).toBe('COHORT_E_DATA_FAIRNESS_GROUP_UNKNOWN');
+      expect(e.message).not.toContain(`"${cell}"`);
+      expect(e.details).toMatchObject({ file: 'x.csv', row: 7, attribute: attribute.name });
+    }
+  });
+
+  it('validates the spec: ascending bands, unique names, binary labels and tables only', () => {
+    const base = { name: 'x', dataset: 'd', features: [{ name: 'a', type: 'numeric' }], label: { name: 'y', type: 'binary' }, model: { family: 'logistic-regression' }, training: { epochs: 1 }, rounds: 1 };
+    const issues = (extra: Record<string, unknown>): string[] => (caughtSync(() => parseSpec({ ...base, ...extra })).details as { issues: { path: string }[] }).issues.map((i) => i.path);
+    expect(issues({ fairness: { attributes: [{ name: 'age', type: 'numeric', bands: [0, 65, 40] }] } })).toEqual(['spec.fairness.attributes[0].bands']);
+    expect(issues({ fairness: { attributes: [{ name: 's', type: 'categorical', groups: [0, 1] }, { name: 's', type: 'categorical', groups: [0, 1] }] } })).toEqual(['spec.fairness']);
+    expect(parseSpec({ ...base, fairness: { attributes: [{ name: 's', type: 'categorical', groups: [0, 1] }], maxEqualizedOddsDifference: 0.2 } }).fairness).toEqual({ attributes: [{ name: 's', type: 'categorical', groups: [0, 1] }], maxEqualizedOddsDifference: 0.2 });
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * A site's policy `requireMasking` (site-config.ts): the coordinator and the submitter cannot
+ * switch pairwise masking off, or weaken its threshold, for a site that requires it. The same
+ * offers are accepted by a site without the policy (the spec alone would decide).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SiteErrors } from '../../core/errors/index.ts';
+import type { RunCodec } from '../../core/update-codec/codec-plan.ts';
+import { plainDescriptor } from '../../core/update-codec/index.ts';
+import { generateConsortiumKey } from '../../core/secure-agg/keys.ts';
+import { consortiumKeyContext } from '../../core/secure-agg/parameters.ts';
+import { updateLayout } from '../../core/update-codec/update-layout.ts';
+import { loadSpecFile } from '../../models/validate-spec.ts';
+import { ModelSpecSchema, type ModelSpec } from '../../models/spec-schema.ts';
+import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
+import { HeKeyStore } from '../../site-agent/he-keys.ts';
+import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
+import { RunStateStore } from '../../site-agent/run-state.ts';
+import { RunWorker } from '../../site-agent/run-worker.ts';
+import { SiteConfigSchema } from '../../site-agent/site-config.ts';
+import { initSiteStorage } from '../../site-agent/site-init.ts';
+
+describe('site policy requireMasking', () => {
+  let dir: string;
+  let request: RunCodec;
+  let offer: (requireMasking: boolean, masking: ModelSpec['masking'], codec?: RunCodec) => Promise<{ accept: boolean; reasonCode: string }>;
+  const base = loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml'));
+  const workers: RunWorker[] = [];
+  let runs = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-masking-policy-'));
+    const [h] = await generateHospitals({ sites: 1, seed: 9, rowsPerSite: 120, outDir: join(dir, 'extracts') });
+    const key = await generateConsortiumKey(await consortiumKeyContext());
+    request = { kind: 'bfv-pending', length: updateLayout(base).length, key: key.params };
+    offer = async (requireMasking, masking, codec = request) => {
+      const config = SiteConfigSchema.parse({
+        dataDir: join(dir, `state-${requireMasking}`),
+        keyFile: join(dir, `at-rest-${requireMasking}.key`),
+        datasets: { heart: { path: h!.path, columns: syntheticColumnMapping() } },
+        policy: { requireMasking, allowPlaintext: true, privacy: { maxEpsilon: null } },
+      });
+      const atRest = initSiteStorage(config);
+      const heKeys = new HeKeyStore(config.dataDir, atRest);
+      if (heKeys.secretKey(key.params.keyId) === undefined) heKeys.save(key.params, key.secretKey);
+      const spec = ModelSpecSchema.parse({ ...base, rounds: 2, minSites: 2, masking });
+      const worker = new RunWorker({ site: 'hospital-a', runId: `run-${++runs}`, spec, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
+      workers.push(worker);
+      const d = await worker.decide('alice', codec);
+      return { accept: d.accept, reasonCode: d.reasonCode };
+    };
+  }, 60_000);
+
+  afterAll(() => {
+    for (const w of workers) w.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the spec schema takes masking absent, {} , a threshold or false, nothing else', () => {
+    const rest = { ...base, masking: undefined };
+    expect(ModelSpecSchema.parse(rest).masking).toBeUndefined();
+    expect(ModelSpecSchema.parse({ ...rest, masking: false }).masking).toBe(false);
+    expect(ModelSpecSchema.parse({ ...rest, masking: {} }).masking).toEqual({ threshold: 'default' });
+    expect(ModelSpecSchema.safeParse({ ...rest, masking: true }).success).toBe(false);
+    expect(ModelSpecSchema.safeParse({ ...rest, masking: { enabled: false } }).success).toBe(false);
+  });
+
+  it('declines an encrypted run that opts out of masking, with a code; a site without the policy accepts it', async () => {
+    expect(await offer(true, false)).toEqual({ accept: false, reasonCode: SiteErrors.MASKING_REQUIRED.code });
+    expect(await offer(false, false)).toEqual({ accept: true, reasonCode: '' });
+  }, 60_000);
+
+  it('declines the majority threshold, with a code; a site without the policy accepts it', async () => {
+    expect(await offer(true, { threshold: 'majority' })).toEqual({ accept: false, reasonCode: SiteErrors.MASKING_REQUIRED.code });
+    expect(await offer(false, { threshold: 'majority' })).toEqual({ accept: true, reasonCode: '' });
+  }, 60_000);
+
+  it('accepts an encrypted run masked by default (masking absent or {} or the default threshold)', async () => {
+    expect(await offer(true, undefined)).toEqual({ accept: true, reasonCode: '' });
+    expect(await offer(true, { threshold: 'default' })).toEqual({ accept: true, reasonCode: '' });
+  }, 60_000);
+
+  it('leaves plaintext runs to allowPlaintext', async () => {
+    expect(await offer(true, false, plainDescriptor(updateLayout(base).length))).toEqual({ accept: true, reasonCode: '' });
+  }, 60_000);
+});
