@@ -121,7 +121,7 @@ describe('the coordinator checks the evaluation extras against the spec', () => 
   it('keeps fairness from the final round only, and releases a record whose differences it recomputed', () => {
     const runId = startedRun();
     const first = scoring(runId, 1);
-    expect(first.fairness?.groups.map((g) => g.n)).toEqual([60, 60]);
+    expect(first.fairness?.groups.map((g) => [g.group, g.n])).toEqual([['F', 60], ['M', 60], ['unrecorded', 0]]);
     for (const s of SITES) engine.reportConsortiumMetrics(s, runId, 1, first);
     expect(JSON.parse(store.getRound(runId, 1)!.metrics_json!)).not.toHaveProperty('fairness');
     expect(JSON.parse(store.getRoundSite(runId, 1, 'site-a')!.score_json!)).not.toHaveProperty('fairness');

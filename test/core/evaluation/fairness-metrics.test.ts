@@ -11,6 +11,7 @@ import { consortiumMetrics } from '../../../core/evaluation/summed-metrics.ts';
 import { EVAL_VECTOR_LENGTH, evaluationVector } from '../../../core/evaluation/summed-metrics.ts';
 import { parseSpec } from '../../../models/validate-spec.ts';
 import { groupIndex } from '../../../site-agent/data/fairness-groups.ts';
+import { fairnessGroups } from '../../../models/fairness.ts';
 import { caughtSync } from '../../support/caught.ts';
 
 const ATTRS = [{ name: 'band', groups: ['young', 'mid', 'old', 'none', 'senior'] }];
@@ -75,7 +76,7 @@ describe('fairness metrics', () => {
     expect(evaluationLayout(plain).length).toBe(EVAL_VECTOR_LENGTH);
     const spec = { ...plain, fairness: { attributes: [{ name: 'a', type: 'numeric' as const, bands: [0, 1, 2] }] } };
     const layout = evaluationLayout(spec);
-    expect(layout.length).toBe(EVAL_VECTOR_LENGTH + 2 * FAIRNESS_GROUP_LENGTH);
+    expect(layout.length).toBe(EVAL_VECTOR_LENGTH + 3 * FAIRNESS_GROUP_LENGTH); // two bands and "unrecorded"
     const base = evaluationVector([0.9, 0.2], [1, 0]);
     const v = layoutVector(layout, base);
     fairnessVector(layout.fairness, [0.9, 0.2], [1, 0], [[0, 1]], v, layout.fairnessOffset);
@@ -92,6 +93,10 @@ describe('fairness metrics', () => {
     expect(groupIndex(sex, row({ sex: '1' }))).toBe(1);
     expect(groupIndex(sex, row({ sex: '0.0' }))).toBe(0);
     expect([39.9, 40, 64, 65, 119].map((x) => groupIndex(age, row({ age: String(x) })))).toEqual([0, 1, 1, 2, 2]);
+    // A missing value is the last group, "unrecorded", after the listed groups or bands.
+    expect(['', 'NA', '?'].map((c) => groupIndex(sex, row({ sex: c })))).toEqual([2, 2, 2]);
+    expect(groupIndex(age, row({ age: '' }))).toBe(3);
+    expect(fairnessGroups({ fairness: { attributes: [sex, age] } }).map((a) => a.groups)).toEqual([['0', '1', 'unrecorded'], ['[0,40)', '[40,65)', '[65,120)', 'unrecorded']]);
     for (const [attribute, cell] of [[sex, '2'], [age, '120'], [age, '-1'], [age, 'old']] as const) {
       const e = caughtSync(() => groupIndex(attribute, row({ [attribute.name]: cell }), { file: 'x.csv', columns: { age: 'AGE_YRS' } }));
       expect(e.code).toBe('COHORT_E_DATA_FAIRNESS_GROUP_UNKNOWN');
@@ -105,6 +110,7 @@ describe('fairness metrics', () => {
     const issues = (extra: Record<string, unknown>): string[] => (caughtSync(() => parseSpec({ ...base, ...extra })).details as { issues: { path: string }[] }).issues.map((i) => i.path);
     expect(issues({ fairness: { attributes: [{ name: 'age', type: 'numeric', bands: [0, 65, 40] }] } })).toEqual(['spec.fairness.attributes[0].bands']);
     expect(issues({ fairness: { attributes: [{ name: 's', type: 'categorical', groups: [0, 1] }, { name: 's', type: 'categorical', groups: [0, 1] }] } })).toEqual(['spec.fairness']);
+    expect(issues({ fairness: { attributes: [{ name: 's', type: 'categorical', groups: ['a', 'unrecorded'] }] } })).toEqual(['spec.fairness.attributes[0].groups']);
     expect(parseSpec({ ...base, fairness: { attributes: [{ name: 's', type: 'categorical', groups: [0, 1] }], maxEqualizedOddsDifference: 0.2 } }).fairness).toEqual({ attributes: [{ name: 's', type: 'categorical', groups: [0, 1] }], maxEqualizedOddsDifference: 0.2 });
   });
 });
