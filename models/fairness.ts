@@ -1,7 +1,8 @@
 /**
  * The groups of a spec's fairness attributes (docs/fairness.md), in the order the evaluation
  * vector lays them out: a categorical attribute's listed groups, a numeric attribute's bands
- * written as half-open intervals "[lo,hi)".
+ * written as half-open intervals "[lo,hi)", and last, for every attribute, the group of rows
+ * whose value is missing ({@link UNRECORDED_GROUP}).
  */
 import type { FairnessAttributeSpec, ModelSpec } from './spec-schema.ts';
 
@@ -11,9 +12,12 @@ export interface FairnessAttributeGroups {
   readonly groups: readonly string[];
 }
 
+/** The last group of every attribute: rows whose value is missing (they stay in training; docs/model-spec.md "Fairness"). */
+export const UNRECORDED_GROUP = 'unrecorded';
+
 export function attributeGroups(attribute: FairnessAttributeSpec): string[] {
-  if (attribute.type === 'categorical') return attribute.groups.map(String);
-  return attribute.bands.slice(1).map((hi, i) => `[${attribute.bands[i]!},${hi})`);
+  const listed = attribute.type === 'categorical' ? attribute.groups.map(String) : attribute.bands.slice(1).map((hi, i) => `[${attribute.bands[i]!},${hi})`);
+  return [...listed, UNRECORDED_GROUP];
 }
 
 /** The spec's fairness attributes with their group labels; empty when the spec names none. */

@@ -302,7 +302,12 @@ export const FairnessAttributeSchema = z.discriminatedUnion('type', [
     .object({
       name: Identifier,
       type: z.literal('categorical'),
-      groups: z.array(z.union([z.string(), z.number()])).min(2).max(32),
+      // "unrecorded" is every attribute's group of rows with a missing value (models/fairness.ts).
+      groups: z
+        .array(z.union([z.string(), z.number()]))
+        .min(2)
+        .max(32)
+        .refine((g) => !g.map(String).includes('unrecorded'), { message: '"unrecorded" is reserved for rows whose value is missing' }),
     })
     .strict(),
   z

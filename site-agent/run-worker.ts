@@ -590,7 +590,9 @@ export class RunWorker {
       // From the round after the first decrypted sum on: attributions against the consortium's mean test row.
       const baseline = this.o.states.loadGlobalMean(this.runId);
       const attribution = baseline ? await attributeRows(this.spec, weights, data.test, baseline) : undefined;
-      explanationVector(layout.explanations, data.test.x, data.test.rows, attribution, vector, layout.explanationsOffset);
+      // The row count and column sums (the baseline's) go in the first round only: a later sum would hold only the sites without a baseline.
+      const means = !baseline && this.globalState().round <= 1;
+      explanationVector(layout.explanations, data.test.x, data.test.rows, attribution, vector, layout.explanationsOffset, means);
     }
     const chunks = [...this.evaluationEncoder().encode(vector)];
     // siteMetrics needs exact counts (site-config.ts): a shared accuracy is a ratio of them.

@@ -10,6 +10,7 @@ import { CohortError, GeneralErrors, RunErrors, SecureAggErrors, SiteErrors, Upd
 import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
 import { evaluationLayout, type ExtendedMetrics, type SurvivalReport } from '../../core/evaluation/evaluation-layout.ts';
 import { fairnessRecord } from '../registry/fairness-review.ts';
+import { extrasSchema } from './metrics-extras.ts';
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
 import { createChunkAdder, type ChunkAdder, type CodecDescriptor } from '../../core/update-codec/index.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
@@ -509,14 +510,21 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     if (!counts.every((x) => Number.isSafeInteger(x) && x >= 0) || !rates.every((x) => Number.isFinite(x) || Number.isNaN(x))) {
       throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: counts must be non-negative integers and rates finite or NaN', { details: { field: 'metrics' } });
     }
-    // The extras the spec asks for, and only those: every site decrypts the same sum, so they compare as the base metrics do.
+    // The extras the spec asks for, and only those, laid out as the spec lays them out (metrics-extras.ts): every site decrypts the same sum, so they compare as the base metrics do.
     const layout = evaluationLayout(JSON.parse(run.spec_json) as ModelSpec);
-    if ((metrics.survival !== undefined) !== layout.survival || (metrics.fairness !== undefined) !== layout.fairness.length > 0 || (metrics.explanations !== undefined) !== (layout.explanations !== null)) {
-      throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: the survival, fairness and explanation reports must be those the run\'s spec asks for', { details: { field: 'extras' } });
+    if ((metrics.survival !== undefined) !== layout.survival) {
+      throw new CohortError(RunErrors.INVALID_REQUEST, 'consortium metrics: a survival report comes with a cox-ph run, and only with one', { details: { field: 'extras' } });
     }
+    const baseKeys = new Set(Object.keys(baseMetrics(metrics)));
+    const extras = extrasSchema(layout).safeParse(Object.fromEntries(Object.entries(metrics).filter(([k, v]) => !baseKeys.has(k) && v !== undefined)));
+    if (!extras.success) {
+      throw new CohortError(RunErrors.INVALID_REQUEST, `consortium metrics: the fairness and explanation reports must be those the run's spec asks for (${extras.error.issues.map((i) => i.message).join('; ')})`, { details: { field: 'extras' } });
+    }
+    // Fairness is kept and released from the final round only: group sizes of two rounds whose evaluator sets differ would give one site's group sizes by subtraction (docs/fairness.md).
+    const kept: ExtendedMetrics = round >= run.rounds ? metrics : { ...metrics, fairness: undefined };
     const now = this.now();
     this.store.tx(() => {
-      this.store.updateRoundSite(runId, round, site, { score_state: 'REPORTED', score_json: metricsJson(metrics), updated_at_ms: now });
+      this.store.updateRoundSite(runId, round, site, { score_state: 'REPORTED', score_json: metricsJson(kept), updated_at_ms: now });
       this.store.appendEvent(site, 'round.metrics', runId, { round }, now);
     });
     this.emit('run', runId);
@@ -1062,7 +1070,9 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const spec = JSON.parse(run.spec_json) as ModelSpec;
     // The final evaluation's fairness (with its review verdict) and global explanations, as the sites decrypted them.
     const final = last?.metrics_json ? (JSON.parse(last.metrics_json) as ExtendedMetrics) : undefined;
-    const fairness = final?.fairness ? JSON.stringify(fairnessRecord(final.fairness, spec)) : null;
+    // Fail closed: a spec with fairness whose final metrics were withheld gets a record that requires review.
+    const record = fairnessRecord(final?.fairness, spec);
+    const fairness = record ? JSON.stringify(record) : null;
     const explanations = final && 'explanations' in final ? JSON.stringify({ explanations: final.explanations ?? null, ...(final.explanationsUnavailable ? { unavailable: final.explanationsUnavailable } : {}) }) : null;
     this.store.tx(() => {
       // Versions are numbered per registered model (the spec's name) in release order; approval comes later (coordinator/registry).

@@ -118,7 +118,7 @@ export function extendedMetrics(layout: EvaluationLayout, sum: Float64Array): { 
   if (layout.explanations) {
     const part = sum.subarray(layout.explanationsOffset, layout.length - 1);
     means = globalMeans(layout.explanations, part);
-    const { explanations, unavailable } = globalExplanations(layout.explanations, part);
+    const { explanations, unavailable } = globalExplanations(layout.explanations, part, base.numExamples);
     extras = { ...extras, explanations, ...(unavailable ? { explanationsUnavailable: unavailable } : {}) };
   }
   return { metrics: { ...base, ...extras }, means };

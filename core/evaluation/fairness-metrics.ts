@@ -13,7 +13,9 @@
  * demographic_parity_difference (max minus min of the selection rate). Counts and the rates
  * made of them are exact; AUC is within its stated resolution of the AUC of the pooled scores
  * (ties within a bin count half; aucFromHistograms). Groups of 1 to {@link SUPPRESS_AT_MOST}
- * patients are suppressed: no metric of theirs is reported, and they enter no difference.
+ * patients are suppressed, with complementary suppression so that no suppressed set of 1 to
+ * SUPPRESS_AT_MOST patients can be derived by subtraction (suppressedGroups): no metric of
+ * theirs is reported, and they enter no difference.
  */
 import { aucFromHistograms } from './summed-metrics.ts';
 
@@ -96,12 +98,12 @@ export interface GroupMetrics {
 
 export interface FairnessReport {
   readonly attributes: string[];
-  /** Reported groups: every group with 0 or more than SUPPRESS_AT_MOST patients. */
+  /** Reported groups: every group not suppressed (suppressedGroups): empty ones, and ones of more than SUPPRESS_AT_MOST patients. */
   readonly groups: GroupMetrics[];
   /** Per attribute; null when fewer than two reported groups have the rates defined. */
   readonly equalizedOddsDifference: Record<string, number | null>;
   readonly demographicParityDifference: Record<string, number | null>;
-  /** Groups of 1 to SUPPRESS_AT_MOST patients: named, no metric. */
+  /** Groups of 1 to SUPPRESS_AT_MOST patients, and their complements (suppressedGroups): named, no metric. */
   readonly suppressed: { attribute: string; group: string }[];
   readonly histogramBins: number;
   readonly threshold: number;
@@ -137,43 +139,99 @@ export function groupMetrics(attribute: string, group: string, part: ArrayLike<n
   };
 }
 
+/**
+ * The groups of one attribute to suppress, by index, from their sizes. Primary: every group of
+ * 1 to SUPPRESS_AT_MOST patients. Complementary: every test row is in exactly one group of the
+ * attribute, so the pooled row count and accuracy (and any other attribute's groups, which
+ * partition the same rows) minus the reported groups give the suppressed groups' total n and
+ * confusion counts; while that total is 1 to SUPPRESS_AT_MOST, the smallest reported non-empty
+ * group is suppressed too, so the set anyone can derive by subtraction is empty or holds more
+ * than SUPPRESS_AT_MOST patients (or every non-empty group is suppressed).
+ */
+export function suppressedGroups(sizes: readonly number[]): Set<number> {
+  const hidden = new Set<number>();
+  sizes.forEach((n, g) => {
+    if (n >= 1 && n <= SUPPRESS_AT_MOST) hidden.add(g);
+  });
+  const total = (): number => [...hidden].reduce((t, g) => t + sizes[g]!, 0);
+  while (total() >= 1 && total() <= SUPPRESS_AT_MOST) {
+    const next = sizes
+      .map((n, g) => ({ n, g }))
+      .filter(({ n, g }) => n > 0 && !hidden.has(g))
+      .sort((a, b) => a.n - b.n || a.g - b.g)[0];
+    if (!next) break;
+    hidden.add(next.g);
+  }
+  return hidden;
+}
+
 /** The fairness report from the fairness part of a decoded evaluation sum. */
 export function fairnessReport(attributes: readonly FairnessAttributeLayout[], sum: ArrayLike<number>): FairnessReport {
   if (sum.length !== fairnessLength(attributes)) throw new RangeError(`a fairness sum has ${fairnessLength(attributes)} values, got ${sum.length}`);
   const groups: GroupMetrics[] = [];
   const suppressed: { attribute: string; group: string }[] = [];
-  const eod: Record<string, number | null> = {};
-  const dpd: Record<string, number | null> = {};
   let base = 0;
   for (const attribute of attributes) {
-    const reported: GroupMetrics[] = [];
-    attribute.groups.forEach((group, g) => {
+    const all = attribute.groups.map((group, g) => {
       const start = base + g * FAIRNESS_GROUP_LENGTH;
-      const m = groupMetrics(attribute.name, group, Array.prototype.slice.call(sum, start, start + FAIRNESS_GROUP_LENGTH) as number[]);
-      if (m.n >= 1 && m.n <= SUPPRESS_AT_MOST) suppressed.push({ attribute: attribute.name, group });
-      else groups.push(m);
-      if (m.n > SUPPRESS_AT_MOST) reported.push(m);
+      return groupMetrics(attribute.name, group, Array.prototype.slice.call(sum, start, start + FAIRNESS_GROUP_LENGTH) as number[]);
     });
-    const tprGap = spread(reported.map((m) => m.tpr));
-    const fprGap = spread(reported.map((m) => m.fpr));
-    eod[attribute.name] = tprGap === null && fprGap === null ? null : Math.max(tprGap ?? 0, fprGap ?? 0);
-    dpd[attribute.name] = spread(reported.map((m) => m.selectionRate));
+    const hidden = suppressedGroups(all.map((m) => m.n));
+    all.forEach((m, g) => {
+      if (hidden.has(g)) suppressed.push({ attribute: attribute.name, group: m.group });
+      else groups.push(m);
+    });
     base += attribute.groups.length * FAIRNESS_GROUP_LENGTH;
   }
+  const { equalizedOddsDifference, demographicParityDifference } = fairnessDifferences(attributes.map((a) => a.name), groups);
   return {
     attributes: attributes.map((a) => a.name),
     groups,
-    equalizedOddsDifference: eod,
-    demographicParityDifference: dpd,
+    equalizedOddsDifference,
+    demographicParityDifference,
     suppressed,
     histogramBins: FAIRNESS_HISTOGRAM_BINS,
     threshold: FAIRNESS_THRESHOLD,
   };
 }
 
-/** Whether a report's equalized odds difference exceeds `max` for some attribute, and which. */
+/** A group's rate as a number, or as JSON wrote a NaN (null). */
+type Rate = number | null;
+
+/**
+ * Fairlearn's differences per attribute over the reported groups of more than SUPPRESS_AT_MOST
+ * patients (empty and suppressed groups enter none): the larger of the TPR and FPR gaps, and the
+ * selection-rate gap; null with fewer than two groups that have the rate. The coordinator
+ * recomputes them from the reported groups (coordinator/registry/fairness-review.ts).
+ */
+export function fairnessDifferences(
+  attributes: readonly string[],
+  groups: readonly { attribute: string; n: number; tpr: Rate; fpr: Rate; selectionRate: Rate }[],
+): Pick<FairnessReport, 'equalizedOddsDifference' | 'demographicParityDifference'> {
+  const eod: Record<string, number | null> = {};
+  const dpd: Record<string, number | null> = {};
+  const finite = (v: readonly Rate[]): number[] => v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  for (const a of attributes) {
+    const reported = groups.filter((m) => m.attribute === a && m.n > SUPPRESS_AT_MOST);
+    const tprGap = spread(finite(reported.map((m) => m.tpr)));
+    const fprGap = spread(finite(reported.map((m) => m.fpr)));
+    eod[a] = tprGap === null && fprGap === null ? null : Math.max(tprGap ?? 0, fprGap ?? 0);
+    dpd[a] = spread(finite(reported.map((m) => m.selectionRate)));
+  }
+  return { equalizedOddsDifference: eod, demographicParityDifference: dpd };
+}
+
+/**
+ * Why a report needs a review before approval: an attribute whose equalized odds difference
+ * exceeds `max`, or one whose difference cannot be computed (fewer than two reportable groups):
+ * a disparity that cannot be assessed is not taken as none.
+ */
 export function fairnessReviewReasons(report: Pick<FairnessReport, 'equalizedOddsDifference'>, max: number): string[] {
-  return Object.entries(report.equalizedOddsDifference)
-    .filter(([, x]) => x !== null && x > max)
-    .map(([a, x]) => `equalized odds difference ${(x as number).toFixed(4)} over "${a}" exceeds ${max}`);
+  return Object.entries(report.equalizedOddsDifference).flatMap(([a, x]) =>
+    x === null
+      ? [`equalized odds difference over "${a}" cannot be assessed: fewer than two groups of more than ${SUPPRESS_AT_MOST} patients are reported`]
+      : x > max
+        ? [`equalized odds difference ${x.toFixed(4)} over "${a}" exceeds ${max}`]
+        : [],
+  );
 }

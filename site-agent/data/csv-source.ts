@@ -26,6 +26,8 @@ export interface CsvSourceOptions {
   readonly headerless?: readonly string[];
   /** Stop after this many rows have been handed on (a sample for the PHI guard). */
   readonly maxRows?: number;
+  /** Names in `need` whose missing value does not drop the row (evaluation-only fairness attributes: their own "unrecorded" group). */
+  readonly optional?: readonly string[];
 }
 
 /** One kept row: the needed cells, keyed by spec name, as trimmed text. */
@@ -105,7 +107,7 @@ export async function readCsvRows(options: CsvSourceOptions, onRow: (row: Source
     },
     ({ record, info }) => {
       const cells = Object.fromEntries(options.need.map((name) => [name, record[plan.localOf(name)] ?? '']));
-      if (options.need.some((name) => isMissing(cells[name] ?? ''))) {
+      if (options.need.some((name) => !options.optional?.includes(name) && isMissing(cells[name] ?? ''))) {
         droppedRows++;
         return true;
       }

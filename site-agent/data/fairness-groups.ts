@@ -6,11 +6,13 @@
  */
 import { CohortError, DataErrors } from '../../core/errors/index.ts';
 import type { FairnessAttributeSpec } from '../../models/spec-schema.ts';
-import { levelIndex, parseDecimal } from './cell-values.ts';
+import { isMissing, levelIndex, parseDecimal } from './cell-values.ts';
 import type { EncodableRow, EncodeContext } from './encode-rows.ts';
 
 export function groupIndex(attribute: FairnessAttributeSpec, row: EncodableRow, context: EncodeContext = {}): number {
   const cell = row.cells[attribute.name] ?? '';
+  // A missing value: the attribute's last group, "unrecorded" (models/fairness.ts), after the listed groups or bands.
+  if (isMissing(cell)) return attribute.type === 'categorical' ? attribute.groups.length : attribute.bands.length - 1;
   let index = -1;
   if (attribute.type === 'categorical') index = levelIndex(cell, attribute.groups);
   else {

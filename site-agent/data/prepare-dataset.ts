@@ -59,6 +59,8 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
   const source: CsvSourceOptions = {
     path: mapping.path,
     need: [...spec.features.map((f) => f.name), ...labelColumns(spec), ...fairnessColumns(spec)],
+    // An evaluation-only attribute's missing value does not drop the row: it is the attribute's "unrecorded" group.
+    optional: fairnessColumns(spec),
     columns: mapping.columns,
     ...(mapping.split ? { splitColumn: mapping.split.column } : {}),
   };
@@ -68,15 +70,15 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
 
   const rows: EncodedRow[] = [];
   const isTest: boolean[] = [];
-  // Fairness attributes are read for evaluation only: a group index per row, never a design column.
+  // Fairness attributes are read for evaluation only: a group index per test row, never a design column.
   const attributes = spec.fairness?.attributes ?? [];
-  const groups: number[][] = [];
+  const attributeCells: { line: number; cells: Record<string, string> }[] = [];
   const context = { file: mapping.path, columns: mapping.columns };
   const guard = fullReadGuard(spec, mapping);
   const { header, droppedRows } = await readCsvRows(source, (row) => {
     guard.add(row);
     rows.push(encodeRow(spec, row, context));
-    if (attributes.length > 0) groups.push(attributes.map((a) => groupIndex(a, row, context)));
+    if (attributes.length > 0) attributeCells.push({ line: row.line, cells: Object.fromEntries(attributes.map((a) => [a.name, row.cells[a.name] ?? ''])) });
     if (mapping.split) isTest.push(splitSide(mapping.path, mapping.split, row.line, row.split ?? ''));
   });
   // Every cell of every read column judged, not only the sample: an age of 93 in the last row is refused here, before training.
@@ -93,7 +95,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
     train: scaled.train,
     test: scaled.test,
     columns,
-    testGroups: attributes.map((_, a) => Int32Array.from(groups.filter((_, i) => testMask[i]).map((g) => g[a]!))),
+    testGroups: attributes.map((a) => Int32Array.from(attributeCells.filter((_, i) => testMask[i]).map((row) => groupIndex(a, row, context)))),
     droppedRows,
     fingerprint: datasetFingerprint(scaled.train, columns, options.fingerprintKey),
     phiGuard,

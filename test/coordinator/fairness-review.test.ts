@@ -1,7 +1,7 @@
 /**
- * A released version whose equalized odds difference exceeds the spec's threshold (or the
- * policy's 0.1) is marked reviewRequired, and ModelRegistry.approve, on a real SQLite state
- * file, refuses it with REGISTRY_FAIRNESS_REVIEW_REQUIRED until the approver states the review
+ * A released version whose equalized odds difference exceeds the policy's 0.1 (or a lower
+ * threshold of the spec's), cannot be computed, or was withheld, is marked reviewRequired, and
+ * ModelRegistry.approve, on a real SQLite state file, refuses it with REGISTRY_FAIRNESS_REVIEW_REQUIRED until the approver states the review
  * was done; the approval then records the review in the version's fairness record and event.
  */
 import { createHash } from 'node:crypto';
@@ -19,8 +19,8 @@ const WEIGHTS = Buffer.from(new Float32Array([0.5]).buffer);
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 const SEX = [{ name: 'sex', groups: ['F', 'M'] }];
 
-/** 20 women and 20 men, 10 positives each; women's positives all caught, men's half (TPR gap 0.5, FPR 0 for both). */
-function report(): ReturnType<typeof fairnessReport> {
+/** 20 women and 20 men, 10 positives each; women's positives all caught, `menCaught` of men's (TPR gap (10 - menCaught) / 10, FPR 0 for both). */
+function report(menCaught = 5): ReturnType<typeof fairnessReport> {
   const scores: number[] = [];
   const labels: number[] = [];
   const groups: number[] = [];
@@ -28,7 +28,7 @@ function report(): ReturnType<typeof fairnessReport> {
     for (let i = 0; i < 20; i++) {
       const positive = i < 10;
       labels.push(positive ? 1 : 0);
-      scores.push(positive && (g === 0 || i < 5) ? 0.9 : 0.1);
+      scores.push(positive && (g === 0 || i < menCaught) ? 0.9 : 0.1);
       groups.push(g);
     }
   }
@@ -67,11 +67,55 @@ describe('fairness review before approval', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('marks a version over the policy threshold (0.1 by default; the spec may set another) and names the reason', () => {
+  const SEX_SPEC = (max?: number): Parameters<typeof fairnessRecord>[1] => ({ fairness: { attributes: [{ name: 'sex', type: 'categorical', groups: ['F', 'M'] }], ...(max === undefined ? {} : { maxEqualizedOddsDifference: max }) } });
+
+  it('marks a version over the policy threshold (0.1; the spec may only lower it) and names the reason', () => {
     const r = report();
     expect(r.equalizedOddsDifference).toEqual({ sex: 0.5 });
     expect(fairnessRecord(r, {})).toMatchObject({ maxEqualizedOddsDifference: 0.1, reviewRequired: true, reviewReasons: ['equalized odds difference 0.5000 over "sex" exceeds 0.1'] });
-    expect(fairnessRecord(r, { fairness: { attributes: [{ name: 'sex', type: 'categorical', groups: ['F', 'M'] }], maxEqualizedOddsDifference: 0.5 } })).toMatchObject({ reviewRequired: false, reviewReasons: [] });
+    // A spec that raises the threshold (the reviewer's failopen.ts) is held to the policy's 0.1; one that lowers it is applied.
+    expect(fairnessRecord(r, SEX_SPEC(1))).toMatchObject({ maxEqualizedOddsDifference: 0.1, reviewRequired: true, reviewReasons: ['equalized odds difference 0.5000 over "sex" exceeds 0.1'] });
+    expect(fairnessRecord(report(10), SEX_SPEC(1))).toMatchObject({ maxEqualizedOddsDifference: 0.1, reviewRequired: false, reviewReasons: [] });
+    expect(fairnessRecord(report(9), SEX_SPEC(0.05))).toMatchObject({ maxEqualizedOddsDifference: 0.05, reviewRequired: true, reviewReasons: ['equalized odds difference 0.1000 over "sex" exceeds 0.05'] });
+  });
+
+  it('fails closed: a spec with fairness whose final metrics were withheld needs review; so does an attribute whose difference cannot be computed', () => {
+    expect(fairnessRecord(undefined, SEX_SPEC())).toEqual({
+      attributes: ['sex'], groups: [], suppressed: [], equalizedOddsDifference: { sex: null }, demographicParityDifference: { sex: null }, histogramBins: 64, threshold: 0.5,
+      maxEqualizedOddsDifference: 0.1, reviewRequired: true, withheld: true,
+      reviewReasons: [
+        'the final round released no fairness report (its metrics were withheld): the fairness of this version was not assessed',
+        'equalized odds difference over "sex" cannot be assessed: fewer than two groups of more than 10 patients are reported',
+      ],
+    });
+    expect(fairnessRecord(undefined, {})).toBeNull();
+    // The reviewer's failopen.ts: 200 rows of one race predicted perfectly, 10 and 9 of two others all wrong. Both small groups are
+    // suppressed, one group is left, and the difference is null: before the fix that needed no review.
+    const A = [{ name: 'race', groups: ['white', 'black', 'asian'] }];
+    const s: number[] = [];
+    const y: number[] = [];
+    const g: number[] = [];
+    for (const [group, n, right] of [[0, 200, true], [1, 10, false], [2, 9, false]] as const) {
+      for (let i = 0; i < n; i++) {
+        y.push(i % 2);
+        s.push((i % 2 === 1) === right ? 0.9 : 0.1);
+        g.push(group);
+      }
+    }
+    const r = fairnessReport(A, fairnessVector(A, s, y, [g]));
+    expect(r.equalizedOddsDifference).toEqual({ race: null });
+    expect(fairnessRecord(r, {})).toMatchObject({ reviewRequired: true, reviewReasons: ['equalized odds difference over "race" cannot be assessed: fewer than two groups of more than 10 patients are reported'] });
+  });
+
+  it('recomputes the differences from the reported groups instead of trusting the reported ones', () => {
+    const forged = { ...report(), equalizedOddsDifference: { sex: 0 }, demographicParityDifference: { sex: 0 } };
+    expect(fairnessRecord(forged, {})).toMatchObject({ equalizedOddsDifference: { sex: 0.5 }, demographicParityDifference: { sex: 0.25 }, reviewRequired: true });
+  });
+
+  it('refuses approval of a version whose fairness metrics were withheld until the approver states the review', () => {
+    const id = release('r0', fairnessRecord(undefined, SEX_SPEC()));
+    expect(caughtSync(() => registry.approve(carol, id, 'validated', '')).code).toBe('COHORT_E_REGISTRY_FAIRNESS_REVIEW_REQUIRED');
+    expect(registry.approve(carol, id, 'fairness not assessed: metrics withheld; accepted for a supervised pilot only', '', true).approval).toBe('APPROVED');
   });
 
   it('refuses approval of a version that needs review without --fairness-reviewed, records the refusal, and approves with it, recording the review', () => {
@@ -92,9 +136,9 @@ describe('fairness review before approval', () => {
     expect(events().at(-1)).toMatchObject({ action: 'model.approve', detail: { modelId: id, fairnessReviewed: true, noteSha256: sha256(note) } });
   });
 
-  it('approves a version within the threshold, or without fairness, with no flag and records no review', () => {
-    const within = release('r2', fairnessRecord(report(), { fairness: { attributes: [{ name: 'sex', type: 'categorical', groups: ['F', 'M'] }], maxEqualizedOddsDifference: 0.5 } }));
-    const none = release('r3', null);
+  it('approves a version within the threshold, or whose spec asks for no fairness, with no flag and records no review', () => {
+    const within = release('r2', fairnessRecord(report(10), SEX_SPEC()));
+    const none = release('r3', fairnessRecord(undefined, {}));
     registry.approve(carol, within, 'validated', '');
     registry.approve(carol, none, 'validated', '');
     expect(JSON.parse(store.modelInfo(within)!.fairness_json!)).not.toHaveProperty('review');

@@ -201,7 +201,13 @@ describe('a local consortium over mTLS', () => {
     expect(fairness.maxEqualizedOddsDifference).toBe(0.1);
     // sex is left unstandardised, so the pooled rows give each sex's count and accuracy directly.
     const sexColumn = spec.features.findIndex((f) => f.name === 'sex');
-    for (const g of fairness.groups.filter((x) => x.attribute === 'sex')) {
+    // Both sexes are reported (the loop below would pass over none), and between them they hold every pooled test row; sex is
+    // a feature too, so a row without it is dropped and "unrecorded" is empty.
+    const sexGroups = fairness.groups.filter((x) => x.attribute === 'sex');
+    expect(sexGroups.map((g) => [g.group, g.n > 0])).toEqual([['0', true], ['1', true], ['unrecorded', false]]);
+    const sexes = sexGroups.filter((g) => g.n > 0);
+    expect(sexes.reduce((n, g) => n + g.n, 0)).toBe(pooled.rows);
+    for (const g of sexes) {
       const rows = Array.from({ length: pooled.rows }, (_, i) => i).filter((i) => String(pooled.x[i * pooled.cols + sexColumn]) === g.group);
       expect(g.n).toBe(rows.length);
       expect(g.accuracy).toBe(rows.filter((i) => (probabilities[i]! > 0.5) === (pooled.y[i] === 1)).length / rows.length);

@@ -114,7 +114,8 @@ describe('fairness and explanations in the registry, the CLI and the model card'
     expect(v.fairness.demographicParityDifference).toEqual({ sex: 0.25, age: null });
     expect(v.fairness).toMatchObject({ suppressed: [], maxEqualizedOddsDifference: 0.1, reviewRequired: true });
     expect(v.reviewRequired).toBe(true);
-    expect(v.reviewReasons).toEqual(['equalized odds difference 0.5000 over "sex" exceeds 0.1']);
+    // Every age row is in one band: age's difference cannot be computed, which needs review too (fail closed).
+    expect(v.reviewReasons).toEqual(['equalized odds difference 0.5000 over "sex" exceeds 0.1', 'equalized odds difference over "age" cannot be assessed: fewer than two groups of more than 10 patients are reported']);
     expect(v.explanations).toEqual({ method: 'linear-shap', baseline: 'global-mean', global: [{ feature: 'cp', meanAbsAttribution: 0.5 }, { feature: 'age', meanAbsAttribution: 0.25 }], completenessError: 0, rows: 40 });
     expect(v.provenance.finalMetrics).toEqual({ numExamples: 40, evaluators: 3, loss: 0.5, accuracy: 0.75, auc: 0.8, aucResolution: 0.01 });
   });

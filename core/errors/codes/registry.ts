@@ -27,7 +27,7 @@ export const RegistryErrors = defineErrors({
   FAIRNESS_REVIEW_REQUIRED: {
     code: 'COHORT_E_REGISTRY_FAIRNESS_REVIEW_REQUIRED',
     grpc: status.FAILED_PRECONDITION,
-    meaning: "The version's equalized odds difference over a fairness attribute exceeds the spec's maxEqualizedOddsDifference (or the policy's 0.1), so it is marked reviewRequired; approval needs an explicit statement that the disparity was reviewed.",
+    meaning: "The version is marked reviewRequired: its equalized odds difference over a fairness attribute exceeds the policy's 0.1 (or the spec's lower maxEqualizedOddsDifference), cannot be computed (fewer than two reportable groups), or its final fairness metrics were withheld; approval needs an explicit statement that the review was done.",
     fix: 'Review the per-group metrics (`cohort model show <modelId>`), then approve with --fairness-reviewed and a --note that addresses the disparity; the approval records it.',
   },
   ALREADY_APPROVED: {

@@ -6,13 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evaluationLayout, extendedMetrics, layoutVector } from '../../../core/evaluation/evaluation-layout.ts';
-import { FAIRNESS_GROUP_LENGTH, fairnessLength, fairnessReport, fairnessVector } from '../../../core/evaluation/fairness-metrics.ts';
+import { FAIRNESS_GROUP_LENGTH, fairnessLength, fairnessReport, fairnessVector, groupMetrics, SUPPRESS_AT_MOST, suppressedGroups, type FairnessReport, type GroupMetrics } from '../../../core/evaluation/fairness-metrics.ts';
+import { consortiumMetrics } from '../../../core/evaluation/summed-metrics.ts';
 import { EVAL_VECTOR_LENGTH, evaluationVector } from '../../../core/evaluation/summed-metrics.ts';
 import { parseSpec } from '../../../models/validate-spec.ts';
 import { groupIndex } from '../../../site-agent/data/fairness-groups.ts';
+import { fairnessGroups } from '../../../models/fairness.ts';
 import { caughtSync } from '../../support/caught.ts';
 
-const ATTRS = [{ name: 'band', groups: ['young', 'mid', 'old', 'none'] }];
+const ATTRS = [{ name: 'band', groups: ['young', 'mid', 'old', 'none', 'senior'] }];
 
 /** Rows of one group: `tp` true positives and so on, scores 0.9 for predicted positive, 0.1 otherwise. */
 function rows(group: number, c: { tp: number; fp: number; tn: number; fn: number }): { s: number[]; y: number[]; g: number[] } {
@@ -37,30 +39,34 @@ function site(parts: { s: number[]; y: number[]; g: number[] }[]): Float64Array 
 }
 
 describe('fairness metrics', () => {
-  it('computes per-group rates and Fairlearn\'s differences from summed counts, suppressing groups of 1 to 10 and leaving them out of the differences', () => {
-    // Two sites; "young" split across them. young: tp 8 fp 2 tn 6 fn 4 (n 20); mid: tp 3 fp 6 tn 6 fn 3 (n 18); old: 5 patients (suppressed, and extreme); none: 0.
-    const a = site([rows(0, { tp: 5, fp: 1, tn: 3, fn: 2 }), rows(1, { tp: 3, fp: 6, tn: 6, fn: 3 }), rows(2, { tp: 0, fp: 5, tn: 0, fn: 0 })]);
+  it('computes per-group rates and Fairlearn\'s differences from summed counts, suppressing groups of 1 to 10 (and the smallest other group) and leaving them out of the differences', () => {
+    // Two sites; "young" split across them. young: tp 8 fp 2 tn 6 fn 4 (n 20); mid: tp 3 fp 6 tn 6 fn 3 (n 18); old: 5 patients (suppressed, and extreme); none: 0;
+    // senior: tp 4 fp 2 tn 10 fn 4 (n 20). "old" alone would be derivable by subtraction, so "mid", the smallest reported group, is suppressed too.
+    const a = site([rows(0, { tp: 5, fp: 1, tn: 3, fn: 2 }), rows(1, { tp: 3, fp: 6, tn: 6, fn: 3 }), rows(2, { tp: 0, fp: 5, tn: 0, fn: 0 }), rows(4, { tp: 4, fp: 2, tn: 10, fn: 4 })]);
     const b = site([rows(0, { tp: 3, fp: 1, tn: 3, fn: 2 })]);
     expect(a).toHaveLength(fairnessLength(ATTRS));
-    expect(fairnessLength(ATTRS)).toBe(4 * FAIRNESS_GROUP_LENGTH);
+    expect(fairnessLength(ATTRS)).toBe(5 * FAIRNESS_GROUP_LENGTH);
     const r = fairnessReport(ATTRS, a.map((x, i) => x + b[i]!));
     const byGroup = Object.fromEntries(r.groups.map((g) => [g.group, g]));
     expect(byGroup.young).toMatchObject({ n: 20, tpr: 8 / 12, fpr: 2 / 8, ppv: 8 / 10, accuracy: 14 / 20, selectionRate: 10 / 20, auc: (8 * 6 + (8 * 2 + 4 * 6) / 2) / (12 * 8) });
     // Pairs in one bin count half: two bins, so the resolution is (8*2 + 4*6) / (2 * 12 * 8).
     expect(byGroup.young!.aucResolution).toBe((8 * 2 + 4 * 6) / (2 * 12 * 8));
-    expect(byGroup.mid).toMatchObject({ n: 18, tpr: 3 / 6, fpr: 6 / 12, ppv: 3 / 9, accuracy: 9 / 18, selectionRate: 9 / 18 });
+    expect(byGroup.senior).toMatchObject({ n: 20, tpr: 4 / 8, fpr: 2 / 12, ppv: 4 / 6, accuracy: 14 / 20, selectionRate: 6 / 20 });
+    expect(byGroup.mid).toBeUndefined();
     expect(byGroup.none!.n).toBe(0);
     expect(byGroup.none!.tpr).toBeNaN();
     expect(byGroup.old).toBeUndefined();
-    expect(r.suppressed).toEqual([{ attribute: 'band', group: 'old' }]);
-    // Over young and mid only: TPR gap 1/6, FPR gap 1/4; selection gap 0. "old" (FPR 1, selection 1) would change both.
-    expect(r.equalizedOddsDifference.band).toBeCloseTo(0.25, 15);
-    expect(r.demographicParityDifference.band).toBe(0);
+    expect(r.suppressed).toEqual([{ attribute: 'band', group: 'mid' }, { attribute: 'band', group: 'old' }]);
+    // Over young and senior only: TPR gap 1/6, FPR gap 1/12; selection gap 0.2. "old" (FPR 1, selection 1) would change both.
+    expect(r.equalizedOddsDifference.band).toBeCloseTo(1 / 6, 15);
+    expect(r.demographicParityDifference.band).toBeCloseTo(0.2, 15);
   });
 
   it('gives no difference with fewer than two reportable groups', () => {
+    // mid (4) is suppressed, and young with it: young's numbers minus the total would give mid's.
     const r = fairnessReport(ATTRS, site([rows(0, { tp: 6, fp: 6, tn: 6, fn: 6 }), rows(1, { tp: 1, fp: 1, tn: 1, fn: 1 })]));
-    expect(r.suppressed).toEqual([{ attribute: 'band', group: 'mid' }]);
+    expect(r.suppressed).toEqual([{ attribute: 'band', group: 'young' }, { attribute: 'band', group: 'mid' }]);
+    expect(r.groups.map((g) => g.group)).toEqual(['old', 'none', 'senior']);
     expect(r.equalizedOddsDifference).toEqual({ band: null });
     expect(r.demographicParityDifference).toEqual({ band: null });
   });
@@ -70,7 +76,7 @@ describe('fairness metrics', () => {
     expect(evaluationLayout(plain).length).toBe(EVAL_VECTOR_LENGTH);
     const spec = { ...plain, fairness: { attributes: [{ name: 'a', type: 'numeric' as const, bands: [0, 1, 2] }] } };
     const layout = evaluationLayout(spec);
-    expect(layout.length).toBe(EVAL_VECTOR_LENGTH + 2 * FAIRNESS_GROUP_LENGTH);
+    expect(layout.length).toBe(EVAL_VECTOR_LENGTH + 3 * FAIRNESS_GROUP_LENGTH); // two bands and "unrecorded"
     const base = evaluationVector([0.9, 0.2], [1, 0]);
     const v = layoutVector(layout, base);
     fairnessVector(layout.fairness, [0.9, 0.2], [1, 0], [[0, 1]], v, layout.fairnessOffset);
@@ -87,6 +93,10 @@ describe('fairness metrics', () => {
     expect(groupIndex(sex, row({ sex: '1' }))).toBe(1);
     expect(groupIndex(sex, row({ sex: '0.0' }))).toBe(0);
     expect([39.9, 40, 64, 65, 119].map((x) => groupIndex(age, row({ age: String(x) })))).toEqual([0, 1, 1, 2, 2]);
+    // A missing value is the last group, "unrecorded", after the listed groups or bands.
+    expect(['', 'NA', '?'].map((c) => groupIndex(sex, row({ sex: c })))).toEqual([2, 2, 2]);
+    expect(groupIndex(age, row({ age: '' }))).toBe(3);
+    expect(fairnessGroups({ fairness: { attributes: [sex, age] } }).map((a) => a.groups)).toEqual([['0', '1', 'unrecorded'], ['[0,40)', '[40,65)', '[65,120)', 'unrecorded']]);
     for (const [attribute, cell] of [[sex, '2'], [age, '120'], [age, '-1'], [age, 'old']] as const) {
       const e = caughtSync(() => groupIndex(attribute, row({ [attribute.name]: cell }), { file: 'x.csv', columns: { age: 'AGE_YRS' } }));
       expect(e.code).toBe('COHORT_E_DATA_FAIRNESS_GROUP_UNKNOWN');
@@ -100,6 +110,92 @@ describe('fairness metrics', () => {
     const issues = (extra: Record<string, unknown>): string[] => (caughtSync(() => parseSpec({ ...base, ...extra })).details as { issues: { path: string }[] }).issues.map((i) => i.path);
     expect(issues({ fairness: { attributes: [{ name: 'age', type: 'numeric', bands: [0, 65, 40] }] } })).toEqual(['spec.fairness.attributes[0].bands']);
     expect(issues({ fairness: { attributes: [{ name: 's', type: 'categorical', groups: [0, 1] }, { name: 's', type: 'categorical', groups: [0, 1] }] } })).toEqual(['spec.fairness']);
+    expect(issues({ fairness: { attributes: [{ name: 's', type: 'categorical', groups: ['a', 'unrecorded'] }] } })).toEqual(['spec.fairness.attributes[0].groups']);
     expect(parseSpec({ ...base, fairness: { attributes: [{ name: 's', type: 'categorical', groups: [0, 1] }], maxEqualizedOddsDifference: 0.2 } }).fairness).toEqual({ attributes: [{ name: 's', type: 'categorical', groups: [0, 1] }], maxEqualizedOddsDifference: 0.2 });
+  });
+});
+
+/**
+ * The reviewer's subtraction attack (review of issue 13): from the released numExamples and
+ * accuracy and the reported groups' n, accuracy, selectionRate and ppv only, the suppressed
+ * rows of "race" are counted, and their confusion counts are taken from the "sex" groups (which
+ * partition the same rows) minus the reported race groups.
+ */
+function subtractionAttack(base: { numExamples: number; accuracy: number }, groups: readonly Pick<GroupMetrics, 'attribute' | 'n' | 'accuracy' | 'selectionRate' | 'ppv'>[]): { n: number; correct: number; tp: number; fp: number; tn: number; fn: number } {
+  const counts = (g: (typeof groups)[number]): { tp: number; fp: number; tn: number; fn: number } => {
+    if (g.n === 0) return { tp: 0, fp: 0, tn: 0, fn: 0 };
+    const tp = Number.isNaN(g.ppv) ? 0 : Math.round(g.ppv * g.selectionRate * g.n);
+    const fp = Math.round(g.selectionRate * g.n) - tp;
+    const tn = Math.round(g.accuracy * g.n) - tp;
+    return { tp, fp, tn, fn: g.n - tp - fp - tn };
+  };
+  const total = (a: string): { tp: number; fp: number; tn: number; fn: number } =>
+    groups.filter((g) => g.attribute === a).map(counts).reduce((s, c) => ({ tp: s.tp + c.tp, fp: s.fp + c.fp, tn: s.tn + c.tn, fn: s.fn + c.fn }), { tp: 0, fp: 0, tn: 0, fn: 0 });
+  const all = total('sex');
+  const known = total('race');
+  const n = base.numExamples - groups.filter((g) => g.attribute === 'race').reduce((t, g) => t + g.n, 0);
+  return { n, correct: Math.round(base.accuracy * base.numExamples) - known.tp - known.tn, tp: all.tp - known.tp, fp: all.fp - known.fp, tn: all.tn - known.tn, fn: all.fn - known.fn };
+}
+
+describe('complementary suppression', () => {
+  const RACE_SEX = [{ name: 'race', groups: ['white', 'black', 'other'] }, { name: 'sex', groups: ['F', 'M'] }];
+  // 60 white, 40 black (alternating labels, scores on the right side of 0.5 but for every 7th row), and 4 "other": tp 2, fp 1, tn 0, fn 1.
+  const scores: number[] = [];
+  const labels: number[] = [];
+  const race: number[] = [];
+  const sex: number[] = [];
+  const add = (r: number, n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const y = i % 5 < 2 ? 1 : 0;
+      labels.push(y);
+      scores.push((y === 1) !== (i % 7 === 0) ? 0.8 : 0.2);
+      race.push(r);
+      sex.push(i % 2);
+    }
+  };
+  add(0, 60);
+  add(1, 40);
+  for (const [s, y] of [[0.9, 1], [0.8, 1], [0.7, 0], [0.2, 1]] as const) {
+    scores.push(s);
+    labels.push(y);
+    race.push(2);
+    sex.push(0);
+  }
+  const sum = fairnessVector(RACE_SEX, scores, labels, [race, sex]);
+  const base = consortiumMetrics(evaluationVector(scores, labels));
+
+  it('without it, the lone suppressed group\'s n and confusion counts follow from the released numbers by subtraction', () => {
+    // Primary suppression only: every group of 1 to 10 withheld, the rest released (as before the fix).
+    const groups: GroupMetrics[] = [];
+    let at = 0;
+    for (const a of RACE_SEX) {
+      for (const g of a.groups) {
+        const m = groupMetrics(a.name, g, sum.subarray(at, at + FAIRNESS_GROUP_LENGTH));
+        if (!(m.n >= 1 && m.n <= SUPPRESS_AT_MOST)) groups.push(m);
+        at += FAIRNESS_GROUP_LENGTH;
+      }
+    }
+    expect(groups.map((g) => g.group)).toEqual(['white', 'black', 'F', 'M']);
+    expect(subtractionAttack(base, groups)).toEqual({ n: 4, correct: 2, tp: 2, fp: 1, tn: 0, fn: 1 });
+  });
+
+  it('with it, the smallest reported group is suppressed too, and subtraction gives only a set of more than 10 patients', () => {
+    const r: FairnessReport = JSON.parse(JSON.stringify(fairnessReport(RACE_SEX, sum))) as FairnessReport;
+    expect(r.suppressed).toEqual([{ attribute: 'race', group: 'black' }, { attribute: 'race', group: 'other' }]);
+    expect(r.groups.map((g) => `${g.attribute}=${g.group}`)).toEqual(['race=white', 'sex=F', 'sex=M']);
+    const derived = subtractionAttack(base, r.groups.map((g) => ({ ...g, ppv: g.ppv ?? Number.NaN })));
+    expect(derived.n).toBe(44);
+    expect(derived.tp + derived.fp + derived.tn + derived.fn).toBe(44);
+    // One reported group left: race's difference cannot be computed.
+    expect(r.equalizedOddsDifference.race).toBeNull();
+  });
+
+  it('picks complements by size until the suppressed total is 0 or over 10, leaving empty groups reported', () => {
+    expect([...suppressedGroups([50, 4, 0, 30])].sort()).toEqual([1, 3]);
+    expect([...suppressedGroups([50, 4, 3, 30])].sort()).toEqual([1, 2, 3]);
+    expect([...suppressedGroups([50, 6, 5, 30])].sort()).toEqual([1, 2]);
+    expect([...suppressedGroups([50, 0, 30])]).toEqual([]);
+    expect([...suppressedGroups([5, 0])]).toEqual([0]);
+    expect([...suppressedGroups([12, 11])]).toEqual([]);
   });
 });

@@ -65,6 +65,27 @@ describe('prepareDataset', () => {
     expect(data.phiGuard.unreadIdentifierColumns).toEqual(['MRN', 'PATIENT_NAME', 'DOB']);
   });
 
+  it('keeps a row whose evaluation-only fairness attribute is missing: in training, and in the attribute\'s "unrecorded" group when it is a test row', async () => {
+    // RACE is a fairness attribute only. Rows 2 (train) and 6 (test) have none; row 4's value is in no listed group but is a training row, whose group is never read.
+    const rows = [
+      'MRN,AGE_YRS,SEX_CD,CHEST_PAIN,DX,SPLIT,RACE',
+      'SYN001,40,1,2,1,TRAIN,a',
+      'SYN002,50,0,4,0,TRAIN,',
+      'SYN003,55,1,1,1,TRAIN,b',
+      'SYN004,60,1,1,0,TRAIN,zzz',
+      'SYN005,70,0,3,1,TEST,b',
+      'SYN006,45,1,2,0,TEST,NA',
+    ];
+    const path = await writeCsv(dir, 'fairness-missing.csv', rows);
+    const withRace: DatasetSpec = { ...spec, fairness: { attributes: [{ name: 'race', type: 'categorical', groups: ['a', 'b'] }] } };
+    const data = await prepareDataset({ spec: withRace, mapping: { path, columns: { ...columns, race: 'RACE' }, split }, fingerprintKey: FP_KEY });
+    // Before the fix the two rows without a race were dropped (droppedRows 2, 3 training rows), and row 4's unknown value refused the extract.
+    expect(data.droppedRows).toBe(0);
+    expect(data.train.rows).toBe(4);
+    expect(data.test.rows).toBe(2);
+    expect(Array.from(data.testGroups[0]!)).toEqual([1, 2]);
+  });
+
   it('gives the same fingerprint whatever the identifier columns hold, and another one when a clinical value changes', async () => {
     const original = await writeCsv(dir, 'fp-a.csv', EXTRACT);
     const otherIds = await writeCsv(dir, 'fp-b.csv', EXTRACT.map((l) => l.replace(/^SYN00\d,"[^"]+",[^,]+/, 'X,"Other, Name",1999-01-01')));
