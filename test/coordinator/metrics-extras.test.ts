@@ -97,7 +97,7 @@ describe('the coordinator checks the evaluation extras against the spec', () => 
     return run.run_id;
   }
 
-  it('refuses reports not laid out as the spec lays them out, and accepts a survival part beside a valid one', () => {
+  it('refuses reports not laid out as the spec lays them out, and a survival part outside a cox-ph run', () => {
     const runId = startedRun();
     const m = scoring(runId, 1);
     const f = m.fairness!;
@@ -113,8 +113,10 @@ describe('the coordinator checks the evaluation extras against the spec', () => 
     expect(refused({ ...m, fairness: { ...f, groups: f.groups.map((g, i) => (i === 0 ? { ...g, tpr: 1.5 } : g)) } })).toMatch(/fairness and explanation reports/);
     expect(refused({ ...m, fairness: { ...f, attributes: ['race'] } })).toMatch(/attributes must be the spec's/);
     expect(refused({ ...m, explanations: null })).toMatch(/the spec asks for no global explanations/);
+    // A survival report belongs to a cox-ph run only (fairness is refused beside a survival label).
+    expect(refused({ ...m, survival: { cIndex: 0.7, meanCIndex: 0.7, comparablePairs: 10, events: 3, sitesWithPairs: 3 } })).toMatch(/survival report comes with a cox-ph run/);
     expect(store.getRoundSite(runId, 1, 'site-a')?.score_state).toBe('PENDING');
-    engine.reportConsortiumMetrics('site-a', runId, 1, { ...m, survival: { anything: 1 } } as ExtendedMetrics);
+    engine.reportConsortiumMetrics('site-a', runId, 1, m);
     expect(store.getRoundSite(runId, 1, 'site-a')?.score_state).toBe('REPORTED');
   });
 
