@@ -48,7 +48,12 @@ export async function witnessTask(o: { audit: SiteAudit; client: SiteServiceClie
       return false;
     case 'refused': {
       log.error({ code: r.error.code, runId: task.runId, round: task.round, evidence: r.evidence }, 'the coordinator\'s audit checkpoint does not extend the one this site cosigned: task refused, both checkpoints kept');
-      await unary((opts, cb) => client.cosignCheckpoint({ treeSize: String(r.treeSize), root: r.root, cosignatureJson: '', refusalCode: r.error.code }, opts, cb)).catch(() => undefined);
+      // With its evidence: the coordinator raises an incident only when both checkpoints are its own and inconsistent.
+      const refusal = {
+        treeSize: String(r.treeSize), root: r.root, cosignatureJson: '', refusalCode: r.error.code,
+        refusedKeptJson: r.keptJson, refusedOfferedJson: r.offeredJson, refusedProof: r.proof.map((p) => Buffer.from(p)), refusedProofFrom: String(r.proofFrom),
+      };
+      await unary((opts, cb) => client.cosignCheckpoint(refusal, opts, cb)).catch(() => undefined);
       if (task.kind === 'TASK_KIND_OFFER') {
         const answer = { runId: task.runId, accept: false, reasonCode: r.error.code, reason: 'the coordinator\'s audit log does not extend the checkpoint this site cosigned', numExamples: '0', datasetFingerprint: '', planned: null };
         await unary((opts, cb) => client.respondToRun(answer, opts, cb));
