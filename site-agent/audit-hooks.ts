@@ -1,7 +1,7 @@
 /**
  * The agent's steps that touch its audit log (site-audit.ts), kept out of agent.ts: witnessing
  * each task's coordinator checkpoint (cosign, or refuse the task), the record of a run
- * decision and the dataset read behind it, and a round's privacy spend with a checkpoint.
+ * decision, and a round's privacy spend with a checkpoint.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,12 +66,9 @@ export async function witnessTask(o: { audit: SiteAudit; client: SiteServiceClie
   }
 }
 
-/** Records a run decision; for an accepted run, the dataset read behind it (columns and row counts). */
-export async function recordDecision(audit: SiteAudit, worker: RunWorker, task: Task__Output, decision: OfferDecision): Promise<void> {
+/** Records a run decision (the dataset read behind it is recorded where the data loads: RunWorker's onDatasetRead). */
+export function recordDecision(audit: SiteAudit, task: Task__Output, decision: OfferDecision): void {
   audit.decision(task.runId, decision.accept, decision.reasonCode, task.submittedBy);
-  if (!decision.accept) return;
-  const data = await worker.data();
-  audit.datasetRead(task.runId, worker.spec.dataset, specColumns(worker.spec), data.train.rows + data.test.rows, data.droppedRows);
 }
 
 /** After a round's evaluation: the round's privacy spend and the ledger head, then a signed checkpoint. */
