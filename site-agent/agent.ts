@@ -31,7 +31,8 @@ import { releasedMessage } from './privacy/release-policy.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
 import { selectBackend } from './training/backend.ts';
 import type { SiteAudit } from './site-audit.ts';
-import { recordDecision, recordRound, witnessTask } from './audit-hooks.ts';
+import { recordDecision, recordRound, specColumns, witnessTask } from './audit-hooks.ts';
+import type { PreparedDataset } from './data/prepare-dataset.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -264,6 +265,7 @@ export class SiteAgent {
     const masking = taskMasking(task.specJson);
     const spec = boundSpec(this.options.states, { ...task, ...(masking === undefined ? {} : { masking }) });
     let w = this.workers.get(task.runId);
+    const audit = this.options.audit;
     if (!w) {
       w = new RunWorker({
         site: this.name,
@@ -274,6 +276,8 @@ export class SiteAgent {
         heKeys: this.options.heKeys,
         ledger: this.options.ledger,
         ...(this.options.kit.agreement === undefined ? {} : { agreement: this.options.kit.agreement }),
+        // Where the data actually loads (an offer, declined or accepted, or the first task after a restart): once per load.
+        ...(audit === undefined ? {} : { onDatasetRead: (d: PreparedDataset) => audit.datasetRead(task.runId, spec.dataset, specColumns(spec), d.train.rows + d.test.rows, d.droppedRows) }),
       });
       this.workers.set(task.runId, w);
     }
@@ -302,7 +306,7 @@ export class SiteAgent {
             planned: decision.planned ?? null,
           };
           await unary((o, cb) => client.respondToRun(answer, o, cb));
-          if (this.options.audit) await recordDecision(this.options.audit, this.workerFor(task), task, decision);
+          if (this.options.audit) recordDecision(this.options.audit, task, decision);
           log.info({ runId: task.runId, accept: decision.accept, reasonCode: decision.reasonCode }, 'answered run offer');
           return;
         }

@@ -1,7 +1,7 @@
 /**
  * The agent's steps that touch its audit log (site-audit.ts), kept out of agent.ts: witnessing
  * each task's coordinator checkpoint (cosign, or refuse the task), the record of a run
- * decision and the dataset read behind it, and a round's privacy spend with a checkpoint.
+ * decision, and a round's privacy spend with a checkpoint.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,7 +48,12 @@ export async function witnessTask(o: { audit: SiteAudit; client: SiteServiceClie
       return false;
     case 'refused': {
       log.error({ code: r.error.code, runId: task.runId, round: task.round, evidence: r.evidence }, 'the coordinator\'s audit checkpoint does not extend the one this site cosigned: task refused, both checkpoints kept');
-      await unary((opts, cb) => client.cosignCheckpoint({ treeSize: String(r.treeSize), root: r.root, cosignatureJson: '', refusalCode: r.error.code }, opts, cb)).catch(() => undefined);
+      // With its evidence: the coordinator raises an incident only when both checkpoints are its own and inconsistent.
+      const refusal = {
+        treeSize: String(r.treeSize), root: r.root, cosignatureJson: '', refusalCode: r.error.code,
+        refusedKeptJson: r.keptJson, refusedOfferedJson: r.offeredJson, refusedProof: r.proof.map((p) => Buffer.from(p)), refusedProofFrom: String(r.proofFrom),
+      };
+      await unary((opts, cb) => client.cosignCheckpoint(refusal, opts, cb)).catch(() => undefined);
       if (task.kind === 'TASK_KIND_OFFER') {
         const answer = { runId: task.runId, accept: false, reasonCode: r.error.code, reason: 'the coordinator\'s audit log does not extend the checkpoint this site cosigned', numExamples: '0', datasetFingerprint: '', planned: null };
         await unary((opts, cb) => client.respondToRun(answer, opts, cb));
@@ -61,12 +66,9 @@ export async function witnessTask(o: { audit: SiteAudit; client: SiteServiceClie
   }
 }
 
-/** Records a run decision; for an accepted run, the dataset read behind it (columns and row counts). */
-export async function recordDecision(audit: SiteAudit, worker: RunWorker, task: Task__Output, decision: OfferDecision): Promise<void> {
+/** Records a run decision (the dataset read behind it is recorded where the data loads: RunWorker's onDatasetRead). */
+export function recordDecision(audit: SiteAudit, task: Task__Output, decision: OfferDecision): void {
   audit.decision(task.runId, decision.accept, decision.reasonCode, task.submittedBy);
-  if (!decision.accept) return;
-  const data = await worker.data();
-  audit.datasetRead(task.runId, worker.spec.dataset, specColumns(worker.spec), data.train.rows + data.test.rows, data.droppedRows);
 }
 
 /** After a round's evaluation: the round's privacy spend and the ledger head, then a signed checkpoint. */

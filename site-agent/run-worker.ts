@@ -72,6 +72,8 @@ export interface RunWorkerOptions {
   readonly ledger: PrivacyLedger;
   /** The agreement the operator recorded for this site in its kit (checked against policy.requireAgreementReference). */
   readonly agreement?: Agreement;
+  /** Called once each time the site's data for this run is loaded (the site's audit log records the read). */
+  readonly onDatasetRead?: (data: PreparedDataset) => void;
 }
 
 /** JSON with object keys sorted, so that the same descriptor always hashes the same. */
@@ -179,6 +181,7 @@ export class RunWorker {
         mapping.kind === 'dicom'
           ? prepareImagingDataset({ spec: this.spec, mapping, fingerprintKey, ...this.o.heKeys.imagingCache() })
           : await prepareDataset({ spec: this.spec, mapping, phiAllowList: this.o.config.policy.phiAllowList, fingerprintKey });
+      this.o.onDatasetRead?.(this.dataset);
     }
     return this.dataset;
   }

@@ -6,16 +6,25 @@
  * patient data, and the site's witnessing of the coordinator's log: every coordinator
  * checkpoint it kept (in `witnessed.jsonl`, a checkpoints file `cohort audit verify
  * --checkpoint` reads) and every one it refused (both checkpoints kept in
- * `witness-evidence/`). Details pass `safeDetails`: counts, codes, hashes and ids only.
+ * `witness-evidence/`). Details pass `safeDetails`: counts, codes, hashes and ids only; roots
+ * are recorded in hex.
+ *
+ * On open, what the site kept is checked against its own verified log: every line of
+ * `witnessed.jsonl` must be signed by its consortium's coordinator under the CA, and the
+ * checkpoint named by the last `witness.cosign` record must be there, as the last line or the
+ * one before it (a crash between keeping a checkpoint and recording it); otherwise the site
+ * does not start (COHORT_E_AUDIT_WITNESS_STATE_ROLLBACK), since a deleted or rolled-back file
+ * would make it trust the next checkpoint on first use again. `checkLedger` does the same for
+ * the privacy ledger against the last `privacy.spend` record (COHORT_E_AUDIT_LEDGER_ROLLBACK).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AuditLog } from '../core/audit/audit-log.ts';
-import { parseCheckpointLine, type ParsedCheckpoint } from '../core/audit/checkpoint.ts';
+import { checkpointVerifier, parseCheckpointLine, type ParsedCheckpoint } from '../core/audit/checkpoint.ts';
 import { safeDetails } from '../core/audit/details.ts';
 import { appendDurably, fsyncDirectory, readLineFile } from '../core/audit/lines.ts';
-import type { AuditOutcome, AuditTarget } from '../core/audit/record.ts';
+import type { AuditOutcome, AuditRecord, AuditTarget } from '../core/audit/record.ts';
 import { cosign, witnessCheckpoint, type CosignatureLine, type OfferedCheckpoint, type WitnessVerdict } from '../core/audit/witness.ts';
 import { AuditErrors, CohortError, isCohortError } from '../core/errors/index.ts';
 import { identityFromCertificate } from '../core/pki/identity.ts';
@@ -33,33 +42,118 @@ export function siteAuditDir(dataDir: string): string {
 export type WitnessResult =
   | { readonly kind: 'none' | 'same' }
   | { readonly kind: 'cosigned'; readonly cosignature: CosignatureLine }
-  | { readonly kind: 'refused'; readonly error: CohortError; readonly evidence: string; readonly treeSize: number; readonly root: string }
+  | {
+      readonly kind: 'refused';
+      readonly error: CohortError;
+      /** The evidence file's path. */
+      readonly evidence: string;
+      readonly treeSize: number;
+      /** The offered checkpoint's root, base64 ('' when it did not parse). */
+      readonly root: string;
+      /** What the coordinator is sent to check the refusal: the kept and offered checkpoints.jsonl lines ('' for none) and the proof. */
+      readonly keptJson: string;
+      readonly offeredJson: string;
+      readonly proof: readonly Uint8Array[];
+      readonly proofFrom: number;
+    }
   | { readonly kind: 'out-of-sync'; readonly error: CohortError };
 
 export class SiteAudit {
   private kept: ParsedCheckpoint | undefined;
   private readonly witnessedFile: string;
   private readonly consortium: string;
+  /** The last privacy.spend record of the log as opened: the ledger may not be behind it. */
+  private readonly lastSpend: AuditRecord | undefined;
 
   private constructor(
     readonly log: AuditLog,
     readonly dataDir: string,
     private readonly kit: { certPem: string; keyPem: string; caPem: string },
+    existing: readonly AuditRecord[],
   ) {
     this.witnessedFile = join(log.dir, WITNESSED_FILE);
     this.consortium = identityFromCertificate(kit.certPem).consortium;
     const { lines, torn } = readLineFile(this.witnessedFile);
     // A torn last line (a crash while keeping it) was never cosigned: cut it off; the one before is the kept one.
     if (torn) truncateSync(this.witnessedFile, torn.offset);
-    const last = lines.at(-1);
-    this.kept = last === undefined ? undefined : parseCheckpointLine(last, lines.length - 1);
+    const kept = this.checkKept(lines, lastOf(existing, 'witness.cosign'));
+    this.kept = kept.at(-1);
+    this.lastSpend = lastOf(existing, 'privacy.spend');
   }
 
-  /** Opens (creating) `<dataDir>/audit/`, verifying what it holds (COHORT_E_AUDIT_WRITER_REFUSED otherwise). */
+  /**
+   * Parses the kept lines, each signed by this consortium's coordinator under the CA, and checks
+   * the last cosignature the log recorded is the last of them or the one before (see the module
+   * comment). Throws COHORT_E_AUDIT_WITNESS_STATE_ROLLBACK.
+   */
+  private checkKept(lines: readonly Buffer[], lastCosign: AuditRecord | undefined): ParsedCheckpoint[] {
+    const rollback = (why: string, details: Record<string, unknown>): CohortError =>
+      new CohortError(AuditErrors.WITNESS_STATE_ROLLBACK, `${this.witnessedFile}: ${why}; the site does not start over it`, { details: { kept: lines.length, ...details } });
+    const verifier = checkpointVerifier(this.kit.caPem);
+    const kept = lines.map((line, i) => {
+      let cp: ParsedCheckpoint;
+      try {
+        cp = parseCheckpointLine(line, i);
+        const signer = verifier(cp, i);
+        if (signer.identity.role === 'coordinator' && signer.identity.consortium === this.consortium) return cp;
+      } catch (e) {
+        throw rollback(`line ${i} is not a coordinator checkpoint that verifies under the CA`, { line: i, code: isCohortError(e) ? e.code : 'malformed' });
+      }
+      throw rollback(`line ${i} is not signed by this consortium's coordinator`, { line: i });
+    });
+    if (lastCosign === undefined) return kept;
+    const size = Number(lastCosign.details.treeSize);
+    const matches = (cp: ParsedCheckpoint): boolean =>
+      cp.size === size &&
+      (typeof lastCosign.details.root === 'string'
+        ? lastCosign.details.root === cp.root.toString('hex')
+        : // Records written before roots were recorded in hex: safeDetails kept the SHA-256 of the base64 root.
+          lastCosign.details.rootSha256 === createHash('sha256').update(cp.root.toString('base64'), 'utf8').digest('hex'));
+    const last = kept.at(-1);
+    const before = kept.at(-2);
+    if (last !== undefined && (matches(last) || (before !== undefined && matches(before) && last.size > size))) return kept;
+    const at = kept.findIndex(matches);
+    throw rollback(
+      at < 0
+        ? `the checkpoint of tree size ${size} this site last cosigned (audit record ${lastCosign.index}) is not kept: the file was deleted, rolled back or replaced`
+        : `${kept.length - 1 - at} checkpoints were kept after the one of tree size ${size} this site last cosigned (audit record ${lastCosign.index})`,
+      { cosignedSize: size, record: lastCosign.index, keptSize: last?.size ?? 0 },
+    );
+  }
+
+  /**
+   * Checks the privacy ledger is not behind the last privacy.spend record of this site's log:
+   * it holds at least that many entries and the entry at that count has the recorded head hash.
+   * Throws COHORT_E_AUDIT_LEDGER_ROLLBACK.
+   */
+  checkLedger(entries: readonly { readonly hash: string }[]): void {
+    const spend = this.lastSpend;
+    if (spend === undefined) return;
+    const count = Number(spend.details.ledgerEntries);
+    const head = spend.details.ledgerHead;
+    const at = entries[count - 1];
+    if (entries.length < count || at === undefined || at.hash !== head) {
+      throw new CohortError(
+        AuditErrors.LEDGER_ROLLBACK,
+        `the privacy ledger holds ${entries.length} entries${at !== undefined && at.hash !== head ? ' and another head' : ''}, but this site's audit log recorded ${count} (record ${spend.index}): the ledger was rolled back or replaced; the site does not start over it`,
+        { details: { entries: entries.length, recorded: count, record: spend.index } },
+      );
+    }
+  }
+
+  /**
+   * Opens (creating) `<dataDir>/audit/`, verifying what it holds (COHORT_E_AUDIT_WRITER_REFUSED
+   * otherwise) and what it kept of the coordinator's log (COHORT_E_AUDIT_WITNESS_STATE_ROLLBACK).
+   */
   static open(dataDir: string, kit: { certPem: string; keyPem: string; caPem: string }): SiteAudit {
     const log = AuditLog.open(siteAuditDir(dataDir), { certPem: kit.certPem, keyPem: kit.keyPem, caPem: kit.caPem });
-    log.takeExisting();
-    const audit = new SiteAudit(log, dataDir, kit);
+    let audit: SiteAudit;
+    try {
+      audit = new SiteAudit(log, dataDir, kit, log.takeExisting());
+    } catch (e) {
+      log.close();
+      throw e;
+    }
     log.append({ actor: log.self, action: 'site.start', outcome: 'ok', details: { witnessedSize: audit.witnessedSize } });
     return audit;
   }
@@ -119,17 +213,21 @@ export class SiteAudit {
       if (e.code === AuditErrors.WITNESS_OUT_OF_SYNC.code) return { kind: 'out-of-sync', error: e };
       const evidence = this.keepEvidence(offered, e);
       let offeredSize: number | null = null;
-      let offeredRoot = '';
+      let offeredRoot: Buffer | undefined;
       try {
         const cp = parseCheckpointLine(Buffer.from(offered.checkpointJson, 'utf8'), 0);
         offeredSize = cp.size;
-        offeredRoot = cp.root.toString('base64');
+        offeredRoot = cp.root;
       } catch {
         // A malformed checkpoint: its bytes are in the evidence file.
       }
-      this.append('witness.refused', 'refused', target, { code: e.code, keptSize: this.kept?.size ?? 0, keptRoot: this.kept?.root.toString('base64') ?? null, offeredSize, offeredRoot, evidence: relative(this.log.dir, evidence) });
+      this.append('witness.refused', 'refused', target, { code: e.code, keptSize: this.kept?.size ?? 0, keptRoot: this.kept?.root.toString('hex') ?? null, offeredSize, offeredRoot: offeredRoot?.toString('hex') ?? null, evidence: relative(this.log.dir, evidence) });
       this.checkpoint();
-      return { kind: 'refused', error: e, evidence, treeSize: offeredSize ?? 0, root: offeredRoot };
+      const keptLine = readLineFile(this.witnessedFile).lines.at(-1);
+      return {
+        kind: 'refused', error: e, evidence, treeSize: offeredSize ?? 0, root: offeredRoot?.toString('base64') ?? '',
+        keptJson: keptLine?.toString('utf8') ?? '', offeredJson: offered.checkpointJson, proof: offered.proof, proofFrom: offered.proofFrom,
+      };
     }
     if (verdict.kind !== 'advanced') return { kind: verdict.kind };
     const cp = verdict.checkpoint;
@@ -144,13 +242,13 @@ export class SiteAudit {
     const previous = this.kept?.size ?? 0;
     this.kept = cp;
     const cosignature = cosign(cp, this.kit);
-    this.append('witness.cosign', 'ok', target, { origin: cp.origin, treeSize: cp.size, root: cp.root.toString('base64'), previousSize: previous });
+    this.append('witness.cosign', 'ok', target, { origin: cp.origin, treeSize: cp.size, root: cp.root.toString('hex'), previousSize: previous });
     return { kind: 'cosigned', cosignature };
   }
 
   private keepEvidence(offered: OfferedCheckpoint, error: CohortError): string {
     const dir = join(this.log.dir, EVIDENCE_DIR);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) fsyncDirectory(dir);
     const kept = readLineFile(this.witnessedFile).lines.at(-1);
     const body = {
       code: error.code,
@@ -165,6 +263,8 @@ export class SiteAudit {
       const file = join(dir, `refused-${Date.now()}${n === 0 ? '' : `-${n}`}.json`);
       try {
         writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx', flush: true });
+        // The file's entry in its directory, durable before the refusal is recorded and sent.
+        fsyncDirectory(file);
         return file;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -183,4 +283,10 @@ export class SiteAudit {
     }
   }
 
+}
+
+/** The last record of `action`. */
+function lastOf(records: readonly AuditRecord[], action: string): AuditRecord | undefined {
+  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.action === action) return records[i];
+  return undefined;
 }

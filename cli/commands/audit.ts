@@ -42,6 +42,10 @@ export function auditVerify(target: string, opts: AuditVerifyOptions): VerifySum
 
 /** auditVerify, and the lines it verified (read once: what is verified is what the caller uses). */
 function verifiedLines(target: string, opts: AuditVerifyOptions): { summary: VerifySummary; lines: readonly Buffer[] } {
+  // Every site's log verifies under the CA as "a site's log": only its origin says which site's.
+  if (opts.role === 'site' && opts.origin === undefined) {
+    throw new CohortError(GeneralErrors.USAGE, '--role site needs --origin cohort/<consortium>/site/<site name>/audit: without it, any site\'s log (another site\'s copied over this one) would verify', { details: { role: 'site' } });
+  }
   const path = resolve(readable(target, 'audit log'));
   const logFile = statSync(path).isDirectory() ? readable(join(path, AUDIT_LOG_FILE), 'audit log') : path;
   const content = readLineFile(logFile);
@@ -92,7 +96,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--save <dir>', 'with --kit: also write the fetched audit.jsonl and checkpoints.jsonl into this directory')
     .option('--checkpoint <file>', 'another checkpoints.jsonl to check the log against (one you kept earlier)')
     .option('--ca <ca.pem>', 'the consortium CA certificate: checkpoint signers must chain to it')
-    .option('--origin <origin>', 'the log\'s origin, cohort/<consortium>/<role>/<name>/audit: checkpoints of any other log are refused')
+    .option('--origin <origin>', 'the log\'s origin, cohort/<consortium>/<role>/<name>/audit: checkpoints of any other log are refused (required with --role site)')
     .option('--role <role>', 'the role the checkpoints\' signer must have', DEFAULT_SIGNER_ROLE)
     .option('--allow-unchecked', 'exit 0 even when no checkpoint covers any record (the hash chain alone vouches for them)')
     .option('--json', 'print the result as JSON')

@@ -81,13 +81,16 @@ export function registerSiteCommands(program: Command): void {
         const { SiteAudit } = await import('../../site-agent/site-audit.ts');
         // The site's audit log, checkpoints signed with its certificate key (COHORT_E_AUDIT_WRITER_* when it does not verify).
         const audit = SiteAudit.open(config.dataDir, kit);
+        const ledger = openSiteLedger(config, key);
+        // A ledger behind the audit log's last privacy.spend stops the agent (COHORT_E_AUDIT_LEDGER_ROLLBACK).
+        audit.checkLedger(ledger.entries());
         const agent = new SiteAgent({
           audit,
           kit,
           config,
           states: new RunStateStore(config.dataDir, key),
           heKeys: new HeKeyStore(config.dataDir, key),
-          ledger: openSiteLedger(config, key),
+          ledger,
           backend: requested,
           log,
           address: opts.address,

@@ -41,8 +41,23 @@ export interface CosignatureLine {
 
 /** A stored line of cosignatures.jsonl: a site's cosignature, or its refusal of a checkpoint (with the refused checkpoint's size and root). */
 export type StoredCosignature =
-  | { readonly site: string; readonly cosignature: CosignatureLine }
-  | { readonly site: string; readonly refused: string; readonly treeSize: number; readonly root: string; readonly time: string };
+  /** checkpoint: the coordinator's own checkpoints.jsonl line it cosigned (absent in lines stored before it was kept). */
+  | { readonly site: string; readonly cosignature: CosignatureLine; readonly checkpoint?: CheckpointLine }
+  /**
+   * verified: both evidence checkpoints are the coordinator's and inconsistent (absent in lines
+   * stored before refusals were checked: unverified); kept and offered: the evidence, null when
+   * it did not parse.
+   */
+  | {
+      readonly site: string;
+      readonly refused: string;
+      readonly treeSize: number;
+      readonly root: string;
+      readonly time: string;
+      readonly verified?: boolean;
+      readonly kept?: CheckpointLine | null;
+      readonly offered?: CheckpointLine | null;
+    };
 
 /** Reads `<audit dir>/cosignatures.jsonl` (absent: none). */
 export function readCosignatures(auditDir: string): StoredCosignature[] {

@@ -28,7 +28,7 @@ import { appendDurably, readLineFile } from '../audit/lines.ts';
 import { parseCheckpointLine } from '../audit/checkpoint.ts';
 import { parseRecord, type AuditRecord } from '../audit/record.ts';
 import { verifyAuditLog } from '../audit/verify.ts';
-import { leafHash, treeHash } from '../audit/merkle.ts';
+import { leafHash, MerkleFrontier } from '../audit/merkle.ts';
 import { readCosignatures, type StoredCosignature } from '../audit/witness.ts';
 import { AuditErrors, CohortError, GovernanceErrors, isCohortError } from '../errors/index.ts';
 import { releaseOwnLock, tryLock } from '../pid-lock.ts';
@@ -221,8 +221,11 @@ function detect(file: string, options: DetectOptions): { findings: Finding[]; la
 }
 
 /**
- * cosigned-checkpoint-disagrees: the sites' refusals (records and cosignatures.jsonl), and each
- * stored cosignature whose root is not the log's root at its tree size.
+ * cosigned-checkpoint-disagrees: the sites' refusals the coordinator verified (both evidence
+ * checkpoints its own and inconsistent: `audit.witness.refused` records and verified lines of
+ * cosignatures.jsonl), and each stored cosignature whose root is not the log's root at its
+ * tree size. A refusal it could not verify (`audit.witness.claim`) is the site's claim: no
+ * incident. Roots are named in hex.
  */
 function witnessFindings(file: string, records: readonly AuditRecord[]): Finding[] {
   const out = new Map<string, Finding>();
@@ -244,10 +247,12 @@ function witnessFindings(file: string, records: readonly AuditRecord[]): Finding
       details: { site, treeSize, root, code },
     });
   };
+  const hex = (base64: string): string => Buffer.from(base64, 'base64').toString('hex');
+  const refusedWhy = 'refused the coordinator\'s checkpoint: it does not extend the one the site cosigned';
   for (const r of records) {
     if (r.action !== 'audit.witness.refused') continue;
     const site = r.target.site ?? r.actor.name;
-    add(site, Number(r.details.treeSize), String(r.details.root), 'refused the coordinator\'s checkpoint: it does not extend the one the site cosigned', r.time, r.index, String(r.details.code));
+    add(site, Number(r.details.treeSize), String(r.details.root), refusedWhy, r.time, r.index, String(r.details.code));
   }
   let stored: StoredCosignature[];
   try {
@@ -256,19 +261,26 @@ function witnessFindings(file: string, records: readonly AuditRecord[]): Finding
     // A cut or garbled cosignatures.jsonl: the records above still count; the verification rule reports the log.
     stored = [];
   }
-  const leaves = readLineFile(file).lines.map((l) => leafHash(l));
+  const cosigned: { site: string; treeSize: number; root: string; time: string }[] = [];
   for (const c of stored) {
-    if ('refused' in c) {
-      add(c.site, c.treeSize, c.root, 'refused the coordinator\'s checkpoint: it does not extend the one the site cosigned', c.time, null, c.refused);
+    if (!('refused' in c)) cosigned.push({ site: c.site, treeSize: c.cosignature.treeSize, root: c.cosignature.root, time: c.cosignature.time });
+    else if (c.verified === true) add(c.site, c.treeSize, hex(c.root), refusedWhy, c.time, null, c.refused);
+  }
+  if (cosigned.length === 0) return [...out.values()];
+  // One pass over the log in tree-size order: each stored cosignature's root read off the growing frontier.
+  const leaves = readLineFile(file).lines;
+  cosigned.sort((a, b) => a.treeSize - b.treeSize);
+  const frontier = new MerkleFrontier();
+  for (const c of cosigned) {
+    if (c.treeSize > leaves.length) {
+      add(c.site, c.treeSize, hex(c.root), `cosigned ${c.treeSize} records, but the log holds ${leaves.length}: it was cut`, c.time, null, AuditErrors.LOG_TRUNCATED.code);
       continue;
     }
-    const { treeSize, root, time } = c.cosignature;
-    if (treeSize > leaves.length) add(c.site, treeSize, root, `cosigned ${treeSize} records, but the log holds ${leaves.length}: it was cut`, time, null, AuditErrors.LOG_TRUNCATED.code);
-    else if (treeHash(leaves, treeSize).toString('base64') !== root) add(c.site, treeSize, root, 'cosigned a root the log no longer has at that size: the history was rewritten', time, null, AuditErrors.CHECKPOINT_MISMATCH.code);
+    while (frontier.size < c.treeSize) frontier.append(leafHash(leaves[frontier.size]!));
+    if (frontier.root().toString('base64') !== c.root) add(c.site, c.treeSize, hex(c.root), 'cosigned a root the log no longer has at that size: the history was rewritten', c.time, null, AuditErrors.CHECKPOINT_MISMATCH.code);
   }
   return [...out.values()];
 }
-
 /** discoveredAt's UTC day plus 60 calendar days. */
 export function notifyByDate(discoveredAt: Date): string {
   const day = Date.parse(`${discoveredAt.toISOString().slice(0, 10)}T00:00:00Z`);

@@ -16,7 +16,8 @@ import { auditVerify } from '../../cli/commands/audit.ts';
 import { submitRun, watchRun } from '../../cli/commands/run.ts';
 import { LocalConsortium } from '../../cli/demo/local-consortium.ts';
 import { sqliteAuditState } from '../../core/audit/anchor.ts';
-import { parseCheckpointLine, signCheckpoint } from '../../core/audit/checkpoint.ts';
+import { auditOrigin, parseCheckpointLine, signCheckpoint } from '../../core/audit/checkpoint.ts';
+import { identityFromCertificate } from '../../core/pki/identity.ts';
 import { readLineFile } from '../../core/audit/lines.ts';
 import { leafHash, treeHash } from '../../core/audit/merkle.ts';
 import { lineHash, parseRecord, serializeRecord, type AuditRecord } from '../../core/audit/record.ts';
@@ -124,7 +125,12 @@ describe('sites witnessing the coordinator\'s audit log', () => {
       expect(actions).toContain('key.exchange.publish');
       expect(lines.every((l) => l.actor.name === s && l.actor.role === 'site')).toBe(true);
       // The site's log verifies under the CA, signed by the site.
-      expect(auditVerify(siteAudit(s), { ca: caFile, role: 'site' })).toMatchObject({ trust: 'ca', signer: { name: s, role: 'site', chainedToCa: true } });
+      const origin = auditOrigin(identityFromCertificate(c.kit(s).certPem));
+      expect(auditVerify(siteAudit(s), { ca: caFile, role: 'site', origin })).toMatchObject({ trust: 'ca', signer: { name: s, role: 'site', chainedToCa: true } });
+      // Pinned to this site: another site's log, and --role site without --origin, are refused.
+      const other = c.siteNames.find((x) => x !== s)!;
+      expect(() => auditVerify(siteAudit(other), { ca: caFile, role: 'site', origin })).toThrow(expect.objectContaining({ code: 'COHORT_E_AUDIT_CHECKPOINT_SIGNER' }));
+      expect(() => auditVerify(siteAudit(s), { ca: caFile, role: 'site' })).toThrow(expect.objectContaining({ code: 'COHORT_E_GENERAL_USAGE' }));
       expect(readLineFile(join(siteAudit(s), 'witnessed.jsonl')).lines.length).toBeGreaterThan(0);
     }
     const cosigned = readCosignatures(auditDir);

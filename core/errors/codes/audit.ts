@@ -163,4 +163,28 @@ export const AuditErrors = defineErrors({
     meaning: 'A task\'s consistency proof starts at another tree size than the checkpoint the site last kept (a cosignature that did not reach the coordinator). Not a sign of tampering on its own.',
     fix: 'Nothing: the site reconnects, tells the coordinator the size it holds, and the task comes again with a proof from that size.',
   },
+  WITNESS_UNKNOWN_CHECKPOINT: {
+    code: 'COHORT_E_AUDIT_WITNESS_UNKNOWN_CHECKPOINT',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'A site sent a cosignature over a tree size and root that no checkpoint in the coordinator\'s checkpoints.jsonl has: the coordinator never signed what the site says it cosigned.',
+    fix: 'The coordinator did not store it. Check the site agent\'s version and its audit/witnessed.jsonl; a site that cosigns checkpoints the coordinator never signed is faulty or hostile.',
+  },
+  WITNESS_REFUSAL_MALFORMED: {
+    code: 'COHORT_E_AUDIT_WITNESS_REFUSAL_MALFORMED',
+    grpc: status.INVALID_ARGUMENT,
+    meaning: 'A site\'s refusal of a coordinator checkpoint was not taken: its code is not a COHORT_E_AUDIT_WITNESS_* code, its root is not a base64 SHA-256, or it lacks its evidence (the kept and the offered checkpoints).',
+    fix: 'Nothing was stored. Update the site agent; its own audit log and witness-evidence/ still hold the refusal.',
+  },
+  WITNESS_STATE_ROLLBACK: {
+    code: 'COHORT_E_AUDIT_WITNESS_STATE_ROLLBACK',
+    grpc: status.DATA_LOSS,
+    meaning: 'The site\'s witnessed.jsonl (the coordinator checkpoints it kept) is missing, shorter than, or disagrees with the last witness.cosign record of the site\'s own verified audit log, or a kept line is not signed by a coordinator under the CA: it was deleted, rolled back or rewritten, which would let a forked coordinator log pass as trusted on first use.',
+    fix: 'Do not start over it: restore <site data dir>/audit/witnessed.jsonl from a copy (its last line must be the checkpoint named by the last witness.cosign record) and investigate who could write the data directory.',
+  },
+  LEDGER_ROLLBACK: {
+    code: 'COHORT_E_AUDIT_LEDGER_ROLLBACK',
+    grpc: status.DATA_LOSS,
+    meaning: 'The site\'s privacy ledger is behind, or disagrees with, the last privacy.spend record of the site\'s own verified audit log (entry count and head hash): the ledger was rolled back or replaced, which would let spent privacy budget be spent again.',
+    fix: 'Do not start over it: restore <site data dir>/privacy/ledger.sealed from a copy that matches the audit log\'s last privacy.spend record and investigate who could write the data directory.',
+  },
 });

@@ -16,6 +16,14 @@ export interface Cosignature {
    * The refusal's code (COHORT_E_AUDIT_WITNESS_*), empty when cosigned.
    */
   'refusalCode'?: (string);
+  /**
+   * A refusal's evidence: the checkpoints.jsonl lines of the checkpoint the site kept and of the
+   * one it was offered (both coordinator-signed), and the proof it was offered with.
+   */
+  'refusedKeptJson'?: (string);
+  'refusedOfferedJson'?: (string);
+  'refusedProof'?: (Buffer | Uint8Array | string)[];
+  'refusedProofFrom'?: (number | string | Long);
 }
 
 export interface Cosignature__Output {
@@ -32,4 +40,12 @@ export interface Cosignature__Output {
    * The refusal's code (COHORT_E_AUDIT_WITNESS_*), empty when cosigned.
    */
   'refusalCode': (string);
+  /**
+   * A refusal's evidence: the checkpoints.jsonl lines of the checkpoint the site kept and of the
+   * one it was offered (both coordinator-signed), and the proof it was offered with.
+   */
+  'refusedKeptJson': (string);
+  'refusedOfferedJson': (string);
+  'refusedProof': (Buffer)[];
+  'refusedProofFrom': (string);
 }
