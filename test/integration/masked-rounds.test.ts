@@ -102,8 +102,8 @@ describe('masked rounds over real processes', () => {
     const [a, b, third, fourth] = c.siteNames as [string, string, string, string];
     const base = loadSpecFile(SPEC);
     const specPath = join(dir, 'spec.json');
-    // minSites 2 with four sites; `majority` lets a cohort of three unmask with two releases.
-    writeFileSync(specPath, JSON.stringify({ ...base, rounds: 2, minSites: 2, roundTimeoutSeconds: 600, masking: { threshold: 'majority' } }));
+    // minSites 3 (the least a masked spec may have) with four sites; `majority` lets a cohort of three unmask with two releases.
+    writeFileSync(specPath, JSON.stringify({ ...base, rounds: 2, minSites: 3, roundTimeoutSeconds: 600, masking: { threshold: 'majority' } }));
     runId = (await submitRun(c.kit('alice'), specPath, 'bfv', address)).runId;
 
     // Round 1: the third site dies before its upload; once recorded failed it comes back.
@@ -203,7 +203,8 @@ describe('masked rounds over real processes', () => {
     await c.waitForSites(4);
     const base = loadSpecFile(SPEC);
     const specPath = join(dir, 'spec-crash.json');
-    writeFileSync(specPath, JSON.stringify({ ...base, rounds: 1, minSites: 2, roundTimeoutSeconds: 600, masking: { threshold: 'majority' } }));
+    // minSites 3: the least a masked spec may have.
+    writeFileSync(specPath, JSON.stringify({ ...base, rounds: 1, minSites: 3, roundTimeoutSeconds: 600, masking: { threshold: 'majority' } }));
     runId = (await submitRun(c.kit('alice'), specPath, 'bfv', address)).runId;
     await exited;
     // Killed right after the second site's shares committed: the round is still SHARING with two of four dealt.
