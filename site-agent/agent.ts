@@ -31,7 +31,7 @@ import { releasedMessage } from './privacy/release-policy.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
 import { selectBackend } from './training/backend.ts';
 import type { SiteAudit } from './site-audit.ts';
-import { recordDecision, recordRound, witnessTask } from './audit-hooks.ts';
+import { offerMasked, recordDecision, recordRound, witnessTask } from './audit-hooks.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -292,6 +292,10 @@ export class SiteAgent {
         case 'TASK_KIND_OFFER': {
           const offered = JSON.parse(task.codecJson) as OfferedCodec;
           const decision = await this.workerFor(task).decide(task.submittedBy, offered, await this.keyCheck(client, offered));
+          if (decision.accept && offered.kind === 'bfv-pending' && !offerMasked(this.workerFor(task).spec, offered)) {
+            // Not silent: without masks a site colluding with the coordinator can decrypt this site's update (docs/secure-aggregation.md).
+            log.warn({ runId: task.runId, masked: false }, 'accepted an encrypted run whose spec opts out of pairwise masking (masking: false); policy.requireMasking declines such runs');
+          }
           const answer = {
             runId: task.runId,
             accept: decision.accept,

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CohortError } from '../core/errors/index.ts';
+import { isMaskedRun, type MaskingSpec } from '../core/secure-agg/masked-run.ts';
 import type { Logger } from '../core/logging.ts';
 import { unary } from '../core/rpc/clients.ts';
 import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
@@ -61,9 +62,18 @@ export async function witnessTask(o: { audit: SiteAudit; client: SiteServiceClie
   }
 }
 
-/** Records a run decision; for an accepted run, the dataset read behind it (columns and row counts). */
+/**
+ * Whether an offered run masks its updates (masked-run.ts): an encrypted offer (`bfv-pending`)
+ * unless its spec says `masking: false`; a plaintext run never.
+ */
+export function offerMasked(spec: MaskingSpec, offered: { readonly kind: string }): boolean {
+  return isMaskedRun(spec, { kind: offered.kind === 'bfv-pending' ? 'bfv' : offered.kind });
+}
+
+/** Records a run decision (for an accepted run, whether it masks); then the dataset read behind it (columns and row counts). */
 export async function recordDecision(audit: SiteAudit, worker: RunWorker, task: Task__Output, decision: OfferDecision): Promise<void> {
-  audit.decision(task.runId, decision.accept, decision.reasonCode, task.submittedBy);
+  const offered = JSON.parse(task.codecJson) as { kind: string };
+  audit.decision(task.runId, decision.accept, decision.reasonCode, task.submittedBy, decision.accept ? offerMasked(worker.spec, offered) : undefined);
   if (!decision.accept) return;
   const data = await worker.data();
   audit.datasetRead(task.runId, worker.spec.dataset, specColumns(worker.spec), data.train.rows + data.test.rows, data.droppedRows);

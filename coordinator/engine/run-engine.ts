@@ -152,7 +152,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
 
   submitRun(input: SubmitRunInput): RunRow {
     // An encrypted run masks unless its spec opts out, and a masked run needs minSites >= 3 (masked-run.ts).
-    if (input.codec.kind === 'bfv-pending') {
+    if (input.codec.kind === 'bfv-pending' || input.codec.kind === 'bfv') {
       const refused = maskedCohortRefusal(input.spec);
       if (refused) throw refused;
     }

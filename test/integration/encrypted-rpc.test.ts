@@ -14,6 +14,7 @@ import { type RunningCoordinator } from '../../coordinator/coordinator.ts';
 import { type Kit } from '../../core/pki/kit.ts';
 import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { fromServiceError } from '../../core/rpc/status-errors.ts';
+import { runStatus } from '../../coordinator/server/run-status.ts';
 import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
 import type { BfvCodecDescriptor } from '../../core/update-codec/index.ts';
 import { consortiumMetrics, evaluationCodec, evaluationVector } from '../../core/evaluation/summed-metrics.ts';
@@ -152,6 +153,8 @@ describe('an encrypted run over mTLS', () => {
     expect(masked.code).toBe('COHORT_E_SPEC_MASKED_MIN_SITES');
     expect(coordinator.engine.store.listRuns()).toEqual([]);
     runId = (await submit()).runId;
+    // `cohort run status` shows it unmasked (masking: false).
+    expect(runStatus(coordinator.engine.store, runId)).toMatchObject({ codec: 'bfv', masked: false });
     expect(JSON.parse(coordinator.engine.getRunOrThrow(runId).codec_json)).toEqual({ kind: 'bfv-pending', length: LENGTH, key: ceremony.params });
     for (const site of ['site-a', 'site-b'] as const) {
       await unary((o, cb) => client(site).respondToRun({ runId, accept: true, numExamples: String(WEIGHTS[site]), datasetFingerprint: 'f', reasonCode: '', reason: '' }, o, cb));

@@ -22,6 +22,12 @@ import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger
 import { RunStateStore } from '../../site-agent/run-state.ts';
 import { RunWorker } from '../../site-agent/run-worker.ts';
 import { SiteConfigSchema } from '../../site-agent/site-config.ts';
+import { SiteAudit } from '../../site-agent/site-audit.ts';
+import { offerMasked, recordDecision } from '../../site-agent/audit-hooks.ts';
+import type { OfferDecision } from '../../site-agent/run-worker.ts';
+import type { Task__Output } from '../../protos/gen/cohort/v1/Task.ts';
+import { readLineFile } from '../../core/audit/lines.ts';
+import { auditKits } from '../core/audit/fixture.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
 
 describe('site policy requireMasking', () => {
@@ -120,5 +126,31 @@ describe('site policy requireMasking', () => {
     const descriptor = finalCodec(unmasked.worker.spec, request, twoSites);
     expect(isMaskedRun(unmasked.worker.spec, descriptor)).toBe(false);
     await expect(unmasked.worker.encoderFor(descriptor)).resolves.toBeDefined();
+  }, 120_000);
+
+  it('records in the site audit log whether an accepted run masks: masked false for an encrypted opt-out, true by default', async () => {
+    const kits = await auditKits();
+    try {
+      const auditDir = mkdtempSync(join(dir, 'audit-'));
+      const audit = SiteAudit.open(auditDir, kits.site);
+      const task = (runId: string, codec: RunCodec): Task__Output => ({ runId, submittedBy: 'alice', codecJson: JSON.stringify(codec) }) as Task__Output;
+      for (const [masking, runId] of [[false, 'run-optout'], [undefined, 'run-masked']] as const) {
+        const { accept, reasonCode, worker } = await offerTo(false, masking, request, 3);
+        expect(accept).toBe(true);
+        await recordDecision(audit, worker, task(runId, request), { accept, reasonCode } as OfferDecision);
+      }
+      audit.close();
+      const accepts = readLineFile(join(auditDir, 'audit', 'audit.jsonl'))
+        .lines.map((l) => JSON.parse(l.toString('utf8')) as { action: string; target: { run?: string }; details: Record<string, unknown> })
+        .filter((r) => r.action === 'run.accept');
+      expect(accepts.map((r) => [r.target.run, r.details])).toEqual([
+        ['run-optout', { submittedBy: 'alice', masked: false }],
+        ['run-masked', { submittedBy: 'alice', masked: true }],
+      ]);
+      // A plaintext run is never masked.
+      expect(offerMasked({}, plainDescriptor(updateLayout(base).length))).toBe(false);
+    } finally {
+      rmSync(kits.dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
