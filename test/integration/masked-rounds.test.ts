@@ -9,7 +9,10 @@
  * sites wrote out before masking (site-agent/test-hooks.ts) and which this test adds itself;
  * the sum is decrypted here with the key holder's HE key from the coordinator's stored state.
  *
- * Then the malicious coordinator, through a real site's own code (site-agent/masking.ts and
+ * Then, at the default threshold (3 of 4): a site SIGKILLed after the share exchange and before
+ * its upload, and the round closes with the survivors' exact sum.
+ *
+ * Also the malicious coordinator, through a real site's own code (site-agent/masking.ts and
  * RunWorker.decodeAggregate on that site's sealed state): the aggregate handed out with one
  * receipt twice, or a partial sum with fewer receipts, is refused with a code.
  */
