@@ -67,6 +67,8 @@ export interface RunSummaryJson {
   state: string;
   strategy: string;
   codec: string;
+  /** Whether the run masks its updates: an encrypted run unless its spec says masking: false. */
+  masked: boolean;
   errorCode: string | null;
   error: string | null;
   finalWeightsSha256: string | null;
@@ -117,6 +119,7 @@ export function summarizeRun(s: RunStatus__Output): RunSummaryJson {
     state: s.state,
     strategy: s.strategy,
     codec: s.codec,
+    masked: s.masked,
     errorCode: s.errorCode || null,
     error: s.error || null,
     finalWeightsSha256: s.finalWeightsSha256 || null,
@@ -142,7 +145,8 @@ export function formatRunStatus(s: RunStatus__Output): string {
 }
 
 export function formatRunSummary(j: RunSummaryJson): string {
-  const lines = [`run ${j.runId} (${j.name}): ${j.state}  strategy ${j.strategy}  codec ${j.codec}`];
+  const masking = j.codec === 'bfv' ? (j.masked ? ' (masked)' : ' (unmasked: masking: false)') : '';
+  const lines = [`run ${j.runId} (${j.name}): ${j.state}  strategy ${j.strategy}  codec ${j.codec}${masking}`];
   if (j.errorCode) lines.push(`  error ${j.errorCode}: ${j.error ?? ''}`);
   lines.push('  sites:');
   const eps = (e: SpendJson | null | undefined): string => (e ? (e.epsilon === null ? 'unbounded' : formatPrivacy(e.epsilon, 3)) : '-');

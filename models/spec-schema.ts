@@ -280,8 +280,8 @@ export const AggregationSchema = z
   .strict();
 
 /**
- * Pairwise masking under the encryption (docs/secure-aggregation.md), for encrypted (BFV) runs
- * whose accepted cohort has at least 3 sites: on by default (absent or `{}`); `false` opts the
+ * Pairwise masking under the encryption (docs/secure-aggregation.md), for encrypted (BFV) runs,
+ * which then need minSites >= 3 (masked-run.ts maskedCohortRefusal): on by default (absent or `{}`); `false` opts the
  * run out. `threshold`: shares needed to rebuild a site's mask secrets, `default` (a majority
  * that also holds against the coordinator plus one colluding site) or `majority`.
  */
@@ -355,7 +355,7 @@ export const ModelSpecSchema = z
     privacy: PrivacySchema.optional(),
     /** Update bounds and encoding; `{}` or absent takes every default. */
     aggregation: AggregationSchema.prefault({}),
-    /** Pairwise masking of the encrypted updates of 3+ sites; absent: on with the defaults; `false`: off (plain runs ignore it). */
+    /** Pairwise masking of encrypted updates (needs minSites >= 3); absent: on with the defaults; `false`: off (plain runs ignore it). */
     masking: z.union([z.literal(false), MaskingSchema]).optional(),
     /** Subgroup fairness of the evaluation (binary labels only); absent: none computed. */
     fairness: FairnessSchema.optional(),

@@ -31,7 +31,7 @@ import { releasedMessage } from './privacy/release-policy.ts';
 import type { BackendChoice, SiteConfig } from './site-config.ts';
 import { selectBackend } from './training/backend.ts';
 import type { SiteAudit } from './site-audit.ts';
-import { recordDecision, recordRound, specColumns, witnessTask } from './audit-hooks.ts';
+import { offerMasked, recordDecision, recordRound, specColumns, witnessTask } from './audit-hooks.ts';
 import type { PreparedDataset } from './data/prepare-dataset.ts';
 
 export const AGENT_VERSION = '0.1.0';
@@ -296,6 +296,10 @@ export class SiteAgent {
         case 'TASK_KIND_OFFER': {
           const offered = JSON.parse(task.codecJson) as OfferedCodec;
           const decision = await this.workerFor(task).decide(task.submittedBy, offered, await this.keyCheck(client, offered));
+          if (decision.accept && offered.kind === 'bfv-pending' && !offerMasked(this.workerFor(task).spec, offered)) {
+            // Not silent: without masks a site colluding with the coordinator can decrypt this site's update (docs/secure-aggregation.md).
+            log.warn({ runId: task.runId, masked: false }, 'accepted an encrypted run whose spec opts out of pairwise masking (masking: false); policy.requireMasking declines such runs');
+          }
           const answer = {
             runId: task.runId,
             accept: decision.accept,
@@ -306,7 +310,7 @@ export class SiteAgent {
             planned: decision.planned ?? null,
           };
           await unary((o, cb) => client.respondToRun(answer, o, cb));
-          if (this.options.audit) recordDecision(this.options.audit, task, decision);
+          if (this.options.audit) recordDecision(this.options.audit, this.workerFor(task).spec, task, decision);
           log.info({ runId: task.runId, accept: decision.accept, reasonCode: decision.reasonCode }, 'answered run offer');
           return;
         }

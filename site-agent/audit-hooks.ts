@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CohortError } from '../core/errors/index.ts';
+import { isMaskedRun, type MaskingSpec } from '../core/secure-agg/masked-run.ts';
 import type { Logger } from '../core/logging.ts';
 import { unary } from '../core/rpc/clients.ts';
 import type { SiteServiceClient } from '../protos/gen/cohort/v1/SiteService.ts';
@@ -66,9 +67,18 @@ export async function witnessTask(o: { audit: SiteAudit; client: SiteServiceClie
   }
 }
 
-/** Records a run decision (the dataset read behind it is recorded where the data loads: RunWorker's onDatasetRead). */
-export function recordDecision(audit: SiteAudit, task: Task__Output, decision: OfferDecision): void {
-  audit.decision(task.runId, decision.accept, decision.reasonCode, task.submittedBy);
+/**
+ * Whether an offered run masks its updates (masked-run.ts): an encrypted offer (`bfv-pending`)
+ * unless its spec says `masking: false`; a plaintext run never.
+ */
+export function offerMasked(spec: MaskingSpec, offered: { readonly kind: string }): boolean {
+  return isMaskedRun(spec, { kind: offered.kind === 'bfv-pending' ? 'bfv' : offered.kind });
+}
+
+/** Records a run decision, for an accepted run with whether it masks (the dataset read behind it is recorded where the data loads: RunWorker's onDatasetRead). */
+export function recordDecision(audit: SiteAudit, spec: MaskingSpec, task: Task__Output, decision: OfferDecision): void {
+  const offered = JSON.parse(task.codecJson) as { kind: string };
+  audit.decision(task.runId, decision.accept, decision.reasonCode, task.submittedBy, decision.accept ? offerMasked(spec, offered) : undefined);
 }
 
 /** After a round's evaluation: the round's privacy spend and the ledger head, then a signed checkpoint. */

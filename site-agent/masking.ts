@@ -255,11 +255,14 @@ export class SiteMasking {
     // The coordinator's signature over U and D first: an unsigned or altered request releases nothing.
     const request = verifyUnmaskRequest(signed, { caPem: this.o.me.caPem, consortium: this.o.me.consortium, run: runId, round, isRevoked: this.o.isRevoked });
     const seen = record.unmaskRequests ?? [];
-    if (!seen.some((s) => !equivocates(s.request, request))) {
+    const first = seen[0];
+    // Only the first signed set this site stored is ever answered: any other, sent once or again, is refused.
+    if (first === undefined || equivocates(first.request, request)) {
       // Kept (sealed) before any share leaves: with a different earlier one it is the proof of equivocation.
-      record = { ...record, unmaskRequests: [...seen, signed as SignedUnmask] };
-      this.save(runId, round, record);
-      const first = seen[0];
+      if (!seen.some((s) => !equivocates(s.request, request))) {
+        record = { ...record, unmaskRequests: [...seen, signed as SignedUnmask] };
+        this.save(runId, round, record);
+      }
       if (first !== undefined) {
         throw new CohortError(SecureAggErrors.UNMASK_EQUIVOCATION, `round ${round} of run ${runId}: the coordinator signed another survivor set for this round than the one this site holds; nothing released`, {
           details: { runId, round, first: { survivors: first.request.survivors, dropped: first.request.dropped }, second: { survivors: request.survivors, dropped: request.dropped } },

@@ -35,7 +35,7 @@ import { applyDecodedAggregate, initialServerState, siteUpdateVector } from './r
 import type { PrivacyLedger } from './privacy/ledger.ts';
 import type { AcceptedCodec, RunGlobalState, RunStateStore } from './run-state.ts';
 import { acceptedRunOf } from './run-binding.ts';
-import { maskingOf, maskingPolicyRefusal } from '../core/secure-agg/masked-run.ts';
+import { maskedCohortRefusal, maskedDescriptorRefusal, maskingOf, maskingPolicyRefusal } from '../core/secure-agg/masked-run.ts';
 import type { SiteConfig } from './site-config.ts';
 import { assertDpCompatible } from './training/dp-compatibility.ts';
 import { recordDpOptions } from './training/dp-options.ts';
@@ -222,7 +222,8 @@ export class RunWorker {
     if (codec.kind !== 'plain' && codec.kind !== 'bfv-pending') {
       return decline(new CohortError(SiteErrors.PLAINTEXT_REFUSED, `the run's codec "${codec.kind}" is not one this site accepts in an offer`));
     }
-    const maskingRefused = codec.kind === 'bfv-pending' ? maskingPolicyRefusal(this.spec, policy) : undefined;
+    // A masked encrypted run needs minSites >= 3 (masked-run.ts): whether it masks comes from the spec alone.
+    const maskingRefused = codec.kind === 'bfv-pending' ? (maskedCohortRefusal(this.spec) ?? maskingPolicyRefusal(this.spec, policy)) : undefined;
     if (maskingRefused) return decline(maskingRefused);
     if (policy.allowedSubmitters.length > 0 && !policy.allowedSubmitters.includes(submittedBy)) {
       return decline(new CohortError(SiteErrors.SUBMITTER_NOT_ALLOWED, `runs from "${submittedBy}" are not allowed by this site's policy`));
@@ -329,7 +330,12 @@ export class RunWorker {
         details: { runId: this.runId, codec: codec.kind },
       });
     }
-    if (codec.kind === 'bfv') this.checkRunParameters(codec, await loadSeal());
+    if (codec.kind === 'bfv') {
+      // A masked run's descriptor sized for fewer than 3 sites is refused whatever the spec's minSites (masked-run.ts).
+      const refused = maskedDescriptorRefusal(this.spec, codec);
+      if (refused) throw refused;
+      this.checkRunParameters(codec, await loadSeal());
+    }
     this.checkSealedDescriptor(codec);
   }
 

@@ -167,9 +167,9 @@ export class SiteAudit {
     this.log.append({ actor: this.log.self, action, target, outcome, details: safeDetails(details) });
   }
 
-  /** A run decision, with its reason code (never the reason's text). */
-  decision(runId: string, accept: boolean, reasonCode: string, submittedBy: string): void {
-    this.append(accept ? 'run.accept' : 'run.decline', accept ? 'ok' : 'refused', { run: runId }, { ...(accept ? {} : { reasonCode }), submittedBy });
+  /** A run decision, with its reason code (never the reason's text); for an accepted run, whether it masks the updates. */
+  decision(runId: string, accept: boolean, reasonCode: string, submittedBy: string, masked?: boolean): void {
+    this.append(accept ? 'run.accept' : 'run.decline', accept ? 'ok' : 'refused', { run: runId }, { ...(accept ? {} : { reasonCode }), submittedBy, ...(accept && masked !== undefined ? { masked } : {}) });
   }
 
   /** A read of a local dataset: which columns, how many rows (kept and dropped); never a value. */

@@ -95,7 +95,10 @@ export function registerDemoCommand(program: Command): void {
         out(`  coordinator on 127.0.0.1:${consortium.port}; ${sites} site agents connected over mTLS\n`);
         const ceremony = await consortium.keyCeremony();
         out(`  key ceremony: ${consortium.siteNames[0]} generated HE key ${ceremony.keyId} and sealed it only to the members its IT confirmed by fingerprint: ${ceremony.sealedFor.join(", ")} (the coordinator stores only sealed copies)\n`);
-        const spec = { ...loadSpecFile(opts.spec ? resolve(opts.spec) : opts.imaging ? IMAGING_SPEC : DEMO_SPEC), rounds, minSites: Math.min(2, sites), testFraction: 0.3 };
+        // An encrypted run masks unless its spec opts out, and a masked spec needs minSites >= 3: with fewer sites the demo runs unmasked (masking: false).
+        const loaded = loadSpecFile(opts.spec ? resolve(opts.spec) : opts.imaging ? IMAGING_SPEC : DEMO_SPEC);
+        const masked = opts.encryption !== false && sites >= 3 && loaded.masking !== false;
+        const spec = { ...loaded, rounds, minSites: masked ? 3 : Math.min(2, sites), testFraction: 0.3, ...(opts.encryption !== false && !masked ? { masking: false as const } : {}) };
         const specPath = join(workdir, 'spec.json');
         writeFileSync(specPath, JSON.stringify(spec, null, 2));
         const alice = consortium.kit('alice');

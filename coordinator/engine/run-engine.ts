@@ -17,7 +17,7 @@ import type { ModelSpec } from '../../models/spec-schema.ts';
 import type { StateStore, RunRow, SumKind, MaskMessageKind } from '../state/store.ts';
 import { assertTransition, ROUND_TRANSITIONS, RUN_TRANSITIONS, TERMINAL_RUN_STATES, type RoundState, type RunState } from '../state/states.ts';
 import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts';
-import { isMaskedRun, maskingOf, maskThreshold, MIN_MASK_COHORT, type PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
+import { isMaskedRun, maskedCohortRefusal, maskingOf, maskThreshold, MIN_MASK_COHORT, type PublishedUnmask } from '../../core/secure-agg/masked-run.ts';
 import { rebuildSecrets, type PublicMaskKeys, type Release } from '../../core/secure-agg/masking/reconstruct.ts';
 import { BfvChunkUnmasker } from '../../core/secure-agg/masking/unmasker.ts';
 import { requestOfStored, signUnmaskRequest } from '../../core/secure-agg/masking/unmask-request.ts';
@@ -162,6 +162,11 @@ export class RunEngine extends EventEmitter<EngineEvents> {
   // ---- runs -------------------------------------------------------------------------
 
   submitRun(input: SubmitRunInput): RunRow {
+    // An encrypted run masks unless its spec opts out, and a masked run needs minSites >= 3 (masked-run.ts).
+    if (input.codec.kind === 'bfv-pending' || input.codec.kind === 'bfv') {
+      const refused = maskedCohortRefusal(input.spec);
+      if (refused) throw refused;
+    }
     const now = this.now();
     const specJson = JSON.stringify(input.spec);
     const run: RunRow = {
@@ -584,7 +589,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       // RUNNING and its first round in one transaction: a crash leaves the run recruiting or running round 1.
       this.store.tx(() => {
         this.setRunState(run, 'RUNNING', { codec_json: JSON.stringify(codec) });
-        // Whether the run masks is fixed here with its cohort (masked-run.ts isMaskedRun), and recorded.
+        // Whether the run masks follows from its spec and codec kind alone (masked-run.ts isMaskedRun); recorded here.
         const spec = JSON.parse(run.spec_json) as ModelSpec;
         const masking = isMaskedRun(spec, codec) ? maskingOf(spec) : undefined;
         this.store.appendEvent('coordinator', 'run.codec', run.run_id, { codec, masked: masking !== undefined, ...(masking === undefined ? {} : { masking }) }, this.now());

@@ -2,6 +2,7 @@
 import type { RunStatus } from '../../protos/gen/cohort/v1/RunStatus.ts';
 import type { Metrics } from '../../protos/gen/cohort/v1/Metrics.ts';
 import type { StateStore } from '../state/store.ts';
+import { isMaskedRun, type MaskingSpec } from '../../core/secure-agg/masked-run.ts';
 
 /**
  * Stored metrics JSON (NaN stored as null) to the Metrics message. `survival`: the run is
@@ -33,6 +34,7 @@ export function runStatus(store: StateStore, runId: string): RunStatus | undefin
     strategy: run.strategy,
     // A pending encrypted run is still an encrypted run; its parameters are fixed when recruiting ends.
     codec: (JSON.parse(run.codec_json) as { kind: string }).kind.replace(/-pending$/, ''),
+    masked: isMaskedRun(JSON.parse(run.spec_json) as MaskingSpec, { kind: (JSON.parse(run.codec_json) as { kind: string }).kind.replace(/-pending$/, '') }),
     codecJson: run.codec_json,
     modelId: run.model_id ?? '',
     submittedBy: run.submitted_by,

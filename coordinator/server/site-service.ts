@@ -106,7 +106,8 @@ function metricsExtras(json: string): EvaluationExtras {
   return parsed as EvaluationExtras;
 }
 
-const CHARGED: ReadonlySet<string> = new Set([UpdateErrors.NOT_SINGLE.code, SecureAggErrors.PARAMS_MISMATCH.code, SecureAggErrors.TOO_MANY_SUMMANDS.code]);
+// RECEIPT_INVALID: the upload's receipt does not describe the chunks the site itself sent over its mTLS stream (receiptFor).
+const CHARGED: ReadonlySet<string> = new Set([UpdateErrors.NOT_SINGLE.code, SecureAggErrors.PARAMS_MISMATCH.code, SecureAggErrors.TOO_MANY_SUMMANDS.code, SecureAggErrors.RECEIPT_INVALID.code]);
 // A receipt whose signature fails (SECURE_AGG_CONTRIBUTION_REFUSED) is charged by the engine itself (RunEngine.verifyUploadReceipt).
 
 /**

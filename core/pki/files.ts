@@ -3,8 +3,9 @@
  * which a key is world-readable) and atomic replacement for files that readers watch.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fsyncDirectory } from '../audit/lines.ts';
 
 /** rw for the owner only: private keys and the provisioner's state. */
 export const OWNER_ONLY_FILE = 0o600;
@@ -26,17 +27,28 @@ export function writeNewFile(path: string, data: string | Uint8Array, mode: numb
 }
 
 /**
- * Replaces a file atomically (write a sibling, then rename), so that a watcher never
- * reads half a CRL or half a state file.
+ * Replaces a file atomically and durably: write a sibling, fsync it, rename it over `path`, then
+ * fsync the directory. A watcher never reads half a CRL or half a state file, and once this
+ * returns the new content survives a power loss (the site's masking state, its equivocation
+ * proofs and release ledger among them: a site that forgot what it released could be led to
+ * release the other kind of share). Power-loss durability holds by construction (fsync of the
+ * file before the rename, of the directory after); no test can pull the power.
  */
 export function replaceFile(path: string, data: string | Uint8Array, mode: number): void {
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    writeFileSync(tmp, data, { mode, flag: 'wx' });
+    const fd = openSync(tmp, 'wx', mode);
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     chmodSync(tmp, mode);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+  fsyncDirectory(path);
 }

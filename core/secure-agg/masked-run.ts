@@ -7,7 +7,7 @@
  * the upload digest live in masking/thresholds.ts and masking/upload-digest.ts, which both
  * sides import.
  */
-import { CohortError, SiteErrors } from '../errors/index.ts';
+import { CohortError, SecureAggErrors, SiteErrors, SpecErrors } from '../errors/index.ts';
 import { defaultThreshold, majorityThreshold } from './masking/thresholds.ts';
 import type { SignedUnmask } from './masking/unmask-request.ts';
 
@@ -43,16 +43,41 @@ export function optsOutOfMasking(spec: MaskingSpec): boolean {
 }
 
 /**
- * Whether a run with this spec and codec masks its updates: every BFV run whose accepted cohort
- * (the codec's maxSummands, fixed from the accepted sites when recruiting ends) has at least
- * {@link MIN_MASK_COHORT} sites, unless the spec opts out. With two sites each one reads the
- * other's update as the sum minus its own, masked or not, so a 2-site run is not masked. A site
- * derives this from the codec it decrypts under: an unmasked aggregate can never sum more than
- * maxSummands updates (chunk-format.ts), so a coordinator cannot run 3+ sites unmasked by
- * claiming a smaller cohort.
+ * Whether a run with this spec and codec masks its updates: every BFV run unless the spec opts
+ * out (`masking: false`). Decided from the accepted spec alone, never from the codec's
+ * maxSummands: that number comes from the coordinator, which could otherwise run a 3+-site run
+ * unmasked by claiming a 2-site cohort (a BFV aggregate does not bound how many ciphertexts the
+ * coordinator sums, or whether it sums them at all). A masked spec needs minSites >= 3
+ * ({@link maskedCohortRefusal}, at submission and at each site's accept), and a site refuses a
+ * masked run's descriptor sized for fewer ({@link maskedDescriptorRefusal}).
  */
 export function isMaskedRun(spec: MaskingSpec, codec: MaskingCodec): boolean {
-  return codec.kind === 'bfv' && (codec.maxSummands ?? 0) >= MIN_MASK_COHORT && maskingOf(spec) !== undefined;
+  return codec.kind === 'bfv' && maskingOf(spec) !== undefined;
+}
+
+/**
+ * The refusal of an encrypted (BFV) run whose spec masks with minSites below
+ * {@link MIN_MASK_COHORT}, or undefined: with two sites each one reads the other's update as the
+ * sum minus its own, masked or not, so such a spec must raise minSites or say `masking: false`.
+ * The coordinator refuses it at submission, a site declines it at the offer.
+ */
+export function maskedCohortRefusal(spec: MaskingSpec & { readonly minSites: number }): CohortError | undefined {
+  if (maskingOf(spec) === undefined || spec.minSites >= MIN_MASK_COHORT) return undefined;
+  return new CohortError(
+    SpecErrors.MASKED_MIN_SITES,
+    `the run is encrypted and masked (masking is on unless the spec says masking: false), and a masked run needs minSites >= ${MIN_MASK_COHORT}; the spec has minSites ${spec.minSites}: set minSites to ${MIN_MASK_COHORT} or more, or masking: false`,
+    { details: { field: 'minSites', minSites: spec.minSites, needed: MIN_MASK_COHORT } },
+  );
+}
+
+/** A site's refusal of a masked run's final descriptor sized for fewer than {@link MIN_MASK_COHORT} sites, or undefined. */
+export function maskedDescriptorRefusal(spec: MaskingSpec, codec: MaskingCodec): CohortError | undefined {
+  if (!isMaskedRun(spec, codec) || (codec.maxSummands ?? 0) >= MIN_MASK_COHORT) return undefined;
+  return new CohortError(
+    SecureAggErrors.PARAMS_MISMATCH,
+    `the run is masked, and its codec descriptor is sized for ${codec.maxSummands ?? 0} sites; a masked run has at least ${MIN_MASK_COHORT}`,
+    { details: { fields: ['maxSummands'], maxSummands: codec.maxSummands ?? 0, needed: MIN_MASK_COHORT } },
+  );
 }
 
 /**

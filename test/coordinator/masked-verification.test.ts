@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runStatus } from '../../coordinator/server/run-status.ts';
 import { RunEngine, type EngineOptions } from '../../coordinator/engine/run-engine.ts';
 import { StateStore } from '../../coordinator/state/store.ts';
 import { SecureAggErrors } from '../../core/errors/index.ts';
@@ -29,7 +30,8 @@ const spec = parseSpec({
   model: { family: 'logistic-regression' },
   training: { epochs: 1 },
   rounds: 1,
-  minSites: 2,
+  // A masked spec needs minSites >= 3 (masked-run.ts maskedCohortRefusal).
+  minSites: 3,
   roundTimeoutSeconds: 60,
 });
 // A final BFV descriptor for 3 sites: the run is masked by default. No ciphertext is summed here.
@@ -66,6 +68,8 @@ describe('the coordinator verifies masked-round messages as they arrive', () => 
     const runId = engine.submitRun({ spec, codec: CODEC, submittedBy: 'alice' }).run_id;
     for (const s of SITES) engine.respondToRun(s, runId, true, { reasonCode: '', reason: '', numExamples: 50, fingerprint: 'f' });
     expect(store.getRound(runId, 1)?.state).toBe('KEYING');
+    // `cohort run status` shows the run masked (from its spec and codec kind).
+    expect(runStatus(store, runId)?.masked).toBe(true);
     return { engine, runId };
   }
 

@@ -15,6 +15,7 @@ import { chargedToSender } from '../../coordinator/server/site-service.ts';
 import type { Kit } from '../../core/pki/kit.ts';
 import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { fromServiceError } from '../../core/rpc/status-errors.ts';
+import { CohortError, SecureAggErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { BfvChunkAdder } from '../../core/secure-agg/bfv-chunk-adder.ts';
 import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
 import { readChunk } from '../../core/secure-agg/chunk-format.ts';
@@ -144,6 +145,13 @@ describe('a bad upload costs its sender, not the round', () => {
     expect(err.code).toBe('COHORT_E_UPDATE_NOT_SINGLE');
     expect(err.message).toBe('chunk 0: says it sums 0 updates; an upload carries exactly one');
     expect(chargedToSender(err)).toBe(err);
+  });
+
+  it('charges an upload whose receipt does not describe it (RECEIPT_INVALID) to its sender; framing faults and the round\'s state are not charged', () => {
+    const receipt = new CohortError(SecureAggErrors.RECEIPT_INVALID, 'the upload\'s receipt does not describe this upload');
+    expect(chargedToSender(receipt)).toBe(receipt);
+    expect(chargedToSender(new CohortError(UpdateErrors.TRUNCATED, 'cut short'))).toBeUndefined();
+    expect(chargedToSender(new CohortError(UpdateErrors.CHUNK_INDEX, 'out of order'))).toBeUndefined();
   });
 
   it('refuses an upload claiming two summands with COHORT_E_UPDATE_NOT_SINGLE and records it as the sender\'s failure', async () => {

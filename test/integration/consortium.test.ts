@@ -80,7 +80,8 @@ describe('a local consortium over mTLS', () => {
     const base = loadSpecFile(SPEC);
     const p = join(dir, `spec-${rounds}-${slow}-${unmasked}.json`);
     const training = slow ? { ...base.training, epochs: 40, batchSize: 4 } : base.training;
-    writeFileSync(p, JSON.stringify({ ...base, rounds, minSites: 2, testFraction: 0.3, training, ...(unmasked ? { masking: false } : {}) }));
+    // Masked (the default): minSites 3, the least a masked spec may have; unmasked: minSites 2.
+    writeFileSync(p, JSON.stringify({ ...base, rounds, minSites: unmasked ? 2 : 3, testFraction: 0.3, training, ...(unmasked ? { masking: false } : {}) }));
     return p;
   }
 

@@ -14,6 +14,7 @@ import { type RunningCoordinator } from '../../coordinator/coordinator.ts';
 import { type Kit } from '../../core/pki/kit.ts';
 import { adminClient, siteClient, unary } from '../../core/rpc/clients.ts';
 import { fromServiceError } from '../../core/rpc/status-errors.ts';
+import { runStatus } from '../../coordinator/server/run-status.ts';
 import { BfvUpdateEncoder } from '../../core/secure-agg/bfv-update-encoder.ts';
 import type { BfvCodecDescriptor } from '../../core/update-codec/index.ts';
 import { consortiumMetrics, evaluationCodec, evaluationVector } from '../../core/evaluation/summed-metrics.ts';
@@ -129,8 +130,9 @@ describe('an encrypted run over mTLS', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const submit = (): Promise<{ runId: string }> =>
-    unary<{ runId: string }>((o, cb) => admin.submitRun({ specJson: JSON.stringify({ ...PLAIN_SPEC, rounds: 2, minSites: 2 }), codec: '' }, o, cb));
+  // masking: false: this test runs two sites and uploads hand-made chunks, and a masked spec needs minSites >= 3.
+  const submit = (masked = false): Promise<{ runId: string }> =>
+    unary<{ runId: string }>((o, cb) => admin.submitRun({ specJson: JSON.stringify({ ...PLAIN_SPEC, rounds: 2, minSites: 2, ...(masked ? {} : { masking: false }) }), codec: '' }, o, cb));
 
   it('refuses an encrypted run (the default codec) before the key ceremony with SECURE_AGG_NO_KEY', async () => {
     const err = await refusal(submit());
@@ -146,7 +148,13 @@ describe('an encrypted run over mTLS', () => {
     expect(ceremony.sealedFor).toEqual(['site-b']);
     await ensureHeKey(client('site-b'), kit('site-b'), store('site-b'), ceremony.keyId, signingKeyFingerprint(kit('site-a').certPem));
 
+    // An encrypted spec that masks (masking absent: on) with minSites 2 is refused at submission, and nothing is stored.
+    const masked = await refusal(submit(true));
+    expect(masked.code).toBe('COHORT_E_SPEC_MASKED_MIN_SITES');
+    expect(coordinator.engine.store.listRuns()).toEqual([]);
     runId = (await submit()).runId;
+    // `cohort run status` shows it unmasked (masking: false).
+    expect(runStatus(coordinator.engine.store, runId)).toMatchObject({ codec: 'bfv', masked: false });
     expect(JSON.parse(coordinator.engine.getRunOrThrow(runId).codec_json)).toEqual({ kind: 'bfv-pending', length: LENGTH, key: ceremony.params });
     for (const site of ['site-a', 'site-b'] as const) {
       await unary((o, cb) => client(site).respondToRun({ runId, accept: true, numExamples: String(WEIGHTS[site]), datasetFingerprint: 'f', reasonCode: '', reason: '' }, o, cb));

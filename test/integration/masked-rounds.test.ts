@@ -9,7 +9,10 @@
  * sites wrote out before masking (site-agent/test-hooks.ts) and which this test adds itself;
  * the sum is decrypted here with the key holder's HE key from the coordinator's stored state.
  *
- * Then the malicious coordinator, through a real site's own code (site-agent/masking.ts and
+ * Then, at the default threshold (3 of 4): a site SIGKILLed after the share exchange and before
+ * its upload, and the round closes with the survivors' exact sum.
+ *
+ * Also the malicious coordinator, through a real site's own code (site-agent/masking.ts and
  * RunWorker.decodeAggregate on that site's sealed state): the aggregate handed out with one
  * receipt twice, or a partial sum with fewer receipts, is refused with a code.
  */
@@ -102,8 +105,8 @@ describe('masked rounds over real processes', () => {
     const [a, b, third, fourth] = c.siteNames as [string, string, string, string];
     const base = loadSpecFile(SPEC);
     const specPath = join(dir, 'spec.json');
-    // minSites 2 with four sites; `majority` lets a cohort of three unmask with two releases.
-    writeFileSync(specPath, JSON.stringify({ ...base, rounds: 2, minSites: 2, roundTimeoutSeconds: 600, masking: { threshold: 'majority' } }));
+    // minSites 3 (the least a masked spec may have) with four sites; `majority` lets a cohort of three unmask with two releases.
+    writeFileSync(specPath, JSON.stringify({ ...base, rounds: 2, minSites: 3, roundTimeoutSeconds: 600, masking: { threshold: 'majority' } }));
     runId = (await submitRun(c.kit('alice'), specPath, 'bfv', address)).runId;
 
     // Round 1: the third site dies before its upload; once recorded failed it comes back.
@@ -203,7 +206,8 @@ describe('masked rounds over real processes', () => {
     await c.waitForSites(4);
     const base = loadSpecFile(SPEC);
     const specPath = join(dir, 'spec-crash.json');
-    writeFileSync(specPath, JSON.stringify({ ...base, rounds: 1, minSites: 2, roundTimeoutSeconds: 600, masking: { threshold: 'majority' } }));
+    // minSites 3: the least a masked spec may have.
+    writeFileSync(specPath, JSON.stringify({ ...base, rounds: 1, minSites: 3, roundTimeoutSeconds: 600, masking: { threshold: 'majority' } }));
     runId = (await submitRun(c.kit('alice'), specPath, 'bfv', address)).runId;
     await exited;
     // Killed right after the second site's shares committed: the round is still SHARING with two of four dealt.
@@ -232,6 +236,53 @@ describe('masked rounds over real processes', () => {
       const expected = new Float64Array(sum.length);
       for (const s of pub.survivors) recorded(s, 1).forEach((v, i) => (expected[i] = (expected[i] ?? 0) + v));
       expect(Math.max(...Array.from(sum, (v, i) => Math.abs(v - (expected[i] ?? 0))))).toBeLessThanOrEqual(4 / codec.scale + 1e-9);
+    } finally {
+      encoder.dispose();
+      key.fill(0);
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('at the default threshold: 4 sites, one killed after the share exchange and before its upload, the round closes with the survivors\' exact sum', async () => {
+    const [a, b, third, fourth] = c.siteNames as [string, string, string, string];
+    // The third site comes back with a hook: it dies in round 1 of the next run, after it received its shares and trained.
+    await c.kill(third);
+    const dying = c.startSite(third, { NODE_ENV: 'test', COHORT_TEST_RECORD_UPDATES: records, COHORT_TEST_SITE_EXIT_AT: 'before-upload@1' });
+    await c.waitForSites(4);
+    const specPath = join(dir, 'spec-default.json');
+    // The default threshold (masking absent): 3 of a cohort of 4, so one dropout leaves exactly enough releases.
+    writeFileSync(specPath, JSON.stringify({ ...loadSpecFile(SPEC), rounds: 1, minSites: 3, roundTimeoutSeconds: 600 }));
+    runId = (await submitRun(c.kit('alice'), specPath, 'bfv', address)).runId;
+    await new Promise<void>((resolve) => (dying.exitCode !== null || dying.signalCode !== null ? resolve() : dying.once('exit', () => resolve())));
+    expect(dying.signalCode).toBe('SIGKILL');
+    await waitForState({
+      what: `${third} recorded failed in round 1`,
+      read: async () => db((d) => d.prepare('SELECT state FROM round_sites WHERE run_id = ? AND round = 1 AND site = ?').get(runId, third) as { state: string } | undefined),
+      done: (r) => r?.state === 'FAILED',
+      describe: (r) => r?.state ?? 'no row',
+      intervalMs: 200,
+    });
+    c.startSite(third, { NODE_ENV: 'test', COHORT_TEST_RECORD_UPDATES: records });
+    const final = await c.waitForRun(runId, 'the end of the masked run at the default threshold', (st) => TERMINAL_RUN_STATES.includes(st.state));
+    expect([final.state, final.errorCode]).toEqual(['COMPLETED', '']);
+    const pub = published(1);
+    expect(pub).toMatchObject({ survivors: [a, b, fourth].sort(), dropped: [third] });
+    // The third site died after the share exchange: it was dealt into the cohort and signed it.
+    expect(db((d) => (d.prepare("SELECT COUNT(DISTINCT from_site) AS n FROM mask_messages WHERE run_id = ? AND round = 1 AND kind = 'share'").get(runId) as { n: number }).n)).toBe(4);
+    const released = db((d) => (d.prepare("SELECT from_site FROM mask_messages WHERE run_id = ? AND round = 1 AND kind = 'release' ORDER BY from_site").all(runId) as { from_site: string }[]).map((r) => r.from_site));
+    expect(released).toEqual(pub.survivors);
+    const codec = JSON.parse(final.codecJson) as BfvCodecDescriptor;
+    const key = siteState(a).heKeys.secretKey(keyId);
+    if (key === undefined) throw new Error('the key holder holds no HE key');
+    const encoder = await BfvUpdateEncoder.create(codec, key);
+    try {
+      const { sum, summands } = encoder.decodeAggregate(storedSum(1), { contributors: 3 });
+      expect(summands).toBe(3);
+      const expected = new Float64Array(sum.length);
+      for (const s of pub.survivors) recorded(s, 1).forEach((v, i) => (expected[i] = (expected[i] ?? 0) + v));
+      const tolerance = 3 / codec.scale + 1e-9;
+      expect(Math.max(...Array.from(sum, (v, i) => Math.abs(v - (expected[i] ?? 0))))).toBeLessThanOrEqual(tolerance);
+      // Not vacuous: the dropped site's own update (written before it died) is not in the sum.
+      expect(Math.max(...recorded(third, 1).map((v) => Math.abs(v)))).toBeGreaterThan(tolerance * 100);
     } finally {
       encoder.dispose();
       key.fill(0);

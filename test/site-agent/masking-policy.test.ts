@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SiteErrors } from '../../core/errors/index.ts';
-import type { RunCodec } from '../../core/update-codec/codec-plan.ts';
+import { SecureAggErrors, SiteErrors, SpecErrors } from '../../core/errors/index.ts';
+import { isMaskedRun } from '../../core/secure-agg/masked-run.ts';
+import { finalCodec, type RunCodec } from '../../core/update-codec/codec-plan.ts';
 import { plainDescriptor } from '../../core/update-codec/index.ts';
 import { generateConsortiumKey } from '../../core/secure-agg/keys.ts';
 import { consortiumKeyContext } from '../../core/secure-agg/parameters.ts';
@@ -21,12 +22,22 @@ import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger
 import { RunStateStore } from '../../site-agent/run-state.ts';
 import { RunWorker } from '../../site-agent/run-worker.ts';
 import { SiteConfigSchema } from '../../site-agent/site-config.ts';
+import { SiteAudit } from '../../site-agent/site-audit.ts';
+import { offerMasked, recordDecision } from '../../site-agent/audit-hooks.ts';
+import type { OfferDecision } from '../../site-agent/run-worker.ts';
+import type { Task__Output } from '../../protos/gen/cohort/v1/Task.ts';
+import { readLineFile } from '../../core/audit/lines.ts';
+import { auditKits } from '../core/audit/fixture.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
 
 describe('site policy requireMasking', () => {
   let dir: string;
   let request: RunCodec;
-  let offer: (requireMasking: boolean, masking: ModelSpec['masking'], codec?: RunCodec) => Promise<{ accept: boolean; reasonCode: string }>;
+  let offerTo: (requireMasking: boolean, masking: ModelSpec['masking'], codec?: RunCodec, minSites?: number) => Promise<{ accept: boolean; reasonCode: string; worker: RunWorker }>;
+  const offer = async (requireMasking: boolean, masking: ModelSpec['masking'], codec?: RunCodec, minSites?: number) => {
+    const { accept, reasonCode } = await offerTo(requireMasking, masking, codec, minSites);
+    return { accept, reasonCode };
+  };
   const base = loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml'));
   const workers: RunWorker[] = [];
   let runs = 0;
@@ -36,7 +47,7 @@ describe('site policy requireMasking', () => {
     const [h] = await generateHospitals({ sites: 1, seed: 9, rowsPerSite: 120, outDir: join(dir, 'extracts') });
     const key = await generateConsortiumKey(await consortiumKeyContext());
     request = { kind: 'bfv-pending', length: updateLayout(base).length, key: key.params };
-    offer = async (requireMasking, masking, codec = request) => {
+    offerTo = async (requireMasking, masking, codec = request, minSites = 3) => {
       const config = SiteConfigSchema.parse({
         dataDir: join(dir, `state-${requireMasking}`),
         keyFile: join(dir, `at-rest-${requireMasking}.key`),
@@ -46,11 +57,11 @@ describe('site policy requireMasking', () => {
       const atRest = initSiteStorage(config);
       const heKeys = new HeKeyStore(config.dataDir, atRest);
       if (heKeys.secretKey(key.params.keyId) === undefined) heKeys.save(key.params, key.secretKey);
-      const spec = ModelSpecSchema.parse({ ...base, rounds: 2, minSites: 2, masking });
+      const spec = ModelSpecSchema.parse({ ...base, rounds: 2, minSites, masking });
       const worker = new RunWorker({ site: 'hospital-a', runId: `run-${++runs}`, spec, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
       workers.push(worker);
       const d = await worker.decide('alice', codec);
-      return { accept: d.accept, reasonCode: d.reasonCode };
+      return { accept: d.accept, reasonCode: d.reasonCode, worker };
     };
   }, 60_000);
 
@@ -86,4 +97,60 @@ describe('site policy requireMasking', () => {
   it('leaves plaintext runs to allowPlaintext', async () => {
     expect(await offer(true, false, plainDescriptor(updateLayout(base).length))).toEqual({ accept: true, reasonCode: '' });
   }, 60_000);
+
+  // The downgrade (security review): a coordinator sized the final codec for 2 sites although 3+
+  // accepted, and the sites, deciding masking from the codec's maxSummands, trained unmasked.
+  it('declines a masked encrypted spec with minSites below 3, with or without requireMasking; masking: false with 2 sites is accepted', async () => {
+    expect(await offer(true, undefined, request, 2)).toEqual({ accept: false, reasonCode: SpecErrors.MASKED_MIN_SITES.code });
+    expect(await offer(false, undefined, request, 2)).toEqual({ accept: false, reasonCode: SpecErrors.MASKED_MIN_SITES.code });
+    expect(await offer(false, { threshold: 'default' }, request, 1)).toEqual({ accept: false, reasonCode: SpecErrors.MASKED_MIN_SITES.code });
+    expect(await offer(false, false, request, 2)).toEqual({ accept: true, reasonCode: '' });
+    // A plaintext run is never masked: minSites 2 stays its own business (allowPlaintext).
+    expect(await offer(true, undefined, plainDescriptor(updateLayout(base).length), 2)).toEqual({ accept: true, reasonCode: '' });
+  }, 60_000);
+
+  it('refuses a lying codec sized for 2 sites in a masked run, which stays masked; the same descriptor passes when the spec opts out', async () => {
+    const masked = await offerTo(true, undefined, request, 3);
+    expect(masked.accept).toBe(true);
+    const twoSites = [1, 2].map(() => ({ num_examples: 100 }));
+    const lying = finalCodec(masked.worker.spec, request, twoSites);
+    expect(lying.kind === 'bfv' && lying.maxSummands).toBe(2);
+    // The run stays masked whatever the codec claims: the spec decides.
+    expect(isMaskedRun(masked.worker.spec, lying)).toBe(true);
+    await expect(masked.worker.encoderFor(lying)).rejects.toMatchObject({ code: SecureAggErrors.PARAMS_MISMATCH.code });
+    // The honest descriptor (3 accepted sites) is taken.
+    await expect(masked.worker.encoderFor(finalCodec(masked.worker.spec, request, [...twoSites, { num_examples: 100 }]))).resolves.toBeDefined();
+    // Without the defence the lying descriptor is a valid one: a spec that opts out (2 sites) works under it.
+    const unmasked = await offerTo(false, false, request, 2);
+    expect(unmasked.accept).toBe(true);
+    const descriptor = finalCodec(unmasked.worker.spec, request, twoSites);
+    expect(isMaskedRun(unmasked.worker.spec, descriptor)).toBe(false);
+    await expect(unmasked.worker.encoderFor(descriptor)).resolves.toBeDefined();
+  }, 120_000);
+
+  it('records in the site audit log whether an accepted run masks: masked false for an encrypted opt-out, true by default', async () => {
+    const kits = await auditKits();
+    try {
+      const auditDir = mkdtempSync(join(dir, 'audit-'));
+      const audit = SiteAudit.open(auditDir, kits.site);
+      const task = (runId: string, codec: RunCodec): Task__Output => ({ runId, submittedBy: 'alice', codecJson: JSON.stringify(codec) }) as Task__Output;
+      for (const [masking, runId] of [[false, 'run-optout'], [undefined, 'run-masked']] as const) {
+        const { accept, reasonCode, worker } = await offerTo(false, masking, request, 3);
+        expect(accept).toBe(true);
+        recordDecision(audit, worker.spec, task(runId, request), { accept, reasonCode } as OfferDecision);
+      }
+      audit.close();
+      const accepts = readLineFile(join(auditDir, 'audit', 'audit.jsonl'))
+        .lines.map((l) => JSON.parse(l.toString('utf8')) as { action: string; target: { run?: string }; details: Record<string, unknown> })
+        .filter((r) => r.action === 'run.accept');
+      expect(accepts.map((r) => [r.target.run, r.details])).toEqual([
+        ['run-optout', { submittedBy: 'alice', masked: false }],
+        ['run-masked', { submittedBy: 'alice', masked: true }],
+      ]);
+      // A plaintext run is never masked.
+      expect(offerMasked({}, plainDescriptor(updateLayout(base).length))).toBe(false);
+    } finally {
+      rmSync(kits.dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -67,6 +67,13 @@ describe('a site\'s masking steps on its sealed run state', () => {
     const kept = (JSON.parse(new RunStateStore(join(dir, 'site-a'), keyOf.get('site-a') as Buffer).loadMaskRound(RUN, 1) as string) as { unmaskRequests: SignedUnmask[] }).unmaskRequests;
     const check = { caPem: coordinator.caPem, consortium: 'mask-consortium', run: RUN, round: 1, isRevoked: () => false };
     expect(kept.map((k) => verifyUnmaskRequest(k, check).survivors)).toEqual([request.survivors, flipped.survivors]);
+    // Sent again, the second set is refused again (it was once answered: the review's defect), and stored once.
+    expect(() => site(ids[0] as TestIdentity).release(RUN, 1, keys, signed(flipped), PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.UNMASK_EQUIVOCATION.code }));
+    expect(() => site(ids[0] as TestIdentity).release(RUN, 1, keys, signed(flipped), PARAMS, 2)).toThrow(expect.objectContaining({ code: SecureAggErrors.UNMASK_EQUIVOCATION.code }));
+    const keptAgain = (JSON.parse(new RunStateStore(join(dir, 'site-a'), keyOf.get('site-a') as Buffer).loadMaskRound(RUN, 1) as string) as { unmaskRequests: SignedUnmask[] }).unmaskRequests;
+    expect(keptAgain.map((k) => verifyUnmaskRequest(k, check).survivors)).toEqual([request.survivors, flipped.survivors]);
+    // The first set, sent again, is still answered with the same shares.
+    expect(JSON.parse(site(ids[0] as TestIdentity).release(RUN, 1, keys, signed(request), PARAMS, 2))).toEqual(released);
     // Not vacuous: a site that released nothing yet answers the same request.
     expect(() => site(ids[1] as TestIdentity).release(RUN, 1, keys, signed(flipped), PARAMS, 2)).not.toThrow();
     // An unmask request made for another cohort digest (another view) releases nothing.

@@ -63,7 +63,8 @@ describe('a site binds the run it accepted', () => {
     const coordinatorState = new StateStore(join(dir, 'coordinator.sqlite'));
     try {
       const run = new RunEngine(coordinatorState, { siteGraceMs: 60_000, recruitTimeoutMs: 60_000 }).submitRun({
-        spec: { ...base, privacy: undefined, rounds: 2, minSites: 2 },
+        // minSites 3: the spec is also offered encrypted below, and a masked encrypted spec needs minSites >= 3.
+        spec: { ...base, privacy: undefined, rounds: 2, minSites: 3 },
         codec: plainDescriptor(updateLayout({ ...base, privacy: undefined }).length),
         submittedBy: 'alice',
       });
@@ -106,7 +107,7 @@ describe('a site binds the run it accepted', () => {
     ['a round beyond spec.rounds', () => task('TASK_KIND_TRAIN', 3), 'round'],
     ['round 0', () => task('TASK_KIND_EVALUATE', 0), 'round'],
     ['a spec that is not JSON', () => task('TASK_KIND_SCORE', 1, '{'), 'spec'],
-    ['an offer of another spec for the accepted run', () => task('TASK_KIND_OFFER', 0, JSON.stringify({ ...spec, minSites: 3 })), 'minSites'],
+    ['an offer of another spec for the accepted run', () => task('TASK_KIND_OFFER', 0, JSON.stringify({ ...spec, minSites: 4 })), 'minSites'],
     ['a round task of a run this site never accepted', () => task('TASK_KIND_TRAIN', 1, specJson, 'run-other'), 'run'],
     // A masked round's steps are round tasks too: no keys, shares or release for a round past the run, or for another spec.
     ['mask keys for a round beyond spec.rounds', () => task('TASK_KIND_MASK_KEYS', 3), 'round'],

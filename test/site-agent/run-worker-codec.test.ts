@@ -27,7 +27,8 @@ describe('RunWorker encryption parameters', () => {
   let good: BfvCodecDescriptor;
   let request: RunCodec;
   let fresh: () => RunWorker;
-  const spec: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml')), rounds: 2, minSites: 2 };
+  // minSites 3: an encrypted run masks unless its spec opts out, and a masked spec needs minSites >= 3.
+  const spec: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml')), rounds: 2, minSites: 3 };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-worker-codec-'));

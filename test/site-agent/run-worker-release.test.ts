@@ -222,21 +222,23 @@ describe('RunWorker release policy', () => {
   });
 
   it('refuses a summed evaluation that holds one site\'s evaluation alone (the coordinator isolating it); the same bytes opened without the check show that site\'s metrics', async () => {
-    const request: RunCodec = { kind: 'bfv-pending', length: updateLayout(PRIVATE).length, key: key.params };
-    const victim = worker(PRIVATE, {}, 'run-bfv');
-    const reader = worker(PRIVATE, {}, 'run-bfv');
+    // masking: false: this test needs a 2-site encrypted descriptor (minSites 2), which a masked spec may not have (minSites >= 3).
+    const unmasked: ModelSpec = { ...PRIVATE, masking: false };
+    const request: RunCodec = { kind: 'bfv-pending', length: updateLayout(unmasked).length, key: key.params };
+    const victim = worker(unmasked, {}, 'run-bfv');
+    const reader = worker(unmasked, {}, 'run-bfv');
     expect((await victim.decide('alice', request)).accept).toBe(true);
     expect((await reader.decide('alice', request)).accept).toBe(true);
-    const codec = finalCodec(PRIVATE, request, [{ num_examples: 0 }, { num_examples: 0 }]) as BfvCodecDescriptor;
+    const codec = finalCodec(unmasked, request, [{ num_examples: 0 }, { num_examples: 0 }]) as BfvCodecDescriptor;
     await victim.encoderFor(codec);
     await reader.encoderFor(codec);
-    const { chunks } = await victim.evaluate(initialWeights(PRIVATE));
+    const { chunks } = await victim.evaluate(initialWeights(unmasked));
     // The coordinator claims one contributor, truthfully: the check is the count, not honesty.
     expect(() => reader.decodeEvaluation(chunks, 1)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID' }));
     expect(() => reader.decodeEvaluation(chunks, 2)).toThrow(expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID' }));
     // Two evaluations are refused too: the reader would subtract its own and hold the victim's.
     const adder = new BfvChunkAdder(await loadSeal(), evaluationCodec(codec) as BfvCodecDescriptor);
-    const own = (await reader.evaluate(initialWeights(PRIVATE))).chunks[0]!;
+    const own = (await reader.evaluate(initialWeights(unmasked))).chunks[0]!;
     try {
       expect(() => reader.decodeEvaluation([adder.add(adder.add(undefined, chunks[0]!, 0), own, 0)], 2)).toThrow(
         expect.objectContaining({ code: 'COHORT_E_SITE_EVALUATION_INVALID', message: 'the sum holds 2 evaluations, fewer than the 3 it needs' }),
@@ -252,7 +254,7 @@ describe('RunWorker release policy', () => {
       expect(opened.sum).toHaveLength(EVAL_VECTOR_LENGTH);
       const victimData = await victim.data();
       expect(consortiumMetrics(opened.sum).numExamples).toBe(victimData.test.rows);
-      expect(consortiumMetrics(opened.sum).accuracy).toBe((await evaluate(PRIVATE, initialWeights(PRIVATE), victimData.test)).accuracy);
+      expect(consortiumMetrics(opened.sum).accuracy).toBe((await evaluate(PRIVATE, initialWeights(unmasked), victimData.test)).accuracy);
     } finally {
       raw.dispose();
       victim.dispose();

@@ -40,4 +40,11 @@ export const SpecErrors = defineErrors({
     meaning: 'A cnn spec does not fit its image: the family needs exactly one feature of type "image" (and an image feature needs the cnn family), every conv or pooling window must fit the shape that reaches it, no stride may exceed its window, and a conv window may hold at most 2304 values (kernelSize^2 x input channels: per-example clipping builds its patches with an identity filter of that depth squared).',
     fix: 'Give a cnn spec one image feature and nothing else; use "same" padding, smaller kernels or fewer pooling layers so that the image stays at least 1x1; fewer filters before a large kernel.',
   },
+  MASKED_MIN_SITES: {
+    code: 'COHORT_E_SPEC_MASKED_MIN_SITES',
+    grpc: status.INVALID_ARGUMENT,
+    meaning:
+      'An encrypted (BFV) run masks its updates unless the spec says `masking: false`, and a masked run needs `minSites` of at least 3: with two sites each reads the other\'s update as the sum minus its own. Whether a run masks is decided from the spec alone, never from the cohort size the coordinator reports, so a spec that masks with `minSites` below 3 is refused at submission (COHORT_E_SPEC_MASKED_MIN_SITES) and declined by every site.',
+    fix: 'Set `minSites: 3` or more, or opt the run out of masking with `masking: false` (a two-site run gains nothing from masking).',
+  },
 });

@@ -5,7 +5,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isMaskedRun, maskingOf, maskThreshold, UploadDigest } from '../../../core/secure-agg/masked-run.ts';
+import { SecureAggErrors, SpecErrors } from '../../../core/errors/index.ts';
+import { isMaskedRun, maskedCohortRefusal, maskedDescriptorRefusal, maskingOf, maskThreshold, UploadDigest } from '../../../core/secure-agg/masked-run.ts';
 
 /** Smallest T with T > n / 2 (a strict majority). */
 const bruteMajority = (n: number): number => {
@@ -46,7 +47,7 @@ describe('masked-run', () => {
     }
   });
 
-  it('masks every BFV run of 3 or more accepted sites unless its spec opts out, never a plain or 2-site run', () => {
+  it('masks every BFV run unless its spec opts out, whatever cohort size the codec claims; never a plain run', () => {
     const bfv = (maxSummands: number) => ({ kind: 'bfv', maxSummands });
     // On by default: absent or {} masks with the default threshold.
     expect(isMaskedRun({}, bfv(3))).toBe(true);
@@ -54,8 +55,11 @@ describe('masked-run', () => {
     expect(isMaskedRun({ masking: { threshold: 'majority' } }, bfv(4))).toBe(true);
     // Opted out explicitly.
     expect(isMaskedRun({ masking: false }, bfv(3))).toBe(false);
-    // Two sites: each reads the other's update from the sum anyway; not masked.
-    expect(isMaskedRun({}, bfv(2))).toBe(false);
+    // A codec claiming two sites (the coordinator sizes it) does not unmask the run: the spec decides.
+    expect(isMaskedRun({}, bfv(2))).toBe(true);
+    expect(maskedDescriptorRefusal({}, bfv(2))?.code).toBe(SecureAggErrors.PARAMS_MISMATCH.code);
+    expect(maskedDescriptorRefusal({}, bfv(3))).toBeUndefined();
+    expect(maskedDescriptorRefusal({ masking: false }, bfv(2))).toBeUndefined();
     // Plaintext runs and a codec still pending are never masked.
     expect(isMaskedRun({ masking: { threshold: 'majority' } }, { kind: 'plain' })).toBe(false);
     expect(isMaskedRun({}, { kind: 'bfv-pending' })).toBe(false);
@@ -63,5 +67,14 @@ describe('masked-run', () => {
     expect(maskingOf({})).toEqual({ threshold: 'default' });
     expect(maskingOf({ masking: { threshold: 'majority' } })).toEqual({ threshold: 'majority' });
     expect(maskingOf({ masking: false })).toBeUndefined();
+  });
+
+  it('refuses a masked spec with minSites below 3, with a code naming the two ways out', () => {
+    const refused = maskedCohortRefusal({ minSites: 2 });
+    expect(refused?.code).toBe(SpecErrors.MASKED_MIN_SITES.code);
+    expect(refused?.message).toContain('set minSites to 3 or more, or masking: false');
+    expect(maskedCohortRefusal({ minSites: 1, masking: { threshold: 'default' } })?.code).toBe(SpecErrors.MASKED_MIN_SITES.code);
+    expect(maskedCohortRefusal({ minSites: 3 })).toBeUndefined();
+    expect(maskedCohortRefusal({ minSites: 2, masking: false })).toBeUndefined();
   });
 });

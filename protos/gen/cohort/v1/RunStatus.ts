@@ -32,6 +32,11 @@ export interface RunStatus {
    * The registry entry of the released final model, when there is one.
    */
   'modelId'?: (string);
+  /**
+   * Whether the run masks its updates (pairwise masks under the encryption): an encrypted run
+   * unless its spec says masking: false; a plaintext run never. From the spec alone.
+   */
+  'masked'?: (boolean);
 }
 
 export interface RunStatus__Output {
@@ -62,4 +67,9 @@ export interface RunStatus__Output {
    * The registry entry of the released final model, when there is one.
    */
   'modelId': (string);
+  /**
+   * Whether the run masks its updates (pairwise masks under the encryption): an encrypted run
+   * unless its spec says masking: false; a plaintext run never. From the spec alone.
+   */
+  'masked': (boolean);
 }

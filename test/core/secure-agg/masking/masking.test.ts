@@ -136,6 +136,37 @@ describe('mask expansion', () => {
     expect(got.every((x) => x >= 0 && x < t)).toBe(true);
   });
 
+  it('matches the BigInt reference where a first pass falls short (t = 65537, about half the draws rejected, 8192 slots)', () => {
+    const t = 65537;
+    const slots = 8192;
+    const bits = BigInt(t.toString(2).length);
+    const keystream = (seed: Buffer, block: number, bytes: number): Buffer => {
+      const iv = Buffer.alloc(16);
+      iv.write('CMSK', 0, 'latin1');
+      iv.writeUInt32BE(block >>> 0, 4);
+      return createCipheriv('aes-256-ctr', seed, iv).update(Buffer.alloc(bytes));
+    };
+    // Every draw of the stream, accepted or not, as the reference reads it (17 bits of one word).
+    const draws = (stream: Buffer): bigint[] => Array.from({ length: stream.byteLength / 4 }, (_, d) => BigInt(stream.readUInt32LE(4 * d)) & ((1n << bits) - 1n));
+    // The draws MaskPrg's first pass takes (prg.ts: the expected number and 1% more, plus 16).
+    const firstPass = Math.ceil(slots * (2 ** Number(bits) / t) * 1.01) + 16;
+    const prg = new MaskPrg(t, slots);
+    const seed = Buffer.alloc(32, 11);
+    let short = 0;
+    for (let block = 0; block < 48; block++) {
+      const all = draws(keystream(seed, block, 4 * 3 * slots));
+      const want = all.filter((v) => v < BigInt(t)).slice(0, slots).map(Number);
+      expect(want).toHaveLength(slots);
+      if (all.slice(0, firstPass).filter((v) => v < BigInt(t)).length < slots) short++;
+      const got = new Float64Array(slots);
+      prg.addBlock(seed, block, 1, got);
+      expect(Array.from(got), `block ${block}`).toEqual(want);
+    }
+    // Not vacuous: some blocks needed a second pass (about 8% of them at this t), others did not.
+    expect(short).toBeGreaterThan(0);
+    expect(short).toBeLessThan(48);
+  });
+
   it('is uniform mod a small t (chi-square over 16 buckets) and subtracts exactly what it adds', () => {
     const t = 12289;
     const prg = new MaskPrg(t, 160_000);
