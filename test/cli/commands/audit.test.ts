@@ -212,7 +212,10 @@ describe('whose log, and how much is vouched for', () => {
     const r = await verify(dir, '--ca', kits.caFile);
     expect(r.exitCode).toBe(1);
     expect(r.error).toMatchObject({ code: 'COHORT_E_AUDIT_CHECKPOINT_SIGNER', details: { role: 'site' } });
-    const asSite = await verify(dir, '--ca', kits.caFile, '--role', 'site');
+    // --role site must say which site's log it is: without --origin any site's complete log would pass.
+    const unpinned = await verify(dir, '--ca', kits.caFile, '--role', 'site');
+    expect([unpinned.exitCode, unpinned.error?.code]).toEqual([2, 'COHORT_E_GENERAL_USAGE']);
+    const asSite = await verify(dir, '--ca', kits.caFile, '--role', 'site', '--origin', 'cohort/audit-test/site/site-a/audit');
     expect(asSite.exitCode).toBe(0);
     expect(JSON.parse(asSite.out)).toMatchObject({ trust: 'ca', signer: { name: 'site-a', role: 'site', chainedToCa: true } });
     const wrongOrigin = await verify(dir, '--ca', kits.caFile, '--role', 'site', '--origin', ORIGIN);
