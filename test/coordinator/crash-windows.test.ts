@@ -17,21 +17,11 @@ import type { Kit } from '../../core/pki/kit.ts';
 import { consortiumMetrics, EVAL_VECTOR_LENGTH, evaluationVector } from '../../core/evaluation/summed-metrics.ts';
 import { plainDescriptor } from '../../core/update-codec/index.ts';
 import { PlainUpdateEncoder } from '../../core/update-codec/plain-codec.ts';
-import { parseSpec } from '../../models/validate-spec.ts';
 import { caught } from '../support/caught.ts';
+import { tinySpec } from '../support/tiny-spec.ts';
 
 const SITES = ['site-a', 'site-b', 'site-c'] as const;
-const spec = parseSpec({
-  name: 'tiny',
-  dataset: 'heart',
-  features: [{ name: 'age', type: 'numeric' }],
-  label: { name: 'disease', type: 'binary' },
-  model: { family: 'logistic-regression' },
-  training: { epochs: 1 },
-  rounds: 2,
-  minSites: 2,
-  roundTimeoutSeconds: 60,
-});
+const spec = tinySpec();
 
 function source(values: number[]): UpdateSource {
   const chunks = [...new PlainUpdateEncoder(plainDescriptor(3)).encode(Float64Array.from(values))];

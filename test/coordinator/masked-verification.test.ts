@@ -17,22 +17,15 @@ import { SecureAggErrors } from '../../core/errors/index.ts';
 import { createRoundMaskKeys } from '../../core/secure-agg/masking/protocol.ts';
 import { signContribution } from '../../core/secure-agg/masking/receipts.ts';
 import type { CodecDescriptor } from '../../core/update-codec/index.ts';
-import { parseSpec } from '../../models/validate-spec.ts';
 import { testCa, type TestCa, type TestIdentity } from '../core/secure-agg/ceremony-pki.ts';
+import { tinySpec } from '../support/tiny-spec.ts';
 
 const CONSORTIUM = 'verify-consortium';
 const SITES = ['site-a', 'site-b', 'site-c'] as const;
-const spec = parseSpec({
-  name: 'tiny',
-  dataset: 'heart',
-  features: [{ name: 'age', type: 'numeric' }],
-  label: { name: 'disease', type: 'binary' },
-  model: { family: 'logistic-regression' },
-  training: { epochs: 1 },
+const spec = tinySpec({
   rounds: 1,
   // A masked spec needs minSites >= 3 (masked-run.ts maskedCohortRefusal).
   minSites: 3,
-  roundTimeoutSeconds: 60,
 });
 // A final BFV descriptor for 3 sites: the run is masked by default. No ciphertext is summed here.
 const CODEC = { kind: 'bfv', length: 3, polyModulusDegree: 4096, coeffModulusBits: [58], plainModulus: '17592186028033', scale: 1024, ciphertextsPerChunk: 15, maxSummands: 3, maxAbsValue: 1, maxWeight: 1, keyId: 'k'.repeat(32), paramsId: 'p'.repeat(64) } as unknown as CodecDescriptor;

@@ -21,21 +21,10 @@ import { fairnessVector } from '../../core/evaluation/fairness-metrics.ts';
 import { evaluationVector } from '../../core/evaluation/summed-metrics.ts';
 import { plainDescriptor } from '../../core/update-codec/index.ts';
 import { PlainUpdateEncoder } from '../../core/update-codec/plain-codec.ts';
-import { parseSpec } from '../../models/validate-spec.ts';
 import { caughtSync } from '../support/caught.ts';
+import { tinySpec } from '../support/tiny-spec.ts';
 
-const spec = parseSpec({
-  name: 'tiny',
-  dataset: 'heart',
-  features: [{ name: 'age', type: 'numeric' }],
-  label: { name: 'disease', type: 'binary' },
-  model: { family: 'logistic-regression' },
-  training: { epochs: 1 },
-  rounds: 2,
-  minSites: 2,
-  roundTimeoutSeconds: 60,
-  fairness: { attributes: [{ name: 'sex', type: 'categorical', groups: ['F', 'M'] }] },
-});
+const spec = tinySpec({ fairness: { attributes: [{ name: 'sex', type: 'categorical', groups: ['F', 'M'] }] } });
 const layout = evaluationLayout(spec);
 const SITES = ['site-a', 'site-b', 'site-c'] as const;
 const WEIGHTS = Buffer.from('final weights');

@@ -13,18 +13,9 @@ import { parseSpec } from '../../models/validate-spec.ts';
 import { evaluationLayout, extendedMetrics } from '../../core/evaluation/evaluation-layout.ts';
 import { survivalEvaluationVector } from '../../core/evaluation/survival-metrics.ts';
 import { updateLayout } from '../../core/update-codec/update-layout.ts';
+import { tinySpec } from '../support/tiny-spec.ts';
 
-const spec = parseSpec({
-  name: 'tiny',
-  dataset: 'heart',
-  features: [{ name: 'age', type: 'numeric' }],
-  label: { name: 'disease', type: 'binary' },
-  model: { family: 'logistic-regression' },
-  training: { epochs: 1 },
-  rounds: 2,
-  minSites: 2,
-  roundTimeoutSeconds: 60,
-});
+const spec = tinySpec();
 const LENGTH = 3; // 2 parameters + the weight
 
 function source(values: number[], trainLoss = 0.5): UpdateSource {
