@@ -17,9 +17,6 @@ import { updateLayout } from '../../core/update-codec/update-layout.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { ModelSpecSchema, type ModelSpec } from '../../models/spec-schema.ts';
 import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
-import { HeKeyStore } from '../../site-agent/he-keys.ts';
-import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
-import { RunStateStore } from '../../site-agent/run-state.ts';
 import { RunWorker } from '../../site-agent/run-worker.ts';
 import { SiteConfigSchema } from '../../site-agent/site-config.ts';
 import { SiteAudit } from '../../site-agent/site-audit.ts';
@@ -28,7 +25,7 @@ import type { OfferDecision } from '../../site-agent/run-worker.ts';
 import type { Task__Output } from '../../protos/gen/cohort/v1/Task.ts';
 import { readLineFile } from '../../core/audit/lines.ts';
 import { auditKits } from '../core/audit/fixture.ts';
-import { initSiteStorage } from '../../site-agent/site-init.ts';
+import { siteWorker } from '../support/site-worker.ts';
 
 describe('site policy requireMasking', () => {
   let dir: string;
@@ -54,11 +51,8 @@ describe('site policy requireMasking', () => {
         datasets: { heart: { path: h!.path, columns: syntheticColumnMapping() } },
         policy: { requireMasking, allowPlaintext: true, privacy: { maxEpsilon: null } },
       });
-      const atRest = initSiteStorage(config);
-      const heKeys = new HeKeyStore(config.dataDir, atRest);
-      if (heKeys.secretKey(key.params.keyId) === undefined) heKeys.save(key.params, key.secretKey);
       const spec = ModelSpecSchema.parse({ ...base, rounds: 2, minSites, masking });
-      const worker = new RunWorker({ site: 'hospital-a', runId: `run-${++runs}`, spec, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
+      const worker = siteWorker({ site: 'hospital-a', runId: `run-${++runs}`, spec, config, key });
       workers.push(worker);
       const d = await worker.decide('alice', codec);
       return { accept: d.accept, reasonCode: d.reasonCode, worker };

@@ -39,6 +39,7 @@ import { SiteConfigSchema } from '../../site-agent/site-config.ts';
 import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { predictProbabilities } from '../../site-agent/training/local-trainer.ts';
 import { sumThroughAdder } from '../core/secure-agg/bfv-fixtures.ts';
+import { siteWorker } from '../support/site-worker.ts';
 
 const DEMO = loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml'));
 /**
@@ -97,10 +98,7 @@ describe('federated fairness and global explanations through three real sites an
         datasets: { heart: { path: h.path, columns: syntheticColumnMapping() } },
         policy: { allowPlaintext: false },
       });
-      const atRest = initSiteStorage(config);
-      const heKeys = new HeKeyStore(config.dataDir, atRest);
-      heKeys.save(key.params, key.secretKey);
-      const w = new RunWorker({ site: name, runId: 'run-fair', spec: SPEC, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
+      const w = siteWorker({ site: name, runId: 'run-fair', spec: SPEC, config, key });
       expect((await w.decide('alice', request)).accept).toBe(true);
       await w.encoderFor(codec);
       workers.push(w);

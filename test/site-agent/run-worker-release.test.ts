@@ -20,18 +20,15 @@ import type { ModelSpec } from '../../models/spec-schema.ts';
 import { loadSpecFile, parseSpec } from '../../models/validate-spec.ts';
 import { initialWeights } from '../../models/weight-layout.ts';
 import { generateHospitals, syntheticColumnMapping } from '../../scripts/datasets/synthetic-hospitals.ts';
-import { HeKeyStore } from '../../site-agent/he-keys.ts';
-import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
 import { countsReleasedAs, releasedCount } from '../../site-agent/privacy/release-policy.ts';
 import { BfvChunkAdder } from '../../core/secure-agg/bfv-chunk-adder.ts';
 import { loadSeal } from '../../core/secure-agg/seal-library.ts';
 import { PlainChunkAdder } from '../../core/update-codec/plain-codec.ts';
 import { planRunSpend, runDelta } from '../../core/privacy/run-budget.ts';
-import { RunStateStore } from '../../site-agent/run-state.ts';
 import { RunWorker } from '../../site-agent/run-worker.ts';
 import { ReleasePolicySchema, SiteConfigSchema } from '../../site-agent/site-config.ts';
-import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { evaluate } from '../../site-agent/training/local-trainer.ts';
+import { siteWorker } from '../support/site-worker.ts';
 
 const PLAIN = { kind: 'plain' };
 /** Site-level DP: every site sends weight 1 (unweighted). Without the demo's fairness and explanations: the base evaluation vector alone (run-worker-fairness.test.ts has the rest). */
@@ -67,10 +64,7 @@ describe('RunWorker release policy', () => {
       datasets: { heart: { path, columns: syntheticColumnMapping() } },
       policy: { allowPlaintext: true, privacy: { maxEpsilon }, release },
     });
-    const atRest = initSiteStorage(config);
-    const heKeys = new HeKeyStore(config.dataDir, atRest);
-    heKeys.save(key.params, key.secretKey);
-    return new RunWorker({ site: name, runId, spec, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
+    return siteWorker({ site: name, runId, spec, config, key });
   }
 
   it('rounds half up to the unit and never below one unit; exact and withheld as named', () => {

@@ -23,16 +23,13 @@ import type { BfvCodecDescriptor } from '../../core/update-codec/index.ts';
 import { updateLayout } from '../../core/update-codec/update-layout.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { parseSpec } from '../../models/validate-spec.ts';
-import { HeKeyStore } from '../../site-agent/he-keys.ts';
-import { PrivacyLedger, privacyLedgerDir } from '../../site-agent/privacy/ledger.ts';
-import { RunStateStore } from '../../site-agent/run-state.ts';
 import { RunWorker } from '../../site-agent/run-worker.ts';
 import { SiteConfigSchema } from '../../site-agent/site-config.ts';
-import { initSiteStorage } from '../../site-agent/site-init.ts';
 import { selectBackend } from '../../site-agent/training/backend.ts';
 import { predictProbabilities } from '../../site-agent/training/local-trainer.ts';
 import { sumThroughAdder } from '../core/secure-agg/bfv-fixtures.ts';
 import { bruteForceConcordance, coxRows, TRUE_BETA } from '../support/survival.ts';
+import { siteWorker } from '../support/site-worker.ts';
 
 /** Site-level DP (unweighted updates), three evaluators. */
 const SPEC: ModelSpec = parseSpec({
@@ -77,10 +74,7 @@ describe('a cox-ph run through three real RunWorkers and real BFV', () => {
         // The first site shares its own metrics.
         policy: { privacy: { maxEpsilon: null }, release: i === 0 ? { siteMetrics: true, recordCounts: 'exact' } : {} },
       });
-      const atRest = initSiteStorage(config);
-      const heKeys = new HeKeyStore(config.dataDir, atRest);
-      heKeys.save(key.params, key.secretKey);
-      const w = new RunWorker({ site: name, runId: 'run-cox', spec: SPEC, config, states: new RunStateStore(config.dataDir, atRest), heKeys, ledger: PrivacyLedger.open(privacyLedgerDir(config.dataDir), atRest) });
+      const w = siteWorker({ site: name, runId: 'run-cox', spec: SPEC, config, key });
       // Accepted (networked cox-ph runs were declined before issue 13's build item 1).
       expect(await w.decide('alice', request)).toMatchObject({ accept: true, reasonCode: '' });
       await w.encoderFor(codec);
