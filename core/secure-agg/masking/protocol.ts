@@ -24,6 +24,7 @@ import { CohortError, SecureAggErrors } from '../../errors/index.ts';
 import { identityFromCertificate } from '../../pki/identity.ts';
 import { siteCertificateKey } from '../certificate-key.ts';
 import type { CeremonyIdentity } from '../key-ceremony.ts';
+import type { UnmaskRequest } from './unmask-request.ts';
 import {
   checkShareCommitment,
   cohortDigest,
@@ -417,16 +418,8 @@ const isConfirmed = (cohort: MaskCohort): cohort is ConfirmedCohort =>
   (cohort as ConfirmedCohort).signatures.length === cohort.members.length &&
   (cohort as ConfirmedCohort).signatures.every((x, i) => x.site === cohort.members[i]?.site && x.cohort === cohort.digest);
 
-/** What the coordinator asks for when uploads close. */
-export interface UnmaskRequest {
-  readonly consortium: string;
-  readonly run: string;
-  readonly round: number;
-  /** The cohort digest the request is made for, hex: a site answers only for the cohort it confirmed. */
-  readonly cohort: string;
-  readonly survivors: readonly string[];
-  readonly dropped: readonly string[];
-}
+/** What the coordinator asks for when uploads close (unmask-request.ts, which the coordinator loads too). */
+export type { UnmaskRequest } from './unmask-request.ts';
 
 /** The kind of share released for one site. */
 export type ReleaseKind = 'self' | 'maskKey';

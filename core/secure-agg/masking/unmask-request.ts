@@ -16,16 +16,19 @@ import { identityFromCertificate } from '../../pki/identity.ts';
 
 const UNMASK_CONTEXT = 'cohort-secagg-unmask-request-v1';
 
-/** The survivors and dropped sites the coordinator publishes when uploads close (protocol.ts UnmaskRequest). */
-export interface PublishedUnmask {
+/** What the coordinator asks for when uploads close: the survivors and dropped sites of a round (protocol.ts releaseShares answers it). */
+export interface UnmaskRequest {
   readonly consortium: string;
   readonly run: string;
   readonly round: number;
-  /** The cohort digest every member signed (protocol.ts CohortSignature.cohort), hex. */
+  /** The cohort digest the request is made for (every member signed it: protocol.ts CohortSignature.cohort), hex: a site answers only for the cohort it confirmed. */
   readonly cohort: string;
   readonly survivors: readonly string[];
   readonly dropped: readonly string[];
 }
+
+/** The request as the coordinator publishes it (the same fields, under the name the coordinator's modules use). */
+export type PublishedUnmask = UnmaskRequest;
 
 /** The unmask request with the coordinator's signature, as stored and sent in the UNMASK task. */
 export interface SignedUnmask {
