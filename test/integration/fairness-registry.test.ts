@@ -19,7 +19,7 @@ import type { ModelSpec } from '../../models/spec-schema.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { initialWeights } from '../../models/weight-layout.ts';
 import { runCli, runCliJson } from '../cli/commands/run-cli.ts';
-import { startTestConsortium } from '../support/in-process-coordinator.ts';
+import { registerSites, startTestConsortium } from '../support/in-process-coordinator.ts';
 
 const DEMO = loadSpecFile(join(import.meta.dirname, '../../models/examples/demo-private.yaml'));
 const SPEC: ModelSpec = { ...DEMO, name: 'fair-heart', rounds: 2, minSites: 2 };
@@ -64,11 +64,7 @@ describe('fairness and explanations in the registry, the CLI and the model card'
       ],
     });
     ({ dir, coordinator, address, kit } = t);
-    for (const s of ['site-a', 'site-b']) {
-      const c = siteClient(kit(s), address);
-      await unary((o, cb) => c.register({ agentVersion: `0.1.0-${s}`, backend: 'cpu', datasets: ['heart'] }, o, cb));
-      c.close();
-    }
+    await registerSites(t, ['site-a', 'site-b']);
     // A completed run written as the engine leaves it (training is not what this tests), its last round holding the sites' report.
     const store = coordinator.engine.store;
     const runId = 'run-fair-1';

@@ -29,7 +29,7 @@ import type { ModelAlias__Output } from '../../protos/gen/cohort/v1/ModelAlias.t
 import type { ListModelVersionsResponse__Output } from '../../protos/gen/cohort/v1/ListModelVersionsResponse.ts';
 import type { RegistryServiceClient } from '../../protos/gen/cohort/v1/RegistryService.ts';
 import { runCli, runCliJson } from '../cli/commands/run-cli.ts';
-import { refusal, startTestConsortium } from '../support/in-process-coordinator.ts';
+import { refusal, registerSites, startTestConsortium } from '../support/in-process-coordinator.ts';
 
 const SPEC: ModelSpec = { ...loadSpecFile(join(import.meta.dirname, '../../models/examples/heart-logistic.yaml')), rounds: 1, minSites: 2 };
 const NAME = SPEC.name;
@@ -75,11 +75,7 @@ describe('model registry over mTLS', () => {
       ],
     });
     ({ dir, coordinator, address, kit } = t);
-    for (const s of ['site-a', 'site-b']) {
-      const c = siteClient(kit(s), address);
-      await unary((o, cb) => c.register({ agentVersion: `0.1.0-${s}`, backend: 'cpu', datasets: ['heart'] }, o, cb));
-      c.close();
-    }
+    await registerSites(t, ['site-a', 'site-b']);
     // Three completed runs of the same spec, each released by site-a through the real ReleaseModel RPC:
     // versions 1, 2 and 3 of one registered model. The runs are written as completed (training is not what this tests).
     const store = coordinator.engine.store;

@@ -72,6 +72,14 @@ export function filesUnder(dir: string): string[] {
   });
 }
 
+/** Registers each of `sites` with the coordinator, as its agent does on connecting (agent version `0.1.0-<site>`, dataset heart). */
+export async function registerSites(t: Pick<TestConsortium, 'kit' | 'address'>, sites: readonly string[]): Promise<void> {
+  for (const s of sites) {
+    const c = siteClient(t.kit(s), t.address);
+    await unary((o, cb) => c.register({ agentVersion: `0.1.0-${s}`, backend: 'cpu', datasets: ['heart'] }, o, cb)).finally(() => c.close());
+  }
+}
+
 /**
  * The activity the audit tests read back from the log: `site` registers, `user` submits a
  * one-round plaintext run of `spec`, and `refused` (a site's certificate) calls ListRuns and is
