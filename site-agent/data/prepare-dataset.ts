@@ -95,7 +95,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
     train: scaled.train,
     test: scaled.test,
     columns,
-    testGroups: attributes.map((a) => Int32Array.from(attributeCells.filter((_, i) => testMask[i]).map((row) => groupIndex(a, row, context)))),
+    testGroups: attributes.map((a) => Int32Array.from(attributeCells.filter((_, i) => testMask[i]).map((row) => groupIndex(a, row)))),
     droppedRows,
     fingerprint: datasetFingerprint(scaled.train, columns, options.fingerprintKey),
     phiGuard,

@@ -31,12 +31,6 @@ export const DataErrors = defineErrors({
     meaning: 'A cell of a numeric feature is not a decimal number (the value itself is not reported: it may be patient data).',
     fix: 'Fix the cell at the reported line and column, or map the feature to a numeric column; missing values may be left empty or written ? or NA.',
   },
-  FAIRNESS_GROUP_UNKNOWN: {
-    code: 'COHORT_E_DATA_FAIRNESS_GROUP_UNKNOWN',
-    grpc: status.FAILED_PRECONDITION,
-    meaning: "A cell of a fairness attribute is in none of the spec's groups (a categorical level not listed, or a number outside the bands).",
-    fix: "Recode the column to the spec's groups, or widen the spec's bands, before the run; the value is not reported because it may be patient data.",
-  },
   UNKNOWN_CATEGORY: {
     code: 'COHORT_E_DATA_UNKNOWN_CATEGORY',
     grpc: status.FAILED_PRECONDITION,
