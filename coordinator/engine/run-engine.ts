@@ -9,6 +9,7 @@ import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { CohortError, GeneralErrors, RunErrors, SecureAggErrors, SiteErrors, UpdateErrors } from '../../core/errors/index.ts';
 import { evaluationCodec, evaluationsNeeded, type ConsortiumMetrics } from '../../core/evaluation/summed-metrics.ts';
 import { evaluationLayout, type ExtendedMetrics, type SurvivalReport } from '../../core/evaluation/evaluation-layout.ts';
+import { SUPPRESS_AT_MOST } from '../../core/evaluation/fairness-metrics.ts';
 import { fairnessRecord } from '../registry/fairness-review.ts';
 import { extrasSchema } from './metrics-extras.ts';
 import { strategyFromSpec, type SiteEvaluation, type Strategy } from '../../core/strategies/index.ts';
@@ -524,6 +525,14 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const extras = extrasSchema(layout).safeParse(Object.fromEntries(Object.entries(metrics).filter(([k, v]) => !baseKeys.has(k) && v !== undefined)));
     if (!extras.success) {
       throw new CohortError(RunErrors.INVALID_REQUEST, `consortium metrics: the fairness and explanation reports must be those the run's spec asks for (${extras.error.issues.map((i) => i.message).join('; ')})`, { details: { field: 'extras' } });
+    }
+    // Complementary suppression (fairness-metrics.ts suppressedGroups), checked rather than trusted: what the reported
+    // groups leave of the consortium's rows is an attribute's suppressed set, which must be empty or more than SUPPRESS_AT_MOST.
+    for (const attribute of metrics.fairness?.attributes ?? []) {
+      const rest = metrics.numExamples - (metrics.fairness?.groups ?? []).filter((g) => g.attribute === attribute).reduce((n, g) => n + g.n, 0);
+      if (rest < 0 || (rest >= 1 && rest <= SUPPRESS_AT_MOST)) {
+        throw new CohortError(RunErrors.INVALID_REQUEST, `consortium metrics: the suppressed groups of fairness attribute "${attribute}" hold ${rest < 0 ? 'a negative number of' : `1 to ${SUPPRESS_AT_MOST}`} rows by subtraction from the consortium's`, { details: { field: 'extras' } });
+      }
     }
     // Fairness is kept and released from the final round only: group sizes of two rounds whose evaluator sets differ would give one site's group sizes by subtraction (docs/fairness.md).
     const kept: ExtendedMetrics = round >= run.rounds ? metrics : { ...metrics, fairness: undefined };

@@ -102,6 +102,12 @@ describe('the coordinator checks the evaluation extras against the spec', () => 
     expect(refused({ ...m, fairness: { ...f, groups: f.groups.map((g, i) => (i === 0 ? { ...g, tpr: 1.5 } : g)) } })).toMatch(/fairness and explanation reports/);
     expect(refused({ ...m, fairness: { ...f, attributes: ['race'] } })).toMatch(/attributes must be the spec's/);
     expect(refused({ ...m, explanations: null })).toMatch(/the spec asks for no global explanations/);
+    // Complementary suppression checked at the coordinator: with F and M reported (60 each), a suppressed rest of 4 rows
+    // would be those 4 patients by subtraction; a rest below zero is no possible report.
+    const unrecorded = f.groups.find((g) => g.group === 'unrecorded')!;
+    const restOf = (numExamples: number) => ({ ...m, numExamples, fairness: { ...f, groups: f.groups.filter((g) => g !== unrecorded), suppressed: [{ attribute: 'sex', group: 'unrecorded' }] } });
+    expect(refused(restOf(124))).toMatch(/suppressed groups of fairness attribute "sex" hold 1 to 10 rows/);
+    expect(refused(restOf(119))).toMatch(/suppressed groups of fairness attribute "sex" hold a negative number of rows/);
     // A survival report belongs to a cox-ph run only (fairness is refused beside a survival label).
     expect(refused({ ...m, survival: { cIndex: 0.7, meanCIndex: 0.7, comparablePairs: 10, events: 3, sitesWithPairs: 3 } })).toMatch(/survival report comes with a cox-ph run/);
     expect(store.getRoundSite(runId, 1, 'site-a')?.score_state).toBe('PENDING');
