@@ -51,6 +51,10 @@ export class CoordinatorWitness {
   private signed = new Map<number, Map<string, string>>();
   /** Cosignatures stored, by site, tree size and root: a repeat is not stored again. */
   private readonly stored = new Set<string>();
+  /** Per site, the largest tree size it cosigned here (from the stored cosignatures): what it must still say it kept. */
+  private readonly cosignedMax = new Map<string, number>();
+  /** Per site, the backward report already recorded (one record per site and reported size, not one per reconnect). */
+  private readonly rollbackRecorded = new Map<string, number>();
   /** Consistency proofs to the latest checkpoint, by the size they start from (cleared when it moves). */
   private readonly proofs = new Map<number, Buffer[]>();
   private readonly verifyCheckpoint: ReturnType<typeof checkpointVerifier>;
@@ -64,12 +68,20 @@ export class CoordinatorWitness {
     for (const c of readCosignatures(audit.dir)) {
       if (!('cosignature' in c)) continue;
       this.sizes.set(c.site, Math.max(this.sizes.get(c.site) ?? 0, c.cosignature.treeSize));
+      this.cosignedMax.set(c.site, Math.max(this.cosignedMax.get(c.site) ?? 0, c.cosignature.treeSize));
       this.stored.add(cosignedKey(c.site, c.cosignature.treeSize, c.cosignature.root));
     }
   }
 
   /** What the site says it kept, as it opens its task stream (0: nothing, or an agent that does not witness). */
   siteConnected(site: string, witnessedSize: number): void {
+    const cosigned = this.cosignedMax.get(site) ?? 0;
+    if (witnessedSize < cosigned && this.rollbackRecorded.get(site) !== witnessedSize) {
+      // The site says it kept less than it cosigned here: its witnessed state (and, restored with it from a backup, its
+      // privacy ledger and masking release ledger) went back. Recorded; core/governance/incidents.ts raises an incident.
+      this.rollbackRecorded.set(site, witnessedSize);
+      this.audit.append({ actor: { name: site, role: 'site' }, action: 'audit.witness.site-rollback', target: { site }, outcome: 'failed', details: safeDetails({ reportedSize: witnessedSize, cosignedSize: cosigned }) });
+    }
     if (witnessedSize > 0) this.sizes.set(site, witnessedSize);
   }
 
@@ -143,6 +155,7 @@ export class CoordinatorWitness {
       throw new CohortError(AuditErrors.WITNESS_UNKNOWN_CHECKPOINT, `${site} cosigned a checkpoint of tree size ${treeSize} that this coordinator never signed`, { details: { site, treeSize } });
     }
     this.sizes.set(site, Math.max(this.sizes.get(site) ?? 0, treeSize));
+    this.cosignedMax.set(site, Math.max(this.cosignedMax.get(site) ?? 0, treeSize));
     const key = cosignedKey(site, treeSize, line.root);
     if (this.stored.has(key)) return;
     this.store({ site, cosignature: line, checkpoint: JSON.parse(checkpoint) as CheckpointLine });

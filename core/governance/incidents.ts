@@ -34,7 +34,7 @@ import { AuditErrors, CohortError, GovernanceErrors, isCohortError } from '../er
 import { releaseOwnLock, tryLock } from '../pid-lock.ts';
 import { DAY_MS } from './agreements.ts';
 
-export const INCIDENT_RULES = ['repeated-refusals', 'revoked-certificate', 'unapproved-export', 'audit-verification-failed', 'cosigned-checkpoint-disagrees'] as const;
+export const INCIDENT_RULES = ['repeated-refusals', 'revoked-certificate', 'unapproved-export', 'audit-verification-failed', 'cosigned-checkpoint-disagrees', 'site-witness-rollback'] as const;
 export type IncidentRule = (typeof INCIDENT_RULES)[number];
 
 /** Days after discovery by which the Breach Notification Rule asks for notice (45 CFR 164.404(b)). */
@@ -213,6 +213,29 @@ function detect(file: string, options: DetectOptions): { findings: Finding[]; la
   }
 
   findings.push(...witnessFindings(file, records));
+
+  // site-witness-rollback: a site reported keeping less of the log than it had cosigned (coordinator/server/witness.ts);
+  // one incident per site and cosigned size.
+  const rolledBack = new Map<string, AuditRecord[]>();
+  for (const r of records) {
+    if (r.action !== 'audit.witness.site-rollback') continue;
+    const key = `${r.target.site ?? r.actor.name}\u0000${String(r.details.cosignedSize)}`;
+    rolledBack.set(key, [...(rolledBack.get(key) ?? []), r]);
+  }
+  for (const list of rolledBack.values()) {
+    const first = list[0]!;
+    const site = first.target.site ?? first.actor.name;
+    findings.push({
+      id: idOf('site-witness-rollback', site, String(first.details.cosignedSize)),
+      rule: 'site-witness-rollback',
+      summary: `site ${site} reported keeping ${String(first.details.reportedSize)} records of the log after cosigning ${String(first.details.cosignedSize)}: its state was restored or reset`,
+      actor: first.actor,
+      records: list.map((r) => r.index),
+      firstSeen: first.time,
+      lastSeen: list.at(-1)!.time,
+      details: { site, reportedSize: Number(first.details.reportedSize), cosignedSize: Number(first.details.cosignedSize) },
+    });
+  }
 
   const verification = verifyForIncidents(file, options, now);
   if (verification.finding) findings.push(verification.finding);

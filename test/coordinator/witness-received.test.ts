@@ -181,3 +181,31 @@ describe('refusals the coordinator takes', () => {
     c.log.close();
   });
 });
+
+describe('a site whose witnessed state went back', () => {
+  it('records audit.witness.site-rollback (once per reported size) and raises site-witness-rollback when a site that cosigned 10 reports keeping less', () => {
+    const c = coordinator();
+    c.witness.received('site-a', cosignRequest(parsed(c.lines[1]!)));
+    const rollbacks = () => {
+      c.log.checkpoint();
+      return detectIncidents(join(c.dir, 'audit.jsonl'), { caPem: kits.coordinator.caPem }).filter((f) => f.rule === 'site-witness-rollback');
+    };
+    // Honest reconnects: what it cosigned, or more. Nothing recorded.
+    c.witness.siteConnected('site-a', 10);
+    c.witness.siteConnected('site-b', 0);
+    expect(actions(c).filter((a) => a === 'audit.witness.site-rollback')).toEqual([]);
+    expect(rollbacks()).toEqual([]);
+    // A dataDir restored from a backup taken at size 4, reconnecting twice; then one reset to nothing.
+    c.witness.siteConnected('site-a', 4);
+    c.witness.siteConnected('site-a', 4);
+    c.witness.siteConnected('site-a', 0);
+    expect(actions(c).filter((a) => a === 'audit.witness.site-rollback')).toHaveLength(2);
+    const found = rollbacks();
+    expect(found.map((f) => [f.details, f.records.length])).toEqual([[{ site: 'site-a', reportedSize: 4, cosignedSize: 10 }, 2]]);
+    // A restarted coordinator remembers what each site cosigned (cosignatures.jsonl), and still notices.
+    const again = new CoordinatorWitness(c.log, kits.coordinator.caPem);
+    again.siteConnected('site-a', 3);
+    expect(actions(c).filter((a) => a === 'audit.witness.site-rollback')).toHaveLength(3);
+    c.log.close();
+  });
+});
