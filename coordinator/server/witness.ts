@@ -15,6 +15,7 @@
  * The proof is computed from the files the writer appends (its records are fsynced before a
  * checkpoint is signed over them), re-read only when they grew.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditLog } from '../../core/audit/audit-log.ts';
@@ -26,6 +27,10 @@ import { consistencyProof, leafHash, treeHash, verifyConsistency } from '../../c
 import { COSIGNATURE_FILE, readCosignatures, verifyCosignature, type CosignatureLine, type StoredCosignature } from '../../core/audit/witness.ts';
 import { AuditErrors, CohortError } from '../../core/errors/index.ts';
 import type { Cosignature__Output } from '../../protos/gen/cohort/v1/Cosignature.ts';
+
+/** A refusal's evidence is two checkpoint lines (each a note and a certificate, a few kB) and a consistency proof: more is refused as malformed. */
+const MAX_EVIDENCE_CHARS = 64 * 1024;
+const MAX_PROOF_HASHES = 64;
 
 /** The witnessing fields of a task. */
 export interface TaskWitnessFields {
@@ -51,6 +56,8 @@ export class CoordinatorWitness {
   private signed = new Map<number, Map<string, string>>();
   /** Cosignatures stored, by site, tree size and root: a repeat is not stored again. */
   private readonly stored = new Set<string>();
+  /** Refusals already stored (site, code, size, root, kept checkpoint): a site that keeps refusing adds nothing more. */
+  private readonly refusals = new Set<string>();
   /** Per site, the largest tree size it cosigned here (from the stored cosignatures): what it must still say it kept. */
   private readonly cosignedMax = new Map<string, number>();
   /** Per site, the backward report already recorded (one record per site and reported size, not one per reconnect). */
@@ -171,6 +178,11 @@ export class CoordinatorWitness {
     if (!ROOT_BASE64.test(req.root)) throw malformed('its root is not a base64 SHA-256');
     if (!Number.isSafeInteger(treeSize) || treeSize < 0) throw malformed('its tree size is not a count');
     if (req.refusedOfferedJson === '') throw malformed('it carries no evidence (the offered checkpoint)');
+    if (req.refusedOfferedJson.length + req.refusedKeptJson.length > MAX_EVIDENCE_CHARS || req.refusedProof.length > MAX_PROOF_HASHES) throw malformed(`its evidence is larger than two checkpoints and a proof (${MAX_EVIDENCE_CHARS} characters, ${MAX_PROOF_HASHES} hashes)`);
+    // The same refusal again (a site that reconnects and is offered the same checkpoint): stored and recorded once.
+    const again = `${site}\u0000${code}\u0000${treeSize}\u0000${req.root}\u0000${req.refusedKeptJson === '' ? '' : createHash('sha256').update(req.refusedKeptJson).digest('hex')}`;
+    if (this.refusals.has(again)) return;
+    this.refusals.add(again);
     const offered = this.mine(req.refusedOfferedJson);
     const kept = req.refusedKeptJson === '' ? undefined : this.mine(req.refusedKeptJson);
     const verified =

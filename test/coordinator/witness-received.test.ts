@@ -143,6 +143,27 @@ describe('refusals the coordinator takes', () => {
     c.log.close();
   });
 
+  it('stores and records the same refusal once however often it is sent, and refuses evidence larger than two checkpoints and a proof', () => {
+    const c = coordinator();
+    const cp10 = parsed(c.lines[1]!);
+    const refusal = request({
+      treeSize: '10', root: cp10.root.toString('base64'), refusalCode: 'COHORT_E_AUDIT_WITNESS_INCONSISTENT',
+      refusedKeptJson: JSON.stringify(c.lines[0]), refusedOfferedJson: JSON.stringify(c.lines[1]), refusedProof: [Buffer.alloc(32)], refusedProofFrom: '4',
+    });
+    const before = actions(c).length;
+    for (let i = 0; i < 5; i++) c.witness.received('site-a', refusal);
+    expect(actions(c).slice(before)).toEqual(['audit.witness.claim']);
+    expect(readCosignatures(c.dir)).toHaveLength(1);
+    // Another site's identical refusal is its own.
+    c.witness.received('site-b', refusal);
+    expect(readCosignatures(c.dir)).toHaveLength(2);
+    const big = { ...refusal, refusedKeptJson: JSON.stringify({ ...c.lines[0], note: 'x'.repeat(70_000) }) };
+    expect(() => c.witness.received('site-a', big)).toThrow(expect.objectContaining({ code: 'COHORT_E_AUDIT_WITNESS_REFUSAL_MALFORMED' }));
+    expect(() => c.witness.received('site-a', { ...refusal, refusedProof: Array.from({ length: 65 }, () => Buffer.alloc(32)) })).toThrow(expect.objectContaining({ code: 'COHORT_E_AUDIT_WITNESS_REFUSAL_MALFORMED' }));
+    expect(readCosignatures(c.dir)).toHaveLength(2);
+    c.log.close();
+  });
+
   it('keeps a refusal whose evidence is not its own (a site-signed checkpoint) as a claim', () => {
     const c = coordinator();
     const cp10 = parsed(c.lines[1]!);
