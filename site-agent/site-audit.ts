@@ -76,9 +76,15 @@ export class SiteAudit {
     const { lines, torn } = readLineFile(this.witnessedFile);
     // A torn last line (a crash while keeping it) was never cosigned: cut it off; the one before is the kept one.
     if (torn) truncateSync(this.witnessedFile, torn.offset);
-    const kept = this.checkKept(lines, lastOf(existing, 'witness.cosign'));
+    const lastCosign = lastOf(existing, 'witness.cosign');
+    const kept = this.checkKept(lines, lastCosign);
     this.kept = kept.at(-1);
     this.lastSpend = lastOf(existing, 'privacy.spend');
+    // A crash between keeping the last line and recording it: record it now (it is kept, and a re-offer of it is 'same',
+    // which records nothing), so that a second such crash finds the record of this line and does not read as a rollback.
+    if (this.kept !== undefined && Number(lastCosign?.details.treeSize ?? -1) !== this.kept.size) {
+      this.append('witness.cosign', 'ok', {}, { origin: this.kept.origin, treeSize: this.kept.size, root: this.kept.root.toString('hex'), previousSize: kept.at(-2)?.size ?? 0, recovered: true });
+    }
   }
 
   /**

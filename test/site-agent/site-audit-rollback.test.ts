@@ -93,7 +93,7 @@ describe('the site\'s witnessed.jsonl against its own audit log', () => {
     expect(() => SiteAudit.open(a.data, kits.site)).toThrow(expect.objectContaining({ code: 'COHORT_E_AUDIT_WITNESS_STATE_ROLLBACK', details: expect.objectContaining({ cosignedSize: 10 }) }));
   });
 
-  it('takes one kept line past the last recorded cosignature (a crash between keeping and recording it), not two', () => {
+  it('takes one kept line past the last recorded cosignature (a crash between keeping and recording it), not two written at once', () => {
     const { data, leaves, lines, witnessed } = cosignedSite();
     // A real later checkpoint of the same log, kept but not recorded.
     const cp10 = parseCheckpointLine(Buffer.from(JSON.stringify(lines[1])), 0);
@@ -104,8 +104,11 @@ describe('the site\'s witnessed.jsonl against its own audit log', () => {
     const site = SiteAudit.open(data, kits.site);
     expect(site.witnessedSize).toBe(11);
     site.close();
-    appendFileSync(witnessed, `${JSON.stringify(at12)}\n`);
-    expect(() => SiteAudit.open(data, kits.site)).toThrow(expect.objectContaining({ code: 'COHORT_E_AUDIT_WITNESS_STATE_ROLLBACK' }));
+    // Two lines past the last record with no open between them: no crash makes that (each open records the line it
+    // finds unrecorded, below), so the file was written to.
+    const { data: data2, witnessed: witnessed2 } = cosignedSite();
+    appendFileSync(witnessed2, `${JSON.stringify(at11)}\n${JSON.stringify(at12)}\n`);
+    expect(() => SiteAudit.open(data2, kits.site)).toThrow(expect.objectContaining({ code: 'COHORT_E_AUDIT_WITNESS_STATE_ROLLBACK' }));
   });
 
   it('records a refusal\'s roots in hex and returns its evidence for the coordinator', () => {
@@ -151,5 +154,32 @@ describe('the privacy ledger against the site\'s audit log', () => {
     // Same count, another head: replaced.
     expect(() => reopened.checkLedger([entries[0]!, { ...entries[1]!, hash: 'f'.repeat(64) }])).toThrow(expect.objectContaining({ code: 'COHORT_E_AUDIT_LEDGER_ROLLBACK' }));
     reopened.close();
+  });
+});
+
+describe('crashes between keeping a checkpoint and recording it', () => {
+  it('records the kept line on open, so that two such crashes in a row do not lock an honest site out', () => {
+    const cdir = fresh();
+    const files = writeLog(cdir, kits.coordinator, 12, [4, 10, 12]);
+    const lines = readLineFile(files.checkpointFile).lines.map((l) => JSON.parse(l.toString('utf8')) as CheckpointLine);
+    const data = fresh();
+    const site = SiteAudit.open(data, kits.site);
+    expect(site.witness(offer(lines[0]!, [], 0), task(1)).kind).toBe('cosigned');
+    site.close();
+    const witnessed = join(data, 'audit', 'witnessed.jsonl');
+    // First crash: the checkpoint of 10 kept, its record never written.
+    appendFileSync(witnessed, `${JSON.stringify(lines[1])}\n`);
+    const once = SiteAudit.open(data, kits.site);
+    expect(once.witnessedSize).toBe(10);
+    once.close();
+    expect(records(data).filter((r) => r.action === 'witness.cosign').map((r) => [r.details.treeSize, r.details.recovered ?? false])).toEqual([[4, false], [10, true]]);
+    // Second crash: the checkpoint of 12 kept, its record never written. Opens (before: two unrecorded lines, STATE_ROLLBACK).
+    appendFileSync(witnessed, `${JSON.stringify(lines[2])}\n`);
+    const twice = SiteAudit.open(data, kits.site);
+    expect(twice.witnessedSize).toBe(12);
+    twice.close();
+    // A line that was never kept is still no line: cutting the file below the recorded 12 is refused.
+    writeFileSync(witnessed, readLineFile(witnessed).lines.slice(0, 2).map((l) => `${l.toString('utf8')}\n`).join(''));
+    expect(() => SiteAudit.open(data, kits.site)).toThrow(expect.objectContaining({ code: 'COHORT_E_AUDIT_WITNESS_STATE_ROLLBACK' }));
   });
 });
