@@ -17,6 +17,7 @@
  * receipt twice, or a partial sum with fewer receipts, is refused with a code.
  */
 import Database from 'better-sqlite3';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +94,19 @@ describe('masked rounds over real processes', () => {
     return verifyUnmaskRequest(stored, { caPem: site.caPem, consortium: site.consortium, run: runId, round, isRevoked: () => false });
   }
 
+  /** Waits for a site's process to exit and for the coordinator to record it failed in round 1, then starts it again, recording its updates. */
+  async function restartOnceFailed(proc: ChildProcess, site: string): Promise<void> {
+    await new Promise<void>((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve() : proc.once('exit', () => resolve())));
+    await waitForState({
+      what: `${site} recorded failed in round 1`,
+      read: async () => db((d) => d.prepare('SELECT state FROM round_sites WHERE run_id = ? AND round = 1 AND site = ?').get(runId, site) as { state: string } | undefined),
+      done: (r) => r?.state === 'FAILED',
+      describe: (r) => r?.state ?? 'no row',
+      intervalMs: 200,
+    });
+    c.startSite(site, { NODE_ENV: 'test', COHORT_TEST_RECORD_UPDATES: records });
+  }
+
   function storedSum(round: number): Buffer[] {
     return db((d) => (d.prepare('SELECT data FROM round_sums WHERE run_id = ? AND round = ? ORDER BY chunk_index').all(runId, round) as { data: Buffer }[]).map((r) => r.data));
   }
@@ -110,16 +124,7 @@ describe('masked rounds over real processes', () => {
     runId = (await submitRun(c.kit('alice'), specPath, 'bfv', address)).runId;
 
     // Round 1: the third site dies before its upload; once recorded failed it comes back.
-    const thirdProcess = c.processes.get(third);
-    await new Promise<void>((resolve) => (thirdProcess?.exitCode !== null || thirdProcess.signalCode !== null ? resolve() : thirdProcess.once('exit', () => resolve())));
-    await waitForState({
-      what: `${third} recorded failed in round 1`,
-      read: async () => db((d) => d.prepare('SELECT state FROM round_sites WHERE run_id = ? AND round = 1 AND site = ?').get(runId, third) as { state: string } | undefined),
-      done: (r) => r?.state === 'FAILED',
-      describe: (r) => r?.state ?? 'no row',
-      intervalMs: 200,
-    });
-    c.startSite(third, { NODE_ENV: 'test', COHORT_TEST_RECORD_UPDATES: records });
+    await restartOnceFailed(c.processes.get(third)!, third);
 
     const final = await c.waitForRun(runId, 'the end of the masked run', (s) => TERMINAL_RUN_STATES.includes(s.state));
     expect([final.state, final.errorCode]).toEqual(['COMPLETED', '']);
@@ -252,16 +257,8 @@ describe('masked rounds over real processes', () => {
     // The default threshold (masking absent): 3 of a cohort of 4, so one dropout leaves exactly enough releases.
     writeFileSync(specPath, JSON.stringify({ ...loadSpecFile(SPEC), rounds: 1, minSites: 3, roundTimeoutSeconds: 600 }));
     runId = (await submitRun(c.kit('alice'), specPath, 'bfv', address)).runId;
-    await new Promise<void>((resolve) => (dying.exitCode !== null || dying.signalCode !== null ? resolve() : dying.once('exit', () => resolve())));
+    await restartOnceFailed(dying, third);
     expect(dying.signalCode).toBe('SIGKILL');
-    await waitForState({
-      what: `${third} recorded failed in round 1`,
-      read: async () => db((d) => d.prepare('SELECT state FROM round_sites WHERE run_id = ? AND round = 1 AND site = ?').get(runId, third) as { state: string } | undefined),
-      done: (r) => r?.state === 'FAILED',
-      describe: (r) => r?.state ?? 'no row',
-      intervalMs: 200,
-    });
-    c.startSite(third, { NODE_ENV: 'test', COHORT_TEST_RECORD_UPDATES: records });
     const final = await c.waitForRun(runId, 'the end of the masked run at the default threshold', (st) => TERMINAL_RUN_STATES.includes(st.state));
     expect([final.state, final.errorCode]).toEqual(['COMPLETED', '']);
     const pub = published(1);
