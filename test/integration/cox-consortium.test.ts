@@ -27,23 +27,20 @@ import { selectBackend } from '../../site-agent/training/backend.ts';
 import { predictProbabilities } from '../../site-agent/training/local-trainer.ts';
 import { runCliJson } from '../cli/commands/run-cli.ts';
 import { caught } from '../support/caught.ts';
-import { bruteForceConcordance, coxRows } from '../support/survival.ts';
+import { bruteForceConcordance, COX_COLUMNS, COX_SPEC_BASE, coxRows, writeCoxCsv } from '../support/survival.ts';
 
 /** Generous on purpose: each wait gives up on its own once the run stops changing; this only catches one that never returns. */
 const TEST_TIMEOUT_MS = 600_000;
 
 const SPEC = {
+  ...COX_SPEC_BASE,
   name: 'cox-net',
   dataset: 'survival',
-  features: ['a', 'b', 'c'].map((name) => ({ name, type: 'numeric', preprocess: 'none' })),
-  label: { type: 'survival', time: 'T', event: 'E' },
-  model: { family: 'cox-ph' },
   training: { steps: 20, batchSize: 32, optimizer: 'sgd', learningRate: 0.5 },
   strategy: { name: 'fedavg' },
   rounds: 2,
   minSites: 3,
   testFraction: 0.3,
-  seed: 3,
   // Site-level DP applies to cox-ph (the update is clipped and noised as a whole).
   privacy: { site: { noiseMultiplier: 0.3, clipNorm: 0.5 } },
 };
@@ -63,10 +60,10 @@ describe('a networked cox-ph run, encrypted', () => {
     for (const [i, s] of c.siteNames.entries()) {
       const rows = coxRows(150, 40 + i);
       const path = join(dir, 'survival', `${s}.csv`);
-      writeFileSync(path, ['a,b,c,T,E', ...rows.x.map((x, k) => `${x.join(',')},${rows.time[k]},${rows.event[k]}`)].join('\n') + '\n');
+      writeCoxCsv(path, rows);
       const configPath = join(dir, 'sites', s, 'site.yaml');
       const config = parse(readFileSync(configPath, 'utf8')) as { datasets: Record<string, unknown> };
-      config.datasets['survival'] = { path, columns: Object.fromEntries(['a', 'b', 'c', 'T', 'E'].map((k) => [k, k])) };
+      config.datasets['survival'] = { path, columns: Object.fromEntries(COX_COLUMNS.map((k) => [k, k])) };
       writeFileSync(configPath, stringify(config));
     }
     c.startCoordinator();

@@ -7,7 +7,7 @@
  * survival evaluation back as "the sum" is refused, and the same bytes opened without the check
  * give that site's C-index exactly.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,21 +28,18 @@ import { SiteConfigSchema } from '../../site-agent/site-config.ts';
 import { selectBackend } from '../../site-agent/training/backend.ts';
 import { predictProbabilities } from '../../site-agent/training/local-trainer.ts';
 import { sumThroughAdder } from '../core/secure-agg/bfv-fixtures.ts';
-import { bruteForceConcordance, coxRows, TRUE_BETA } from '../support/survival.ts';
+import { bruteForceConcordance, COX_COLUMNS, COX_SPEC_BASE, coxRows, TRUE_BETA, writeCoxCsv } from '../support/survival.ts';
 import { siteWorker } from '../support/site-worker.ts';
 
 /** Site-level DP (unweighted updates), three evaluators. */
 const SPEC: ModelSpec = parseSpec({
+  ...COX_SPEC_BASE,
   name: 'cox-worker',
   dataset: 'survival',
-  features: ['a', 'b', 'c'].map((name) => ({ name, type: 'numeric', preprocess: 'none' })),
-  label: { type: 'survival', time: 'T', event: 'E' },
-  model: { family: 'cox-ph' },
   training: { steps: 5, batchSize: 32, optimizer: 'sgd', learningRate: 0.5 },
   rounds: 2,
   minSites: 3,
   testFraction: 0.3,
-  seed: 3,
   privacy: { site: { noiseMultiplier: 0.3, clipNorm: 0.5 } },
 });
 /** Near the generating coefficients: a risk score with real concordance. */
@@ -66,11 +63,11 @@ describe('a cox-ph run through three real RunWorkers and real BFV', () => {
       mkdirSync(join(dir, name));
       const rows = coxRows(120, 60 + i);
       const path = join(dir, name, 'survival.csv');
-      writeFileSync(path, ['a,b,c,T,E', ...rows.x.map((x, k) => `${x.join(',')},${rows.time[k]},${rows.event[k]}`)].join('\n') + '\n');
+      writeCoxCsv(path, rows);
       const config = SiteConfigSchema.parse({
         dataDir: join(dir, name, 'state'),
         keyFile: join(dir, name, 'at-rest.key'),
-        datasets: { survival: { path, columns: Object.fromEntries(['a', 'b', 'c', 'T', 'E'].map((k) => [k, k])) } },
+        datasets: { survival: { path, columns: Object.fromEntries(COX_COLUMNS.map((k) => [k, k])) } },
         // The first site shares its own metrics.
         policy: { privacy: { maxEpsilon: null }, release: i === 0 ? { siteMetrics: true, recordCounts: 'exact' } : {} },
       });

@@ -1,4 +1,5 @@
 /** Survival test data and a brute-force C-index, shared by the survival tests (metrics, simulator, networked runs). */
+import { writeFileSync } from 'node:fs';
 import { mulberry32 } from '../../models/seeded-random.ts';
 
 /** Coefficients of the Cox model {@link coxRows} draws from. */
@@ -19,6 +20,22 @@ export function coxRows(n: number, seed: number): { x: number[][]; time: number[
   }
   return out;
 }
+
+/** The columns {@link writeCoxCsv} writes: three covariates, the time and the event. */
+export const COX_COLUMNS = ['a', 'b', 'c', 'T', 'E'] as const;
+
+/** Writes {@link coxRows} as a CSV extract with the {@link COX_COLUMNS} header. */
+export function writeCoxCsv(path: string, rows: ReturnType<typeof coxRows>): void {
+  writeFileSync(path, [COX_COLUMNS.join(','), ...rows.x.map((x, k) => `${x.join(',')},${rows.time[k]},${rows.event[k]}`)].join('\n') + '\n');
+}
+
+/** The fields every cox-ph test spec shares: the three covariates unscaled, the survival label, SGD, seed 3. Each test adds its name, dataset, steps and rounds. */
+export const COX_SPEC_BASE = {
+  features: ['a', 'b', 'c'].map((name) => ({ name, type: 'numeric', preprocess: 'none' })),
+  label: { type: 'survival', time: 'T', event: 'E' },
+  model: { family: 'cox-ph' },
+  seed: 3,
+} as const;
 
 /**
  * Every unordered pair, one at a time: the pair is usable when the patient who left first had

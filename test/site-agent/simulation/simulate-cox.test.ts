@@ -16,20 +16,17 @@ import { parseSpec } from '../../../models/validate-spec.ts';
 import { prepareDataset } from '../../../site-agent/data/prepare-dataset.ts';
 import { simulate, type SimulatedSite } from '../../../site-agent/simulation/simulate.ts';
 import { selectBackend } from '../../../site-agent/training/backend.ts';
-import { coxRows, TRUE_BETA } from '../../support/survival.ts';
+import { COX_SPEC_BASE, coxRows, TRUE_BETA } from '../../support/survival.ts';
 
 const matrixOf = (r: ReturnType<typeof coxRows>): Matrix => ({ x: Float32Array.from(r.x.flat()), y: Float32Array.from(r.event), time: Float64Array.from(r.time), rows: r.x.length, cols: 3 });
 
 function coxSpec(extra: Record<string, unknown> = {}): ModelSpec {
   return parseSpec({
+    ...COX_SPEC_BASE,
     name: 'cox',
     dataset: 'synthetic',
-    features: ['a', 'b', 'c'].map((name) => ({ name, type: 'numeric', preprocess: 'none' })),
-    label: { type: 'survival', time: 'T', event: 'E' },
-    model: { family: 'cox-ph' },
     training: { steps: 20, batchSize: 32, optimizer: 'sgd', learningRate: 0.5 },
     rounds: 5,
-    seed: 3,
     ...extra,
   });
 }
