@@ -11,6 +11,7 @@
  * prints the figures as one JSON object.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, setFlatWeights } from '../../models/build-model.ts';
@@ -19,20 +20,16 @@ import { mulberry32 } from '../../models/seeded-random.ts';
 import type { ModelSpec } from '../../models/spec-schema.ts';
 import { loadSpecFile } from '../../models/validate-spec.ts';
 import { initialWeights } from '../../models/weight-layout.ts';
-import { GaussianSampler } from '../../core/privacy/gaussian.ts';
 import { selectBackend, type BackendName } from '../../site-agent/training/backend.ts';
-import { dpTrainStep, type DpStepConfig } from '../../site-agent/training/dp-train-step.ts';
-import { cryptoUniform, seedFrom } from '../../site-agent/training/poisson-sampling.ts';
-import { trainStep, type StepConfig, type TrainBatch } from '../../site-agent/training/train-step.ts';
+import type { TrainBatch } from '../../site-agent/training/train-step.ts';
 import { updateBenchmarkSection } from './benchmarks-doc.ts';
-import { median, round3, timed } from './he-stats.ts';
+import { timePair, type PairTimes } from './dp-step.ts';
+import { round3 } from './he-stats.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const BATCH = 64;
 /** Warm-up and timed steps per backend: a plain-JS conv step takes seconds, a wasm one a tenth of that. */
 const STEPS: Readonly<Record<'wasm' | 'cpu', { warmup: number; timed: number }>> = { wasm: { warmup: 5, timed: 30 }, cpu: { warmup: 1, timed: 6 } };
-const PLAIN: StepConfig = { proximalMu: 0, globalTrainable: null };
-
 export interface CnnStepRow {
   readonly image: string;
   readonly backend: BackendName;
@@ -64,29 +61,14 @@ async function measure(backend: 'wasm' | 'cpu', size: number): Promise<CnnStepRo
   const model = await buildModel(spec);
   setFlatWeights(model, initialWeights(spec));
   const batch = batchOf(spec);
-  const plainOptimizer = tf.train.adam(1e-4);
-  const dpOptimizer = tf.train.adam(1e-4);
-  const random = cryptoUniform();
-  const noise = GaussianSampler.secure();
-  const plain: number[] = [];
-  const dp: number[] = [];
+  let times: PairTimes;
   try {
-    for (let i = 0; i < warmup + steps; i++) {
-      const p = timed(() => tf.tidy(() => trainStep(model, batch, plainOptimizer, PLAIN))).ms;
-      const config: DpStepConfig = { ...PLAIN, clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: BATCH, noiseSeed: seedFrom(random), noise };
-      const d = timed(() => tf.tidy(() => dpTrainStep(model, batch, dpOptimizer, config))).ms;
-      if (i >= warmup) {
-        plain.push(p);
-        dp.push(d);
-      }
-    }
+    times = timePair(model, batch, warmup, steps);
   } finally {
-    plainOptimizer.dispose();
-    dpOptimizer.dispose();
     tf.dispose([batch.x, batch.y]);
     model.dispose();
   }
-  return { image: `${size}x${size}x1`, backend, plainStepMs: round3(median(plain)), dpStepMs: round3(median(dp)), timedSteps: steps };
+  return { image: `${size}x${size}x1`, backend, plainStepMs: round3(times.plainMs), dpStepMs: round3(times.dpMs), timedSteps: steps };
 }
 
 export async function measureCnnSteps(): Promise<CnnStepRow[]> {
@@ -101,7 +83,7 @@ function section(rows: readonly CnnStepRow[], seconds: number): string {
   const images = [...new Set(rows.map((r) => r.image))];
   return [
     `Command: \`npm run bench:cnn\` (\`-- --json\` prints the figures; raw output in \`bench-results/cnn.json\`). ${seconds.toFixed(0)} s in all, Node ${process.version}, ` +
-      `on a machine shared with other jobs (2 cores). Model: models/examples/imaging-cnn.yaml (conv 8 3x3 same, max-pool 2, conv 8 3x3 same, max-pool 2, Dense 16, Dense 1; adam), ` +
+      `on a machine shared with other jobs (${cpus().length} cores). Model: models/examples/imaging-cnn.yaml (conv 8 3x3 same, max-pool 2, conv 8 3x3 same, max-pool 2, Dense 16, Dense 1; adam), ` +
       `batch ${BATCH}; medians of ${STEPS.wasm.timed} (wasm) or ${STEPS.cpu.timed} (cpu) alternating plain / DP-SGD steps after ${STEPS.wasm.warmup} or ${STEPS.cpu.warmup} warm-up. DP-SGD: per-example clipping over im2col patches (C = 1), Gaussian noise from node:crypto (sigma = 1).`,
     '',
     '| image | DP-SGD step, wasm | DP-SGD step, cpu (plain JS) | plain step, wasm | plain step, cpu |',
