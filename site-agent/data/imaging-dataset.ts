@@ -29,7 +29,7 @@ import { readSealedFile, writeSealedFile } from '../../core/crypto/at-rest.ts';
 import { IMPLEMENTATION_VERSION_NAME, deidentifyDicom } from '../../core/dicom/deidentify.ts';
 import { listFiles } from '../../core/dicom/deidentify-directory.ts';
 import { deidKeys, type DeidKeys } from '../../core/dicom/keyed-derivation.ts';
-import { decodePixelData, modalityValues } from '../../core/dicom/pixel-data.ts';
+import { decodePixelDataset, modalityValues } from '../../core/dicom/pixel-data.ts';
 import { firstString, readPart10 } from '../../core/dicom/read-part10.ts';
 import { CohortError, DataErrors, GeneralErrors, SiteErrors, isCohortError } from '../../core/errors/index.ts';
 import { imageFeatureOf, imageSize } from '../../models/cnn.ts';
@@ -244,12 +244,14 @@ export function prepareImagingDataset(options: PrepareImagingOptions): PreparedI
         const sealed = bytes;
         fileIo(source, () => writeSealedFile(cached, options.atRestKey, sealed, imagingCacheAd(basename(cached), context)));
       }
-      const uid = firstString(readPart10(bytes, source).dicom.dict, by);
+      // Parsed once: the label key and the pixels come from the same dataset.
+      const dataset = readPart10(bytes, source).dicom.dict;
+      const uid = firstString(dataset, by);
       const label = uid === undefined ? undefined : labels.get(uid);
       if (label === undefined) {
         throw new CohortError(DataErrors.IMAGE_UNLABELED, `${source}: its ${mapping.labels!.key} has no row in the labels file`, { details: { file: source } });
       }
-      const pixels = decodePixelData(bytes, source);
+      const pixels = decodePixelDataset(dataset, source);
       if (pixels.frames !== 1) throw shapeError(source, `${pixels.frames} frames`, 'one frame');
       if (pixels.rows !== image.height || pixels.columns !== image.width || pixels.samplesPerPixel !== image.channels) {
         throw shapeError(source, `${pixels.rows}x${pixels.columns}x${pixels.samplesPerPixel}`, `${image.height}x${image.width}x${image.channels}`);
