@@ -44,7 +44,7 @@ function unbound(task: BoundTask, message: string, field: string): CohortError {
 }
 
 /** Tasks that act within a round of an accepted run (a masked round's key, share and unmask steps too). */
-export const ROUND_TASKS: ReadonlySet<string> = new Set(['TASK_KIND_MASK_KEYS', 'TASK_KIND_MASK_SHARES', 'TASK_KIND_TRAIN', 'TASK_KIND_UNMASK', 'TASK_KIND_EVALUATE', 'TASK_KIND_SCORE']);
+const ROUND_TASKS: ReadonlySet<string> = new Set(['TASK_KIND_MASK_KEYS', 'TASK_KIND_MASK_SHARES', 'TASK_KIND_TRAIN', 'TASK_KIND_UNMASK', 'TASK_KIND_EVALUATE', 'TASK_KIND_SCORE']);
 
 /**
  * The spec to work from for `task`: the one the site accepted (checked against what the task

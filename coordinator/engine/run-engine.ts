@@ -744,6 +744,11 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     this.tick();
   }
 
+  /** The Shamir threshold of a masked round of `run` over a cohort of `n` (its spec's masking parameters). */
+  private maskThresholdOf(run: RunRow, n: number): number {
+    return maskThreshold(n, maskingOf(JSON.parse(run.spec_json) as ModelSpec) ?? { threshold: 'default' });
+  }
+
   private get consortium(): string {
     return this.options.consortium ?? 'cohort';
   }
@@ -832,9 +837,9 @@ export class RunEngine extends EventEmitter<EngineEvents> {
     const cohort = this.maskCohortOf(run.run_id, round).map((m) => m.site);
     const delivered = new Set(sites.filter((s) => s.state === 'DELIVERED').map((s) => s.site));
     const survivors = cohort.filter((s) => delivered.has(s));
-    const threshold = maskThreshold(cohort.length, maskingOf(JSON.parse(run.spec_json) as ModelSpec) ?? { threshold: 'default' });
-    if (survivors.length < Math.max(threshold, this.maskQuorum(run))) {
-      this.endRun(run, 'FAILED', RunErrors.QUORUM_LOST.code, `round ${round}: ${survivors.length} masked updates delivered; unmasking needs ${Math.max(threshold, this.maskQuorum(run))}`);
+    const needed = Math.max(this.maskThresholdOf(run, cohort.length), this.maskQuorum(run));
+    if (survivors.length < needed) {
+      this.endRun(run, 'FAILED', RunErrors.QUORUM_LOST.code, `round ${round}: ${survivors.length} masked updates delivered; unmasking needs ${needed}`);
       return;
     }
     // The cohort digest the members signed: one for all, or the coordinator relayed two views.
@@ -843,7 +848,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       this.endRun(run, 'FAILED', SecureAggErrors.MASKING.code, `round ${round}: the cohort members signed ${digests.size} different cohort digests; the round cannot be unmasked`);
       return;
     }
-    const published: PublishedUnmask = { consortium: this.options.consortium ?? 'cohort', run: run.run_id, round, cohort: [...digests][0] as string, survivors, dropped: cohort.filter((s) => !delivered.has(s)) };
+    const published: PublishedUnmask = { consortium: this.consortium, run: run.run_id, round, cohort: [...digests][0] as string, survivors, dropped: cohort.filter((s) => !delivered.has(s)) };
     // Signed with the coordinator's certificate key: the sites release nothing for an unsigned set,
     // and two different signed sets for one round are the coordinator's own proof of equivocation.
     const signer = this.options.unmaskSigner;
@@ -897,7 +902,7 @@ export class RunEngine extends EventEmitter<EngineEvents> {
       return { site: m.site, maskPublicKeyDer: Buffer.from(a.maskPublicKey, 'base64'), selfSeedCommitment: a.selfSeedCommitment, certificatePem: a.certificatePem };
     });
     const releases = this.store.maskMessages(run.run_id, round, 'release').map((m) => JSON.parse(m.json) as Release);
-    const threshold = maskThreshold(members.length, maskingOf(JSON.parse(run.spec_json) as ModelSpec) ?? { threshold: 'default' });
+    const threshold = this.maskThresholdOf(run, members.length);
     const rebuilt = await rebuildSecrets(context, members, threshold, published.survivors, releases, published.cohort);
     if (rebuilt.rejected.length > 0) {
       // Bad shares were dropped (enough good ones remained): the releasers at fault are recorded.

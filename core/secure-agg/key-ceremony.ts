@@ -165,8 +165,6 @@ function announcedTime(value: unknown): number | undefined {
   return Number.isFinite(ms) && new Date(ms).toISOString() === value ? ms : undefined;
 }
 
-export { siteCertificateKey };
-
 /** What {@link verifyExchangeKey} checks an announcement against. */
 export interface AnnouncementExpectation {
   readonly caPem: string;

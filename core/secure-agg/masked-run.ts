@@ -37,11 +37,6 @@ export function maskingOf(spec: MaskingSpec): MaskingParameters | undefined {
   return spec.masking === false ? undefined : { threshold: spec.masking?.threshold ?? 'default' };
 }
 
-/** Whether the spec opts out of masking explicitly (`masking: false`). */
-export function optsOutOfMasking(spec: MaskingSpec): boolean {
-  return spec.masking === false;
-}
-
 /**
  * Whether a run with this spec and codec masks its updates: every BFV run unless the spec opts
  * out (`masking: false`). Decided from the accepted spec alone, never from the codec's

@@ -197,8 +197,6 @@ export function verifyMaskKeys(input: string | MaskKeyAdvertisement, expect: Mas
   return { site, channelPublicKeyDer, maskPublicKeyDer, selfSeedCommitment: a.selfSeedCommitment, certificateSerial: serial, certificatePem: a.certificatePem, advertisementSha256 };
 }
 
-export { defaultThreshold, majorityThreshold } from './thresholds.ts';
-
 /** The round's cohort: the sites whose verified keys the round masks with, in site order. */
 export interface MaskCohort {
   readonly context: MaskRoundContext;
