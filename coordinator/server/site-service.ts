@@ -122,9 +122,9 @@ export function chargedToSender(e: unknown): CohortError | undefined {
 
 /**
  * Checks a masked upload's receipt against the upload as it arrived: the sender's name, the
- * run, round and chunk count, and the SHA-256 of the chunks. The signature is the sites' to
- * check (they verify every receipt before they decrypt); a receipt that does not describe the
- * upload is refused here and nothing is counted.
+ * run, round and chunk count, and the SHA-256 of the chunks; a receipt that does not describe
+ * the upload is refused here and nothing is counted. Its signature is checked next
+ * (RunEngine.verifyUploadReceipt), and the sites check every receipt again before they decrypt.
  */
 function receiptFor(site: string, header: { runId: string; round: number; chunkCount: number; receiptJson: string }, chunksSha256: string): string {
   let r: Partial<ContributionReceipt>;
@@ -337,8 +337,8 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
         return;
       }
       let header: { runId: string; round: number; trainLoss: number; chunkCount: number; adder: ChunkAdder; receiptJson: string } | undefined;
-      /** The SHA-256 of the chunks as they arrive, for a masked round's signed receipt. */
-      const digest = new UploadDigest();
+      /** The SHA-256 of the chunks as they arrive, kept only for an upload that comes with a masked round's signed receipt. */
+      let digest: UploadDigest | undefined;
       let spool: UpdateSpool | undefined;
       let done = false;
       /**
@@ -375,6 +375,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
             }
             header = { runId: h.runId, round: h.round, trainLoss: h.trainLoss, chunkCount: adder.chunkCount, adder, receiptJson: h.receiptJson };
             spool = new UpdateSpool(join(ctx.spoolDir, h.runId));
+            if (h.receiptJson !== '') digest = new UploadDigest();
             return;
           }
           const chunk = msg.chunk;
@@ -393,7 +394,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
             return;
           }
           spool.append(chunk.data);
-          digest.update(chunk.data);
+          digest?.update(chunk.data);
         } catch (e) {
           fail(e);
         }
@@ -408,7 +409,7 @@ export function siteServiceHandlers(ctx: SiteServiceContext): SiteServiceHandler
           const source = spool.source(header.trainLoss);
           if (header.receiptJson !== '') {
             try {
-              source.receiptJson = receiptFor(site, header, digest.digest());
+              source.receiptJson = receiptFor(site, header, (digest ?? new UploadDigest()).digest());
               // Signed by the sender under a valid consortium certificate; a bad one is charged to it.
               engine.verifyUploadReceipt(site, header.runId, header.round, source.receiptJson);
             } catch (e) {
