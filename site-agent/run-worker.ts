@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { canonicalJson } from '../core/canonical-json.ts';
 import { evaluationCodec, evaluationsNeeded, evaluationVector } from '../core/evaluation/summed-metrics.ts';
 import { evaluationLayout, extendedMetrics, layoutVector, type EvaluationLayout, type ExtendedMetrics } from '../core/evaluation/evaluation-layout.ts';
 import { fairnessVector } from '../core/evaluation/fairness-metrics.ts';
@@ -74,15 +75,6 @@ export interface RunWorkerOptions {
   readonly agreement?: Agreement;
   /** Called once each time the site's data for this run is loaded (the site's audit log records the read). */
   readonly onDatasetRead?: (data: PreparedDataset) => void;
-}
-
-/** JSON with object keys sorted, so that the same descriptor always hashes the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /** The codec a site seals when it accepts `codec`. */

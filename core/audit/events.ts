@@ -3,6 +3,7 @@
  * move to the target, the rest of the detail passes `safeDetails`, and the event id goes
  * into the details so that a restarted writer knows which events it already holds.
  */
+import { canonicalJson } from '../canonical-json.ts';
 import { safeDetails } from './details.ts';
 import type { AppendInput, AuditActor, AuditDetailValue, AuditOutcome, AuditRecord, AuditTarget } from './record.ts';
 
@@ -65,16 +66,6 @@ export function lastEventId(records: readonly AuditRecord[]): number {
   return last;
 }
 
-/** JSON with object keys sorted, so that two records compare by content, not key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * Whether `record` is what `event` makes (the record's role aside, which the events table
  * does not hold): the first field that differs, or undefined when it matches.
@@ -83,9 +74,9 @@ export function eventMismatch(record: AuditRecord, event: StoredEvent): string |
   const expected = eventRecord(event, () => record.actor, record.details.reconciled === true ? { reconciled: true } : {});
   if (record.actor.name !== event.actor) return 'actor';
   if (record.action !== expected.action) return 'action';
-  if (canonical(record.target) !== canonical(expected.target ?? {})) return 'target';
+  if (canonicalJson(record.target) !== canonicalJson(expected.target ?? {})) return 'target';
   if (record.time !== expected.time!.toISOString()) return 'time';
   if (record.outcome !== expected.outcome) return 'outcome';
-  if (canonical(record.details) !== canonical(expected.details ?? {})) return 'details';
+  if (canonicalJson(record.details) !== canonicalJson(expected.details ?? {})) return 'details';
   return undefined;
 }
