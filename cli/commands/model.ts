@@ -141,7 +141,7 @@ export function registerModelCommands(program: Command): void {
 
   common(model.command('show <modelId>').description('one version with its provenance, privacy spent, evaluation and approval (<modelId>, <name>/<version> or <name>@<alias>)'), 'data-scientist, operator, auditor or approver').action(
     async (ref: string, opts: Common) => {
-      await runCommand(opts.json, async () => versionJson(await withRegistry<ModelVersion__Output>(loadKit(resolve(opts.kit)), opts.address, (c, o, cb) => c.getModelVersion({ ref }, o, cb))), showText);
+      await runCommand(opts.json, () => showVersion(loadKit(resolve(opts.kit)), opts.address, ref), showText);
     },
   );
 

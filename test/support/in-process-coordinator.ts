@@ -86,9 +86,7 @@ export async function registerSites(t: Pick<TestConsortium, 'kit' | 'address'>, 
  * refused. Returns the run id.
  */
 export async function registerSubmitAndRefuse(t: TestConsortium, o: { site: string; user: string; refused: string; spec: object }): Promise<string> {
-  const site = siteClient(t.kit(o.site), t.address);
-  await unary((c, cb) => site.register({ agentVersion: 't', backend: 'cpu', datasets: ['heart'] }, c, cb));
-  site.close();
+  await registerSites(t, [o.site]);
   const admin = adminClient(t.kit(o.user), t.address);
   const { runId } = await unary<{ runId: string }>((c, cb) => admin.submitRun({ specJson: JSON.stringify({ ...o.spec, rounds: 1, minSites: 1 }), codec: 'plain' }, c, cb));
   admin.close();
