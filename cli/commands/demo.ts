@@ -13,6 +13,8 @@ import { printJson, reportError } from '../output.ts';
 import { formatRunStatus, summarizeRun } from '../run-summary.ts';
 import { showVersion } from './model.ts';
 import { progressPrinter, submitRun, watchRun } from './run.ts';
+import { SUPPRESS_AT_MOST, type FairnessReport } from '../../core/evaluation/fairness-metrics.ts';
+import type { GlobalExplanations } from '../../core/evaluation/global-explanations.ts';
 
 const DEMO_SPEC = fileURLToPath(new URL('../../models/examples/demo-private.yaml', import.meta.url));
 const IMAGING_SPEC = fileURLToPath(new URL('../../models/examples/imaging-cnn.yaml', import.meta.url));
@@ -38,15 +40,15 @@ const DEMO_RELEASE = { recordCounts: 'exact', siteMetrics: true } as const;
 /** The released version's fairness and explanations, in a few lines. */
 function demoModelText(r: { fairness: Record<string, unknown> | null; reviewRequired: boolean; explanations: unknown; explanationsUnavailable?: string }): string {
   const lines: string[] = [];
-  const f = r.fairness as { groups?: { attribute: string; group: string; n: number; tpr: number | null; fpr: number | null; auc: number | null }[]; equalizedOddsDifference?: Record<string, number | null>; suppressed?: unknown[] } | null;
+  const f = r.fairness as FairnessReport | null;
   const fmt = (x: number | null | undefined): string => (typeof x === 'number' ? x.toFixed(3) : 'n/a');
   if (f) {
     lines.push('  fairness of the released model (summed under the encryption, per group):');
-    for (const g of f.groups ?? []) lines.push(`    ${g.attribute}=${g.group}: n ${g.n}, tpr ${fmt(g.tpr)}, fpr ${fmt(g.fpr)}, auc ${fmt(g.auc)}`);
-    for (const [a, x] of Object.entries(f.equalizedOddsDifference ?? {})) lines.push(`    equalized odds difference over ${a}: ${fmt(x)}`);
-    lines.push(`    suppressed groups (1 to 10 patients): ${(f.suppressed ?? []).length}${r.reviewRequired ? '; the version needs a fairness review before approval' : ''}`);
+    for (const g of f.groups) lines.push(`    ${g.attribute}=${g.group}: n ${g.n}, tpr ${fmt(g.tpr)}, fpr ${fmt(g.fpr)}, auc ${fmt(g.auc)}`);
+    for (const [a, x] of Object.entries(f.equalizedOddsDifference)) lines.push(`    equalized odds difference over ${a}: ${fmt(x)}`);
+    lines.push(`    suppressed groups (1 to ${SUPPRESS_AT_MOST} patients, and those suppressed beside them): ${f.suppressed.length}${r.reviewRequired ? '; the version needs a fairness review before approval' : ''}`);
   }
-  const e = r.explanations as { method: string; global: { feature: string; meanAbsAttribution: number }[] } | null;
+  const e = r.explanations as GlobalExplanations | null;
   if (e) lines.push(`  global explanations (${e.method}, baseline the global mean): ${e.global.slice(0, 5).map((g) => `${g.feature} ${g.meanAbsAttribution.toFixed(3)}`).join(', ')}`);
   else if (r.explanationsUnavailable) lines.push(`  global explanations: none (${r.explanationsUnavailable})`);
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
