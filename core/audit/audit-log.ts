@@ -19,7 +19,7 @@
  * records each repair as an `audit.repair` record.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditErrors, CohortError, isCohortError } from '../errors/index.ts';
 import { identityFromCertificate } from '../pki/identity.ts';
@@ -35,6 +35,14 @@ import { verifyAuditContent, type VerifiedLog } from './verify.ts';
 export type { AppendInput } from './record.ts';
 
 export const AUDIT_LOG_FILE = 'audit.jsonl';
+
+/** The audit.jsonl that `path` names (the file itself, or the audit directory holding it); LOG_UNREADABLE when either is missing. */
+export function auditLogFileOf(path: string): string {
+  if (!existsSync(path)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `audit log ${path} does not exist`, { details: { path } });
+  const file = statSync(path).isDirectory() ? join(path, AUDIT_LOG_FILE) : path;
+  if (!existsSync(file)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `audit log ${file} does not exist`, { details: { path: file } });
+  return file;
+}
 export const CHECKPOINT_FILE = 'checkpoints.jsonl';
 
 /** The writer's certificate and PKCS#8 PEM key (ECDSA P-256), from its kit. */

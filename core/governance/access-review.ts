@@ -4,14 +4,13 @@
  * validity and revocation, when its holder was last seen in the coordinator's audit log,
  * and flags for what a reviewer must act on; then every agreement and when it lapses.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { readLineFile } from '../audit/lines.ts';
 import { parseRecord, type AuditRecord } from '../audit/record.ts';
 import { agreementsRequired } from '../config/consortium.ts';
 import { AuditErrors, CohortError } from '../errors/index.ts';
 import { readState } from '../pki/state.ts';
 import { agreementHolders, agreementStatus, DAY_MS, type AgreementState } from './agreements.ts';
+import { auditLogFileOf } from '../audit/audit-log.ts';
 
 export type CertificateFlag = 'unused' | 'expiring-soon' | 'role-changed';
 export type CertificateStatus = 'active' | 'expired' | 'revoked';
@@ -78,9 +77,7 @@ export interface AccessReviewOptions {
 
 /** Reads the audit records of `path` (a directory or its audit.jsonl). The chain is not checked here: `cohort audit verify` does that. */
 export function readAuditRecords(path: string): { file: string; records: AuditRecord[] } {
-  if (!existsSync(path)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `audit log ${path} does not exist`, { details: { path } });
-  const file = statSync(path).isDirectory() ? join(path, 'audit.jsonl') : path;
-  if (!existsSync(file)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `audit log ${file} does not exist`, { details: { path: file } });
+  const file = auditLogFileOf(path);
   const records = readLineFile(file).lines.map((line, index) => {
     const r = parseRecord(line);
     if ('problem' in r) throw new CohortError(AuditErrors.RECORD_MALFORMED, `record ${index}: ${r.problem}`, { details: { index } });

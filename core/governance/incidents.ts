@@ -22,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { appendDurably, readLineFile } from '../audit/lines.ts';
 import { parseCheckpointLine } from '../audit/checkpoint.ts';
@@ -33,6 +33,7 @@ import { readCosignatures, type StoredCosignature } from '../audit/witness.ts';
 import { AuditErrors, CohortError, GovernanceErrors, isCohortError } from '../errors/index.ts';
 import { releaseOwnLock, tryLock } from '../pid-lock.ts';
 import { DAY_MS } from './agreements.ts';
+import { auditLogFileOf, CHECKPOINT_FILE } from '../audit/audit-log.ts';
 
 export const INCIDENT_RULES = ['repeated-refusals', 'revoked-certificate', 'unapproved-export', 'audit-verification-failed', 'cosigned-checkpoint-disagrees', 'site-witness-rollback'] as const;
 export type IncidentRule = (typeof INCIDENT_RULES)[number];
@@ -100,7 +101,7 @@ export const KEPT_CHECKPOINT_FILE = 'checkpoint.jsonl';
  * On success, the largest verified checkpoint line, for the caller to keep.
  */
 function verifyForIncidents(file: string, options: DetectOptions, now: Date): { finding?: Finding; largest?: Buffer } {
-  const checkpointFiles = [join(dirname(file), 'checkpoints.jsonl'), ...(options.keptCheckpointFiles ?? [])].filter((f) => existsSync(f));
+  const checkpointFiles = [join(dirname(file), CHECKPOINT_FILE), ...(options.keptCheckpointFiles ?? [])].filter((f) => existsSync(f));
   const failed = (code: string, index: number | null): Finding => ({
     id: idOf('audit-verification-failed', code, index ?? -1),
     rule: 'audit-verification-failed',
@@ -373,9 +374,7 @@ export interface ScanOptions extends DetectOptions {
  * hook for each of them, and returns every recorded incident.
  */
 export function scanIncidents(path: string, options: ScanOptions): ScanResult {
-  if (!existsSync(path)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `audit log ${path} does not exist`, { details: { path } });
-  const file = statSync(path).isDirectory() ? join(path, 'audit.jsonl') : path;
-  if (!existsSync(file)) throw new CohortError(AuditErrors.LOG_UNREADABLE, `audit log ${file} does not exist`, { details: { path: file } });
+  const file = auditLogFileOf(path);
   mkdirSync(options.incidentsDir, { recursive: true, mode: 0o700 });
   // One scan at a time per incidents directory: two would record the same incident twice and run its hook twice.
   const lock = join(options.incidentsDir, 'lock');
