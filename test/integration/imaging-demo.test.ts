@@ -36,7 +36,7 @@ describe('cohort demo --imaging --json', () => {
         state: string;
         name: string;
         codec: string;
-        final: { accuracy: number; evaluators: number; numExamples: number };
+        final: { accuracy: number; auc: number; evaluators: number; numExamples: number };
         sites: { state: string; privacy: { spent: { recordEpsilon: number } } }[];
       };
 
@@ -46,8 +46,11 @@ describe('cohort demo --imaging --json', () => {
       expect(summary.final.evaluators).toBe(3);
       // 120 studies per site, 30% held out.
       expect(summary.final.numExamples).toBe(108);
-      // The bar's direction is learnable: well above chance (0.5) after two rounds (0.73 at seed 7).
-      expect(summary.final.accuracy).toBeGreaterThan(0.6);
+      // The bar's direction is learnable: the ranking is far above chance (0.5) after two rounds. Checked on AUC, not on
+      // accuracy at 0.5: with unseeded DP noise, three runs gave accuracy 0.64, 0.90 and 0.79 (and 0.56 in one fresh
+      // clone) while AUC stayed at 0.98 to 0.99; the calibration of the 0.5 threshold after two noisy rounds is what moves.
+      expect(summary.final.auc).toBeGreaterThan(0.8);
+      expect(summary.final.accuracy).toBeGreaterThanOrEqual(0);
       expect(summary.final.accuracy).toBeLessThanOrEqual(1);
       expect(summary.sites.map((s) => s.state)).toEqual(['ACCEPTED', 'ACCEPTED', 'ACCEPTED']);
       for (const s of summary.sites) expect(s.privacy.spent.recordEpsilon).toBeGreaterThan(0);
